@@ -1,0 +1,77 @@
+# chatd — see README.md. `make` builds build/chatd; `make test` runs every test.
+
+PKGS      := libevent jansson libjwt libpq openssl zlib
+CC        ?= cc
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+              -Iserver $(PKG_CFLAGS) -DCHATD_VERSION='"$(VERSION)"' -DCHATD_GIT_REV='"$(GIT_REV)"'
+CFLAGS    ?= -O2 -g
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+PYTEST    := /usr/bin/python3 -m pytest
+
+SRCS      := $(shell find server -name '*.c' | sort)
+LIB_SRCS  := $(filter-out server/main.c,$(SRCS))
+OBJS      := $(SRCS:%.c=build/obj/%.o)
+ASAN_OBJS := $(SRCS:%.c=build/asan/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all asan deps run test test-unit test-e2e test-asan bench format format-check clean
+
+all: build/chatd
+
+build/chatd: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+asan: build/asan/chatd
+
+build/asan/chatd: $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/tests/%: tests/unit/%.c $(filter-out build/asan/obj/server/main.o,$(ASAN_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Itests/unit $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+deps:
+	@scripts/deps.sh
+
+run: deps build/chatd
+	@scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-e2e
+
+test-asan: test
+
+test-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+test-e2e: build/chatd build/asan/chatd
+	CHATD_BIN=build/asan/chatd $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
+
+bench: deps build/chatd
+	@scripts/bench.sh
+
+format:
+	clang-format -i $(shell find server tests/unit bench -name '*.[ch]')
+
+format-check:
+	@clang-format --dry-run --Werror $(shell find server tests/unit bench -name '*.[ch]') \
+	  && echo "format-check: ok"
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -1,0 +1,78 @@
+#include "api/api.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+static const api_service_t services[] = {
+    {"im_open_login_svc", {.json = 90001, .bad_param = 70402, .internal = 70500,
+                           .not_admin = 70403, .not_imported = 70107, .too_many = 70402}},
+    {"openim", {.json = 90001, .bad_param = 90010, .internal = 91000, .not_admin = 90009,
+                .not_imported = 70107, .too_many = 90011}},
+    {"profile", {.json = 40001, .bad_param = 40001, .internal = 40006, .not_admin = 40004,
+                 .not_imported = 40003, .too_many = 40001}},
+};
+
+static const api_route_t routes[] = {
+    {"im_open_login_svc", "account_import", api_account_import, API_ADMIN},
+    {"im_open_login_svc", "multiaccount_import", api_account_multi_import, API_ADMIN},
+    {"im_open_login_svc", "account_delete", api_account_delete, API_ADMIN},
+    {"im_open_login_svc", "account_check", api_account_check, API_ADMIN},
+    {"im_open_login_svc", "kick", api_account_kick, API_ADMIN},
+    {"openim", "query_online_status", api_query_online_status, API_ADMIN},
+    {"openim", "querystate", api_query_online_status, API_ADMIN},
+    {"profile", "portrait_get", api_portrait_get, API_ADMIN},
+    {"profile", "portrait_set", api_portrait_set, API_ADMIN},
+};
+
+const api_route_t *api_route_find(const char *service, const char *command)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(routes[i].service, service) == 0 && strcmp(routes[i].command, command) == 0)
+            return &routes[i];
+    return NULL;
+}
+
+const api_service_t *api_service_find(const char *service)
+{
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+        if (strcmp(services[i].name, service) == 0)
+            return &services[i];
+    return NULL;
+}
+
+const api_route_t *api_routes(size_t *count)
+{
+    *count = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+static void finish(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (call->finished) {
+        /* A second answer is a handler bug; keep the first. */
+        json_decref(result);
+        return;
+    }
+    call->finished = true;
+    call->reply(call, err, detail, result);
+}
+
+void api_finish(api_call_t *call, json_t *result)
+{
+    finish(call, ERR_OK, NULL, result);
+}
+
+void api_fail(api_call_t *call, err_t err, const char *fmt, ...)
+{
+    char detail[512] = "";
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+    }
+    finish(call, err, fmt ? detail : NULL, NULL);
+}

@@ -1,0 +1,90 @@
+/*
+ * api — the request handlers, one file per area, shared by every door (REST now, WebSocket next).
+ *
+ * A door (http/, ws/) authenticates the caller, parses the body and fills an api_call_t, then
+ * calls the route's handler. The handler validates the body, talks to store/ and router/, and
+ * ends the call exactly once with api_finish() or api_fail() — synchronously or after an async
+ * database round trip. The door's `reply` hook then writes the answer and frees the call.
+ *
+ * Across the async gap a handler holds the api_call_t: the door guarantees it stays valid until
+ * it is finished, even if the client has gone away (the answer is then dropped by the door).
+ */
+#ifndef CHATD_API_API_H
+#define CHATD_API_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+#include "core/err.h"
+#include "db/db.h"
+
+struct event_base;
+typedef struct router router_t;
+
+/* What every handler may use; owned by main.c, outlives every call. */
+typedef struct {
+    struct event_base *base;
+    const config_t *cfg;
+    db_pool_t *db;
+    router_t *router;
+} api_env_t;
+
+typedef struct api_call api_call_t;
+typedef void (*api_handler_fn)(api_call_t *call);
+
+typedef enum {
+    API_ADMIN = 1 << 0, /* only app administrators may call it */
+} api_flags_t;
+
+typedef struct {
+    const char *service; /* "im_open_login_svc" */
+    const char *command; /* "account_import" */
+    api_handler_fn handler;
+    unsigned flags;
+} api_route_t;
+
+typedef struct {
+    const char *name; /* "im_open_login_svc" */
+    err_service_t errors;
+} api_service_t;
+
+struct api_call {
+    const api_env_t *env;
+    const api_route_t *route;
+    const char *identifier; /* authenticated caller; owned by the door */
+    const char *platform;   /* "RESTAPI", "Web", "Android", … */
+    json_t *body;           /* the request object; owned by the call */
+    void *state;            /* handler's private data across async steps; handler frees it */
+
+    /* Set by the door. result is stolen (may be NULL); detail may be NULL. */
+    void (*reply)(api_call_t *call, err_t err, const char *detail, json_t *result);
+    void *door;
+    bool finished;
+};
+
+/* Ends the call with success; `result` (stolen, may be NULL) holds the API's own fields. */
+void api_finish(api_call_t *call, json_t *result);
+/* Ends the call with an error; fmt (may be NULL) adds a detail to the ErrorInfo text. */
+void api_fail(api_call_t *call, err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The REST route for service/command, or NULL. */
+const api_route_t *api_route_find(const char *service, const char *command);
+/* Error spelling of a service, or NULL when the service is unknown. */
+const api_service_t *api_service_find(const char *service);
+/* Every route, for docs checks. */
+const api_route_t *api_routes(size_t *count);
+
+/* ---- handlers (one file per area) ---- */
+void api_account_import(api_call_t *call);
+void api_account_multi_import(api_call_t *call);
+void api_account_delete(api_call_t *call);
+void api_account_check(api_call_t *call);
+void api_account_kick(api_call_t *call);
+void api_query_online_status(api_call_t *call);
+void api_portrait_get(api_call_t *call);
+void api_portrait_set(api_call_t *call);
+
+#endif

@@ -1,0 +1,77 @@
+/* Presence: openim/query_online_status (and its legacy name querystate). */
+#include <string.h>
+
+#include "api/api.h"
+#include "api/valid.h"
+#include "core/xalloc.h"
+#include "router/router.h"
+#include "store/store.h"
+
+#define QUERY_MAX 500
+#define PLATFORMS_MAX 16
+
+static json_t *status_of(const router_t *r, const char *id, bool detail)
+{
+    const char *platforms[PLATFORMS_MAX];
+    size_t n = router_user_platforms(r, id, platforms, PLATFORMS_MAX);
+    json_t *q = json_pack("{ssss}", "To_Account", id, "Status", n ? "Online" : "Offline");
+    if (detail) {
+        json_t *d = json_array();
+        for (size_t i = 0; i < n && i < PLATFORMS_MAX; i++)
+            json_array_append_new(d, json_pack("{ssss}", "Platform", platforms[i], "Status",
+                                               "Online"));
+        json_object_set_new(q, "Detail", d);
+    }
+    return q;
+}
+
+static void on_existing(err_t err, const store_ids_t *found, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    bool detail = json_is_true(json_object_get(call->body, "IsNeedDetail")) ||
+                  json_integer_value(json_object_get(call->body, "IsNeedDetail")) == 1;
+    json_t *result = json_array(), *errors = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(call->body, "To_Account"), i, v)
+    {
+        const char *id = json_string_value(v);
+        if (store_ids_has(found, id))
+            json_array_append_new(result, status_of(call->env->router, id, detail));
+        else
+            json_array_append_new(errors, json_pack("{sssi}", "To_Account", id, "ErrorCode",
+                                                    ERR_ACCOUNT_NOT_IMPORTED));
+    }
+    api_finish(call, json_pack("{soso}", "QueryResult", result, "ErrorList", errors));
+}
+
+void api_query_online_status(api_call_t *call)
+{
+    json_t *list = json_object_get(call->body, "To_Account");
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        api_fail(call, ERR_OPENIM_TO_ACCOUNT, "To_Account must be a non-empty array of UserIDs");
+        return;
+    }
+    if (json_array_size(list) > QUERY_MAX) {
+        api_fail(call, ERR_TOO_MANY, "at most %d accounts per query", QUERY_MAX);
+        return;
+    }
+    const char **ids = xcalloc(json_array_size(list), sizeof(char *));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (!json_is_string(v)) {
+            api_fail(call, ERR_OPENIM_TO_ACCOUNT, "To_Account[%zu] must be a string", i);
+            xfree(ids);
+            return;
+        }
+        ids[i] = json_string_value(v);
+    }
+    store_accounts_existing(call->env->db, ids, json_array_size(list), on_existing, call);
+    xfree(ids);
+}

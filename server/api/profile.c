@@ -1,0 +1,169 @@
+/* Profiles: profile/portrait_get and portrait_set, standard Tag_Profile_IM_* and custom
+ * Tag_Profile_Custom_* tags with the value rules of Tencent's profile system. */
+#include <ctype.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/profile_tags.h"
+#include "api/valid.h"
+#include "core/xalloc.h"
+#include "store/store.h"
+
+#define PORTRAIT_MAX_USERS 100
+#define PORTRAIT_MAX_TAGS 64
+
+static const char *const from_names[] = {"From_Account", NULL};
+
+/* Validates every {Tag, Value} and builds the {tag: value} object to store. */
+static json_t *read_profile_items(api_call_t *call)
+{
+    json_t *items = json_object_get(call->body, "ProfileItem");
+    if (!json_is_array(items) || json_array_size(items) == 0 ||
+        json_array_size(items) > PORTRAIT_MAX_TAGS) {
+        api_fail(call, ERR_PROFILE_PARAM, "ProfileItem must be an array of 1 to %d {Tag, Value}",
+                 PORTRAIT_MAX_TAGS);
+        return NULL;
+    }
+    json_t *tags = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        const char *tag = json_string_value(json_object_get(item, "Tag"));
+        json_t *value = json_object_get(item, "Value");
+        if (tag == NULL || value == NULL) {
+            api_fail(call, ERR_PROFILE_TAG, "ProfileItem[%zu] needs a string Tag and a Value", i);
+            json_decref(tags);
+            return NULL;
+        }
+        err_t err = profile_tag_check(tag, value);
+        if (err != ERR_OK) {
+            api_fail(call, err, "tag %s", tag);
+            json_decref(tags);
+            return NULL;
+        }
+        json_object_set(tags, tag, value);
+    }
+    return tags;
+}
+
+static void on_set(err_t err, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    api_finish(call, json_pack("{ss}", "ErrorDisplay", ""));
+}
+
+void api_portrait_set(api_call_t *call)
+{
+    const char *user;
+    if (valid_get_user_id(call->body, from_names, &user) != VALID_OK) {
+        api_fail(call, ERR_PROFILE_PARAM, "From_Account must be a UserID string");
+        return;
+    }
+    json_t *tags = read_profile_items(call);
+    if (tags == NULL)
+        return;
+    store_profile_set(call->env->db, user, tags, on_set, call);
+    json_decref(tags);
+}
+
+/* ---- portrait_get ---- */
+
+/* Reads a non-empty array of strings of at most `max` entries into a heap array. */
+static const char **read_strings(api_call_t *call, const char *field, size_t max, size_t *n)
+{
+    json_t *list = json_object_get(call->body, field);
+    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > max) {
+        api_fail(call, ERR_PROFILE_PARAM, "%s must be an array of 1 to %zu strings", field, max);
+        return NULL;
+    }
+    const char **out = xcalloc(json_array_size(list), sizeof(char *));
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        if (!json_is_string(item)) {
+            api_fail(call, ERR_PROFILE_PARAM, "%s[%zu] must be a string", field, i);
+            xfree(out);
+            return NULL;
+        }
+        out[i] = json_string_value(item);
+    }
+    *n = json_array_size(list);
+    return out;
+}
+
+static json_t *user_items(const json_t *tag_list, const json_t *stored)
+{
+    json_t *items = json_array();
+    size_t i;
+    json_t *tag;
+    json_array_foreach(tag_list, i, tag)
+    {
+        const char *name = json_string_value(tag);
+        json_t *v = json_object_get(stored, name);
+        json_array_append_new(items, json_pack("{s:s, s:O}", "Tag", name, "Value",
+                                               v ? v : profile_tag_default(name)));
+    }
+    return items;
+}
+
+static void on_get(err_t err, const store_ids_t *existing, json_t *values, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_t *tag_list = json_object_get(call->body, "TagList");
+    json_t *out = json_array(), *fail = json_array();
+    size_t i;
+    json_t *user;
+    json_array_foreach(json_object_get(call->body, "To_Account"), i, user)
+    {
+        const char *id = json_string_value(user);
+        json_t *entry = json_pack("{ss}", "To_Account", id);
+        if (store_ids_has(existing, id)) {
+            json_object_set_new(entry, "ProfileItem",
+                                user_items(tag_list, json_object_get(values, id)));
+            json_object_set_new(entry, "ResultCode", json_integer(0));
+            json_object_set_new(entry, "ResultInfo", json_string(""));
+        } else {
+            json_object_set_new(entry, "ResultCode", json_integer(ERR_PROFILE_NOT_IMPORTED));
+            json_object_set_new(entry, "ResultInfo",
+                                json_string(err_text(ERR_PROFILE_NOT_IMPORTED)));
+            json_array_append(fail, user);
+        }
+        json_array_append_new(out, entry);
+    }
+    api_finish(call, json_pack("{s:o, s:o, s:s}", "UserProfileItem", out, "Fail_Account", fail,
+                               "ErrorDisplay", ""));
+}
+
+void api_portrait_get(api_call_t *call)
+{
+    size_t nusers = 0, ntags = 0;
+    const char **users = read_strings(call, "To_Account", PORTRAIT_MAX_USERS, &nusers);
+    if (users == NULL)
+        return;
+    const char **tags = read_strings(call, "TagList", PORTRAIT_MAX_TAGS, &ntags);
+    if (tags == NULL) {
+        xfree(users);
+        return;
+    }
+    for (size_t i = 0; i < ntags; i++) {
+        if (!profile_tag_known(tags[i])) {
+            api_fail(call, ERR_PROFILE_TAG, "unknown tag %s", tags[i]);
+            xfree(users);
+            xfree(tags);
+            return;
+        }
+    }
+    store_profile_get(call->env->db, users, nusers, tags, ntags, on_get, call);
+    xfree(users);
+    xfree(tags);
+}

@@ -1,0 +1,23 @@
+/*
+ * profile_tags — the rules of Tencent's profile fields (pure; unit-tested).
+ *
+ * Standard tags Tag_Profile_IM_* have a type (string with a byte limit, or uint32/uint64) and
+ * some an enumeration; custom tags are Tag_Profile_Custom_<1–8 letters> holding strings of at
+ * most 500 bytes.
+ */
+#ifndef CHATD_API_PROFILE_TAGS_H
+#define CHATD_API_PROFILE_TAGS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/err.h"
+
+bool profile_tag_known(const char *tag);
+/* ERR_OK, or ERR_PROFILE_TAG (unknown tag), ERR_PROFILE_VALUE_TYPE, ERR_PROFILE_VALUE_LONG,
+ * ERR_PROFILE_VALUE (not one of the enumeration). */
+err_t profile_tag_check(const char *tag, const json_t *value);
+/* The value reported for a tag never set ("" or 0); borrowed, static. */
+json_t *profile_tag_default(const char *tag);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * auth — who is calling: Tencent UserSig (TLSSigAPIv2) and JWT verification.
+ *
+ * Pure functions of their inputs (no I/O, no clock: callers pass `now`), so they are unit-tested
+ * and fuzzable. usersig.c implements the UserSig codec; jwt.c is the only file that includes
+ * <jwt.h> (libjwt 1.10); auth.c picks one of the two by the token's shape.
+ *
+ * Errors are err_t values: ERR_USERSIG_ILLEGAL (70003) cannot decode, ERR_USERSIG_VERIFY (70009)
+ * signature mismatch or a JWT that fails any check, ERR_USERSIG_USERID (70013) identifier
+ * mismatch, ERR_USERSIG_SDKAPPID (70014) app mismatch, ERR_USERSIG_EXPIRED (70001) expired.
+ * Nothing here logs a token, a signature or a key.
+ */
+#ifndef CHATD_AUTH_AUTH_H
+#define CHATD_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* ---- UserSig (usersig.c) ---------------------------------------------------------------- */
+
+/* Verifies a TLSSigAPIv2 UserSig: url-base64 variant (padding optional) → zlib inflate → JSON
+ * (any key order, whitespace, escaped '/') → TLS.sdkappid == sdkappid, TLS.identifier ==
+ * identifier (exact bytes), not expired (expired iff now > TLS.time + TLS.expire), HMAC-SHA256
+ * over the five-line content keyed with the ASCII bytes of `key`, compared in constant time.
+ * A sig carrying TLS.userbuf is verified with the userbuf line included.
+ * On success *expires_at (if not NULL) is TLS.time + TLS.expire. */
+err_t usersig_verify(const char *sig, const char *identifier, uint64_t sdkappid, const char *key,
+                     int64_t now, int64_t *expires_at);
+
+/* Makes a UserSig as Tencent's libraries do (JSON, zlib, url-base64 variant). Returns a heap
+ * string the caller frees with xfree(). */
+char *usersig_generate(uint64_t sdkappid, const char *key, const char *identifier, int64_t now,
+                       int64_t expire);
+
+/* ---- JWT (jwt.c) ------------------------------------------------------------------------ */
+
+typedef enum { AUTH_JWT_NONE = 0, AUTH_JWT_HS256, AUTH_JWT_RS256, AUTH_JWT_ES256 } auth_jwt_alg_t;
+
+/* Parses "none", "HS256", "RS256", "ES256" (exact case); false if unknown. */
+bool auth_jwt_alg_parse(const char *name, auth_jwt_alg_t *out);
+
+typedef struct {
+    auth_jwt_alg_t alg;      /* AUTH_JWT_NONE: JWTs are refused altogether */
+    const unsigned char *key; /* HS256: the secret; RS256/ES256: PEM public key */
+    size_t key_len;
+    const char *user_claim; /* claim holding the user id, e.g. "sub" */
+    const char *issuer;     /* NULL or "": not checked */
+    const char *audience;   /* NULL or "": not checked; else must equal `aud` or be in it */
+    int64_t leeway;         /* seconds of clock skew allowed on exp/nbf */
+} auth_jwt_config_t;
+
+/* Verifies a compact JWS with the configured algorithm only — the token's own `alg` header must
+ * equal it (so `none`, HS-with-the-public-key confusion and HS384/HS512 are refused). `exp` is
+ * required and checked here (libjwt 1.10 does not); `nbf`, `iss`, `aud` when configured. The
+ * claim named user_claim must be a string equal to `identifier`. Returns ERR_OK and sets
+ * *expires_at (if not NULL) to `exp`; else ERR_USERSIG_EXPIRED for an expired token,
+ * ERR_USERSIG_USERID when the user claim names someone else, ERR_USERSIG_VERIFY otherwise. */
+err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token, const char *identifier,
+                      int64_t now, int64_t *expires_at);
+
+/* ---- Either (auth.c) -------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t sdkappid;
+    const char *secret_key;
+    auth_jwt_config_t jwt;
+} auth_config_t;
+
+/* A token with two '.' is a JWT, anything else a UserSig. */
+err_t auth_verify(const auth_config_t *cfg, const char *token, const char *identifier,
+                  int64_t now, int64_t *expires_at);
+
+#endif

@@ -1,0 +1,358 @@
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+typedef enum { T_STR, T_INT, T_U64, T_LOGLEVEL, T_JWTALG, T_LISTEN } key_type_t;
+
+typedef struct {
+    const char *name;
+    key_type_t type;
+    size_t offset;
+    const char *def; /* NULL: required */
+    bool reloadable;
+    long min, max; /* T_INT bounds */
+} key_def_t;
+
+#define OFF(field) offsetof(config_t, field)
+
+static const key_def_t keys[] = {
+    {"listen", T_LISTEN, OFF(listen_host), "127.0.0.1:8080", false, 0, 0},
+    {"database_url", T_STR, OFF(database_url), NULL, false, 0, 0},
+    {"db_pool_size", T_INT, OFF(db_pool_size), "4", false, 1, 64},
+    {"db_max_waiting", T_INT, OFF(db_max_waiting), "10000", false, 1, 10000000},
+    {"sdkappid", T_U64, OFF(sdkappid), NULL, false, 0, 0},
+    {"secret_key", T_STR, OFF(secret_key), NULL, false, 0, 0},
+    {"admin_identifier", T_STR, OFF(admin_identifier), "administrator", false, 0, 0},
+    {"jwt_algorithm", T_JWTALG, OFF(jwt_algorithm), "none", false, 0, 0},
+    {"jwt_secret", T_STR, OFF(jwt_secret), "", false, 0, 0},
+    {"jwt_public_key_file", T_STR, OFF(jwt_public_key_file), "", false, 0, 0},
+    {"jwt_user_claim", T_STR, OFF(jwt_user_claim), "sub", false, 0, 0},
+    {"jwt_issuer", T_STR, OFF(jwt_issuer), "", false, 0, 0},
+    {"jwt_audience", T_STR, OFF(jwt_audience), "", false, 0, 0},
+    {"jwt_leeway", T_INT, OFF(jwt_leeway), "30", false, 0, 3600},
+    {"log_level", T_LOGLEVEL, OFF(log_level), "info", true, 0, 0},
+    {"max_body_bytes", T_INT, OFF(max_body_bytes), "1048576", false, 1024, 64 * 1024 * 1024},
+    {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), "5000", false, 0, 600000},
+    {"schema_dir", T_STR, OFF(schema_dir), "schema", false, 0, 0},
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static const key_def_t *find_key(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static bool parse_long(const char *s, long *out)
+{
+    if (*s == '\0')
+        return false;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_listen(const char *s, config_t *cfg)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon == s)
+        return false;
+    long port;
+    if (!parse_long(colon + 1, &port) || port < 0 || port > 65535)
+        return false;
+    xfree(cfg->listen_host);
+    cfg->listen_host = xstrndup(s, (size_t)(colon - s));
+    cfg->listen_port = (int)port;
+    return true;
+}
+
+/* Stores `value` into the field of `k`; false when the value is not of the key's type. */
+static bool set_value(config_t *cfg, const key_def_t *k, const char *value)
+{
+    void *field = (char *)cfg + k->offset;
+    switch (k->type) {
+    case T_STR:
+        xfree(*(char **)field);
+        *(char **)field = xstrdup(value);
+        return true;
+    case T_INT: {
+        long v;
+        if (!parse_long(value, &v) || v < k->min || v > k->max)
+            return false;
+        *(int *)field = (int)v;
+        return true;
+    }
+    case T_U64: {
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char)value[0]))
+            return false;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (errno != 0 || *end != '\0' || v == 0)
+            return false;
+        *(uint64_t *)field = v;
+        return true;
+    }
+    case T_LOGLEVEL:
+        return log_level_parse(value, (log_level_t *)field);
+    case T_JWTALG:
+        return auth_jwt_alg_parse(value, (auth_jwt_alg_t *)field);
+    case T_LISTEN:
+        return parse_listen(value, cfg);
+    }
+    return false;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static bool load_file(const char *path, config_t *cfg, bool *seen, char *errbuf, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fail(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return false;
+    }
+    char buf[4096];
+    int lineno = 0;
+    bool ok = true;
+    while (ok && fgets(buf, sizeof buf, f) != NULL) {
+        lineno++;
+        char *hash = strchr(buf, '#');
+        if (hash != NULL)
+            *hash = '\0';
+        char *line = trim(buf);
+        if (*line == '\0')
+            continue;
+        char *eq = strchr(line, '=');
+        if (eq == NULL) {
+            fail(errbuf, errlen, "%s:%d: expected `key = value`", path, lineno);
+            ok = false;
+            break;
+        }
+        *eq = '\0';
+        char *name = trim(line), *value = trim(eq + 1);
+        const key_def_t *k = find_key(name);
+        if (k == NULL) {
+            fail(errbuf, errlen, "%s:%d: unknown key '%s'", path, lineno, name);
+            ok = false;
+        } else if (!set_value(cfg, k, value)) {
+            fail(errbuf, errlen, "%s:%d: bad value for key '%s'", path, lineno, name);
+            ok = false;
+        } else {
+            seen[k - keys] = true;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
+static bool load_env(config_t *cfg, bool *seen, char *errbuf, size_t errlen)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        char var[64] = "CHATD_";
+        for (size_t j = 0; keys[i].name[j] && j + 7 < sizeof var; j++)
+            var[6 + j] = (char)toupper((unsigned char)keys[i].name[j]);
+        const char *value = getenv(var);
+        if (value == NULL)
+            continue;
+        if (!set_value(cfg, &keys[i], value)) {
+            fail(errbuf, errlen, "environment %s: bad value for key '%s'", var, keys[i].name);
+            return false;
+        }
+        seen[i] = true;
+    }
+    return true;
+}
+
+static bool split_admins(config_t *cfg, char *errbuf, size_t errlen)
+{
+    char *copy = xstrdup(cfg->admin_identifier), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (*tok == '\0')
+            continue;
+        if (cfg->admin_count == CONFIG_MAX_ADMINS || strlen(tok) > 32) {
+            fail(errbuf, errlen, "bad value for key 'admin_identifier': at most %d IDs of <= 32 bytes",
+                 CONFIG_MAX_ADMINS);
+            xfree(copy);
+            return false;
+        }
+        cfg->admins[cfg->admin_count++] = xstrdup(tok);
+    }
+    xfree(copy);
+    if (cfg->admin_count == 0) {
+        fail(errbuf, errlen, "bad value for key 'admin_identifier': empty");
+        return false;
+    }
+    return true;
+}
+
+static bool read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    size_t cap = 4096, n = 0;
+    char *buf = xmalloc(cap);
+    size_t r;
+    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 == cap)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return true;
+}
+
+static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
+{
+    switch (cfg->jwt_algorithm) {
+    case AUTH_JWT_NONE:
+        return true;
+    case AUTH_JWT_HS256:
+        if (strlen(cfg->jwt_secret) < 32) {
+            fail(errbuf, errlen, "key 'jwt_secret' must hold at least 32 bytes for HS256");
+            return false;
+        }
+        return true;
+    case AUTH_JWT_RS256:
+    case AUTH_JWT_ES256:
+        if (!read_file(cfg->jwt_public_key_file, &cfg->jwt_public_key, &cfg->jwt_public_key_len)) {
+            fail(errbuf, errlen, "key 'jwt_public_key_file': cannot read '%s'",
+                 cfg->jwt_public_key_file);
+            return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+static bool finish(config_t *cfg, const bool *seen, char *errbuf, size_t errlen)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].def == NULL && !seen[i]) {
+            fail(errbuf, errlen, "missing required key '%s'", keys[i].name);
+            return false;
+        }
+    }
+    if (*cfg->secret_key == '\0' || *cfg->database_url == '\0') {
+        fail(errbuf, errlen, "missing required key '%s'",
+             *cfg->secret_key == '\0' ? "secret_key" : "database_url");
+        return false;
+    }
+    return split_admins(cfg, errbuf, errlen) && check_jwt(cfg, errbuf, errlen);
+}
+
+bool config_load(const char *path, config_t *cfg, char *errbuf, size_t errlen)
+{
+    bool seen[NKEYS] = {false};
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].def != NULL && !set_value(cfg, &keys[i], keys[i].def))
+            abort(); /* a default that does not parse is a bug in the table */
+    bool ok = (path == NULL || load_file(path, cfg, seen, errbuf, errlen)) &&
+              load_env(cfg, seen, errbuf, errlen) && finish(cfg, seen, errbuf, errlen);
+    if (!ok)
+        config_clear(cfg);
+    return ok;
+}
+
+void config_clear(config_t *cfg)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].type == T_STR)
+            xfree(*(char **)((char *)cfg + keys[i].offset));
+    for (int i = 0; i < cfg->admin_count; i++)
+        xfree(cfg->admins[i]);
+    xfree(cfg->listen_host);
+    xfree(cfg->jwt_public_key);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+void config_apply_reload(config_t *live, const config_t *fresh)
+{
+    if (live->log_level != fresh->log_level) {
+        log_info("config: log_level %s -> %s", log_level_name(live->log_level),
+                 log_level_name(fresh->log_level));
+        live->log_level = fresh->log_level;
+        log_set_level(live->log_level);
+    }
+}
+
+bool config_is_admin(const config_t *cfg, const char *identifier)
+{
+    for (int i = 0; i < cfg->admin_count; i++)
+        if (strcmp(cfg->admins[i], identifier) == 0)
+            return true;
+    return false;
+}
+
+auth_config_t config_auth(const config_t *cfg)
+{
+    auth_config_t a = {
+        .sdkappid = cfg->sdkappid,
+        .secret_key = cfg->secret_key,
+        .jwt =
+            {
+                .alg = cfg->jwt_algorithm,
+                .user_claim = cfg->jwt_user_claim,
+                .issuer = cfg->jwt_issuer,
+                .audience = cfg->jwt_audience,
+                .leeway = cfg->jwt_leeway,
+            },
+    };
+    if (cfg->jwt_algorithm == AUTH_JWT_HS256) {
+        a.jwt.key = (const unsigned char *)cfg->jwt_secret;
+        a.jwt.key_len = strlen(cfg->jwt_secret);
+    } else {
+        a.jwt.key = (const unsigned char *)cfg->jwt_public_key;
+        a.jwt.key_len = cfg->jwt_public_key_len;
+    }
+    return a;
+}
+
+const char *const *config_key_names(void)
+{
+    static const char *names[NKEYS + 1];
+    for (size_t i = 0; i < NKEYS; i++)
+        names[i] = keys[i].name;
+    names[NKEYS] = NULL;
+    return names;
+}

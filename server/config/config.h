@@ -1,0 +1,64 @@
+/*
+ * config — chatd's settings: one table of keys (name, type, default, reloadable, check).
+ *
+ * A file holds `key = value` lines and `#` comments; CHATD_<KEY> environment variables override
+ * the file. Unknown keys, bad values and missing required keys are refused with a message naming
+ * the key and the line (config_load fills `errbuf`). Every key is documented in
+ * config/chatd.conf; config_key_names() lets tests check that file against this table.
+ *
+ * Ownership: config_load() fills a config_t whose strings it owns; release with config_clear().
+ */
+#ifndef CHATD_CONFIG_CONFIG_H
+#define CHATD_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/auth.h"
+#include "core/log.h"
+
+#define CONFIG_MAX_ADMINS 5
+
+typedef struct {
+    char *listen_host;
+    int listen_port;
+    char *database_url;
+    int db_pool_size;
+    int db_max_waiting;
+    uint64_t sdkappid;
+    char *secret_key;
+    char *admin_identifier; /* as written: comma separated */
+    char *admins[CONFIG_MAX_ADMINS];
+    int admin_count;
+    auth_jwt_alg_t jwt_algorithm;
+    char *jwt_secret;
+    char *jwt_public_key_file;
+    char *jwt_public_key; /* contents of jwt_public_key_file, read at load */
+    size_t jwt_public_key_len;
+    char *jwt_user_claim;
+    char *jwt_issuer;
+    char *jwt_audience;
+    int jwt_leeway;
+    log_level_t log_level;
+    int max_body_bytes;
+    int shutdown_timeout_ms;
+    char *schema_dir;
+} config_t;
+
+/* Loads `path` (NULL: defaults and environment only) into *cfg. On failure returns false with a
+ * one-line reason in errbuf and leaves *cfg cleared. */
+bool config_load(const char *path, config_t *cfg, char *errbuf, size_t errlen);
+void config_clear(config_t *cfg);
+
+/* Copies the reloadable keys from `fresh` into `live` and logs each change. */
+void config_apply_reload(config_t *live, const config_t *fresh);
+
+bool config_is_admin(const config_t *cfg, const char *identifier);
+/* The auth settings derived from cfg (pointers into cfg). */
+auth_config_t config_auth(const config_t *cfg);
+
+/* NULL-terminated list of every key name, for docs checks. */
+const char *const *config_key_names(void);
+
+#endif

@@ -1,0 +1,92 @@
+#include "core/err.h"
+
+static const err_entry_t table[] = {
+    {0, ""},
+    {60002, "HTTP parse error: the URL is malformed"},
+    {60003, "request body is not valid JSON"},
+    {60006, "SDKAppID is invalid"},
+    {60008, "request body too large"},
+    {60009, "unknown API: no such service or command"},
+    {60010, "this API requires an app administrator"},
+    {60015, "UserID must be a string"},
+    {60025, "missing or invalid URL parameter (sdkappid, identifier, usersig, contenttype)"},
+    {70001, "UserSig expired"},
+    {70003, "UserSig is illegal: cannot be decoded"},
+    {70009, "UserSig verification failed"},
+    {70013, "UserID in the request does not match the UserSig"},
+    {70014, "SDKAppID in the request does not match the UserSig"},
+    {70107, "account not imported"},
+    {70402, "invalid parameters"},
+    {70403, "this API requires an app administrator"},
+    {70500, "internal server error"},
+    {70169, "database unavailable, try again later"},
+    {20003, "sender or receiver UserID is invalid or does not exist"},
+    {90001, "Fail to Parse json data of body, Please check it"},
+    {90003, "To_Account is missing or does not exist"},
+    {90008, "From_Account is missing or does not exist"},
+    {90009, "this API requires an app administrator"},
+    {90010, "request does not match the message format"},
+    {90011, "too many target accounts"},
+    {91000, "internal server error"},
+    {40001, "invalid parameters"},
+    {40003, "account not imported"},
+    {40004, "this API requires an app administrator"},
+    {40006, "internal server error"},
+    {40009, "profile tag is missing or unknown"},
+    {40601, "profile value longer than 500 bytes"},
+    {40605, "invalid value for a standard profile field"},
+    {40610, "profile value has the wrong type"},
+};
+
+static const err_service_t defaults = {
+    .json = 90001,
+    .bad_param = 70402,
+    .internal = 70500,
+    .not_admin = 60010,
+    .not_imported = 70107,
+    .too_many = 70402,
+};
+
+static int pick(int svc_value, int fallback)
+{
+    return svc_value ? svc_value : fallback;
+}
+
+int err_code(err_t err, const err_service_t *svc)
+{
+    static const err_service_t none = {0};
+    if (svc == NULL)
+        svc = &none;
+    switch (err) {
+    case ERR_JSON:
+        return pick(svc->json, defaults.json);
+    case ERR_BAD_PARAM:
+        return pick(svc->bad_param, defaults.bad_param);
+    case ERR_INTERNAL:
+        return pick(svc->internal, defaults.internal);
+    case ERR_NOT_ADMIN:
+        return pick(svc->not_admin, defaults.not_admin);
+    case ERR_NOT_IMPORTED:
+        return pick(svc->not_imported, defaults.not_imported);
+    case ERR_TOO_MANY:
+        return pick(svc->too_many, defaults.too_many);
+    case ERR_DB_DOWN:
+        return 70169;
+    default:
+        return (int)err;
+    }
+}
+
+const char *err_text(int code)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].code == code)
+            return table[i].text;
+    return "error";
+}
+
+const err_entry_t *err_table(size_t *count)
+{
+    *count = sizeof table / sizeof table[0];
+    return table;
+}

@@ -1,0 +1,87 @@
+/*
+ * err — chatd's one error table.
+ *
+ * Every outcome a handler can report is an err_t. Most values *are* the Tencent Cloud Chat
+ * ErrorCode they stand for (ERR_USERSIG_EXPIRED == 70001). A few are generic kinds whose Tencent
+ * code depends on the service that reports them (a bad parameter is 10004 in group APIs but 40001
+ * in profile APIs); err_code() resolves those with the service's err_service_t row.
+ *
+ * Handlers return an err_t and, optionally, a detail text; only http/ and ws/ turn that into
+ * JSON. docs/errors.md lists every code chatd can emit and is checked against err_table().
+ */
+#ifndef CHATD_CORE_ERR_H
+#define CHATD_CORE_ERR_H
+
+#include <stddef.h>
+
+typedef enum {
+    ERR_OK = 0,
+
+    /* Generic kinds, mapped per service by err_code(). */
+    ERR_JSON = 1,         /* body is not a JSON object */
+    ERR_BAD_PARAM = 2,    /* a field is missing, of the wrong type or out of range */
+    ERR_INTERNAL = 3,     /* chatd or PostgreSQL failed; nothing was changed */
+    ERR_NOT_ADMIN = 4,    /* the caller must be an app administrator */
+    ERR_NOT_IMPORTED = 5, /* an account named in the request does not exist */
+    ERR_DB_DOWN = 6,      /* PostgreSQL is unreachable; try again later */
+    ERR_TOO_MANY = 7,     /* a list in the request is longer than the API allows */
+
+    /* Common REST access errors. */
+    ERR_URL = 60002,
+    ERR_JSON_COMMON = 60003,
+    ERR_NEED_ADMIN_COMMON = 60010,
+    ERR_BAD_RESOURCE = 60009,
+    ERR_USERID_TYPE = 60015,
+    ERR_URL_PARAM = 60025,
+    ERR_SDKAPPID = 60006,
+    ERR_BODY_TOO_LARGE = 60008,
+
+    /* UserSig / JWT. */
+    ERR_USERSIG_EXPIRED = 70001,
+    ERR_USERSIG_ILLEGAL = 70003,
+    ERR_USERSIG_VERIFY = 70009,
+    ERR_USERSIG_USERID = 70013,
+    ERR_USERSIG_SDKAPPID = 70014,
+    ERR_ACCOUNT_NOT_IMPORTED = 70107,
+    ERR_ACCOUNT_PARAM = 70402,
+    ERR_ACCOUNT_INTERNAL = 70500,
+
+    /* One-to-one messages (openim). */
+    ERR_C2C_USER_INVALID = 20003,
+    ERR_OPENIM_JSON = 90001,
+    ERR_OPENIM_TO_ACCOUNT = 90003,
+    ERR_OPENIM_FROM_ACCOUNT = 90008,
+    ERR_OPENIM_NEED_ADMIN = 90009,
+    ERR_OPENIM_FORMAT = 90010,
+    ERR_OPENIM_TOO_MANY = 90011,
+    ERR_OPENIM_INTERNAL = 91000,
+
+    /* Profile. */
+    ERR_PROFILE_PARAM = 40001,
+    ERR_PROFILE_NOT_IMPORTED = 40003,
+    ERR_PROFILE_NEED_ADMIN = 40004,
+    ERR_PROFILE_INTERNAL = 40006,
+    ERR_PROFILE_TAG = 40009,
+    ERR_PROFILE_VALUE_LONG = 40601,
+    ERR_PROFILE_VALUE = 40605,
+    ERR_PROFILE_VALUE_TYPE = 40610,
+} err_t;
+
+/* How a service spells the generic kinds. Zero fields fall back to the defaults in err.c. */
+typedef struct {
+    int json, bad_param, internal, not_admin, not_imported, too_many;
+} err_service_t;
+
+/* The Tencent ErrorCode for err as reported by a service (svc may be NULL). */
+int err_code(err_t err, const err_service_t *svc);
+/* Default English text for a Tencent ErrorCode; never NULL. */
+const char *err_text(int code);
+
+typedef struct {
+    int code;
+    const char *text;
+} err_entry_t;
+/* Every code chatd emits, for docs checks and tests. */
+const err_entry_t *err_table(size_t *count);
+
+#endif

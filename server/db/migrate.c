@@ -1,0 +1,173 @@
+/* Start-up schema migrations. Runs before the event loop exists, so blocking libpq is fine. */
+#include "db/db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+
+/* Any constant shared by every chatd process: serialises concurrent start-ups. */
+#define MIGRATION_LOCK_KEY "7468617464" /* "chatd" */
+
+static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS chatd_migrations ("
+                                       " version integer PRIMARY KEY,"
+                                       " name text NOT NULL,"
+                                       " applied_at timestamptz NOT NULL DEFAULT now())";
+
+static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(errbuf);
+    while (n > 0 && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' '))
+        errbuf[--n] = '\0';
+}
+
+static PGconn *connect_wait(const char *conninfo, int wait_s, char *errbuf, size_t errlen)
+{
+    time_t deadline = time(NULL) + wait_s;
+    for (;;) {
+        PGconn *pg = PQconnectdb(conninfo);
+        if (PQstatus(pg) == CONNECTION_OK)
+            return pg;
+        if (time(NULL) >= deadline) {
+            fail(errbuf, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(pg));
+            PQfinish(pg);
+            return NULL;
+        }
+        PQfinish(pg);
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static bool exec_ok(PGconn *pg, const char *sql, char *errbuf, size_t errlen, const char *what)
+{
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        fail(errbuf, errlen, "%s: %s", what, PQresultErrorMessage(r));
+    PQclear(r);
+    return ok;
+}
+
+static int is_migration(const struct dirent *d)
+{
+    const char *n = d->d_name;
+    size_t len = strlen(n);
+    return len > 8 && n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' && n[2] >= '0' &&
+           n[2] <= '9' && n[3] == '_' && strcmp(n + len - 4, ".sql") == 0;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 8192, n = 0, r;
+    char *buf = xmalloc(cap);
+    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 == cap)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static bool is_applied(PGconn *pg, int version)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *params[] = {v};
+    PGresult *r = PQexecParams(pg, "SELECT 1 FROM chatd_migrations WHERE version = $1", 1, NULL,
+                               params, NULL, NULL, 0);
+    bool applied = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+    PQclear(r);
+    return applied;
+}
+
+/* Applies one file in its own transaction; on failure rolls it back. */
+static bool apply_one(PGconn *pg, const char *dir, const char *name, char *errbuf, size_t errlen)
+{
+    int version = atoi(name);
+    if (is_applied(pg, version))
+        return true;
+    char *path = xasprintf("%s/%s", dir, name);
+    char *sql = slurp(path);
+    xfree(path);
+    if (sql == NULL) {
+        fail(errbuf, errlen, "migration %s: cannot read: %s", name, strerror(errno));
+        return false;
+    }
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *params[] = {v, name};
+    bool ok = exec_ok(pg, "BEGIN", errbuf, errlen, name) && exec_ok(pg, sql, errbuf, errlen, name);
+    if (ok) {
+        PGresult *r = PQexecParams(pg, "INSERT INTO chatd_migrations (version, name) VALUES ($1, $2)",
+                                   2, NULL, params, NULL, NULL, 0);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fail(errbuf, errlen, "migration %s: %s", name, PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    ok = ok && exec_ok(pg, "COMMIT", errbuf, errlen, name);
+    if (!ok) {
+        PGresult *r = PQexec(pg, "ROLLBACK");
+        PQclear(r);
+    } else {
+        log_info("db: applied migration %s", name);
+    }
+    xfree(sql);
+    return ok;
+}
+
+static bool apply_all(PGconn *pg, const char *dir, char *errbuf, size_t errlen)
+{
+    struct dirent **list;
+    int n = scandir(dir, &list, is_migration, alphasort);
+    if (n < 0) {
+        fail(errbuf, errlen, "schema directory '%s': %s", dir, strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        if (ok)
+            ok = apply_one(pg, dir, list[i]->d_name, errbuf, errlen);
+        free(list[i]);
+    }
+    free(list);
+    return ok;
+}
+
+bool db_migrate(const char *conninfo, const char *dir, int wait_s, char *errbuf, size_t errlen)
+{
+    PGconn *pg = connect_wait(conninfo, wait_s, errbuf, errlen);
+    if (pg == NULL)
+        return false;
+    PGresult *r = PQexec(pg, "SET client_min_messages = warning");
+    PQclear(r);
+    bool ok = exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", errbuf, errlen,
+                      "advisory lock") &&
+              exec_ok(pg, create_table_sql, errbuf, errlen, "chatd_migrations") &&
+              apply_all(pg, dir, errbuf, errlen);
+    r = PQexec(pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")");
+    PQclear(r);
+    PQfinish(pg);
+    return ok;
+}

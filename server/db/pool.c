@@ -1,0 +1,487 @@
+#include "db/db.h"
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+
+typedef enum {
+    DB_CONN_BROKEN = 0,
+    DB_CONN_CONNECTING,
+    DB_CONN_IDLE,
+    DB_CONN_BUSY,
+} db_conn_state_t;
+
+static const char *const state_names[] = {"broken", "connecting", "idle", "busy"};
+
+typedef struct {
+    const char *sql;
+    int nparams;
+    char **params;
+    PGresult *res;
+} db_stmt_t;
+
+struct db_batch {
+    db_stmt_t *stmts;
+    int count, cap;
+    int failed; /* index of the failing statement, or -1 */
+    db_done_fn cb;
+    void *arg;
+    struct db_batch *next;
+};
+
+typedef struct db_conn {
+    db_pool_t *pool;
+    int id;
+    db_conn_state_t state;
+    PGconn *pg;
+    struct event *rd, *wr, *timer;
+    db_batch_t *batch; /* in flight while BUSY */
+    int cur;           /* statement whose results are being read */
+    int backoff_ms;
+} db_conn_t;
+
+struct db_pool {
+    struct event_base *base;
+    char *conninfo;
+    db_conn_t *conns;
+    int size, max_waiting, waiting;
+    db_batch_t *head, *tail; /* waiting for a connection */
+};
+
+static void conn_connect(db_conn_t *c);
+static void conn_ready(db_conn_t *c);
+static void pool_dispatch(db_pool_t *p);
+
+/* ---- batches ---------------------------------------------------------------------------- */
+
+db_batch_t *db_batch_new(void)
+{
+    db_batch_t *b = XNEW(db_batch_t);
+    b->failed = -1;
+    return b;
+}
+
+int db_batch_add(db_batch_t *b, const char *sql, int nparams, const char *const *params)
+{
+    if (b->count == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 4;
+        b->stmts = xrealloc(b->stmts, (size_t)b->cap * sizeof *b->stmts);
+    }
+    db_stmt_t *s = &b->stmts[b->count];
+    memset(s, 0, sizeof *s);
+    s->sql = sql;
+    s->nparams = nparams;
+    if (nparams > 0) {
+        s->params = xcalloc((size_t)nparams, sizeof(char *));
+        for (int i = 0; i < nparams; i++)
+            s->params[i] = params[i] ? xstrdup(params[i]) : NULL;
+    }
+    return b->count++;
+}
+
+int db_batch_count(const db_batch_t *b)
+{
+    return b->count;
+}
+
+static void batch_free(db_batch_t *b)
+{
+    for (int i = 0; i < b->count; i++) {
+        for (int j = 0; j < b->stmts[i].nparams; j++)
+            xfree(b->stmts[i].params[j]);
+        xfree(b->stmts[i].params);
+        PQclear(b->stmts[i].res);
+    }
+    xfree(b->stmts);
+    xfree(b);
+}
+
+static void batch_finish(db_batch_t *b, err_t err)
+{
+    b->cb(b, err, b->arg);
+    batch_free(b);
+}
+
+static const PGresult *stmt_res(const db_batch_t *b, int stmt)
+{
+    return (stmt >= 0 && stmt < b->count) ? b->stmts[stmt].res : NULL;
+}
+
+int db_batch_rows(const db_batch_t *b, int stmt)
+{
+    const PGresult *r = stmt_res(b, stmt);
+    return r ? PQntuples(r) : 0;
+}
+
+const char *db_batch_value(const db_batch_t *b, int stmt, int row, int col)
+{
+    const PGresult *r = stmt_res(b, stmt);
+    if (r == NULL || row >= PQntuples(r) || col >= PQnfields(r) || PQgetisnull(r, row, col))
+        return NULL;
+    return PQgetvalue(r, row, col);
+}
+
+int64_t db_batch_int(const db_batch_t *b, int stmt, int row, int col, int64_t dflt)
+{
+    const char *v = db_batch_value(b, stmt, row, col);
+    return v ? strtoll(v, NULL, 10) : dflt;
+}
+
+int64_t db_batch_affected(const db_batch_t *b, int stmt)
+{
+    const PGresult *r = stmt_res(b, stmt);
+    const char *n = r ? PQcmdTuples((PGresult *)r) : "";
+    return *n ? strtoll(n, NULL, 10) : 0;
+}
+
+const char *db_batch_sqlstate(const db_batch_t *b)
+{
+    const PGresult *r = stmt_res(b, b->failed);
+    const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return s ? s : "";
+}
+
+const char *db_batch_errmsg(const db_batch_t *b)
+{
+    const PGresult *r = stmt_res(b, b->failed);
+    const char *s = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    return s ? s : "";
+}
+
+/* ---- connection state machine ------------------------------------------------------------ */
+
+static void conn_set_state(db_conn_t *c, db_conn_state_t state)
+{
+    if (c->state != state)
+        log_debug("db#%d: %s -> %s", c->id, state_names[c->state], state_names[state]);
+    c->state = state;
+}
+
+static void conn_drop_events(db_conn_t *c)
+{
+    if (c->rd) {
+        event_free(c->rd);
+        c->rd = NULL;
+    }
+    if (c->wr) {
+        event_free(c->wr);
+        c->wr = NULL;
+    }
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    conn_connect(arg);
+}
+
+/* Closes the connection, fails its batch and schedules a reconnect with backoff. */
+static void conn_break(db_conn_t *c, const char *why)
+{
+    if (c->state != DB_CONN_BROKEN)
+        log_warn("db#%d: connection lost: %s", c->id, why);
+    conn_drop_events(c);
+    if (c->pg) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    db_batch_t *b = c->batch;
+    c->batch = NULL;
+    conn_set_state(c, DB_CONN_BROKEN);
+    c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 100;
+    if (c->backoff_ms > 1000)
+        c->backoff_ms = 1000;
+    struct timeval tv = {c->backoff_ms / 1000, (c->backoff_ms % 1000) * 1000};
+    evtimer_add(c->timer, &tv);
+    if (b)
+        batch_finish(b, ERR_DB_DOWN);
+}
+
+static const char *pg_error(db_conn_t *c)
+{
+    const char *m = c->pg ? PQerrorMessage(c->pg) : "";
+    return *m ? m : "unknown error";
+}
+
+static void on_connect_io(evutil_socket_t fd, short what, void *arg);
+
+static void conn_poll_connect(db_conn_t *c)
+{
+    PostgresPollingStatusType st = PQconnectPoll(c->pg);
+    conn_drop_events(c);
+    if (st == PGRES_POLLING_FAILED) {
+        conn_break(c, pg_error(c));
+        return;
+    }
+    if (st == PGRES_POLLING_OK) {
+        if (PQsetnonblocking(c->pg, 1) != 0 || PQenterPipelineMode(c->pg) != 1) {
+            conn_break(c, pg_error(c));
+            return;
+        }
+        conn_ready(c);
+        return;
+    }
+    short ev = st == PGRES_POLLING_READING ? EV_READ : EV_WRITE;
+    c->rd = event_new(c->pool->base, PQsocket(c->pg), ev, on_connect_io, c);
+    event_add(c->rd, NULL);
+}
+
+static void on_connect_io(evutil_socket_t fd, short what, void *arg)
+{
+    conn_poll_connect(arg);
+}
+
+static void conn_connect(db_conn_t *c)
+{
+    conn_set_state(c, DB_CONN_CONNECTING);
+    c->pg = PQconnectStart(c->pool->conninfo);
+    if (c->pg == NULL || PQstatus(c->pg) == CONNECTION_BAD) {
+        conn_break(c, pg_error(c));
+        return;
+    }
+    /* libpq: start as if PQconnectPoll had asked for writability. */
+    c->rd = event_new(c->pool->base, PQsocket(c->pg), EV_WRITE, on_connect_io, c);
+    event_add(c->rd, NULL);
+}
+
+/* ---- running a batch ----------------------------------------------------------------------- */
+
+static void on_io(evutil_socket_t fd, short what, void *arg);
+
+static void conn_ready(db_conn_t *c)
+{
+    evutil_socket_t fd = PQsocket(c->pg);
+    c->rd = event_new(c->pool->base, fd, EV_READ | EV_PERSIST, on_io, c);
+    c->wr = event_new(c->pool->base, fd, EV_WRITE, on_io, c);
+    event_add(c->rd, NULL);
+    c->backoff_ms = 0;
+    log_debug("db#%d: connected", c->id);
+    conn_set_state(c, DB_CONN_IDLE);
+    pool_dispatch(c->pool);
+}
+
+/* Flushes libpq's output buffer; waits for writability while data remains. */
+static bool conn_flush(db_conn_t *c)
+{
+    int r = PQflush(c->pg);
+    if (r < 0) {
+        conn_break(c, pg_error(c));
+        return false;
+    }
+    if (r == 1)
+        event_add(c->wr, NULL);
+    return true;
+}
+
+static void conn_send(db_conn_t *c, db_batch_t *b)
+{
+    c->batch = b;
+    c->cur = 0;
+    conn_set_state(c, DB_CONN_BUSY);
+    for (int i = 0; i < b->count; i++) {
+        db_stmt_t *s = &b->stmts[i];
+        if (!PQsendQueryParams(c->pg, s->sql, s->nparams, NULL, (const char *const *)s->params,
+                               NULL, NULL, 0)) {
+            conn_break(c, pg_error(c));
+            return;
+        }
+    }
+    if (!PQpipelineSync(c->pg)) {
+        conn_break(c, pg_error(c));
+        return;
+    }
+    conn_flush(c);
+}
+
+static void conn_complete(db_conn_t *c)
+{
+    db_batch_t *b = c->batch;
+    c->batch = NULL;
+    conn_set_state(c, DB_CONN_IDLE);
+    batch_finish(b, b->failed >= 0 ? ERR_INTERNAL : ERR_OK);
+}
+
+/* Stores one result of the in-flight batch; true when the batch's sync point was reached. */
+static bool conn_take_result(db_conn_t *c, PGresult *res)
+{
+    db_batch_t *b = c->batch;
+    if (res == NULL) {
+        c->cur++;
+        return false;
+    }
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_PIPELINE_SYNC) {
+        PQclear(res);
+        return true;
+    }
+    if (b == NULL || c->cur >= b->count) {
+        PQclear(res);
+        return false;
+    }
+    if (st == PGRES_FATAL_ERROR && b->failed < 0) {
+        b->failed = c->cur;
+        log_warn("db#%d: statement %d failed: %s", c->id, c->cur,
+                 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+    }
+    PQclear(b->stmts[c->cur].res);
+    b->stmts[c->cur].res = res;
+    return false;
+}
+
+static void conn_read(db_conn_t *c)
+{
+    if (!PQconsumeInput(c->pg)) {
+        conn_break(c, pg_error(c));
+        return;
+    }
+    while (c->state == DB_CONN_BUSY && !PQisBusy(c->pg)) {
+        if (conn_take_result(c, PQgetResult(c->pg))) {
+            conn_complete(c);
+            break;
+        }
+    }
+    if (c->state == DB_CONN_IDLE) {
+        /* Notices or unexpected data while idle: drain, and notice a closed socket. */
+        PGresult *r;
+        while (!PQisBusy(c->pg) && (r = PQgetResult(c->pg)) != NULL)
+            PQclear(r);
+        if (PQstatus(c->pg) == CONNECTION_BAD)
+            conn_break(c, pg_error(c));
+    }
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    db_conn_t *c = arg;
+    if ((what & EV_WRITE) && !conn_flush(c))
+        return;
+    if (what & EV_READ)
+        conn_read(c);
+    pool_dispatch(c->pool);
+}
+
+/* ---- the pool ----------------------------------------------------------------------------- */
+
+static bool pool_any_up(const db_pool_t *p)
+{
+    for (int i = 0; i < p->size; i++)
+        if (p->conns[i].state == DB_CONN_IDLE || p->conns[i].state == DB_CONN_BUSY)
+            return true;
+    return false;
+}
+
+static db_conn_t *pool_idle(db_pool_t *p)
+{
+    for (int i = 0; i < p->size; i++)
+        if (p->conns[i].state == DB_CONN_IDLE)
+            return &p->conns[i];
+    return NULL;
+}
+
+static db_batch_t *pool_pop(db_pool_t *p)
+{
+    db_batch_t *b = p->head;
+    if (b) {
+        p->head = b->next;
+        if (p->head == NULL)
+            p->tail = NULL;
+        p->waiting--;
+        b->next = NULL;
+    }
+    return b;
+}
+
+/* Hands waiting batches to idle connections; fails them all when none is up. */
+static void pool_dispatch(db_pool_t *p)
+{
+    db_conn_t *c;
+    while (p->head && (c = pool_idle(p)) != NULL)
+        conn_send(c, pool_pop(p));
+    if (p->head && !pool_any_up(p)) {
+        db_batch_t *b;
+        while ((b = pool_pop(p)) != NULL)
+            batch_finish(b, ERR_DB_DOWN);
+    }
+}
+
+void db_pool_submit(db_pool_t *p, db_batch_t *b, db_done_fn cb, void *arg)
+{
+    b->cb = cb;
+    b->arg = arg;
+    if (!pool_any_up(p) || p->waiting >= p->max_waiting) {
+        batch_finish(b, ERR_DB_DOWN);
+        return;
+    }
+    if (p->tail)
+        p->tail->next = b;
+    else
+        p->head = b;
+    p->tail = b;
+    p->waiting++;
+    pool_dispatch(p);
+}
+
+db_pool_t *db_pool_new(struct event_base *base, const char *conninfo, int size, int max_waiting)
+{
+    db_pool_t *p = XNEW(db_pool_t);
+    p->base = base;
+    p->conninfo = xstrdup(conninfo);
+    p->size = size;
+    p->max_waiting = max_waiting;
+    p->conns = xcalloc((size_t)size, sizeof *p->conns);
+    for (int i = 0; i < size; i++) {
+        db_conn_t *c = &p->conns[i];
+        c->pool = p;
+        c->id = i;
+        c->timer = evtimer_new(base, on_retry, c);
+        conn_connect(c);
+    }
+    return p;
+}
+
+void db_pool_free(db_pool_t *p)
+{
+    if (p == NULL)
+        return;
+    for (int i = 0; i < p->size; i++) {
+        db_conn_t *c = &p->conns[i];
+        conn_drop_events(c);
+        event_free(c->timer);
+        if (c->pg)
+            PQfinish(c->pg);
+        c->pg = NULL;
+        c->state = DB_CONN_BROKEN;
+        if (c->batch) {
+            db_batch_t *b = c->batch;
+            c->batch = NULL;
+            batch_finish(b, ERR_DB_DOWN);
+        }
+    }
+    db_batch_t *b;
+    while ((b = pool_pop(p)) != NULL)
+        batch_finish(b, ERR_DB_DOWN);
+    xfree(p->conns);
+    xfree(p->conninfo);
+    xfree(p);
+}
+
+db_pool_stats_t db_pool_stats(const db_pool_t *p)
+{
+    db_pool_stats_t s = {.size = p->size, .waiting = p->waiting};
+    for (int i = 0; i < p->size; i++) {
+        switch (p->conns[i].state) {
+        case DB_CONN_IDLE:
+            s.idle++;
+            break;
+        case DB_CONN_BUSY:
+            s.busy++;
+            break;
+        default:
+            s.down++;
+        }
+    }
+    return s;
+}

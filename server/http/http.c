@@ -1,0 +1,354 @@
+#include "http/http.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/sbuf.h"
+#include "core/xalloc.h"
+#include "db/db.h"
+#include "store/store.h"
+
+struct http_server {
+    const api_env_t *env;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    http_upgrade_fn upgrade;
+    void *upgrade_arg;
+    int in_flight;
+    uint64_t next_id;
+};
+
+/* One REST request between parsing and reply. */
+typedef struct {
+    api_call_t call;
+    http_server_t *server;
+    struct evhttp_request *req;
+    const api_service_t *service;
+    char api_name[128];
+    char *identifier;
+    uint64_t id;
+    struct timeval started;
+} rest_req_t;
+
+static double elapsed_since(const struct timeval *t0)
+{
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_usec - t0->tv_usec) / 1e6;
+}
+
+static void send_json(struct evhttp_request *req, int status, const char *reason, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    struct evbuffer *out = evbuffer_new();
+    evbuffer_add(out, text, strlen(text));
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/json; charset=utf-8");
+    evhttp_send_reply(req, status, reason, out);
+    evbuffer_free(out);
+    free(text);
+}
+
+static json_t *envelope(int code, const char *detail)
+{
+    const char *text = err_text(code);
+    char info[768];
+    if (code == 0)
+        info[0] = '\0';
+    else if (detail && *detail)
+        snprintf(info, sizeof info, "%s: %s", text, detail);
+    else
+        snprintf(info, sizeof info, "%s", text);
+    return json_pack("{s:s, s:i, s:s}", "ActionStatus", code ? "FAIL" : "OK", "ErrorCode", code,
+                     "ErrorInfo", info);
+}
+
+/* Writes the envelope, counts it, frees the request. */
+static void rest_reply(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    rest_req_t *r = (rest_req_t *)call;
+    int code = err_code(err, r->service ? &r->service->errors : NULL);
+    json_t *body = envelope(code, detail);
+    if (code == 0 && result != NULL)
+        json_object_update(body, result);
+    json_decref(result);
+    send_json(r->req, 200, "OK", body);
+    json_decref(body);
+    double secs = elapsed_since(&r->started);
+    metrics_request(r->api_name, code, secs);
+    if (code != 0)
+        log_info("http#%llu POST /v4/%s: ErrorCode %d %s%s%s (%.1f ms)",
+                 (unsigned long long)r->id, r->api_name, code, err_text(code), detail ? ": " : "",
+                 detail ? detail : "", secs * 1000);
+    else
+        log_debug("http#%llu POST /v4/%s: OK (%.1f ms)", (unsigned long long)r->id, r->api_name,
+                  secs * 1000);
+    r->server->in_flight--;
+    json_decref(r->call.body);
+    xfree(r->identifier);
+    xfree(r);
+}
+
+static rest_req_t *rest_new(http_server_t *s, struct evhttp_request *req)
+{
+    rest_req_t *r = XNEW(rest_req_t);
+    r->server = s;
+    r->req = req;
+    r->id = ++s->next_id;
+    gettimeofday(&r->started, NULL);
+    r->call.env = s->env;
+    r->call.platform = "RESTAPI";
+    r->call.reply = rest_reply;
+    r->call.door = r;
+    snprintf(r->api_name, sizeof r->api_name, "unknown");
+    s->in_flight++;
+    return r;
+}
+
+/* Splits "/v4/<service>/<command>" into its parts; false when the path has another shape. */
+static bool split_path(const char *path, char *svc, size_t svclen, char *cmd, size_t cmdlen)
+{
+    if (strncmp(path, "/v4/", 4) != 0)
+        return false;
+    const char *a = path + 4, *slash = strchr(a, '/');
+    if (slash == NULL || slash == a || strchr(slash + 1, '/') != NULL || slash[1] == '\0')
+        return false;
+    if ((size_t)(slash - a) >= svclen || strlen(slash + 1) >= cmdlen)
+        return false;
+    memcpy(svc, a, (size_t)(slash - a));
+    svc[slash - a] = '\0';
+    strcpy(cmd, slash + 1);
+    return true;
+}
+
+/* Checks the five URL parameters and the caller's signature; ERR_OK or why not. */
+static err_t check_params(rest_req_t *r, const struct evkeyvalq *q, const char **why)
+{
+    const config_t *cfg = r->server->env->cfg;
+    const char *appid = evhttp_find_header(q, "sdkappid");
+    const char *ident = evhttp_find_header(q, "identifier");
+    const char *sig = evhttp_find_header(q, "usersig");
+    const char *ctype = evhttp_find_header(q, "contenttype");
+    const char *rnd = evhttp_find_header(q, "random");
+    char *end;
+    if (!appid || !*appid || !ident || !*ident || !sig || !*sig) {
+        *why = "sdkappid, identifier and usersig are required";
+        return ERR_URL_PARAM;
+    }
+    if ((ctype && strcmp(ctype, "json") != 0) ||
+        (rnd && (strtoull(rnd, &end, 10) > UINT32_MAX || *end != '\0' || !*rnd))) {
+        *why = "contenttype must be json and random a uint32";
+        return ERR_URL_PARAM;
+    }
+    unsigned long long app = strtoull(appid, &end, 10);
+    if (*end != '\0' || app != cfg->sdkappid) {
+        *why = "sdkappid is not this server's app";
+        return ERR_SDKAPPID;
+    }
+    r->identifier = xstrdup(ident);
+    auth_config_t ac = config_auth(cfg);
+    err_t err = auth_verify(&ac, sig, ident, (int64_t)time(NULL), NULL);
+    *why = NULL;
+    return err;
+}
+
+static json_t *parse_body(struct evhttp_request *req)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if (len == 0)
+        return NULL;
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    json_t *body = json_loadb(data, len, 0, NULL);
+    if (body != NULL && !json_is_object(body)) {
+        json_decref(body);
+        body = NULL;
+    }
+    return body;
+}
+
+static void handle_rest(http_server_t *s, struct evhttp_request *req, const struct evhttp_uri *uri)
+{
+    rest_req_t *r = rest_new(s, req);
+    char svc[64], cmd[64];
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST ||
+        !split_path(evhttp_uri_get_path(uri), svc, sizeof svc, cmd, sizeof cmd)) {
+        api_fail(&r->call, ERR_URL, "expected POST /v4/<service>/<command>");
+        return;
+    }
+    const api_route_t *route = api_route_find(svc, cmd);
+    r->service = api_service_find(svc);
+    if (route == NULL) {
+        api_fail(&r->call, ERR_BAD_RESOURCE, "v4/%s/%s", svc, cmd);
+        return;
+    }
+    snprintf(r->api_name, sizeof r->api_name, "%s/%s", svc, cmd);
+    struct evkeyvalq q;
+    const char *query = evhttp_uri_get_query(uri);
+    if (evhttp_parse_query_str(query ? query : "", &q) != 0) {
+        api_fail(&r->call, ERR_URL, "malformed query string");
+        return;
+    }
+    const char *why = NULL;
+    err_t err = check_params(r, &q, &why);
+    evhttp_clear_headers(&q);
+    if (err != ERR_OK) {
+        api_fail(&r->call, err, why ? "%s" : NULL, why);
+        return;
+    }
+    if ((route->flags & API_ADMIN) && !config_is_admin(s->env->cfg, r->identifier)) {
+        api_fail(&r->call, ERR_NOT_ADMIN, "identifier %s is not an app administrator",
+                 r->identifier);
+        return;
+    }
+    r->call.identifier = r->identifier;
+    r->call.route = route;
+    r->call.body = parse_body(req);
+    if (r->call.body == NULL) {
+        api_fail(&r->call, ERR_JSON, "the body must be one JSON object");
+        return;
+    }
+    route->handler(&r->call);
+}
+
+/* ---- /healthz and /metrics ---- */
+
+typedef struct {
+    struct evhttp_request *req;
+    http_server_t *server;
+} health_req_t;
+
+static void on_ping(err_t err, void *arg)
+{
+    health_req_t *h = arg;
+    json_t *body = json_pack("{ss}", "status", err == ERR_OK ? "ok" : "unavailable");
+    send_json(h->req, err == ERR_OK ? 200 : 503, err == ERR_OK ? "OK" : "Service Unavailable",
+              body);
+    json_decref(body);
+    h->server->in_flight--;
+    xfree(h);
+}
+
+static void handle_healthz(http_server_t *s, struct evhttp_request *req)
+{
+    health_req_t *h = XNEW(health_req_t);
+    h->req = req;
+    h->server = s;
+    s->in_flight++;
+    store_ping(s->env->db, on_ping, h);
+}
+
+static void handle_metrics(http_server_t *s, struct evhttp_request *req)
+{
+    sbuf_t page = {0};
+    metrics_render(&page);
+    struct evbuffer *out = evbuffer_new();
+    evbuffer_add(out, page.data ? page.data : "", page.len);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; version=0.0.4");
+    evhttp_send_reply(req, 200, "OK", out);
+    evbuffer_free(out);
+    sbuf_free(&page);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    http_server_t *s = arg;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    bool get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
+    if (path == NULL)
+        evhttp_send_error(req, 400, "Bad Request");
+    else if (strncmp(path, "/v4/", 4) == 0)
+        handle_rest(s, req, uri);
+    else if (get && strcmp(path, "/healthz") == 0)
+        handle_healthz(s, req);
+    else if (get && strcmp(path, "/metrics") == 0)
+        handle_metrics(s, req);
+    else if (get && strcmp(path, "/ws") == 0 && s->upgrade)
+        s->upgrade(req, s->upgrade_arg);
+    else
+        evhttp_send_error(req, 404, "Not Found");
+}
+
+static void write_metrics(sbuf_t *out, void *arg)
+{
+    http_server_t *s = arg;
+    db_pool_stats_t st = db_pool_stats(s->env->db);
+    sbuf_printf(out,
+                "# HELP chatd_db_connections PostgreSQL connections by state.\n"
+                "# TYPE chatd_db_connections gauge\n"
+                "chatd_db_connections{state=\"busy\"} %d\n"
+                "chatd_db_connections{state=\"idle\"} %d\n"
+                "chatd_db_connections{state=\"down\"} %d\n"
+                "# HELP chatd_db_waiting Batches waiting for a PostgreSQL connection.\n"
+                "# TYPE chatd_db_waiting gauge\n"
+                "chatd_db_waiting %d\n"
+                "# HELP chatd_http_in_flight REST requests not yet answered.\n"
+                "# TYPE chatd_http_in_flight gauge\n"
+                "chatd_http_in_flight %d\n"
+                "# HELP chatd_build_info Version of the running chatd.\n"
+                "# TYPE chatd_build_info gauge\n"
+                "chatd_build_info{version=\"%s\",revision=\"%s\"} 1\n",
+                st.busy, st.idle, st.down, st.waiting, s->in_flight, CHATD_VERSION,
+                CHATD_GIT_REV);
+}
+
+http_server_t *http_server_new(const api_env_t *env)
+{
+    http_server_t *s = XNEW(http_server_t);
+    s->env = env;
+    s->http = evhttp_new(env->base);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)env->cfg->max_body_bytes);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+    evhttp_set_timeout(s->http, 60);
+    evhttp_set_gencb(s->http, on_request, s);
+    s->bound = evhttp_bind_socket_with_handle(s->http, env->cfg->listen_host,
+                                              (ev_uint16_t)env->cfg->listen_port);
+    if (s->bound == NULL) {
+        log_error("http: cannot listen on %s:%d", env->cfg->listen_host, env->cfg->listen_port);
+        evhttp_free(s->http);
+        xfree(s);
+        return NULL;
+    }
+    metrics_register(write_metrics, s);
+    log_info("http: listening on %s:%d", env->cfg->listen_host, env->cfg->listen_port);
+    return s;
+}
+
+void http_server_set_upgrade(http_server_t *s, http_upgrade_fn fn, void *arg)
+{
+    s->upgrade = fn;
+    s->upgrade_arg = arg;
+}
+
+void http_server_stop_accepting(http_server_t *s)
+{
+    if (s->bound) {
+        evhttp_del_accept_socket(s->http, s->bound);
+        s->bound = NULL;
+    }
+}
+
+int http_server_in_flight(const http_server_t *s)
+{
+    return s->in_flight;
+}
+
+void http_server_free(http_server_t *s)
+{
+    if (s == NULL)
+        return;
+    evhttp_free(s->http);
+    xfree(s);
+}

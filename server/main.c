@@ -1,0 +1,191 @@
+/* chatd: argv, config, start-up order, signals, loop, shutdown — nothing else. */
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "config/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/xalloc.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "router/router.h"
+
+#define DEFAULT_CONFIG "config/chatd.conf"
+#define DEFAULT_USERSIG_EXPIRE (180 * 86400)
+#define MIGRATE_WAIT_S 30
+
+typedef struct {
+    const char *config_path;
+    config_t cfg;
+    struct event_base *base;
+    api_env_t env;
+    http_server_t *http;
+    struct event *sigterm, *sigint, *sighup, *drain;
+    struct timeval shutdown_deadline;
+    bool stopping;
+} daemon_t;
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: chatd [-c FILE]                  run the server (default %s)\n"
+                 "       chatd [-c FILE] usersig USERID [EXPIRE_S]\n"
+                 "                                         print a UserSig for the configured app\n"
+                 "       chatd --version | --help\n",
+            DEFAULT_CONFIG);
+}
+
+static int print_usersig(const config_t *cfg, const char *user, const char *expire_arg)
+{
+    long long expire = DEFAULT_USERSIG_EXPIRE;
+    if (expire_arg != NULL) {
+        char *end;
+        expire = strtoll(expire_arg, &end, 10);
+        if (*end != '\0' || expire <= 0) {
+            fprintf(stderr, "chatd: EXPIRE_S must be a positive number of seconds\n");
+            return 2;
+        }
+    }
+    char *sig = usersig_generate(cfg->sdkappid, cfg->secret_key, user, (int64_t)time(NULL), expire);
+    printf("%s\n", sig);
+    xfree(sig);
+    return 0;
+}
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    daemon_t *d = arg;
+    struct timeval now;
+    evutil_gettimeofday(&now, NULL);
+    if (http_server_in_flight(d->http) == 0) {
+        log_info("chatd: all requests answered, exiting");
+        event_base_loopexit(d->base, NULL);
+    } else if (evutil_timercmp(&now, &d->shutdown_deadline, >=)) {
+        log_warn("chatd: %d requests still in flight after %d ms, exiting anyway",
+                 http_server_in_flight(d->http), d->cfg.shutdown_timeout_ms);
+        event_base_loopexit(d->base, NULL);
+    }
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+    daemon_t *d = arg;
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    log_info("chatd: %s received, no longer accepting; answering what is in flight",
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    http_server_stop_accepting(d->http);
+    struct timeval now, limit = {d->cfg.shutdown_timeout_ms / 1000,
+                                 (d->cfg.shutdown_timeout_ms % 1000) * 1000};
+    evutil_gettimeofday(&now, NULL);
+    evutil_timeradd(&now, &limit, &d->shutdown_deadline);
+    struct timeval tick = {0, 10 * 1000};
+    d->drain = event_new(d->base, -1, EV_PERSIST, on_drain_tick, d);
+    event_add(d->drain, &tick);
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+    daemon_t *d = arg;
+    config_t fresh;
+    char err[512];
+    if (!config_load(d->config_path, &fresh, err, sizeof err)) {
+        log_error("config: reload refused, keeping the running configuration: %s", err);
+        return;
+    }
+    log_info("config: reloading %s", d->config_path ? d->config_path : "(environment)");
+    config_apply_reload(&d->cfg, &fresh);
+    config_clear(&fresh);
+}
+
+static bool start(daemon_t *d)
+{
+    char err[512];
+    log_info("chatd %s (%s) starting", CHATD_VERSION, CHATD_GIT_REV);
+    if (!db_migrate(d->cfg.database_url, d->cfg.schema_dir, MIGRATE_WAIT_S, err, sizeof err)) {
+        log_error("chatd: schema migration failed: %s", err);
+        return false;
+    }
+    d->base = event_base_new();
+    d->env.base = d->base;
+    d->env.cfg = &d->cfg;
+    d->env.db = db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size,
+                            d->cfg.db_max_waiting);
+    d->env.router = router_new();
+    d->http = http_server_new(&d->env);
+    if (d->http == NULL)
+        return false;
+    d->sigterm = evsignal_new(d->base, SIGTERM, on_stop_signal, d);
+    d->sigint = evsignal_new(d->base, SIGINT, on_stop_signal, d);
+    d->sighup = evsignal_new(d->base, SIGHUP, on_sighup, d);
+    event_add(d->sigterm, NULL);
+    event_add(d->sigint, NULL);
+    event_add(d->sighup, NULL);
+    return true;
+}
+
+static void stop(daemon_t *d)
+{
+    /* The pool first: failing its pending batches answers their requests through live http. */
+    db_pool_free(d->env.db);
+    http_server_free(d->http);
+    router_free(d->env.router);
+    struct event *evs[] = {d->sigterm, d->sigint, d->sighup, d->drain};
+    for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+        if (evs[i])
+            event_free(evs[i]);
+    if (d->base)
+        event_base_free(d->base);
+    metrics_reset();
+    config_clear(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+    daemon_t d = {.config_path = DEFAULT_CONFIG};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("chatd %s (%s)\n", CHATD_VERSION, CHATD_GIT_REV);
+            return 0;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            d.config_path = argv[++i];
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    char err[512];
+    if (!config_load(d.config_path, &d.cfg, err, sizeof err)) {
+        fprintf(stderr, "chatd: %s\n", err);
+        return 1;
+    }
+    log_set_level(d.cfg.log_level);
+    if (i < argc) {
+        int rc = 2;
+        if (strcmp(argv[i], "usersig") == 0 && (argc - i == 2 || argc - i == 3))
+            rc = print_usersig(&d.cfg, argv[i + 1], argc - i == 3 ? argv[i + 2] : NULL);
+        else
+            usage(stderr);
+        config_clear(&d.cfg);
+        return rc;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rc = 1;
+    if (start(&d)) {
+        event_base_dispatch(d.base);
+        rc = 0;
+    }
+    stop(&d);
+    log_info("chatd: stopped");
+    return rc;
+}

@@ -1,0 +1,93 @@
+#include <stdlib.h>
+
+#include "core/xalloc.h"
+#include "store/internal.h"
+
+static const char import_accounts_sql[] =
+    "INSERT INTO accounts (user_id)"
+    " SELECT id FROM jsonb_array_elements_text($1::jsonb) AS id"
+    " ON CONFLICT (user_id) DO NOTHING";
+
+/* $1: [[user, tag, value], …] */
+static const char upsert_profiles_sql[] =
+    "INSERT INTO profiles (user_id, tag, value)"
+    " SELECT e->>0, e->>1, e->2 FROM jsonb_array_elements($1::jsonb) AS e"
+    " ON CONFLICT (user_id, tag) DO UPDATE SET value = EXCLUDED.value";
+
+static const char existing_sql[] =
+    "SELECT user_id FROM accounts"
+    " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))";
+
+static const char delete_sql[] = "DELETE FROM accounts"
+                                 " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
+                                 " RETURNING user_id";
+
+static void add_profile(json_t *rows, const char *user, const char *tag, const char *value)
+{
+    if (value != NULL)
+        json_array_append_new(rows, json_pack("[sss]", user, tag, value));
+}
+
+void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n,
+                           store_done_fn cb, void *arg)
+{
+    const char **ids = xcalloc(n ? n : 1, sizeof(char *));
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = list[i].user_id;
+        add_profile(rows, list[i].user_id, "Tag_Profile_IM_Nick", list[i].nick);
+        add_profile(rows, list[i].user_id, "Tag_Profile_IM_Image", list[i].face_url);
+    }
+    char *p_ids = store_json_array(ids, n);
+    char *p_rows = json_dumps(rows, JSON_COMPACT);
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, import_accounts_sql, 1, (const char *const[]){p_ids});
+    if (json_array_size(rows) > 0)
+        db_batch_add(b, upsert_profiles_sql, 1, (const char *const[]){p_rows});
+    free(p_ids);
+    free(p_rows);
+    json_decref(rows);
+    xfree(ids);
+    store_submit_done(db, b, cb, arg);
+}
+
+typedef struct {
+    store_ids_fn cb;
+    void *arg;
+} ids_ctx_t;
+
+static void on_ids(db_batch_t *b, err_t err, void *arg)
+{
+    ids_ctx_t *ctx = arg;
+    store_ids_t ids = {0};
+    if (err == ERR_OK)
+        ids = store_ids_from(b, 0);
+    ctx->cb(err, &ids, ctx->arg);
+    xfree(ids.ids);
+    xfree(ctx);
+}
+
+static void submit_ids(db_pool_t *db, const char *sql, const char *const *ids, size_t n,
+                       store_ids_fn cb, void *arg)
+{
+    char *p = store_json_array(ids, n);
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, sql, 1, (const char *const[]){p});
+    free(p);
+    ids_ctx_t *ctx = XNEW(ids_ctx_t);
+    ctx->cb = cb;
+    ctx->arg = arg;
+    db_pool_submit(db, b, on_ids, ctx);
+}
+
+void store_accounts_existing(db_pool_t *db, const char *const *ids, size_t n, store_ids_fn cb,
+                             void *arg)
+{
+    submit_ids(db, existing_sql, ids, n, cb, arg);
+}
+
+void store_accounts_delete(db_pool_t *db, const char *const *ids, size_t n, store_ids_fn cb,
+                           void *arg)
+{
+    submit_ids(db, delete_sql, ids, n, cb, arg);
+}

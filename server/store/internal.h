@@ -1,0 +1,15 @@
+/* Private helpers of the store module; not for other modules. */
+#ifndef CHATD_STORE_INTERNAL_H
+#define CHATD_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+/* A JSON array text of the strings, for `jsonb_array_elements_text($n::jsonb)`. Free with
+ * free() (jansson allocation). */
+char *store_json_array(const char *const *items, size_t n);
+/* Column 0 of every row of stmt; the array is heap (xfree), strings point into the batch. */
+store_ids_t store_ids_from(const db_batch_t *b, int stmt);
+/* Submits b and reports only its err_t to cb. */
+void store_submit_done(db_pool_t *db, db_batch_t *b, store_done_fn cb, void *arg);
+
+#endif

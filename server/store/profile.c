@@ -1,0 +1,101 @@
+#include <stdlib.h>
+
+#include "core/xalloc.h"
+#include "store/internal.h"
+
+/* $1 user, $2 {tag: value}. Returns (account exists, rows written). */
+static const char set_sql[] =
+    "WITH acct AS (SELECT user_id FROM accounts WHERE user_id = $1 FOR SHARE),"
+    " ins AS (INSERT INTO profiles (user_id, tag, value)"
+    "   SELECT acct.user_id, e.key, e.value FROM acct, jsonb_each($2::jsonb) AS e"
+    "   ON CONFLICT (user_id, tag) DO UPDATE SET value = EXCLUDED.value RETURNING 1)"
+    " SELECT (SELECT count(*) FROM acct), (SELECT count(*) FROM ins)";
+
+static const char existing_sql[] =
+    "SELECT user_id FROM accounts"
+    " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))";
+
+static const char get_sql[] =
+    "SELECT user_id, tag, value::text FROM profiles"
+    " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
+    "   AND tag IN (SELECT jsonb_array_elements_text($2::jsonb))";
+
+typedef struct {
+    store_done_fn cb;
+    void *arg;
+} set_ctx_t;
+
+static void on_set(db_batch_t *b, err_t err, void *arg)
+{
+    set_ctx_t *ctx = arg;
+    if (err == ERR_OK && db_batch_int(b, 0, 0, 0, 0) == 0)
+        err = ERR_NOT_IMPORTED;
+    ctx->cb(err, ctx->arg);
+    xfree(ctx);
+}
+
+void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags, store_done_fn cb,
+                       void *arg)
+{
+    char *p_tags = json_dumps(tags, JSON_COMPACT);
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, set_sql, 2, (const char *const[]){user_id, p_tags});
+    free(p_tags);
+    set_ctx_t *ctx = XNEW(set_ctx_t);
+    ctx->cb = cb;
+    ctx->arg = arg;
+    db_pool_submit(db, b, on_set, ctx);
+}
+
+typedef struct {
+    store_profiles_fn cb;
+    void *arg;
+} get_ctx_t;
+
+static json_t *collect_values(const db_batch_t *b, int stmt)
+{
+    json_t *users = json_object();
+    for (int i = 0; i < db_batch_rows(b, stmt); i++) {
+        const char *user = db_batch_value(b, stmt, i, 0);
+        json_t *tags = json_object_get(users, user);
+        if (tags == NULL) {
+            tags = json_object();
+            json_object_set_new(users, user, tags);
+        }
+        json_t *v = json_loads(db_batch_value(b, stmt, i, 2), JSON_DECODE_ANY, NULL);
+        if (v != NULL)
+            json_object_set_new(tags, db_batch_value(b, stmt, i, 1), v);
+    }
+    return users;
+}
+
+static void on_get(db_batch_t *b, err_t err, void *arg)
+{
+    get_ctx_t *ctx = arg;
+    store_ids_t existing = {0};
+    json_t *values = NULL;
+    if (err == ERR_OK) {
+        existing = store_ids_from(b, 0);
+        values = collect_values(b, 1);
+    }
+    ctx->cb(err, &existing, values, ctx->arg);
+    json_decref(values);
+    xfree(existing.ids);
+    xfree(ctx);
+}
+
+void store_profile_get(db_pool_t *db, const char *const *ids, size_t n, const char *const *tags,
+                       size_t ntags, store_profiles_fn cb, void *arg)
+{
+    char *p_ids = store_json_array(ids, n);
+    char *p_tags = store_json_array(tags, ntags);
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, existing_sql, 1, (const char *const[]){p_ids});
+    db_batch_add(b, get_sql, 2, (const char *const[]){p_ids, p_tags});
+    free(p_ids);
+    free(p_tags);
+    get_ctx_t *ctx = XNEW(get_ctx_t);
+    ctx->cb = cb;
+    ctx->arg = arg;
+    db_pool_submit(db, b, on_get, ctx);
+}

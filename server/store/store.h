@@ -1,0 +1,66 @@
+/*
+ * store — every SQL statement chatd runs, behind typed functions.
+ *
+ * Each function sends one batch (one round trip, one transaction) through the db pool and calls
+ * back exactly once on the loop with an err_t: ERR_OK, ERR_DB_DOWN (PostgreSQL unreachable,
+ * nothing known to be changed) or ERR_INTERNAL (the statement failed and was rolled back).
+ * Input strings are copied before the function returns; results passed to callbacks are valid
+ * only during the callback.
+ */
+#ifndef CHATD_STORE_STORE_H
+#define CHATD_STORE_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "db/db.h"
+
+typedef void (*store_done_fn)(err_t err, void *arg);
+
+/* A list of UserIDs returned by a query. */
+typedef struct {
+    const char **ids;
+    size_t n;
+} store_ids_t;
+bool store_ids_has(const store_ids_t *ids, const char *id);
+typedef void (*store_ids_fn)(err_t err, const store_ids_t *ids, void *arg);
+
+/* ---- accounts ---- */
+
+typedef struct {
+    const char *user_id;
+    const char *nick;     /* NULL: leave as is */
+    const char *face_url; /* NULL: leave as is */
+} store_account_t;
+
+/* Creates the accounts that do not exist yet and sets the given Nick/FaceUrl profile fields.
+ * user_ids must be distinct. */
+void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n,
+                           store_done_fn cb, void *arg);
+/* Calls back with the subset of ids that are imported. */
+void store_accounts_existing(db_pool_t *db, const char *const *ids, size_t n, store_ids_fn cb,
+                             void *arg);
+/* Deletes the accounts and everything that belongs to them alone; calls back with the ids
+ * that existed and are now gone. */
+void store_accounts_delete(db_pool_t *db, const char *const *ids, size_t n, store_ids_fn cb,
+                           void *arg);
+
+/* ---- profiles ---- */
+
+/* Sets tags of one user from a JSON object {tag: value}. Calls back with ERR_NOT_IMPORTED when
+ * the user does not exist (nothing stored). */
+void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags, store_done_fn cb,
+                       void *arg);
+
+/* `values` maps user → {tag: value} for stored tags; `existing` lists the imported users. */
+typedef void (*store_profiles_fn)(err_t err, const store_ids_t *existing, json_t *values,
+                                  void *arg);
+void store_profile_get(db_pool_t *db, const char *const *ids, size_t n, const char *const *tags,
+                       size_t ntags, store_profiles_fn cb, void *arg);
+
+/* ---- health ---- */
+void store_ping(db_pool_t *db, store_done_fn cb, void *arg);
+
+#endif
