@@ -33,10 +33,11 @@ typedef struct {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: chatd [-c FILE]                  run the server (default %s)\n"
-                 "       chatd [-c FILE] usersig USERID [EXPIRE_S]\n"
-                 "                                         print a UserSig for the configured app\n"
-                 "       chatd --version | --help\n",
+    fprintf(out,
+            "usage: chatd [-c FILE]                  run the server (default %s)\n"
+            "       chatd [-c FILE] usersig USERID [EXPIRE_S]\n"
+            "                                         print a UserSig for the configured app\n"
+            "       chatd --version | --help\n",
             DEFAULT_CONFIG);
 }
 
@@ -52,6 +53,10 @@ static int print_usersig(const config_t *cfg, const char *user, const char *expi
         }
     }
     char *sig = usersig_generate(cfg->sdkappid, cfg->secret_key, user, (int64_t)time(NULL), expire);
+    if (sig == NULL) {
+        fprintf(stderr, "chatd: cannot make a UserSig for that UserID\n");
+        return 1;
+    }
     printf("%s\n", sig);
     xfree(sig);
     return 0;
@@ -81,8 +86,8 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
     log_info("chatd: %s received, no longer accepting; answering what is in flight",
              sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop_accepting(d->http);
-    struct timeval now, limit = {d->cfg.shutdown_timeout_ms / 1000,
-                                 (d->cfg.shutdown_timeout_ms % 1000) * 1000};
+    struct timeval now,
+        limit = {d->cfg.shutdown_timeout_ms / 1000, (d->cfg.shutdown_timeout_ms % 1000) * 1000};
     evutil_gettimeofday(&now, NULL);
     evutil_timeradd(&now, &limit, &d->shutdown_deadline);
     struct timeval tick = {0, 10 * 1000};
@@ -115,8 +120,8 @@ static bool start(daemon_t *d)
     d->base = event_base_new();
     d->env.base = d->base;
     d->env.cfg = &d->cfg;
-    d->env.db = db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size,
-                            d->cfg.db_max_waiting);
+    d->env.db =
+        db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting);
     d->env.router = router_new();
     d->http = http_server_new(&d->env);
     if (d->http == NULL)

@@ -100,7 +100,8 @@ static bool add_multi_entry(api_call_t *call, multi_state_t *st, const json_t *i
     store_account_t acct = {0};
     const json_t *id = json_is_object(item) ? valid_member(item, user_id_names) : item;
     if (!json_is_string(id)) {
-        api_fail(call, ERR_BAD_PARAM, "every account must be a UserID string or an object with one");
+        api_fail(call, ERR_BAD_PARAM,
+                 "every account must be a UserID string or an object with one");
         return false;
     }
     acct.user_id = json_string_value(id);
@@ -275,8 +276,7 @@ void api_account_kick(api_call_t *call)
 {
     const char *id;
     if (valid_get_user_id(call->body, user_id_names, &id) != VALID_OK) {
-        api_fail(call, ERR_BAD_PARAM, "UserID must be a string of 1 to %d bytes",
-                 VALID_USERID_MAX);
+        api_fail(call, ERR_BAD_PARAM, "UserID must be a string of 1 to %d bytes", VALID_USERID_MAX);
         return;
     }
     store_accounts_existing(call->env->db, &id, 1, on_kick_checked, call);

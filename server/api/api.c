@@ -7,12 +7,27 @@
 #include "core/xalloc.h"
 
 static const api_service_t services[] = {
-    {"im_open_login_svc", {.json = 90001, .bad_param = 70402, .internal = 70500,
-                           .not_admin = 70403, .not_imported = 70107, .too_many = 70402}},
-    {"openim", {.json = 90001, .bad_param = 90010, .internal = 91000, .not_admin = 90009,
-                .not_imported = 70107, .too_many = 90011}},
-    {"profile", {.json = 40001, .bad_param = 40001, .internal = 40006, .not_admin = 40004,
-                 .not_imported = 40003, .too_many = 40001}},
+    {"im_open_login_svc",
+     {.json = 90001,
+      .bad_param = 70402,
+      .internal = 70500,
+      .not_admin = 70403,
+      .not_imported = 70107,
+      .too_many = 70402}},
+    {"openim",
+     {.json = 90001,
+      .bad_param = 90010,
+      .internal = 91000,
+      .not_admin = 90009,
+      .not_imported = 70107,
+      .too_many = 90011}},
+    {"profile",
+     {.json = 40001,
+      .bad_param = 40001,
+      .internal = 40006,
+      .not_admin = 40004,
+      .not_imported = 40003,
+      .too_many = 40001}},
 };
 
 static const api_route_t routes[] = {

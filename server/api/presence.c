@@ -18,8 +18,8 @@ static json_t *status_of(const router_t *r, const char *id, bool detail)
     if (detail) {
         json_t *d = json_array();
         for (size_t i = 0; i < n && i < PLATFORMS_MAX; i++)
-            json_array_append_new(d, json_pack("{ssss}", "Platform", platforms[i], "Status",
-                                               "Online"));
+            json_array_append_new(
+                d, json_pack("{ssss}", "Platform", platforms[i], "Status", "Online"));
         json_object_set_new(q, "Detail", d);
     }
     return q;

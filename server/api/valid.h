@@ -15,9 +15,9 @@
 
 typedef enum {
     VALID_OK = 0,
-    VALID_MISSING,   /* none of the spellings is present */
-    VALID_TYPE,      /* present but of the wrong JSON type */
-    VALID_RANGE,     /* right type, bad value (length, range, encoding) */
+    VALID_MISSING, /* none of the spellings is present */
+    VALID_TYPE,    /* present but of the wrong JSON type */
+    VALID_RANGE,   /* right type, bad value (length, range, encoding) */
 } valid_t;
 
 /* Well-formed UTF-8 without control characters (U+0000–U+001F, U+007F). */

@@ -31,7 +31,8 @@ err_t usersig_verify(const char *sig, const char *identifier, uint64_t sdkappid,
                      int64_t now, int64_t *expires_at);
 
 /* Makes a UserSig as Tencent's libraries do (JSON, zlib, url-base64 variant). Returns a heap
- * string the caller frees with xfree(). */
+ * string the caller frees with xfree(), or NULL when the key is empty or the identifier is not
+ * valid UTF-8. */
 char *usersig_generate(uint64_t sdkappid, const char *key, const char *identifier, int64_t now,
                        int64_t expire);
 
@@ -43,7 +44,7 @@ typedef enum { AUTH_JWT_NONE = 0, AUTH_JWT_HS256, AUTH_JWT_RS256, AUTH_JWT_ES256
 bool auth_jwt_alg_parse(const char *name, auth_jwt_alg_t *out);
 
 typedef struct {
-    auth_jwt_alg_t alg;      /* AUTH_JWT_NONE: JWTs are refused altogether */
+    auth_jwt_alg_t alg;       /* AUTH_JWT_NONE: JWTs are refused altogether */
     const unsigned char *key; /* HS256: the secret; RS256/ES256: PEM public key */
     size_t key_len;
     const char *user_claim; /* claim holding the user id, e.g. "sub" */
@@ -57,7 +58,10 @@ typedef struct {
  * required and checked here (libjwt 1.10 does not); `nbf`, `iss`, `aud` when configured. The
  * claim named user_claim must be a string equal to `identifier`. Returns ERR_OK and sets
  * *expires_at (if not NULL) to `exp`; else ERR_USERSIG_EXPIRED for an expired token,
- * ERR_USERSIG_USERID when the user claim names someone else, ERR_USERSIG_VERIFY otherwise. */
+ * ERR_USERSIG_USERID when the user claim names someone else, ERR_USERSIG_VERIFY otherwise (a
+ * missing or non-string user claim, a `crit` header, a bad signature). A JWT is expired when
+ * now >= exp - leeway (a UserSig only when now > time + expire). An empty user_claim means "sub".
+ * Note libjwt 1.10 compares HS256 signatures with strcmp and refuses a `typ` other than "JWT". */
 err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token, const char *identifier,
                       int64_t now, int64_t *expires_at);
 
@@ -70,7 +74,7 @@ typedef struct {
 } auth_config_t;
 
 /* A token with two '.' is a JWT, anything else a UserSig. */
-err_t auth_verify(const auth_config_t *cfg, const char *token, const char *identifier,
-                  int64_t now, int64_t *expires_at);
+err_t auth_verify(const auth_config_t *cfg, const char *token, const char *identifier, int64_t now,
+                  int64_t *expires_at);
 
 #endif

@@ -206,7 +206,8 @@ static bool split_admins(config_t *cfg, char *errbuf, size_t errlen)
         if (*tok == '\0')
             continue;
         if (cfg->admin_count == CONFIG_MAX_ADMINS || strlen(tok) > 32) {
-            fail(errbuf, errlen, "bad value for key 'admin_identifier': at most %d IDs of <= 32 bytes",
+            fail(errbuf, errlen,
+                 "bad value for key 'admin_identifier': at most %d IDs of <= 32 bytes",
                  CONFIG_MAX_ADMINS);
             xfree(copy);
             return false;

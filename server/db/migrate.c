@@ -119,8 +119,9 @@ static bool apply_one(PGconn *pg, const char *dir, const char *name, char *errbu
     const char *params[] = {v, name};
     bool ok = exec_ok(pg, "BEGIN", errbuf, errlen, name) && exec_ok(pg, sql, errbuf, errlen, name);
     if (ok) {
-        PGresult *r = PQexecParams(pg, "INSERT INTO chatd_migrations (version, name) VALUES ($1, $2)",
-                                   2, NULL, params, NULL, NULL, 0);
+        PGresult *r =
+            PQexecParams(pg, "INSERT INTO chatd_migrations (version, name) VALUES ($1, $2)", 2,
+                         NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok)
             fail(errbuf, errlen, "migration %s: %s", name, PQresultErrorMessage(r));

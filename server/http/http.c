@@ -87,9 +87,9 @@ static void rest_reply(api_call_t *call, err_t err, const char *detail, json_t *
     double secs = elapsed_since(&r->started);
     metrics_request(r->api_name, code, secs);
     if (code != 0)
-        log_info("http#%llu POST /v4/%s: ErrorCode %d %s%s%s (%.1f ms)",
-                 (unsigned long long)r->id, r->api_name, code, err_text(code), detail ? ": " : "",
-                 detail ? detail : "", secs * 1000);
+        log_info("http#%llu POST /v4/%s: ErrorCode %d %s%s%s (%.1f ms)", (unsigned long long)r->id,
+                 r->api_name, code, err_text(code), detail ? ": " : "", detail ? detail : "",
+                 secs * 1000);
     else
         log_debug("http#%llu POST /v4/%s: OK (%.1f ms)", (unsigned long long)r->id, r->api_name,
                   secs * 1000);
@@ -300,8 +300,7 @@ static void write_metrics(sbuf_t *out, void *arg)
                 "# HELP chatd_build_info Version of the running chatd.\n"
                 "# TYPE chatd_build_info gauge\n"
                 "chatd_build_info{version=\"%s\",revision=\"%s\"} 1\n",
-                st.busy, st.idle, st.down, st.waiting, s->in_flight, CHATD_VERSION,
-                CHATD_GIT_REV);
+                st.busy, st.idle, st.down, st.waiting, s->in_flight, CHATD_VERSION, CHATD_GIT_REV);
 }
 
 http_server_t *http_server_new(const api_env_t *env)

@@ -28,8 +28,8 @@ static void add_profile(json_t *rows, const char *user, const char *tag, const c
         json_array_append_new(rows, json_pack("[sss]", user, tag, value));
 }
 
-void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n,
-                           store_done_fn cb, void *arg)
+void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n, store_done_fn cb,
+                           void *arg)
 {
     const char **ids = xcalloc(n ? n : 1, sizeof(char *));
     json_t *rows = json_array();

@@ -15,10 +15,9 @@ static const char existing_sql[] =
     "SELECT user_id FROM accounts"
     " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))";
 
-static const char get_sql[] =
-    "SELECT user_id, tag, value::text FROM profiles"
-    " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
-    "   AND tag IN (SELECT jsonb_array_elements_text($2::jsonb))";
+static const char get_sql[] = "SELECT user_id, tag, value::text FROM profiles"
+                              " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
+                              "   AND tag IN (SELECT jsonb_array_elements_text($2::jsonb))";
 
 typedef struct {
     store_done_fn cb;

@@ -37,8 +37,8 @@ typedef struct {
 
 /* Creates the accounts that do not exist yet and sets the given Nick/FaceUrl profile fields.
  * user_ids must be distinct. */
-void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n,
-                           store_done_fn cb, void *arg);
+void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n, store_done_fn cb,
+                           void *arg);
 /* Calls back with the subset of ids that are imported. */
 void store_accounts_existing(db_pool_t *db, const char *const *ids, size_t n, store_ids_fn cb,
                              void *arg);

@@ -84,7 +84,7 @@ static inline int unit_run_(const char *file, const unit_case_t *cases, size_t n
 /* Applies M to up to 40 arguments. */
 #define UNIT_FOREACH_(M, ...) UNIT_FE_N_(__VA_ARGS__, UNIT_FE_SEQ_)(M, __VA_ARGS__)
 #define UNIT_FE_N_(...) UNIT_FE_PICK_(__VA_ARGS__)
-#define UNIT_FE_PICK_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17,   \
+#define UNIT_FE_PICK_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17,  \
                       _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32,   \
                       _33, _34, _35, _36, _37, _38, _39, _40, N, ...)                              \
     N

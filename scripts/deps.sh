@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes sure every Debian package chatd needs to build, run and test is installed.
+# As root it installs what is missing; otherwise it prints the command to run and fails.
+# Run by `make deps`, `make run` and `make test`; a no-op (one dpkg-query) when all are present.
+set -euo pipefail
+
+build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libwslay-dev
+       libpq-dev libssl-dev zlib1g-dev"
+server="postgresql-15"
+tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2"
+tools="clang-format"
+
+# Packages whose status is "ii" (installed). dpkg-query fails when it knows a name not at all.
+installed=$({ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $build $server postgresql \
+    $tests $tools 2>/dev/null || true; } | awk '$1 == "ii" { print $2 }')
+
+missing=()
+for pkg in $build $server $tests $tools; do
+    grep -qx "$pkg" <<<"$installed" && continue
+    # The `postgresql` metapackage is as good as the versioned server it depends on.
+    [ "$pkg" = postgresql-15 ] && grep -qx postgresql <<<"$installed" && continue
+    missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]}" >&2
+    echo "Install them with:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,81 @@
+#include "ws/handshake.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+bool ws_accept_key(const char *client_key, char out[WS_ACCEPT_LEN + 1])
+{
+    unsigned char raw[32];
+    size_t n = strlen(client_key);
+    if (n != 24 || EVP_DecodeBlock(raw, (const unsigned char *)client_key, 24) != 18 ||
+        client_key[22] != '=' || client_key[23] != '=')
+        return false;
+    char buf[64];
+    memcpy(buf, client_key, 24);
+    memcpy(buf + 24, guid, sizeof guid - 1);
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1((const unsigned char *)buf, 24 + sizeof guid - 1, digest);
+    EVP_EncodeBlock((unsigned char *)out, digest, SHA_DIGEST_LENGTH);
+    out[WS_ACCEPT_LEN] = '\0';
+    return true;
+}
+
+bool ws_header_has_token(const char *value, const char *token)
+{
+    size_t tlen = strlen(token);
+    const char *p = value;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *end = p;
+        while (*end && *end != ',')
+            end++;
+        const char *e = end;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if ((size_t)(e - p) == tlen && strncasecmp(p, token, tlen) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+bool ws_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 4, cp = c & 0x07;
+        else
+            return false;
+        if (len - i < n)
+            return false;
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n;
+    }
+    return true;
+}
