@@ -24,24 +24,29 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 all: build/chatd
 
 build/chatd: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 asan: build/asan/chatd
 
 build/asan/chatd: $(ASAN_OBJS)
-	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $< (asan)"
+	@$(CC) $(CFLAGS_BASE) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/tests/%: tests/unit/%.c $(filter-out build/asan/obj/server/main.o,$(ASAN_OBJS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -Itests/unit $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_BASE) -Itests/unit $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 deps:
 	@scripts/deps.sh

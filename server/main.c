@@ -15,6 +15,8 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "router/router.h"
+#include "store/message.h"
+#include "ws/ws.h"
 
 #define DEFAULT_CONFIG "config/chatd.conf"
 #define DEFAULT_USERSIG_EXPIRE (180 * 86400)
@@ -26,6 +28,7 @@ typedef struct {
     struct event_base *base;
     api_env_t env;
     http_server_t *http;
+    ws_server_t *ws;
     struct event *sigterm, *sigint, *sighup, *drain;
     struct timeval shutdown_deadline;
     bool stopping;
@@ -86,6 +89,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
     log_info("chatd: %s received, no longer accepting; answering what is in flight",
              sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop_accepting(d->http);
+    ws_server_close_all(d->ws);
     struct timeval now,
         limit = {d->cfg.shutdown_timeout_ms / 1000, (d->cfg.shutdown_timeout_ms % 1000) * 1000};
     evutil_gettimeofday(&now, NULL);
@@ -123,9 +127,11 @@ static bool start(daemon_t *d)
     d->env.db =
         db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting);
     d->env.router = router_new();
+    d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)
         return false;
+    d->ws = ws_server_new(&d->env, d->http);
     d->sigterm = evsignal_new(d->base, SIGTERM, on_stop_signal, d);
     d->sigint = evsignal_new(d->base, SIGINT, on_stop_signal, d);
     d->sighup = evsignal_new(d->base, SIGHUP, on_sighup, d);
@@ -137,8 +143,10 @@ static bool start(daemon_t *d)
 
 static void stop(daemon_t *d)
 {
-    /* The pool first: failing its pending batches answers their requests through live http. */
+    /* Writer and pool first: failing what is pending answers it through live doors. */
+    store_msg_writer_free(d->env.msgs);
     db_pool_free(d->env.db);
+    ws_server_free(d->ws);
     http_server_free(d->http);
     router_free(d->env.router);
     struct event *evs[] = {d->sigterm, d->sigint, d->sighup, d->drain};

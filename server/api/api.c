@@ -42,6 +42,39 @@ static const api_route_t routes[] = {
     {"profile", "portrait_set", api_portrait_set, API_ADMIN},
 };
 
+/* login and logout change the session itself and are handled by ws/. */
+static const api_command_t commands[] = {
+    {"sendMessage", api_ws_send_message},
+    {"getHistoryMessageList", api_ws_get_history},
+    {"findMessages", api_ws_find_messages},
+    {"syncMessages", api_ws_sync_messages},
+    {"markC2CMessageAsRead", api_ws_mark_c2c_read},
+    {"cleanConversationUnreadMessageCount", api_ws_mark_c2c_read},
+    {"sendMessageReadReceipts", api_ws_send_receipts},
+    {"getMessageReadReceipts", api_ws_get_receipts},
+};
+
+const err_service_t api_ws_errors = {.json = 60003,
+                                     .bad_param = 70402,
+                                     .internal = 70500,
+                                     .not_admin = 60010,
+                                     .not_imported = 20003,
+                                     .too_many = 70402};
+
+const api_command_t *api_command_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+const api_command_t *api_commands(size_t *count)
+{
+    *count = sizeof commands / sizeof commands[0];
+    return commands;
+}
+
 const api_route_t *api_route_find(const char *service, const char *command)
 {
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)

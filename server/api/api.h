@@ -29,6 +29,7 @@ typedef struct {
     const config_t *cfg;
     db_pool_t *db;
     router_t *router;
+    struct store_msg_writer *msgs; /* the batching message writer (store/message.h) */
 } api_env_t;
 
 typedef struct api_call api_call_t;
@@ -55,6 +56,8 @@ struct api_call {
     const api_route_t *route;
     const char *identifier; /* authenticated caller; owned by the door */
     const char *platform;   /* "RESTAPI", "Web", "Android", … */
+    uint64_t conn_id;       /* the WebSocket connection that asked (0 for REST): its own
+                             * copy of a push is skipped, the response carries it */
     json_t *body;           /* the request object; owned by the call */
     void *state;            /* handler's private data across async steps; handler frees it */
 
@@ -69,6 +72,18 @@ void api_finish(api_call_t *call, json_t *result);
 /* Ends the call with an error; fmt (may be NULL) adds a detail to the ErrorInfo text. */
 void api_fail(api_call_t *call, err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* A WebSocket command ({"seq", "cmd", "body"}); names follow the Chat SDK's managers. */
+typedef struct {
+    const char *name; /* "sendMessage" */
+    api_handler_fn handler;
+} api_command_t;
+
+/* The command called `name`, or NULL. */
+const api_command_t *api_command_find(const char *name);
+const api_command_t *api_commands(size_t *count);
+/* How WebSocket responses spell the generic error kinds. */
+extern const err_service_t api_ws_errors;
 
 /* The REST route for service/command, or NULL. */
 const api_route_t *api_route_find(const char *service, const char *command);
@@ -86,5 +101,14 @@ void api_account_kick(api_call_t *call);
 void api_query_online_status(api_call_t *call);
 void api_portrait_get(api_call_t *call);
 void api_portrait_set(api_call_t *call);
+
+/* WebSocket commands (c2c.c) */
+void api_ws_send_message(api_call_t *call);
+void api_ws_get_history(api_call_t *call);
+void api_ws_find_messages(api_call_t *call);
+void api_ws_sync_messages(api_call_t *call);
+void api_ws_mark_c2c_read(api_call_t *call);
+void api_ws_send_receipts(api_call_t *call);
+void api_ws_get_receipts(api_call_t *call);
 
 #endif

@@ -41,3 +41,27 @@ err_t auth_verify(const auth_config_t *cfg, const char *token, const char *ident
         return auth_jwt_verify(&cfg->jwt, token, identifier, now, expires_at);
     return usersig_verify(token, identifier, cfg->sdkappid, cfg->secret_key, now, expires_at);
 }
+
+auth_config_t auth_config_from(const config_t *cfg)
+{
+    auth_config_t a = {
+        .sdkappid = cfg->sdkappid,
+        .secret_key = cfg->secret_key,
+        .jwt =
+            {
+                .alg = (auth_jwt_alg_t)cfg->jwt_algorithm,
+                .user_claim = cfg->jwt_user_claim,
+                .issuer = cfg->jwt_issuer,
+                .audience = cfg->jwt_audience,
+                .leeway = cfg->jwt_leeway,
+            },
+    };
+    if (a.jwt.alg == AUTH_JWT_HS256) {
+        a.jwt.key = (const unsigned char *)cfg->jwt_secret;
+        a.jwt.key_len = strlen(cfg->jwt_secret);
+    } else {
+        a.jwt.key = (const unsigned char *)cfg->jwt_public_key;
+        a.jwt.key_len = cfg->jwt_public_key_len;
+    }
+    return a;
+}

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "core/err.h"
 
 /* ---- UserSig (usersig.c) ---------------------------------------------------------------- */
@@ -38,6 +39,7 @@ char *usersig_generate(uint64_t sdkappid, const char *key, const char *identifie
 
 /* ---- JWT (jwt.c) ------------------------------------------------------------------------ */
 
+/* Same order as config's jwt_algorithm choices. */
 typedef enum { AUTH_JWT_NONE = 0, AUTH_JWT_HS256, AUTH_JWT_RS256, AUTH_JWT_ES256 } auth_jwt_alg_t;
 
 /* Parses "none", "HS256", "RS256", "ES256" (exact case); false if unknown. */
@@ -72,6 +74,9 @@ typedef struct {
     const char *secret_key;
     auth_jwt_config_t jwt;
 } auth_config_t;
+
+/* The auth settings of a loaded configuration (pointers into cfg). */
+auth_config_t auth_config_from(const config_t *cfg);
 
 /* A token with two '.' is a JWT, anything else a UserSig. */
 err_t auth_verify(const auth_config_t *cfg, const char *token, const char *identifier, int64_t now,

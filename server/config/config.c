@@ -10,7 +10,7 @@
 
 #include "core/xalloc.h"
 
-typedef enum { T_STR, T_INT, T_U64, T_LOGLEVEL, T_JWTALG, T_LISTEN } key_type_t;
+typedef enum { T_STR, T_INT, T_U64, T_LOGLEVEL, T_ENUM, T_LISTEN } key_type_t;
 
 typedef struct {
     const char *name;
@@ -18,30 +18,44 @@ typedef struct {
     size_t offset;
     const char *def; /* NULL: required */
     bool reloadable;
-    long min, max; /* T_INT bounds */
+    long min, max;              /* T_INT bounds */
+    const char *const *choices; /* T_ENUM: NULL-terminated; the field holds the index */
 } key_def_t;
+
+/* Orders match auth_jwt_alg_t and login_policy_t. */
+static const char *const jwt_algorithms[] = {"none", "HS256", "RS256", "ES256", NULL};
+static const char *const login_policies[] = {"single", "dual", "triple", "multi", NULL};
 
 #define OFF(field) offsetof(config_t, field)
 
 static const key_def_t keys[] = {
-    {"listen", T_LISTEN, OFF(listen_host), "127.0.0.1:8080", false, 0, 0},
-    {"database_url", T_STR, OFF(database_url), NULL, false, 0, 0},
-    {"db_pool_size", T_INT, OFF(db_pool_size), "4", false, 1, 64},
-    {"db_max_waiting", T_INT, OFF(db_max_waiting), "10000", false, 1, 10000000},
-    {"sdkappid", T_U64, OFF(sdkappid), NULL, false, 0, 0},
-    {"secret_key", T_STR, OFF(secret_key), NULL, false, 0, 0},
-    {"admin_identifier", T_STR, OFF(admin_identifier), "administrator", false, 0, 0},
-    {"jwt_algorithm", T_JWTALG, OFF(jwt_algorithm), "none", false, 0, 0},
-    {"jwt_secret", T_STR, OFF(jwt_secret), "", false, 0, 0},
-    {"jwt_public_key_file", T_STR, OFF(jwt_public_key_file), "", false, 0, 0},
-    {"jwt_user_claim", T_STR, OFF(jwt_user_claim), "sub", false, 0, 0},
-    {"jwt_issuer", T_STR, OFF(jwt_issuer), "", false, 0, 0},
-    {"jwt_audience", T_STR, OFF(jwt_audience), "", false, 0, 0},
-    {"jwt_leeway", T_INT, OFF(jwt_leeway), "30", false, 0, 3600},
-    {"log_level", T_LOGLEVEL, OFF(log_level), "info", true, 0, 0},
-    {"max_body_bytes", T_INT, OFF(max_body_bytes), "1048576", false, 1024, 64 * 1024 * 1024},
-    {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), "5000", false, 0, 600000},
-    {"schema_dir", T_STR, OFF(schema_dir), "schema", false, 0, 0},
+    {"listen", T_LISTEN, OFF(listen_host), "127.0.0.1:8080", false, 0, 0, NULL},
+    {"database_url", T_STR, OFF(database_url), NULL, false, 0, 0, NULL},
+    {"db_pool_size", T_INT, OFF(db_pool_size), "4", false, 1, 64, NULL},
+    {"db_max_waiting", T_INT, OFF(db_max_waiting), "10000", false, 1, 10000000, NULL},
+    {"sdkappid", T_U64, OFF(sdkappid), NULL, false, 0, 0, NULL},
+    {"secret_key", T_STR, OFF(secret_key), NULL, false, 0, 0, NULL},
+    {"admin_identifier", T_STR, OFF(admin_identifier), "administrator", false, 0, 0, NULL},
+    {"jwt_algorithm", T_ENUM, OFF(jwt_algorithm), "none", false, 0, 0, jwt_algorithms},
+    {"jwt_secret", T_STR, OFF(jwt_secret), "", false, 0, 0, NULL},
+    {"jwt_public_key_file", T_STR, OFF(jwt_public_key_file), "", false, 0, 0, NULL},
+    {"jwt_user_claim", T_STR, OFF(jwt_user_claim), "sub", false, 0, 0, NULL},
+    {"jwt_issuer", T_STR, OFF(jwt_issuer), "", false, 0, 0, NULL},
+    {"jwt_audience", T_STR, OFF(jwt_audience), "", false, 0, 0, NULL},
+    {"jwt_leeway", T_INT, OFF(jwt_leeway), "30", false, 0, 3600, NULL},
+    {"log_level", T_LOGLEVEL, OFF(log_level), "info", true, 0, 0, NULL},
+    {"max_body_bytes", T_INT, OFF(max_body_bytes), "1048576", false, 1024, 64 * 1024 * 1024, NULL},
+    {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), "5000", false, 0, 600000, NULL},
+    {"schema_dir", T_STR, OFF(schema_dir), "schema", false, 0, 0, NULL},
+    {"login_timeout_ms", T_INT, OFF(login_timeout_ms), "10000", false, 100, 600000, NULL},
+    {"heartbeat_timeout_s", T_INT, OFF(heartbeat_timeout_s), "60", false, 1, 86400, NULL},
+    {"ws_max_frame_bytes", T_INT, OFF(ws_max_frame_bytes), "65536", false, 1024, 16777216, NULL},
+    {"ws_max_output_bytes", T_INT, OFF(ws_max_output_bytes), "4194304", false, 65536, 1073741824,
+     NULL},
+    {"login_policy", T_ENUM, OFF(login_policy), "multi", false, 0, 0, login_policies},
+    {"login_max_per_platform", T_INT, OFF(login_max_per_platform), "1", false, 1, 10, NULL},
+    {"login_max_web", T_INT, OFF(login_max_web), "1", false, 1, 10, NULL},
+    {"msg_dedup_window_s", T_INT, OFF(msg_dedup_window_s), "120", false, 0, 86400, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -121,8 +135,14 @@ static bool set_value(config_t *cfg, const key_def_t *k, const char *value)
     }
     case T_LOGLEVEL:
         return log_level_parse(value, (log_level_t *)field);
-    case T_JWTALG:
-        return auth_jwt_alg_parse(value, (auth_jwt_alg_t *)field);
+    case T_ENUM:
+        for (int i = 0; k->choices[i]; i++) {
+            if (strcmp(value, k->choices[i]) == 0) {
+                *(int *)field = i;
+                return true;
+            }
+        }
+        return false;
     case T_LISTEN:
         return parse_listen(value, cfg);
     }
@@ -244,25 +264,22 @@ static bool read_file(const char *path, char **out, size_t *len)
 
 static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
 {
-    switch (cfg->jwt_algorithm) {
-    case AUTH_JWT_NONE:
+    const char *alg = jwt_algorithms[cfg->jwt_algorithm];
+    if (strcmp(alg, "none") == 0)
         return true;
-    case AUTH_JWT_HS256:
+    if (strcmp(alg, "HS256") == 0) {
         if (strlen(cfg->jwt_secret) < 32) {
             fail(errbuf, errlen, "key 'jwt_secret' must hold at least 32 bytes for HS256");
             return false;
         }
         return true;
-    case AUTH_JWT_RS256:
-    case AUTH_JWT_ES256:
-        if (!read_file(cfg->jwt_public_key_file, &cfg->jwt_public_key, &cfg->jwt_public_key_len)) {
-            fail(errbuf, errlen, "key 'jwt_public_key_file': cannot read '%s'",
-                 cfg->jwt_public_key_file);
-            return false;
-        }
-        return true;
     }
-    return false;
+    if (!read_file(cfg->jwt_public_key_file, &cfg->jwt_public_key, &cfg->jwt_public_key_len)) {
+        fail(errbuf, errlen, "key 'jwt_public_key_file': cannot read '%s'",
+             cfg->jwt_public_key_file);
+        return false;
+    }
+    return true;
 }
 
 static bool finish(config_t *cfg, const bool *seen, char *errbuf, size_t errlen)
@@ -323,30 +340,6 @@ bool config_is_admin(const config_t *cfg, const char *identifier)
         if (strcmp(cfg->admins[i], identifier) == 0)
             return true;
     return false;
-}
-
-auth_config_t config_auth(const config_t *cfg)
-{
-    auth_config_t a = {
-        .sdkappid = cfg->sdkappid,
-        .secret_key = cfg->secret_key,
-        .jwt =
-            {
-                .alg = cfg->jwt_algorithm,
-                .user_claim = cfg->jwt_user_claim,
-                .issuer = cfg->jwt_issuer,
-                .audience = cfg->jwt_audience,
-                .leeway = cfg->jwt_leeway,
-            },
-    };
-    if (cfg->jwt_algorithm == AUTH_JWT_HS256) {
-        a.jwt.key = (const unsigned char *)cfg->jwt_secret;
-        a.jwt.key_len = strlen(cfg->jwt_secret);
-    } else {
-        a.jwt.key = (const unsigned char *)cfg->jwt_public_key;
-        a.jwt.key_len = cfg->jwt_public_key_len;
-    }
-    return a;
 }
 
 const char *const *config_key_names(void)

@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth/auth.h"
 #include "core/log.h"
 
 #define CONFIG_MAX_ADMINS 5
@@ -31,7 +30,7 @@ typedef struct {
     char *admin_identifier; /* as written: comma separated */
     char *admins[CONFIG_MAX_ADMINS];
     int admin_count;
-    auth_jwt_alg_t jwt_algorithm;
+    int jwt_algorithm; /* index into {none, HS256, RS256, ES256}: auth_jwt_alg_t */
     char *jwt_secret;
     char *jwt_public_key_file;
     char *jwt_public_key; /* contents of jwt_public_key_file, read at load */
@@ -44,6 +43,14 @@ typedef struct {
     int max_body_bytes;
     int shutdown_timeout_ms;
     char *schema_dir;
+    int login_timeout_ms;
+    int heartbeat_timeout_s;
+    int ws_max_frame_bytes;
+    int ws_max_output_bytes;
+    int login_policy; /* index into {single, dual, triple, multi}: login_policy_t */
+    int login_max_per_platform;
+    int login_max_web;
+    int msg_dedup_window_s;
 } config_t;
 
 /* Loads `path` (NULL: defaults and environment only) into *cfg. On failure returns false with a
@@ -55,8 +62,6 @@ void config_clear(config_t *cfg);
 void config_apply_reload(config_t *live, const config_t *fresh);
 
 bool config_is_admin(const config_t *cfg, const char *identifier);
-/* The auth settings derived from cfg (pointers into cfg). */
-auth_config_t config_auth(const config_t *cfg);
 
 /* NULL-terminated list of every key name, for docs checks. */
 const char *const *config_key_names(void);

@@ -46,9 +46,17 @@ typedef enum {
     ERR_ACCOUNT_PARAM = 70402,
     ERR_ACCOUNT_INTERNAL = 70500,
 
+    /* Client connections (WebSocket). */
+    ERR_NOT_LOGGED_IN = 6014,
+    ERR_TOO_FREQUENT = 60018,
+
     /* One-to-one messages (openim). */
     ERR_C2C_USER_INVALID = 20003,
+    ERR_C2C_MUTED = 20012,
     ERR_OPENIM_JSON = 90001,
+    ERR_MSGBODY_FORMAT = 90002, /* MsgBody is not a well-formed element array */
+    ERR_OFFLINE_PUSH = 90043,   /* OfflinePushInfo is malformed */
+    ERR_MSG_TOO_LONG = 80002,   /* MsgBody (+ CloudCustomData) over 12 KB */
     ERR_OPENIM_TO_ACCOUNT = 90003,
     ERR_OPENIM_FROM_ACCOUNT = 90008,
     ERR_OPENIM_NEED_ADMIN = 90009,

@@ -156,7 +156,7 @@ static err_t check_params(rest_req_t *r, const struct evkeyvalq *q, const char *
         return ERR_SDKAPPID;
     }
     r->identifier = xstrdup(ident);
-    auth_config_t ac = config_auth(cfg);
+    auth_config_t ac = auth_config_from(cfg);
     err_t err = auth_verify(&ac, sig, ident, (int64_t)time(NULL), NULL);
     *why = NULL;
     return err;

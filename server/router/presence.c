@@ -1,3 +1,5 @@
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
@@ -10,13 +12,63 @@ struct router_session {
     char *platform;
     void *owner;
     router_kick_fn kick;
+    router_deliver_fn deliver;
+    uint64_t order; /* login order, for "oldest first" */
+    uint64_t conn_id;
     struct router_session *next; /* same bucket */
+};
+
+struct router_frame {
+    int refs;
+    size_t len;
+    char *text;
 };
 
 struct router {
     router_session_t *buckets[NBUCKETS];
     size_t count;
+    uint64_t next_order;
 };
+
+router_frame_t *router_frame_new(char *text, size_t len)
+{
+    router_frame_t *f = XNEW(router_frame_t);
+    f->refs = 1;
+    f->text = text;
+    f->len = len;
+    return f;
+}
+
+router_frame_t *router_frame_from_json(const char *event, void *json_body_stolen)
+{
+    json_t *frame = json_pack("{s:s, s:o}", "event", event, "body", (json_t *)json_body_stolen);
+    char *text = json_dumps(frame, JSON_COMPACT);
+    json_decref(frame);
+    return router_frame_new(text, strlen(text));
+}
+
+void router_frame_ref(router_frame_t *f)
+{
+    f->refs++;
+}
+
+void router_frame_unref(router_frame_t *f)
+{
+    if (f && --f->refs == 0) {
+        free(f->text);
+        xfree(f);
+    }
+}
+
+const char *router_frame_data(const router_frame_t *f)
+{
+    return f->text;
+}
+
+size_t router_frame_len(const router_frame_t *f)
+{
+    return f->len;
+}
 
 static unsigned bucket_of(const char *user_id)
 {
@@ -49,9 +101,13 @@ void router_free(router_t *r)
 }
 
 router_session_t *router_session_add(router_t *r, const char *user_id, const char *platform,
-                                     void *owner, router_kick_fn kick)
+                                     uint64_t conn_id, void *owner, router_kick_fn kick,
+                                     router_deliver_fn deliver)
 {
     router_session_t *s = XNEW(router_session_t);
+    s->conn_id = conn_id;
+    s->deliver = deliver;
+    s->order = r->next_order++;
     s->user_id = xstrdup(user_id);
     s->platform = xstrdup(platform);
     s->owner = owner;
@@ -106,4 +162,52 @@ size_t router_kick_user(router_t *r, const char *user_id, const char *reason)
 size_t router_session_count(const router_t *r)
 {
     return r->count;
+}
+
+static int by_order(const void *a, const void *b)
+{
+    const router_session_t *x = *(router_session_t *const *)a, *y = *(router_session_t *const *)b;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+size_t router_user_sessions(const router_t *r, const char *user_id, router_session_t **out,
+                            size_t max)
+{
+    size_t n = 0;
+    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = s->next) {
+        if (strcmp(s->user_id, user_id) != 0)
+            continue;
+        if (n < max)
+            out[n] = s;
+        n++;
+    }
+    qsort(out, n < max ? n : max, sizeof *out, by_order);
+    return n;
+}
+
+const char *router_session_platform(const router_session_t *s)
+{
+    return s->platform;
+}
+
+void *router_session_owner(const router_session_t *s)
+{
+    return s->owner;
+}
+
+void router_session_kick(router_session_t *s, const char *reason)
+{
+    s->kick(s->owner, reason);
+}
+
+size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn)
+{
+    size_t n = 0;
+    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = s->next) {
+        if ((skip_conn && s->conn_id == skip_conn) || strcmp(s->user_id, user_id) != 0)
+            continue;
+        s->deliver(s->owner, f);
+        n++;
+    }
+    return n;
 }

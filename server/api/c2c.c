@@ -1,0 +1,338 @@
+/* One-to-one messaging commands of the WebSocket protocol (names as in the Chat SDK's message
+ * manager): sendMessage, getHistoryMessageList, findMessages, syncMessages,
+ * markC2CMessageAsRead, cleanConversationUnreadMessageCount, sendMessageReadReceipts,
+ * getMessageReadReceipts. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/message.h"
+#include "api/msgbody.h"
+#include "api/valid.h"
+#include "core/xalloc.h"
+#include "router/router.h"
+
+#define HISTORY_MAX 100
+#define HISTORY_DEFAULT 20
+#define SYNC_MAX 500
+#define SYNC_DEFAULT 100
+#define MSG_IDS_MAX 100
+
+static const char *const receiver_names[] = {"receiver", "userID", NULL};
+
+static bool get_bool(const json_t *body, const char *name)
+{
+    json_t *v = json_object_get(body, name);
+    return json_is_true(v) || (json_is_integer(v) && json_integer_value(v) != 0);
+}
+
+/* ---- sendMessage ---- */
+
+static void on_sent(err_t err, const msg_sent_t *sent, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    char *key = msg_key(sent->seq, sent->random, sent->ts);
+    api_finish(call, json_pack("{s:s, s:s, s:I, s:I, s:I}", "msgID", sent->msg_id, "msgKey", key,
+                               "seq", (json_int_t)sent->seq, "timestamp", (json_int_t)sent->ts,
+                               "random", (json_int_t)sent->random));
+    xfree(key);
+}
+
+/* Reads and checks the fields every message carries; false when the call was failed. */
+static bool read_message(api_call_t *call, msg_c2c_t *m)
+{
+    char detail[256];
+    const json_t *body = json_object_get(call->body, "msgBody");
+    err_t err = msgbody_validate(body, detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
+        return false;
+    }
+    long long random = 0;
+    valid_t v = valid_get_int(call->body, "random", 0, UINT32_MAX, &random);
+    if (v != VALID_OK && v != VALID_MISSING) {
+        api_fail(call, ERR_BAD_PARAM, "random must be a uint32");
+        return false;
+    }
+    json_t *ccd = json_object_get(call->body, "cloudCustomData");
+    if (ccd && !json_is_string(ccd)) {
+        api_fail(call, ERR_BAD_PARAM, "cloudCustomData must be a string");
+        return false;
+    }
+    json_t *push = json_object_get(call->body, "offlinePushInfo");
+    if (push && msgbody_validate_offline_push(push, detail, sizeof detail) != ERR_OK) {
+        api_fail(call, ERR_BAD_PARAM, "%s", detail);
+        return false;
+    }
+    m->body = body;
+    m->random = v == VALID_OK ? (uint32_t)random : (uint32_t)rand();
+    m->cloud_custom_data = json_string_value(ccd);
+    m->need_read_receipt = get_bool(call->body, "needReadReceipt");
+    m->online_only = get_bool(call->body, "onlineUserOnly");
+    return true;
+}
+
+void api_ws_send_message(api_call_t *call)
+{
+    msg_c2c_t m = {.sender = call->identifier,
+                   .sync_sender = true,
+                   .deliver = true,
+                   .origin_conn = call->conn_id};
+    if (valid_get_user_id(call->body, receiver_names, &m.receiver) != VALID_OK) {
+        api_fail(call, ERR_BAD_PARAM, "receiver must be a UserID string");
+        return;
+    }
+    if (!read_message(call, &m))
+        return;
+    msg_c2c_send(call->env, &m, on_sent, call);
+}
+
+/* ---- history and lookups ---- */
+
+static json_t *message_list(const store_msg_row_t *rows, size_t n, const char *viewer)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, msg_to_json(&rows[i], viewer));
+    return list;
+}
+
+static void on_history(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    api_finish(call, json_pack("{s:o}", "messageList", message_list(rows, n, call->identifier)));
+}
+
+/* The c2c conversation key named by body.conversationID (or body.userID); fails the call. */
+static char *conv_key_of(api_call_t *call)
+{
+    const char *id = json_string_value(json_object_get(call->body, "conversationID"));
+    const char *peer = json_string_value(json_object_get(call->body, "userID"));
+    char *key = NULL;
+    if (id)
+        key = msg_conv_key_from_id(call->identifier, id);
+    else if (peer && valid_user_id(peer, strlen(peer)))
+        key = store_conv_key_c2c(call->identifier, peer);
+    if (key == NULL)
+        api_fail(call, ERR_BAD_PARAM, "conversationID must be \"c2c_<userID>\"");
+    return key;
+}
+
+void api_ws_get_history(api_call_t *call)
+{
+    long long count = HISTORY_DEFAULT, last = 0;
+    valid_t vc = valid_get_int(call->body, "count", 1, HISTORY_MAX, &count);
+    valid_t vl = valid_get_int(call->body, "lastMsgSeq", 0, INT64_MAX, &last);
+    if ((vc != VALID_OK && vc != VALID_MISSING) || (vl != VALID_OK && vl != VALID_MISSING)) {
+        api_fail(call, ERR_BAD_PARAM, "count must be 1..%d and lastMsgSeq a seq", HISTORY_MAX);
+        return;
+    }
+    char *key = conv_key_of(call);
+    if (key == NULL)
+        return;
+    store_msg_history(call->env->db, key, call->identifier, last, (int)count, on_history, call);
+    xfree(key);
+}
+
+/* A non-empty array of at most `max` strings; fails the call otherwise. */
+static const char **read_ids(api_call_t *call, const char *field, size_t max, size_t *n)
+{
+    json_t *list = json_object_get(call->body, field);
+    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > max) {
+        api_fail(call, ERR_BAD_PARAM, "%s must be an array of 1 to %zu strings", field, max);
+        return NULL;
+    }
+    const char **ids = xcalloc(json_array_size(list), sizeof(char *));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (!json_is_string(v)) {
+            api_fail(call, ERR_BAD_PARAM, "%s[%zu] must be a string", field, i);
+            xfree(ids);
+            return NULL;
+        }
+        ids[i] = json_string_value(v);
+    }
+    *n = json_array_size(list);
+    return ids;
+}
+
+void api_ws_find_messages(api_call_t *call)
+{
+    size_t n;
+    const char **ids = read_ids(call, "msgIDs", MSG_IDS_MAX, &n);
+    if (ids == NULL)
+        return;
+    store_msg_find(call->env->db, call->identifier, ids, n, on_history, call);
+    xfree(ids);
+}
+
+/* ---- syncMessages ---- */
+
+static void on_sync(err_t err, const store_msg_row_t *rows, size_t n, const store_read_pos_t *reads,
+                    size_t nreads, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_t *receipts = json_array();
+    for (size_t i = 0; i < nreads; i++)
+        json_array_append_new(receipts,
+                              json_pack("{s:s+, s:s, s:I, s:I}", "conversationID", "c2c_",
+                                        reads[i].peer, "userID", reads[i].peer, "peerReadSeq",
+                                        (json_int_t)reads[i].peer_read_seq, "timestamp",
+                                        (json_int_t)reads[i].peer_read_time));
+    long long count = SYNC_DEFAULT;
+    valid_get_int(call->body, "count", 1, SYNC_MAX, &count);
+    api_finish(call,
+               json_pack("{s:o, s:o, s:b}", "messageList", message_list(rows, n, call->identifier),
+                         "readReceipts", receipts, "isFinished", n < (size_t)count));
+}
+
+/* {conversationID: seq} from the client → {conv_key: seq} for the store. */
+static char *positions_param(api_call_t *call)
+{
+    json_t *pos = json_object_get(call->body, "positions"), *out = json_object();
+    const char *id;
+    json_t *seq;
+    if (pos && !json_is_object(pos)) {
+        api_fail(call, ERR_BAD_PARAM, "positions must be {conversationID: seq}");
+        json_decref(out);
+        return NULL;
+    }
+    json_object_foreach(pos, id, seq)
+    {
+        char *key = msg_conv_key_from_id(call->identifier, id);
+        if (key == NULL || !json_is_integer(seq) || json_integer_value(seq) < 0) {
+            api_fail(call, ERR_BAD_PARAM, "positions[%s] must be a c2c conversation and a seq", id);
+            xfree(key);
+            json_decref(out);
+            return NULL;
+        }
+        json_object_set(out, key, seq);
+        xfree(key);
+    }
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    return text;
+}
+
+void api_ws_sync_messages(api_call_t *call)
+{
+    long long count = SYNC_DEFAULT;
+    valid_t vc = valid_get_int(call->body, "count", 1, SYNC_MAX, &count);
+    if (vc != VALID_OK && vc != VALID_MISSING) {
+        api_fail(call, ERR_BAD_PARAM, "count must be 1..%d", SYNC_MAX);
+        return;
+    }
+    char *positions = positions_param(call);
+    if (positions == NULL)
+        return;
+    store_msg_sync(call->env->db, call->identifier, positions, (int)count, on_sync, call);
+    free(positions);
+}
+
+/* ---- read positions ---- */
+
+static void on_marked(err_t err, bool found, int64_t read_seq, const char *peer, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    if (found && peer) {
+        json_t *receipt = json_pack("{s:s, s:I, s:I}", "userID", call->identifier, "timestamp",
+                                    (json_int_t)time(NULL), "msgSeq", (json_int_t)read_seq);
+        router_frame_t *f = router_frame_from_json("onRecvC2CReadReceipt",
+                                                   json_pack("{s:[o]}", "receiptList", receipt));
+        router_push_user(call->env->router, peer, f, 0);
+        router_frame_unref(f);
+    }
+    api_finish(call, json_pack("{s:I}", "readSeq", (json_int_t)read_seq));
+}
+
+void api_ws_mark_c2c_read(api_call_t *call)
+{
+    char *key = conv_key_of(call);
+    if (key == NULL)
+        return;
+    long long seq = 0;
+    valid_get_int(call->body, "cleanSequence", 0, INT64_MAX, &seq);
+    store_conv_mark_read(call->env->db, call->identifier, key, seq, 0, (int64_t)time(NULL),
+                         on_marked, call);
+    xfree(key);
+}
+
+/* ---- message-level read receipts ---- */
+
+static void on_receipts_sent(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *r =
+            json_pack("{s:s, s:s, s:s+, s:b, s:i, s:i, s:I}", "msgID", rows[i].msg_id, "userID",
+                      call->identifier, "conversationID", "c2c_", call->identifier, "isPeerRead", 1,
+                      "readCount", 1, "unreadCount", 0, "timestamp", (json_int_t)time(NULL));
+        router_frame_t *f = router_frame_from_json("onRecvMessageReadReceipts",
+                                                   json_pack("{s:[o]}", "receiptList", r));
+        router_push_user(call->env->router, rows[i].sender, f, 0);
+        router_frame_unref(f);
+    }
+    api_finish(call, NULL);
+}
+
+void api_ws_send_receipts(api_call_t *call)
+{
+    size_t n;
+    const char **ids = read_ids(call, "msgIDs", MSG_IDS_MAX, &n);
+    if (ids == NULL)
+        return;
+    store_receipts_add(call->env->db, call->identifier, ids, n, (int64_t)time(NULL),
+                       on_receipts_sent, call);
+    xfree(ids);
+}
+
+static void on_receipts(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        bool read = rows[i].receipt_read;
+        json_array_append_new(
+            list, json_pack("{s:s, s:s+, s:b, s:i, s:i}", "msgID", rows[i].msg_id, "conversationID",
+                            "c2c_", rows[i].receiver ? rows[i].receiver : "", "isPeerRead", read,
+                            "readCount", read ? 1 : 0, "unreadCount", read ? 0 : 1));
+    }
+    api_finish(call, json_pack("{s:o}", "receiptList", list));
+}
+
+void api_ws_get_receipts(api_call_t *call)
+{
+    size_t n;
+    const char **ids = read_ids(call, "msgIDs", MSG_IDS_MAX, &n);
+    if (ids == NULL)
+        return;
+    store_receipts_get(call->env->db, call->identifier, ids, n, on_receipts, call);
+    xfree(ids);
+}

@@ -1,0 +1,54 @@
+/*
+ * message — the one-to-one message model shared by every door (private to api/).
+ *
+ * msg_c2c_send() is the single path by which a C2C message is stored and delivered, whether it
+ * came from WebSocket `sendMessage`, REST `sendmsg`/`batchsendmsg` or `importmsg`: one store
+ * call (the batching writer) and one router call. Its callback runs once, after the commit.
+ */
+#ifndef CHATD_API_MESSAGE_H
+#define CHATD_API_MESSAGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "store/message.h"
+
+typedef struct {
+    const char *sender;
+    bool trusted; /* the sender is an app admin and need not be an account */
+    const char *receiver;
+    uint32_t random;
+    const json_t *body; /* a validated MsgBody array */
+    const char *cloud_custom_data;
+    bool need_read_receipt;
+    bool online_only;     /* deliver to online sessions only, never store */
+    bool sync_sender;     /* also push to the sender's other sessions */
+    bool deliver;         /* push at all (false for imported history) */
+    bool mark_read;       /* imported history: read for both sides */
+    int64_t ts;           /* unix seconds; 0 = now */
+    uint64_t origin_conn; /* the sender's connection, skipped when syncing (0: none) */
+} msg_c2c_t;
+
+typedef struct {
+    int64_t seq; /* 0 for online-only messages */
+    const char *msg_id;
+    int64_t ts;
+    uint32_t random;
+    bool duplicate;
+} msg_sent_t;
+
+/* err: ERR_OK, ERR_C2C_USER_INVALID (no such receiver), ERR_OPENIM_FROM_ACCOUNT (no such
+ * sender), ERR_C2C_MUTED, ERR_DB_DOWN, ERR_INTERNAL. `sent` only with ERR_OK. */
+typedef void (*msg_sent_fn)(err_t err, const msg_sent_t *sent, void *arg);
+void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void *arg);
+
+/* A stored message as a client sees it (V2TIMMessage field names) from `viewer`'s side. */
+json_t *msg_to_json(const store_msg_row_t *row, const char *viewer);
+/* "<seq>_<random>_<time>", Tencent's MsgKey shape. */
+char *msg_key(int64_t seq, uint32_t random, int64_t ts);
+/* Parses "c2c_<peer>" into the conversation key between viewer and peer (heap), or NULL. */
+char *msg_conv_key_from_id(const char *viewer, const char *conversation_id);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * store/message — messages: the batching writer and the reads (history, sync, receipts).
+ *
+ * The writer is how every stored message enters PostgreSQL. Sends that arrive during one loop
+ * pass are committed together by one statement in one transaction (group commit); while that
+ * transaction is in flight the next sends gather for the following one. Each send's callback
+ * runs only after its transaction committed (acknowledged = durable), exactly once.
+ *
+ * Inside the statement, per message: the receiver must exist (else STORE_MSG_NO_RECEIVER), the
+ * sender must exist unless `trusted` (else STORE_MSG_NO_SENDER) and not be globally muted (else
+ * STORE_MSG_MUTED); a message equal to one the same sender stored in the same conversation with
+ * the same random and hash within the dedup window is not stored again: its first result comes
+ * back with `duplicate` set. Accepted messages get the conversation's next seq, gapless.
+ */
+#ifndef CHATD_STORE_MESSAGE_H
+#define CHATD_STORE_MESSAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct event_base;
+typedef struct store_msg_writer store_msg_writer_t;
+
+store_msg_writer_t *store_msg_writer_new(struct event_base *base, db_pool_t *db,
+                                         int dedup_window_s);
+/* Callbacks of sends not yet committed get ERR_DB_DOWN. */
+void store_msg_writer_free(store_msg_writer_t *w);
+
+typedef struct {
+    const char *conv_key;
+    const char *sender;
+    const char *receiver; /* one-to-one peer */
+    uint32_t random;
+    const char *hash;
+    const char *msg_id;
+    int64_t ts;
+    const char *body;              /* MsgBody JSON text */
+    const char *cloud_custom_data; /* may be NULL */
+    int flags;
+    bool trusted;   /* sender needs no account (an app admin) */
+    bool mark_read; /* also move the receiver's read position (imported history) */
+} store_msg_t;
+
+typedef enum {
+    STORE_MSG_OK = 0,
+    STORE_MSG_NO_RECEIVER,
+    STORE_MSG_NO_SENDER,
+    STORE_MSG_MUTED,
+} store_msg_status_t;
+
+typedef struct {
+    store_msg_status_t status;
+    int64_t seq;
+    const char *msg_id; /* the stored one (the original's, for a duplicate) */
+    int64_t ts;
+    bool duplicate;
+} store_msg_result_t;
+
+/* err is ERR_OK with *r filled, or ERR_DB_DOWN / ERR_INTERNAL (nothing stored). */
+typedef void (*store_msg_fn)(err_t err, const store_msg_result_t *r, void *arg);
+/* Copies *m; cb runs after the commit. */
+void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn cb, void *arg);
+
+/* Builds the conversation key of the pair (a, b) into a heap string. */
+char *store_conv_key_c2c(const char *a, const char *b);
+
+#endif
+
+/* ---- reads ---- */
+
+typedef struct {
+    const char *conv_key;
+    int64_t seq;
+    const char *sender;
+    const char *receiver;
+    uint32_t random;
+    const char *msg_id;
+    int64_t ts;
+    const char *body; /* MsgBody JSON text */
+    const char *cloud_custom_data;
+    int flags;
+    int64_t peer_read_seq; /* the receiver's read position in this conversation */
+    bool receipt_read;     /* a message-level read receipt exists (needReadReceipt) */
+} store_msg_row_t;
+
+/* Rows valid during the callback only. */
+typedef void (*store_msgs_fn)(err_t err, const store_msg_row_t *rows, size_t n, void *arg);
+
+/* Newest first: messages of conv_key visible to `viewer` (after its deletion point) with seq
+ * below `before_seq` (0: from the newest), at most `count`. */
+void store_msg_history(db_pool_t *db, const char *conv_key, const char *viewer, int64_t before_seq,
+                       int count, store_msgs_fn cb, void *arg);
+/* Oldest first within [min_time, max_time] (unix s), seq below before_seq (0: none). */
+void store_msg_history_range(db_pool_t *db, const char *conv_key, const char *viewer,
+                             int64_t min_time, int64_t max_time, int64_t before_seq, int count,
+                             store_msgs_fn cb, void *arg);
+/* The messages with these msgIDs that `viewer` sent or received and can still see. */
+void store_msg_find(db_pool_t *db, const char *viewer, const char *const *msg_ids, size_t n,
+                    store_msgs_fn cb, void *arg);
+
+typedef struct {
+    const char *conv_key;
+    const char *peer;
+    int64_t peer_read_seq;
+    int64_t peer_read_time;
+} store_read_pos_t;
+typedef void (*store_sync_fn)(err_t err, const store_msg_row_t *rows, size_t n,
+                              const store_read_pos_t *reads, size_t nreads, void *arg);
+/* What `viewer` missed: messages after the given positions ({conv_key: seq} JSON text; a
+ * conversation not named starts at the viewer's deletion point), ordered by conversation then
+ * seq, at most `count`; and the peers' read positions of those conversations. */
+void store_msg_sync(db_pool_t *db, const char *viewer, const char *positions_json, int count,
+                    store_sync_fn cb, void *arg);
+
+/* Moves viewer's read position in conv_key up to `upto_seq` (0: the newest message), or, when
+ * upto_time > 0, up to the newest message sent at or before that unix time. Calls back with
+ * the new position (0 rows when the viewer has no such conversation). */
+typedef void (*store_read_fn)(err_t err, bool found, int64_t read_seq, const char *peer, void *arg);
+void store_conv_mark_read(db_pool_t *db, const char *viewer, const char *conv_key, int64_t upto_seq,
+                          int64_t upto_time, int64_t now, store_read_fn cb, void *arg);
+
+typedef struct {
+    const char *peer;
+    int64_t unread;
+} store_unread_t;
+typedef void (*store_unread_fn)(err_t err, const store_unread_t *rows, size_t n, void *arg);
+/* One-to-one unread counts of `user`, per peer (all peers when peers is NULL). */
+void store_c2c_unread(db_pool_t *db, const char *user, const char *const *peers, size_t npeers,
+                      store_unread_fn cb, void *arg);
+
+/* Records that `reader` read these received messages (those sent with needReadReceipt);
+ * calls back with the messages that qualified (sender, conv_key, seq, msg_id set). */
+void store_receipts_add(db_pool_t *db, const char *reader, const char *const *msg_ids, size_t n,
+                        int64_t now, store_msgs_fn cb, void *arg);
+/* The messages with these ids sent by `sender`, with receipt_read set. */
+void store_receipts_get(db_pool_t *db, const char *sender, const char *const *msg_ids, size_t n,
+                        store_msgs_fn cb, void *arg);
+
+/* Global mute (openconfigsvr): sets the given fields (negative: unchanged). */
+void store_mute_set(db_pool_t *db, const char *user, int64_t c2c_until, int64_t group_until,
+                    store_done_fn cb, void *arg);
+typedef void (*store_mute_fn)(err_t err, bool found, int64_t c2c_until, int64_t group_until,
+                              void *arg);
+void store_mute_get(db_pool_t *db, const char *user, store_mute_fn cb, void *arg);

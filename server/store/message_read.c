@@ -1,0 +1,307 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "store/internal.h"
+#include "store/message.h"
+
+#define MSG_COLUMNS                                                                                \
+    "m.conv_key, m.seq, m.sender, m.receiver, m.random, m.msg_id, m.ts, m.body::text,"             \
+    " m.cloud_custom_data, m.flags,"                                                               \
+    " COALESCE((SELECT p.read_seq FROM conv_views p"                                               \
+    "   WHERE p.user_id = m.receiver AND p.conv_key = m.conv_key), 0),"                            \
+    " EXISTS (SELECT 1 FROM msg_receipts r WHERE r.conv_key = m.conv_key AND r.seq = m.seq)"
+
+#define VIEWER_DELETED(conv, user)                                                                 \
+    "COALESCE((SELECT d.deleted_seq FROM conv_views d WHERE d.user_id = " user                     \
+    " AND d.conv_key = " conv "), 0)"
+
+static const char history_sql[] =
+    "SELECT " MSG_COLUMNS " FROM messages m"
+    " WHERE m.conv_key = $1 AND m.seq > " VIEWER_DELETED(
+        "$1", "$2") " AND ($3::bigint = 0 OR m.seq < $3::bigint) ORDER BY m.seq DESC LIMIT $4";
+
+static const char history_range_sql[] =
+    "SELECT * FROM (SELECT " MSG_COLUMNS " FROM messages m"
+    " WHERE m.conv_key = $1 AND m.seq > " VIEWER_DELETED(
+        "$1", "$2") " AND m.ts BETWEEN $3::bigint AND $4::bigint AND ($5::bigint = 0 OR m.seq < "
+                    "$5::bigint)"
+                    " ORDER BY m.seq DESC LIMIT $6) AS page ORDER BY 2";
+
+static const char find_sql[] =
+    "SELECT " MSG_COLUMNS " FROM messages m"
+    " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+    " AND (m.sender = $1 OR m.receiver = $1)"
+    " AND m.seq > " VIEWER_DELETED("m.conv_key", "$1") " ORDER BY m.conv_key, m.seq";
+
+#define SYNC_FROM "GREATEST(v.deleted_seq, COALESCE(($2::jsonb ->> v.conv_key)::bigint, 0))"
+
+static const char sync_sql[] =
+    "SELECT " MSG_COLUMNS " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+    " CROSS JOIN LATERAL (SELECT * FROM messages m0 WHERE m0.conv_key = v.conv_key"
+    "   AND m0.seq > " SYNC_FROM " ORDER BY m0.seq LIMIT $3) AS m"
+    " WHERE v.user_id = $1 AND c.last_seq > " SYNC_FROM " ORDER BY m.conv_key, m.seq LIMIT $3";
+
+static const char sync_reads_sql[] =
+    "SELECT v.conv_key, p.user_id, p.read_seq, p.read_time FROM conv_views v"
+    " JOIN conversations c ON c.conv_key = v.conv_key"
+    " JOIN conv_views p ON p.conv_key = v.conv_key AND p.user_id = v.peer"
+    " WHERE v.user_id = $1 AND ($2::jsonb ? v.conv_key OR c.last_seq > " SYNC_FROM ")";
+
+static const char mark_read_sql[] =
+    "UPDATE conv_views v SET read_seq = GREATEST(v.read_seq, LEAST(c.last_seq,"
+    "   CASE WHEN $5::bigint > 0 THEN COALESCE((SELECT max(seq) FROM messages m"
+    "          WHERE m.conv_key = $2 AND m.ts <= $5::bigint), 0)"
+    "        WHEN $3::bigint > 0 THEN $3::bigint ELSE c.last_seq END)),"
+    " read_time = $4::bigint"
+    " FROM conversations c WHERE c.conv_key = $2 AND v.user_id = $1 AND v.conv_key = $2"
+    " RETURNING v.read_seq, v.peer";
+
+static const char unread_sql[] =
+    "SELECT v.peer, GREATEST(c.last_seq - GREATEST(v.read_seq, v.deleted_seq), 0)"
+    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+    " WHERE v.user_id = $1 AND v.peer IS NOT NULL"
+    " AND ($2::jsonb IS NULL OR v.peer IN (SELECT jsonb_array_elements_text($2::jsonb)))";
+
+static const char receipts_add_sql[] =
+    "WITH m AS (SELECT * FROM messages WHERE msg_id IN (SELECT "
+    "jsonb_array_elements_text($2::jsonb))"
+    "   AND receiver = $1 AND flags & 1 = 1),"
+    " ins AS (INSERT INTO msg_receipts (conv_key, seq, user_id, read_at)"
+    "   SELECT conv_key, seq, $1, $3::bigint FROM m ON CONFLICT DO NOTHING)"
+    " SELECT " MSG_COLUMNS " FROM m";
+
+static const char receipts_get_sql[] =
+    "SELECT " MSG_COLUMNS " FROM messages m"
+    " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb)) AND m.sender = $1";
+
+static const char mute_set_sql[] =
+    "UPDATE accounts SET"
+    " c2c_mute_until = CASE WHEN $2::bigint < 0 THEN c2c_mute_until ELSE $2::bigint END,"
+    " group_mute_until = CASE WHEN $3::bigint < 0 THEN group_mute_until ELSE $3::bigint END"
+    " WHERE user_id = $1";
+
+static const char mute_get_sql[] =
+    "SELECT c2c_mute_until, group_mute_until FROM accounts WHERE user_id = $1";
+
+/* ---- rows ---- */
+
+static store_msg_row_t *rows_from(const db_batch_t *b, int stmt, size_t *n)
+{
+    *n = (size_t)db_batch_rows(b, stmt);
+    store_msg_row_t *rows = xcalloc(*n ? *n : 1, sizeof *rows);
+    for (size_t i = 0; i < *n; i++) {
+        int r = (int)i;
+        rows[i] = (store_msg_row_t){
+            .conv_key = db_batch_value(b, stmt, r, 0),
+            .seq = db_batch_int(b, stmt, r, 1, 0),
+            .sender = db_batch_value(b, stmt, r, 2),
+            .receiver = db_batch_value(b, stmt, r, 3),
+            .random = (uint32_t)db_batch_int(b, stmt, r, 4, 0),
+            .msg_id = db_batch_value(b, stmt, r, 5),
+            .ts = db_batch_int(b, stmt, r, 6, 0),
+            .body = db_batch_value(b, stmt, r, 7),
+            .cloud_custom_data = db_batch_value(b, stmt, r, 8),
+            .flags = (int)db_batch_int(b, stmt, r, 9, 0),
+            .peer_read_seq = db_batch_int(b, stmt, r, 10, 0),
+            .receipt_read = strcmp(db_batch_value(b, stmt, r, 11), "t") == 0,
+        };
+    }
+    return rows;
+}
+
+typedef struct {
+    void (*cb)(void);
+    void *arg;
+} cb_ctx_t;
+
+static cb_ctx_t *ctx_new(void (*cb)(void), void *arg)
+{
+    cb_ctx_t *c = XNEW(cb_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    return c;
+}
+
+static void on_msgs(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    size_t n = 0;
+    store_msg_row_t *rows = err == ERR_OK ? rows_from(b, 0, &n) : NULL;
+    ((store_msgs_fn)c->cb)(err, rows, n, c->arg);
+    xfree(rows);
+    xfree(c);
+}
+
+static void submit_msgs(db_pool_t *db, db_batch_t *b, store_msgs_fn cb, void *arg)
+{
+    db_pool_submit(db, b, on_msgs, ctx_new((void (*)(void))cb, arg));
+}
+
+/* Adds a statement whose parameters are heap strings; frees them. */
+static void add_stmt(db_batch_t *b, const char *sql, int n, char **owned)
+{
+    db_batch_add(b, sql, n, (const char *const *)owned);
+    for (int i = 0; i < n; i++)
+        xfree(owned[i]);
+}
+
+static char *s(const char *v)
+{
+    return xstrdup(v);
+}
+
+static char *n_(int64_t v)
+{
+    return xasprintf("%lld", (long long)v);
+}
+
+/* ---- queries ---- */
+
+void store_msg_history(db_pool_t *db, const char *conv_key, const char *viewer, int64_t before_seq,
+                       int count, store_msgs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, history_sql, 4, (char *[]){s(conv_key), s(viewer), n_(before_seq), n_(count)});
+    submit_msgs(db, b, cb, arg);
+}
+
+void store_msg_history_range(db_pool_t *db, const char *conv_key, const char *viewer,
+                             int64_t min_time, int64_t max_time, int64_t before_seq, int count,
+                             store_msgs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(
+        b, history_range_sql, 6,
+        (char *[]){s(conv_key), s(viewer), n_(min_time), n_(max_time), n_(before_seq), n_(count)});
+    submit_msgs(db, b, cb, arg);
+}
+
+void store_msg_find(db_pool_t *db, const char *viewer, const char *const *msg_ids, size_t n,
+                    store_msgs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, find_sql, 2, (char *[]){s(viewer), store_json_array(msg_ids, n)});
+    submit_msgs(db, b, cb, arg);
+}
+
+static void on_sync(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    size_t n = 0, nreads = 0;
+    store_msg_row_t *rows = NULL;
+    store_read_pos_t *reads = NULL;
+    if (err == ERR_OK) {
+        rows = rows_from(b, 0, &n);
+        nreads = (size_t)db_batch_rows(b, 1);
+        reads = xcalloc(nreads ? nreads : 1, sizeof *reads);
+        for (size_t i = 0; i < nreads; i++)
+            reads[i] = (store_read_pos_t){
+                db_batch_value(b, 1, (int)i, 0), db_batch_value(b, 1, (int)i, 1),
+                db_batch_int(b, 1, (int)i, 2, 0), db_batch_int(b, 1, (int)i, 3, 0)};
+    }
+    ((store_sync_fn)c->cb)(err, rows, n, reads, nreads, c->arg);
+    xfree(rows);
+    xfree(reads);
+    xfree(c);
+}
+
+void store_msg_sync(db_pool_t *db, const char *viewer, const char *positions_json, int count,
+                    store_sync_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, sync_sql, 3, (char *[]){s(viewer), s(positions_json), n_(count)});
+    add_stmt(b, sync_reads_sql, 2, (char *[]){s(viewer), s(positions_json)});
+    db_pool_submit(db, b, on_sync, ctx_new((void (*)(void))cb, arg));
+}
+
+static void on_mark_read(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    bool found = err == ERR_OK && db_batch_rows(b, 0) > 0;
+    ((store_read_fn)c->cb)(err, found, found ? db_batch_int(b, 0, 0, 0, 0) : 0,
+                           found ? db_batch_value(b, 0, 0, 1) : NULL, c->arg);
+    xfree(c);
+}
+
+void store_conv_mark_read(db_pool_t *db, const char *viewer, const char *conv_key, int64_t upto_seq,
+                          int64_t upto_time, int64_t now, store_read_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, mark_read_sql, 5,
+             (char *[]){s(viewer), s(conv_key), n_(upto_seq), n_(now), n_(upto_time)});
+    db_pool_submit(db, b, on_mark_read, ctx_new((void (*)(void))cb, arg));
+}
+
+static void on_unread(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    size_t n = err == ERR_OK ? (size_t)db_batch_rows(b, 0) : 0;
+    store_unread_t *rows = xcalloc(n ? n : 1, sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] =
+            (store_unread_t){db_batch_value(b, 0, (int)i, 0), db_batch_int(b, 0, (int)i, 1, 0)};
+    ((store_unread_fn)c->cb)(err, rows, n, c->arg);
+    xfree(rows);
+    xfree(c);
+}
+
+void store_c2c_unread(db_pool_t *db, const char *user, const char *const *peers, size_t npeers,
+                      store_unread_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    char *p = peers ? store_json_array(peers, npeers) : NULL;
+    db_batch_add(b, unread_sql, 2, (const char *const[]){user, p});
+    free(p);
+    db_pool_submit(db, b, on_unread, ctx_new((void (*)(void))cb, arg));
+}
+
+void store_receipts_add(db_pool_t *db, const char *reader, const char *const *msg_ids, size_t n,
+                        int64_t now, store_msgs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, receipts_add_sql, 3, (char *[]){s(reader), store_json_array(msg_ids, n), n_(now)});
+    submit_msgs(db, b, cb, arg);
+}
+
+void store_receipts_get(db_pool_t *db, const char *sender, const char *const *msg_ids, size_t n,
+                        store_msgs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, receipts_get_sql, 2, (char *[]){s(sender), store_json_array(msg_ids, n)});
+    submit_msgs(db, b, cb, arg);
+}
+
+static void on_mute_set(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    if (err == ERR_OK && db_batch_affected(b, 0) == 0)
+        err = ERR_NOT_IMPORTED;
+    ((store_done_fn)c->cb)(err, c->arg);
+    xfree(c);
+}
+
+void store_mute_set(db_pool_t *db, const char *user, int64_t c2c_until, int64_t group_until,
+                    store_done_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, mute_set_sql, 3, (char *[]){s(user), n_(c2c_until), n_(group_until)});
+    db_pool_submit(db, b, on_mute_set, ctx_new((void (*)(void))cb, arg));
+}
+
+static void on_mute_get(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    bool found = err == ERR_OK && db_batch_rows(b, 0) > 0;
+    ((store_mute_fn)c->cb)(err, found, found ? db_batch_int(b, 0, 0, 0, 0) : 0,
+                           found ? db_batch_int(b, 0, 0, 1, 0) : 0, c->arg);
+    xfree(c);
+}
+
+void store_mute_get(db_pool_t *db, const char *user, store_mute_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, mute_get_sql, 1, (const char *const[]){user});
+    db_pool_submit(db, b, on_mute_get, ctx_new((void (*)(void))cb, arg));
+}

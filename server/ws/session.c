@@ -1,0 +1,792 @@
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wslay/wslay.h>
+
+#include "auth/auth.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/xalloc.h"
+#include "router/policy.h"
+#include "router/router.h"
+#include "store/store.h"
+#include "ws/handshake.h"
+#include "ws/ws.h"
+
+#define WS_NBUCKETS 8192
+#define WS_MAX_IN_FLIGHT 256
+#define WS_CLOSE_LINGER_MS 2000
+
+/* Close codes beyond RFC 6455's, in the private range. */
+#define WS_CLOSE_KICKED 4001
+#define WS_CLOSE_SIG_EXPIRED 4002
+#define WS_CLOSE_SLOW_READER 4008
+
+typedef enum {
+    WS_AWAIT_LOGIN = 0,
+    WS_LOGGING_IN,
+    WS_ONLINE,
+    WS_CLOSING,
+    WS_DEAD,
+} ws_state_t;
+
+static const char *const state_names[] = {"await_login", "logging_in", "online", "closing", "dead"};
+
+typedef struct ws_session ws_session_t;
+
+struct ws_server {
+    const api_env_t *env;
+    http_server_t *http;
+    ws_session_t *buckets[WS_NBUCKETS];
+    ws_session_t *dead;
+    struct event *reaper;
+    uint64_t next_id;
+    size_t count;
+};
+
+struct ws_session {
+    uint64_t id;
+    ws_server_t *server;
+    ws_state_t state;
+    struct evhttp_connection *evcon;
+    struct bufferevent *bev;
+    wslay_event_context_ptr wslay;
+    struct event *timer;
+    char *user_id;
+    char platform[16];
+    router_session_t *route;
+    int64_t login_deadline_ms;
+    int64_t sig_expires_at; /* unix seconds; 0 = none */
+    int64_t next_ping_ms;
+    int in_flight;
+    char peer[64];
+    ws_session_t *next;      /* hash bucket */
+    ws_session_t *next_dead; /* reaper list */
+};
+
+/* A command in flight: the api call plus the session's id and the request's seq. */
+typedef struct {
+    api_call_t call;
+    ws_server_t *server;
+    uint64_t session_id;
+    json_t *seq;
+    char cmd[48];
+    char *user_id;
+    char platform[16];
+    struct timespec started;
+} ws_cmd_t;
+
+static void session_close(ws_session_t *s, uint16_t code, const char *reason);
+static void session_arm_timer(ws_session_t *s);
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void session_set_state(ws_session_t *s, ws_state_t state)
+{
+    if (s->state != state)
+        log_debug("ws#%llu user=%s: %s -> %s", (unsigned long long)s->id,
+                  s->user_id ? s->user_id : "-", state_names[s->state], state_names[state]);
+    s->state = state;
+}
+
+/* ---- session registry ---- */
+
+static ws_session_t **bucket(ws_server_t *srv, uint64_t id)
+{
+    return &srv->buckets[id % WS_NBUCKETS];
+}
+
+static ws_session_t *session_find(ws_server_t *srv, uint64_t id)
+{
+    for (ws_session_t *s = *bucket(srv, id); s; s = s->next)
+        if (s->id == id)
+            return s->state == WS_DEAD ? NULL : s;
+    return NULL;
+}
+
+static void session_unlink(ws_session_t *s)
+{
+    ws_session_t **pp = bucket(s->server, s->id);
+    while (*pp && *pp != s)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = s->next;
+}
+
+/* ---- output ---- */
+
+static size_t output_len(const ws_session_t *s)
+{
+    return evbuffer_get_length(bufferevent_get_output(s->bev));
+}
+
+/* Writes one unmasked text frame header for a payload of len bytes. */
+static void write_header(struct evbuffer *out, size_t len)
+{
+    unsigned char h[10];
+    size_t n;
+    h[0] = 0x81;
+    if (len < 126) {
+        h[1] = (unsigned char)len;
+        n = 2;
+    } else if (len <= 0xFFFF) {
+        h[1] = 126;
+        h[2] = (unsigned char)(len >> 8);
+        h[3] = (unsigned char)len;
+        n = 4;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++)
+            h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+        n = 10;
+    }
+    evbuffer_add(out, h, n);
+}
+
+/* False (and the session is being closed) when its reader is too slow to take more. */
+static bool output_has_room(ws_session_t *s, size_t len)
+{
+    if (output_len(s) + len <= (size_t)s->server->env->cfg->ws_max_output_bytes)
+        return true;
+    log_warn("ws#%llu user=%s: closing slow reader: %zu bytes unsent", (unsigned long long)s->id,
+             s->user_id ? s->user_id : "-", output_len(s));
+    session_close(s, WS_CLOSE_SLOW_READER, "slow reader");
+    return false;
+}
+
+static void send_text(ws_session_t *s, const char *text, size_t len)
+{
+    if (s->state >= WS_CLOSING || !output_has_room(s, len))
+        return;
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    write_header(out, len);
+    evbuffer_add(out, text, len);
+}
+
+static void send_json(ws_session_t *s, json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    send_text(s, text, strlen(text));
+    free(text);
+}
+
+static void on_frame_unref(const void *data, size_t len, void *arg)
+{
+    router_frame_unref(arg);
+}
+
+/* Router hook: the frame's bytes are referenced, not copied. */
+static void on_deliver(void *owner, router_frame_t *f)
+{
+    ws_session_t *s = owner;
+    size_t len = router_frame_len(f);
+    if (s->state >= WS_CLOSING || !output_has_room(s, len))
+        return;
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    write_header(out, len);
+    router_frame_ref(f);
+    evbuffer_add_reference(out, router_frame_data(f), len, on_frame_unref, f);
+}
+
+static void push_event(ws_session_t *s, const char *event, json_t *body)
+{
+    json_t *msg = json_pack("{s:s, s:o}", "event", event, "body", body ? body : json_object());
+    send_json(s, msg);
+    json_decref(msg);
+}
+
+/* ---- closing and reaping ---- */
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+    ws_server_t *srv = arg;
+    ws_session_t *s;
+    while ((s = srv->dead) != NULL) {
+        srv->dead = s->next_dead;
+        session_unlink(s);
+        if (s->timer)
+            event_free(s->timer);
+        if (s->wslay)
+            wslay_event_context_free(s->wslay);
+        evhttp_connection_free(s->evcon); /* frees the bufferevent and the upgrade request */
+        xfree(s->user_id);
+        xfree(s);
+        srv->count--;
+    }
+}
+
+static void session_leave_router(ws_session_t *s)
+{
+    if (s->route) {
+        router_session_remove(s->server->env->router, s->route);
+        s->route = NULL;
+    }
+}
+
+/* Marks the session dead; it is freed after this loop pass. */
+static void session_kill(ws_session_t *s, const char *why)
+{
+    if (s->state == WS_DEAD)
+        return;
+    log_info("ws#%llu user=%s: closed: %s", (unsigned long long)s->id,
+             s->user_id ? s->user_id : "-", why);
+    session_leave_router(s);
+    session_set_state(s, WS_DEAD);
+    bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+    if (s->timer)
+        event_del(s->timer);
+    s->next_dead = s->server->dead;
+    s->server->dead = s;
+    event_active(s->server->reaper, 0, 0);
+}
+
+/* Sends a close frame, then drops the connection once it is flushed (or after a linger). */
+static void session_close(ws_session_t *s, uint16_t code, const char *reason)
+{
+    if (s->state >= WS_CLOSING)
+        return;
+    log_info("ws#%llu user=%s: closing (%u %s)", (unsigned long long)s->id,
+             s->user_id ? s->user_id : "-", code, reason);
+    session_leave_router(s);
+    session_set_state(s, WS_CLOSING);
+    wslay_event_queue_close(s->wslay, code, (const uint8_t *)reason, strlen(reason));
+    wslay_event_send(s->wslay);
+    struct timeval linger = {WS_CLOSE_LINGER_MS / 1000, (WS_CLOSE_LINGER_MS % 1000) * 1000};
+    evtimer_add(s->timer, &linger);
+    if (output_len(s) == 0)
+        session_kill(s, reason);
+}
+
+/* ---- commands ---- */
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void respond(ws_session_t *s, json_t *seq, int code, const char *detail, json_t *body)
+{
+    char desc[768] = "";
+    if (code != 0)
+        snprintf(desc, sizeof desc, "%s%s%s", err_text(code), detail ? ": " : "",
+                 detail ? detail : "");
+    json_t *msg = json_pack("{s:O, s:i, s:s, s:o}", "seq", seq ? seq : json_null(), "code", code,
+                            "desc", desc, "body", body ? body : json_object());
+    send_json(s, msg);
+    json_decref(msg);
+}
+
+static void cmd_free(ws_cmd_t *c)
+{
+    json_decref(c->call.body);
+    json_decref(c->seq);
+    xfree(c->user_id);
+    xfree(c);
+}
+
+/* The api layer's reply hook: find the session by id; drop the answer if it is gone. */
+static void on_cmd_reply(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    ws_cmd_t *c = (ws_cmd_t *)call;
+    int code = err_code(err, &api_ws_errors);
+    char name[64];
+    snprintf(name, sizeof name, "ws/%s", c->cmd);
+    metrics_request(name, code, seconds_since(&c->started));
+    ws_session_t *s = session_find(c->server, c->session_id);
+    if (s == NULL) {
+        log_debug("ws#%llu: %s answered after the session closed; dropped",
+                  (unsigned long long)c->session_id, c->cmd);
+        json_decref(result);
+    } else {
+        s->in_flight--;
+        if (code != 0)
+            log_info("ws#%llu user=%s %s: code %d %s", (unsigned long long)s->id,
+                     s->user_id ? s->user_id : "-", c->cmd, code, detail ? detail : "");
+        respond(s, c->seq, code, detail, code == 0 ? result : (json_decref(result), NULL));
+        if (s->state < WS_CLOSING)
+            wslay_event_send(s->wslay);
+    }
+    cmd_free(c);
+}
+
+static ws_cmd_t *cmd_new(ws_session_t *s, json_t *seq, const char *cmd, json_t *body)
+{
+    ws_cmd_t *c = XNEW(ws_cmd_t);
+    c->server = s->server;
+    c->session_id = s->id;
+    c->seq = json_incref(seq);
+    snprintf(c->cmd, sizeof c->cmd, "%s", cmd);
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
+    c->call.env = s->server->env;
+    c->call.body = json_incref(body);
+    c->call.conn_id = s->id;
+    c->call.reply = on_cmd_reply;
+    c->call.door = c;
+    if (s->user_id) {
+        c->user_id = xstrdup(s->user_id);
+        snprintf(c->platform, sizeof c->platform, "%s", s->platform);
+        c->call.identifier = c->user_id;
+        c->call.platform = c->platform;
+    }
+    s->in_flight++;
+    return c;
+}
+
+/* ---- login / logout (session state lives here, so these are not api handlers) ---- */
+
+static void on_kick(void *owner, const char *reason)
+{
+    ws_session_t *s = owner;
+    push_event(s, "onKickedOffline", json_pack("{s:s}", "reason", reason));
+    session_close(s, WS_CLOSE_KICKED, "kicked offline");
+}
+
+static void apply_login_policy(ws_session_t *s)
+{
+    const config_t *cfg = s->server->env->cfg;
+    login_rules_t rules = {(login_policy_t)cfg->login_policy, cfg->login_max_per_platform,
+                           cfg->login_max_web};
+    router_session_t *sessions[64];
+    const char *platforms[64];
+    bool kick[64];
+    size_t n = router_user_sessions(s->server->env->router, s->user_id, sessions, 64);
+    if (n > 64)
+        n = 64;
+    for (size_t i = 0; i < n; i++)
+        platforms[i] = router_session_platform(sessions[i]);
+    login_policy_apply(&rules, platforms, n, s->platform, kick);
+    for (size_t i = 0; i < n; i++)
+        if (kick[i])
+            router_session_kick(sessions[i], "logged in on another device");
+}
+
+typedef struct {
+    ws_server_t *server;
+    uint64_t session_id;
+    json_t *seq;
+    int64_t expires_at;
+} login_ctx_t;
+
+static void on_login_checked(err_t err, const store_ids_t *found, void *arg)
+{
+    login_ctx_t *ctx = arg;
+    ws_session_t *s = session_find(ctx->server, ctx->session_id);
+    if (s == NULL || s->state != WS_LOGGING_IN)
+        goto done;
+    if (err == ERR_OK && found->n == 0)
+        err = ERR_ACCOUNT_NOT_IMPORTED;
+    if (err != ERR_OK) {
+        respond(s, ctx->seq, err_code(err, &api_ws_errors), NULL, NULL);
+        xfree(s->user_id);
+        s->user_id = NULL;
+        session_set_state(s, WS_AWAIT_LOGIN);
+        goto done;
+    }
+    apply_login_policy(s);
+    s->route = router_session_add(s->server->env->router, s->user_id, s->platform, s->id, s,
+                                  on_kick, on_deliver);
+    s->sig_expires_at = ctx->expires_at;
+    s->login_deadline_ms = 0;
+    session_set_state(s, WS_ONLINE);
+    log_info("ws#%llu user=%s platform=%s: logged in from %s", (unsigned long long)s->id,
+             s->user_id, s->platform, s->peer);
+    respond(s, ctx->seq, 0, NULL,
+            json_pack("{s:s, s:s}", "userID", s->user_id, "platform", s->platform));
+    session_arm_timer(s);
+    wslay_event_send(s->wslay);
+done:
+    json_decref(ctx->seq);
+    xfree(ctx);
+}
+
+static void cmd_login(ws_session_t *s, json_t *seq, json_t *body)
+{
+    const char *user = json_string_value(json_object_get(body, "userID"));
+    const char *sig = json_string_value(json_object_get(body, "userSig"));
+    const char *platform = json_string_value(json_object_get(body, "platform"));
+    if (s->state != WS_AWAIT_LOGIN) {
+        respond(s, seq, err_code(ERR_BAD_PARAM, &api_ws_errors), "already logged in", NULL);
+        return;
+    }
+    if (user == NULL || sig == NULL) {
+        respond(s, seq, err_code(ERR_BAD_PARAM, &api_ws_errors),
+                "login needs string userID and userSig", NULL);
+        return;
+    }
+    const char *canon = platform ? platform_canonical(platform) : "Web";
+    if (canon == NULL) {
+        respond(s, seq, err_code(ERR_BAD_PARAM, &api_ws_errors), "unknown platform", NULL);
+        return;
+    }
+    auth_config_t ac = auth_config_from(s->server->env->cfg);
+    int64_t expires_at = 0;
+    err_t err = auth_verify(&ac, sig, user, (int64_t)time(NULL), &expires_at);
+    if (err != ERR_OK) {
+        respond(s, seq, err_code(err, &api_ws_errors), NULL, NULL);
+        return;
+    }
+    s->user_id = xstrdup(user);
+    snprintf(s->platform, sizeof s->platform, "%s", canon);
+    session_set_state(s, WS_LOGGING_IN);
+    login_ctx_t *ctx = XNEW(login_ctx_t);
+    ctx->server = s->server;
+    ctx->session_id = s->id;
+    ctx->seq = json_incref(seq);
+    ctx->expires_at = expires_at;
+    store_accounts_existing(s->server->env->db, (const char *const *)&s->user_id, 1,
+                            on_login_checked, ctx);
+}
+
+static void cmd_logout(ws_session_t *s, json_t *seq)
+{
+    log_info("ws#%llu user=%s: logged out", (unsigned long long)s->id, s->user_id);
+    session_leave_router(s);
+    xfree(s->user_id);
+    s->user_id = NULL;
+    s->sig_expires_at = 0;
+    s->login_deadline_ms = now_ms() + s->server->env->cfg->login_timeout_ms;
+    session_set_state(s, WS_AWAIT_LOGIN);
+    respond(s, seq, 0, NULL, NULL);
+    session_arm_timer(s);
+}
+
+/* ---- incoming messages ---- */
+
+static void dispatch(ws_session_t *s, json_t *seq, const char *cmd, json_t *body)
+{
+    if (strcmp(cmd, "login") == 0) {
+        cmd_login(s, seq, body);
+        return;
+    }
+    if (s->state != WS_ONLINE) {
+        respond(s, seq, ERR_NOT_LOGGED_IN, s->state == WS_LOGGING_IN ? "login in progress" : NULL,
+                NULL);
+        return;
+    }
+    if (strcmp(cmd, "logout") == 0) {
+        cmd_logout(s, seq);
+        return;
+    }
+    const api_command_t *c = api_command_find(cmd);
+    if (c == NULL) {
+        respond(s, seq, ERR_BAD_RESOURCE, cmd, NULL);
+        return;
+    }
+    if (s->in_flight >= WS_MAX_IN_FLIGHT) {
+        respond(s, seq, ERR_TOO_FREQUENT, "too many commands in flight", NULL);
+        return;
+    }
+    ws_cmd_t *wc = cmd_new(s, seq, cmd, body);
+    c->handler(&wc->call);
+}
+
+static void on_text(ws_session_t *s, const uint8_t *data, size_t len)
+{
+    json_error_t jerr;
+    json_t *msg = json_loadb((const char *)data, len, 0, &jerr);
+    if (msg == NULL || !json_is_object(msg)) {
+        respond(s, NULL, ERR_JSON_COMMON, "a request is one JSON object", NULL);
+        json_decref(msg);
+        return;
+    }
+    json_t *seq = json_object_get(msg, "seq");
+    const char *cmd = json_string_value(json_object_get(msg, "cmd"));
+    json_t *body = json_object_get(msg, "body");
+    if (cmd == NULL || (seq && !json_is_integer(seq) && !json_is_string(seq)) ||
+        (body && !json_is_object(body))) {
+        respond(s, seq, err_code(ERR_BAD_PARAM, &api_ws_errors),
+                "expected {\"seq\": int, \"cmd\": string, \"body\": object}", NULL);
+        json_decref(msg);
+        return;
+    }
+    json_t *empty = body ? NULL : json_object();
+    dispatch(s, seq, cmd, body ? body : empty);
+    json_decref(empty);
+    json_decref(msg);
+}
+
+static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+                        void *user_data)
+{
+    ws_session_t *s = user_data;
+    if (s->state >= WS_CLOSING)
+        return;
+    switch (arg->opcode) {
+    case WSLAY_TEXT_FRAME:
+        if (!ws_utf8_valid(arg->msg, arg->msg_length)) {
+            session_close(s, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
+            return;
+        }
+        on_text(s, arg->msg, arg->msg_length);
+        break;
+    case WSLAY_BINARY_FRAME:
+        session_close(s, WSLAY_CODE_UNSUPPORTED_DATA, "binary frames are not supported");
+        break;
+    case WSLAY_CONNECTION_CLOSE:
+        log_debug("ws#%llu: peer closed (%u)", (unsigned long long)s->id, arg->status_code);
+        session_leave_router(s);
+        session_set_state(s, WS_CLOSING);
+        break;
+    default:
+        break; /* ping/pong: wslay answers pings itself; any frame counts as a heartbeat */
+    }
+}
+
+static ssize_t on_wslay_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+                             void *user_data)
+{
+    ws_session_t *s = user_data;
+    int n = evbuffer_remove(bufferevent_get_input(s->bev), buf, len);
+    if (n <= 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    return n;
+}
+
+static ssize_t on_wslay_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
+                             int flags, void *user_data)
+{
+    ws_session_t *s = user_data;
+    evbuffer_add(bufferevent_get_output(s->bev), data, len);
+    return (ssize_t)len;
+}
+
+static const struct wslay_event_callbacks wslay_callbacks = {
+    .recv_callback = on_wslay_recv,
+    .send_callback = on_wslay_send,
+    .on_msg_recv_callback = on_msg_recv,
+};
+
+/* ---- bufferevent callbacks ---- */
+
+static void after_io(ws_session_t *s)
+{
+    if (s->state == WS_DEAD)
+        return;
+    if (wslay_event_send(s->wslay) != 0) {
+        session_kill(s, "send failed");
+        return;
+    }
+    if (!wslay_event_want_read(s->wslay) && s->state < WS_CLOSING) {
+        /* wslay stopped reading: a protocol violation; its close frame is queued. */
+        session_leave_router(s);
+        session_set_state(s, WS_CLOSING);
+        struct timeval linger = {WS_CLOSE_LINGER_MS / 1000, 0};
+        evtimer_add(s->timer, &linger);
+    }
+    if (s->state == WS_CLOSING && output_len(s) == 0 && !wslay_event_want_write(s->wslay))
+        session_kill(s, "closed");
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    ws_session_t *s = arg;
+    if (s->state == WS_DEAD)
+        return;
+    if (s->state == WS_CLOSING) {
+        evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+    } else if (wslay_event_recv(s->wslay) != 0) {
+        session_kill(s, "receive failed");
+        return;
+    }
+    after_io(s);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    ws_session_t *s = arg;
+    if (s->state == WS_CLOSING && output_len(s) == 0)
+        session_kill(s, "closed");
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    ws_session_t *s = arg;
+    if (what & BEV_EVENT_TIMEOUT) {
+        log_info("ws#%llu user=%s: heartbeat timeout, no frame for %d s", (unsigned long long)s->id,
+                 s->user_id ? s->user_id : "-", s->server->env->cfg->heartbeat_timeout_s);
+        session_kill(s, "heartbeat timeout");
+    } else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        session_kill(s, (what & BEV_EVENT_EOF) ? "connection closed by peer" : "socket error");
+    }
+}
+
+/* ---- timers: login deadline, UserSig expiry, pings ---- */
+
+static void session_arm_timer(ws_session_t *s)
+{
+    if (s->state >= WS_CLOSING)
+        return;
+    int64_t now = now_ms(), next = s->next_ping_ms;
+    if (s->login_deadline_ms && s->login_deadline_ms < next)
+        next = s->login_deadline_ms;
+    if (s->sig_expires_at) {
+        int64_t wall_left_ms = (s->sig_expires_at - (int64_t)time(NULL)) * 1000;
+        if (now + wall_left_ms < next)
+            next = now + (wall_left_ms > 0 ? wall_left_ms : 0);
+    }
+    int64_t wait = next > now ? next - now : 0;
+    struct timeval tv = {wait / 1000, (wait % 1000) * 1000};
+    evtimer_add(s->timer, &tv);
+}
+
+static void send_ping(ws_session_t *s)
+{
+    struct wslay_event_msg ping = {WSLAY_PING, NULL, 0};
+    wslay_event_queue_msg(s->wslay, &ping);
+    wslay_event_send(s->wslay);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    ws_session_t *s = arg;
+    int64_t now = now_ms();
+    if (s->state == WS_CLOSING) {
+        session_kill(s, "close not flushed in time");
+        return;
+    }
+    if (s->login_deadline_ms && now >= s->login_deadline_ms && s->state == WS_AWAIT_LOGIN) {
+        session_close(s, WSLAY_CODE_POLICY_VIOLATION, "no login in time");
+        return;
+    }
+    if (s->sig_expires_at && (int64_t)time(NULL) >= s->sig_expires_at && s->state == WS_ONLINE) {
+        push_event(s, "onUserSigExpired", NULL);
+        session_close(s, WS_CLOSE_SIG_EXPIRED, "UserSig expired");
+        return;
+    }
+    if (now >= s->next_ping_ms) {
+        send_ping(s);
+        s->next_ping_ms = now + (int64_t)s->server->env->cfg->heartbeat_timeout_s * 1000 / 2;
+    }
+    session_arm_timer(s);
+}
+
+/* ---- the upgrade ---- */
+
+static bool upgrade_headers_ok(struct evhttp_request *req, char accept[WS_ACCEPT_LEN + 1])
+{
+    const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    const char *upgrade = evhttp_find_header(h, "Upgrade");
+    const char *connection = evhttp_find_header(h, "Connection");
+    const char *version = evhttp_find_header(h, "Sec-WebSocket-Version");
+    const char *key = evhttp_find_header(h, "Sec-WebSocket-Key");
+    return upgrade && ws_header_has_token(upgrade, "websocket") && connection &&
+           ws_header_has_token(connection, "upgrade") && version && strcmp(version, "13") == 0 &&
+           key && ws_accept_key(key, accept);
+}
+
+static ws_session_t *session_new(ws_server_t *srv, struct evhttp_request *req)
+{
+    ws_session_t *s = XNEW(ws_session_t);
+    s->server = srv;
+    s->id = ++srv->next_id;
+    s->evcon = evhttp_request_get_connection(req);
+    s->bev = evhttp_connection_get_bufferevent(s->evcon);
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(s->evcon, &host, &port);
+    snprintf(s->peer, sizeof s->peer, "%s:%u", host ? host : "?", port);
+    wslay_event_context_server_init(&s->wslay, &wslay_callbacks, s);
+    wslay_event_config_set_max_recv_msg_length(s->wslay,
+                                               (uint64_t)srv->env->cfg->ws_max_frame_bytes);
+    s->timer = evtimer_new(srv->env->base, on_timer, s);
+    int64_t now = now_ms();
+    s->login_deadline_ms = now + srv->env->cfg->login_timeout_ms;
+    s->next_ping_ms = now + (int64_t)srv->env->cfg->heartbeat_timeout_s * 1000 / 2;
+    ws_session_t **b = bucket(srv, s->id);
+    s->next = *b;
+    *b = s;
+    srv->count++;
+    return s;
+}
+
+static void on_upgrade(struct evhttp_request *req, void *arg)
+{
+    ws_server_t *srv = arg;
+    char accept[WS_ACCEPT_LEN + 1];
+    if (!upgrade_headers_ok(req, accept)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Sec-WebSocket-Version", "13");
+        evhttp_send_error(req, 400, "Bad WebSocket Upgrade");
+        return;
+    }
+    ws_session_t *s = session_new(srv, req);
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+                        accept);
+    /* From here on the connection is ours: evhttp's callbacks and timeouts are replaced. */
+    bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
+    struct timeval hb = {srv->env->cfg->heartbeat_timeout_s, 0};
+    bufferevent_set_timeouts(s->bev, &hb, NULL);
+    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+    session_arm_timer(s);
+    log_debug("ws#%llu: connected from %s", (unsigned long long)s->id, s->peer);
+    /* Bytes that arrived with the upgrade request (a pipelined first frame) are read now. */
+    if (evbuffer_get_length(bufferevent_get_input(s->bev)) > 0)
+        on_read(s->bev, s);
+}
+
+/* ---- server ---- */
+
+static void write_metrics(sbuf_t *out, void *arg)
+{
+    ws_server_t *srv = arg;
+    sbuf_printf(out,
+                "# HELP chatd_ws_connections Open WebSocket connections.\n"
+                "# TYPE chatd_ws_connections gauge\n"
+                "chatd_ws_connections %zu\n"
+                "# HELP chatd_ws_sessions Logged-in WebSocket sessions.\n"
+                "# TYPE chatd_ws_sessions gauge\n"
+                "chatd_ws_sessions %zu\n",
+                srv->count, router_session_count(srv->env->router));
+}
+
+ws_server_t *ws_server_new(const api_env_t *env, http_server_t *http)
+{
+    ws_server_t *srv = XNEW(ws_server_t);
+    srv->env = env;
+    srv->http = http;
+    srv->reaper = event_new(env->base, -1, 0, on_reap, srv);
+    http_server_set_upgrade(http, on_upgrade, srv);
+    metrics_register(write_metrics, srv);
+    return srv;
+}
+
+void ws_server_close_all(ws_server_t *srv)
+{
+    for (size_t i = 0; i < WS_NBUCKETS; i++)
+        for (ws_session_t *s = srv->buckets[i]; s; s = s->next)
+            session_close(s, WSLAY_CODE_GOING_AWAY, "server shutting down");
+}
+
+void ws_server_free(ws_server_t *srv)
+{
+    if (srv == NULL)
+        return;
+    for (size_t i = 0; i < WS_NBUCKETS; i++)
+        for (ws_session_t *s = srv->buckets[i]; s; s = s->next)
+            session_kill(s, "server stopped");
+    on_reap(-1, 0, srv);
+    event_free(srv->reaper);
+    xfree(srv);
+}
+
+size_t ws_server_session_count(const ws_server_t *srv)
+{
+    return srv->count;
+}

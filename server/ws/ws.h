@@ -1,0 +1,33 @@
+/*
+ * ws — the WebSocket door: RFC 6455 at GET /ws on the REST listener, client sessions and the
+ * JSON command protocol of docs/protocol.md.
+ *
+ * Frames are parsed by wslay (the only user of <wslay/wslay.h>); pushes and responses are
+ * written as whole frames straight into the connection's output buffer, so one serialized push
+ * is shared by every recipient (router_frame_t references, no copy per session).
+ *
+ * Session states (ws_session_set_state() changes them and logs at debug level):
+ *   AWAIT_LOGIN -> LOGGING_IN -> ONLINE -> (logout) AWAIT_LOGIN;  any -> CLOSING -> DEAD.
+ * A session is freed only after the loop pass that killed it (the reaper), never inside its own
+ * callbacks. Commands in flight hold the session's id, not its pointer: a reply for a session
+ * that is gone is dropped.
+ */
+#ifndef CHATD_WS_WS_H
+#define CHATD_WS_WS_H
+
+#include <stddef.h>
+
+#include "api/api.h"
+#include "http/http.h"
+
+typedef struct ws_server ws_server_t;
+
+/* Installs the /ws upgrade hook on `http`. */
+ws_server_t *ws_server_new(const api_env_t *env, http_server_t *http);
+/* Closes every session (code 1001, going away). */
+void ws_server_close_all(ws_server_t *s);
+/* Frees every session and the server; call after the loop has stopped. */
+void ws_server_free(ws_server_t *s);
+size_t ws_server_session_count(const ws_server_t *s);
+
+#endif
