@@ -7,7 +7,7 @@ GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-              -Iserver $(PKG_CFLAGS) -DCHATD_VERSION='"$(VERSION)"' -DCHATD_GIT_REV='"$(GIT_REV)"'
+              -Iserver -Ibuild/gen $(PKG_CFLAGS)
 CFLAGS    ?= -O2 -g
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 PYTEST    := /usr/bin/python3 -m pytest
@@ -19,9 +19,21 @@ ASAN_OBJS := $(SRCS:%.c=build/asan/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all asan deps run test test-unit test-e2e test-asan bench format format-check clean
+
+.PHONY: FORCE all asan deps run test test-unit test-e2e test-asan bench format format-check clean
 
 all: build/chatd
+
+# version.h changes only when VERSION or the git revision does, so --version never goes stale.
+build/gen/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define CHATD_VERSION "%s"\n#define CHATD_GIT_REV "%s"\n' '$(VERSION)' '$(GIT_REV)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+build/obj/server/main.o build/asan/obj/server/main.o build/obj/server/http/http.o \
+build/asan/obj/server/http/http.o: build/gen/version.h
+
+FORCE:
 
 build/chatd: $(OBJS)
 	@echo "  LD      $@"

@@ -10,11 +10,14 @@
 #include "auth/auth.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "version.h"
 #include "core/metrics.h"
 #include "core/xalloc.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "router/router.h"
+#include "api/conversation.h"
+#include "store/conversation.h"
 #include "store/message.h"
 #include "ws/ws.h"
 
@@ -29,6 +32,7 @@ typedef struct {
     api_env_t env;
     http_server_t *http;
     ws_server_t *ws;
+    store_purger_t *purger;
     struct event *sigterm, *sigint, *sighup, *drain;
     struct timeval shutdown_deadline;
     bool stopping;
@@ -128,6 +132,8 @@ static bool start(daemon_t *d)
         db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting);
     d->env.router = router_new();
     d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s);
+    d->env.conv_notify = conv_notify_new(&d->env);
+    d->purger = store_purger_new(d->base, d->env.db, d->cfg.purge_interval_s);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)
         return false;
@@ -143,9 +149,12 @@ static bool start(daemon_t *d)
 
 static void stop(daemon_t *d)
 {
-    /* Writer and pool first: failing what is pending answers it through live doors. */
-    store_msg_writer_free(d->env.msgs);
+    /* The pool first (its in-flight batches fail into the still-alive writer, purger and
+     * doors), then what fed it; the doors last, so every failed request is answered. */
     db_pool_free(d->env.db);
+    store_msg_writer_free(d->env.msgs);
+    store_purger_free(d->purger);
+    conv_notify_free(d->env.conv_notify);
     ws_server_free(d->ws);
     http_server_free(d->http);
     router_free(d->env.router);

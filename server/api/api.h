@@ -29,7 +29,8 @@ typedef struct {
     const config_t *cfg;
     db_pool_t *db;
     router_t *router;
-    struct store_msg_writer *msgs; /* the batching message writer (store/message.h) */
+    struct store_msg_writer *msgs;    /* the batching message writer (store/message.h) */
+    struct conv_notify *conv_notify; /* conversation-change pushes (api/conversation.h) */
 } api_env_t;
 
 typedef struct api_call api_call_t;
@@ -101,6 +102,36 @@ void api_account_kick(api_call_t *call);
 void api_query_online_status(api_call_t *call);
 void api_portrait_get(api_call_t *call);
 void api_portrait_set(api_call_t *call);
+void api_openim_sendmsg(api_call_t *call);
+void api_openim_batchsendmsg(api_call_t *call);
+void api_openim_importmsg(api_call_t *call);
+void api_openim_getroammsg(api_call_t *call);
+void api_openim_set_msg_read(api_call_t *call);
+void api_openim_c2c_unread(api_call_t *call);
+void api_nospeaking_set(api_call_t *call);
+void api_nospeaking_get(api_call_t *call);
+
+/* WebSocket commands (conversation.c) */
+void api_conv_list(api_call_t *call);
+void api_conv_list_by_filter(api_call_t *call);
+void api_conv_get(api_call_t *call);
+void api_conv_get_by_ids(api_call_t *call);
+void api_conv_total_unread(api_call_t *call);
+void api_conv_delete(api_call_t *call);
+void api_conv_delete_list(api_call_t *call);
+void api_conv_pin(api_call_t *call);
+void api_conv_draft(api_call_t *call);
+void api_conv_clean_unread(api_call_t *call);
+void api_conv_set_c2c_recv_opt(api_call_t *call);
+void api_conv_get_c2c_recv_opt(api_call_t *call);
+void api_conv_set_group_recv_opt(api_call_t *call);
+void api_conv_mark(api_call_t *call);
+void api_conv_group_create(api_call_t *call);
+void api_conv_group_delete(api_call_t *call);
+void api_conv_group_rename(api_call_t *call);
+void api_conv_group_add(api_call_t *call);
+void api_conv_group_remove(api_call_t *call);
+void api_conv_group_list(api_call_t *call);
 
 /* WebSocket commands (c2c.c) */
 void api_ws_send_message(api_call_t *call);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/conversation.h"
 #include "api/message.h"
 #include "api/msgbody.h"
 #include "api/valid.h"
@@ -254,12 +255,10 @@ static void on_marked(err_t err, bool found, int64_t read_seq, const char *peer,
         return;
     }
     if (found && peer) {
-        json_t *receipt = json_pack("{s:s, s:I, s:I}", "userID", call->identifier, "timestamp",
-                                    (json_int_t)time(NULL), "msgSeq", (json_int_t)read_seq);
-        router_frame_t *f = router_frame_from_json("onRecvC2CReadReceipt",
-                                                   json_pack("{s:[o]}", "receiptList", receipt));
-        router_push_user(call->env->router, peer, f, 0);
-        router_frame_unref(f);
+        char *key = store_conv_key_c2c(call->identifier, peer);
+        conv_notify_add(call->env->conv_notify, call->identifier, key);
+        xfree(key);
+        msg_push_read_receipt(call->env, call->identifier, peer, read_seq);
     }
     api_finish(call, json_pack("{s:I}", "readSeq", (json_int_t)read_seq));
 }

@@ -1,6 +1,8 @@
 /* The one-to-one message core: store through the batching writer, then deliver. */
 #include "api/message.h"
 
+#include "api/conversation.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -79,6 +81,17 @@ json_t *msg_to_json(const store_msg_row_t *r, const char *viewer)
     return m;
 }
 
+void msg_push_read_receipt(const api_env_t *env, const char *reader, const char *peer,
+                           int64_t read_seq)
+{
+    json_t *receipt = json_pack("{s:s, s:I, s:I}", "userID", reader, "timestamp",
+                                (json_int_t)time(NULL), "msgSeq", (json_int_t)read_seq);
+    router_frame_t *f = router_frame_from_json("onRecvC2CReadReceipt",
+                                               json_pack("{s:[o]}", "receiptList", receipt));
+    router_push_user(env->router, peer, f, 0);
+    router_frame_unref(f);
+}
+
 /* ---- sending ---- */
 
 typedef struct {
@@ -154,8 +167,13 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
         return;
     }
     msg_sent_t sent = {r->seq, r->msg_id, r->ts, c->m.random, r->duplicate};
-    if (!r->duplicate && c->m.deliver)
+    if (!r->duplicate && c->m.deliver) {
         deliver(c, &sent);
+        char *conv = store_conv_key_c2c(c->sender, c->receiver);
+        conv_notify_add(c->env->conv_notify, c->receiver, conv);
+        conv_notify_add(c->env->conv_notify, c->sender, conv);
+        xfree(conv);
+    }
     c->cb(ERR_OK, &sent, c->arg);
     send_ctx_free(c);
 }

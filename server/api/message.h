@@ -44,6 +44,12 @@ typedef struct {
 typedef void (*msg_sent_fn)(err_t err, const msg_sent_t *sent, void *arg);
 void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void *arg);
 
+/* Pushes onRecvC2CReadReceipt ({receiptList: [{userID: reader, timestamp, msgSeq}]}) to
+ * every session of `peer`: `reader` has read their conversation up to `read_seq`. Used by every
+ * door that moves a read position (WebSocket markC2CMessageAsRead, REST admin_set_msg_read). */
+void msg_push_read_receipt(const api_env_t *env, const char *reader, const char *peer,
+                           int64_t read_seq);
+
 /* A stored message as a client sees it (V2TIMMessage field names) from `viewer`'s side. */
 json_t *msg_to_json(const store_msg_row_t *row, const char *viewer);
 /* "<seq>_<random>_<time>", Tencent's MsgKey shape. */

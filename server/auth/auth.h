@@ -62,7 +62,7 @@ typedef struct {
  * *expires_at (if not NULL) to `exp`; else ERR_USERSIG_EXPIRED for an expired token,
  * ERR_USERSIG_USERID when the user claim names someone else, ERR_USERSIG_VERIFY otherwise (a
  * missing or non-string user claim, a `crit` header, a bad signature). A JWT is expired when
- * now >= exp - leeway (a UserSig only when now > time + expire). An empty user_claim means "sub".
+ * now >= exp + leeway (a UserSig only when now > time + expire). An empty user_claim means "sub".
  * Note libjwt 1.10 compares HS256 signatures with strcmp and refuses a `typ` other than "JWT". */
 err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token, const char *identifier,
                       int64_t now, int64_t *expires_at);

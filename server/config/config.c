@@ -25,6 +25,7 @@ typedef struct {
 /* Orders match auth_jwt_alg_t and login_policy_t. */
 static const char *const jwt_algorithms[] = {"none", "HS256", "RS256", "ES256", NULL};
 static const char *const login_policies[] = {"single", "dual", "triple", "multi", NULL};
+static const char *const on_off[] = {"off", "on", NULL};
 
 #define OFF(field) offsetof(config_t, field)
 
@@ -56,6 +57,9 @@ static const key_def_t keys[] = {
     {"login_max_per_platform", T_INT, OFF(login_max_per_platform), "1", false, 1, 10, NULL},
     {"login_max_web", T_INT, OFF(login_max_web), "1", false, 1, 10, NULL},
     {"msg_dedup_window_s", T_INT, OFF(msg_dedup_window_s), "120", false, 0, 86400, NULL},
+    {"conversation_delete_sync", T_ENUM, OFF(conversation_delete_sync), "off", false, 0, 0,
+     on_off},
+    {"purge_interval_s", T_INT, OFF(purge_interval_s), "30", false, 1, 86400, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -166,10 +170,12 @@ static bool load_file(const char *path, config_t *cfg, bool *seen, char *errbuf,
         fail(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return false;
     }
-    char buf[4096];
+    /* Whole lines of any length: a fixed buffer would split a long value into a second "line". */
+    char *buf = NULL;
+    size_t cap = 0;
     int lineno = 0;
     bool ok = true;
-    while (ok && fgets(buf, sizeof buf, f) != NULL) {
+    while (ok && getline(&buf, &cap, f) != -1) {
         lineno++;
         char *hash = strchr(buf, '#');
         if (hash != NULL)
@@ -196,6 +202,7 @@ static bool load_file(const char *path, config_t *cfg, bool *seen, char *errbuf,
             seen[k - keys] = true;
         }
     }
+    free(buf);
     fclose(f);
     return ok;
 }
@@ -324,8 +331,32 @@ void config_clear(config_t *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
+/* True when key k holds the same value in a and b. */
+static bool same_value(const key_def_t *k, const config_t *a, const config_t *b)
+{
+    const void *fa = (const char *)a + k->offset, *fb = (const char *)b + k->offset;
+    switch (k->type) {
+    case T_STR:
+        return strcmp(*(char *const *)fa, *(char *const *)fb) == 0;
+    case T_INT:
+    case T_ENUM:
+        return *(const int *)fa == *(const int *)fb;
+    case T_U64:
+        return *(const uint64_t *)fa == *(const uint64_t *)fb;
+    case T_LOGLEVEL:
+        return *(const log_level_t *)fa == *(const log_level_t *)fb;
+    case T_LISTEN:
+        return strcmp(a->listen_host, b->listen_host) == 0 && a->listen_port == b->listen_port;
+    }
+    return true;
+}
+
 void config_apply_reload(config_t *live, const config_t *fresh)
 {
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!keys[i].reloadable && !same_value(&keys[i], live, fresh))
+            log_warn("config: key '%s' changed; it takes effect only after a restart",
+                     keys[i].name);
     if (live->log_level != fresh->log_level) {
         log_info("config: log_level %s -> %s", log_level_name(live->log_level),
                  log_level_name(fresh->log_level));

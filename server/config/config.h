@@ -51,6 +51,8 @@ typedef struct {
     int login_max_per_platform;
     int login_max_web;
     int msg_dedup_window_s;
+    int conversation_delete_sync; /* 0 off, 1 on */
+    int purge_interval_s;
 } config_t;
 
 /* Loads `path` (NULL: defaults and environment only) into *cfg. On failure returns false with a

@@ -62,7 +62,26 @@ typedef enum {
     ERR_OPENIM_NEED_ADMIN = 90009,
     ERR_OPENIM_FORMAT = 90010,
     ERR_OPENIM_TOO_MANY = 90011,
+    ERR_OPENIM_MSG_RANDOM = 90005,    /* MsgRandom missing or not a uint32 */
+    ERR_OPENIM_MSG_TIME = 90006,      /* MsgTimeStamp missing (importmsg) or not a unix time */
+    ERR_OPENIM_NO_RECEIVER = 90012,   /* batchsendmsg: no To_Account could be sent to */
+    ERR_OPENIM_LIFETIME = 90026,      /* MsgLifeTime outside 0..604800 */
+    ERR_OPENIM_TO_LIST = 90028,       /* batchsendmsg: To_Account is not an array of strings */
+    ERR_OPENIM_TO_EMPTY = 90029,      /* batchsendmsg: To_Account is empty */
+    ERR_OPENIM_SYNC_OLD = 90030,      /* importmsg: SyncFromOldSystem is not 2 or 5 */
+    ERR_OPENIM_SYNC_OTHER = 90031,    /* SyncOtherMachine is not 1 or 2 */
+    ERR_OPENIM_LIFETIME_TYPE = 90044, /* MsgLifeTime is not an integer */
+    ERR_OPENIM_MSGKEY = 90054,        /* a MsgKey that chatd did not issue */
     ERR_OPENIM_INTERNAL = 91000,
+
+    /* Conversations (recentcontact). */
+    ERR_CONV_NOT_FOUND = 6004,
+    ERR_CONV_TOO_MANY = 51006,
+    ERR_CONV_MARK_LIMIT = 51008,
+    ERR_CONV_GROUP_MISSING = 51009,
+    ERR_CONV_GROUP_LIMIT = 51010,
+    ERR_CONV_GROUP_NAME = 51011,
+    ERR_CONV_PIN_LIMIT = 51012,
 
     /* Profile. */
     ERR_PROFILE_PARAM = 40001,

@@ -42,6 +42,7 @@ typedef struct db_conn {
     db_batch_t *batch; /* in flight while BUSY */
     int cur;           /* statement whose results are being read */
     int backoff_ms;
+    bool failing; /* reconnecting after a loss or a failed attempt (logged once) */
 } db_conn_t;
 
 struct db_pool {
@@ -178,11 +179,29 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
     conn_connect(arg);
 }
 
-/* Closes the connection, fails its batch and schedules a reconnect with backoff. */
+/* libpq messages end with newlines and may hold tabs; a log line must stay one line. */
+static void one_line(char *dst, size_t len, const char *src)
+{
+    size_t n = 0;
+    for (; *src && n + 1 < len; src++)
+        dst[n++] = (*src == '\n' || *src == '\t' || *src == '\r') ? ' ' : *src;
+    while (n > 0 && dst[n - 1] == ' ')
+        n--;
+    dst[n] = '\0';
+}
+
+/* Closes the connection, fails its batch and schedules a reconnect with backoff. Only the
+ * first failure of an outage is logged as a warning; retries are debug. */
 static void conn_break(db_conn_t *c, const char *why)
 {
-    if (c->state != DB_CONN_BROKEN)
-        log_warn("db#%d: connection lost: %s", c->id, why);
+    char reason[512];
+    one_line(reason, sizeof reason, why);
+    if (!c->failing)
+        log_warn("db#%d: %s: %s; reconnecting", c->id,
+                 c->state == DB_CONN_CONNECTING ? "cannot connect" : "connection lost", reason);
+    else
+        log_debug("db#%d: still down: %s", c->id, reason);
+    c->failing = true;
     conn_drop_events(c);
     if (c->pg) {
         PQfinish(c->pg);
@@ -234,6 +253,16 @@ static void on_connect_io(evutil_socket_t fd, short what, void *arg)
     conn_poll_connect(arg);
 }
 
+/* libpq prints notices, and errors that arrive between queries (the server's "terminating
+ * connection" on shutdown), to stderr by itself; they belong in the log, on one line. */
+static void on_notice(void *arg, const char *message)
+{
+    db_conn_t *c = arg;
+    char line[512];
+    one_line(line, sizeof line, message);
+    log_info("db#%d: server: %s", c->id, line);
+}
+
 static void conn_connect(db_conn_t *c)
 {
     conn_set_state(c, DB_CONN_CONNECTING);
@@ -242,6 +271,7 @@ static void conn_connect(db_conn_t *c)
         conn_break(c, pg_error(c));
         return;
     }
+    PQsetNoticeProcessor(c->pg, on_notice, c);
     /* libpq: start as if PQconnectPoll had asked for writability. */
     c->rd = event_new(c->pool->base, PQsocket(c->pg), EV_WRITE, on_connect_io, c);
     event_add(c->rd, NULL);
@@ -258,7 +288,9 @@ static void conn_ready(db_conn_t *c)
     c->wr = event_new(c->pool->base, fd, EV_WRITE, on_io, c);
     event_add(c->rd, NULL);
     c->backoff_ms = 0;
-    log_debug("db#%d: connected", c->id);
+    if (c->failing)
+        log_info("db#%d: reconnected", c->id);
+    c->failing = false;
     conn_set_state(c, DB_CONN_IDLE);
     pool_dispatch(c->pool);
 }

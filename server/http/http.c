@@ -12,6 +12,7 @@
 
 #include "auth/auth.h"
 #include "core/log.h"
+#include "version.h"
 #include "core/metrics.h"
 #include "core/sbuf.h"
 #include "core/xalloc.h"

@@ -66,7 +66,6 @@ void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn 
 /* Builds the conversation key of the pair (a, b) into a heap string. */
 char *store_conv_key_c2c(const char *a, const char *b);
 
-#endif
 
 /* ---- reads ---- */
 
@@ -144,3 +143,5 @@ void store_mute_set(db_pool_t *db, const char *user, int64_t c2c_until, int64_t 
 typedef void (*store_mute_fn)(err_t err, bool found, int64_t c2c_until, int64_t group_until,
                               void *arg);
 void store_mute_get(db_pool_t *db, const char *user, store_mute_fn cb, void *arg);
+
+#endif

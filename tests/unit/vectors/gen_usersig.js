@@ -5,7 +5,8 @@ const TLSSigAPIv2 = require('tls-sig-api-v2');
 
 const SDKAPPID = 1400000000;
 const KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
-const NOW_MS = 1700000000000;
+// The e2e tests set NOW_MS to the current time to get UserSigs that are still valid.
+const NOW_MS = process.env.NOW_MS ? Number(process.env.NOW_MS) : 1700000000000;
 
 Date.now = () => NOW_MS;
 

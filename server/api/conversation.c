@@ -1,0 +1,799 @@
+/* The conversation manager's commands (names as in the Chat SDK) and conversation pushes. */
+#include "api/conversation.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/message.h"
+#include "api/valid.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "router/router.h"
+
+#define LIST_MAX 100
+#define IDS_MAX 100
+#define RECV_OPT_USERS_MAX 30
+#define MAX_PINNED 50
+#define MAX_CONV_GROUPS 20
+#define CONV_GROUP_NAME_MAX 32
+#define CUSTOM_MARK_MIN_BIT 32
+
+/* ---- ids and JSON ---- */
+
+char *conv_key_from_id(const char *viewer, const char *id)
+{
+    if (strncmp(id, "c2c_", 4) == 0 && valid_user_id(id + 4, strlen(id + 4)))
+        return store_conv_key_c2c(viewer, id + 4);
+    if (strncmp(id, "group_", 6) == 0 && id[6] != '\0')
+        return xasprintf("g:%s", id + 6);
+    return NULL;
+}
+
+char *conv_id_of(const store_conv_t *c)
+{
+    return c->type == 2 ? xasprintf("group_%s", c->group_id ? c->group_id : "")
+                        : xasprintf("c2c_%s", c->peer ? c->peer : "");
+}
+
+static json_t *mark_list(int64_t marks)
+{
+    json_t *list = json_array();
+    for (int bit = 0; bit < 64; bit++)
+        if ((uint64_t)marks & (1ULL << bit))
+            json_array_append_new(list, json_integer((json_int_t)(1ULL << bit)));
+    return list;
+}
+
+json_t *conv_to_json(const store_conv_t *c, const char *viewer)
+{
+    char *id = conv_id_of(c);
+    const char *name = c->show_name && *c->show_name ? c->show_name
+                       : c->type == 2                ? c->group_id
+                                                     : c->peer;
+    json_t *groups = json_loads(c->groups_json ? c->groups_json : "[]", 0, NULL);
+    json_t *j = json_pack(
+        "{s:s, s:i, s:s?, s:s?, s:s?, s:s, s:I, s:i, s:o, s:[], s:s?, s:I, s:b, s:I, s:o, s:s?,"
+        " s:o, s:I}",
+        "conversationID", id, "type", c->type, "userID", c->type == 1 ? c->peer : NULL, "groupID",
+        c->type == 2 ? c->group_id : NULL, "showName", name, "faceUrl",
+        c->face_url ? c->face_url : "", "unreadCount", (json_int_t)c->unread, "recvOpt",
+        c->recv_opt, "lastMessage", c->has_last ? msg_to_json(&c->last, viewer) : json_null(),
+        "groupAtInfoList", "draftText", c->draft_text, "draftTimestamp", (json_int_t)c->draft_time,
+        "isPinned", c->pinned, "orderKey", (json_int_t)c->order_key, "markList",
+        mark_list(c->marks), "customData", c->custom_mark, "conversationGroupList",
+        groups ? groups : json_array(), "c2cReadTimestamp", (json_int_t)c->peer_read_time);
+    xfree(id);
+    return j;
+}
+
+static json_t *conv_list(const store_conv_t *rows, size_t n, const char *viewer)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, conv_to_json(&rows[i], viewer));
+    return list;
+}
+
+/* ---- the notifier ---- */
+
+struct conv_notify {
+    const api_env_t *env;
+    struct event *flush;
+    json_t *pairs; /* [[user, key], …] gathered this pass */
+    json_t *seen;  /* {user\x1fkey: true} to gather each pair once */
+};
+
+static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
+{
+    const api_env_t *env = arg;
+    if (err != ERR_OK)
+        return; /* a missed push is recovered by the client's next list fetch */
+    for (size_t i = 0; i < n; i++) {
+        json_t *body =
+            json_pack("{s:[o]}", "conversationList", conv_to_json(&rows[i], rows[i].user));
+        router_frame_t *f = router_frame_from_json("onConversationChanged", body);
+        router_push_user(env->router, rows[i].user, f, 0);
+        router_frame_unref(f);
+        f = router_frame_from_json(
+            "onTotalUnreadMessageCountChanged",
+            json_pack("{s:I}", "totalUnreadCount", (json_int_t)rows[i].total_unread));
+        router_push_user(env->router, rows[i].user, f, 0);
+        router_frame_unref(f);
+    }
+}
+
+static void on_notify_flush(evutil_socket_t fd, short what, void *arg)
+{
+    conv_notify_t *n = arg;
+    if (json_array_size(n->pairs) == 0)
+        return;
+    char *text = json_dumps(n->pairs, JSON_COMPACT);
+    json_array_clear(n->pairs);
+    json_object_clear(n->seen);
+    store_conv_get_pairs(n->env->db, text, on_pushed, (void *)n->env);
+    free(text);
+}
+
+conv_notify_t *conv_notify_new(const api_env_t *env)
+{
+    conv_notify_t *n = XNEW(conv_notify_t);
+    n->env = env;
+    n->flush = evtimer_new(env->base, on_notify_flush, n);
+    n->pairs = json_array();
+    n->seen = json_object();
+    return n;
+}
+
+void conv_notify_free(conv_notify_t *n)
+{
+    if (n == NULL)
+        return;
+    event_free(n->flush);
+    json_decref(n->pairs);
+    json_decref(n->seen);
+    xfree(n);
+}
+
+void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key)
+{
+    if (n == NULL || router_user_platforms(n->env->router, user, NULL, 0) == 0)
+        return;
+    char *k = xasprintf("%s\x1f%s", user, conv_key);
+    if (json_object_get(n->seen, k) == NULL) {
+        json_object_set_new(n->seen, k, json_true());
+        json_array_append_new(n->pairs, json_pack("[ss]", user, conv_key));
+    }
+    xfree(k);
+    if (!evtimer_pending(n->flush, NULL)) {
+        struct timeval zero = {0, 0};
+        evtimer_add(n->flush, &zero);
+    }
+}
+
+/* ---- helpers ---- */
+
+static void fail_or(api_call_t *call, err_t err)
+{
+    api_fail(call, err, NULL);
+}
+
+/* body[field] as a conversation key; fails the call when it is not a valid conversationID. */
+static char *key_of(api_call_t *call, const char *field)
+{
+    const char *id = json_string_value(json_object_get(call->body, field));
+    char *key = id ? conv_key_from_id(call->identifier, id) : NULL;
+    if (key == NULL)
+        api_fail(call, ERR_BAD_PARAM, "%s must be \"c2c_<userID>\" or \"group_<groupID>\"", field);
+    return key;
+}
+
+/* body[field]: an array of 1..max conversationIDs → heap array of heap keys. */
+static char **keys_of(api_call_t *call, const char *field, size_t max, size_t *n)
+{
+    json_t *list = json_object_get(call->body, field);
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        api_fail(call, ERR_BAD_PARAM, "%s must be a non-empty array of conversationIDs", field);
+        return NULL;
+    }
+    if (json_array_size(list) > max) {
+        api_fail(call, ERR_CONV_TOO_MANY, "at most %zu in %s", max, field);
+        return NULL;
+    }
+    char **keys = xcalloc(json_array_size(list), sizeof(char *));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        keys[i] =
+            json_is_string(v) ? conv_key_from_id(call->identifier, json_string_value(v)) : NULL;
+        if (keys[i] == NULL) {
+            api_fail(call, ERR_BAD_PARAM, "%s[%zu] is not a conversationID", field, i);
+            for (size_t k = 0; k < i; k++)
+                xfree(keys[k]);
+            xfree(keys);
+            return NULL;
+        }
+    }
+    *n = json_array_size(list);
+    return keys;
+}
+
+static void keys_free(char **keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xfree(keys[i]);
+    xfree(keys);
+}
+
+static void notify_keys(api_call_t *call, const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        conv_notify_add(call->env->conv_notify, call->identifier, keys[i]);
+}
+
+/* ---- reads ---- */
+
+static void on_page(err_t err, const store_conv_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        fail_or(call, err);
+        return;
+    }
+    long long count = LIST_MAX;
+    valid_get_int(call->body, "count", 1, LIST_MAX, &count);
+    int64_t next = n ? rows[n - 1].sort_key : 0;
+    api_finish(call, json_pack("{s:o, s:I, s:b}", "conversationList",
+                               conv_list(rows, n, call->identifier), "nextSeq", (json_int_t)next,
+                               "isFinished", n < (size_t)count));
+}
+
+static bool read_page(api_call_t *call, long long *cursor, long long *count)
+{
+    *cursor = 0;
+    *count = LIST_MAX;
+    valid_t vs = valid_get_int(call->body, "nextSeq", 0, INT64_MAX, cursor);
+    valid_t vc = valid_get_int(call->body, "count", 1, LIST_MAX, count);
+    if ((vs != VALID_OK && vs != VALID_MISSING) || (vc != VALID_OK && vc != VALID_MISSING)) {
+        api_fail(call, ERR_BAD_PARAM, "nextSeq must be a cursor and count 1..%d", LIST_MAX);
+        return false;
+    }
+    return true;
+}
+
+void api_conv_list(api_call_t *call)
+{
+    long long cursor, count;
+    if (!read_page(call, &cursor, &count))
+        return;
+    store_conv_filter_t f = {0};
+    store_conv_list(call->env->db, call->identifier, &f, cursor, (int)count, on_page, call);
+}
+
+void api_conv_list_by_filter(api_call_t *call)
+{
+    long long cursor, count, type = 0, mark = 0;
+    if (!read_page(call, &cursor, &count))
+        return;
+    json_t *filter = json_object_get(call->body, "filter");
+    if (filter && !json_is_object(filter)) {
+        api_fail(call, ERR_BAD_PARAM, "filter must be an object");
+        return;
+    }
+    valid_t vt = valid_get_int(filter, "type", 0, 2, &type);
+    valid_t vm = valid_get_int(filter, "markType", 0, INT64_MAX, &mark);
+    json_t *group = json_object_get(filter, "conversationGroup");
+    if ((vt != VALID_OK && vt != VALID_MISSING) || (vm != VALID_OK && vm != VALID_MISSING) ||
+        (group && !json_is_string(group))) {
+        api_fail(call, ERR_BAD_PARAM,
+                 "filter: type 0..2, markType a mark, conversationGroup a "
+                 "string");
+        return;
+    }
+    store_conv_filter_t f = {
+        .type = (int)type,
+        .group_name = json_string_value(group),
+        .mark_mask = mark,
+        .has_unread = json_is_true(json_object_get(filter, "hasUnreadCount")),
+    };
+    store_conv_list(call->env->db, call->identifier, &f, cursor, (int)count, on_page, call);
+}
+
+static void on_one(err_t err, const store_conv_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else if (n == 0)
+        api_fail(call, ERR_CONV_NOT_FOUND, NULL);
+    else
+        api_finish(call,
+                   json_pack("{s:o}", "conversation", conv_to_json(&rows[0], call->identifier)));
+}
+
+void api_conv_get(api_call_t *call)
+{
+    char *key = key_of(call, "conversationID");
+    if (key == NULL)
+        return;
+    store_conv_get(call->env->db, call->identifier, (const char *const *)&key, 1, on_one, call);
+    xfree(key);
+}
+
+static void on_many(err_t err, const store_conv_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else
+        api_finish(call,
+                   json_pack("{s:o}", "conversationList", conv_list(rows, n, call->identifier)));
+}
+
+void api_conv_get_by_ids(api_call_t *call)
+{
+    size_t n;
+    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
+    if (keys == NULL)
+        return;
+    store_conv_get(call->env->db, call->identifier, (const char *const *)keys, n, on_many, call);
+    keys_free(keys, n);
+}
+
+static void on_total(err_t err, int64_t total, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else
+        api_finish(call, json_pack("{s:I}", "totalUnreadCount", (json_int_t)total));
+}
+
+void api_conv_total_unread(api_call_t *call)
+{
+    store_conv_total_unread(call->env->db, call->identifier, on_total, call);
+}
+
+/* ---- deletion ---- */
+
+typedef struct {
+    char **keys;
+    size_t n;
+    bool clear;
+} delete_state_t;
+
+static void on_deleted(err_t err, const store_ids_t *gone, void *arg)
+{
+    api_call_t *call = arg;
+    delete_state_t *st = call->state;
+    call->state = NULL;
+    if (err != ERR_OK) {
+        fail_or(call, err);
+        goto out;
+    }
+    json_t *ids = json_array(), *results = json_array();
+    for (size_t i = 0; i < st->n; i++) {
+        const char *id =
+            json_string_value(json_array_get(json_object_get(call->body, "conversationIDList"), i));
+        if (id == NULL)
+            id = json_string_value(json_object_get(call->body, "conversationID"));
+        bool ok = store_ids_has(gone, st->keys[i]);
+        if (ok)
+            json_array_append_new(ids, json_string(id));
+        json_array_append_new(results,
+                              json_pack("{s:s, s:i, s:s}", "conversationID", id, "resultCode",
+                                        ok ? 0 : ERR_CONV_NOT_FOUND, "resultInfo",
+                                        ok ? "" : err_text(ERR_CONV_NOT_FOUND)));
+    }
+    log_info("api: user=%s deleted %zu conversations (clearMessage=%d)", call->identifier, gone->n,
+             st->clear);
+    if (gone->n > 0 && call->env->cfg->conversation_delete_sync) {
+        router_frame_t *f = router_frame_from_json("onConversationDeleted",
+                                                   json_pack("{s:O}", "conversationIDList", ids));
+        router_push_user(call->env->router, call->identifier, f, call->conn_id);
+        router_frame_unref(f);
+    }
+    bool single = json_object_get(call->body, "conversationIDList") == NULL;
+    if (single && gone->n == 0)
+        api_fail(call, ERR_CONV_NOT_FOUND, NULL);
+    else
+        api_finish(call, single ? NULL : json_pack("{s:O}", "resultList", results));
+    json_decref(ids);
+    json_decref(results);
+out:
+    keys_free(st->keys, st->n);
+    xfree(st);
+}
+
+static void start_delete(api_call_t *call, char **keys, size_t n, bool clear)
+{
+    delete_state_t *st = XNEW(delete_state_t);
+    st->keys = keys;
+    st->n = n;
+    st->clear = clear;
+    call->state = st;
+    store_conv_delete(call->env->db, call->identifier, (const char *const *)keys, n, clear,
+                      (int64_t)time(NULL), on_deleted, call);
+}
+
+void api_conv_delete(api_call_t *call)
+{
+    char *key = key_of(call, "conversationID");
+    if (key == NULL)
+        return;
+    char **keys = xcalloc(1, sizeof(char *));
+    keys[0] = key;
+    start_delete(call, keys, 1, true);
+}
+
+void api_conv_delete_list(api_call_t *call)
+{
+    size_t n;
+    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
+    if (keys == NULL)
+        return;
+    json_t *clear = json_object_get(call->body, "clearMessage");
+    if (clear && !json_is_boolean(clear)) {
+        api_fail(call, ERR_BAD_PARAM, "clearMessage must be a boolean");
+        keys_free(keys, n);
+        return;
+    }
+    start_delete(call, keys, n, clear == NULL || json_is_true(clear));
+}
+
+/* ---- single-conversation updates ---- */
+
+typedef struct {
+    char *key;
+} key_state_t;
+
+static void on_updated(err_t err, void *arg)
+{
+    api_call_t *call = arg;
+    key_state_t *st = call->state;
+    call->state = NULL;
+    if (err == ERR_OK)
+        conv_notify_add(call->env->conv_notify, call->identifier, st->key);
+    xfree(st->key);
+    xfree(st);
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else
+        api_finish(call, NULL);
+}
+
+static void hold_key(api_call_t *call, char *key)
+{
+    key_state_t *st = XNEW(key_state_t);
+    st->key = key;
+    call->state = st;
+}
+
+void api_conv_pin(api_call_t *call)
+{
+    json_t *pinned = json_object_get(call->body, "isPinned");
+    if (!json_is_boolean(pinned)) {
+        api_fail(call, ERR_BAD_PARAM, "isPinned must be a boolean");
+        return;
+    }
+    char *key = key_of(call, "conversationID");
+    if (key == NULL)
+        return;
+    hold_key(call, key);
+    store_conv_pin(call->env->db, call->identifier, key, json_is_true(pinned), MAX_PINNED,
+                   on_updated, call);
+}
+
+void api_conv_draft(api_call_t *call)
+{
+    const char *text = "";
+    valid_t v = valid_get_text(call->body, "draftText", 10000, &text);
+    if (v != VALID_OK && v != VALID_MISSING &&
+        !json_is_null(json_object_get(call->body, "draftText"))) {
+        api_fail(call, ERR_BAD_PARAM, "draftText must be a string of at most 10000 bytes");
+        return;
+    }
+    char *key = key_of(call, "conversationID");
+    if (key == NULL)
+        return;
+    hold_key(call, key);
+    store_conv_draft(call->env->db, call->identifier, key, text, (int64_t)time(NULL), on_updated,
+                     call);
+}
+
+/* ---- unread ---- */
+
+static void on_cleaned(err_t err, const store_read_mark_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        fail_or(call, err);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        conv_notify_add(call->env->conv_notify, call->identifier, rows[i].conv_key);
+        if (rows[i].peer)
+            msg_push_read_receipt(call->env, call->identifier, rows[i].peer, rows[i].read_seq);
+    }
+    api_finish(call, NULL);
+}
+
+void api_conv_clean_unread(api_call_t *call)
+{
+    const char *id = json_string_value(json_object_get(call->body, "conversationID"));
+    long long seq = 0;
+    valid_get_int(call->body, "cleanSequence", 0, INT64_MAX, &seq);
+    if (id == NULL)
+        id = "";
+    char *key = NULL;
+    if (strcmp(id, "c2c") != 0 && strcmp(id, "group") != 0 && *id != '\0') {
+        key = key_of(call, "conversationID");
+        if (key == NULL)
+            return;
+    }
+    store_conv_clean_unread(call->env->db, call->identifier, key ? key : id, seq,
+                            (int64_t)time(NULL), on_cleaned, call);
+    xfree(key);
+}
+
+/* ---- receive options ---- */
+
+static void on_recv_opt_set(err_t err, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else
+        api_finish(call, NULL);
+}
+
+/* userIDList → c2c keys (heap); fails the call. */
+static char **user_keys(api_call_t *call, size_t *n)
+{
+    json_t *list = json_object_get(call->body, "userIDList");
+    if (!json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > RECV_OPT_USERS_MAX) {
+        api_fail(call, ERR_BAD_PARAM, "userIDList must hold 1 to %d UserIDs", RECV_OPT_USERS_MAX);
+        return NULL;
+    }
+    char **keys = xcalloc(json_array_size(list), sizeof(char *));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (!json_is_string(v) || !valid_user_id(json_string_value(v), json_string_length(v))) {
+            api_fail(call, ERR_BAD_PARAM, "userIDList[%zu] is not a UserID", i);
+            keys_free(keys, i);
+            return NULL;
+        }
+        keys[i] = store_conv_key_c2c(call->identifier, json_string_value(v));
+    }
+    *n = json_array_size(list);
+    return keys;
+}
+
+static bool read_opt(api_call_t *call, long long *opt)
+{
+    if (valid_get_int(call->body, "opt", 0, 4, opt) != VALID_OK) {
+        api_fail(call, ERR_BAD_PARAM, "opt must be 0..4");
+        return false;
+    }
+    return true;
+}
+
+void api_conv_set_c2c_recv_opt(api_call_t *call)
+{
+    long long opt;
+    size_t n;
+    if (!read_opt(call, &opt))
+        return;
+    char **keys = user_keys(call, &n);
+    if (keys == NULL)
+        return;
+    store_conv_set_recv_opt(call->env->db, call->identifier, (const char *const *)keys, n, (int)opt,
+                            on_recv_opt_set, call);
+    keys_free(keys, n);
+}
+
+void api_conv_set_group_recv_opt(api_call_t *call)
+{
+    long long opt;
+    const char *group = json_string_value(json_object_get(call->body, "groupID"));
+    if (!read_opt(call, &opt))
+        return;
+    if (group == NULL || *group == '\0') {
+        api_fail(call, ERR_BAD_PARAM, "groupID must be a string");
+        return;
+    }
+    char *key = xasprintf("g:%s", group);
+    store_conv_set_recv_opt(call->env->db, call->identifier, (const char *const *)&key, 1, (int)opt,
+                            on_recv_opt_set, call);
+    xfree(key);
+}
+
+static void on_recv_opts(err_t err, const store_conv_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        fail_or(call, err);
+        return;
+    }
+    json_t *list = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(call->body, "userIDList"), i, v)
+    {
+        int opt = 0;
+        for (size_t k = 0; k < n; k++)
+            if (rows[k].peer && strcmp(rows[k].peer, json_string_value(v)) == 0)
+                opt = rows[k].recv_opt;
+        json_array_append_new(list,
+                              json_pack("{s:O, s:i}", "userID", v, "c2CReceiveMessageOpt", opt));
+    }
+    api_finish(call, json_pack("{s:o}", "optList", list));
+}
+
+void api_conv_get_c2c_recv_opt(api_call_t *call)
+{
+    size_t n;
+    char **keys = user_keys(call, &n);
+    if (keys == NULL)
+        return;
+    store_conv_get(call->env->db, call->identifier, (const char *const *)keys, n, on_recv_opts,
+                   call);
+    keys_free(keys, n);
+}
+
+/* ---- marks ---- */
+
+typedef struct {
+    char **keys;
+    size_t n;
+} keys_state_t;
+
+static void on_marked(err_t err, void *arg)
+{
+    api_call_t *call = arg;
+    keys_state_t *st = call->state;
+    call->state = NULL;
+    if (err == ERR_OK)
+        notify_keys(call, (const char *const *)st->keys, st->n);
+    keys_free(st->keys, st->n);
+    xfree(st);
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else
+        api_finish(call, NULL);
+}
+
+/* Built-in marks are 0x1, 0x2, 0x4, 0x8; custom ones 1<<n with 32 <= n < 64. One bit only. */
+static bool mark_ok(uint64_t m)
+{
+    if (m == 0 || (m & (m - 1)) != 0)
+        return false;
+    return m <= 0x8 || m >= (1ULL << CUSTOM_MARK_MIN_BIT);
+}
+
+void api_conv_mark(api_call_t *call)
+{
+    json_t *type = json_object_get(call->body, "markType");
+    json_t *enable = json_object_get(call->body, "enableMark");
+    if (!json_is_integer(type) || !mark_ok((uint64_t)json_integer_value(type)) ||
+        !json_is_boolean(enable)) {
+        api_fail(call, ERR_BAD_PARAM,
+                 "markType must be one mark (0x1, 0x2, 0x4, 0x8 or 1<<32.."
+                 "1<<63) and enableMark a boolean");
+        return;
+    }
+    size_t n;
+    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
+    if (keys == NULL)
+        return;
+    keys_state_t *st = XNEW(keys_state_t);
+    st->keys = keys;
+    st->n = n;
+    call->state = st;
+    store_conv_mark(call->env->db, call->identifier, (const char *const *)keys, n,
+                    json_integer_value(type), json_is_true(enable), on_marked, call);
+}
+
+/* ---- conversation groups ---- */
+
+static void on_group_done(err_t err, conv_group_status_t st, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else if (st == CONV_GROUP_EXISTS)
+        api_fail(call, ERR_BAD_PARAM, "a conversation group with that name exists");
+    else if (st == CONV_GROUP_MISSING)
+        api_fail(call, ERR_CONV_GROUP_MISSING, NULL);
+    else if (st == CONV_GROUP_LIMIT)
+        api_fail(call, ERR_CONV_GROUP_LIMIT, NULL);
+    else
+        api_finish(call, NULL);
+}
+
+static const char *group_name(api_call_t *call, const char *field)
+{
+    const char *name = NULL;
+    valid_t v = valid_get_text(call->body, field, 4096, &name);
+    if (v != VALID_OK || *name == '\0') {
+        api_fail(call, ERR_BAD_PARAM, "%s must be a non-empty string", field);
+        return NULL;
+    }
+    if (strlen(name) > CONV_GROUP_NAME_MAX) {
+        api_fail(call, ERR_CONV_GROUP_NAME, NULL);
+        return NULL;
+    }
+    return name;
+}
+
+/* Optional conversationIDList → keys (n = 0 when absent). */
+static bool optional_keys(api_call_t *call, char ***keys, size_t *n)
+{
+    *keys = NULL;
+    *n = 0;
+    if (json_object_get(call->body, "conversationIDList") == NULL)
+        return true;
+    *keys = keys_of(call, "conversationIDList", IDS_MAX, n);
+    return *keys != NULL;
+}
+
+void api_conv_group_create(api_call_t *call)
+{
+    const char *name = group_name(call, "groupName");
+    char **keys;
+    size_t n;
+    if (name == NULL || !optional_keys(call, &keys, &n))
+        return;
+    store_conv_group_create(call->env->db, call->identifier, name, (const char *const *)keys, n,
+                            MAX_CONV_GROUPS, on_group_done, call);
+    keys_free(keys, n);
+}
+
+void api_conv_group_delete(api_call_t *call)
+{
+    const char *name = group_name(call, "groupName");
+    if (name != NULL)
+        store_conv_group_delete(call->env->db, call->identifier, name, on_group_done, call);
+}
+
+void api_conv_group_rename(api_call_t *call)
+{
+    const char *old_name = group_name(call, "oldName");
+    if (old_name == NULL)
+        return;
+    const char *new_name = group_name(call, "newName");
+    if (new_name != NULL)
+        store_conv_group_rename(call->env->db, call->identifier, old_name, new_name, on_group_done,
+                                call);
+}
+
+static void group_members(api_call_t *call, bool add)
+{
+    const char *name = group_name(call, "groupName");
+    if (name == NULL)
+        return;
+    size_t n;
+    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
+    if (keys == NULL)
+        return;
+    if (add)
+        store_conv_group_add(call->env->db, call->identifier, name, (const char *const *)keys, n,
+                             on_group_done, call);
+    else
+        store_conv_group_remove(call->env->db, call->identifier, name, (const char *const *)keys, n,
+                                on_group_done, call);
+    keys_free(keys, n);
+}
+
+void api_conv_group_add(api_call_t *call)
+{
+    group_members(call, true);
+}
+
+void api_conv_group_remove(api_call_t *call)
+{
+    group_members(call, false);
+}
+
+static void on_group_list(err_t err, const store_conv_group_t *rows, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        fail_or(call, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(rows[i].name));
+    api_finish(call, json_pack("{s:o}", "groupList", list));
+}
+
+void api_conv_group_list(api_call_t *call)
+{
+    store_conv_group_list(call->env->db, call->identifier, on_group_list, call);
+}

@@ -1,0 +1,648 @@
+#include "store/conversation.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/internal.h"
+
+/* Pinned conversations sort above all others: their cursor gets this added. */
+#define PIN_BIAS "4611686018427387904"
+
+#define CONV_COLUMNS                                                                               \
+    "v.conv_key, CASE WHEN v.group_id IS NULL THEN 1 ELSE 2 END, v.peer, v.group_id,"              \
+    " COALESCE(pn.value #>> '{}', ''), COALESCE(pi.value #>> '{}', ''),"                           \
+    " GREATEST(COALESCE(c.last_seq, 0) - GREATEST(v.read_seq, v.deleted_seq), 0) AS unread,"       \
+    " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"                           \
+    " CASE WHEN v.pinned THEN " PIN_BIAS " ELSE 0 END"                                             \
+    "   + GREATEST(COALESCE(c.activity, 0), v.local_activity) AS sort_key,"                        \
+    " v.pinned, v.draft_text, v.draft_time, v.recv_opt, v.marks, v.custom_mark,"                   \
+    " (SELECT COALESCE(json_agg(g.name ORDER BY g.group_no), '[]') FROM conv_group_members gm"     \
+    "   JOIN conv_groups g ON g.user_id = gm.user_id AND g.group_no = gm.group_no"                 \
+    "   WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key)::text,"                         \
+    " v.read_seq, COALESCE(p.read_time, 0),"                                                       \
+    " m.seq, m.sender, m.receiver, m.random, m.msg_id, m.ts, m.body::text,"                        \
+    " m.cloud_custom_data, m.flags, COALESCE(p.read_seq, 0)"
+
+#define CONV_FROM                                                                                  \
+    " FROM conv_views v"                                                                           \
+    " LEFT JOIN conversations c ON c.conv_key = v.conv_key"                                        \
+    " LEFT JOIN conv_views p ON p.conv_key = v.conv_key AND p.user_id = v.peer"                    \
+    " LEFT JOIN profiles pn ON pn.user_id = v.peer AND pn.tag = 'Tag_Profile_IM_Nick'"             \
+    " LEFT JOIN profiles pi ON pi.user_id = v.peer AND pi.tag = 'Tag_Profile_IM_Image'"            \
+    " LEFT JOIN messages m ON m.conv_key = v.conv_key AND m.seq = c.last_seq"                      \
+    "   AND c.last_seq > v.deleted_seq"
+
+#define VISIBLE                                                                                    \
+    "(COALESCE(c.last_seq, 0) > GREATEST(v.deleted_seq, v.hidden_seq)"                             \
+    " OR v.draft_text IS NOT NULL OR v.pinned)"
+
+/* $1 user, $2 type (0 any), $3 conversation-group name (NULL any, '' none), $4 mark mask,
+ * $5 only unread, $6 cursor (0: start), $7 limit. */
+static const char list_sql[] =
+    "SELECT * FROM (SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1 AND " VISIBLE
+    "   AND ($2::int = 0 OR ($2::int = 1) = (v.group_id IS NULL))"
+    "   AND ($4::bigint = 0 OR v.marks & $4::bigint <> 0)"
+    "   AND ($3::text IS NULL"
+    "     OR ($3::text = '' AND NOT EXISTS (SELECT 1 FROM conv_group_members gm"
+    "           WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key))"
+    "     OR EXISTS (SELECT 1 FROM conv_group_members gm JOIN conv_groups g"
+    "           ON g.user_id = gm.user_id AND g.group_no = gm.group_no"
+    "           WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key AND g.name = $3::text))"
+    ") AS q WHERE ($6::bigint = 0 OR q.sort_key < $6::bigint)"
+    "   AND (NOT $5::bool OR q.unread > 0)"
+    " ORDER BY q.sort_key DESC, q.conv_key LIMIT $7";
+
+static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1"
+                              " AND v.conv_key IN (SELECT jsonb_array_elements_text($2::jsonb))";
+
+static const char pairs_sql[] =
+    "SELECT " CONV_COLUMNS ", v.user_id,"
+    " (SELECT COALESCE(sum(GREATEST(c2.last_seq - GREATEST(v2.read_seq, v2.deleted_seq), 0)), 0)"
+    "   FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
+    "   WHERE v2.user_id = v.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
+    "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))" CONV_FROM
+    " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND v.conv_key = e->>1";
+
+static const char total_unread_sql[] =
+    "SELECT COALESCE(sum(GREATEST(c.last_seq - GREATEST(v.read_seq, v.deleted_seq), 0)), 0)"
+    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+    " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
+    " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
+
+/* $1 user, $2 keys, $3 now, $4 clear. */
+static const char delete_sql[] =
+    "WITH d AS ("
+    "  UPDATE conv_views v SET"
+    "   deleted_seq = CASE WHEN $4::bool THEN GREATEST(v.deleted_seq, COALESCE(x.last_seq, 0))"
+    "                 ELSE v.deleted_seq END,"
+    "   hidden_seq = GREATEST(v.hidden_seq, COALESCE(x.last_seq, 0)),"
+    "   read_seq = GREATEST(v.read_seq, COALESCE(x.last_seq, 0)),"
+    "   pinned = false, draft_text = NULL, draft_time = 0, marks = 0, custom_mark = NULL,"
+    "   local_activity = 0"
+    "  FROM (SELECT k.k, c.last_seq FROM jsonb_array_elements_text($2::jsonb) AS k(k)"
+    "        LEFT JOIN conversations c ON c.conv_key = k.k) AS x"
+    "  WHERE v.user_id = $1 AND v.conv_key = x.k"
+    "  RETURNING v.conv_key"
+    "), gm AS ("
+    "  DELETE FROM conv_group_members g USING d WHERE g.user_id = $1 AND g.conv_key = d.conv_key"
+    "), pq AS ("
+    "  INSERT INTO purge_queue (conv_key, queued_at) SELECT conv_key, $3::bigint FROM d"
+    "  WHERE $4::bool ON CONFLICT (conv_key) DO NOTHING"
+    ") SELECT conv_key FROM d";
+
+/* $1 user, $2 key, $3 peer, $4 group, $5 pinned, $6 max pinned. Returns rows changed. */
+static const char pin_sql[] =
+    "WITH cnt AS (SELECT count(*) AS n FROM conv_views"
+    "   WHERE user_id = $1 AND pinned AND conv_key <> $2),"
+    " up AS (INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, pinned, "
+    "local_activity)"
+    "   SELECT $1, $2, $3, $4, $5::bool, nextval('conv_activity') FROM cnt"
+    "   WHERE NOT $5::bool OR cnt.n < $6::bigint"
+    "   ON CONFLICT (user_id, conv_key) DO UPDATE SET pinned = EXCLUDED.pinned,"
+    "     local_activity = CASE WHEN EXCLUDED.pinned THEN EXCLUDED.local_activity"
+    "                      ELSE v.local_activity END"
+    "   RETURNING 1)"
+    " SELECT count(*) FROM up";
+
+/* $1 user, $2 key, $3 peer, $4 group, $5 text ('' clears), $6 now. */
+static const char draft_sql[] =
+    "INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, draft_text, draft_time,"
+    "   local_activity)"
+    " VALUES ($1, $2, $3, $4, NULLIF($5, ''), CASE WHEN $5 = '' THEN 0 ELSE $6::bigint END,"
+    "   CASE WHEN $5 = '' THEN 0 ELSE nextval('conv_activity') END)"
+    " ON CONFLICT (user_id, conv_key) DO UPDATE SET draft_text = EXCLUDED.draft_text,"
+    "   draft_time = EXCLUDED.draft_time,"
+    "   local_activity = GREATEST(v.local_activity, EXCLUDED.local_activity)";
+
+/* $1 user, $2 key or 'c2c' / 'group' / '', $3 upto seq (0 newest), $4 now. */
+static const char clean_sql[] =
+    "UPDATE conv_views v SET read_seq = GREATEST(v.read_seq,"
+    "   CASE WHEN $3::bigint > 0 THEN LEAST($3::bigint, c.last_seq) ELSE c.last_seq END),"
+    "   read_time = $4::bigint"
+    " FROM conversations c WHERE c.conv_key = v.conv_key AND v.user_id = $1"
+    " AND (($2 = 'c2c' AND v.group_id IS NULL) OR ($2 = 'group' AND v.group_id IS NOT NULL)"
+    "      OR $2 = '' OR v.conv_key = $2)"
+    " AND c.last_seq > v.read_seq"
+    " RETURNING v.conv_key, v.peer, v.read_seq";
+
+/* $1 user, $2 [[key, peer, group]], $3 opt. */
+static const char recv_opt_sql[] =
+    "INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, recv_opt)"
+    " SELECT $1, e->>0, e->>1, e->>2, $3::int FROM jsonb_array_elements($2::jsonb) AS e"
+    " ON CONFLICT (user_id, conv_key) DO UPDATE SET recv_opt = EXCLUDED.recv_opt";
+
+/* $1 user, $2 keys, $3 mask, $4 enable. Marked conversations are capped at 1000. */
+static const char mark_sql[] =
+    "WITH cnt AS (SELECT count(*) AS n FROM conv_views WHERE user_id = $1 AND marks <> 0"
+    "   AND conv_key NOT IN (SELECT jsonb_array_elements_text($2::jsonb)))"
+    " UPDATE conv_views v SET marks = CASE WHEN $4::bool THEN v.marks | $3::bigint"
+    "   ELSE v.marks & ~$3::bigint END"
+    " FROM cnt WHERE v.user_id = $1"
+    " AND v.conv_key IN (SELECT jsonb_array_elements_text($2::jsonb))"
+    " AND (NOT $4::bool OR cnt.n + jsonb_array_length($2::jsonb) <= 1000)";
+
+/* $1 user, $2 name, $3 keys, $4 max groups. Returns (created, existed). */
+static const char group_create_sql[] =
+    "WITH cnt AS (SELECT count(*) AS n, COALESCE(max(group_no), 0) + 1 AS nxt,"
+    "   COALESCE(bool_or(name = $2), false) AS ex FROM conv_groups WHERE user_id = $1),"
+    " g AS (INSERT INTO conv_groups (user_id, group_no, name)"
+    "   SELECT $1, nxt, $2 FROM cnt WHERE NOT ex AND n < $4::bigint RETURNING group_no),"
+    " m AS (INSERT INTO conv_group_members (user_id, group_no, conv_key)"
+    "   SELECT $1, g.group_no, v.conv_key FROM g JOIN conv_views v ON v.user_id = $1"
+    "   AND v.conv_key IN (SELECT jsonb_array_elements_text($3::jsonb)) ON CONFLICT DO NOTHING)"
+    " SELECT (SELECT count(*) FROM g), (SELECT ex FROM cnt)";
+
+static const char group_delete_sql[] =
+    "DELETE FROM conv_groups WHERE user_id = $1 AND name = $2 RETURNING 1";
+
+/* Returns (renamed, old exists, new exists). */
+static const char group_rename_sql[] =
+    "WITH o AS (SELECT 1 FROM conv_groups WHERE user_id = $1 AND name = $2),"
+    " n AS (SELECT 1 FROM conv_groups WHERE user_id = $1 AND name = $3),"
+    " up AS (UPDATE conv_groups SET name = $3 WHERE user_id = $1 AND name = $2"
+    "   AND NOT EXISTS (SELECT 1 FROM n) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM up), EXISTS (SELECT 1 FROM o), EXISTS (SELECT 1 FROM n)";
+
+static const char group_add_sql[] =
+    "WITH g AS (SELECT group_no FROM conv_groups WHERE user_id = $1 AND name = $2),"
+    " ins AS (INSERT INTO conv_group_members (user_id, group_no, conv_key)"
+    "   SELECT $1, g.group_no, v.conv_key FROM g JOIN conv_views v ON v.user_id = $1"
+    "   AND v.conv_key IN (SELECT jsonb_array_elements_text($3::jsonb)) ON CONFLICT DO NOTHING)"
+    " SELECT count(*) FROM g";
+
+static const char group_remove_sql[] =
+    "WITH g AS (SELECT group_no FROM conv_groups WHERE user_id = $1 AND name = $2),"
+    " del AS (DELETE FROM conv_group_members m USING g WHERE m.user_id = $1"
+    "   AND m.group_no = g.group_no"
+    "   AND m.conv_key IN (SELECT jsonb_array_elements_text($3::jsonb)))"
+    " SELECT count(*) FROM g";
+
+static const char group_list_sql[] =
+    "SELECT g.group_no, g.name, (SELECT count(*) FROM conv_group_members m"
+    "   WHERE m.user_id = g.user_id AND m.group_no = g.group_no)"
+    " FROM conv_groups g WHERE g.user_id = $1 ORDER BY g.group_no";
+
+/* Takes up to 100 queued conversations and deletes the history below every participant's
+ * deletion point. One-to-one conversations have two participants. $1: queued before. */
+static const char purge_sql[] =
+    "WITH q AS (DELETE FROM purge_queue WHERE conv_key IN (SELECT conv_key FROM purge_queue"
+    "   WHERE queued_at <= $1::bigint ORDER BY queued_at LIMIT 100 FOR UPDATE SKIP LOCKED)"
+    "   RETURNING conv_key),"
+    " lim AS (SELECT v.conv_key, min(v.deleted_seq) AS upto FROM conv_views v"
+    "   JOIN q ON q.conv_key = v.conv_key WHERE v.group_id IS NULL"
+    "   GROUP BY v.conv_key HAVING count(*) = 2),"
+    " r AS (DELETE FROM msg_receipts x USING lim WHERE x.conv_key = lim.conv_key"
+    "   AND x.seq <= lim.upto),"
+    " del AS (DELETE FROM messages m USING lim WHERE m.conv_key = lim.conv_key"
+    "   AND m.seq <= lim.upto RETURNING 1)"
+    " SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM del)";
+
+/* ---- helpers ---- */
+
+typedef struct {
+    void (*cb)(void);
+    void *arg;
+} ctx_t;
+
+static ctx_t *ctx_new(void (*cb)(void), void *arg)
+{
+    ctx_t *c = XNEW(ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    return c;
+}
+
+static void add(db_batch_t *b, const char *sql, int n, char **owned)
+{
+    db_batch_add(b, sql, n, (const char *const *)owned);
+    for (int i = 0; i < n; i++)
+        xfree(owned[i]);
+}
+
+static char *s(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
+}
+
+static char *n_(int64_t v)
+{
+    return xasprintf("%lld", (long long)v);
+}
+
+static char *b_(bool v)
+{
+    return xstrdup(v ? "true" : "false");
+}
+
+static char *keys_json(const char *const *keys, size_t n)
+{
+    char *j = store_json_array(keys, n);
+    char *copy = xstrdup(j);
+    free(j);
+    return copy;
+}
+
+static bool is_true(const db_batch_t *b, int row, int col)
+{
+    const char *v = db_batch_value(b, 0, row, col);
+    return v && strcmp(v, "t") == 0;
+}
+
+/* The peer of a one-to-one key "c:<len>:<a>:<b>" as seen by user (heap), or NULL. */
+static char *peer_of(const char *key, const char *user)
+{
+    if (strncmp(key, "c:", 2) != 0)
+        return NULL;
+    char *end;
+    unsigned long len = strtoul(key + 2, &end, 10);
+    if (*end != ':' || strlen(end + 1) < len + 1 || end[1 + len] != ':')
+        return NULL;
+    char *a = xstrndup(end + 1, len);
+    const char *b = end + 2 + len;
+    char *peer = xstrdup(strcmp(a, user) == 0 ? b : a);
+    xfree(a);
+    return peer;
+}
+
+static char *group_of(const char *key)
+{
+    return strncmp(key, "g:", 2) == 0 ? xstrdup(key + 2) : NULL;
+}
+
+/* ---- reads ---- */
+
+static store_conv_t *convs_from(const db_batch_t *b, size_t *n)
+{
+    *n = (size_t)db_batch_rows(b, 0);
+    store_conv_t *rows = xcalloc(*n ? *n : 1, sizeof *rows);
+    for (size_t i = 0; i < *n; i++) {
+        int r = (int)i;
+        store_conv_t *c = &rows[i];
+        c->conv_key = db_batch_value(b, 0, r, 0);
+        c->type = (int)db_batch_int(b, 0, r, 1, 1);
+        c->peer = db_batch_value(b, 0, r, 2);
+        c->group_id = db_batch_value(b, 0, r, 3);
+        c->show_name = db_batch_value(b, 0, r, 4);
+        c->face_url = db_batch_value(b, 0, r, 5);
+        c->unread = db_batch_int(b, 0, r, 6, 0);
+        c->order_key = db_batch_int(b, 0, r, 7, 0);
+        c->sort_key = db_batch_int(b, 0, r, 8, 0);
+        c->pinned = is_true(b, r, 9);
+        c->draft_text = db_batch_value(b, 0, r, 10);
+        c->draft_time = db_batch_int(b, 0, r, 11, 0);
+        c->recv_opt = (int)db_batch_int(b, 0, r, 12, 0);
+        c->marks = db_batch_int(b, 0, r, 13, 0);
+        c->custom_mark = db_batch_value(b, 0, r, 14);
+        c->groups_json = db_batch_value(b, 0, r, 15);
+        c->read_seq = db_batch_int(b, 0, r, 16, 0);
+        c->peer_read_time = db_batch_int(b, 0, r, 17, 0);
+        c->has_last = db_batch_value(b, 0, r, 18) != NULL;
+        c->user = db_batch_value(b, 0, r, 28);
+        c->total_unread = db_batch_int(b, 0, r, 29, 0);
+        c->last = (store_msg_row_t){
+            .conv_key = c->conv_key,
+            .seq = db_batch_int(b, 0, r, 18, 0),
+            .sender = db_batch_value(b, 0, r, 19),
+            .receiver = db_batch_value(b, 0, r, 20),
+            .random = (uint32_t)db_batch_int(b, 0, r, 21, 0),
+            .msg_id = db_batch_value(b, 0, r, 22),
+            .ts = db_batch_int(b, 0, r, 23, 0),
+            .body = db_batch_value(b, 0, r, 24),
+            .cloud_custom_data = db_batch_value(b, 0, r, 25),
+            .flags = (int)db_batch_int(b, 0, r, 26, 0),
+            .peer_read_seq = db_batch_int(b, 0, r, 27, 0),
+        };
+    }
+    return rows;
+}
+
+static void on_convs(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    size_t n = 0;
+    store_conv_t *rows = err == ERR_OK ? convs_from(b, &n) : NULL;
+    ((store_convs_fn)c->cb)(err, rows, n, c->arg);
+    xfree(rows);
+    xfree(c);
+}
+
+void store_conv_list(db_pool_t *db, const char *user, const store_conv_filter_t *f, int64_t cursor,
+                     int count, store_convs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, list_sql, 7,
+        (char *[]){s(user), n_(f->type), s(f->group_name), n_(f->mark_mask), b_(f->has_unread),
+                   n_(cursor), n_(count)});
+    db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
+}
+
+void store_conv_get(db_pool_t *db, const char *user, const char *const *keys, size_t n,
+                    store_convs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, get_sql, 2, (char *[]){s(user), keys_json(keys, n)});
+    db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
+}
+
+void store_conv_get_pairs(db_pool_t *db, const char *pairs_json, store_convs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, pairs_sql, 1, (const char *const[]){pairs_json});
+    db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
+}
+
+static void on_count(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    ((store_count_fn)c->cb)(err, err == ERR_OK ? db_batch_int(b, 0, 0, 0, 0) : 0, c->arg);
+    xfree(c);
+}
+
+void store_conv_total_unread(db_pool_t *db, const char *user, store_count_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, total_unread_sql, 1, (const char *const[]){user});
+    db_pool_submit(db, b, on_count, ctx_new((void (*)(void))cb, arg));
+}
+
+/* ---- writes ---- */
+
+static void on_ids(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    store_ids_t ids = {0};
+    if (err == ERR_OK)
+        ids = store_ids_from(b, 0);
+    ((store_ids_fn)c->cb)(err, &ids, c->arg);
+    xfree(ids.ids);
+    xfree(c);
+}
+
+void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys, size_t n,
+                       bool clear, int64_t now, store_ids_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, delete_sql, 4, (char *[]){s(user), keys_json(keys, n), n_(now), b_(clear)});
+    db_pool_submit(db, b, on_ids, ctx_new((void (*)(void))cb, arg));
+}
+
+/* Reports ERR_OK when statement 0 returned a positive count, else `zero`. */
+typedef struct {
+    store_done_fn cb;
+    void *arg;
+    err_t zero;
+} count_ctx_t;
+
+static void on_nonzero(db_batch_t *b, err_t err, void *arg)
+{
+    count_ctx_t *c = arg;
+    if (err == ERR_OK && db_batch_int(b, 0, 0, 0, 0) == 0)
+        err = c->zero;
+    c->cb(err, c->arg);
+    xfree(c);
+}
+
+static void submit_nonzero(db_pool_t *db, db_batch_t *b, err_t zero, store_done_fn cb, void *arg)
+{
+    count_ctx_t *c = XNEW(count_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    c->zero = zero;
+    db_pool_submit(db, b, on_nonzero, c);
+}
+
+void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinned, int max_pinned,
+                    store_done_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, pin_sql, 6,
+        (char *[]){s(user), s(key), peer_of(key, user), group_of(key), b_(pinned), n_(max_pinned)});
+    submit_nonzero(db, b, ERR_CONV_PIN_LIMIT, cb, arg);
+}
+
+void store_conv_draft(db_pool_t *db, const char *user, const char *key, const char *text,
+                      int64_t now, store_done_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, draft_sql, 6,
+        (char *[]){s(user), s(key), peer_of(key, user), group_of(key), s(text), n_(now)});
+    store_submit_done(db, b, cb, arg);
+}
+
+static void on_read_marks(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    size_t n = err == ERR_OK ? (size_t)db_batch_rows(b, 0) : 0;
+    store_read_mark_t *rows = xcalloc(n ? n : 1, sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] =
+            (store_read_mark_t){db_batch_value(b, 0, (int)i, 0), db_batch_value(b, 0, (int)i, 1),
+                                db_batch_int(b, 0, (int)i, 2, 0)};
+    ((store_read_marks_fn)c->cb)(err, rows, n, c->arg);
+    xfree(rows);
+    xfree(c);
+}
+
+void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or_kind,
+                             int64_t upto_seq, int64_t now, store_read_marks_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, clean_sql, 4, (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now)});
+    db_pool_submit(db, b, on_read_marks, ctx_new((void (*)(void))cb, arg));
+}
+
+void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const *keys, size_t n,
+                             int opt, store_done_fn cb, void *arg)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char *peer = peer_of(keys[i], user), *group = group_of(keys[i]);
+        json_array_append_new(rows, json_pack("[s, s?, s?]", keys[i], peer, group));
+        xfree(peer);
+        xfree(group);
+    }
+    char *p = json_dumps(rows, JSON_COMPACT);
+    json_decref(rows);
+    db_batch_t *b = db_batch_new();
+    add(b, recv_opt_sql, 3, (char *[]){s(user), s(p), n_(opt)});
+    free(p);
+    store_submit_done(db, b, cb, arg);
+}
+
+void store_conv_mark(db_pool_t *db, const char *user, const char *const *keys, size_t n,
+                     int64_t mask, bool enable, store_done_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, mark_sql, 4, (char *[]){s(user), keys_json(keys, n), n_(mask), b_(enable)});
+    store_submit_done(db, b, cb, arg);
+}
+
+/* ---- conversation groups ---- */
+
+typedef struct {
+    store_group_fn cb;
+    void *arg;
+    int kind; /* which statement's result shape */
+} group_ctx_t;
+
+enum { G_CREATE, G_PRESENT, G_RENAME };
+
+static conv_group_status_t group_status(const db_batch_t *b, int kind)
+{
+    int64_t first = db_batch_int(b, 0, 0, 0, 0);
+    switch (kind) {
+    case G_CREATE:
+        if (first > 0)
+            return CONV_GROUP_OK;
+        return is_true(b, 0, 1) ? CONV_GROUP_EXISTS : CONV_GROUP_LIMIT;
+    case G_RENAME:
+        if (first > 0)
+            return CONV_GROUP_OK;
+        return !is_true(b, 0, 1) ? CONV_GROUP_MISSING : CONV_GROUP_EXISTS;
+    default:
+        return db_batch_rows(b, 0) > 0 && first > 0 ? CONV_GROUP_OK : CONV_GROUP_MISSING;
+    }
+}
+
+static void on_group(db_batch_t *b, err_t err, void *arg)
+{
+    group_ctx_t *c = arg;
+    c->cb(err, err == ERR_OK ? group_status(b, c->kind) : CONV_GROUP_OK, c->arg);
+    xfree(c);
+}
+
+static void submit_group(db_pool_t *db, db_batch_t *b, int kind, store_group_fn cb, void *arg)
+{
+    group_ctx_t *c = XNEW(group_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    c->kind = kind;
+    db_pool_submit(db, b, on_group, c);
+}
+
+void store_conv_group_create(db_pool_t *db, const char *user, const char *name,
+                             const char *const *keys, size_t n, int max_groups, store_group_fn cb,
+                             void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, group_create_sql, 4, (char *[]){s(user), s(name), keys_json(keys, n), n_(max_groups)});
+    submit_group(db, b, G_CREATE, cb, arg);
+}
+
+void store_conv_group_delete(db_pool_t *db, const char *user, const char *name, store_group_fn cb,
+                             void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, group_delete_sql, 2, (const char *const[]){user, name});
+    submit_group(db, b, G_PRESENT, cb, arg);
+}
+
+void store_conv_group_rename(db_pool_t *db, const char *user, const char *old_name,
+                             const char *new_name, store_group_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, group_rename_sql, 3, (const char *const[]){user, old_name, new_name});
+    submit_group(db, b, G_RENAME, cb, arg);
+}
+
+void store_conv_group_add(db_pool_t *db, const char *user, const char *name,
+                          const char *const *keys, size_t n, store_group_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, group_add_sql, 3, (char *[]){s(user), s(name), keys_json(keys, n)});
+    submit_group(db, b, G_PRESENT, cb, arg);
+}
+
+void store_conv_group_remove(db_pool_t *db, const char *user, const char *name,
+                             const char *const *keys, size_t n, store_group_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, group_remove_sql, 3, (char *[]){s(user), s(name), keys_json(keys, n)});
+    submit_group(db, b, G_PRESENT, cb, arg);
+}
+
+static void on_group_list(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    size_t n = err == ERR_OK ? (size_t)db_batch_rows(b, 0) : 0;
+    store_conv_group_t *rows = xcalloc(n ? n : 1, sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] =
+            (store_conv_group_t){db_batch_int(b, 0, (int)i, 0, 0), db_batch_value(b, 0, (int)i, 1),
+                                 db_batch_int(b, 0, (int)i, 2, 0)};
+    ((store_groups_fn)c->cb)(err, rows, n, c->arg);
+    xfree(rows);
+    xfree(c);
+}
+
+void store_conv_group_list(db_pool_t *db, const char *user, store_groups_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, group_list_sql, 1, (const char *const[]){user});
+    db_pool_submit(db, b, on_group_list, ctx_new((void (*)(void))cb, arg));
+}
+
+/* ---- the purge task ---- */
+
+struct store_purger {
+    db_pool_t *db;
+    struct event *timer;
+    int interval_s;
+    bool running;
+};
+
+static void purger_arm(store_purger_t *p)
+{
+    struct timeval tv = {p->interval_s, 0};
+    evtimer_add(p->timer, &tv);
+}
+
+static void on_purged(db_batch_t *b, err_t err, void *arg)
+{
+    store_purger_t *p = arg;
+    p->running = false;
+    if (err != ERR_OK) {
+        log_warn("purge: failed: %s", db_batch_errmsg(b));
+    } else if (db_batch_int(b, 0, 0, 0, 0) > 0) {
+        log_info("purge: %lld conversations checked, %lld messages removed",
+                 (long long)db_batch_int(b, 0, 0, 0, 0), (long long)db_batch_int(b, 0, 0, 1, 0));
+        purger_arm(p); /* more may be queued: keep going at the same pace */
+        return;
+    }
+    purger_arm(p);
+}
+
+static void on_purge_timer(evutil_socket_t fd, short what, void *arg)
+{
+    store_purger_t *p = arg;
+    if (p->running)
+        return;
+    p->running = true;
+    char *before = n_((int64_t)time(NULL));
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, purge_sql, 1, (const char *const[]){before});
+    xfree(before);
+    db_pool_submit(p->db, b, on_purged, p);
+}
+
+store_purger_t *store_purger_new(struct event_base *base, db_pool_t *db, int interval_s)
+{
+    store_purger_t *p = XNEW(store_purger_t);
+    p->db = db;
+    p->interval_s = interval_s;
+    p->timer = evtimer_new(base, on_purge_timer, p);
+    purger_arm(p);
+    return p;
+}
+
+void store_purger_free(store_purger_t *p)
+{
+    if (p == NULL)
+        return;
+    event_free(p->timer);
+    xfree(p);
+}
