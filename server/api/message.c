@@ -152,6 +152,10 @@ static err_t status_err(store_msg_status_t st)
         return ERR_OPENIM_FROM_ACCOUNT;
     case STORE_MSG_MUTED:
         return ERR_C2C_MUTED;
+    case STORE_MSG_NO_GROUP:
+        return ERR_GROUP_NOT_FOUND;
+    case STORE_MSG_NOT_MEMBER:
+        return ERR_GROUP_PERMISSION;
     }
     return ERR_INTERNAL;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/conversation.h"
 #include "api/message.h"
 #include "api/msgbody.h"
 #include "api/valid.h"
@@ -580,9 +581,15 @@ static void on_set_read(err_t err, bool found, int64_t read_seq, const char *pee
         api_fail(call, err, NULL);
         return;
     }
-    if (found && peer)
-        msg_push_read_receipt(call->env, json_string_value(valid_member(call->body, report_names)),
-                              peer, read_seq);
+    if (found && peer) {
+        /* As WebSocket markC2CMessageAsRead: the reader's sessions see the conversation's new
+         * unread count, the peer's get the read receipt. */
+        const char *reader = json_string_value(valid_member(call->body, report_names));
+        char *conv = store_conv_key_c2c(reader, peer);
+        conv_notify_add(call->env->conv_notify, reader, conv);
+        xfree(conv);
+        msg_push_read_receipt(call->env, reader, peer, read_seq);
+    }
     api_finish(call, NULL);
 }
 

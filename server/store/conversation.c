@@ -15,7 +15,7 @@
 #define CONV_COLUMNS                                                                               \
     "v.conv_key, CASE WHEN v.group_id IS NULL THEN 1 ELSE 2 END, v.peer, v.group_id,"              \
     " COALESCE(pn.value #>> '{}', ''), COALESCE(pi.value #>> '{}', ''),"                           \
-    " GREATEST(COALESCE(c.last_seq, 0) - GREATEST(v.read_seq, v.deleted_seq), 0) AS unread,"       \
+    " " STORE_UNREAD_SQL("v", "c") " AS unread,"  \
     " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"                           \
     " CASE WHEN v.pinned THEN " PIN_BIAS " ELSE 0 END"                                             \
     "   + GREATEST(COALESCE(c.activity, 0), v.local_activity) AS sort_key,"                        \
@@ -61,14 +61,14 @@ static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id
 
 static const char pairs_sql[] =
     "SELECT " CONV_COLUMNS ", v.user_id,"
-    " (SELECT COALESCE(sum(GREATEST(c2.last_seq - GREATEST(v2.read_seq, v2.deleted_seq), 0)), 0)"
+    " (SELECT COALESCE(sum(" STORE_UNREAD_SQL("v2", "c2") "), 0)"
     "   FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
     "   WHERE v2.user_id = v.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
     "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))" CONV_FROM
     " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND v.conv_key = e->>1";
 
 static const char total_unread_sql[] =
-    "SELECT COALESCE(sum(GREATEST(c.last_seq - GREATEST(v.read_seq, v.deleted_seq), 0)), 0)"
+    "SELECT COALESCE(sum(" STORE_UNREAD_SQL("v", "c") "), 0)"
     " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
     " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
     " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";

@@ -4,6 +4,15 @@
 
 #include "store/store.h"
 
+/* Unread messages of view alias `v` in conversation alias `c`: the seqs after the user's read
+ * position and deletion point, minus the messages that never count as unread (flag 2: group
+ * tips, targeted and NoUnread messages). Arithmetic on seqs plus an index probe, never a scan
+ * of the conversation. */
+#define STORE_UNREAD_SQL(v, c)                                                                     \
+    "GREATEST(COALESCE(" c ".last_seq, 0) - GREATEST(" v ".read_seq, " v ".deleted_seq)"          \
+    " - (SELECT count(*) FROM messages nu WHERE nu.conv_key = " v ".conv_key"                      \
+    "    AND nu.seq > GREATEST(" v ".read_seq, " v ".deleted_seq) AND nu.flags & 2 <> 0), 0)"
+
 /* A JSON array text of the strings, for `jsonb_array_elements_text($n::jsonb)`. Free with
  * free() (jansson allocation). */
 char *store_json_array(const char *const *items, size_t n);

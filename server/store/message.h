@@ -6,7 +6,9 @@
  * transaction is in flight the next sends gather for the following one. Each send's callback
  * runs only after its transaction committed (acknowledged = durable), exactly once.
  *
- * Inside the statement, per message: the receiver must exist (else STORE_MSG_NO_RECEIVER), the
+ * Inside the statement, per message: for a group message the group must exist and the sender
+ * be an unmuted member (member mute, mute-all for plain members, global group mute) unless
+ * `trusted`; for a one-to-one message the receiver must exist (else STORE_MSG_NO_RECEIVER), the
  * sender must exist unless `trusted` (else STORE_MSG_NO_SENDER) and not be globally muted (else
  * STORE_MSG_MUTED); a message equal to one the same sender stored in the same conversation with
  * the same random and hash within the dedup window is not stored again: its first result comes
@@ -28,6 +30,12 @@ store_msg_writer_t *store_msg_writer_new(struct event_base *base, db_pool_t *db,
 /* Callbacks of sends not yet committed get ERR_DB_DOWN. */
 void store_msg_writer_free(store_msg_writer_t *w);
 
+/* Message flags. */
+#define STORE_MSG_F_RECEIPT 1   /* sent with needReadReceipt */
+#define STORE_MSG_F_NO_UNREAD 2 /* never counts as unread (tips, targeted, NoUnread) */
+#define STORE_MSG_F_TARGETED 4  /* only msg_targets members (and the sender) see it */
+#define STORE_MSG_F_TIP 8       /* a group tips/system message */
+
 typedef struct {
     const char *conv_key;
     const char *sender;
@@ -41,6 +49,9 @@ typedef struct {
     int flags;
     bool trusted;   /* sender needs no account (an app admin) */
     bool mark_read; /* also move the receiver's read position (imported history) */
+    const char *group_id;     /* group messages: the group (receiver is NULL) */
+    const char *targets_json; /* targeted group message: JSON array of the members who see it */
+    const char *ats_json;     /* @ mentions: JSON array of UserIDs, "" for @all */
 } store_msg_t;
 
 typedef enum {
@@ -48,6 +59,8 @@ typedef enum {
     STORE_MSG_NO_RECEIVER,
     STORE_MSG_NO_SENDER,
     STORE_MSG_MUTED,
+    STORE_MSG_NO_GROUP,   /* the group does not exist */
+    STORE_MSG_NOT_MEMBER, /* the sender is not a member */
 } store_msg_status_t;
 
 typedef struct {

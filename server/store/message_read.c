@@ -59,7 +59,7 @@ static const char mark_read_sql[] =
     " RETURNING v.read_seq, v.peer";
 
 static const char unread_sql[] =
-    "SELECT v.peer, GREATEST(c.last_seq - GREATEST(v.read_seq, v.deleted_seq), 0)"
+    "SELECT v.peer, " STORE_UNREAD_SQL("v", "c")
     " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
     " WHERE v.user_id = $1 AND v.peer IS NOT NULL"
     " AND ($2::jsonb IS NULL OR v.peer IN (SELECT jsonb_array_elements_text($2::jsonb)))";

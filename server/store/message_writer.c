@@ -17,14 +17,24 @@ static const char batch_sql[] =
     "WITH input AS ("
     "  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, conv text, sender text,"
     "    receiver text, random bigint, hash text, msg_id text, ts bigint, body text, ccd text,"
-    "    flags int, trusted bool, mark_read bool)"
+    "    flags int, trusted bool, mark_read bool, group_id text, targets jsonb, ats jsonb)"
     "), checked AS ("
-    "  SELECT i.*, CASE WHEN r.user_id IS NULL THEN 'no_receiver'"
+    "  SELECT i.*, CASE WHEN i.group_id IS NULL THEN"
+    "    CASE WHEN r.user_id IS NULL THEN 'no_receiver'"
     "    WHEN NOT i.trusted AND s.user_id IS NULL THEN 'no_sender'"
     "    WHEN NOT i.trusted AND s.c2c_mute_until > i.ts THEN 'muted'"
-    "    ELSE 'ok' END AS status"
+    "    ELSE 'ok' END"
+    "   ELSE"
+    "    CASE WHEN g.group_id IS NULL THEN 'no_group'"
+    "    WHEN NOT i.trusted AND gm.user_id IS NULL THEN 'not_member'"
+    "    WHEN NOT i.trusted AND (gm.mute_until > i.ts OR s.group_mute_until > i.ts"
+    "      OR (g.mute_all AND gm.role = 'Member')) THEN 'muted'"
+    "    ELSE 'ok' END"
+    "   END AS status"
     "  FROM input i LEFT JOIN accounts r ON r.user_id = i.receiver"
     "  LEFT JOIN accounts s ON s.user_id = i.sender"
+    "  LEFT JOIN groups g ON g.group_id = i.group_id"
+    "  LEFT JOIN group_members gm ON gm.group_id = i.group_id AND gm.user_id = i.sender"
     "), dup AS ("
     "  SELECT DISTINCT ON (c.i) c.i, m.seq, m.msg_id, m.ts FROM checked c"
     "  JOIN messages m ON m.conv_key = c.conv AND m.sender = c.sender AND m.random = c.random"
@@ -52,15 +62,27 @@ static const char batch_sql[] =
     "  SELECT conv, seq, sender, receiver, random, hash, msg_id, ts, body::json, ccd, flags"
     "  FROM numbered"
     "), views AS ("
-    "  INSERT INTO conv_views AS v (user_id, conv_key, peer, read_seq)"
-    "  SELECT user_id, conv, max(peer), max(read_seq) FROM ("
-    "    SELECT sender AS user_id, conv, receiver AS peer, seq AS read_seq FROM numbered"
-    "     WHERE NOT trusted OR EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = sender)"
+    "  INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, read_seq)"
+    "  SELECT user_id, conv, max(peer), max(group_id), max(read_seq) FROM ("
+    "    SELECT sender AS user_id, conv, receiver AS peer, group_id, seq AS read_seq"
+    "    FROM numbered n WHERE CASE WHEN group_id IS NULL"
+    "     THEN NOT trusted OR EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = sender)"
+    "     ELSE EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = n.group_id"
+    "       AND m.user_id = n.sender) END"
     "    UNION ALL"
-    "    SELECT receiver, conv, sender, CASE WHEN mark_read THEN seq ELSE 0 END FROM numbered"
+    "    SELECT receiver, conv, sender, NULL, CASE WHEN mark_read THEN seq ELSE 0 END"
+    "    FROM numbered WHERE receiver IS NOT NULL"
     "  ) AS u GROUP BY user_id, conv"
     "  ON CONFLICT (user_id, conv_key) DO UPDATE"
     "    SET read_seq = GREATEST(v.read_seq, EXCLUDED.read_seq)"
+    "), ats AS ("
+    "  INSERT INTO group_at (conv_key, seq, user_id)"
+    "  SELECT n.conv, n.seq, a.u FROM numbered n, jsonb_array_elements_text(n.ats) AS a(u)"
+    "  WHERE n.ats IS NOT NULL ON CONFLICT DO NOTHING"
+    "), tgt AS ("
+    "  INSERT INTO msg_targets (conv_key, seq, user_id)"
+    "  SELECT n.conv, n.seq, t.u FROM numbered n, jsonb_array_elements_text(n.targets) AS t(u)"
+    "  WHERE n.targets IS NOT NULL ON CONFLICT DO NOTHING"
     ")"
     " SELECT i, 'ok', seq, msg_id, ts, false FROM numbered"
     " UNION ALL SELECT i, 'ok', seq, msg_id, ts, true FROM dup"
@@ -111,6 +133,9 @@ static void pending_free(pending_t *p)
     xfree((char *)p->m.msg_id);
     xfree((char *)p->m.body);
     xfree((char *)p->m.cloud_custom_data);
+    xfree((char *)p->m.group_id);
+    xfree((char *)p->m.targets_json);
+    xfree((char *)p->m.ats_json);
     xfree(p);
 }
 
@@ -159,6 +184,9 @@ void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn 
     p->m.msg_id = xstrdup(m->msg_id);
     p->m.body = xstrdup(m->body);
     p->m.cloud_custom_data = dup_or_null(m->cloud_custom_data);
+    p->m.group_id = dup_or_null(m->group_id);
+    p->m.targets_json = dup_or_null(m->targets_json);
+    p->m.ats_json = dup_or_null(m->ats_json);
     p->cb = cb;
     p->arg = arg;
     *w->tail = p;
@@ -174,15 +202,26 @@ void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn 
 
 static json_t *input_row(int i, const store_msg_t *m)
 {
-    return json_pack("{s:i, s:s, s:s, s:s?, s:I, s:s, s:s, s:I, s:s, s:s?, s:i, s:b, s:b}", "i", i,
+    json_t *row = json_pack("{s:i, s:s, s:s, s:s?, s:I, s:s, s:s, s:I, s:s, s:s?, s:i, s:b, s:b}", "i", i,
                      "conv", m->conv_key, "sender", m->sender, "receiver", m->receiver, "random",
                      (json_int_t)m->random, "hash", m->hash, "msg_id", m->msg_id, "ts",
                      (json_int_t)m->ts, "body", m->body, "ccd", m->cloud_custom_data, "flags",
                      m->flags, "trusted", m->trusted, "mark_read", m->mark_read);
+    if (m->group_id)
+        json_object_set_new(row, "group_id", json_string(m->group_id));
+    if (m->targets_json)
+        json_object_set_new(row, "targets", json_loads(m->targets_json, 0, NULL));
+    if (m->ats_json)
+        json_object_set_new(row, "ats", json_loads(m->ats_json, 0, NULL));
+    return row;
 }
 
 static store_msg_status_t status_of(const char *s)
 {
+    if (strcmp(s, "no_group") == 0)
+        return STORE_MSG_NO_GROUP;
+    if (strcmp(s, "not_member") == 0)
+        return STORE_MSG_NOT_MEMBER;
     if (strcmp(s, "no_receiver") == 0)
         return STORE_MSG_NO_RECEIVER;
     if (strcmp(s, "no_sender") == 0)
