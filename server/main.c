@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "router/router.h"
 #include "api/conversation.h"
+#include "api/group.h"
 #include "store/conversation.h"
 #include "store/message.h"
 #include "ws/ws.h"
@@ -133,6 +134,7 @@ static bool start(daemon_t *d)
     d->env.router = router_new();
     d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s);
     d->env.conv_notify = conv_notify_new(&d->env);
+    d->env.groups = group_cache_new(&d->env);
     d->purger = store_purger_new(d->base, d->env.db, d->cfg.purge_interval_s);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)
@@ -155,6 +157,7 @@ static void stop(daemon_t *d)
     store_msg_writer_free(d->env.msgs);
     store_purger_free(d->purger);
     conv_notify_free(d->env.conv_notify);
+    group_cache_free(d->env.groups);
     ws_server_free(d->ws);
     http_server_free(d->http);
     router_free(d->env.router);

@@ -86,6 +86,7 @@ static const api_command_t commands[] = {
     {"deleteConversationsFromGroup", api_conv_group_remove},
     {"sendMessageReadReceipts", api_ws_send_receipts},
     {"getMessageReadReceipts", api_ws_get_receipts},
+    {"getGroupMessageReadMemberList", api_ws_group_read_members},
 };
 
 const err_service_t api_ws_errors = {.json = 60003,

@@ -19,9 +19,11 @@
 #include "config/config.h"
 #include "core/err.h"
 #include "db/db.h"
+#include "store/webhook.h"
 
 struct event_base;
 typedef struct router router_t;
+typedef struct api_hooks api_hooks_t;
 
 /* What every handler may use; owned by main.c, outlives every call. */
 typedef struct {
@@ -31,6 +33,8 @@ typedef struct {
     router_t *router;
     struct store_msg_writer *msgs;    /* the batching message writer (store/message.h) */
     struct conv_notify *conv_notify; /* conversation-change pushes (api/conversation.h) */
+    struct group_cache *groups;      /* group member lists for fan-out (api/group.h) */
+    const api_hooks_t *hooks;        /* webhooks (below); NULL: none */
 } api_env_t;
 
 typedef struct api_call api_call_t;
@@ -61,12 +65,68 @@ struct api_call {
                              * copy of a push is skipped, the response carries it */
     json_t *body;           /* the request object; owned by the call */
     void *state;            /* handler's private data across async steps; handler frees it */
+    char client_ip[48];     /* the caller's IP address, "" when unknown (webhooks' ClientIP) */
 
     /* Set by the door. result is stolen (may be NULL); detail may be NULL. */
     void (*reply)(api_call_t *call, err_t err, const char *detail, json_t *result);
     void *door;
     bool finished;
 };
+
+/*
+ * Webhooks (docs/webhooks.md). webhook/ sits above api/, so handlers reach it through these
+ * hooks, which main.c installs in api_env_t. `enabled` has bit (1 << cmd) set for each command
+ * that fires (none when webhook_url is empty).
+ *
+ * After-events are written by store/ in the transaction of the change (store/webhook.h); after
+ * such a commit a handler calls api_hook_poke() so delivery starts at once. Events that report
+ * no stored change go through emit().
+ *
+ * before() runs a synchronous before-callback: it takes `body` (the command's fields; the
+ * CallbackCommand and EventTime are added) and calls cb exactly once, never before before()
+ * returns: ALLOW (the app agreed, or did not answer in time or sensibly and webhook_before_fail
+ * is `proceed`), REFUSE (the caller gets `code`, with the app's `info` for a custom code; 80003
+ * when the app failed and webhook_before_fail is `block`) or DROP (pretend success, do nothing).
+ * With ALLOW, `reply` is the app's answer object (replacement fields such as MsgBody), NULL when
+ * it did not answer; valid during the callback only. While it is pending the loop serves others;
+ * the caller keeps its own state alive (an api_call_t stays valid until finished).
+ */
+typedef enum {
+    API_BEFORE_ALLOW = 0,
+    API_BEFORE_REFUSE,
+    API_BEFORE_DROP,
+} api_before_verdict_t;
+
+typedef struct {
+    api_before_verdict_t verdict;
+    int code;            /* REFUSE: the ErrorCode for the caller */
+    const char *info;    /* REFUSE: the app's ErrorInfo for a custom code, else NULL */
+    const json_t *reply; /* ALLOW: the app's answer, or NULL */
+} api_before_result_t;
+
+typedef void (*api_before_fn)(const api_before_result_t *r, void *arg);
+
+struct api_hooks {
+    void *ctx;
+    uint64_t enabled;
+    void (*before)(void *ctx, store_webhook_cmd_t cmd, const store_webhook_origin_t *origin,
+                   json_t *body, api_before_fn cb, void *arg);
+    /* Records an after-event in its own transaction (body stolen) and delivers it. */
+    void (*emit)(void *ctx, store_webhook_cmd_t cmd, const char *order_key,
+                 const store_webhook_origin_t *origin, json_t *body);
+    void (*poke)(void *ctx);
+};
+
+static inline bool api_hook_on(const api_env_t *env, store_webhook_cmd_t cmd)
+{
+    return env->hooks != NULL && (env->hooks->enabled & ((uint64_t)1 << cmd)) != 0;
+}
+
+static inline void api_hook_poke(const api_env_t *env)
+{
+    if (env->hooks != NULL && env->hooks->poke != NULL)
+        env->hooks->poke(env->hooks->ctx);
+}
 
 /* Ends the call with success; `result` (stolen, may be NULL) holds the API's own fields. */
 void api_finish(api_call_t *call, json_t *result);
@@ -141,5 +201,6 @@ void api_ws_sync_messages(api_call_t *call);
 void api_ws_mark_c2c_read(api_call_t *call);
 void api_ws_send_receipts(api_call_t *call);
 void api_ws_get_receipts(api_call_t *call);
+void api_ws_group_read_members(api_call_t *call);
 
 #endif

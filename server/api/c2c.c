@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/conversation.h"
+#include "api/group.h"
 #include "api/message.h"
 #include "api/msgbody.h"
 #include "api/valid.h"
@@ -34,7 +35,7 @@ static void on_sent(err_t err, const msg_sent_t *sent, void *arg)
 {
     api_call_t *call = arg;
     if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+        msg_fail(call, err, sent);
         return;
     }
     char *key = msg_key(sent->seq, sent->random, sent->ts);
@@ -75,7 +76,35 @@ static bool read_message(api_call_t *call, msg_c2c_t *m)
     m->cloud_custom_data = json_string_value(ccd);
     m->need_read_receipt = get_bool(call->body, "needReadReceipt");
     m->online_only = get_bool(call->body, "onlineUserOnly");
+    m->no_before_hook = get_bool(call->body, "disableCloudMessagePreHook");
+    m->no_after_hook = get_bool(call->body, "disableCloudMessagePostHook");
     return true;
+}
+
+static void send_group(api_call_t *call, const char *group_id, const msg_c2c_t *c)
+{
+    json_t *receivers = json_object_get(call->body, "receiverList");
+    json_t *ats = json_object_get(call->body, "groupAtUserList");
+    const char *priority = json_string_value(json_object_get(call->body, "priority"));
+    msg_group_t m = {
+        .sender = call->identifier,
+        .group_id = group_id,
+        .random = c->random,
+        .body = c->body,
+        .cloud_custom_data = c->cloud_custom_data,
+        .need_read_receipt = c->need_read_receipt,
+        .online_only = c->online_only,
+        .targets = json_is_array(receivers) && json_array_size(receivers) ? receivers : NULL,
+        .at_users = json_is_array(ats) && json_array_size(ats) ? ats : NULL,
+        .priority = priority,
+        .origin_conn = call->conn_id,
+        .deliver = true,
+    };
+    if ((receivers && !json_is_array(receivers)) || (ats && !json_is_array(ats))) {
+        api_fail(call, ERR_BAD_PARAM, "receiverList and groupAtUserList must be arrays");
+        return;
+    }
+    msg_group_send(call->env, &m, on_sent, call);
 }
 
 void api_ws_send_message(api_call_t *call)
@@ -83,14 +112,21 @@ void api_ws_send_message(api_call_t *call)
     msg_c2c_t m = {.sender = call->identifier,
                    .sync_sender = true,
                    .deliver = true,
-                   .origin_conn = call->conn_id};
-    if (valid_get_user_id(call->body, receiver_names, &m.receiver) != VALID_OK) {
-        api_fail(call, ERR_BAD_PARAM, "receiver must be a UserID string");
+                   .origin_conn = call->conn_id,
+                   .platform = call->platform,
+                   .client_ip = call->client_ip};
+    const char *group_id = json_string_value(json_object_get(call->body, "groupID"));
+    if (group_id == NULL &&
+        valid_get_user_id(call->body, receiver_names, &m.receiver) != VALID_OK) {
+        api_fail(call, ERR_BAD_PARAM, "receiver must be a UserID string (or groupID a group)");
         return;
     }
     if (!read_message(call, &m))
         return;
-    msg_c2c_send(call->env, &m, on_sent, call);
+    if (group_id != NULL)
+        send_group(call, group_id, &m);
+    else
+        msg_c2c_send(call->env, &m, on_sent, call);
 }
 
 /* ---- history and lookups ---- */
@@ -120,7 +156,7 @@ static char *conv_key_of(api_call_t *call)
     const char *peer = json_string_value(json_object_get(call->body, "userID"));
     char *key = NULL;
     if (id)
-        key = msg_conv_key_from_id(call->identifier, id);
+        key = conv_key_from_id(call->identifier, id);
     else if (peer && valid_user_id(peer, strlen(peer)))
         key = store_conv_key_c2c(call->identifier, peer);
     if (key == NULL)
@@ -277,6 +313,54 @@ void api_ws_mark_c2c_read(api_call_t *call)
 
 /* ---- message-level read receipts ---- */
 
+/* The conversationID of conv_key from `viewer`'s side (heap). */
+static char *conversation_id(const char *conv_key, const char *viewer)
+{
+    if (strncmp(conv_key, "g:", 2) == 0)
+        return xasprintf("group_%s", conv_key + 2);
+    char *peer = store_conv_peer(conv_key, viewer);
+    char *id = xasprintf("c2c_%s", peer ? peer : "");
+    xfree(peer);
+    return id;
+}
+
+/* A V2TIMMessageReceipt as its sender sees it. A one-to-one message has one possible reader. */
+static json_t *receipt_json(const store_receipt_count_t *r, const char *sender, const char *reader)
+{
+    char *conv = conversation_id(r->conv_key, sender);
+    int64_t members = r->member_count > 0 ? r->member_count : 1;
+    json_t *j = json_pack(
+        "{s:s, s:s, s:b, s:I, s:I, s:I}", "msgID", r->msg_id, "conversationID", conv, "isPeerRead",
+        r->read_count >= members, "readCount", (json_int_t)r->read_count, "unreadCount",
+        (json_int_t)(members - r->read_count), "timestamp", (json_int_t)time(NULL));
+    if (reader)
+        json_object_set_new(j, "userID", json_string(reader));
+    if (strncmp(r->conv_key, "g:", 2) == 0)
+        json_object_set_new(j, "groupID", json_string(r->conv_key + 2));
+    xfree(conv);
+    return j;
+}
+
+typedef struct {
+    const api_env_t *env;
+    char *sender, *reader;
+} receipt_push_t;
+
+static void on_counts_for_push(err_t err, const store_receipt_count_t *rows, size_t n, void *arg)
+{
+    receipt_push_t *p = arg;
+    for (size_t i = 0; err == ERR_OK && i < n; i++) {
+        json_t *body =
+            json_pack("{s:[o]}", "receiptList", receipt_json(&rows[i], p->sender, p->reader));
+        router_frame_t *f = router_frame_from_json("onRecvMessageReadReceipts", body);
+        router_push_user(p->env->router, p->sender, f, 0);
+        router_frame_unref(f);
+    }
+    xfree(p->sender);
+    xfree(p->reader);
+    xfree(p);
+}
+
 static void on_receipts_sent(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
 {
     api_call_t *call = arg;
@@ -285,14 +369,12 @@ static void on_receipts_sent(err_t err, const store_msg_row_t *rows, size_t n, v
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        json_t *r =
-            json_pack("{s:s, s:s, s:s+, s:b, s:i, s:i, s:I}", "msgID", rows[i].msg_id, "userID",
-                      call->identifier, "conversationID", "c2c_", call->identifier, "isPeerRead", 1,
-                      "readCount", 1, "unreadCount", 0, "timestamp", (json_int_t)time(NULL));
-        router_frame_t *f = router_frame_from_json("onRecvMessageReadReceipts",
-                                                   json_pack("{s:[o]}", "receiptList", r));
-        router_push_user(call->env->router, rows[i].sender, f, 0);
-        router_frame_unref(f);
+        receipt_push_t *p = XNEW(receipt_push_t);
+        p->env = call->env;
+        p->sender = xstrdup(rows[i].sender);
+        p->reader = xstrdup(call->identifier);
+        store_receipt_counts(call->env->db, rows[i].sender, &rows[i].msg_id, 1, on_counts_for_push,
+                             p);
     }
     api_finish(call, NULL);
 }
@@ -308,7 +390,7 @@ void api_ws_send_receipts(api_call_t *call)
     xfree(ids);
 }
 
-static void on_receipts(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
+static void on_receipts(err_t err, const store_receipt_count_t *rows, size_t n, void *arg)
 {
     api_call_t *call = arg;
     if (err != ERR_OK) {
@@ -316,13 +398,8 @@ static void on_receipts(err_t err, const store_msg_row_t *rows, size_t n, void *
         return;
     }
     json_t *list = json_array();
-    for (size_t i = 0; i < n; i++) {
-        bool read = rows[i].receipt_read;
-        json_array_append_new(
-            list, json_pack("{s:s, s:s+, s:b, s:i, s:i}", "msgID", rows[i].msg_id, "conversationID",
-                            "c2c_", rows[i].receiver ? rows[i].receiver : "", "isPeerRead", read,
-                            "readCount", read ? 1 : 0, "unreadCount", read ? 0 : 1));
-    }
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, receipt_json(&rows[i], call->identifier, NULL));
     api_finish(call, json_pack("{s:o}", "receiptList", list));
 }
 
@@ -332,6 +409,41 @@ void api_ws_get_receipts(api_call_t *call)
     const char **ids = read_ids(call, "msgIDs", MSG_IDS_MAX, &n);
     if (ids == NULL)
         return;
-    store_receipts_get(call->env->db, call->identifier, ids, n, on_receipts, call);
+    store_receipt_counts(call->env->db, call->identifier, ids, n, on_receipts, call);
     xfree(ids);
+}
+
+static void on_read_members(err_t err, const store_ids_t *ids, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    long long offset = 0, count = HISTORY_DEFAULT;
+    valid_get_int(call->body, "nextSeq", 0, INT64_MAX, &offset);
+    valid_get_int(call->body, "count", 1, HISTORY_MAX, &count);
+    json_t *list = json_array();
+    for (size_t i = 0; i < ids->n; i++)
+        json_array_append_new(list, json_string(ids->ids[i]));
+    api_finish(call, json_pack("{s:o, s:I, s:b}", "memberList", list, "nextSeq",
+                               (json_int_t)(offset + (long long)ids->n), "isFinished",
+                               ids->n < (size_t)count));
+}
+
+void api_ws_group_read_members(api_call_t *call)
+{
+    const char *msg_id = json_string_value(json_object_get(call->body, "msgID"));
+    long long filter = 0, offset = 0, count = HISTORY_DEFAULT;
+    valid_t vf = valid_get_int(call->body, "filter", 0, 1, &filter);
+    valid_t vo = valid_get_int(call->body, "nextSeq", 0, INT64_MAX, &offset);
+    valid_t vc = valid_get_int(call->body, "count", 1, HISTORY_MAX, &count);
+    if (msg_id == NULL || (vf != VALID_OK && vf != VALID_MISSING) ||
+        (vo != VALID_OK && vo != VALID_MISSING) || (vc != VALID_OK && vc != VALID_MISSING)) {
+        api_fail(call, ERR_BAD_PARAM, "msgID (string), filter 0|1, nextSeq, count 1..%d",
+                 HISTORY_MAX);
+        return;
+    }
+    store_receipt_members(call->env->db, call->identifier, msg_id, filter == 0, offset, (int)count,
+                          on_read_members, call);
 }

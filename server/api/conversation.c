@@ -53,16 +53,17 @@ json_t *conv_to_json(const store_conv_t *c, const char *viewer)
                        : c->type == 2                ? c->group_id
                                                      : c->peer;
     json_t *groups = json_loads(c->groups_json ? c->groups_json : "[]", 0, NULL);
+    json_t *ats = json_loads(c->at_info_json ? c->at_info_json : "[]", 0, NULL);
     json_t *j = json_pack(
-        "{s:s, s:i, s:s?, s:s?, s:s?, s:s, s:I, s:i, s:o, s:[], s:s?, s:I, s:b, s:I, s:o, s:s?,"
+        "{s:s, s:i, s:s?, s:s?, s:s?, s:s, s:I, s:i, s:o, s:o, s:s?, s:I, s:b, s:I, s:o, s:s?,"
         " s:o, s:I}",
         "conversationID", id, "type", c->type, "userID", c->type == 1 ? c->peer : NULL, "groupID",
         c->type == 2 ? c->group_id : NULL, "showName", name, "faceUrl",
         c->face_url ? c->face_url : "", "unreadCount", (json_int_t)c->unread, "recvOpt",
         c->recv_opt, "lastMessage", c->has_last ? msg_to_json(&c->last, viewer) : json_null(),
-        "groupAtInfoList", "draftText", c->draft_text, "draftTimestamp", (json_int_t)c->draft_time,
-        "isPinned", c->pinned, "orderKey", (json_int_t)c->order_key, "markList",
-        mark_list(c->marks), "customData", c->custom_mark, "conversationGroupList",
+        "groupAtInfoList", ats ? ats : json_array(), "draftText", c->draft_text, "draftTimestamp",
+        (json_int_t)c->draft_time, "isPinned", c->pinned, "orderKey", (json_int_t)c->order_key,
+        "markList", mark_list(c->marks), "customData", c->custom_mark, "conversationGroupList",
         groups ? groups : json_array(), "c2cReadTimestamp", (json_int_t)c->peer_read_time);
     xfree(id);
     return j;
@@ -277,6 +278,7 @@ void api_conv_list_by_filter(api_call_t *call)
         .group_name = json_string_value(group),
         .mark_mask = mark,
         .has_unread = json_is_true(json_object_get(filter, "hasUnreadCount")),
+        .has_at_info = json_is_true(json_object_get(filter, "hasGroupAtInfo")),
     };
     store_conv_list(call->env->db, call->identifier, &f, cursor, (int)count, on_page, call);
 }

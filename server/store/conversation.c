@@ -15,17 +15,28 @@
 #define CONV_COLUMNS                                                                               \
     "v.conv_key, CASE WHEN v.group_id IS NULL THEN 1 ELSE 2 END, v.peer, v.group_id,"              \
     " COALESCE(pn.value #>> '{}', ''), COALESCE(pi.value #>> '{}', ''),"                           \
-    " " STORE_UNREAD_SQL("v", "c") " AS unread,"  \
-    " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"                           \
-    " CASE WHEN v.pinned THEN " PIN_BIAS " ELSE 0 END"                                             \
-    "   + GREATEST(COALESCE(c.activity, 0), v.local_activity) AS sort_key,"                        \
-    " v.pinned, v.draft_text, v.draft_time, v.recv_opt, v.marks, v.custom_mark,"                   \
-    " (SELECT COALESCE(json_agg(g.name ORDER BY g.group_no), '[]') FROM conv_group_members gm"     \
-    "   JOIN conv_groups g ON g.user_id = gm.user_id AND g.group_no = gm.group_no"                 \
-    "   WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key)::text,"                         \
-    " v.read_seq, COALESCE(p.read_time, 0),"                                                       \
-    " m.seq, m.sender, m.receiver, m.random, m.msg_id, m.ts, m.body::text,"                        \
-    " m.cloud_custom_data, m.flags, COALESCE(p.read_seq, 0)"
+    " " STORE_UNREAD_SQL(                                                                          \
+        "v", "c") " AS unread,"                                                                    \
+                  " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"             \
+                  " CASE WHEN v.pinned THEN " PIN_BIAS " ELSE 0 END"                               \
+                  "   + GREATEST(COALESCE(c.activity, 0), v.local_activity) AS sort_key,"          \
+                  " v.pinned, v.draft_text, v.draft_time, v.recv_opt, v.marks, v.custom_mark,"     \
+                  " (SELECT COALESCE(json_agg(g.name ORDER BY g.group_no), '[]') FROM "            \
+                  "conv_group_members gm"                                                          \
+                  "   JOIN conv_groups g ON g.user_id = gm.user_id AND g.group_no = gm.group_no"   \
+                  "   WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key)::text,"           \
+                  " v.read_seq, COALESCE(p.read_time, 0),"                                         \
+                  " m.seq, m.sender, m.receiver, m.random, m.msg_id, m.ts, m.body::text,"          \
+                  " m.cloud_custom_data, m.flags, COALESCE(p.read_seq, 0),"                        \
+                  " (SELECT COALESCE(json_agg(json_build_object('seq', x.seq, 'atType', x.t) "     \
+                  "ORDER BY x.seq),"                                                               \
+                  "   '[]') FROM (SELECT a.seq, CASE WHEN bool_or(a.user_id = '')"                 \
+                  "     AND bool_or(a.user_id = v.user_id) THEN 3 WHEN bool_or(a.user_id = '') "   \
+                  "THEN 2 ELSE 1"                                                                  \
+                  "     END AS t FROM group_at a WHERE a.conv_key = v.conv_key"                    \
+                  "     AND a.seq > GREATEST(v.read_seq, v.deleted_seq) AND a.user_id IN ('', "    \
+                  "v.user_id)"                                                                     \
+                  "     GROUP BY a.seq) AS x)::text AS at_info"
 
 #define CONV_FROM                                                                                  \
     " FROM conv_views v"                                                                           \
@@ -41,7 +52,7 @@
     " OR v.draft_text IS NOT NULL OR v.pinned)"
 
 /* $1 user, $2 type (0 any), $3 conversation-group name (NULL any, '' none), $4 mark mask,
- * $5 only unread, $6 cursor (0: start), $7 limit. */
+ * $5 only unread, $6 cursor (0: start), $7 limit, $8 only with @ info. */
 static const char list_sql[] =
     "SELECT * FROM (SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1 AND " VISIBLE
     "   AND ($2::int = 0 OR ($2::int = 1) = (v.group_id IS NULL))"
@@ -53,7 +64,7 @@ static const char list_sql[] =
     "           ON g.user_id = gm.user_id AND g.group_no = gm.group_no"
     "           WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key AND g.name = $3::text))"
     ") AS q WHERE ($6::bigint = 0 OR q.sort_key < $6::bigint)"
-    "   AND (NOT $5::bool OR q.unread > 0)"
+    "   AND (NOT $5::bool OR q.unread > 0) AND (NOT $8::bool OR q.at_info <> '[]')"
     " ORDER BY q.sort_key DESC, q.conv_key LIMIT $7";
 
 static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1"
@@ -61,17 +72,19 @@ static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id
 
 static const char pairs_sql[] =
     "SELECT " CONV_COLUMNS ", v.user_id,"
-    " (SELECT COALESCE(sum(" STORE_UNREAD_SQL("v2", "c2") "), 0)"
-    "   FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
-    "   WHERE v2.user_id = v.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
-    "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))" CONV_FROM
-    " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND v.conv_key = e->>1";
+    " (SELECT COALESCE(sum(" STORE_UNREAD_SQL(
+        "v2", "c2") "), 0)"
+                    "   FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
+                    "   WHERE v2.user_id = v.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
+                    "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))" CONV_FROM
+                    " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND "
+                    "v.conv_key = e->>1";
 
-static const char total_unread_sql[] =
-    "SELECT COALESCE(sum(" STORE_UNREAD_SQL("v", "c") "), 0)"
-    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
-    " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
-    " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
+static const char total_unread_sql[] = "SELECT COALESCE(sum(" STORE_UNREAD_SQL(
+    "v", "c") "), 0)"
+              " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+              " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
+              " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
 
 /* $1 user, $2 keys, $3 now, $4 clear. */
 static const char delete_sql[] =
@@ -252,8 +265,7 @@ static bool is_true(const db_batch_t *b, int row, int col)
     return v && strcmp(v, "t") == 0;
 }
 
-/* The peer of a one-to-one key "c:<len>:<a>:<b>" as seen by user (heap), or NULL. */
-static char *peer_of(const char *key, const char *user)
+char *store_conv_peer(const char *key, const char *user)
 {
     if (strncmp(key, "c:", 2) != 0)
         return NULL;
@@ -301,8 +313,9 @@ static store_conv_t *convs_from(const db_batch_t *b, size_t *n)
         c->read_seq = db_batch_int(b, 0, r, 16, 0);
         c->peer_read_time = db_batch_int(b, 0, r, 17, 0);
         c->has_last = db_batch_value(b, 0, r, 18) != NULL;
-        c->user = db_batch_value(b, 0, r, 28);
-        c->total_unread = db_batch_int(b, 0, r, 29, 0);
+        c->at_info_json = db_batch_value(b, 0, r, 28);
+        c->user = db_batch_value(b, 0, r, 29);
+        c->total_unread = db_batch_int(b, 0, r, 30, 0);
         c->last = (store_msg_row_t){
             .conv_key = c->conv_key,
             .seq = db_batch_int(b, 0, r, 18, 0),
@@ -334,9 +347,9 @@ void store_conv_list(db_pool_t *db, const char *user, const store_conv_filter_t 
                      int count, store_convs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, list_sql, 7,
+    add(b, list_sql, 8,
         (char *[]){s(user), n_(f->type), s(f->group_name), n_(f->mark_mask), b_(f->has_unread),
-                   n_(cursor), n_(count)});
+                   n_(cursor), n_(count), b_(f->has_at_info)});
     db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -420,7 +433,8 @@ void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinne
 {
     db_batch_t *b = db_batch_new();
     add(b, pin_sql, 6,
-        (char *[]){s(user), s(key), peer_of(key, user), group_of(key), b_(pinned), n_(max_pinned)});
+        (char *[]){s(user), s(key), store_conv_peer(key, user), group_of(key), b_(pinned),
+                   n_(max_pinned)});
     submit_nonzero(db, b, ERR_CONV_PIN_LIMIT, cb, arg);
 }
 
@@ -429,7 +443,7 @@ void store_conv_draft(db_pool_t *db, const char *user, const char *key, const ch
 {
     db_batch_t *b = db_batch_new();
     add(b, draft_sql, 6,
-        (char *[]){s(user), s(key), peer_of(key, user), group_of(key), s(text), n_(now)});
+        (char *[]){s(user), s(key), store_conv_peer(key, user), group_of(key), s(text), n_(now)});
     store_submit_done(db, b, cb, arg);
 }
 
@@ -460,7 +474,7 @@ void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const 
 {
     json_t *rows = json_array();
     for (size_t i = 0; i < n; i++) {
-        char *peer = peer_of(keys[i], user), *group = group_of(keys[i]);
+        char *peer = store_conv_peer(keys[i], user), *group = group_of(keys[i]);
         json_array_append_new(rows, json_pack("[s, s?, s?]", keys[i], peer, group));
         xfree(peer);
         xfree(group);
@@ -645,4 +659,277 @@ void store_purger_free(store_purger_t *p)
         return;
     event_free(p->timer);
     xfree(p);
+}
+
+/* ---- REST recentcontact ---- */
+
+/* The view `x` carries group or mark data. */
+#define HAS_DATA(x)                                                                                \
+    "(" x ".marks <> 0 OR " x ".custom_mark IS NOT NULL OR EXISTS (SELECT 1"                       \
+    " FROM conv_group_members gm WHERE gm.user_id = " x ".user_id AND gm.conv_key = " x            \
+    ".conv_key))"
+
+/* $1 user, $2 pins first, $3 with empty, $4 top cursor, $5 cursor, $6 limit. */
+static const char page_sql[] =
+    "SELECT * FROM (SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1 AND " VISIBLE
+    "   AND ($3::bool OR m.seq IS NOT NULL)) AS q"
+    " WHERE CASE WHEN $2::bool AND q.pinned"
+    "   THEN $5::bigint = 0 AND ($4::bigint = 0 OR q.order_key < $4::bigint)"
+    "   ELSE $5::bigint = 0 OR q.order_key < $5::bigint END"
+    " ORDER BY ($2::bool AND q.pinned) DESC, q.order_key DESC, q.conv_key LIMIT $6";
+
+/* $1 user, $2 keys (NULL: all), $3 offset, $4 limit. */
+static const char contacts_sql[] =
+    "SELECT v.conv_key, CASE WHEN v.group_id IS NULL THEN 1 ELSE 2 END, v.peer, v.group_id,"
+    " v.marks, v.custom_mark,"
+    " (SELECT COALESCE(json_agg(g.group_no ORDER BY g.group_no), '[]') FROM conv_group_members g"
+    "   WHERE g.user_id = v.user_id AND g.conv_key = v.conv_key)::text,"
+    " COALESCE(c.last_time, 0)"
+    " FROM conv_views v LEFT JOIN conversations c ON c.conv_key = v.conv_key"
+    " WHERE v.user_id = $1 AND " HAS_DATA("v") " AND ($2::jsonb IS NULL OR v.conv_key IN (SELECT "
+                                               "jsonb_array_elements_text($2::jsonb)))"
+                                               " ORDER BY v.conv_key OFFSET $3 LIMIT $4";
+
+/* $1 user, $2 key, $3 set mask, $4 clear mask, $5 set custom, $6 custom ('' removes),
+ * $7 max conversations with data. Returns (view exists, updated). */
+static const char mark_item_sql[] = "WITH v AS (SELECT x.marks, x.custom_mark, " HAS_DATA(
+    "x") " AS had FROM conv_views x"
+         "   WHERE x.user_id = $1 AND x.conv_key = $2),"
+         " nv AS (SELECT (v.marks | $3::bigint) & ~$4::bigint AS marks,"
+         "   CASE WHEN $5::bool THEN NULLIF($6::text, '') ELSE v.custom_mark END AS cm, v.had FROM "
+         "v),"
+         " cnt AS (SELECT count(*) AS n FROM conv_views x WHERE x.user_id = $1 AND " HAS_DATA(
+             "x") "),"
+                  " up AS (UPDATE conv_views t SET marks = nv.marks, custom_mark = nv.cm FROM nv, "
+                  "cnt"
+                  "   WHERE t.user_id = $1 AND t.conv_key = $2"
+                  "   AND (nv.had OR (nv.marks = 0 AND nv.cm IS NULL) OR cnt.n < $7::bigint) "
+                  "RETURNING 1)"
+                  " SELECT (SELECT count(*) FROM v), (SELECT count(*) FROM up)";
+
+static const char group_no_sql[] =
+    "SELECT group_no FROM conv_groups WHERE user_id = $1 AND name = $2";
+
+/* $1 user, $2 group name, $3 key, $4 max conversations with data, $5 now.
+ * Returns (group number or NULL, view exists, allowed). */
+static const char member_add_sql[] =
+    "WITH g AS (SELECT group_no FROM conv_groups WHERE user_id = $1 AND name = $2),"
+    " v AS (SELECT " HAS_DATA(
+        "x") " AS had FROM conv_views x"
+             "   WHERE x.user_id = $1 AND x.conv_key = $3),"
+             " cnt AS (SELECT count(*) AS n FROM conv_views x WHERE x.user_id = $1 AND " HAS_DATA(
+                 "x") "),"
+                      " ins AS (INSERT INTO conv_group_members (user_id, group_no, conv_key, "
+                      "added_at)"
+                      "   SELECT $1, g.group_no, $3, $5::bigint FROM g, v, cnt WHERE v.had OR "
+                      "cnt.n < $4::bigint"
+                      "   ON CONFLICT DO NOTHING)"
+                      " SELECT (SELECT group_no FROM g), (SELECT count(*) FROM v),"
+                      " COALESCE((SELECT v.had OR cnt.n < $4::bigint FROM v, cnt), false)";
+
+/* $1 user, $2 group name, $3 key. Same result shape as member_add_sql. */
+static const char member_remove_sql[] =
+    "WITH g AS (SELECT group_no FROM conv_groups WHERE user_id = $1 AND name = $2),"
+    " v AS (SELECT 1 FROM conv_views x WHERE x.user_id = $1 AND x.conv_key = $3),"
+    " del AS (DELETE FROM conv_group_members m USING g WHERE m.user_id = $1"
+    "   AND m.group_no = g.group_no AND m.conv_key = $3)"
+    " SELECT (SELECT group_no FROM g), (SELECT count(*) FROM v), true";
+
+void store_conv_page(db_pool_t *db, const char *user, bool pins_first, bool with_empty,
+                     int64_t top_cursor, int64_t cursor, int count, store_convs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    add(b, page_sql, 6,
+        (char *[]){s(user), b_(pins_first), b_(with_empty), n_(top_cursor), n_(cursor), n_(count)});
+    db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
+}
+
+typedef struct {
+    store_contacts_fn cb;
+    void *arg;
+    int count; /* page size; one more row was asked for */
+} contacts_ctx_t;
+
+static void on_contacts(db_batch_t *b, err_t err, void *arg)
+{
+    contacts_ctx_t *c = arg;
+    size_t n = err == ERR_OK ? (size_t)db_batch_rows(b, 0) : 0;
+    size_t ng = err == ERR_OK ? (size_t)db_batch_rows(b, 1) : 0;
+    bool more = n > (size_t)c->count;
+    if (more)
+        n = (size_t)c->count;
+    store_contact_t *rows = xcalloc(n ? n : 1, sizeof *rows);
+    store_conv_group_t *groups = xcalloc(ng ? ng : 1, sizeof *groups);
+    for (size_t i = 0; i < n; i++) {
+        int r = (int)i;
+        rows[i] = (store_contact_t){
+            .conv_key = db_batch_value(b, 0, r, 0),
+            .type = (int)db_batch_int(b, 0, r, 1, 1),
+            .peer = db_batch_value(b, 0, r, 2),
+            .group_id = db_batch_value(b, 0, r, 3),
+            .marks = db_batch_int(b, 0, r, 4, 0),
+            .custom_mark = db_batch_value(b, 0, r, 5),
+            .group_nos_json = db_batch_value(b, 0, r, 6),
+            .time = db_batch_int(b, 0, r, 7, 0),
+        };
+    }
+    for (size_t i = 0; i < ng; i++)
+        groups[i] =
+            (store_conv_group_t){db_batch_int(b, 1, (int)i, 0, 0), db_batch_value(b, 1, (int)i, 1),
+                                 db_batch_int(b, 1, (int)i, 2, 0)};
+    c->cb(err, rows, n, groups, ng, more, c->arg);
+    xfree(rows);
+    xfree(groups);
+    xfree(c);
+}
+
+void store_conv_contacts(db_pool_t *db, const char *user, const char *const *keys, size_t n,
+                         int64_t start, int count, store_contacts_fn cb, void *arg)
+{
+    contacts_ctx_t *c = XNEW(contacts_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    c->count = keys ? (int)n : count;
+    db_batch_t *b = db_batch_new();
+    add(b, contacts_sql, 4,
+        (char *[]){s(user), keys ? keys_json(keys, n) : NULL, n_(keys ? 0 : start),
+                   n_(c->count + 1)});
+    db_batch_add(b, group_list_sql, 1, (const char *const[]){user});
+    db_pool_submit(db, b, on_contacts, c);
+}
+
+typedef struct {
+    store_items_fn cb;
+    store_group_members_fn members_cb;
+    void *arg;
+} items_ctx_t;
+
+/* Each item statement returns (view exists, done or allowed). */
+static store_item_status_t item_status(const db_batch_t *b, int stmt, int col_exists)
+{
+    if (db_batch_int(b, stmt, 0, col_exists, 0) == 0)
+        return STORE_ITEM_NO_CONV;
+    const char *done = db_batch_value(b, stmt, 0, col_exists + 1);
+    if (done == NULL || strcmp(done, "0") == 0 || strcmp(done, "f") == 0)
+        return STORE_ITEM_LIMIT;
+    return STORE_ITEM_OK;
+}
+
+static void on_mark_items(db_batch_t *b, err_t err, void *arg)
+{
+    items_ctx_t *c = arg;
+    size_t n = err == ERR_OK ? (size_t)db_batch_count(b) : 0;
+    store_item_status_t *st = xcalloc(n ? n : 1, sizeof *st);
+    for (size_t i = 0; i < n; i++)
+        st[i] = item_status(b, (int)i, 0);
+    c->cb(err, st, n, c->arg);
+    xfree(st);
+    xfree(c);
+}
+
+void store_conv_mark_items(db_pool_t *db, const char *user, const store_mark_item_t *items,
+                           size_t n, int max_with_data, store_items_fn cb, void *arg)
+{
+    items_ctx_t *c = XNEW(items_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_batch_t *b = db_batch_new();
+    for (size_t i = 0; i < n; i++)
+        add(b, mark_item_sql, 7,
+            (char *[]){s(user), s(items[i].conv_key), n_(items[i].set_mask),
+                       n_(items[i].clear_mask), b_(items[i].set_custom), s(items[i].custom_mark),
+                       n_(max_with_data)});
+    db_pool_submit(db, b, on_mark_items, c);
+}
+
+typedef struct {
+    store_group_no_fn cb;
+    void *arg;
+    store_group_op_t op;
+} change_ctx_t;
+
+static void on_group_change(db_batch_t *b, err_t err, void *arg)
+{
+    change_ctx_t *c = arg;
+    conv_group_status_t st = CONV_GROUP_OK;
+    int64_t no = 0;
+    if (err == ERR_OK) {
+        switch (c->op) {
+        case STORE_GROUP_CREATE:
+            if (db_batch_int(b, 0, 0, 0, 0) == 0)
+                st = is_true(b, 0, 1) ? CONV_GROUP_EXISTS : CONV_GROUP_LIMIT;
+            no = db_batch_int(b, 1, 0, 0, 0);
+            break;
+        case STORE_GROUP_DELETE:
+            no = db_batch_int(b, 0, 0, 0, 0);
+            if (db_batch_rows(b, 1) == 0)
+                st = CONV_GROUP_MISSING;
+            break;
+        case STORE_GROUP_RENAME:
+            if (db_batch_int(b, 0, 0, 0, 0) == 0)
+                st = is_true(b, 0, 1) ? CONV_GROUP_EXISTS : CONV_GROUP_MISSING;
+            no = db_batch_int(b, 1, 0, 0, 0);
+            break;
+        }
+    }
+    c->cb(err, st, no, c->arg);
+    xfree(c);
+}
+
+void store_conv_group_change(db_pool_t *db, const char *user, store_group_op_t op, const char *name,
+                             const char *new_name, int max_groups, store_group_no_fn cb, void *arg)
+{
+    change_ctx_t *c = XNEW(change_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    c->op = op;
+    db_batch_t *b = db_batch_new();
+    switch (op) {
+    case STORE_GROUP_CREATE:
+        add(b, group_create_sql, 4, (char *[]){s(user), s(name), s("[]"), n_(max_groups)});
+        db_batch_add(b, group_no_sql, 2, (const char *const[]){user, name});
+        break;
+    case STORE_GROUP_DELETE:
+        db_batch_add(b, group_no_sql, 2, (const char *const[]){user, name});
+        db_batch_add(b, group_delete_sql, 2, (const char *const[]){user, name});
+        break;
+    case STORE_GROUP_RENAME:
+        db_batch_add(b, group_rename_sql, 3, (const char *const[]){user, name, new_name});
+        db_batch_add(b, group_no_sql, 2, (const char *const[]){user, new_name});
+        break;
+    }
+    db_pool_submit(db, b, on_group_change, c);
+}
+
+static void on_group_members(db_batch_t *b, err_t err, void *arg)
+{
+    items_ctx_t *c = arg;
+    bool found = err == ERR_OK && db_batch_rows(b, 0) > 0;
+    int64_t no = found ? db_batch_int(b, 0, 0, 0, 0) : 0;
+    size_t n = found ? (size_t)db_batch_count(b) - 1 : 0;
+    store_item_status_t *st = xcalloc(n ? n : 1, sizeof *st);
+    for (size_t i = 0; i < n; i++)
+        st[i] = item_status(b, (int)i + 1, 1);
+    c->members_cb(err, found, no, st, n, c->arg);
+    xfree(st);
+    xfree(c);
+}
+
+void store_conv_group_members(db_pool_t *db, const char *user, const char *name,
+                              const char *const *keys, size_t n, bool add_, int max_with_data,
+                              int64_t now, store_group_members_fn cb, void *arg)
+{
+    items_ctx_t *c = XNEW(items_ctx_t);
+    c->members_cb = cb;
+    c->arg = arg;
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, group_no_sql, 2, (const char *const[]){user, name});
+    for (size_t i = 0; i < n; i++) {
+        if (add_)
+            add(b, member_add_sql, 5,
+                (char *[]){s(user), s(name), s(keys[i]), n_(max_with_data), n_(now)});
+        else
+            db_batch_add(b, member_remove_sql, 3, (const char *const[]){user, name, keys[i]});
+    }
+    db_pool_submit(db, b, on_group_members, c);
 }

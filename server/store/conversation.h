@@ -39,8 +39,9 @@ typedef struct {
     store_msg_row_t last; /* valid when has_last */
     int64_t read_seq;
     int64_t peer_read_time;
-    const char *user;     /* store_conv_get_pairs only */
-    int64_t total_unread; /* store_conv_get_pairs only */
+    const char *at_info_json; /* groupAtInfoList: [{seq, atType}] after the read position */
+    const char *user;         /* store_conv_get_pairs only */
+    int64_t total_unread;     /* store_conv_get_pairs only */
 } store_conv_t;
 
 typedef void (*store_convs_fn)(err_t err, const store_conv_t *rows, size_t n, void *arg);
@@ -50,7 +51,12 @@ typedef struct {
     const char *group_name; /* NULL: any; "": in no conversation group */
     int64_t mark_mask;      /* 0: any */
     bool has_unread;        /* only conversations with unread messages */
+    bool has_at_info;       /* only conversations with @ mentions not yet read */
 } store_conv_filter_t;
+
+/* The peer of a one-to-one conversation key as seen by `user` (heap), or NULL for a group key
+ * or a malformed one. */
+char *store_conv_peer(const char *key, const char *user);
 
 /* A page of the list, from cursor (0: the start), at most count. */
 void store_conv_list(db_pool_t *db, const char *user, const store_conv_filter_t *filter,
@@ -128,5 +134,72 @@ void store_conv_group_list(db_pool_t *db, const char *user, store_groups_fn cb, 
 typedef struct store_purger store_purger_t;
 store_purger_t *store_purger_new(struct event_base *base, db_pool_t *db, int interval_s);
 void store_purger_free(store_purger_t *p);
+
+/* ---- REST recentcontact: pages, contact data, per-item marks and group members ---- */
+
+/* A page of the list for REST recentcontact/get_list, newest activity first. pins_first: the
+ * pinned conversations with order_key below top_cursor come first (only while cursor is 0), then
+ * the others; otherwise pins do not change the order. Cursors are order_keys, 0: from the top.
+ * with_empty keeps conversations with no visible message (listed for a pin or a draft only). */
+void store_conv_page(db_pool_t *db, const char *user, bool pins_first, bool with_empty,
+                     int64_t top_cursor, int64_t cursor, int count, store_convs_fn cb, void *arg);
+
+/* A conversation's group and mark data (REST contact groups). "Carrying data" means marks,
+ * a custom mark or membership of a conversation group. */
+typedef struct {
+    const char *conv_key;
+    int type; /* 1 one-to-one, 2 group */
+    const char *peer;
+    const char *group_id;
+    int64_t marks;
+    const char *custom_mark;    /* NULL: none */
+    const char *group_nos_json; /* JSON array of the group numbers it belongs to */
+    int64_t time;               /* unix time of the conversation's newest message, 0: none */
+} store_contact_t;
+/* groups: every conversation group of the user, by number. more: rows remain after the page. */
+typedef void (*store_contacts_fn)(err_t err, const store_contact_t *rows, size_t n,
+                                  const store_conv_group_t *groups, size_t ngroups, bool more,
+                                  void *arg);
+/* keys given: those of them that carry data (start and count unused). keys NULL: every
+ * conversation carrying data, by key, from offset `start`, at most `count`. */
+void store_conv_contacts(db_pool_t *db, const char *user, const char *const *keys, size_t n,
+                         int64_t start, int count, store_contacts_fn cb, void *arg);
+
+/* The outcome of one item of a per-item request. */
+typedef enum {
+    STORE_ITEM_OK = 0,
+    STORE_ITEM_NO_CONV, /* the user has no such conversation */
+    STORE_ITEM_LIMIT,   /* max_with_data conversations already carry data */
+} store_item_status_t;
+typedef void (*store_items_fn)(err_t err, const store_item_status_t *st, size_t n, void *arg);
+
+typedef struct {
+    const char *conv_key;
+    int64_t set_mask, clear_mask; /* mark bits to set, then to clear */
+    bool set_custom;              /* replace the custom mark with custom_mark ("" removes it) */
+    const char *custom_mark;
+} store_mark_item_t;
+/* Applies each item to the user's conversation, in order, in one transaction. An item that
+ * would make one more conversation carry data beyond max_with_data is refused (LIMIT). */
+void store_conv_mark_items(db_pool_t *db, const char *user, const store_mark_item_t *items,
+                           size_t n, int max_with_data, store_items_fn cb, void *arg);
+
+/* Creates (new_name unused), deletes or renames (to new_name) a conversation group, calling back
+ * with the outcome and the group's number (0 when it does not exist). Create refuses beyond
+ * max_groups (CONV_GROUP_LIMIT) and an existing name (CONV_GROUP_EXISTS). */
+typedef enum { STORE_GROUP_CREATE, STORE_GROUP_DELETE, STORE_GROUP_RENAME } store_group_op_t;
+typedef void (*store_group_no_fn)(err_t err, conv_group_status_t st, int64_t group_no, void *arg);
+void store_conv_group_change(db_pool_t *db, const char *user, store_group_op_t op, const char *name,
+                             const char *new_name, int max_groups, store_group_no_fn cb, void *arg);
+
+/* Adds the conversations to (add) or removes them from the group `name`, one outcome per key:
+ * NO_CONV for a conversation the user does not have, LIMIT when adding would make one more
+ * conversation carry data beyond max_with_data. found: false (and no outcomes) when the group
+ * does not exist; group_no its number. */
+typedef void (*store_group_members_fn)(err_t err, bool found, int64_t group_no,
+                                       const store_item_status_t *st, size_t n, void *arg);
+void store_conv_group_members(db_pool_t *db, const char *user, const char *name,
+                              const char *const *keys, size_t n, bool add, int max_with_data,
+                              int64_t now, store_group_members_fn cb, void *arg);
 
 #endif

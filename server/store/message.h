@@ -47,11 +47,17 @@ typedef struct {
     const char *body;              /* MsgBody JSON text */
     const char *cloud_custom_data; /* may be NULL */
     int flags;
-    bool trusted;   /* sender needs no account (an app admin) */
-    bool mark_read; /* also move the receiver's read position (imported history) */
+    bool trusted;             /* sender needs no account (an app admin) */
+    bool mark_read;           /* also move the receiver's read position (imported history) */
     const char *group_id;     /* group messages: the group (receiver is NULL) */
     const char *targets_json; /* targeted group message: JSON array of the members who see it */
     const char *ats_json;     /* @ mentions: JSON array of UserIDs, "" for @all */
+    /* After-send callback (C2C.CallbackAfterSendMsg, or Group.CallbackAfterSendMsg for a group
+     * message): when hook_platform is set (its OptPlatform: "RESTAPI", "Web", …), a stored, not
+     * duplicate, message also writes its event to the webhook outbox in the same transaction,
+     * with ClientIP hook_client_ip (NULL: ""). */
+    const char *hook_platform;
+    const char *hook_client_ip;
 } store_msg_t;
 
 typedef enum {
@@ -78,7 +84,6 @@ void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn 
 
 /* Builds the conversation key of the pair (a, b) into a heap string. */
 char *store_conv_key_c2c(const char *a, const char *b);
-
 
 /* ---- reads ---- */
 
@@ -156,5 +161,29 @@ void store_mute_set(db_pool_t *db, const char *user, int64_t c2c_until, int64_t 
 typedef void (*store_mute_fn)(err_t err, bool found, int64_t c2c_until, int64_t group_until,
                               void *arg);
 void store_mute_get(db_pool_t *db, const char *user, store_mute_fn cb, void *arg);
+
+/* A group's type and member list (for fan-out); found=false when the group does not exist. */
+typedef void (*store_group_fanout_fn)(err_t err, bool found, const char *type,
+                                      const store_ids_t *members, void *arg);
+void store_group_fanout(db_pool_t *db, const char *group_id, store_group_fanout_fn cb, void *arg);
+
+/* Read receipts of messages `sender` sent: how many read it, and (groups) how many members
+ * other than the sender there are. */
+typedef struct {
+    const char *msg_id;
+    const char *conv_key;
+    int64_t seq;
+    int64_t read_count;
+    int64_t member_count; /* group messages; 0 for one-to-one */
+} store_receipt_count_t;
+typedef void (*store_receipt_counts_fn)(err_t err, const store_receipt_count_t *rows, size_t n,
+                                        void *arg);
+void store_receipt_counts(db_pool_t *db, const char *sender, const char *const *msg_ids, size_t n,
+                          store_receipt_counts_fn cb, void *arg);
+
+/* Members of the group message's group (other than its sender) who have (read) or have not
+ * read it; ordered by UserID, from `offset`. */
+void store_receipt_members(db_pool_t *db, const char *sender, const char *msg_id, bool read,
+                           int64_t offset, int count, store_ids_fn cb, void *arg);
 
 #endif

@@ -17,23 +17,39 @@
     "COALESCE((SELECT d.deleted_seq FROM conv_views d WHERE d.user_id = " user                     \
     " AND d.conv_key = " conv "), 0)"
 
+/* Targeted group messages are visible to their sender and targets only; a group's history
+ * needs the viewer's view row (a member, or a former one). */
+#define VISIBLE_TO(user)                                                                           \
+    " AND (m.flags & 4 = 0 OR m.sender = " user " OR EXISTS (SELECT 1 FROM msg_targets t"          \
+    "   WHERE t.conv_key = m.conv_key AND t.seq = m.seq AND t.user_id = " user "))"                \
+    " AND (m.conv_key LIKE 'c:%' OR EXISTS (SELECT 1 FROM conv_views w"                            \
+    "   WHERE w.user_id = " user " AND w.conv_key = m.conv_key))"
+
+/* clang-format off */
 static const char history_sql[] =
     "SELECT " MSG_COLUMNS " FROM messages m"
-    " WHERE m.conv_key = $1 AND m.seq > " VIEWER_DELETED(
-        "$1", "$2") " AND ($3::bigint = 0 OR m.seq < $3::bigint) ORDER BY m.seq DESC LIMIT $4";
+    " WHERE m.conv_key = $1"
+    " AND m.seq > " VIEWER_DELETED("$1", "$2")
+    VISIBLE_TO("$2")
+    " AND ($3::bigint = 0 OR m.seq < $3::bigint)"
+    " ORDER BY m.seq DESC LIMIT $4";
 
 static const char history_range_sql[] =
     "SELECT * FROM (SELECT " MSG_COLUMNS " FROM messages m"
-    " WHERE m.conv_key = $1 AND m.seq > " VIEWER_DELETED(
-        "$1", "$2") " AND m.ts BETWEEN $3::bigint AND $4::bigint AND ($5::bigint = 0 OR m.seq < "
-                    "$5::bigint)"
-                    " ORDER BY m.seq DESC LIMIT $6) AS page ORDER BY 2";
+    " WHERE m.conv_key = $1"
+    " AND m.seq > " VIEWER_DELETED("$1", "$2")
+    VISIBLE_TO("$2")
+    " AND m.ts BETWEEN $3::bigint AND $4::bigint"
+    " AND ($5::bigint = 0 OR m.seq < $5::bigint)"
+    " ORDER BY m.seq DESC LIMIT $6) AS page ORDER BY 2";
 
 static const char find_sql[] =
     "SELECT " MSG_COLUMNS " FROM messages m"
     " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
-    " AND (m.sender = $1 OR m.receiver = $1)"
-    " AND m.seq > " VIEWER_DELETED("m.conv_key", "$1") " ORDER BY m.conv_key, m.seq";
+    " AND (m.sender = $1 OR m.receiver = $1 OR m.receiver IS NULL)"
+    " AND m.seq > " VIEWER_DELETED("m.conv_key", "$1")
+    VISIBLE_TO("$1")
+    " ORDER BY m.conv_key, m.seq";
 
 #define SYNC_FROM "GREATEST(v.deleted_seq, COALESCE(($2::jsonb ->> v.conv_key)::bigint, 0))"
 
@@ -41,7 +57,10 @@ static const char sync_sql[] =
     "SELECT " MSG_COLUMNS " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
     " CROSS JOIN LATERAL (SELECT * FROM messages m0 WHERE m0.conv_key = v.conv_key"
     "   AND m0.seq > " SYNC_FROM " ORDER BY m0.seq LIMIT $3) AS m"
-    " WHERE v.user_id = $1 AND c.last_seq > " SYNC_FROM " ORDER BY m.conv_key, m.seq LIMIT $3";
+    " WHERE v.user_id = $1 AND c.last_seq > " SYNC_FROM
+    VISIBLE_TO("$1")
+    " ORDER BY m.conv_key, m.seq LIMIT $3";
+/* clang-format on */
 
 static const char sync_reads_sql[] =
     "SELECT v.conv_key, p.user_id, p.read_seq, p.read_time FROM conv_views v"
@@ -58,16 +77,17 @@ static const char mark_read_sql[] =
     " FROM conversations c WHERE c.conv_key = $2 AND v.user_id = $1 AND v.conv_key = $2"
     " RETURNING v.read_seq, v.peer";
 
-static const char unread_sql[] =
-    "SELECT v.peer, " STORE_UNREAD_SQL("v", "c")
-    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
-    " WHERE v.user_id = $1 AND v.peer IS NOT NULL"
-    " AND ($2::jsonb IS NULL OR v.peer IN (SELECT jsonb_array_elements_text($2::jsonb)))";
+static const char unread_sql[] = "SELECT v.peer, " STORE_UNREAD_SQL(
+    "v", "c") " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+              " WHERE v.user_id = $1 AND v.peer IS NOT NULL"
+              " AND ($2::jsonb IS NULL OR v.peer IN (SELECT jsonb_array_elements_text($2::jsonb)))";
 
 static const char receipts_add_sql[] =
     "WITH m AS (SELECT * FROM messages WHERE msg_id IN (SELECT "
     "jsonb_array_elements_text($2::jsonb))"
-    "   AND receiver = $1 AND flags & 1 = 1),"
+    "   AND flags & 1 = 1 AND sender <> $1 AND (receiver = $1 OR (receiver IS NULL"
+    "   AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(conv_key, 3)"
+    "     AND gm.user_id = $1)))),"
     " ins AS (INSERT INTO msg_receipts (conv_key, seq, user_id, read_at)"
     "   SELECT conv_key, seq, $1, $3::bigint FROM m ON CONFLICT DO NOTHING)"
     " SELECT " MSG_COLUMNS " FROM m";
@@ -75,6 +95,27 @@ static const char receipts_add_sql[] =
 static const char receipts_get_sql[] =
     "SELECT " MSG_COLUMNS " FROM messages m"
     " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb)) AND m.sender = $1";
+
+static const char group_members_sql[] =
+    "SELECT g.type, m.user_id FROM groups g LEFT JOIN group_members m ON m.group_id = g.group_id"
+    " WHERE g.group_id = $1";
+
+static const char receipt_counts_sql[] =
+    "SELECT m.msg_id, m.conv_key, m.seq, m.sender,"
+    " (SELECT count(*) FROM msg_receipts r WHERE r.conv_key = m.conv_key AND r.seq = m.seq),"
+    " (SELECT count(*) FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"
+    "   AND gm.user_id <> m.sender AND m.receiver IS NULL)"
+    " FROM messages m WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+    " AND m.sender = $1";
+
+/* $1 msg_id, $2 sender, $3 read (bool), $4 offset, $5 limit. */
+static const char receipt_members_sql[] =
+    "SELECT gm.user_id FROM messages m JOIN group_members gm"
+    "   ON gm.group_id = substr(m.conv_key, 3) AND gm.user_id <> m.sender"
+    " WHERE m.msg_id = $1 AND m.sender = $2 AND m.receiver IS NULL"
+    " AND EXISTS (SELECT 1 FROM msg_receipts r WHERE r.conv_key = m.conv_key AND r.seq = m.seq"
+    "   AND r.user_id = gm.user_id) = $3::bool"
+    " ORDER BY gm.user_id OFFSET $4 LIMIT $5";
 
 static const char mute_set_sql[] =
     "UPDATE accounts SET"
@@ -304,4 +345,94 @@ void store_mute_get(db_pool_t *db, const char *user, store_mute_fn cb, void *arg
     db_batch_t *b = db_batch_new();
     db_batch_add(b, mute_get_sql, 1, (const char *const[]){user});
     db_pool_submit(db, b, on_mute_get, ctx_new((void (*)(void))cb, arg));
+}
+
+typedef struct {
+    store_group_fanout_fn cb;
+    void *arg;
+} group_ctx_t;
+
+static void on_group_members(db_batch_t *b, err_t err, void *arg)
+{
+    group_ctx_t *c = arg;
+    bool found = err == ERR_OK && db_batch_rows(b, 0) > 0;
+    store_ids_t ids = {0};
+    if (found) {
+        ids.ids = xcalloc((size_t)db_batch_rows(b, 0), sizeof(char *));
+        for (int i = 0; i < db_batch_rows(b, 0); i++)
+            if (db_batch_value(b, 0, i, 1) != NULL)
+                ids.ids[ids.n++] = db_batch_value(b, 0, i, 1);
+    }
+    c->cb(err, found, found ? db_batch_value(b, 0, 0, 0) : NULL, &ids, c->arg);
+    xfree(ids.ids);
+    xfree(c);
+}
+
+void store_group_fanout(db_pool_t *db, const char *group_id, store_group_fanout_fn cb, void *arg)
+{
+    group_ctx_t *c = XNEW(group_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, group_members_sql, 1, (const char *const[]){group_id});
+    db_pool_submit(db, b, on_group_members, c);
+}
+
+typedef struct {
+    store_receipt_counts_fn cb;
+    void *arg;
+} counts_ctx_t;
+
+static void on_receipt_counts(db_batch_t *b, err_t err, void *arg)
+{
+    counts_ctx_t *c = arg;
+    size_t n = err == ERR_OK ? (size_t)db_batch_rows(b, 0) : 0;
+    store_receipt_count_t *rows = xcalloc(n ? n : 1, sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] = (store_receipt_count_t){
+            db_batch_value(b, 0, (int)i, 0), db_batch_value(b, 0, (int)i, 1),
+            db_batch_int(b, 0, (int)i, 2, 0), db_batch_int(b, 0, (int)i, 4, 0),
+            db_batch_int(b, 0, (int)i, 5, 0)};
+    c->cb(err, rows, n, c->arg);
+    xfree(rows);
+    xfree(c);
+}
+
+void store_receipt_counts(db_pool_t *db, const char *sender, const char *const *msg_ids, size_t n,
+                          store_receipt_counts_fn cb, void *arg)
+{
+    counts_ctx_t *c = XNEW(counts_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, receipt_counts_sql, 2, (char *[]){s(sender), store_json_array(msg_ids, n)});
+    db_pool_submit(db, b, on_receipt_counts, c);
+}
+
+typedef struct {
+    store_ids_fn cb;
+    void *arg;
+} members_ctx_t;
+
+static void on_receipt_members(db_batch_t *b, err_t err, void *arg)
+{
+    members_ctx_t *c = arg;
+    store_ids_t ids = {0};
+    if (err == ERR_OK)
+        ids = store_ids_from(b, 0);
+    c->cb(err, &ids, c->arg);
+    xfree(ids.ids);
+    xfree(c);
+}
+
+void store_receipt_members(db_pool_t *db, const char *sender, const char *msg_id, bool read,
+                           int64_t offset, int count, store_ids_fn cb, void *arg)
+{
+    members_ctx_t *c = XNEW(members_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, receipt_members_sql, 5,
+             (char *[]){s(msg_id), s(sender), s(read ? "true" : "false"), n_(offset), n_(count)});
+    db_pool_submit(db, b, on_receipt_members, c);
 }
