@@ -2,6 +2,7 @@
 
 #include <event2/event.h>
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,17 @@ typedef struct {
     int nparams;
     char **params;
     PGresult *res;
+    bool preparing; /* a Parse for this statement precedes it in the pipeline */
 } db_stmt_t;
+
+/* Statements are prepared once per connection, keyed by their SQL's address: store/ keeps every
+ * statement as a static string, so the address names it. */
+#define PREPARED_MAX 512
+
+typedef struct {
+    const char *sql;
+    int id; /* server-side name "s<id>" */
+} prepared_t;
 
 struct db_batch {
     db_stmt_t *stmts;
@@ -43,6 +54,8 @@ typedef struct db_conn {
     int cur;           /* statement whose results are being read */
     int backoff_ms;
     bool failing; /* reconnecting after a loss or a failed attempt (logged once) */
+    prepared_t prepared[PREPARED_MAX];
+    int nprepared, next_id;
 } db_conn_t;
 
 struct db_pool {
@@ -207,6 +220,7 @@ static void conn_break(db_conn_t *c, const char *why)
         PQfinish(c->pg);
         c->pg = NULL;
     }
+    c->nprepared = 0; /* prepared statements die with their session */
     db_batch_t *b = c->batch;
     c->batch = NULL;
     conn_set_state(c, DB_CONN_BROKEN);
@@ -308,15 +322,49 @@ static bool conn_flush(db_conn_t *c)
     return true;
 }
 
+static int prepared_find(const db_conn_t *c, const char *sql)
+{
+    for (int i = 0; i < c->nprepared; i++)
+        if (c->prepared[i].sql == sql)
+            return i;
+    return -1;
+}
+
+static void prepared_forget(db_conn_t *c, const char *sql)
+{
+    int i = prepared_find(c, sql);
+    if (i >= 0)
+        c->prepared[i] = c->prepared[--c->nprepared];
+}
+
+/* Queues one statement: Parse once per connection, then Bind/Execute by name. */
+static bool conn_send_stmt(db_conn_t *c, db_stmt_t *s)
+{
+    char name[16];
+    int i = prepared_find(c, s->sql);
+    if (i < 0 && c->nprepared == PREPARED_MAX)
+        return PQsendQueryParams(c->pg, s->sql, s->nparams, NULL, (const char *const *)s->params,
+                                 NULL, NULL, 0);
+    if (i < 0) {
+        i = c->nprepared++;
+        c->prepared[i] = (prepared_t){s->sql, c->next_id++};
+        snprintf(name, sizeof name, "s%d", c->prepared[i].id);
+        s->preparing = true;
+        if (!PQsendPrepare(c->pg, name, s->sql, s->nparams, NULL))
+            return false;
+    }
+    snprintf(name, sizeof name, "s%d", c->prepared[i].id);
+    return PQsendQueryPrepared(c->pg, name, s->nparams, (const char *const *)s->params, NULL, NULL,
+                               0);
+}
+
 static void conn_send(db_conn_t *c, db_batch_t *b)
 {
     c->batch = b;
     c->cur = 0;
     conn_set_state(c, DB_CONN_BUSY);
     for (int i = 0; i < b->count; i++) {
-        db_stmt_t *s = &b->stmts[i];
-        if (!PQsendQueryParams(c->pg, s->sql, s->nparams, NULL, (const char *const *)s->params,
-                               NULL, NULL, 0)) {
+        if (!conn_send_stmt(c, &b->stmts[i])) {
             conn_break(c, pg_error(c));
             return;
         }
@@ -336,19 +384,36 @@ static void conn_complete(db_conn_t *c)
     batch_finish(b, b->failed >= 0 ? ERR_INTERNAL : ERR_OK);
 }
 
+/* The result of a statement's Parse: remember the name, or forget it if the Parse failed. */
+static void conn_take_prepare(db_conn_t *c, db_stmt_t *s, PGresult *res)
+{
+    if (res == NULL) {
+        s->preparing = false; /* the NULL ending the Parse's results */
+        return;
+    }
+    /* A failed or skipped Parse is forgotten; the statement's own result reports the error. */
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        prepared_forget(c, s->sql);
+    PQclear(res);
+}
+
 /* Stores one result of the in-flight batch; true when the batch's sync point was reached. */
 static bool conn_take_result(db_conn_t *c, PGresult *res)
 {
     db_batch_t *b = c->batch;
+    if (res != NULL && PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+        PQclear(res);
+        return true;
+    }
+    if (b != NULL && c->cur < b->count && b->stmts[c->cur].preparing) {
+        conn_take_prepare(c, &b->stmts[c->cur], res);
+        return false;
+    }
     if (res == NULL) {
         c->cur++;
         return false;
     }
     ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_PIPELINE_SYNC) {
-        PQclear(res);
-        return true;
-    }
     if (b == NULL || c->cur >= b->count) {
         PQclear(res);
         return false;
