@@ -48,6 +48,22 @@ static double elapsed_since(const struct timeval *t0)
     return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_usec - t0->tv_usec) / 1e6;
 }
 
+static void on_reply_written(struct evhttp_request *req, void *arg)
+{
+    http_server_t *s = arg;
+    s->in_flight--;
+}
+
+/* A request stays in flight until its reply is written out, so a SIGTERM drain never closes a
+ * connection under a reply still in its buffer. A client that went away gets nothing written. */
+static void count_done_when_written(http_server_t *s, struct evhttp_request *req)
+{
+    if (evhttp_request_get_connection(req) != NULL)
+        evhttp_request_set_on_complete_cb(req, on_reply_written, s);
+    else
+        s->in_flight--;
+}
+
 static void send_json(struct evhttp_request *req, int status, const char *reason, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);
@@ -67,7 +83,7 @@ static json_t *envelope(int code, const char *detail)
     if (code == 0)
         info[0] = '\0';
     else if (detail && *detail)
-        snprintf(info, sizeof info, "%s: %s", text, detail);
+        snprintf(info, sizeof info, "%s%s%s", text, *text ? ": " : "", detail);
     else
         snprintf(info, sizeof info, "%s", text);
     return json_pack("{s:s, s:i, s:s}", "ActionStatus", code ? "FAIL" : "OK", "ErrorCode", code,
@@ -83,6 +99,7 @@ static void rest_reply(api_call_t *call, err_t err, const char *detail, json_t *
     if (code == 0 && result != NULL)
         json_object_update(body, result);
     json_decref(result);
+    count_done_when_written(r->server, r->req);
     send_json(r->req, 200, "OK", body);
     json_decref(body);
     double secs = elapsed_since(&r->started);
@@ -94,7 +111,6 @@ static void rest_reply(api_call_t *call, err_t err, const char *detail, json_t *
     else
         log_debug("http#%llu POST /v4/%s: OK (%.1f ms)", (unsigned long long)r->id, r->api_name,
                   secs * 1000);
-    r->server->in_flight--;
     json_decref(r->call.body);
     xfree(r->identifier);
     xfree(r);
@@ -111,6 +127,10 @@ static rest_req_t *rest_new(http_server_t *s, struct evhttp_request *req)
     r->call.platform = "RESTAPI";
     r->call.reply = rest_reply;
     r->call.door = r;
+    char *peer = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &port);
+    snprintf(r->call.client_ip, sizeof r->call.client_ip, "%s", peer ? peer : "");
     snprintf(r->api_name, sizeof r->api_name, "unknown");
     s->in_flight++;
     return r;
@@ -233,10 +253,10 @@ static void on_ping(err_t err, void *arg)
 {
     health_req_t *h = arg;
     json_t *body = json_pack("{ss}", "status", err == ERR_OK ? "ok" : "unavailable");
+    count_done_when_written(h->server, h->req);
     send_json(h->req, err == ERR_OK ? 200 : 503, err == ERR_OK ? "OK" : "Service Unavailable",
               body);
     json_decref(body);
-    h->server->in_flight--;
     xfree(h);
 }
 
