@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/group.h"
 #include "api/message.h"
 #include "api/valid.h"
 #include "core/log.h"
@@ -40,7 +41,7 @@ char *conv_id_of(const store_conv_t *c)
 static json_t *mark_list(int64_t marks)
 {
     json_t *list = json_array();
-    for (int bit = 0; bit < 64; bit++)
+    for (int bit = 0; bit < 63; bit++) /* JSON integers stop at 2^63 - 1 */
         if ((uint64_t)marks & (1ULL << bit))
             json_array_append_new(list, json_integer((json_int_t)(1ULL << bit)));
     return list;
@@ -94,7 +95,8 @@ static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
     for (size_t i = 0; i < n; i++) {
         json_t *body =
             json_pack("{s:[o]}", "conversationList", conv_to_json(&rows[i], rows[i].user));
-        router_frame_t *f = router_frame_from_json("onConversationChanged", body);
+        router_frame_t *f = router_frame_from_json(
+            rows[i].is_new ? "onNewConversation" : "onConversationChanged", body);
         router_push_user(env->router, rows[i].user, f, 0);
         router_frame_unref(f);
         f = router_frame_from_json(
@@ -137,20 +139,30 @@ void conv_notify_free(conv_notify_t *n)
     xfree(n);
 }
 
-void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key)
+static void notify(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
 {
     if (n == NULL || router_user_platforms(n->env->router, user, NULL, 0) == 0)
         return;
     char *k = xasprintf("%s\x1f%s", user, conv_key);
     if (json_object_get(n->seen, k) == NULL) {
         json_object_set_new(n->seen, k, json_true());
-        json_array_append_new(n->pairs, json_pack("[ss]", user, conv_key));
+        json_array_append_new(n->pairs, json_pack("[ssb]", user, conv_key, by_message));
     }
     xfree(k);
     if (!evtimer_pending(n->flush, NULL)) {
         struct timeval zero = {0, 0};
         evtimer_add(n->flush, &zero);
     }
+}
+
+void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key)
+{
+    notify(n, user, conv_key, false);
+}
+
+void conv_notify_message(conv_notify_t *n, const char *user, const char *conv_key)
+{
+    notify(n, user, conv_key, true);
 }
 
 /* ---- helpers ---- */
@@ -504,18 +516,25 @@ static void on_cleaned(err_t err, const store_read_mark_t *rows, size_t n, void 
 
 void api_conv_clean_unread(api_call_t *call)
 {
-    const char *id = json_string_value(json_object_get(call->body, "conversationID"));
-    long long seq = 0;
-    valid_get_int(call->body, "cleanSequence", 0, INT64_MAX, &seq);
-    if (id == NULL)
-        id = "";
+    json_t *idv = json_object_get(call->body, "conversationID");
+    long long seq = 0, ts = 0;
+    valid_t vs = valid_get_int(call->body, "cleanSequence", 0, INT64_MAX, &seq);
+    valid_t vt = valid_get_int(call->body, "cleanTimestamp", 0, INT64_MAX, &ts);
+    if ((idv && !json_is_string(idv) && !json_is_null(idv)) ||
+        (vs != VALID_OK && vs != VALID_MISSING) || (vt != VALID_OK && vt != VALID_MISSING)) {
+        api_fail(call, ERR_BAD_PARAM, "conversationID must be a string (a conversationID, "
+                                      "\"c2c\", \"group\" or \"\"), cleanSequence and "
+                                      "cleanTimestamp non-negative integers");
+        return;
+    }
+    const char *id = json_is_string(idv) ? json_string_value(idv) : "";
     char *key = NULL;
     if (strcmp(id, "c2c") != 0 && strcmp(id, "group") != 0 && *id != '\0') {
         key = key_of(call, "conversationID");
         if (key == NULL)
             return;
     }
-    store_conv_clean_unread(call->env->db, call->identifier, key ? key : id, seq,
+    store_conv_clean_unread(call->env->db, call->identifier, key ? key : id, seq, ts,
                             (int64_t)time(NULL), on_cleaned, call);
     xfree(key);
 }
@@ -592,6 +611,7 @@ void api_conv_set_group_recv_opt(api_call_t *call)
     char *key = xasprintf("g:%s", group);
     store_conv_set_recv_opt(call->env->db, call->identifier, (const char *const *)&key, 1, (int)opt,
                             on_recv_opt_set, call);
+    group_members_changed(call->env, group); /* the fan-out reads receive options from there */
     xfree(key);
 }
 
@@ -683,9 +703,37 @@ void api_conv_mark(api_call_t *call)
 
 /* ---- conversation groups ---- */
 
+/* Tells every session of the user what a successful conversation-group command changed. */
+static void push_group_event(api_call_t *call)
+{
+    const char *cmd = call->state ? (const char *)call->state : "";
+    static const struct {
+        const char *cmd, *event;
+    } map[] = {
+        {"createConversationGroup", "onConversationGroupCreated"},
+        {"deleteConversationGroup", "onConversationGroupDeleted"},
+        {"renameConversationGroup", "onConversationGroupNameChanged"},
+        {"addConversationsToGroup", "onConversationsAddedToGroup"},
+        {"deleteConversationsFromGroup", "onConversationsDeletedFromGroup"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(map[i].cmd, cmd) != 0)
+            continue;
+        json_t *body = json_deep_copy(call->body);
+        if (strcmp(cmd, "deleteConversationsFromGroup") == 0)
+            json_object_set_new(body, "reason", json_integer(0));
+        router_frame_t *f = router_frame_from_json(map[i].event, body);
+        router_push_user(call->env->router, call->identifier, f, 0);
+        router_frame_unref(f);
+    }
+}
+
 static void on_group_done(err_t err, conv_group_status_t st, void *arg)
 {
     api_call_t *call = arg;
+    if (err == ERR_OK && st == CONV_GROUP_OK)
+        push_group_event(call);
+    call->state = NULL;
     if (err != ERR_OK)
         fail_or(call, err);
     else if (st == CONV_GROUP_EXISTS)
@@ -726,6 +774,7 @@ static bool optional_keys(api_call_t *call, char ***keys, size_t *n)
 
 void api_conv_group_create(api_call_t *call)
 {
+    call->state = (void *)"createConversationGroup";
     const char *name = group_name(call, "groupName");
     char **keys;
     size_t n;
@@ -738,6 +787,7 @@ void api_conv_group_create(api_call_t *call)
 
 void api_conv_group_delete(api_call_t *call)
 {
+    call->state = (void *)"deleteConversationGroup";
     const char *name = group_name(call, "groupName");
     if (name != NULL)
         store_conv_group_delete(call->env->db, call->identifier, name, on_group_done, call);
@@ -745,6 +795,7 @@ void api_conv_group_delete(api_call_t *call)
 
 void api_conv_group_rename(api_call_t *call)
 {
+    call->state = (void *)"renameConversationGroup";
     const char *old_name = group_name(call, "oldName");
     if (old_name == NULL)
         return;
@@ -756,6 +807,7 @@ void api_conv_group_rename(api_call_t *call)
 
 static void group_members(api_call_t *call, bool add)
 {
+    call->state = (void *)(add ? "addConversationsToGroup" : "deleteConversationsFromGroup");
     const char *name = group_name(call, "groupName");
     if (name == NULL)
         return;

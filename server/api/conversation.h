@@ -25,7 +25,10 @@ json_t *conv_to_json(const store_conv_t *c, const char *viewer);
 typedef struct conv_notify conv_notify_t;
 conv_notify_t *conv_notify_new(const api_env_t *env);
 void conv_notify_free(conv_notify_t *n);
-/* Queues a push of the user's conversation `conv_key` (and its total unread) after this pass. */
+/* Queues a push of the user's conversation `conv_key` (and its total unread) after this pass:
+ * onConversationChanged. */
 void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key);
+/* The same after a new message: onNewConversation when it is the conversation's first. */
+void conv_notify_message(conv_notify_t *n, const char *user, const char *conv_key);
 
 #endif

@@ -21,8 +21,8 @@
 /* ---- the member cache ---- */
 
 typedef struct waiter {
-    void (*fn)(const api_env_t *env, bool found, const char *type, char **members, size_t n,
-               void *arg);
+    void (*fn)(const api_env_t *env, bool found, const char *type, char **members,
+               const int *opts, size_t n, void *arg);
     void *arg;
     struct waiter *next;
 } waiter_t;
@@ -31,6 +31,7 @@ typedef struct entry {
     char *group_id;
     char *type;
     char **members;
+    int *opts; /* each member's receive option for this group */
     size_t n;
     bool loading;
     bool stale; /* changed while loading: do not keep the result */
@@ -65,6 +66,7 @@ static void entry_free(entry_t *e)
     for (size_t i = 0; i < e->n; i++)
         xfree(e->members[i]);
     xfree(e->members);
+    xfree(e->opts);
     xfree(e->type);
     xfree(e->group_id);
     xfree(e);
@@ -95,17 +97,21 @@ void group_cache_free(group_cache_t *c)
 }
 
 typedef void (*cache_fn)(const api_env_t *env, bool found, const char *type, char **members,
-                         size_t n, void *arg);
+                         const int *opts, size_t n, void *arg);
 
-static void on_loaded(err_t err, bool found, const char *type, const store_ids_t *ids, void *arg)
+static void on_loaded(err_t err, bool found, const char *type, const store_ids_t *ids,
+                      const int *opts, void *arg)
 {
     entry_t *e = arg;
     bool ok = err == ERR_OK && found;
     if (ok) {
         e->type = xstrdup(type);
         e->members = xcalloc(ids->n ? ids->n : 1, sizeof(char *));
-        for (size_t i = 0; i < ids->n; i++)
+        e->opts = xcalloc(ids->n ? ids->n : 1, sizeof(int));
+        for (size_t i = 0; i < ids->n; i++) {
             e->members[i] = xstrdup(ids->ids[i]);
+            e->opts[i] = opts[i];
+        }
         e->n = ids->n;
     }
     /* Waiters may ask for this group again (they join the list) or change it (stale). */
@@ -114,7 +120,7 @@ static void on_loaded(err_t err, bool found, const char *type, const store_ids_t
         e->waiters = NULL;
         while (w) {
             waiter_t *next = w->next;
-            w->fn(NULL, ok, e->type, e->members, e->n, w->arg);
+            w->fn(NULL, ok, e->type, e->members, e->opts, e->n, w->arg);
             xfree(w);
             w = next;
         }
@@ -135,7 +141,7 @@ static void cache_get(group_cache_t *c, const char *group_id, cache_fn fn, void 
     entry_t **slot = find_slot(c, group_id);
     entry_t *e = *slot;
     if (e && !e->loading) {
-        fn(NULL, true, e->type, e->members, e->n, arg);
+        fn(NULL, true, e->type, e->members, e->opts, e->n, arg);
         return;
     }
     waiter_t *w = XNEW(waiter_t);
@@ -199,7 +205,7 @@ typedef struct {
 } push_ctx_t;
 
 static void on_push_members(const api_env_t *unused, bool found, const char *type, char **members,
-                            size_t n, void *arg)
+                            const int *opts, size_t n, void *arg)
 {
     push_ctx_t *p = arg;
     if (found)
@@ -277,37 +283,56 @@ static json_t *group_message_json(const gsend_t *g, const msg_sent_t *sent)
     return m;
 }
 
-static void fan_out(const api_env_t *env, gsend_t *g, char **members, size_t n)
+/* Receive options 1 (receive nothing) and 4 (only @ messages) keep a member out of a push. */
+static bool wants(const gsend_t *g, const char *member, int opt)
+{
+    if (opt == 1)
+        return false;
+    if (opt != 4)
+        return true;
+    size_t i;
+    json_t *v;
+    json_array_foreach(g->ats_json, i, v)
+    {
+        const char *u = json_string_value(v);
+        if (strcmp(u, AT_ALL) == 0 || strcmp(u, member) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void fan_out(const api_env_t *env, gsend_t *g, char **members, const int *opts, size_t n)
 {
     json_t *body = json_pack("{s:o}", "message", group_message_json(g, &g->sent));
     router_frame_t *f = router_frame_from_json("onRecvNewMessage", body);
-    size_t online;
-    if (g->targets_json) {
-        size_t i, k = 0;
+    char **to = xcalloc(n + 1, sizeof(char *));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool targeted = g->targets_json == NULL || strcmp(members[i], g->sender) == 0;
+        size_t t;
         json_t *v;
-        char **targets = xcalloc(json_array_size(g->targets_json) + 1, sizeof(char *));
-        json_array_foreach(g->targets_json, i, v) targets[k++] = (char *)json_string_value(v);
-        targets[k++] = g->sender;
-        online = push_members(env, targets, k, f, g->m.origin_conn, NULL);
-        xfree(targets);
-    } else {
-        online = push_members(env, members, n, f, g->m.origin_conn, NULL);
+        json_array_foreach(g->targets_json, t, v) if (strcmp(json_string_value(v), members[i]) == 0)
+            targeted = true;
+        if (targeted && wants(g, members[i], opts ? opts[i] : 0))
+            to[k++] = members[i];
     }
+    size_t online = push_members(env, to, k, f, g->m.origin_conn, NULL);
     router_frame_unref(f);
-    if (g->sent.seq == 0 || online > NOTIFY_MEMBERS_MAX)
-        return;
-    char *conv = xasprintf("g:%s", g->group_id);
-    for (size_t i = 0; i < n; i++)
-        conv_notify_add(env->conv_notify, members[i], conv);
-    xfree(conv);
+    if (g->sent.seq != 0 && online <= NOTIFY_MEMBERS_MAX) {
+        char *conv = xasprintf("g:%s", g->group_id);
+        for (size_t i = 0; i < k; i++)
+            conv_notify_message(env->conv_notify, to[i], conv);
+        xfree(conv);
+    }
+    xfree(to);
 }
 
-static void on_fanout_members(const api_env_t *unused, bool found, const char *type, char **members,
-                              size_t n, void *arg)
+static void on_fanout_members(const api_env_t *unused, bool found, const char *type,
+                              char **members, const int *opts, size_t n, void *arg)
 {
     gsend_t *g = arg;
     if (found)
-        fan_out(g->env, g, members, n);
+        fan_out(g->env, g, members, opts, n);
     gsend_free(g);
 }
 
@@ -382,8 +407,8 @@ static void store_group_message(gsend_t *g)
 }
 
 /* Online-only messages and AVChatRoom: no store; the member list decides. */
-static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
-                             size_t n, void *arg)
+static void on_group_checked(const api_env_t *unused, bool found, const char *type,
+                             char **members, const int *opts, size_t n, void *arg)
 {
     gsend_t *g = arg;
     err_t err = ERR_OK;
@@ -403,7 +428,7 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
     g->m.online_only = true;
     g->sent = (msg_sent_t){.msg_id = g->msg_id, .ts = g->m.ts, .random = g->m.random};
     g->cb(ERR_OK, &g->sent, g->arg);
-    fan_out(g->env, g, members, n);
+    fan_out(g->env, g, members, opts, n);
     gsend_free(g);
 }
 

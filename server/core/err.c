@@ -24,10 +24,12 @@ static const err_entry_t table[] = {
     {60018, "too many requests"},
     {20003, "sender or receiver UserID is invalid or does not exist"},
     {20012, "sender is muted"},
+    {20006, "message refused by the app's before-send callback"},
     {90001, "Fail to Parse json data of body, Please check it"},
     {90002, "MsgBody format error"},
     {90043, "OfflinePushInfo format error"},
     {80002, "message body too long (> 12 KB)"},
+    {80003, "the app's before-callback did not answer in time or answered wrongly"},
     {90003, "To_Account is missing or does not exist"},
     {90008, "From_Account is missing or does not exist"},
     {90009, "this API requires an app administrator"},
@@ -58,8 +60,17 @@ static const err_entry_t table[] = {
     {10017, "muted in this group"},
     {10019, "user does not exist"},
     {10021, "group ID already in use"},
+    {10024, "the application or invitation was already handled"},
+    {10045, "group attribute key is empty or longer than 32 bytes"},
+    {10046, "group attribute value longer than 4000 bytes"},
+    {10047, "too many group attributes (at most 16)"},
+    {10048, "group attributes too large (at most 16000 bytes in all)"},
     {10053, "too many @ mentions (at most 30)"},
     {6004, "conversation does not exist"},
+    {50001, "account not imported"},
+    {50002, "invalid parameters"},
+    {50003, "this API requires an app administrator"},
+    {50004, "internal server error"},
     {51006, "too many conversations in one request (at most 100)"},
     {51008, "marked or grouped conversations at their limit (1000)"},
     {51009, "conversation group does not exist"},
@@ -115,8 +126,16 @@ int err_code(err_t err, const err_service_t *svc)
     }
 }
 
+bool err_app_defined(int code)
+{
+    return (code >= 120001 && code <= 130000) || (code >= 10100 && code <= 10200) ||
+           (code >= 38000 && code <= 39000);
+}
+
 const char *err_text(int code)
 {
+    if (err_app_defined(code))
+        return "";
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (table[i].code == code)
             return table[i].text;

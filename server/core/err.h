@@ -12,6 +12,7 @@
 #ifndef CHATD_CORE_ERR_H
 #define CHATD_CORE_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum {
@@ -53,6 +54,8 @@ typedef enum {
     /* One-to-one messages (openim). */
     ERR_C2C_USER_INVALID = 20003,
     ERR_C2C_MUTED = 20012,
+    ERR_C2C_CALLBACK_REFUSED = 20006, /* the app's C2C.CallbackBeforeSendMsg said no */
+    ERR_CALLBACK_FAILED = 80003,      /* a before-callback failed and webhook_before_fail = block */
     ERR_OPENIM_JSON = 90001,
     ERR_MSGBODY_FORMAT = 90002, /* MsgBody is not a well-formed element array */
     ERR_OFFLINE_PUSH = 90043,   /* OfflinePushInfo is malformed */
@@ -89,9 +92,18 @@ typedef enum {
     ERR_GROUP_MUTED = 10017,
     ERR_GROUP_USER_MISSING = 10019,
     ERR_GROUP_ID_TAKEN = 10021,
+    ERR_GROUP_HANDLED = 10024,    /* the application or invitation was already handled */
+    ERR_GROUP_ATTR_KEY = 10045,   /* a group attribute key is empty or over 32 bytes */
+    ERR_GROUP_ATTR_VALUE = 10046, /* a group attribute value is over 4000 bytes */
+    ERR_GROUP_ATTR_COUNT = 10047, /* more than 16 group attributes */
+    ERR_GROUP_ATTR_SIZE = 10048,  /* group attributes over 16000 bytes together */
     ERR_GROUP_AT_TOO_MANY = 10053,
 
     /* Conversations (recentcontact). */
+    ERR_RC_NOT_IMPORTED = 50001,
+    ERR_RC_PARAM = 50002,
+    ERR_RC_NEED_ADMIN = 50003,
+    ERR_RC_INTERNAL = 50004,
     ERR_CONV_NOT_FOUND = 6004,
     ERR_CONV_TOO_MANY = 51006,
     ERR_CONV_MARK_LIMIT = 51008,
@@ -120,6 +132,10 @@ typedef struct {
 int err_code(err_t err, const err_service_t *svc);
 /* Default English text for a Tencent ErrorCode; never NULL. */
 const char *err_text(int code);
+/* True for the ranges an app's before-callback may answer with its own refusal code and text
+ * (120001–130000, 10100–10200, 38000–39000): err_text() is "" for them and the answer carries
+ * the app's ErrorInfo alone. */
+bool err_app_defined(int code);
 
 typedef struct {
     int code;

@@ -70,21 +70,23 @@ static const char list_sql[] =
 static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1"
                               " AND v.conv_key IN (SELECT jsonb_array_elements_text($2::jsonb))";
 
+/* clang-format off */
 static const char pairs_sql[] =
     "SELECT " CONV_COLUMNS ", v.user_id,"
-    " (SELECT COALESCE(sum(" STORE_UNREAD_SQL(
-        "v2", "c2") "), 0)"
-                    "   FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
-                    "   WHERE v2.user_id = v.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
-                    "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))" CONV_FROM
-                    " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND "
-                    "v.conv_key = e->>1";
+    " COALESCE((e->>2)::bool AND c.last_seq = GREATEST(v.deleted_seq, v.hidden_seq) + 1, false),"
+    " (SELECT COALESCE(sum(" STORE_UNREAD_SQL("v2", "c2") "), 0)"
+    "   FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
+    "   WHERE v2.user_id = v.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
+    "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))"
+    CONV_FROM
+    " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND v.conv_key = e->>1";
 
-static const char total_unread_sql[] = "SELECT COALESCE(sum(" STORE_UNREAD_SQL(
-    "v", "c") "), 0)"
-              " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
-              " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
-              " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
+static const char total_unread_sql[] =
+    "SELECT COALESCE(sum(" STORE_UNREAD_SQL("v", "c") "), 0)"
+    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+    " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
+    " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
+/* clang-format on */
 
 /* $1 user, $2 keys, $3 now, $4 clear. */
 static const char delete_sql[] =
@@ -93,7 +95,6 @@ static const char delete_sql[] =
     "   deleted_seq = CASE WHEN $4::bool THEN GREATEST(v.deleted_seq, COALESCE(x.last_seq, 0))"
     "                 ELSE v.deleted_seq END,"
     "   hidden_seq = GREATEST(v.hidden_seq, COALESCE(x.last_seq, 0)),"
-    "   read_seq = GREATEST(v.read_seq, COALESCE(x.last_seq, 0)),"
     "   pinned = false, draft_text = NULL, draft_time = 0, marks = 0, custom_mark = NULL,"
     "   local_activity = 0"
     "  FROM (SELECT k.k, c.last_seq FROM jsonb_array_elements_text($2::jsonb) AS k(k)"
@@ -131,10 +132,13 @@ static const char draft_sql[] =
     "   draft_time = EXCLUDED.draft_time,"
     "   local_activity = GREATEST(v.local_activity, EXCLUDED.local_activity)";
 
-/* $1 user, $2 key or 'c2c' / 'group' / '', $3 upto seq (0 newest), $4 now. */
+/* $1 user, $2 key or 'c2c' / 'group' / '', $3 upto seq (0 newest), $4 now, $5 upto time. */
 static const char clean_sql[] =
     "UPDATE conv_views v SET read_seq = GREATEST(v.read_seq,"
-    "   CASE WHEN $3::bigint > 0 THEN LEAST($3::bigint, c.last_seq) ELSE c.last_seq END),"
+    "   CASE WHEN $3::bigint > 0 THEN LEAST($3::bigint, c.last_seq)"
+    "   WHEN $5::bigint > 0 THEN COALESCE((SELECT max(m.seq) FROM messages m"
+    "     WHERE m.conv_key = v.conv_key AND m.ts <= $5::bigint), 0)"
+    "   ELSE c.last_seq END),"
     "   read_time = $4::bigint"
     " FROM conversations c WHERE c.conv_key = v.conv_key AND v.user_id = $1"
     " AND (($2 = 'c2c' AND v.group_id IS NULL) OR ($2 = 'group' AND v.group_id IS NOT NULL)"
@@ -148,15 +152,21 @@ static const char recv_opt_sql[] =
     " SELECT $1, e->>0, e->>1, e->>2, $3::int FROM jsonb_array_elements($2::jsonb) AS e"
     " ON CONFLICT (user_id, conv_key) DO UPDATE SET recv_opt = EXCLUDED.recv_opt";
 
-/* $1 user, $2 keys, $3 mask, $4 enable. Marked conversations are capped at 1000. */
+/* $1 user, $2 keys, $3 mask, $4 enable. Conversations carrying marks, a custom mark or a
+ * conversation group are capped at 1000. Returns (updated, existing). */
 static const char mark_sql[] =
-    "WITH cnt AS (SELECT count(*) AS n FROM conv_views WHERE user_id = $1 AND marks <> 0"
-    "   AND conv_key NOT IN (SELECT jsonb_array_elements_text($2::jsonb)))"
-    " UPDATE conv_views v SET marks = CASE WHEN $4::bool THEN v.marks | $3::bigint"
+    "WITH keys AS (SELECT jsonb_array_elements_text($2::jsonb) AS k),"
+    " tgt AS (SELECT v.conv_key, v.marks FROM conv_views v JOIN keys ON keys.k = v.conv_key"
+    "   WHERE v.user_id = $1),"
+    " cnt AS (SELECT count(*) AS n FROM conv_views v WHERE v.user_id = $1"
+    "   AND v.conv_key NOT IN (SELECT conv_key FROM tgt)"
+    "   AND (v.marks <> 0 OR v.custom_mark IS NOT NULL OR EXISTS (SELECT 1"
+    "     FROM conv_group_members gm WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key))),"
+    " up AS (UPDATE conv_views v SET marks = CASE WHEN $4::bool THEN v.marks | $3::bigint"
     "   ELSE v.marks & ~$3::bigint END"
-    " FROM cnt WHERE v.user_id = $1"
-    " AND v.conv_key IN (SELECT jsonb_array_elements_text($2::jsonb))"
-    " AND (NOT $4::bool OR cnt.n + jsonb_array_length($2::jsonb) <= 1000)";
+    "   FROM cnt WHERE v.user_id = $1 AND v.conv_key IN (SELECT conv_key FROM tgt)"
+    "   AND (NOT $4::bool OR cnt.n + (SELECT count(*) FROM tgt) <= 1000) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM tgt)";
 
 /* $1 user, $2 name, $3 keys, $4 max groups. Returns (created, existed). */
 static const char group_create_sql[] =
@@ -200,14 +210,15 @@ static const char group_list_sql[] =
     " FROM conv_groups g WHERE g.user_id = $1 ORDER BY g.group_no";
 
 /* Takes up to 100 queued conversations and deletes the history below every participant's
- * deletion point. One-to-one conversations have two participants. $1: queued before. */
+ * deletion point. A participant without a view (an app admin, a deleted account) sees nothing.
+ * $1: queued before. */
 static const char purge_sql[] =
     "WITH q AS (DELETE FROM purge_queue WHERE conv_key IN (SELECT conv_key FROM purge_queue"
     "   WHERE queued_at <= $1::bigint ORDER BY queued_at LIMIT 100 FOR UPDATE SKIP LOCKED)"
     "   RETURNING conv_key),"
     " lim AS (SELECT v.conv_key, min(v.deleted_seq) AS upto FROM conv_views v"
     "   JOIN q ON q.conv_key = v.conv_key WHERE v.group_id IS NULL"
-    "   GROUP BY v.conv_key HAVING count(*) = 2),"
+    "   GROUP BY v.conv_key),"
     " r AS (DELETE FROM msg_receipts x USING lim WHERE x.conv_key = lim.conv_key"
     "   AND x.seq <= lim.upto),"
     " del AS (DELETE FROM messages m USING lim WHERE m.conv_key = lim.conv_key"
@@ -315,7 +326,8 @@ static store_conv_t *convs_from(const db_batch_t *b, size_t *n)
         c->has_last = db_batch_value(b, 0, r, 18) != NULL;
         c->at_info_json = db_batch_value(b, 0, r, 28);
         c->user = db_batch_value(b, 0, r, 29);
-        c->total_unread = db_batch_int(b, 0, r, 30, 0);
+        c->is_new = is_true(b, r, 30);
+        c->total_unread = db_batch_int(b, 0, r, 31, 0);
         c->last = (store_msg_row_t){
             .conv_key = c->conv_key,
             .seq = db_batch_int(b, 0, r, 18, 0),
@@ -462,10 +474,12 @@ static void on_read_marks(db_batch_t *b, err_t err, void *arg)
 }
 
 void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or_kind,
-                             int64_t upto_seq, int64_t now, store_read_marks_fn cb, void *arg)
+                             int64_t upto_seq, int64_t upto_time, int64_t now,
+                             store_read_marks_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, clean_sql, 4, (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now)});
+    add(b, clean_sql, 5,
+        (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now), n_(upto_time)});
     db_pool_submit(db, b, on_read_marks, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -487,12 +501,23 @@ void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const 
     store_submit_done(db, b, cb, arg);
 }
 
+static void on_marked(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    if (err == ERR_OK && db_batch_int(b, 0, 0, 1, 0) == 0)
+        err = ERR_CONV_NOT_FOUND;
+    else if (err == ERR_OK && db_batch_int(b, 0, 0, 0, 0) == 0)
+        err = ERR_CONV_MARK_LIMIT;
+    ((store_done_fn)c->cb)(err, c->arg);
+    xfree(c);
+}
+
 void store_conv_mark(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                      int64_t mask, bool enable, store_done_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
     add(b, mark_sql, 4, (char *[]){s(user), keys_json(keys, n), n_(mask), b_(enable)});
-    store_submit_done(db, b, cb, arg);
+    db_pool_submit(db, b, on_marked, ctx_new((void (*)(void))cb, arg));
 }
 
 /* ---- conversation groups ---- */
@@ -916,8 +941,8 @@ static void on_group_members(db_batch_t *b, err_t err, void *arg)
 }
 
 void store_conv_group_members(db_pool_t *db, const char *user, const char *name,
-                              const char *const *keys, size_t n, bool add_, int max_with_data,
-                              int64_t now, store_group_members_fn cb, void *arg)
+                              const char *const *keys, const bool *adds, size_t n,
+                              int max_with_data, int64_t now, store_group_members_fn cb, void *arg)
 {
     items_ctx_t *c = XNEW(items_ctx_t);
     c->members_cb = cb;
@@ -925,7 +950,7 @@ void store_conv_group_members(db_pool_t *db, const char *user, const char *name,
     db_batch_t *b = db_batch_new();
     db_batch_add(b, group_no_sql, 2, (const char *const[]){user, name});
     for (size_t i = 0; i < n; i++) {
-        if (add_)
+        if (adds[i])
             add(b, member_add_sql, 5,
                 (char *[]){s(user), s(name), s(keys[i]), n_(max_with_data), n_(now)});
         else

@@ -41,6 +41,7 @@ typedef struct {
     int64_t peer_read_time;
     const char *at_info_json; /* groupAtInfoList: [{seq, atType}] after the read position */
     const char *user;         /* store_conv_get_pairs only */
+    bool is_new;              /* store_conv_get_pairs only: its first visible message */
     int64_t total_unread;     /* store_conv_get_pairs only */
 } store_conv_t;
 
@@ -65,7 +66,9 @@ void store_conv_list(db_pool_t *db, const char *user, const store_conv_filter_t 
 void store_conv_get(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                     store_convs_fn cb, void *arg);
 
-/* For several (user, key) pairs at once ([[user, key], …] JSON text): each row's `user` is set
+/* For several (user, key, by_message) triples at once ([[user, key, bool], …] JSON text): each
+ * row's `user` is set, `is_new` when by_message and it is the conversation's first visible
+ * message,
  * and `total_unread` holds that user's total unread (as store_conv_total_unread). Used to push
  * conversation changes after a batch of messages with one query. */
 void store_conv_get_pairs(db_pool_t *db, const char *pairs_json, store_convs_fn cb, void *arg);
@@ -76,8 +79,7 @@ void store_conv_total_unread(db_pool_t *db, const char *user, store_count_fn cb,
 
 /* Deletes conversations from the user's list. clear: also hides all history before now from
  * this user for good (deletion point; the purge task removes what nobody can see). Calls back
- * with the keys that existed. `event_body` (may be NULL) is written to the webhook outbox in the
- * same transaction, once per deleted conversation, by the webhook store when available. */
+ * with the keys that existed. */
 void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                        bool clear, int64_t now, store_ids_fn cb, void *arg);
 
@@ -87,7 +89,8 @@ void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinne
 void store_conv_draft(db_pool_t *db, const char *user, const char *key, const char *text,
                       int64_t now, store_done_fn cb, void *arg);
 /* Marks read: one conversation (key), or every one-to-one ("c2c"), group ("group") or all
- * ("") conversation of the user; upto_seq 0 = the newest. Calls back with what moved. */
+ * ("") conversation of the user, up to upto_seq, else up to the newest message sent at or
+ * before upto_time, else (both 0) up to the newest. Calls back with what moved. */
 typedef struct {
     const char *conv_key;
     const char *peer; /* one-to-one conversations */
@@ -95,10 +98,12 @@ typedef struct {
 } store_read_mark_t;
 typedef void (*store_read_marks_fn)(err_t err, const store_read_mark_t *rows, size_t n, void *arg);
 void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or_kind,
-                             int64_t upto_seq, int64_t now, store_read_marks_fn cb, void *arg);
+                             int64_t upto_seq, int64_t upto_time, int64_t now,
+                             store_read_marks_fn cb, void *arg);
 void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                              int opt, store_done_fn cb, void *arg);
-/* Sets (enable) or clears the mark bits on the conversations. */
+/* Sets (enable) or clears the mark bits on the user's existing conversations among keys;
+ * ERR_CONV_NOT_FOUND when none exists, ERR_CONV_MARK_LIMIT when marking would pass 1000. */
 void store_conv_mark(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                      int64_t mask, bool enable, store_done_fn cb, void *arg);
 
@@ -192,14 +197,14 @@ typedef void (*store_group_no_fn)(err_t err, conv_group_status_t st, int64_t gro
 void store_conv_group_change(db_pool_t *db, const char *user, store_group_op_t op, const char *name,
                              const char *new_name, int max_groups, store_group_no_fn cb, void *arg);
 
-/* Adds the conversations to (add) or removes them from the group `name`, one outcome per key:
- * NO_CONV for a conversation the user does not have, LIMIT when adding would make one more
- * conversation carry data beyond max_with_data. found: false (and no outcomes) when the group
- * does not exist; group_no its number. */
+/* Adds each conversation to (adds[i]) or removes it from the group `name`, in order, one
+ * outcome per key: NO_CONV for a conversation the user does not have, LIMIT when adding would
+ * make one more conversation carry data beyond max_with_data. found: false (and no outcomes)
+ * when the group does not exist; group_no its number. */
 typedef void (*store_group_members_fn)(err_t err, bool found, int64_t group_no,
                                        const store_item_status_t *st, size_t n, void *arg);
 void store_conv_group_members(db_pool_t *db, const char *user, const char *name,
-                              const char *const *keys, size_t n, bool add, int max_with_data,
-                              int64_t now, store_group_members_fn cb, void *arg);
+                              const char *const *keys, const bool *adds, size_t n,
+                              int max_with_data, int64_t now, store_group_members_fn cb, void *arg);
 
 #endif

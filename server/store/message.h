@@ -162,9 +162,11 @@ typedef void (*store_mute_fn)(err_t err, bool found, int64_t c2c_until, int64_t 
                               void *arg);
 void store_mute_get(db_pool_t *db, const char *user, store_mute_fn cb, void *arg);
 
-/* A group's type and member list (for fan-out); found=false when the group does not exist. */
+/* A group's type and member list with each member's receive option (for fan-out);
+ * found=false when the group does not exist. */
 typedef void (*store_group_fanout_fn)(err_t err, bool found, const char *type,
-                                      const store_ids_t *members, void *arg);
+                                      const store_ids_t *members, const int *recv_opts,
+                                      void *arg);
 void store_group_fanout(db_pool_t *db, const char *group_id, store_group_fanout_fn cb, void *arg);
 
 /* Read receipts of messages `sender` sent: how many read it, and (groups) how many members

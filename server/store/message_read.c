@@ -97,7 +97,9 @@ static const char receipts_get_sql[] =
     " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb)) AND m.sender = $1";
 
 static const char group_members_sql[] =
-    "SELECT g.type, m.user_id FROM groups g LEFT JOIN group_members m ON m.group_id = g.group_id"
+    "SELECT g.type, m.user_id, COALESCE(v.recv_opt, 0) FROM groups g"
+    " LEFT JOIN group_members m ON m.group_id = g.group_id"
+    " LEFT JOIN conv_views v ON v.user_id = m.user_id AND v.conv_key = 'g:' || g.group_id"
     " WHERE g.group_id = $1";
 
 static const char receipt_counts_sql[] =
@@ -357,14 +359,20 @@ static void on_group_members(db_batch_t *b, err_t err, void *arg)
     group_ctx_t *c = arg;
     bool found = err == ERR_OK && db_batch_rows(b, 0) > 0;
     store_ids_t ids = {0};
+    int *opts = NULL;
     if (found) {
         ids.ids = xcalloc((size_t)db_batch_rows(b, 0), sizeof(char *));
-        for (int i = 0; i < db_batch_rows(b, 0); i++)
-            if (db_batch_value(b, 0, i, 1) != NULL)
-                ids.ids[ids.n++] = db_batch_value(b, 0, i, 1);
+        opts = xcalloc((size_t)db_batch_rows(b, 0), sizeof(int));
+        for (int i = 0; i < db_batch_rows(b, 0); i++) {
+            if (db_batch_value(b, 0, i, 1) == NULL)
+                continue;
+            opts[ids.n] = (int)db_batch_int(b, 0, i, 2, 0);
+            ids.ids[ids.n++] = db_batch_value(b, 0, i, 1);
+        }
     }
-    c->cb(err, found, found ? db_batch_value(b, 0, 0, 0) : NULL, &ids, c->arg);
+    c->cb(err, found, found ? db_batch_value(b, 0, 0, 0) : NULL, &ids, opts, c->arg);
     xfree(ids.ids);
+    xfree(opts);
     xfree(c);
 }
 
