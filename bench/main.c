@@ -1,0 +1,417 @@
+/* chatd-bench: command line, shared helpers and the account import. See bench.h. */
+#include "bench.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpu.h"
+#include "http_sync.h"
+#include "usersig.h"
+
+#define DEV_SDKAPPID 1400000000ULL
+#define DEV_KEY "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
+#define IMPORT_BATCH 100
+
+int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void err_tally_add(err_tally_t *t, int code)
+{
+    t->total++;
+    for (int i = 0; i < t->n; i++) {
+        if (t->codes[i] == code) {
+            t->counts[i]++;
+            return;
+        }
+    }
+    if (t->n == ERR_TALLY_MAX) {
+        t->other++;
+        return;
+    }
+    t->codes[t->n] = code;
+    t->counts[t->n++] = 1;
+}
+
+void err_tally_format(const err_tally_t *t, char *buf, size_t size)
+{
+    size_t off = (size_t)snprintf(buf, size, "%" PRIu64, t->total);
+    for (int i = 0; i < t->n && off < size; i++)
+        off += (size_t)snprintf(buf + off, size - off, "%s%d:%" PRIu64, i ? "," : "(", t->codes[i],
+                                t->counts[i]);
+    if (t->other && off < size)
+        off += (size_t)snprintf(buf + off, size - off, ",other:%" PRIu64, t->other);
+    if (t->n && off < size)
+        snprintf(buf + off, size - off, ")");
+}
+
+void bench_user_id(const bench_opts_t *o, int i, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%d", o->prefix, i);
+}
+
+const char *bench_admin_query(const bench_opts_t *o)
+{
+    static char *query;
+    if (query == NULL) {
+        char *sig = usersig_make(o->sdkappid, o->key, o->admin, (long)time(NULL), o->expire);
+        if (sig == NULL) {
+            fprintf(stderr, "chatd-bench: cannot make the administrator's UserSig\n");
+            exit(1);
+        }
+        size_t n = strlen(sig) + strlen(o->admin) + 128;
+        query = malloc(n);
+        snprintf(query, n, "sdkappid=%" PRIu64 "&identifier=%s&usersig=%s&contenttype=json",
+                 o->sdkappid, o->admin, sig);
+        free(sig);
+    }
+    return query;
+}
+
+/* One multiaccount_import call for accounts [first, first + n). */
+static int import_batch(const bench_opts_t *o, int first, int n)
+{
+    json_t *list = json_array();
+    for (int i = first; i < first + n; i++) {
+        char id[64];
+        bench_user_id(o, i, id, sizeof id);
+        json_array_append_new(list, json_pack("{s:s}", "UserID", id));
+    }
+    json_t *req = json_pack("{s:o}", "AccountList", list);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    char target[2048];
+    snprintf(target, sizeof target, "/v4/im_open_login_svc/multiaccount_import?%s&random=%u",
+             bench_admin_query(o), (unsigned)rand());
+    int status = 0;
+    char *resp = NULL, err[256];
+    int rc = http_sync_post(o->host, o->port, target, body, 30, &status, &resp, err, sizeof err);
+    free(body);
+    if (rc != 0) {
+        fprintf(stderr, "chatd-bench: multiaccount_import: %s\n", err);
+        return -1;
+    }
+    json_t *doc = json_loads(resp, 0, NULL);
+    json_t *code = json_object_get(doc, "ErrorCode");
+    json_t *failed = json_object_get(doc, "FailAccounts");
+    rc = 0;
+    if (status != 200 || !json_is_integer(code) || json_integer_value(code) != 0 ||
+        json_array_size(failed) > 0) {
+        fprintf(stderr, "chatd-bench: multiaccount_import: HTTP %d %s\n", status, resp);
+        rc = -1;
+    }
+    json_decref(doc);
+    free(resp);
+    return rc;
+}
+
+int bench_import_accounts(const bench_opts_t *o, int n)
+{
+    int64_t t0 = now_us();
+    for (int i = 0; i < n; i += IMPORT_BATCH)
+        if (import_batch(o, i, n - i < IMPORT_BATCH ? n - i : IMPORT_BATCH) != 0)
+            return -1;
+    fprintf(stderr, "chatd-bench: imported %d accounts (%s0..%s%d) in %.2f s\n", n, o->prefix,
+            o->prefix, n - 1, (double)(now_us() - t0) / 1e6);
+    return 0;
+}
+
+static cpu_watch_t watches[CPU_WATCH_MAX];
+static int nwatches;
+static uint64_t self_start;
+static int64_t cpu_t0;
+
+void bench_cpu_start(void)
+{
+    cpu_t0 = now_us();
+    self_start = cpu_self_ticks();
+    for (int i = 0; i < nwatches; i++)
+        watches[i].start_ticks = cpu_ticks(watches[i].pid);
+}
+
+void bench_cpu_format(char *buf, size_t size)
+{
+    double secs = (double)(now_us() - cpu_t0) / 1e6, hz = (double)cpu_hz();
+    size_t off = 0;
+    buf[0] = '\0';
+    if (secs <= 0)
+        return;
+    for (int i = 0; i < nwatches && off < size; i++) {
+        uint64_t t = cpu_ticks(watches[i].pid);
+        double pct = (double)(t - watches[i].start_ticks) / hz / secs * 100;
+        off += (size_t)snprintf(buf + off, size - off, " cpu_%s=%.0f%%", watches[i].name, pct);
+    }
+    if (off < size)
+        snprintf(buf + off, size - off, " cpu_bench=%.0f%%",
+                 (double)(cpu_self_ticks() - self_start) / hz / secs * 100);
+}
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            fprintf(stderr, "chatd-bench: setrlimit(NOFILE): %s\n", strerror(errno));
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: chatd-bench [--ws | --idle | --rest] [options]\n"
+            "\n"
+            "Modes:\n"
+            "  (default)            WebSocket pairs: user i sends sendMessage to user i^1\n"
+            "  --idle               open and log in --conns connections, hold them --duration s\n"
+            "  --rest               --conns keep-alive HTTP connections posting openim/sendmsg\n"
+            "\n"
+            "Options:\n"
+            "  --host H             chatd address (127.0.0.1)\n"
+            "  --port P             chatd port (8080)\n"
+            "  --conns N            connections (200; WebSocket pairs need an even number)\n"
+            "  --users N            rest: accounts messages go between (2 x conns)\n"
+            "  --window W           in-flight messages per connection (8; 0 = no limit)\n"
+            "  --rate R             total messages/s, spread evenly (default: window mode)\n"
+            "  --duration S         seconds measured, or held in --idle (10)\n"
+            "  --warmup S           seconds of load before measuring (2)\n"
+            "  --drain S            seconds to wait for late answers and deliveries (5)\n"
+            "  --size B             bytes of message text (64)\n"
+            "  --ramp N             connections opened at once (200)\n"
+            "  --connect-timeout S  seconds allowed for opening every connection (120)\n"
+            "  --sdkappid ID        app ID (%llu, the development app)\n"
+            "  --key KEY            app secret key (the development key)\n"
+            "  --admin ID           administrator identifier (administrator)\n"
+            "  --users-prefix P     user IDs are P0, P1, ... (bench_)\n"
+            "  --expire S           UserSig lifetime (86400)\n"
+            "  --no-import          the accounts exist already\n"
+            "  --import-only        import the accounts and exit\n"
+            "  --progress           a line per second on stderr\n"
+            "  --cpu NAME=PID       report the CPU use of PID and its children while measuring\n"
+            "\n"
+            "One summary line goes to stdout; exit status 0 when every message was answered,\n"
+            "nothing acknowledged was lost and nothing was duplicated.\n",
+            (unsigned long long)DEV_SDKAPPID);
+}
+
+static double arg_num(const char *name, const char *v, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || d < lo || d > hi) {
+        fprintf(stderr, "chatd-bench: --%s: %s is not a number in [%g, %g]\n", name, v, lo, hi);
+        exit(2);
+    }
+    return d;
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts_t o = {
+        .mode = MODE_WS,
+        .host = "127.0.0.1",
+        .port = 8080,
+        .conns = 200,
+        .sdkappid = DEV_SDKAPPID,
+        .key = DEV_KEY,
+        .admin = "administrator",
+        .prefix = "bench_",
+        .window = 8,
+        .duration = 10,
+        .warmup = 2,
+        .drain = 5,
+        .size = 64,
+        .ramp = 200,
+        .connect_timeout = 120,
+        .expire = 86400,
+        .import = true,
+    };
+    bool window_set = false;
+    enum {
+        O_HOST = 256,
+        O_PORT,
+        O_CONNS,
+        O_USERS,
+        O_WINDOW,
+        O_RATE,
+        O_DURATION,
+        O_WARMUP,
+        O_DRAIN,
+        O_SIZE,
+        O_RAMP,
+        O_CTIMEOUT,
+        O_SDKAPPID,
+        O_KEY,
+        O_ADMIN,
+        O_PREFIX,
+        O_EXPIRE,
+        O_NOIMPORT,
+        O_IMPORTONLY,
+        O_CPU,
+        O_PROGRESS,
+        O_WS,
+        O_IDLE,
+        O_REST,
+        O_HELP
+    };
+    static const struct option longopts[] = {
+        {"host", required_argument, NULL, O_HOST},
+        {"port", required_argument, NULL, O_PORT},
+        {"conns", required_argument, NULL, O_CONNS},
+        {"users", required_argument, NULL, O_USERS},
+        {"window", required_argument, NULL, O_WINDOW},
+        {"rate", required_argument, NULL, O_RATE},
+        {"duration", required_argument, NULL, O_DURATION},
+        {"warmup", required_argument, NULL, O_WARMUP},
+        {"drain", required_argument, NULL, O_DRAIN},
+        {"size", required_argument, NULL, O_SIZE},
+        {"ramp", required_argument, NULL, O_RAMP},
+        {"connect-timeout", required_argument, NULL, O_CTIMEOUT},
+        {"sdkappid", required_argument, NULL, O_SDKAPPID},
+        {"key", required_argument, NULL, O_KEY},
+        {"admin", required_argument, NULL, O_ADMIN},
+        {"users-prefix", required_argument, NULL, O_PREFIX},
+        {"expire", required_argument, NULL, O_EXPIRE},
+        {"no-import", no_argument, NULL, O_NOIMPORT},
+        {"import-only", no_argument, NULL, O_IMPORTONLY},
+        {"progress", no_argument, NULL, O_PROGRESS},
+        {"cpu", required_argument, NULL, O_CPU},
+        {"ws", no_argument, NULL, O_WS},
+        {"idle", no_argument, NULL, O_IDLE},
+        {"rest", no_argument, NULL, O_REST},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_HOST:
+            o.host = optarg;
+            break;
+        case O_PORT:
+            o.port = (int)arg_num("port", optarg, 1, 65535);
+            break;
+        case O_CONNS:
+            o.conns = (int)arg_num("conns", optarg, 1, 1000000);
+            break;
+        case O_USERS:
+            o.users = (int)arg_num("users", optarg, 2, 10000000);
+            break;
+        case O_WINDOW:
+            o.window = (int)arg_num("window", optarg, 0, 1000000);
+            window_set = true;
+            break;
+        case O_RATE:
+            o.rate = arg_num("rate", optarg, 0.001, 1e8);
+            break;
+        case O_DURATION:
+            o.duration = arg_num("duration", optarg, 0, 86400);
+            break;
+        case O_WARMUP:
+            o.warmup = arg_num("warmup", optarg, 0, 3600);
+            break;
+        case O_DRAIN:
+            o.drain = arg_num("drain", optarg, 0, 3600);
+            break;
+        case O_SIZE:
+            o.size = (int)arg_num("size", optarg, 40, 8000);
+            break;
+        case O_RAMP:
+            o.ramp = (int)arg_num("ramp", optarg, 1, 100000);
+            break;
+        case O_CTIMEOUT:
+            o.connect_timeout = arg_num("connect-timeout", optarg, 1, 3600);
+            break;
+        case O_SDKAPPID:
+            o.sdkappid = (uint64_t)arg_num("sdkappid", optarg, 1, 1e19);
+            break;
+        case O_KEY:
+            o.key = optarg;
+            break;
+        case O_ADMIN:
+            o.admin = optarg;
+            break;
+        case O_PREFIX:
+            o.prefix = optarg;
+            break;
+        case O_EXPIRE:
+            o.expire = (long)arg_num("expire", optarg, 60, 1e9);
+            break;
+        case O_NOIMPORT:
+            o.import = false;
+            break;
+        case O_IMPORTONLY:
+            o.import_only = true;
+            break;
+        case O_PROGRESS:
+            o.progress = true;
+            break;
+        case O_CPU:
+            if (nwatches == CPU_WATCH_MAX || cpu_watch_parse(optarg, &watches[nwatches]) != 0) {
+                fprintf(stderr, "chatd-bench: --cpu NAME=PID, at most %d\n", CPU_WATCH_MAX);
+                return 2;
+            }
+            nwatches++;
+            break;
+        case O_WS:
+            o.mode = MODE_WS;
+            break;
+        case O_IDLE:
+            o.mode = MODE_IDLE;
+            break;
+        case O_REST:
+            o.mode = MODE_REST;
+            break;
+        case 'h':
+        case O_HELP:
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (o.rate > 0 && !window_set)
+        o.window = 0;
+    if (o.rate <= 0 && o.window == 0 && o.mode == MODE_WS) {
+        fprintf(stderr, "chatd-bench: give --rate, or a --window of at least 1\n");
+        return 2;
+    }
+    if (o.mode == MODE_WS && o.conns % 2) {
+        fprintf(stderr, "chatd-bench: --conns must be even: user i sends to user i^1\n");
+        return 2;
+    }
+    if (o.mode == MODE_REST && o.users == 0)
+        o.users = 2 * o.conns;
+    if (strlen(o.prefix) > 40) {
+        fprintf(stderr, "chatd-bench: --users-prefix is too long\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
+    srand((unsigned)(now_us() ^ (int64_t)getpid()));
+
+    int accounts = o.mode == MODE_REST ? o.users : o.conns;
+    if ((o.import || o.import_only) && bench_import_accounts(&o, accounts) != 0)
+        return 1;
+    if (o.import_only)
+        return 0;
+    return o.mode == MODE_REST ? rest_run(&o) : ws_run(&o);
+}
