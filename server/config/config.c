@@ -26,6 +26,7 @@ typedef struct {
 static const char *const jwt_algorithms[] = {"none", "HS256", "RS256", "ES256", NULL};
 static const char *const login_policies[] = {"single", "dual", "triple", "multi", NULL};
 static const char *const on_off[] = {"off", "on", NULL};
+static const char *const before_fail[] = {"proceed", "block", NULL};
 
 #define OFF(field) offsetof(config_t, field)
 
@@ -57,9 +58,20 @@ static const key_def_t keys[] = {
     {"login_max_per_platform", T_INT, OFF(login_max_per_platform), "1", false, 1, 10, NULL},
     {"login_max_web", T_INT, OFF(login_max_web), "1", false, 1, 10, NULL},
     {"msg_dedup_window_s", T_INT, OFF(msg_dedup_window_s), "120", false, 0, 86400, NULL},
-    {"conversation_delete_sync", T_ENUM, OFF(conversation_delete_sync), "off", false, 0, 0,
-     on_off},
+    {"msg_writer_lanes", T_INT, OFF(msg_writer_lanes), "2", false, 1, 8, NULL},
+    {"conversation_delete_sync", T_ENUM, OFF(conversation_delete_sync), "off", false, 0, 0, on_off},
     {"purge_interval_s", T_INT, OFF(purge_interval_s), "30", false, 1, 86400, NULL},
+    {"webhook_url", T_STR, OFF(webhook_url), "", false, 0, 0, NULL},
+    {"webhook_token", T_STR, OFF(webhook_token), "", false, 0, 0, NULL},
+    {"webhook_commands", T_STR, OFF(webhook_commands), "all", false, 0, 0, NULL},
+    {"webhook_timeout_ms", T_INT, OFF(webhook_timeout_ms), "2000", false, 100, 60000, NULL},
+    {"webhook_before_fail", T_ENUM, OFF(webhook_before_fail), "proceed", false, 0, 0, before_fail},
+    {"webhook_max_in_flight", T_INT, OFF(webhook_max_in_flight), "64", false, 1, 4096, NULL},
+    {"webhook_poll_ms", T_INT, OFF(webhook_poll_ms), "250", false, 10, 60000, NULL},
+    {"webhook_retry_base_ms", T_INT, OFF(webhook_retry_base_ms), "1000", false, 10, 3600000, NULL},
+    {"webhook_retry_max_ms", T_INT, OFF(webhook_retry_max_ms), "300000", false, 10, 86400000, NULL},
+    {"webhook_max_age_s", T_INT, OFF(webhook_max_age_s), "86400", false, 1, 2592000, NULL},
+    {"webhook_ca_file", T_STR, OFF(webhook_ca_file), "", false, 0, 0, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

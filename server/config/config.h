@@ -51,8 +51,20 @@ typedef struct {
     int login_max_per_platform;
     int login_max_web;
     int msg_dedup_window_s;
+    int msg_writer_lanes;
     int conversation_delete_sync; /* 0 off, 1 on */
     int purge_interval_s;
+    char *webhook_url; /* "" = webhooks off */
+    char *webhook_token;
+    char *webhook_commands; /* "all" or a comma list (checked by webhook_new()) */
+    int webhook_timeout_ms;
+    int webhook_before_fail; /* 0 proceed, 1 block */
+    int webhook_max_in_flight;
+    int webhook_poll_ms;
+    int webhook_retry_base_ms;
+    int webhook_retry_max_ms;
+    int webhook_max_age_s;
+    char *webhook_ca_file;
 } config_t;
 
 /* Loads `path` (NULL: defaults and environment only) into *cfg. On failure returns false with a

@@ -25,8 +25,9 @@
 struct event_base;
 typedef struct store_msg_writer store_msg_writer_t;
 
-store_msg_writer_t *store_msg_writer_new(struct event_base *base, db_pool_t *db,
-                                         int dedup_window_s);
+/* `lanes` transactions may be in flight at once (conversations are spread over them). */
+store_msg_writer_t *store_msg_writer_new(struct event_base *base, db_pool_t *db, int dedup_window_s,
+                                         int lanes);
 /* Callbacks of sends not yet committed get ERR_DB_DOWN. */
 void store_msg_writer_free(store_msg_writer_t *w);
 
@@ -52,6 +53,7 @@ typedef struct {
     const char *group_id;     /* group messages: the group (receiver is NULL) */
     const char *targets_json; /* targeted group message: JSON array of the members who see it */
     const char *ats_json;     /* @ mentions: JSON array of UserIDs, "" for @all */
+    bool imported;            /* history imported from another system: no mute check */
     /* After-send callback (C2C.CallbackAfterSendMsg, or Group.CallbackAfterSendMsg for a group
      * message): when hook_platform is set (its OptPlatform: "RESTAPI", "Web", …), a stored, not
      * duplicate, message also writes its event to the webhook outbox in the same transaction,
@@ -165,8 +167,7 @@ void store_mute_get(db_pool_t *db, const char *user, store_mute_fn cb, void *arg
 /* A group's type and member list with each member's receive option (for fan-out);
  * found=false when the group does not exist. */
 typedef void (*store_group_fanout_fn)(err_t err, bool found, const char *type,
-                                      const store_ids_t *members, const int *recv_opts,
-                                      void *arg);
+                                      const store_ids_t *members, const int *recv_opts, void *arg);
 void store_group_fanout(db_pool_t *db, const char *group_id, store_group_fanout_fn cb, void *arg);
 
 /* Read receipts of messages `sender` sent: how many read it, and (groups) how many members

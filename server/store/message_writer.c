@@ -1,34 +1,40 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
 #include "store/message.h"
+#include "store/webhook.h"
 
 /*
  * $1: [{i, conv, sender, receiver, random, hash, msg_id, ts, body, ccd, flags, trusted,
- *       mark_read}, …]  $2: dedup window in seconds.
- * Returns one row per input: (i, status, seq, msg_id, ts, duplicate). Equal sends in one batch
- * are stored once; the later ones come back as duplicates of the first.
+ *       mark_read, group_id, targets, ats, hp, hip}, …]  $2: dedup window in seconds.
+ * Rows with hp (OptPlatform) also write their after-send event to the webhook outbox, in
+ * conversation order (UnreadMsgNum: the receiver's unread count in this conversation).
+ * $3: now (unix seconds; mutes are checked against it, not against a message's own time).
+ * Returns one row per input: (i, status, seq, msg_id, ts, duplicate). Equal sends within one
+ * batch never reach the statement: the writer answers them with the first one's result.
  */
 static const char batch_sql[] =
     "WITH input AS ("
     "  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, conv text, sender text,"
     "    receiver text, random bigint, hash text, msg_id text, ts bigint, body text, ccd text,"
-    "    flags int, trusted bool, mark_read bool, group_id text, targets jsonb, ats jsonb)"
+    "    flags int, trusted bool, mark_read bool, group_id text, targets jsonb, ats jsonb,"
+    "    hp text, hip text, imported bool)"
     "), checked AS ("
     "  SELECT i.*, CASE WHEN i.group_id IS NULL THEN"
     "    CASE WHEN r.user_id IS NULL THEN 'no_receiver'"
     "    WHEN NOT i.trusted AND s.user_id IS NULL THEN 'no_sender'"
-    "    WHEN NOT i.trusted AND s.c2c_mute_until > i.ts THEN 'muted'"
+    "    WHEN NOT i.trusted AND NOT i.imported AND s.c2c_mute_until > $3::bigint THEN 'muted'"
     "    ELSE 'ok' END"
     "   ELSE"
     "    CASE WHEN g.group_id IS NULL THEN 'no_group'"
     "    WHEN NOT i.trusted AND gm.user_id IS NULL THEN 'not_member'"
-    "    WHEN NOT i.trusted AND (gm.mute_until > i.ts OR s.group_mute_until > i.ts"
-    "      OR (g.mute_all AND gm.role = 'Member')) THEN 'muted'"
+    "    WHEN NOT i.trusted AND NOT i.imported AND (gm.mute_until > $3::bigint"
+    "      OR s.group_mute_until > $3::bigint OR (g.mute_all AND gm.role = 'Member')) THEN 'muted'"
     "    ELSE 'ok' END"
     "   END AS status"
     "  FROM input i LEFT JOIN accounts r ON r.user_id = i.receiver"
@@ -40,11 +46,8 @@ static const char batch_sql[] =
     "  JOIN messages m ON m.conv_key = c.conv AND m.sender = c.sender AND m.random = c.random"
     "   AND m.hash = c.hash AND m.ts >= c.ts - $2::bigint"
     "  WHERE c.status = 'ok' ORDER BY c.i, m.seq"
-    "), fresh_all AS ("
-    "  SELECT * FROM checked WHERE status = 'ok' AND i NOT IN (SELECT i FROM dup)"
     "), fresh AS ("
-    "  SELECT DISTINCT ON (conv, sender, random, hash) * FROM fresh_all"
-    "  ORDER BY conv, sender, random, hash, i"
+    "  SELECT * FROM checked WHERE status = 'ok' AND i NOT IN (SELECT i FROM dup)"
     "), counts AS ("
     "  SELECT conv, count(*) AS n, max(ts) AS ts FROM fresh GROUP BY conv"
     "), bump AS ("
@@ -83,12 +86,17 @@ static const char batch_sql[] =
     "  INSERT INTO msg_targets (conv_key, seq, user_id)"
     "  SELECT n.conv, n.seq, t.u FROM numbered n, jsonb_array_elements_text(n.targets) AS t(u)"
     "  WHERE n.targets IS NOT NULL ON CONFLICT DO NOTHING"
+    "), hooks AS ("
+    "  " STORE_WEBHOOK_INSERT_REF
+    "  SELECT CASE WHEN n.group_id IS NULL THEN 'C2C.CallbackAfterSendMsg'"
+    "    ELSE 'Group.CallbackAfterSendMsg' END, n.conv, n.hp, coalesce(n.hip, ''), n.seq,"
+    "   CASE WHEN n.group_id IS NULL THEN n.seq - coalesce((SELECT"
+    "    GREATEST(v.read_seq, v.deleted_seq) FROM conv_views v"
+    "    WHERE v.user_id = n.receiver AND v.conv_key = n.conv), 0) END"
+    "  FROM numbered n WHERE n.hp IS NOT NULL ORDER BY n.conv, n.seq"
     ")"
     " SELECT i, 'ok', seq, msg_id, ts, false FROM numbered"
     " UNION ALL SELECT i, 'ok', seq, msg_id, ts, true FROM dup"
-    " UNION ALL SELECT a.i, 'ok', n.seq, n.msg_id, n.ts, true FROM fresh_all a JOIN numbered n"
-    "  ON n.conv = a.conv AND n.sender = a.sender AND n.random = a.random AND n.hash = a.hash"
-    "  AND n.i <> a.i"
     " UNION ALL SELECT i, status, NULL, NULL, NULL, false FROM checked WHERE status <> 'ok'";
 
 typedef struct pending {
@@ -96,18 +104,30 @@ typedef struct pending {
     store_msg_fn cb;
     void *arg;
     struct pending *next;
+    struct pending *leader; /* an equal send earlier in the same batch: share its result */
 } pending_t;
 
-struct store_msg_writer {
-    db_pool_t *db;
+/* Sends are spread over lanes by conversation: each lane has one transaction in flight, lanes run
+ * side by side on separate connections, and a conversation's messages always share a lane (its
+ * seqs stay ordered and lanes never wait on each other's row locks). */
+#define WRITER_LANES_MAX 8
+
+typedef struct {
+    struct store_msg_writer *w;
     struct event *flush;
-    int dedup_window_s;
     pending_t *head, **tail; /* gathering for the next transaction */
     size_t gathered;
     bool in_flight;
+} lane_t;
+
+struct store_msg_writer {
+    db_pool_t *db;
+    int dedup_window_s;
+    int nlanes;
+    lane_t lanes[WRITER_LANES_MAX];
 };
 
-static void flush_now(store_msg_writer_t *w);
+static void flush_now(lane_t *l);
 
 char *store_conv_key_c2c(const char *a, const char *b)
 {
@@ -136,6 +156,8 @@ static void pending_free(pending_t *p)
     xfree((char *)p->m.group_id);
     xfree((char *)p->m.targets_json);
     xfree((char *)p->m.ats_json);
+    xfree((char *)p->m.hook_platform);
+    xfree((char *)p->m.hook_client_ip);
     xfree(p);
 }
 
@@ -144,13 +166,19 @@ static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
     flush_now(arg);
 }
 
-store_msg_writer_t *store_msg_writer_new(struct event_base *base, db_pool_t *db, int dedup_window_s)
+store_msg_writer_t *store_msg_writer_new(struct event_base *base, db_pool_t *db, int dedup_window_s,
+                                         int lanes)
 {
     store_msg_writer_t *w = XNEW(store_msg_writer_t);
     w->db = db;
     w->dedup_window_s = dedup_window_s;
-    w->tail = &w->head;
-    w->flush = evtimer_new(base, on_flush_timer, w);
+    w->nlanes = lanes < 1 ? 1 : lanes > WRITER_LANES_MAX ? WRITER_LANES_MAX : lanes;
+    for (int i = 0; i < w->nlanes; i++) {
+        lane_t *l = &w->lanes[i];
+        l->w = w;
+        l->tail = &l->head;
+        l->flush = evtimer_new(base, on_flush_timer, l);
+    }
     return w;
 }
 
@@ -168,9 +196,19 @@ void store_msg_writer_free(store_msg_writer_t *w)
 {
     if (w == NULL)
         return;
-    event_free(w->flush);
-    fail_all(w->head, ERR_DB_DOWN);
+    for (int i = 0; i < w->nlanes; i++) {
+        event_free(w->lanes[i].flush);
+        fail_all(w->lanes[i].head, ERR_DB_DOWN);
+    }
     xfree(w);
+}
+
+static unsigned lane_of(const store_msg_writer_t *w, const char *conv_key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)conv_key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % (unsigned)w->nlanes;
 }
 
 void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn cb, void *arg)
@@ -187,32 +225,41 @@ void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn 
     p->m.group_id = dup_or_null(m->group_id);
     p->m.targets_json = dup_or_null(m->targets_json);
     p->m.ats_json = dup_or_null(m->ats_json);
+    p->m.hook_platform = dup_or_null(m->hook_platform);
+    p->m.hook_client_ip = dup_or_null(m->hook_client_ip);
     p->cb = cb;
     p->arg = arg;
-    *w->tail = p;
-    w->tail = &p->next;
-    w->gathered++;
+    lane_t *l = &w->lanes[lane_of(w, m->conv_key)];
+    *l->tail = p;
+    l->tail = &p->next;
+    l->gathered++;
     /* A zero timeout runs after every event of this loop pass: what arrives together commits
      * together. While a transaction is in flight its completion flushes instead. */
-    if (!w->in_flight && !evtimer_pending(w->flush, NULL)) {
+    if (!l->in_flight && !evtimer_pending(l->flush, NULL)) {
         struct timeval zero = {0, 0};
-        evtimer_add(w->flush, &zero);
+        evtimer_add(l->flush, &zero);
     }
 }
 
 static json_t *input_row(int i, const store_msg_t *m)
 {
-    json_t *row = json_pack("{s:i, s:s, s:s, s:s?, s:I, s:s, s:s, s:I, s:s, s:s?, s:i, s:b, s:b}", "i", i,
-                     "conv", m->conv_key, "sender", m->sender, "receiver", m->receiver, "random",
-                     (json_int_t)m->random, "hash", m->hash, "msg_id", m->msg_id, "ts",
-                     (json_int_t)m->ts, "body", m->body, "ccd", m->cloud_custom_data, "flags",
-                     m->flags, "trusted", m->trusted, "mark_read", m->mark_read);
+    json_t *row = json_pack("{s:i, s:s, s:s, s:s?, s:I, s:s, s:s, s:I, s:s, s:s?, s:i, s:b, s:b,"
+                            " s:b}",
+                            "i", i, "conv", m->conv_key, "sender", m->sender, "receiver",
+                            m->receiver, "random", (json_int_t)m->random, "hash", m->hash, "msg_id",
+                            m->msg_id, "ts", (json_int_t)m->ts, "body", m->body, "ccd",
+                            m->cloud_custom_data, "flags", m->flags, "trusted", m->trusted,
+                            "mark_read", m->mark_read, "imported", m->imported);
     if (m->group_id)
         json_object_set_new(row, "group_id", json_string(m->group_id));
     if (m->targets_json)
         json_object_set_new(row, "targets", json_loads(m->targets_json, 0, NULL));
     if (m->ats_json)
         json_object_set_new(row, "ats", json_loads(m->ats_json, 0, NULL));
+    if (m->hook_platform) {
+        json_object_set_new(row, "hp", json_string(m->hook_platform));
+        json_object_set_new(row, "hip", json_string(m->hook_client_ip ? m->hook_client_ip : ""));
+    }
     return row;
 }
 
@@ -232,69 +279,126 @@ static store_msg_status_t status_of(const char *s)
 }
 
 typedef struct {
-    store_msg_writer_t *w;
-    pending_t **items;
+    lane_t *lane;
+    pending_t **items; /* items[i] is input row i */
     size_t n;
+    pending_t *followers; /* equal sends answered with their leader's result */
+    int stmt;             /* the batch statement's index (after the planner setting) */
 } batch_ctx_t;
+
+/* Answers every follower of `leader` with its result, as a duplicate. */
+static void answer_followers(batch_ctx_t *ctx, const pending_t *leader, err_t err,
+                             const store_msg_result_t *r)
+{
+    for (pending_t *f = ctx->followers; f; f = f->next) {
+        if (f->leader != leader)
+            continue;
+        store_msg_result_t dup;
+        if (r) {
+            dup = *r;
+            dup.duplicate = r->status == STORE_MSG_OK;
+        }
+        f->cb(err, r ? &dup : NULL, f->arg);
+    }
+}
 
 static void on_batch(db_batch_t *b, err_t err, void *arg)
 {
     batch_ctx_t *ctx = arg;
-    store_msg_writer_t *w = ctx->w;
-    bool *answered = xcalloc(ctx->n, sizeof(bool));
-    for (int row = 0; err == ERR_OK && row < db_batch_rows(b, 0); row++) {
-        int64_t i = db_batch_int(b, 0, row, 0, -1);
+    lane_t *l = ctx->lane;
+    bool *answered = xcalloc(ctx->n ? ctx->n : 1, sizeof(bool));
+    int st = ctx->stmt;
+    for (int row = 0; err == ERR_OK && row < db_batch_rows(b, st); row++) {
+        int64_t i = db_batch_int(b, st, row, 0, -1);
         if (i < 0 || (size_t)i >= ctx->n || answered[i])
             continue;
         store_msg_result_t r = {
-            .status = status_of(db_batch_value(b, 0, row, 1)),
-            .seq = db_batch_int(b, 0, row, 2, 0),
-            .msg_id = db_batch_value(b, 0, row, 3),
-            .ts = db_batch_int(b, 0, row, 4, 0),
-            .duplicate = strcmp(db_batch_value(b, 0, row, 5), "t") == 0,
+            .status = status_of(db_batch_value(b, st, row, 1)),
+            .seq = db_batch_int(b, st, row, 2, 0),
+            .msg_id = db_batch_value(b, st, row, 3),
+            .ts = db_batch_int(b, st, row, 4, 0),
+            .duplicate = strcmp(db_batch_value(b, st, row, 5), "t") == 0,
         };
         answered[i] = true;
         ctx->items[i]->cb(ERR_OK, &r, ctx->items[i]->arg);
+        answer_followers(ctx, ctx->items[i], ERR_OK, &r);
     }
+    err_t fail = err == ERR_OK ? ERR_INTERNAL : err;
     for (size_t i = 0; i < ctx->n; i++) {
-        if (!answered[i])
-            ctx->items[i]->cb(err == ERR_OK ? ERR_INTERNAL : err, NULL, ctx->items[i]->arg);
+        if (!answered[i]) {
+            ctx->items[i]->cb(fail, NULL, ctx->items[i]->arg);
+            answer_followers(ctx, ctx->items[i], fail, NULL);
+        }
+    }
+    for (size_t i = 0; i < ctx->n; i++)
         pending_free(ctx->items[i]);
+    while (ctx->followers) {
+        pending_t *next = ctx->followers->next;
+        pending_free(ctx->followers);
+        ctx->followers = next;
     }
     if (err != ERR_OK)
         log_warn("store: message batch of %zu failed: %s", ctx->n, db_batch_errmsg(b));
     xfree(answered);
     xfree(ctx->items);
     xfree(ctx);
-    w->in_flight = false;
-    if (w->head)
-        flush_now(w);
+    l->in_flight = false;
+    if (l->head)
+        flush_now(l);
 }
 
-static void flush_now(store_msg_writer_t *w)
+/* Splits the gathered sends into the rows of the statement and the followers: a send equal to
+ * an earlier one of the same batch (conversation, sender, random, content) is not stored twice. */
+static void take_gathered(lane_t *l, batch_ctx_t *ctx)
 {
-    if (w->in_flight || w->head == NULL)
+    json_t *seen = json_object();
+    ctx->items = xcalloc(l->gathered ? l->gathered : 1, sizeof(pending_t *));
+    pending_t *p = l->head;
+    while (p) {
+        pending_t *next = p->next;
+        char *key =
+            xasprintf("%s\x1f%s\x1f%u\x1f%s", p->m.conv_key, p->m.sender, p->m.random, p->m.hash);
+        json_t *first = json_object_get(seen, key);
+        if (first) {
+            p->leader = ctx->items[json_integer_value(first)];
+            p->next = ctx->followers;
+            ctx->followers = p;
+        } else {
+            json_object_set_new(seen, key, json_integer((json_int_t)ctx->n));
+            ctx->items[ctx->n++] = p;
+        }
+        xfree(key);
+        p = next;
+    }
+    json_decref(seen);
+    l->head = NULL;
+    l->tail = &l->head;
+    l->gathered = 0;
+}
+
+/* The statement's joins are meant as index probes; the planner, which cannot see how many rows
+ * the JSON input holds, would otherwise hash whole tables. */
+static const char plan_sql[] = "SET LOCAL enable_hashjoin = off";
+
+static void flush_now(lane_t *l)
+{
+    if (l->in_flight || l->head == NULL)
         return;
     batch_ctx_t *ctx = XNEW(batch_ctx_t);
-    ctx->w = w;
-    ctx->n = w->gathered;
-    ctx->items = xcalloc(ctx->n, sizeof(pending_t *));
+    ctx->lane = l;
+    take_gathered(l, ctx);
     json_t *rows = json_array();
-    size_t i = 0;
-    for (pending_t *p = w->head; p; p = p->next, i++) {
-        ctx->items[i] = p;
-        json_array_append_new(rows, input_row((int)i, &p->m));
-    }
-    w->head = NULL;
-    w->tail = &w->head;
-    w->gathered = 0;
+    for (size_t i = 0; i < ctx->n; i++)
+        json_array_append_new(rows, input_row((int)i, &ctx->items[i]->m));
     char *p_rows = json_dumps(rows, JSON_COMPACT);
     json_decref(rows);
-    char window[16];
-    snprintf(window, sizeof window, "%d", w->dedup_window_s);
+    char window[16], now[24];
+    snprintf(window, sizeof window, "%d", l->w->dedup_window_s);
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
     db_batch_t *b = db_batch_new();
-    db_batch_add(b, batch_sql, 2, (const char *const[]){p_rows, window});
+    db_batch_add(b, plan_sql, 0, NULL);
+    ctx->stmt = db_batch_add(b, batch_sql, 3, (const char *const[]){p_rows, window, now});
     free(p_rows);
-    w->in_flight = true;
-    db_pool_submit(w->db, b, on_batch, ctx);
+    l->in_flight = true;
+    db_pool_submit(l->w->db, b, on_batch, ctx);
 }

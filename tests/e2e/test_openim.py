@@ -585,11 +585,6 @@ def test_muted_user_cannot_send_through_rest(rest, pg, users):
     send(rest, "alice", "the admin may still write to alice")
 
 
-MUTE_VS_TS = ("store/message_writer.c compares c2c_mute_until with the message's own time (ts), "
-              "not with the clock")
-
-
-@pytest.mark.xfail(strict=True, reason=MUTE_VS_TS)
 def test_importmsg_of_history_older_than_an_expired_mute(rest, pg, users):
     """A mute that ended yesterday does not refuse the import of last year's messages."""
     pg.sql("UPDATE accounts SET c2c_mute_until = %s WHERE user_id = 'alice'",
@@ -597,7 +592,6 @@ def test_importmsg_of_history_older_than_an_expired_mute(rest, pg, users):
     imp(rest, 2, "old", ts=int(time.time()) - 365 * 86400)
 
 
-@pytest.mark.xfail(strict=True, reason=MUTE_VS_TS)
 def test_muted_sender_cannot_escape_with_a_future_msgtimestamp(rest, users):
     """A MsgTimeStamp after the end of the mute does not lift it."""
     call_ok(rest, SET_MUTE, {"Set_Account": "alice", "C2CmsgNospeakingTime": 3600})
