@@ -15,7 +15,7 @@ RUN make -j"$(nproc)" build/chatd
 FROM debian:bookworm-slim
 # The libraries behind the Makefile's pkg-config list (-levent is libevent-2.1-7).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libevent-2.1-7 libjansson4 libjwt0 libwslay1 \
+ && apt-get install -y --no-install-recommends libevent-2.1-7 libevent-openssl-2.1-7 libjansson4 libjwt0 libwslay1 \
       libpq5 libssl3 zlib1g ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /opt/chatd --shell /usr/sbin/nologin chatd

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "auth/auth.h"
@@ -20,6 +21,7 @@
 #include "api/group.h"
 #include "store/conversation.h"
 #include "store/message.h"
+#include "webhook/webhook.h"
 #include "ws/ws.h"
 
 #define DEFAULT_CONFIG "config/chatd.conf"
@@ -34,6 +36,7 @@ typedef struct {
     http_server_t *http;
     ws_server_t *ws;
     store_purger_t *purger;
+    webhook_t *webhook;
     struct event *sigterm, *sigint, *sighup, *drain;
     struct timeval shutdown_deadline;
     bool stopping;
@@ -75,7 +78,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     daemon_t *d = arg;
     struct timeval now;
     evutil_gettimeofday(&now, NULL);
-    if (http_server_in_flight(d->http) == 0) {
+    if (http_server_in_flight(d->http) == 0 && webhook_pending_writes(d->webhook) == 0) {
         log_info("chatd: all requests answered, exiting");
         event_base_loopexit(d->base, NULL);
     } else if (evutil_timercmp(&now, &d->shutdown_deadline, >=)) {
@@ -132,10 +135,17 @@ static bool start(daemon_t *d)
     d->env.db =
         db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting);
     d->env.router = router_new();
-    d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s);
+    d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s,
+                                       d->cfg.msg_writer_lanes);
     d->env.conv_notify = conv_notify_new(&d->env);
     d->env.groups = group_cache_new(&d->env);
     d->purger = store_purger_new(d->base, d->env.db, d->cfg.purge_interval_s);
+    d->webhook = webhook_new(d->base, &d->cfg, d->env.db, err, sizeof err);
+    if (d->webhook == NULL) {
+        log_error("chatd: %s", err);
+        return false;
+    }
+    d->env.hooks = webhook_hooks(d->webhook);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)
         return false;
@@ -153,6 +163,10 @@ static void stop(daemon_t *d)
 {
     /* The pool first (its in-flight batches fail into the still-alive writer, purger and
      * doors), then what fed it; the doors last, so every failed request is answered. */
+    /* Webhooks before the pool: pending before-callbacks are answered while the writer and the
+     * pool can still take what they allow; nothing calls the hooks afterwards. */
+    webhook_free(d->webhook);
+    d->env.hooks = NULL;
     db_pool_free(d->env.db);
     store_msg_writer_free(d->env.msgs);
     store_purger_free(d->purger);
@@ -205,6 +219,7 @@ int main(int argc, char **argv)
         return rc;
     }
     signal(SIGPIPE, SIG_IGN);
+    srand((unsigned)time(NULL) ^ (unsigned)getpid()); /* retry jitter only; never for secrets */
     int rc = 1;
     if (start(&d)) {
         event_base_dispatch(d.base);

@@ -162,6 +162,8 @@ void api_account_kick(api_call_t *call);
 void api_query_online_status(api_call_t *call);
 void api_portrait_get(api_call_t *call);
 void api_portrait_set(api_call_t *call);
+void api_webhook_list_dead(api_call_t *call); /* webhook.c (chatd's own admin API) */
+void api_webhook_retry_dead(api_call_t *call);
 void api_openim_sendmsg(api_call_t *call);
 void api_openim_batchsendmsg(api_call_t *call);
 void api_openim_importmsg(api_call_t *call);
@@ -170,6 +172,16 @@ void api_openim_set_msg_read(api_call_t *call);
 void api_openim_c2c_unread(api_call_t *call);
 void api_nospeaking_set(api_call_t *call);
 void api_nospeaking_get(api_call_t *call);
+
+/* REST recentcontact (recentcontact.c) */
+void api_recentcontact_get_list(api_call_t *call);
+void api_recentcontact_delete(api_call_t *call);
+void api_recentcontact_create_contact_group(api_call_t *call);
+void api_recentcontact_del_contact_group(api_call_t *call);
+void api_recentcontact_update_contact_group(api_call_t *call);
+void api_recentcontact_search_contact_group(api_call_t *call);
+void api_recentcontact_mark_contact(api_call_t *call);
+void api_recentcontact_get_contact_group(api_call_t *call);
 
 /* WebSocket commands (conversation.c) */
 void api_conv_list(api_call_t *call);
@@ -202,5 +214,63 @@ void api_ws_mark_c2c_read(api_call_t *call);
 void api_ws_send_receipts(api_call_t *call);
 void api_ws_get_receipts(api_call_t *call);
 void api_ws_group_read_members(api_call_t *call);
+
+/* WebSocket commands (group_sdk.c): the SDK group manager */
+void api_group_create(api_call_t *call);
+void api_group_join(api_call_t *call);
+void api_group_quit(api_call_t *call);
+void api_group_dismiss(api_call_t *call);
+void api_group_joined_list(api_call_t *call);
+void api_group_get_info(api_call_t *call);
+void api_group_set_info(api_call_t *call);
+void api_group_member_list(api_call_t *call);
+void api_group_members_info(api_call_t *call);
+void api_group_set_member_info(api_call_t *call);
+void api_group_mute_member(api_call_t *call);
+void api_group_mute_all(api_call_t *call);
+void api_group_invite(api_call_t *call);
+void api_group_kick(api_call_t *call);
+void api_group_set_member_role(api_call_t *call);
+void api_group_transfer_owner(api_call_t *call);
+void api_group_applications(api_call_t *call);
+void api_group_accept_application(api_call_t *call);
+void api_group_refuse_application(api_call_t *call);
+void api_group_attrs_init(api_call_t *call);
+void api_group_attrs_set(api_call_t *call);
+void api_group_attrs_delete(api_call_t *call);
+void api_group_attrs_get(api_call_t *call);
+void api_group_online_count(api_call_t *call);
+
+/* REST group_open_http_svc and group_open_attr_http_svc (group_admin.c) */
+void api_group_rest_appid_list(api_call_t *call);
+void api_group_rest_create(api_call_t *call);
+void api_group_rest_info(api_call_t *call);
+void api_group_rest_members(api_call_t *call);
+void api_group_rest_specified_members(api_call_t *call);
+void api_group_rest_modify(api_call_t *call);
+void api_group_rest_add_members(api_call_t *call);
+void api_group_rest_delete_members(api_call_t *call);
+void api_group_rest_modify_member(api_call_t *call);
+void api_group_rest_destroy(api_call_t *call);
+void api_group_rest_joined(api_call_t *call);
+void api_group_rest_roles(api_call_t *call);
+void api_group_rest_forbid(api_call_t *call);
+void api_group_rest_muted(api_call_t *call);
+void api_group_rest_shutted(api_call_t *call);
+void api_group_rest_send_msg(api_call_t *call);
+void api_group_rest_system_notification(api_call_t *call);
+void api_group_rest_change_owner(api_call_t *call);
+void api_group_rest_import(api_call_t *call);
+void api_group_rest_import_msg(api_call_t *call);
+void api_group_rest_import_members(api_call_t *call);
+void api_group_rest_set_unread(api_call_t *call);
+void api_group_rest_delete_by_sender(api_call_t *call);
+void api_group_rest_history(api_call_t *call);
+void api_group_rest_online_num(api_call_t *call);
+void api_group_rest_attr_get(api_call_t *call);
+void api_group_rest_attr_modify(api_call_t *call);
+void api_group_rest_attr_clear(api_call_t *call);
+void api_group_rest_attr_set(api_call_t *call);
+void api_group_rest_attr_delete(api_call_t *call);
 
 #endif

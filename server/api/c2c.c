@@ -23,10 +23,21 @@
 
 static const char *const receiver_names[] = {"receiver", "userID", NULL};
 
-static bool get_bool(const json_t *body, const char *name)
+/* An optional flag: true/false or 0/1. False (call failed) for anything else. */
+static bool get_flag(api_call_t *call, const char *name, bool *out)
 {
-    json_t *v = json_object_get(body, name);
-    return json_is_true(v) || (json_is_integer(v) && json_integer_value(v) != 0);
+    json_t *v = json_object_get(call->body, name);
+    *out = false;
+    if (v == NULL || json_is_boolean(v)) {
+        *out = json_is_true(v);
+        return true;
+    }
+    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
+        *out = json_integer_value(v) == 1;
+        return true;
+    }
+    api_fail(call, ERR_BAD_PARAM, "%s must be a boolean", name);
+    return false;
 }
 
 /* ---- sendMessage ---- */
@@ -66,19 +77,23 @@ static bool read_message(api_call_t *call, msg_c2c_t *m)
         api_fail(call, ERR_BAD_PARAM, "cloudCustomData must be a string");
         return false;
     }
+    err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
+        return false;
+    }
     json_t *push = json_object_get(call->body, "offlinePushInfo");
     if (push && msgbody_validate_offline_push(push, detail, sizeof detail) != ERR_OK) {
         api_fail(call, ERR_BAD_PARAM, "%s", detail);
         return false;
     }
     m->body = body;
-    m->random = v == VALID_OK ? (uint32_t)random : (uint32_t)rand();
+    m->random = v == VALID_OK ? (uint32_t)random : msg_random();
     m->cloud_custom_data = json_string_value(ccd);
-    m->need_read_receipt = get_bool(call->body, "needReadReceipt");
-    m->online_only = get_bool(call->body, "onlineUserOnly");
-    m->no_before_hook = get_bool(call->body, "disableCloudMessagePreHook");
-    m->no_after_hook = get_bool(call->body, "disableCloudMessagePostHook");
-    return true;
+    return get_flag(call, "needReadReceipt", &m->need_read_receipt) &&
+           get_flag(call, "onlineUserOnly", &m->online_only) &&
+           get_flag(call, "disableCloudMessagePreHook", &m->no_before_hook) &&
+           get_flag(call, "disableCloudMessagePostHook", &m->no_after_hook);
 }
 
 static void send_group(api_call_t *call, const char *group_id, const msg_c2c_t *c)

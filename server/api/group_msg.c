@@ -148,8 +148,11 @@ static void cache_get(group_cache_t *c, const char *group_id, cache_fn fn, void 
     w->fn = fn;
     w->arg = arg;
     if (e) {
-        w->next = e->waiters;
-        e->waiters = w;
+        /* In arrival order: two sends waiting for the same load keep their order. */
+        waiter_t **tail = &e->waiters;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = w;
         return;
     }
     e = XNEW(entry_t);
@@ -422,6 +425,8 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
         return;
     }
     if (!g->m.online_only && strcmp(type, "AVChatRoom") != 0) {
+        /* Meeting groups keep history but have no unread counts. */
+        g->m.no_unread = g->m.no_unread || strcmp(type, "ChatRoom") == 0;
         store_group_message(g);
         return;
     }
@@ -517,7 +522,7 @@ void msg_group_tip(const api_env_t *env, const char *group_id, const char *op_us
         .sender = op_user,
         .trusted = true,
         .group_id = group_id,
-        .random = (uint32_t)rand(),
+        .random = msg_random(),
         .body = body,
         .tip = true,
         .deliver = true,

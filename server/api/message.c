@@ -10,12 +10,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/msgbody.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 
 /* msgIDs: a random per-process prefix and a counter, unique across nodes and restarts. */
-static void new_msg_id(char out[33])
+uint32_t msg_random(void)
+{
+    uint32_t r;
+    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+        r = (uint32_t)time(NULL) ^ (uint32_t)clock();
+    return r;
+}
+
+void msg_new_id(char out[33])
 {
     static unsigned char prefix[8];
     static uint64_t counter;
@@ -34,7 +43,7 @@ static void new_msg_id(char out[33])
 }
 
 /* Hash of what makes two sends "the same message": body and cloud custom data. */
-static void content_hash(const char *body, const char *ccd, char out[33])
+void msg_content_hash(const char *body, const char *ccd, char out[33])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -65,17 +74,22 @@ char *msg_conv_key_from_id(const char *viewer, const char *conversation_id)
 json_t *msg_to_json(const store_msg_row_t *r, const char *viewer)
 {
     bool self = strcmp(r->sender, viewer) == 0;
-    const char *peer = self ? r->receiver : r->sender;
+    bool group = r->conv_key && strncmp(r->conv_key, "g:", 2) == 0;
+    const char *peer = group ? NULL : self ? r->receiver : r->sender;
     char *key = msg_key(r->seq, r->random, r->ts);
-    char *conv = xasprintf("c2c_%s", peer ? peer : "");
+    char *conv =
+        group ? xasprintf("group_%s", r->conv_key + 2) : xasprintf("c2c_%s", peer ? peer : "");
     json_t *body = json_loads(r->body, JSON_DECODE_ANY, NULL);
     json_t *m = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:s, s:s*, s:s*, s:s, s:b, s:o, s:s*, s:b}", "msgID", r->msg_id,
-        "msgKey", key, "seq", (json_int_t)r->seq, "random", (json_int_t)r->random, "timestamp",
-        (json_int_t)r->ts, "sender", r->sender, "receiver", r->receiver, "userID", peer,
-        "conversationID", conv, "isSelf", self, "msgBody", body ? body : json_array(),
-        "cloudCustomData", r->cloud_custom_data, "needReadReceipt", (r->flags & 1) != 0);
-    json_object_set_new(m, "isPeerRead", json_boolean(r->peer_read_seq >= r->seq));
+        "{s:s, s:s, s:I, s:I, s:I, s:s, s:s*, s:s*, s:s*, s:s, s:b, s:o, s:s*,"
+        " s:b}",
+        "msgID", r->msg_id, "msgKey", key, "seq", (json_int_t)r->seq, "random",
+        (json_int_t)r->random, "timestamp", (json_int_t)r->ts, "sender", r->sender, "receiver",
+        r->receiver, "userID", peer, "groupID", group ? r->conv_key + 2 : NULL, "conversationID",
+        conv, "isSelf", self, "msgBody", body ? body : json_array(), "cloudCustomData",
+        r->cloud_custom_data, "needReadReceipt", (r->flags & STORE_MSG_F_RECEIPT) != 0);
+    if (!group)
+        json_object_set_new(m, "isPeerRead", json_boolean(r->peer_read_seq >= r->seq));
     xfree(key);
     xfree(conv);
     return m;
@@ -97,7 +111,7 @@ void msg_push_read_receipt(const api_env_t *env, const char *reader, const char 
 typedef struct {
     const api_env_t *env;
     msg_c2c_t m; /* strings owned below */
-    char *sender, *receiver, *body_text, *ccd;
+    char *sender, *receiver, *body_text, *ccd, *platform, *client_ip;
     char msg_id[33];
     msg_sent_fn cb;
     void *arg;
@@ -109,7 +123,27 @@ static void send_ctx_free(send_ctx_t *c)
     xfree(c->receiver);
     free(c->body_text);
     xfree(c->ccd);
+    xfree(c->platform);
+    xfree(c->client_ip);
     xfree(c);
+}
+
+void msg_fail(api_call_t *call, err_t err, const msg_sent_t *sent)
+{
+    if (sent && sent->detail)
+        api_fail(call, err, "%s", sent->detail);
+    else
+        api_fail(call, err, NULL);
+}
+
+static bool after_hook_on(const send_ctx_t *c)
+{
+    return !c->m.no_after_hook && api_hook_on(c->env, STORE_WEBHOOK_C2C_AFTER_SEND);
+}
+
+static store_webhook_origin_t hook_origin(const send_ctx_t *c, store_webhook_cmd_t cmd)
+{
+    return (store_webhook_origin_t){store_webhook_platform(c->platform, cmd), c->client_ip};
 }
 
 /* Pushes onRecvNewMessage to the receiver's sessions and the sender's other ones. */
@@ -170,12 +204,14 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
         send_ctx_free(c);
         return;
     }
-    msg_sent_t sent = {r->seq, r->msg_id, r->ts, c->m.random, r->duplicate};
+    msg_sent_t sent = {r->seq, r->msg_id, r->ts, c->m.random, r->duplicate, NULL};
+    if (!r->duplicate && after_hook_on(c))
+        api_hook_poke(c->env);
     if (!r->duplicate && c->m.deliver) {
         deliver(c, &sent);
         char *conv = store_conv_key_c2c(c->sender, c->receiver);
-        conv_notify_add(c->env->conv_notify, c->receiver, conv);
-        conv_notify_add(c->env->conv_notify, c->sender, conv);
+        conv_notify_message(c->env->conv_notify, c->receiver, conv);
+        conv_notify_message(c->env->conv_notify, c->sender, conv);
         xfree(conv);
     }
     c->cb(ERR_OK, &sent, c->arg);
@@ -194,10 +230,80 @@ static void on_online_checked(err_t err, const store_ids_t *found, void *arg)
         send_ctx_free(c);
         return;
     }
-    msg_sent_t sent = {0, c->msg_id, c->m.ts, c->m.random, false};
+    msg_sent_t sent = {0, c->msg_id, c->m.ts, c->m.random, false, NULL};
     deliver(c, &sent);
+    if (after_hook_on(c)) {
+        /* Not stored, so not in a transaction: recorded on its own, after the delivery. */
+        store_webhook_origin_t o = hook_origin(c, STORE_WEBHOOK_C2C_AFTER_SEND);
+        char *key = msg_key(0, c->m.random, c->m.ts);
+        char *conv = store_conv_key_c2c(c->sender, c->receiver);
+        json_t *body = json_loads(c->body_text, 0, NULL);
+        json_t *event = json_pack(
+            "{s:s, s:s, s:i, s:I, s:I, s:s, s:s, s:i, s:o, s:s, s:i, s:s, s:i}", "From_Account",
+            c->sender, "To_Account", c->receiver, "MsgSeq", 0, "MsgRandom", (json_int_t)c->m.random,
+            "MsgTime", (json_int_t)c->m.ts, "MsgKey", key, "MsgId", c->msg_id, "OnlineOnlyFlag", 1,
+            "MsgBody", body ? body : json_array(), "CloudCustomData", c->ccd ? c->ccd : "",
+            "SendMsgResult", 0, "ErrorInfo", "send msg succeed", "UnreadMsgNum", 0);
+        c->env->hooks->emit(c->env->hooks->ctx, STORE_WEBHOOK_C2C_AFTER_SEND, conv, &o, event);
+        xfree(conv);
+        xfree(key);
+    }
     c->cb(ERR_OK, &sent, c->arg);
     send_ctx_free(c);
+}
+
+static void send_go(send_ctx_t *c);
+
+/* The app's replacement MsgBody / CloudCustomData, when well-formed; a malformed one is
+ * ignored (the message goes as sent) and logged. */
+static void apply_replacement(send_ctx_t *c, const json_t *reply)
+{
+    const json_t *mb = json_object_get(reply, "MsgBody");
+    const json_t *ccd = json_object_get(reply, "CloudCustomData");
+    char detail[256];
+    if (mb == NULL && ccd == NULL)
+        return;
+    json_t *body = mb ? json_deep_copy(mb) : json_loads(c->body_text, 0, NULL);
+    err_t err = msgbody_validate(body, detail, sizeof detail);
+    if (err == ERR_OK && ccd)
+        err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
+    if (err != ERR_OK) {
+        log_warn("webhook: C2C.CallbackBeforeSendMsg answer ignored for %s -> %s: %s", c->sender,
+                 c->receiver, detail);
+        json_decref(body);
+        return;
+    }
+    if (mb) {
+        free(c->body_text);
+        c->body_text = json_dumps(body, JSON_COMPACT);
+    }
+    if (ccd) {
+        xfree(c->ccd);
+        c->ccd = xstrdup(json_string_value(ccd));
+    }
+    json_decref(body);
+}
+
+static void on_before(const api_before_result_t *r, void *arg)
+{
+    send_ctx_t *c = arg;
+    msg_sent_t sent = {0, c->msg_id, c->m.ts, c->m.random, false, NULL};
+    switch (r->verdict) {
+    case API_BEFORE_REFUSE:
+        sent.detail = r->info;
+        c->cb((err_t)r->code, &sent, c->arg);
+        send_ctx_free(c);
+        return;
+    case API_BEFORE_DROP:
+        c->cb(ERR_OK, &sent, c->arg);
+        send_ctx_free(c);
+        return;
+    case API_BEFORE_ALLOW:
+        if (r->reply)
+            apply_replacement(c, r->reply);
+        send_go(c);
+        return;
+    }
 }
 
 void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void *arg)
@@ -211,31 +317,56 @@ void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void
     c->receiver = xstrdup(m->receiver);
     c->body_text = json_dumps(m->body, JSON_COMPACT);
     c->ccd = m->cloud_custom_data ? xstrdup(m->cloud_custom_data) : NULL;
+    c->platform = xstrdup(m->platform ? m->platform : "RESTAPI");
+    c->client_ip = xstrdup(m->client_ip ? m->client_ip : "");
     c->m.body = NULL;
+    c->m.platform = c->m.client_ip = c->m.cloud_custom_data = NULL;
     if (c->m.ts == 0)
         c->m.ts = (int64_t)time(NULL);
-    new_msg_id(c->msg_id);
-    if (m->online_only) {
+    msg_new_id(c->msg_id);
+    if (!m->no_before_hook && api_hook_on(env, STORE_WEBHOOK_C2C_BEFORE_SEND)) {
+        /* MsgSeq and MsgKey do not exist yet: chatd numbers a conversation at the commit. */
+        store_webhook_origin_t o = hook_origin(c, STORE_WEBHOOK_C2C_BEFORE_SEND);
+        json_t *body = json_pack("{s:s, s:s, s:I, s:I, s:s, s:i, s:O, s:s}", "From_Account",
+                                 c->sender, "To_Account", c->receiver, "MsgRandom",
+                                 (json_int_t)c->m.random, "MsgTime", (json_int_t)c->m.ts, "MsgId",
+                                 c->msg_id, "OnlineOnlyFlag", c->m.online_only ? 1 : 0, "MsgBody",
+                                 m->body, "CloudCustomData", c->ccd ? c->ccd : "");
+        env->hooks->before(env->hooks->ctx, STORE_WEBHOOK_C2C_BEFORE_SEND, &o, body, on_before, c);
+        return;
+    }
+    send_go(c);
+}
+
+/* Stores (or, online only, checks the accounts) and then delivers. */
+static void send_go(send_ctx_t *c)
+{
+    const api_env_t *env = c->env;
+    if (c->m.online_only) {
         const char *ids[] = {c->receiver, c->sender};
         store_accounts_existing(env->db, ids, 2, on_online_checked, c);
         return;
     }
     char hash[33];
-    content_hash(c->body_text, c->ccd, hash);
+    msg_content_hash(c->body_text, c->ccd, hash);
     char *conv = store_conv_key_c2c(c->sender, c->receiver);
+    bool hook = after_hook_on(c);
     store_msg_t sm = {
         .conv_key = conv,
         .sender = c->sender,
         .receiver = c->receiver,
-        .random = m->random,
+        .random = c->m.random,
         .hash = hash,
         .msg_id = c->msg_id,
         .ts = c->m.ts,
         .body = c->body_text,
         .cloud_custom_data = c->ccd,
-        .flags = m->need_read_receipt ? 1 : 0,
-        .trusted = m->trusted,
-        .mark_read = m->mark_read,
+        .flags = c->m.need_read_receipt ? 1 : 0,
+        .trusted = c->m.trusted,
+        .mark_read = c->m.mark_read,
+        .hook_platform =
+            hook ? store_webhook_platform(c->platform, STORE_WEBHOOK_C2C_AFTER_SEND) : NULL,
+        .hook_client_ip = c->client_ip,
     };
     store_msg_submit(env->msgs, &sm, on_stored, c);
     xfree(conv);

@@ -29,6 +29,14 @@ typedef struct {
     bool mark_read;       /* imported history: read for both sides */
     int64_t ts;           /* unix seconds; 0 = now */
     uint64_t origin_conn; /* the sender's connection, skipped when syncing (0: none) */
+    /* Webhooks: the sender's platform ("RESTAPI", "Web", "iPhone", …; NULL: "RESTAPI") and
+     * address (NULL: "") for OptPlatform and ClientIP; the per-message switches that skip
+     * C2C.CallbackBeforeSendMsg / C2C.CallbackAfterSendMsg (ForbidCallbackControl,
+     * disableCloudMessagePreHook/PostHook, importmsg). */
+    const char *platform;
+    const char *client_ip;
+    bool no_before_hook;
+    bool no_after_hook;
 } msg_c2c_t;
 
 typedef struct {
@@ -37,18 +45,31 @@ typedef struct {
     int64_t ts;
     uint32_t random;
     bool duplicate;
+    const char *detail; /* a failure's ErrorInfo detail (the app's text for a refusal), or NULL */
 } msg_sent_t;
 
 /* err: ERR_OK, ERR_C2C_USER_INVALID (no such receiver), ERR_OPENIM_FROM_ACCOUNT (no such
- * sender), ERR_C2C_MUTED, ERR_DB_DOWN, ERR_INTERNAL. `sent` only with ERR_OK. */
+ * sender), ERR_C2C_MUTED, ERR_DB_DOWN, ERR_INTERNAL; refused by the app's before-send callback:
+ * ERR_C2C_CALLBACK_REFUSED, ERR_CALLBACK_FAILED or the app's own code (120001–130000). With
+ * ERR_OK `sent` describes the message; on failure it is NULL or carries only `detail`: answer
+ * with msg_fail(). A message the callback dropped is reported sent (seq 0) and goes nowhere. */
 typedef void (*msg_sent_fn)(err_t err, const msg_sent_t *sent, void *arg);
 void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void *arg);
+/* Fails the call with a send's error and its detail. */
+void msg_fail(api_call_t *call, err_t err, const msg_sent_t *sent);
 
 /* Pushes onRecvC2CReadReceipt ({receiptList: [{userID: reader, timestamp, msgSeq}]}) to
  * every session of `peer`: `reader` has read their conversation up to `read_seq`. Used by every
  * door that moves a read position (WebSocket markC2CMessageAsRead, REST admin_set_msg_read). */
 void msg_push_read_receipt(const api_env_t *env, const char *reader, const char *peer,
                            int64_t read_seq);
+
+/* A random uint32 for sends that come without one (never the same sequence twice). */
+uint32_t msg_random(void);
+/* A fresh msgID (32 hex characters + NUL): unique across nodes and restarts. */
+void msg_new_id(char out[33]);
+/* What makes two sends "the same message" for dedup: a hash of body and custom data. */
+void msg_content_hash(const char *body, const char *ccd, char out[33]);
 
 /* A stored message as a client sees it (V2TIMMessage field names) from `viewer`'s side. */
 json_t *msg_to_json(const store_msg_row_t *row, const char *viewer);

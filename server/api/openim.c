@@ -139,6 +139,11 @@ static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
     }
     m->ts = v;
 
+    m->platform = call->platform;
+    m->client_ip = call->client_ip;
+    /* Tencent's importmsg fires no callbacks. */
+    m->no_before_hook = m->no_after_hook = kind == SEND_IMPORT;
+
     const json_t *body = json_object_get(call->body, "MsgBody");
     err_t err = msgbody_validate(body, detail, sizeof detail);
     if (err == ERR_OK) {
@@ -184,6 +189,15 @@ static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
         !opt_string_set(call, "SendMsgControl", send_controls) ||
         !opt_string_set(call, "ForbidCallbackControl", callback_controls))
         return false;
+    json_t *forbid = json_object_get(call->body, "ForbidCallbackControl"), *item;
+    size_t k;
+    json_array_foreach(forbid, k, item)
+    {
+        if (strcmp(json_string_value(item), "ForbidBeforeSendMsgCallback") == 0)
+            m->no_before_hook = true;
+        else
+            m->no_after_hook = true;
+    }
 
     m->sync_sender = sync == 1;
     /* Tencent's docs name three ways to ask for "online only": OnlineOnlyFlag 1, MsgLifeTime 0
@@ -209,7 +223,7 @@ static void on_sendmsg(err_t err, const msg_sent_t *sent, void *arg)
 {
     api_call_t *call = arg;
     if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+        msg_fail(call, err, sent);
         return;
     }
     api_finish(call, sent_fields(sent));

@@ -10,6 +10,12 @@
 #define QUERY_MAX 500
 #define PLATFORMS_MAX 16
 
+/* Tencent's query_online_status names Windows sessions "PC". */
+static const char *tencent_platform(const char *canonical)
+{
+    return strcmp(canonical, "Windows") == 0 ? "PC" : canonical;
+}
+
 static json_t *status_of(const router_t *r, const char *id, bool detail)
 {
     const char *platforms[PLATFORMS_MAX];
@@ -18,8 +24,8 @@ static json_t *status_of(const router_t *r, const char *id, bool detail)
     if (detail) {
         json_t *d = json_array();
         for (size_t i = 0; i < n && i < PLATFORMS_MAX; i++)
-            json_array_append_new(
-                d, json_pack("{ssss}", "Platform", platforms[i], "Status", "Online"));
+            json_array_append_new(d, json_pack("{ssss}", "Platform", tencent_platform(platforms[i]),
+                                               "Status", "Online"));
         json_object_set_new(q, "Detail", d);
     }
     return q;

@@ -54,6 +54,8 @@ static void on_set(err_t err, void *arg)
         api_fail(call, err, NULL);
         return;
     }
+    if (api_hook_on(call->env, STORE_WEBHOOK_PORTRAIT_SET))
+        api_hook_poke(call->env);
     api_finish(call, json_pack("{ss}", "ErrorDisplay", ""));
 }
 
@@ -67,7 +69,11 @@ void api_portrait_set(api_call_t *call)
     json_t *tags = read_profile_items(call);
     if (tags == NULL)
         return;
-    store_profile_set(call->env->db, user, tags, on_set, call);
+    store_webhook_origin_t hook = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_PORTRAIT_SET), call->client_ip};
+    store_profile_set(call->env->db, user, tags,
+                      api_hook_on(call->env, STORE_WEBHOOK_PORTRAIT_SET) ? &hook : NULL,
+                      call->identifier, on_set, call);
     json_decref(tags);
 }
 

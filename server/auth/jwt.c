@@ -190,8 +190,9 @@ err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token, const cha
     json_t *claims = claims_of(jwt);
     int64_t exp = 0;
     err_t err = claims ? check_claims(cfg, claims, identifier, now, &exp) : ERR_USERSIG_VERIFY;
+    /* Accepted until exp + leeway, so that is when the session it opens expires. */
     if (err == ERR_OK && expires_at != NULL)
-        *expires_at = exp;
+        *expires_at = add_sat(exp, clamp_leeway(cfg->leeway));
     json_decref(claims);
     jwt_free(jwt);
     return err;

@@ -147,10 +147,13 @@ size_t router_user_platforms(const router_t *r, const char *user_id, const char 
     return n;
 }
 
+/* Hooks may remove the session they are called for (a close): read `next` before. */
 size_t router_kick_user(router_t *r, const char *user_id, const char *reason)
 {
     size_t n = 0;
-    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = s->next) {
+    router_session_t *next;
+    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = next) {
+        next = s->next;
         if (strcmp(s->user_id, user_id) == 0) {
             s->kick(s->owner, reason);
             n++;
@@ -203,7 +206,9 @@ void router_session_kick(router_session_t *s, const char *reason)
 size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn)
 {
     size_t n = 0;
-    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = s->next) {
+    router_session_t *next;
+    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = next) {
+        next = s->next;
         if ((skip_conn && s->conn_id == skip_conn) || strcmp(s->user_id, user_id) != 0)
             continue;
         s->deliver(s->owner, f);

@@ -2,13 +2,18 @@
 
 #include "core/xalloc.h"
 #include "store/internal.h"
+#include "store/webhook.h"
 
-/* $1 user, $2 {tag: value}. Returns (account exists, rows written). */
+/* $1 user, $2 {tag: value}, $3 the Profile.CallbackPortraitSet body (NULL: no event), $4 its
+ * OptPlatform, $5 its ClientIP. Returns (account exists, rows written). */
 static const char set_sql[] =
     "WITH acct AS (SELECT user_id FROM accounts WHERE user_id = $1 FOR SHARE),"
     " ins AS (INSERT INTO profiles (user_id, tag, value)"
     "   SELECT acct.user_id, e.key, e.value FROM acct, jsonb_each($2::jsonb) AS e"
-    "   ON CONFLICT (user_id, tag) DO UPDATE SET value = EXCLUDED.value RETURNING 1)"
+    "   ON CONFLICT (user_id, tag) DO UPDATE SET value = EXCLUDED.value RETURNING 1),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Profile.CallbackPortraitSet', 'u:' || acct.user_id, $4::text, $5::text,"
+    "   $3::json FROM acct WHERE $3::text IS NOT NULL)"
     " SELECT (SELECT count(*) FROM acct), (SELECT count(*) FROM ins)";
 
 static const char existing_sql[] =
@@ -33,13 +38,33 @@ static void on_set(db_batch_t *b, err_t err, void *arg)
     xfree(ctx);
 }
 
-void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags, store_done_fn cb,
-                       void *arg)
+/* {Operator_Account, From_Account, ProfileItem: [{Tag, Value}]} in the request's tag order. */
+static char *portrait_event(const char *operator_id, const char *user_id, const json_t *tags)
+{
+    json_t *items = json_array(), *value;
+    const char *tag;
+    json_object_foreach((json_t *)tags, tag, value)
+        json_array_append_new(items, json_pack("{s:s, s:O}", "Tag", tag, "Value", value));
+    json_t *body = json_pack("{s:s, s:s, s:o}", "Operator_Account", operator_id, "From_Account",
+                             user_id, "ProfileItem", items);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    return text;
+}
+
+void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags,
+                       const store_webhook_origin_t *hook, const char *operator_id,
+                       store_done_fn cb, void *arg)
 {
     char *p_tags = json_dumps(tags, JSON_COMPACT);
+    char *p_event =
+        hook ? portrait_event(operator_id ? operator_id : user_id, user_id, tags) : NULL;
+    const char *platform = hook && hook->platform ? hook->platform : "RESTAPI";
+    const char *ip = hook && hook->client_ip ? hook->client_ip : "";
     db_batch_t *b = db_batch_new();
-    db_batch_add(b, set_sql, 2, (const char *const[]){user_id, p_tags});
+    db_batch_add(b, set_sql, 5, (const char *const[]){user_id, p_tags, p_event, platform, ip});
     free(p_tags);
+    free(p_event);
     set_ctx_t *ctx = XNEW(set_ctx_t);
     ctx->cb = cb;
     ctx->arg = arg;

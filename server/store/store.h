@@ -50,9 +50,13 @@ void store_accounts_delete(db_pool_t *db, const char *const *ids, size_t n, stor
 /* ---- profiles ---- */
 
 /* Sets tags of one user from a JSON object {tag: value}. Calls back with ERR_NOT_IMPORTED when
- * the user does not exist (nothing stored). */
-void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags, store_done_fn cb,
-                       void *arg);
+ * the user does not exist (nothing stored). With `hook` (store/webhook.h; NULL: none), the same
+ * transaction writes Profile.CallbackPortraitSet {Operator_Account: operator_id, From_Account,
+ * ProfileItem} to the webhook outbox. */
+struct store_webhook_origin;
+void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags,
+                       const struct store_webhook_origin *hook, const char *operator_id,
+                       store_done_fn cb, void *arg);
 
 /* `values` maps user → {tag: value} for stored tags; `existing` lists the imported users. */
 typedef void (*store_profiles_fn)(err_t err, const store_ids_t *existing, json_t *values,

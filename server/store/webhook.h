@@ -52,9 +52,9 @@ typedef enum {
 } store_webhook_cmd_t;
 
 typedef struct {
-    const char *name; /* the CallbackCommand, "C2C.CallbackAfterSendMsg" */
-    bool before;      /* a synchronous before-callback (never in the outbox) */
-    int refuse_code;  /* before: what the caller gets when the app answers ErrorCode 1 */
+    const char *name;           /* the CallbackCommand, "C2C.CallbackAfterSendMsg" */
+    bool before;                /* a synchronous before-callback (never in the outbox) */
+    int refuse_code;            /* before: what the caller gets when the app answers ErrorCode 1 */
     int custom_min, custom_max; /* before: the app's own refusal codes, passed to the caller */
 } store_webhook_cmd_def_t;
 
@@ -66,14 +66,15 @@ bool store_webhook_cmd_find(const char *name, store_webhook_cmd_t *out);
 bool store_webhook_cmds_parse(const char *list, uint64_t *mask, char *errbuf, size_t errlen);
 
 /* OptPlatform for a client platform (the session's canonical name, "iPhone", or NULL/"RESTAPI"
- * for REST): "iOS" — or "IOS" in State.StateChange, as Tencent spells it there — "Android",
- * "Web", "Windows", "Mac", "iPad", "Linux", "RESTAPI"; "Unknown" for anything else. */
+ * for REST): "iOS" — or "IOS" when cmd is State.StateChange, as Tencent spells it there —
+ * "Android", "Web", "Windows", "Mac", "iPad", "Linux", "RESTAPI"; "Unknown" for anything else.
+ * cmd STORE_WEBHOOK_NCMDS gives the usual spelling (KickedDevice's Platform). */
 const char *store_webhook_platform(const char *platform, store_webhook_cmd_t cmd);
 
 /* ---- writing events ---- */
 
 /* Who caused an event: the URL's OptPlatform and ClientIP. Strings are copied. */
-typedef struct {
+typedef struct store_webhook_origin {
     const char *platform;  /* OptPlatform (store_webhook_platform()); NULL: "RESTAPI" */
     const char *client_ip; /* NULL: "" */
 } store_webhook_origin_t;
@@ -85,6 +86,12 @@ typedef struct {
  * their delivery order (ORDER BY): ids follow it. */
 #define STORE_WEBHOOK_INSERT                                                                       \
     "INSERT INTO webhook_outbox (command, order_key, platform, client_ip, body) "
+/* The after-send event of a stored message, by reference: continue with
+ * `SELECT command, conv_key, platform, client_ip, seq, unread` (unread: the receiver's
+ * UnreadMsgNum, NULL for a group). Its body is built from the message row at delivery:
+ * Tencent's C2C.CallbackAfterSendMsg or Group.CallbackAfterSendMsg fields. */
+#define STORE_WEBHOOK_INSERT_REF                                                                   \
+    "INSERT INTO webhook_outbox (command, order_key, platform, client_ip, ref_seq, ref_unread) "
 
 /* Order keys: a conversation's key (store_conv_key_c2c(), 'g:<GroupId>') for its messages and
  * everything that must follow them; for a user's own events (state, profile), this (heap). */
@@ -108,29 +115,42 @@ typedef struct {
     const char *client_ip;
     const char *body; /* JSON object text */
     int64_t event_time;
-    int attempts; /* this one included */
+    int attempts;          /* failed attempts so far */
+    const char *order_key; /* rows of one key come in delivery order */
 } store_webhook_row_t;
 
-/* Claims up to `max` due events (at most one per order_key: its oldest pending one), leasing
- * them for lease_ms; looks at up to `scan` due rows, deferring those that wait behind an
- * event in backoff. `more` is true when the scan was full (more may be due right now).
- * Rows valid during the callback only. */
-typedef void (*store_webhook_claim_fn)(err_t err, const store_webhook_row_t *rows, size_t n,
-                                       bool more, void *arg);
-void store_webhook_claim(db_pool_t *db, int max, int scan, int64_t lease_ms,
-                         store_webhook_claim_fn cb, void *arg);
+/* A claimed event's outcome: delivered (deleted); failed (an attempt counted, retried after
+ * delay_ms, or dead when older than max_age_ms); released (not tried: free again). */
+typedef enum {
+    STORE_WEBHOOK_DELIVERED = 0,
+    STORE_WEBHOOK_FAILED,
+    STORE_WEBHOOK_RELEASED,
+} store_webhook_outcome_t;
 
-/* A delivery's outcome: delivered (deleted), or failed (retried after delay_ms, or dead when
- * the event is older than max_age_ms). */
 typedef struct {
     int64_t id;
-    bool ok;
+    const char *order_key;
+    store_webhook_outcome_t outcome;
     int64_t delay_ms;
     const char *error; /* failed: why (kept as last_error) */
 } store_webhook_ack_t;
-/* Calls back with the ids that went dead (valid during the callback). */
-void store_webhook_ack(db_pool_t *db, const store_webhook_ack_t *acks, size_t n,
-                       int64_t max_age_ms, store_ids_fn cb, void *arg);
+
+/*
+ * One dispatcher cycle, one transaction: records the outcomes `acks` (n may be 0), then claims
+ * up to `max` due events (none when max is 0). For each order_key it claims only a run that
+ * starts at the key's oldest pending event (no older one is in flight or in backoff), to be
+ * delivered one after the other: the k-th of a key is leased for k·lease_each_ms +
+ * lease_base_ms. It looks at up to `scan` due rows; those waiting behind an event in backoff
+ * are put off until its next attempt. Cycles of every node run one at a time (an advisory
+ * lock), so a claim always sees the outcomes recorded before it. `dead`: the acknowledged ids
+ * that went dead; `more`: the scan was full (more may be due now). Rows come in id order; all
+ * is valid during the callback only.
+ */
+typedef void (*store_webhook_cycle_fn)(err_t err, const store_ids_t *dead,
+                                       store_webhook_row_t *rows, size_t n, bool more, void *arg);
+void store_webhook_cycle(db_pool_t *db, const store_webhook_ack_t *acks, size_t nacks,
+                         int64_t max_age_ms, int max, int scan, int64_t lease_each_ms,
+                         int64_t lease_base_ms, store_webhook_cycle_fn cb, void *arg);
 
 typedef void (*store_webhook_counts_fn)(err_t err, int64_t pending, int64_t dead, void *arg);
 void store_webhook_counts(db_pool_t *db, store_webhook_counts_fn cb, void *arg);

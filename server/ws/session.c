@@ -66,6 +66,8 @@ struct ws_session {
     int64_t next_ping_ms;
     int in_flight;
     char peer[64];
+    /* State.StateChange when it goes offline: NULL is Disconnect/LinkClose; "" none. */
+    const char *gone_action, *gone_reason;
     ws_session_t *next;      /* hash bucket */
     ws_session_t *next_dead; /* reaper list */
 };
@@ -226,9 +228,42 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* The address part of "host:port". */
+static void peer_host(const ws_session_t *s, char *out, size_t len)
+{
+    const char *colon = strrchr(s->peer, ':');
+    int n = colon ? (int)(colon - s->peer) : (int)strlen(s->peer);
+    snprintf(out, len, "%.*s", n, s->peer);
+}
+
+/* State.StateChange {Info: {To_Account, Action, Reason}, KickedDevice} (kicked: stolen). */
+static void report_state(ws_session_t *s, const char *action, const char *reason, json_t *kicked)
+{
+    const api_env_t *env = s->server->env;
+    if (!api_hook_on(env, STORE_WEBHOOK_STATE_CHANGE) || s->user_id == NULL) {
+        json_decref(kicked);
+        return;
+    }
+    char ip[64];
+    peer_host(s, ip, sizeof ip);
+    store_webhook_origin_t origin = {
+        store_webhook_platform(s->platform, STORE_WEBHOOK_STATE_CHANGE), ip};
+    json_t *body = json_pack("{s:{s:s, s:s, s:s}}", "Info", "To_Account", s->user_id, "Action",
+                             action, "Reason", reason);
+    if (kicked)
+        json_object_set_new(body, "KickedDevice", kicked);
+    char *key = store_webhook_user_key(s->user_id);
+    env->hooks->emit(env->hooks->ctx, STORE_WEBHOOK_STATE_CHANGE, key, &origin, body);
+    xfree(key);
+}
+
 static void session_leave_router(ws_session_t *s)
 {
     if (s->route) {
+        if (s->gone_action == NULL)
+            report_state(s, "Disconnect", "LinkClose", NULL);
+        else if (*s->gone_action)
+            report_state(s, s->gone_action, s->gone_reason, NULL);
         router_session_remove(s->server->env->router, s->route);
         s->route = NULL;
     }
@@ -281,7 +316,7 @@ static void respond(ws_session_t *s, json_t *seq, int code, const char *detail, 
 {
     char desc[768] = "";
     if (code != 0)
-        snprintf(desc, sizeof desc, "%s%s%s", err_text(code), detail ? ": " : "",
+        snprintf(desc, sizeof desc, "%s%s%s", err_text(code), detail && *err_text(code) ? ": " : "",
                  detail ? detail : "");
     json_t *msg = json_pack("{s:O, s:i, s:s, s:o}", "seq", seq ? seq : json_null(), "code", code,
                             "desc", desc, "body", body ? body : json_object());
@@ -335,6 +370,7 @@ static ws_cmd_t *cmd_new(ws_session_t *s, json_t *seq, const char *cmd, json_t *
     c->call.conn_id = s->id;
     c->call.reply = on_cmd_reply;
     c->call.door = c;
+    peer_host(s, c->call.client_ip, sizeof c->call.client_ip);
     if (s->user_id) {
         c->user_id = xstrdup(s->user_id);
         snprintf(c->platform, sizeof c->platform, "%s", s->platform);
@@ -347,14 +383,21 @@ static ws_cmd_t *cmd_new(ws_session_t *s, json_t *seq, const char *cmd, json_t *
 
 /* ---- login / logout (session state lives here, so these are not api handlers) ---- */
 
+static const char kick_by_login[] = "logged in on another device";
+
 static void on_kick(void *owner, const char *reason)
 {
     ws_session_t *s = owner;
+    /* Pushed out by a newer login: Tencent reports only that Login, with KickedDevice. */
+    bool by_login = strcmp(reason, kick_by_login) == 0;
+    s->gone_action = by_login ? "" : "Logout";
+    s->gone_reason = by_login ? "" : "Unregister";
     push_event(s, "onKickedOffline", json_pack("{s:s}", "reason", reason));
     session_close(s, WS_CLOSE_KICKED, "kicked offline");
 }
 
-static void apply_login_policy(ws_session_t *s)
+/* Returns the KickedDevice list of State.StateChange ([{Platform}]), or NULL. */
+static json_t *apply_login_policy(ws_session_t *s)
 {
     const config_t *cfg = s->server->env->cfg;
     login_rules_t rules = {(login_policy_t)cfg->login_policy, cfg->login_max_per_platform,
@@ -368,9 +411,18 @@ static void apply_login_policy(ws_session_t *s)
     for (size_t i = 0; i < n; i++)
         platforms[i] = router_session_platform(sessions[i]);
     login_policy_apply(&rules, platforms, n, s->platform, kick);
-    for (size_t i = 0; i < n; i++)
-        if (kick[i])
-            router_session_kick(sessions[i], "logged in on another device");
+    json_t *kicked = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!kick[i])
+            continue;
+        if (kicked == NULL)
+            kicked = json_array();
+        json_array_append_new(kicked,
+                              json_pack("{s:s}", "Platform",
+                                        store_webhook_platform(platforms[i], STORE_WEBHOOK_NCMDS)));
+        router_session_kick(sessions[i], kick_by_login);
+    }
+    return kicked;
 }
 
 typedef struct {
@@ -395,9 +447,11 @@ static void on_login_checked(err_t err, const store_ids_t *found, void *arg)
         session_set_state(s, WS_AWAIT_LOGIN);
         goto done;
     }
-    apply_login_policy(s);
+    json_t *kicked = apply_login_policy(s);
     s->route = router_session_add(s->server->env->router, s->user_id, s->platform, s->id, s,
                                   on_kick, on_deliver);
+    s->gone_action = s->gone_reason = NULL;
+    report_state(s, "Login", "Register", kicked);
     s->sig_expires_at = ctx->expires_at;
     s->login_deadline_ms = 0;
     session_set_state(s, WS_ONLINE);
@@ -416,14 +470,15 @@ static void cmd_login(ws_session_t *s, json_t *seq, json_t *body)
 {
     const char *user = json_string_value(json_object_get(body, "userID"));
     const char *sig = json_string_value(json_object_get(body, "userSig"));
-    const char *platform = json_string_value(json_object_get(body, "platform"));
+    json_t *platform_v = json_object_get(body, "platform");
+    const char *platform = json_string_value(platform_v);
     if (s->state != WS_AWAIT_LOGIN) {
         respond(s, seq, err_code(ERR_BAD_PARAM, &api_ws_errors), "already logged in", NULL);
         return;
     }
-    if (user == NULL || sig == NULL) {
+    if (user == NULL || sig == NULL || (platform_v && !json_is_string(platform_v))) {
         respond(s, seq, err_code(ERR_BAD_PARAM, &api_ws_errors),
-                "login needs string userID and userSig", NULL);
+                "login needs string userID, userSig and platform", NULL);
         return;
     }
     const char *canon = platform ? platform_canonical(platform) : "Web";
@@ -453,6 +508,8 @@ static void cmd_login(ws_session_t *s, json_t *seq, json_t *body)
 static void cmd_logout(ws_session_t *s, json_t *seq)
 {
     log_info("ws#%llu user=%s: logged out", (unsigned long long)s->id, s->user_id);
+    s->gone_action = "Logout";
+    s->gone_reason = "Unregister";
     session_leave_router(s);
     xfree(s->user_id);
     s->user_id = NULL;
@@ -619,6 +676,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_TIMEOUT) {
         log_info("ws#%llu user=%s: heartbeat timeout, no frame for %d s", (unsigned long long)s->id,
                  s->user_id ? s->user_id : "-", s->server->env->cfg->heartbeat_timeout_s);
+        s->gone_action = "Disconnect";
+        s->gone_reason = "TimeOut";
         session_kill(s, "heartbeat timeout");
     } else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
         session_kill(s, (what & BEV_EVENT_EOF) ? "connection closed by peer" : "socket error");
@@ -635,7 +694,10 @@ static void session_arm_timer(ws_session_t *s)
     if (s->login_deadline_ms && s->login_deadline_ms < next)
         next = s->login_deadline_ms;
     if (s->sig_expires_at) {
-        int64_t wall_left_ms = (s->sig_expires_at - (int64_t)time(NULL)) * 1000;
+        int64_t left_s = s->sig_expires_at - (int64_t)time(NULL);
+        if (left_s > 86400 * 365)
+            left_s = 86400 * 365; /* far-future expiries: re-armed long before */
+        int64_t wall_left_ms = left_s * 1000;
         if (now + wall_left_ms < next)
             next = now + (wall_left_ms > 0 ? wall_left_ms : 0);
     }

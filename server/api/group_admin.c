@@ -1,0 +1,1764 @@
+/* Groups for app backends (REST group_open_http_svc and group_open_attr_http_svc). Changes go
+ * through group_ops.c, the path the WebSocket commands take too; messages through
+ * msg_group_send() (api/group.h). This file reads Tencent's request fields, legacy spellings
+ * included, and writes Tencent's answers. The caller is an app administrator: owner rights in
+ * every group, within what each group type supports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/group.h"
+#include "api/group_ops.h"
+#include "api/group_rules.h"
+#include "api/msgbody.h"
+#include "api/valid.h"
+#include "core/xalloc.h"
+#include "router/router.h"
+#include "store/group.h"
+
+#define APPID_LIST_MAX 10000
+#define GROUP_INFO_MAX 50
+#define MEMBER_PAGE_MAX 6000
+#define SPECIFIED_MAX 50
+#define CREATE_MEMBERS_MAX 100
+#define ADD_MEMBERS_MAX 300
+#define DELETE_MEMBERS_MAX 100
+#define ACCOUNTS_MAX 500 /* forbid_send_msg, get_role_in_group, system notifications */
+#define JOINED_MAX 10000
+#define IMPORT_MSGS_MAX 20
+#define HISTORY_MAX 20
+#define SENDER_WINDOW 1000 /* delete_group_msg_by_sender looks at the latest 1000 messages */
+#define REASON_MAX 100
+#define CONTENT_MAX 12288
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static bool is_user_id(const json_t *v)
+{
+    return json_is_string(v) && valid_user_id(json_string_value(v), json_string_length(v));
+}
+
+static gop_actor_t admin_actor(const api_call_t *call, bool silent)
+{
+    return (gop_actor_t){.user = call->identifier, .app_admin = true, .silent = silent};
+}
+
+/* body.GroupId, or NULL after failing the call. */
+static const char *group_id_of(api_call_t *call)
+{
+    json_t *v = json_object_get(call->body, "GroupId");
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+        api_fail(call, ERR_GROUP_PARAM, "GroupId is required: a string");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* A required UserID field; NULL after failing. */
+static const char *user_of(api_call_t *call, const char *name)
+{
+    json_t *v = json_object_get(call->body, name);
+    if (!is_user_id(v)) {
+        api_fail(call, ERR_GROUP_PARAM, "%s is required: a UserID string", name);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* An array of 1..max UserIDs (strings, or objects with `key`), copied as strings; NULL after
+ * failing (10005 when longer than max). */
+static json_t *accounts_of(api_call_t *call, const char *name, const char *key, size_t max)
+{
+    json_t *list = json_object_get(call->body, name), *v;
+    size_t i;
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        api_fail(call, ERR_GROUP_PARAM, "%s must be a non-empty array", name);
+        return NULL;
+    }
+    if (json_array_size(list) > max) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "%s holds at most %zu accounts", name, max);
+        return NULL;
+    }
+    json_t *out = json_array();
+    json_array_foreach(list, i, v)
+    {
+        json_t *id = key && json_is_object(v) ? json_object_get(v, key) : v;
+        if (!is_user_id(id)) {
+            json_decref(out);
+            api_fail(call, ERR_GROUP_PARAM, "%s[%zu] must be a UserID", name, i);
+            return NULL;
+        }
+        json_array_append(out, id);
+    }
+    return out;
+}
+
+/* An optional integer in [min, max] (*out untouched when absent); false after failing. */
+static bool opt_int(api_call_t *call, const char *name, long long min, long long max,
+                    long long *out)
+{
+    switch (valid_get_int(call->body, name, min, max, out)) {
+    case VALID_OK:
+    case VALID_MISSING:
+        return true;
+    default:
+        api_fail(call, ERR_GROUP_PARAM, "%s must be an integer from %lld to %lld", name, min, max);
+        return false;
+    }
+}
+
+/* The first present of two spellings. */
+static json_t *either(const json_t *obj, const char *a, const char *b)
+{
+    json_t *v = json_object_get(obj, a);
+    return v ? v : json_object_get(obj, b);
+}
+
+/* [{Key, Value}] → {Key: Value} (later keys win); NULL after failing. */
+static json_t *kv_object(api_call_t *call, const json_t *list, const char *name, bool member)
+{
+    json_t *obj = json_object(), *v;
+    size_t i;
+    char detail[200];
+    if (!json_is_array(list)) {
+        json_decref(obj);
+        api_fail(call, ERR_GROUP_PARAM, "%s must be an array of {Key, Value}", name);
+        return NULL;
+    }
+    json_array_foreach(list, i, v)
+    {
+        const char *k = str(v, "Key");
+        json_t *value = json_object_get(v, "Value");
+        if (k == NULL || !json_is_string(value)) {
+            json_decref(obj);
+            api_fail(call, ERR_GROUP_PARAM, "%s[%zu] must be {Key: string, Value: string}", name,
+                     i);
+            return NULL;
+        }
+        json_object_set(obj, k, value);
+    }
+    err_t err = gop_check_custom(obj, member, detail, sizeof detail);
+    if (err != ERR_OK) {
+        json_decref(obj);
+        api_fail(call, err, "%s", detail);
+        return NULL;
+    }
+    return obj;
+}
+
+static void on_done(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    json_decref(result);
+    if (err != ERR_OK)
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+    else
+        api_finish(call, NULL);
+}
+
+/* ---- Tencent shapes ---- */
+
+static bool listed(const json_t *filter, const char *name)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(filter, i, v) if (json_is_string(v) &&
+                                         strcmp(json_string_value(v), name) == 0) return true;
+    return false;
+}
+
+/* {k: v} → [{Key, Value}], keeping only the keys in `keys` when it is an array. */
+static json_t *kv_array(const json_t *obj, const json_t *keys)
+{
+    json_t *out = json_array(), *v;
+    const char *k;
+    json_object_foreach((json_t *)obj, k, v) if (!json_is_array(keys) || listed(keys, k))
+        json_array_append_new(out, json_pack("{s:s, s:O}", "Key", k, "Value", v));
+    return out;
+}
+
+static group_type_t type_of(const json_t *g)
+{
+    group_type_t t = GROUP_WORK;
+    group_type_parse(str(g, "type"), &t);
+    return t;
+}
+
+/* A member profile (§5.3) with the fields of `filter` (NULL: all). */
+static json_t *rest_member(const json_t *m, const json_t *filter, const json_t *custom_filter)
+{
+    static const struct {
+        const char *name, *key;
+    } ints[] = {
+        {"JoinTime", "join_time"},
+        {"MsgSeq", "read_seq"},
+        {"LastSendMsgTime", "last_send_time"},
+        {"MuteUntil", "mute_until"},
+    };
+    bool all = !json_is_array(filter);
+    json_t *o = json_pack("{s:s}", "Member_Account", str(m, "user"));
+    if (all || listed(filter, "Role"))
+        json_object_set_new(o, "Role", json_string(str(m, "role")));
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (all || listed(filter, ints[i].name))
+            json_object_set(o, ints[i].name, json_object_get(m, ints[i].key));
+    if (listed(filter, "ShutUpUntil"))
+        json_object_set(o, "ShutUpUntil", json_object_get(m, "mute_until"));
+    if (all || listed(filter, "MsgFlag"))
+        json_object_set_new(o, "MsgFlag", json_string(str(m, "msg_flag")));
+    if (all || listed(filter, "NameCard"))
+        json_object_set_new(o, "NameCard", json_string(str(m, "name_card")));
+    json_object_set_new(o, "AppMemberDefinedData",
+                        kv_array(json_object_get(m, "custom"), custom_filter));
+    return o;
+}
+
+/* A group's base info (§3.7) with the fields of `filter` (NULL: all). */
+static json_t *rest_group(const api_call_t *call, const json_t *g, const json_t *filter,
+                          const json_t *custom_filter)
+{
+    bool all = !json_is_array(filter);
+    group_type_t t = type_of(g);
+    json_t *o = json_pack("{s:s}", "GroupId", str(g, "id"));
+    struct {
+        const char *name;
+        json_t *value;
+    } fields[] = {
+        {"Type", json_string(group_type_rest(t))},
+        {"Name", json_string(str(g, "name"))},
+        {"Appid", json_integer((json_int_t)call->env->cfg->sdkappid)},
+        {"Introduction", json_string(str(g, "introduction"))},
+        {"Notification", json_string(str(g, "notification"))},
+        {"FaceUrl", json_string(str(g, "face_url"))},
+        {"Owner_Account", json_string(str(g, "owner") ? str(g, "owner") : "")},
+        {"CreateTime", json_incref(json_object_get(g, "create_time"))},
+        {"InfoSeq", json_incref(json_object_get(g, "info_seq"))},
+        {"LastInfoTime", json_incref(json_object_get(g, "last_info_time"))},
+        {"LastMsgTime", json_incref(json_object_get(g, "last_time"))},
+        {"NextMsgSeq", json_integer(json_integer_value(json_object_get(g, "last_seq")) + 1)},
+        {"MemberNum", json_incref(json_object_get(g, "member_count"))},
+        {"MaxMemberNum", json_incref(json_object_get(g, "max_members"))},
+        {"ApplyJoinOption", json_string(str(g, "apply_opt"))},
+        {"InviteJoinOption", json_string(str(g, "invite_opt"))},
+        {"MuteAllMember", json_string(json_is_true(json_object_get(g, "mute_all")) ? "On" : "Off")},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (all || listed(filter, fields[i].name))
+            json_object_set(o, fields[i].name, fields[i].value);
+        json_decref(fields[i].value);
+    }
+    if (listed(filter, "ShutUpAllMember"))
+        json_object_set_new(
+            o, "ShutUpAllMember",
+            json_string(json_is_true(json_object_get(g, "mute_all")) ? "On" : "Off"));
+    if (all || listed(filter, "AppDefinedData") || json_is_array(custom_filter))
+        json_object_set_new(o, "AppDefinedData",
+                            kv_array(json_object_get(g, "custom"), custom_filter));
+    return o;
+}
+
+/* ---- get_appid_group_list ---- */
+
+typedef struct {
+    long long next;
+} appid_t;
+
+static void on_appid_list(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    appid_t *st = call->state;
+    call->state = NULL;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        xfree(st);
+        return;
+    }
+    json_t *ids = json_object_get(res, "ids"), *v, *list = json_array();
+    size_t i;
+    json_array_foreach(ids, i, v) json_array_append_new(list, json_pack("{s:O}", "GroupId", v));
+    json_int_t total = json_integer_value(json_object_get(res, "total"));
+    json_int_t next = st->next + (json_int_t)json_array_size(ids);
+    api_finish(call, json_pack("{s:I, s:o, s:I}", "TotalCount", total, "GroupIdList", list, "Next",
+                               next < total ? next : (json_int_t)0));
+    xfree(st);
+}
+
+void api_group_rest_appid_list(api_call_t *call)
+{
+    long long limit = APPID_LIST_MAX, next = 0;
+    if (!opt_int(call, "Limit", 1, APPID_LIST_MAX, &limit) ||
+        !opt_int(call, "Next", 0, INT64_MAX, &next))
+        return;
+    json_t *type = json_object_get(call->body, "GroupType");
+    group_type_t t;
+    if (type && !group_type_parse(json_string_value(type), &t)) {
+        api_fail(call, ERR_GROUP_PARAM,
+                 "GroupType must be Private, Public, ChatRoom, AVChatRoom or Community");
+        return;
+    }
+    appid_t *st = XNEW(appid_t);
+    st->next = next;
+    call->state = st;
+    store_group_all(call->env->db, type ? group_type_rest(t) : NULL, next, limit, on_appid_list,
+                    call);
+}
+
+/* ---- create_group, import_group ---- */
+
+static void on_rest_created(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (err != ERR_OK) {
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+    } else {
+        json_t *out = json_pack("{s:O}", "GroupId", json_object_get(result, "group_id"));
+        group_type_t t = GROUP_WORK;
+        group_type_parse(str(call->body, "Type"), &t);
+        if (t == GROUP_COMMUNITY) {
+            json_object_set_new(out, "Type", json_string("Community"));
+            json_object_set_new(out, "HugeGroupFlag", json_integer(0));
+        }
+        api_finish(call, out);
+    }
+    json_decref(result);
+}
+
+/* The profile fields shared by create_group, import_group and modify_group_base_info into req
+ * (store names); false after failing. */
+static bool read_profile(api_call_t *call, json_t *req)
+{
+    static const struct {
+        const char *name, *key;
+        size_t max;
+    } texts[] = {
+        {"Name", "name", GROUP_NAME_MAX},
+        {"Introduction", "introduction", GROUP_INTRODUCTION_MAX},
+        {"Notification", "notification", GROUP_NOTIFICATION_MAX},
+        {"FaceUrl", "face_url", GROUP_FACE_URL_MAX},
+    };
+    const json_t *body = call->body;
+    char detail[200];
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        json_t *v = json_object_get(body, texts[i].name);
+        if (gop_check_text(v, texts[i].name, texts[i].max, detail, sizeof detail) != ERR_OK) {
+            api_fail(call, ERR_GROUP_PARAM, "%s", detail);
+            return false;
+        }
+        if (v)
+            json_object_set(req, texts[i].key, v);
+    }
+    static const struct {
+        const char *name, *key;
+        bool invite;
+    } opts[] = {
+        {"ApplyJoinOption", "apply_opt", false},
+        {"InviteJoinOption", "invite_opt", true},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = json_object_get(body, opts[i].name);
+        group_opt_t o;
+        if (v == NULL)
+            continue;
+        if (!group_opt_parse(json_string_value(v), &o)) {
+            api_fail(call, ERR_GROUP_PARAM, "%s must be FreeAccess, NeedPermission or %s",
+                     opts[i].name, opts[i].invite ? "DisableInvite" : "DisableApply");
+            return false;
+        }
+        json_object_set_new(req, opts[i].key, json_string(group_opt_rest(o, opts[i].invite)));
+    }
+    json_t *mute = either(body, "MuteAllMember", "ShutUpAllMember");
+    if (mute) {
+        const char *m = json_string_value(mute);
+        if (m == NULL || (strcmp(m, "On") != 0 && strcmp(m, "Off") != 0)) {
+            api_fail(call, ERR_GROUP_PARAM, "MuteAllMember must be On or Off");
+            return false;
+        }
+        json_object_set_new(req, "mute_all", json_boolean(strcmp(m, "On") == 0));
+    }
+    json_t *max = either(body, "MaxMemberCount", "MaxMemberNum");
+    if (max) {
+        if (!json_is_integer(max) || json_integer_value(max) < 1) {
+            api_fail(call, ERR_GROUP_PARAM, "MaxMemberCount must be a positive integer");
+            return false;
+        }
+        json_object_set(req, "max_members", max);
+    }
+    json_t *custom = json_object_get(body, "AppDefinedData");
+    if (custom) {
+        json_t *obj = kv_object(call, custom, "AppDefinedData", false);
+        if (obj == NULL)
+            return false;
+        json_object_set_new(req, "custom", obj);
+    }
+    return true;
+}
+
+static void create_or_import(api_call_t *call, bool import)
+{
+    const json_t *body = call->body;
+    json_t *req = json_object();
+    json_t *type = json_object_get(body, "Type");
+    group_type_t t;
+    if (!group_type_parse(json_string_value(type), &t)) {
+        api_fail(call, ERR_GROUP_PARAM,
+                 "Type is required: Private, Public, ChatRoom, AVChatRoom or Community");
+        goto fail;
+    }
+    json_object_set_new(req, "type", json_string(group_type_rest(t)));
+    if (!read_profile(call, req))
+        goto fail;
+    if (str(req, "name") == NULL || *str(req, "name") == '\0') {
+        api_fail(call, ERR_GROUP_PARAM, "Name is required: 1 to %d bytes", GROUP_NAME_MAX);
+        goto fail;
+    }
+    json_t *id = json_object_get(body, "GroupId");
+    if (id && !json_is_string(id)) {
+        api_fail(call, ERR_GROUP_PARAM, "GroupId must be a string");
+        goto fail;
+    }
+    if (id && json_string_length(id) > 0)
+        json_object_set(req, "group_id", id);
+    json_t *owner = json_object_get(body, "Owner_Account");
+    if (owner && !is_user_id(owner)) {
+        api_fail(call, ERR_GROUP_PARAM, "Owner_Account must be a UserID");
+        goto fail;
+    }
+    if (owner)
+        json_object_set(req, "owner", owner);
+    /* AVChatRoom members, the owner included, join through the SDK (reference §3.6). */
+    if (t == GROUP_AVCHATROOM)
+        json_object_set_new(req, "owner_joins", json_false());
+    if (import) {
+        long long created = 0;
+        if (!opt_int(call, "CreateTime", 0, UINT32_MAX, &created))
+            goto fail;
+        json_object_set_new(req, "create_time", json_integer(created));
+        json_object_set_new(req, "import", json_true());
+    }
+    json_t *list = import ? NULL : json_object_get(body, "MemberList"), *v;
+    size_t i;
+    if (list && !json_is_array(list)) {
+        api_fail(call, ERR_GROUP_PARAM, "MemberList must be an array of {Member_Account}");
+        goto fail;
+    }
+    if (json_array_size(list) > CREATE_MEMBERS_MAX) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "MemberList holds at most %d members",
+                 CREATE_MEMBERS_MAX);
+        goto fail;
+    }
+    json_t *members = json_array();
+    json_object_set_new(req, "members", members);
+    json_array_foreach(list, i, v)
+    {
+        json_t *acct = json_object_get(v, "Member_Account");
+        const char *role = str(v, "Role");
+        if (!is_user_id(acct) || (role && strcmp(role, "Admin") != 0 && strcmp(role, "Member"))) {
+            api_fail(call, ERR_GROUP_PARAM,
+                     "MemberList[%zu] must be {Member_Account, Role: \"Admin\"?}", i);
+            goto fail;
+        }
+        json_t *m = json_pack("{s:O, s:s}", "user", acct, "role", role ? role : "Member");
+        json_t *custom = json_object_get(v, "AppMemberDefinedData");
+        if (custom) {
+            json_t *obj = kv_object(call, custom, "AppMemberDefinedData", true);
+            if (obj == NULL) {
+                json_decref(m);
+                goto fail;
+            }
+            json_object_set_new(m, "custom", obj);
+        }
+        json_array_append_new(members, m);
+    }
+    gop_actor_t actor = admin_actor(call, false);
+    gop_create(call, &actor, req, on_rest_created);
+    return;
+fail:
+    json_decref(req);
+}
+
+void api_group_rest_create(api_call_t *call)
+{
+    create_or_import(call, false);
+}
+
+void api_group_rest_import(api_call_t *call)
+{
+    create_or_import(call, true);
+}
+
+/* ---- get_group_info ---- */
+
+typedef struct {
+    json_t *groups;  /* found groups, as from the store */
+    json_t *members; /* GroupId → member list, while gathering */
+    size_t waiting;  /* member lists still loading */
+    bool with_members;
+    err_t err;
+} info_t;
+
+static void info_free(info_t *st)
+{
+    json_decref(st->groups);
+    json_decref(st->members);
+    xfree(st);
+}
+
+static void info_answer(api_call_t *call)
+{
+    info_t *st = call->state;
+    call->state = NULL;
+    if (st->err != ERR_OK) {
+        api_fail(call, st->err, NULL);
+        info_free(st);
+        return;
+    }
+    const json_t *filter = json_object_get(call->body, "ResponseFilter");
+    const json_t *base = json_object_get(filter, "GroupBaseInfoFilter");
+    const json_t *custom = json_object_get(filter, "AppDefinedDataFilter_Group");
+    const json_t *mfilter = json_object_get(filter, "MemberInfoFilter");
+    const json_t *mcustom = json_object_get(filter, "AppDefinedDataFilter_GroupMember");
+    json_t *out = json_array(), *id;
+    size_t i;
+    json_array_foreach(json_object_get(call->body, "GroupIdList"), i, id)
+    {
+        const json_t *g = NULL, *x;
+        size_t k;
+        json_array_foreach(st->groups, k, x) if (strcmp(str(x, "id"), json_string_value(id)) == 0)
+            g = x;
+        if (g == NULL) {
+            json_array_append_new(out, json_pack("{s:O, s:i, s:s}", "GroupId", id, "ErrorCode",
+                                                 ERR_GROUP_NOT_FOUND, "ErrorInfo",
+                                                 err_text(ERR_GROUP_NOT_FOUND)));
+            continue;
+        }
+        json_t *o = rest_group(call, g, base, custom);
+        json_object_set_new(o, "ErrorCode", json_integer(0));
+        json_object_set_new(o, "ErrorInfo", json_string(""));
+        if (st->with_members) {
+            json_t *list = json_array(), *m;
+            json_array_foreach(json_object_get(st->members, str(g, "id")), k, m)
+                json_array_append_new(list, rest_member(m, mfilter, mcustom));
+            json_object_set_new(o, "MemberList", list);
+        }
+        json_array_append_new(out, o);
+    }
+    api_finish(call, json_pack("{s:o}", "GroupInfo", out));
+    info_free(st);
+}
+
+typedef struct {
+    api_call_t *call;
+    char *group_id;
+} member_load_t;
+
+static void on_info_members(err_t err, json_t *res, void *arg)
+{
+    member_load_t *ml = arg;
+    api_call_t *call = ml->call;
+    info_t *st = call->state;
+    if (err != ERR_OK)
+        st->err = err;
+    else
+        json_object_set(st->members, ml->group_id, json_object_get(res, "members"));
+    xfree(ml->group_id);
+    xfree(ml);
+    if (--st->waiting == 0)
+        info_answer(call);
+}
+
+static void on_info_groups(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    info_t *st = call->state;
+    if (err != ERR_OK) {
+        st->err = err;
+        info_answer(call);
+        return;
+    }
+    st->groups = json_incref(json_object_get(res, "groups"));
+    if (!st->with_members || json_array_size(st->groups) == 0) {
+        info_answer(call);
+        return;
+    }
+    json_t *g;
+    size_t i;
+    st->waiting = json_array_size(st->groups);
+    json_array_foreach(st->groups, i, g)
+    {
+        member_load_t *ml = XNEW(member_load_t);
+        ml->call = call;
+        ml->group_id = xstrdup(str(g, "id"));
+        store_group_members(call->env->db, ml->group_id, NULL, 0, MEMBER_PAGE_MAX, on_info_members,
+                            ml);
+    }
+}
+
+void api_group_rest_info(api_call_t *call)
+{
+    json_t *ids = json_object_get(call->body, "GroupIdList"), *v;
+    size_t i;
+    if (!json_is_array(ids) || json_array_size(ids) == 0) {
+        api_fail(call, ERR_GROUP_PARAM, "GroupIdList must be a non-empty array of GroupIds");
+        return;
+    }
+    if (json_array_size(ids) > GROUP_INFO_MAX) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "GroupIdList holds at most %d groups", GROUP_INFO_MAX);
+        return;
+    }
+    json_array_foreach(ids, i, v) if (!json_is_string(v))
+    {
+        api_fail(call, ERR_GROUP_PARAM, "GroupIdList[%zu] must be a string", i);
+        return;
+    }
+    json_t *filter = json_object_get(call->body, "ResponseFilter");
+    if (filter && !json_is_object(filter)) {
+        api_fail(call, ERR_GROUP_PARAM, "ResponseFilter must be an object");
+        return;
+    }
+    info_t *st = XNEW(info_t);
+    st->members = json_object();
+    /* Without a ResponseFilter Tencent answers everything, member list included. */
+    st->with_members = filter == NULL || json_object_get(filter, "MemberInfoFilter") ||
+                       json_object_get(filter, "AppDefinedDataFilter_GroupMember");
+    call->state = st;
+    char *ids_json = json_dumps(ids, JSON_COMPACT);
+    store_group_get(call->env->db, ids_json, NULL, on_info_groups, call);
+    free(ids_json);
+}
+
+/* ---- get_group_member_info, get_specified_group_member_info ---- */
+
+typedef struct {
+    long long offset;
+    bool community;
+} members_t;
+
+static void on_rest_members(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    members_t *st = call->state;
+    call->state = NULL;
+    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+        xfree(st);
+        return;
+    }
+    const json_t *mfilter = json_object_get(call->body, "MemberInfoFilter");
+    const json_t *mcustom = json_object_get(call->body, "AppDefinedDataFilter_GroupMember");
+    json_t *members = json_object_get(res, "members"), *m, *list = json_array();
+    size_t i;
+    json_array_foreach(members, i, m) json_array_append_new(list, rest_member(m, mfilter, mcustom));
+    json_int_t total = json_integer_value(json_object_get(res, "total"));
+    json_t *out = json_pack("{s:I, s:o}", "MemberNum", total, "MemberList", list);
+    if (st->community) {
+        long long next = st->offset + (long long)json_array_size(members);
+        char cursor[24] = "";
+        if (next < total)
+            snprintf(cursor, sizeof cursor, "%lld", next);
+        json_object_set_new(out, "Next", json_string(cursor));
+    }
+    api_finish(call, out);
+    xfree(st);
+}
+
+static bool check_filters(api_call_t *call)
+{
+    static const char *const names[] = {"MemberInfoFilter", "MemberRoleFilter",
+                                        "AppDefinedDataFilter_GroupMember"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *f = json_object_get(call->body, names[i]), *v;
+        size_t k;
+        if (f == NULL)
+            continue;
+        if (!json_is_array(f)) {
+            api_fail(call, ERR_GROUP_PARAM, "%s must be an array of strings", names[i]);
+            return false;
+        }
+        json_array_foreach(f, k, v) if (!json_is_string(v))
+        {
+            api_fail(call, ERR_GROUP_PARAM, "%s[%zu] must be a string", names[i], k);
+            return false;
+        }
+    }
+    return true;
+}
+
+void api_group_rest_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long limit = MEMBER_PAGE_MAX, offset = 0;
+    if (id == NULL || !check_filters(call) || !opt_int(call, "Limit", 0, MEMBER_PAGE_MAX, &limit) ||
+        !opt_int(call, "Offset", 0, INT64_MAX, &offset))
+        return;
+    if (limit == 0)
+        limit = MEMBER_PAGE_MAX;
+    json_t *next = json_object_get(call->body, "Next");
+    if (next) {
+        char *end = NULL;
+        if (!json_is_string(next) ||
+            (json_string_length(next) > 0 &&
+             (strtoll(json_string_value(next), &end, 10) < 0 || *end != '\0'))) {
+            api_fail(call, ERR_GROUP_PARAM, "Next must be the string the last page returned");
+            return;
+        }
+        if (json_string_length(next) > 0)
+            offset = strtoll(json_string_value(next), NULL, 10);
+    }
+    json_t *roles = json_object_get(call->body, "MemberRoleFilter"), *v;
+    size_t i;
+    json_array_foreach(roles, i, v) if (group_role_parse(json_string_value(v)) == GROUP_ROLE_NONE)
+    {
+        api_fail(call, ERR_GROUP_PARAM, "MemberRoleFilter values are Owner, Admin and Member");
+        return;
+    }
+    members_t *st = XNEW(members_t);
+    st->offset = offset;
+    st->community = next != NULL;
+    call->state = st;
+    char *roles_json = json_array_size(roles) > 0 ? json_dumps(roles, JSON_COMPACT) : NULL;
+    store_group_members(call->env->db, id, roles_json, offset, limit, on_rest_members, call);
+    free(roles_json);
+}
+
+static void on_specified(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    const json_t *g = json_object_get(res, "group");
+    if (!json_is_object(g)) {
+        api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    const json_t *mfilter = json_object_get(call->body, "MemberInfoFilter");
+    const json_t *mcustom = json_object_get(call->body, "AppDefinedDataFilter_GroupMember");
+    json_t *list = json_array(), *t;
+    size_t i;
+    json_array_foreach(json_object_get(res, "targets"), i, t)
+    {
+        const json_t *m = json_object_get(t, "member");
+        if (json_is_object(m))
+            json_array_append_new(list, rest_member(m, mfilter, mcustom));
+    }
+    api_finish(call, json_pack("{s:s, s:o}", "GroupId", str(g, "id"), "MemberList", list));
+}
+
+void api_group_rest_specified_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL || !check_filters(call))
+        return;
+    json_t *users = accounts_of(call, "Member_List_Account", NULL, SPECIFIED_MAX);
+    if (users == NULL)
+        return;
+    char *users_json = json_dumps(users, JSON_COMPACT);
+    json_decref(users);
+    store_group_ctx(call->env->db, id, NULL, users_json, on_specified, call);
+    free(users_json);
+}
+
+/* ---- modify_group_base_info ---- */
+
+void api_group_rest_modify(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *fields = json_object();
+    if (!read_profile(call, fields)) {
+        json_decref(fields);
+        return;
+    }
+    if (str(fields, "name") && *str(fields, "name") == '\0') {
+        json_decref(fields);
+        api_fail(call, ERR_GROUP_PARAM, "Name must not be empty");
+        return;
+    }
+    json_t *history = json_object_get(call->body, "HistoryMsgBeforeJoin");
+    if (history) {
+        const char *h = json_string_value(history);
+        if (h == NULL || (strcmp(h, "On") != 0 && strcmp(h, "Off") != 0)) {
+            json_decref(fields);
+            api_fail(call, ERR_GROUP_PARAM, "HistoryMsgBeforeJoin must be On or Off");
+            return;
+        }
+        json_object_set_new(fields, "history_before_join", json_boolean(strcmp(h, "On") == 0));
+    }
+    /* From_Account is who the tips and events name as the operator. */
+    json_t *from = json_object_get(call->body, "From_Account");
+    if (from && !is_user_id(from)) {
+        json_decref(fields);
+        api_fail(call, ERR_GROUP_PARAM, "From_Account must be a UserID");
+        return;
+    }
+    gop_actor_t actor = admin_actor(call, false);
+    if (from)
+        actor.user = json_string_value(from);
+    gop_run(call, GOP_MODIFY, &actor, id, json_pack("{s:o}", "fields", fields), on_done);
+}
+
+/* ---- add_group_member, import_group_member ---- */
+
+static void on_rest_added(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (err != ERR_OK) {
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+        json_decref(result);
+        return;
+    }
+    json_t *results = json_object_get(result, "results"), *r, *list = json_array();
+    size_t i, added = 0, missing = 0, full = 0;
+    json_array_foreach(results, i, r)
+    {
+        const char *st = str(r, "status");
+        int code = strcmp(st, "added") == 0 ? 1 : strcmp(st, "already") == 0 ? 2 : 0;
+        added += code == 1;
+        missing += strcmp(st, "missing") == 0;
+        full += strcmp(st, "full") == 0;
+        json_array_append_new(
+            list, json_pack("{s:s, s:i}", "Member_Account", str(r, "user"), "Result", code));
+    }
+    size_t n = json_array_size(results);
+    json_decref(result);
+    /* Nothing done and every account missing, or nobody fit: the request fails as a whole. */
+    if (added == 0 && n > 0 && missing == n) {
+        json_decref(list);
+        api_fail(call, ERR_GROUP_USER_MISSING, "none of the accounts exists");
+        return;
+    }
+    if (added == 0 && full > 0 && full + missing == n) {
+        json_decref(list);
+        api_fail(call, ERR_GROUP_FULL, NULL);
+        return;
+    }
+    api_finish(call, json_pack("{s:o}", "MemberList", list));
+}
+
+void api_group_rest_add_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long silence = 0;
+    if (id == NULL || !opt_int(call, "Silence", 0, 1, &silence))
+        return;
+    json_t *users = accounts_of(call, "MemberList", "Member_Account", ADD_MEMBERS_MAX);
+    if (users == NULL)
+        return;
+    json_t *list = json_array(), *v;
+    size_t i;
+    json_array_foreach(users, i, v) json_array_append_new(list, json_pack("{s:O}", "user", v));
+    json_decref(users);
+    gop_actor_t actor = admin_actor(call, silence == 1);
+    gop_run(call, GOP_ADD, &actor, id, json_pack("{s:s, s:o}", "mode", "add", "users", list),
+            on_rest_added);
+}
+
+void api_group_rest_import_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *users = accounts_of(call, "MemberList", "Member_Account", ADD_MEMBERS_MAX);
+    if (users == NULL)
+        return;
+    json_decref(users);
+    json_t *list = json_array(), *v;
+    size_t i;
+    json_array_foreach(json_object_get(call->body, "MemberList"), i, v)
+    {
+        const char *role = str(v, "Role");
+        json_t *jt = json_object_get(v, "JoinTime"), *unread = json_object_get(v, "UnreadMsgNum");
+        if ((role && strcmp(role, "Admin") != 0 && strcmp(role, "Member") != 0) ||
+            (jt && (!json_is_integer(jt) || json_integer_value(jt) < 0)) ||
+            (unread && (!json_is_integer(unread) || json_integer_value(unread) < 0))) {
+            json_decref(list);
+            api_fail(call, ERR_GROUP_PARAM,
+                     "MemberList[%zu]: Role is Admin, JoinTime and UnreadMsgNum are integers >= 0",
+                     i);
+            return;
+        }
+        json_t *m = json_pack("{s:O, s:s}", "user", json_object_get(v, "Member_Account"), "role",
+                              role ? role : "Member");
+        if (jt && json_integer_value(jt) > 0)
+            json_object_set(m, "join_time", jt);
+        if (unread)
+            json_object_set(m, "unread", unread);
+        json_array_append_new(list, m);
+    }
+    gop_actor_t actor = admin_actor(call, true);
+    gop_run(call, GOP_ADD, &actor, id, json_pack("{s:s, s:o}", "mode", "import", "users", list),
+            on_rest_added);
+}
+
+/* ---- delete_group_member, destroy_group, change_group_owner ---- */
+
+void api_group_rest_delete_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long silence = 0;
+    if (id == NULL || !opt_int(call, "Silence", 0, 1, &silence))
+        return;
+    json_t *reason = json_object_get(call->body, "Reason");
+    if (reason && (!json_is_string(reason) || json_string_length(reason) > REASON_MAX)) {
+        api_fail(call, ERR_GROUP_PARAM, "Reason must be a string of at most %d bytes", REASON_MAX);
+        return;
+    }
+    json_t *users = accounts_of(call, "MemberToDel_Account", NULL, DELETE_MEMBERS_MAX);
+    if (users == NULL)
+        return;
+    json_t *req = json_pack("{s:o}", "users", users);
+    if (reason)
+        json_object_set(req, "reason", reason);
+    gop_actor_t actor = admin_actor(call, silence == 1);
+    gop_run(call, GOP_KICK, &actor, id, req, on_done);
+}
+
+void api_group_rest_destroy(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    gop_actor_t actor = admin_actor(call, false);
+    gop_run(call, GOP_DISMISS, &actor, id, json_object(), on_done);
+}
+
+void api_group_rest_change_owner(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    const char *owner = id ? user_of(call, "NewOwner_Account") : NULL;
+    if (owner == NULL)
+        return;
+    gop_actor_t actor = admin_actor(call, false);
+    gop_run(call, GOP_TRANSFER, &actor, id, json_pack("{s:s}", "user", owner), on_done);
+}
+
+/* ---- modify_group_member_info, forbid_send_msg ---- */
+
+void api_group_rest_modify_member(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    const char *user = id ? user_of(call, "Member_Account") : NULL;
+    if (user == NULL)
+        return;
+    const json_t *body = call->body;
+    json_t *req = json_pack("{s:s}", "user", user);
+    char detail[200];
+    json_t *role = json_object_get(body, "Role");
+    if (role) {
+        const char *r = json_string_value(role);
+        if (r == NULL || (strcmp(r, "Admin") != 0 && strcmp(r, "Member") != 0)) {
+            api_fail(call, ERR_GROUP_PARAM, "Role must be Admin or Member");
+            goto fail;
+        }
+        json_object_set(req, "role", role);
+    }
+    json_t *flag = json_object_get(body, "MsgFlag");
+    if (flag) {
+        if (group_msg_flag_to_recv_opt(json_string_value(flag)) < 0) {
+            api_fail(call, ERR_GROUP_PARAM,
+                     "MsgFlag must be AcceptAndNotify, AcceptNotNotify, "
+                     "Discard or AcceptNotNotifyExceptAt");
+            goto fail;
+        }
+        json_object_set(req, "msg_flag", flag);
+    }
+    json_t *card = json_object_get(body, "NameCard");
+    if (gop_check_text(card, "NameCard", GROUP_NAME_CARD_MAX, detail, sizeof detail) != ERR_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "%s", detail);
+        goto fail;
+    }
+    if (card)
+        json_object_set(req, "name_card", card);
+    json_t *custom = json_object_get(body, "AppMemberDefinedData");
+    if (custom) {
+        json_t *obj = kv_object(call, custom, "AppMemberDefinedData", true);
+        if (obj == NULL)
+            goto fail;
+        json_object_set_new(req, "custom", obj);
+    }
+    json_t *mute = either(body, "MuteTime", "ShutUpTime");
+    if (mute) {
+        if (!json_is_integer(mute) || json_integer_value(mute) < 0 ||
+            json_integer_value(mute) > GROUP_MUTE_FOREVER) {
+            api_fail(call, ERR_GROUP_PARAM, "MuteTime must be 0 to 4294967295 seconds");
+            goto fail;
+        }
+        json_object_set(req, "mute_seconds", mute);
+    }
+    gop_actor_t actor = admin_actor(call, false);
+    gop_run(call, GOP_MEMBER, &actor, id, req, on_done);
+    return;
+fail:
+    json_decref(req);
+}
+
+void api_group_rest_forbid(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *mute = either(call->body, "MuteTime", "ShutUpTime");
+    if (!json_is_integer(mute) || json_integer_value(mute) < 0 ||
+        json_integer_value(mute) > GROUP_MUTE_FOREVER) {
+        api_fail(call, ERR_GROUP_PARAM, "MuteTime is required: 0 (unmute) to 4294967295 seconds");
+        return;
+    }
+    json_t *users = accounts_of(call, "Members_Account", NULL, ACCOUNTS_MAX);
+    if (users == NULL)
+        return;
+    gop_actor_t actor = admin_actor(call, false);
+    gop_run(call, GOP_MUTE, &actor, id, json_pack("{s:o, s:O}", "users", users, "seconds", mute),
+            on_done);
+}
+
+/* ---- get_group_muted_account, get_group_shutted_uin ---- */
+
+static void on_muted(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    bool legacy = strcmp(call->route->command, "get_group_shutted_uin") == 0;
+    json_t *list = json_array(), *m;
+    size_t i;
+    json_array_foreach(json_object_get(res, "muted"), i, m) json_array_append_new(
+        list, json_pack("{s:s, s:O}", "Member_Account", str(m, "user"),
+                        legacy ? "ShuttedUntil" : "MutedUntil", json_object_get(m, "until")));
+    api_finish(call, json_pack("{s:O, s:o}", "GroupId", json_object_get(call->body, "GroupId"),
+                               legacy ? "ShuttedUinList" : "MutedAccountList", list));
+}
+
+void api_group_rest_muted(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id != NULL)
+        store_group_muted(call->env->db, id, (int64_t)time(NULL), on_muted, call);
+}
+
+void api_group_rest_shutted(api_call_t *call)
+{
+    api_group_rest_muted(call);
+}
+
+/* ---- get_joined_group_list ---- */
+
+static void on_rest_joined(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    const json_t *filter = json_object_get(call->body, "ResponseFilter");
+    const json_t *base = json_object_get(filter, "GroupBaseInfoFilter");
+    const json_t *self = json_object_get(filter, "SelfInfoFilter");
+    json_t *list = json_array(), *g;
+    size_t i;
+    json_array_foreach(json_object_get(res, "groups"), i, g)
+    {
+        json_t *o = json_is_array(base) ? rest_group(call, g, base, NULL)
+                                        : json_pack("{s:s}", "GroupId", str(g, "id"));
+        if (json_is_array(self)) {
+            json_t *s = rest_member(json_object_get(g, "self"), self, NULL);
+            json_object_del(s, "Member_Account");
+            json_object_del(s, "AppMemberDefinedData");
+            json_object_set_new(o, "SelfInfo", s);
+        }
+        json_array_append_new(list, o);
+    }
+    api_finish(call, json_pack("{s:O, s:o}", "TotalCount", json_object_get(res, "total"),
+                               "GroupIdList", list));
+}
+
+void api_group_rest_joined(api_call_t *call)
+{
+    const char *user = user_of(call, "Member_Account");
+    long long huge = 0, inactive = 0, limit = JOINED_MAX, offset = 0;
+    if (user == NULL || !opt_int(call, "WithHugeGroups", 0, 1, &huge) ||
+        !opt_int(call, "WithNoActiveGroups", 0, 1, &inactive) ||
+        !opt_int(call, "Limit", 1, JOINED_MAX, &limit) ||
+        !opt_int(call, "Offset", 0, INT64_MAX, &offset))
+        return;
+    json_t *type = json_object_get(call->body, "GroupType");
+    group_type_t t;
+    if (type && !group_type_parse(json_string_value(type), &t)) {
+        api_fail(call, ERR_GROUP_PARAM,
+                 "GroupType must be Private, Public, ChatRoom, AVChatRoom or Community");
+        return;
+    }
+    json_t *filter = json_object_get(call->body, "ResponseFilter");
+    if (filter && !json_is_object(filter)) {
+        api_fail(call, ERR_GROUP_PARAM, "ResponseFilter must be an object");
+        return;
+    }
+    json_t *hidden = json_array(), *pending = json_array();
+    for (int k = 0; k < GROUP_TYPE_COUNT; k++) {
+        const group_type_rules_t *r = group_rules((group_type_t)k);
+        /* AVChatRoom only with WithHugeGroups (or when asked for by GroupType). */
+        if (!r->in_joined_list && huge == 0 && !(type && t == (group_type_t)k))
+            json_array_append_new(hidden, json_string(r->rest_name));
+        if (r->needs_activation && inactive == 0)
+            json_array_append_new(pending, json_string(r->rest_name));
+    }
+    char *hidden_json = json_dumps(hidden, JSON_COMPACT);
+    char *pending_json = json_dumps(pending, JSON_COMPACT);
+    json_decref(hidden);
+    json_decref(pending);
+    store_group_joined(call->env->db, user, type ? group_type_rest(t) : NULL, hidden_json,
+                       pending_json, offset, limit, on_rest_joined, call);
+    free(hidden_json);
+    free(pending_json);
+}
+
+/* ---- get_role_in_group ---- */
+
+static void on_roles(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK || !json_is_object(json_object_get(res, "group"))) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    json_t *list = json_array(), *t;
+    size_t i;
+    json_array_foreach(json_object_get(res, "targets"), i, t)
+    {
+        const json_t *m = json_object_get(t, "member");
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s}", "Member_Account", str(t, "user"), "Role",
+                                        json_is_object(m) ? str(m, "role") : "NotMember"));
+    }
+    api_finish(call, json_pack("{s:o}", "UserIdList", list));
+}
+
+void api_group_rest_roles(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    json_t *users = id ? accounts_of(call, "User_Account", NULL, ACCOUNTS_MAX) : NULL;
+    if (users == NULL)
+        return;
+    char *users_json = json_dumps(users, JSON_COMPACT);
+    json_decref(users);
+    store_group_ctx(call->env->db, id, NULL, users_json, on_roles, call);
+    free(users_json);
+}
+
+/* ---- send_group_msg ---- */
+
+static const char *const priorities[] = {"High", "Normal", "Low", "Lowest", NULL};
+static const char *const send_controls[] = {"NoUnread", "NoLastMsg", "WithMuteNotifications", NULL};
+
+static bool in_set(const char *s, const char *const *set)
+{
+    for (; s && *set; set++)
+        if (strcmp(s, *set) == 0)
+            return true;
+    return false;
+}
+
+static void on_group_sent(err_t err, const msg_sent_t *sent, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    api_finish(call, json_pack("{s:I, s:I, s:s}", "MsgTime", (json_int_t)sent->ts, "MsgSeq",
+                               (json_int_t)sent->seq, "MsgDropReason", ""));
+}
+
+/* MsgBody and CloudCustomData of `obj`; false after failing. */
+static bool check_body(api_call_t *call, const json_t *obj)
+{
+    char detail[256];
+    const json_t *body = json_object_get(obj, "MsgBody");
+    err_t err = msgbody_validate(body, detail, sizeof detail);
+    if (err == ERR_OK)
+        err = msgbody_validate_cloud_custom_data(json_object_get(obj, "CloudCustomData"),
+                                                 msgbody_size(body), detail, sizeof detail);
+    if (err == ERR_OK)
+        err = msgbody_validate_offline_push(json_object_get(obj, "OfflinePushInfo"), detail,
+                                            sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err == ERR_MSG_TOO_LONG ? err : ERR_GROUP_PARAM, "%s", detail);
+        return false;
+    }
+    return true;
+}
+
+void api_group_rest_send_msg(api_call_t *call)
+{
+    const json_t *body = call->body;
+    const char *id = group_id_of(call);
+    long long random = 0, online = 0, receipt = 0, ext = 0;
+    if (id == NULL)
+        return;
+    if (valid_get_int(body, "Random", 0, UINT32_MAX, &random) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "Random is required: an integer from 0 to 4294967295");
+        return;
+    }
+    if (!check_body(call, body) || !opt_int(call, "OnlineOnlyFlag", 0, 1, &online) ||
+        !opt_int(call, "NeedReadReceipt", 0, 1, &receipt) ||
+        !opt_int(call, "SupportMessageExtension", 0, 1, &ext))
+        return;
+    json_t *prio = json_object_get(body, "MsgPriority");
+    if (prio && !in_set(json_string_value(prio), priorities)) {
+        api_fail(call, ERR_GROUP_PARAM, "MsgPriority must be High, Normal, Low or Lowest");
+        return;
+    }
+    json_t *controls = json_object_get(body, "SendMsgControl"), *v;
+    size_t i;
+    bool no_unread = false;
+    if (controls && !json_is_array(controls)) {
+        api_fail(call, ERR_GROUP_PARAM, "SendMsgControl must be an array of strings");
+        return;
+    }
+    json_array_foreach(controls, i, v)
+    {
+        if (!in_set(json_string_value(v), send_controls)) {
+            api_fail(call, ERR_GROUP_PARAM, "SendMsgControl values are NoUnread, NoLastMsg");
+            return;
+        }
+        no_unread = no_unread || strcmp(json_string_value(v), "NoUnread") == 0;
+    }
+    json_t *fcc = json_object_get(body, "ForbidCallbackControl");
+    if (fcc && !json_is_array(fcc)) {
+        api_fail(call, ERR_GROUP_PARAM, "ForbidCallbackControl must be an array of strings");
+        return;
+    }
+    msg_group_t m = {
+        .sender = call->identifier,
+        .trusted = true,
+        .group_id = id,
+        .random = (uint32_t)random,
+        .body = json_object_get(body, "MsgBody"),
+        .cloud_custom_data = str(body, "CloudCustomData"),
+        .need_read_receipt = receipt == 1,
+        .online_only = online == 1,
+        .no_unread = no_unread,
+        .priority = json_string_value(prio),
+        .deliver = true,
+    };
+    json_t *from = json_object_get(body, "From_Account");
+    if (from) {
+        if (!is_user_id(from)) {
+            api_fail(call, ERR_GROUP_PARAM, "From_Account must be a UserID");
+            return;
+        }
+        /* Sending as a user: that user's membership and mutes apply. */
+        m.sender = json_string_value(from);
+        m.trusted = config_is_admin(call->env->cfg, m.sender);
+    }
+    json_t *targets = json_object_get(body, "To_Account");
+    if (targets) {
+        if (!json_is_array(targets) || json_array_size(targets) == 0) {
+            api_fail(call, ERR_GROUP_PARAM, "To_Account must be a non-empty array of UserIDs");
+            return;
+        }
+        json_array_foreach(targets, i, v) if (!is_user_id(v))
+        {
+            api_fail(call, ERR_GROUP_PARAM, "To_Account[%zu] must be a UserID", i);
+            return;
+        }
+        m.targets = targets;
+    }
+    json_t *at = json_object_get(body, "GroupAtInfo");
+    json_t *ats = NULL;
+    if (at) {
+        if (!json_is_array(at)) {
+            api_fail(call, ERR_GROUP_PARAM, "GroupAtInfo must be an array");
+            return;
+        }
+        ats = json_array();
+        json_array_foreach(at, i, v)
+        {
+            json_t *all = json_object_get(v, "GroupAtAllFlag");
+            json_t *acct = json_object_get(v, "GroupAt_Account");
+            if (json_is_integer(all) && json_integer_value(all) == 1) {
+                json_array_append_new(ats, json_string("__kImSDK_MesssageAtALL__"));
+            } else if (is_user_id(acct)) {
+                json_array_append(ats, acct);
+            } else {
+                json_decref(ats);
+                api_fail(call, ERR_GROUP_PARAM,
+                         "GroupAtInfo[%zu] must be {GroupAtAllFlag: 1} or {GroupAt_Account}", i);
+                return;
+            }
+        }
+        m.at_users = ats;
+    }
+    msg_group_send(call->env, &m, on_group_sent, call);
+    json_decref(ats);
+}
+
+/* ---- send_group_system_notification ---- */
+
+static void on_notice_ctx(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK || !json_is_object(json_object_get(res, "group"))) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    const char *id = str(json_object_get(res, "group"), "id");
+    json_t *body = json_pack("{s:s, s:s}", "groupID", id, "customData", str(call->body, "Content"));
+    json_t *to = json_object_get(call->body, "ToMembers_Account");
+    if (json_array_size(to) == 0) {
+        group_push(call->env, id, "onReceiveRESTCustomData", body, NULL);
+    } else {
+        json_t *members = json_array(), *t;
+        size_t i;
+        json_array_foreach(json_object_get(res, "targets"), i,
+                           t) if (json_is_object(json_object_get(t, "member")))
+            json_array_append_new(members, json_string(str(t, "user")));
+        gop_push_users(call->env, members, "onReceiveRESTCustomData", body, 0);
+        json_decref(members);
+    }
+    api_finish(call, NULL);
+}
+
+void api_group_rest_system_notification(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *content = json_object_get(call->body, "Content");
+    if (!json_is_string(content) || json_string_length(content) == 0 ||
+        json_string_length(content) > CONTENT_MAX) {
+        api_fail(call, ERR_GROUP_PARAM, "Content is required: a string of at most %d bytes",
+                 CONTENT_MAX);
+        return;
+    }
+    char *users_json = NULL;
+    if (json_object_get(call->body, "ToMembers_Account")) {
+        json_t *users = accounts_of(call, "ToMembers_Account", NULL, ACCOUNTS_MAX);
+        if (users == NULL)
+            return;
+        users_json = json_dumps(users, JSON_COMPACT);
+        json_decref(users);
+    }
+    store_group_ctx(call->env->db, id, NULL, users_json, on_notice_ctx, call);
+    free(users_json);
+}
+
+/* ---- checks that need the group first ---- */
+
+/* Runs `next` with the group once it is known to exist and to keep history (AVChatRoom: 10007). */
+typedef void (*with_group_fn)(api_call_t *call, const json_t *ctx);
+
+typedef struct {
+    with_group_fn next;
+    bool need_history;
+} with_group_t;
+
+static void on_with_group(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    with_group_t *w = call->state;
+    call->state = NULL;
+    with_group_fn next = w->next;
+    bool need_history = w->need_history;
+    xfree(w);
+    const json_t *g = json_object_get(res, "group");
+    if (err != ERR_OK || !json_is_object(g)) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    if (need_history && !group_rules(type_of(g))->stores_history) {
+        api_fail(call, ERR_GROUP_PERMISSION, "%s groups keep no history",
+                 group_type_rest(type_of(g)));
+        return;
+    }
+    next(call, res);
+}
+
+static void with_group(api_call_t *call, const char *group_id, const char *target,
+                       bool need_history, with_group_fn next)
+{
+    with_group_t *w = XNEW(with_group_t);
+    w->next = next;
+    w->need_history = need_history;
+    call->state = w;
+    char *targets = NULL;
+    if (target) {
+        json_t *a = json_pack("[s]", target);
+        targets = json_dumps(a, JSON_COMPACT);
+        json_decref(a);
+    }
+    store_group_ctx(call->env->db, group_id, NULL, targets, on_with_group, call);
+    free(targets);
+}
+
+/* ---- import_group_msg ---- */
+
+typedef struct {
+    size_t next;     /* the message being imported */
+    json_t *results; /* ImportMsgResult so far */
+    char *group_id;
+} import_t;
+
+static void import_next(api_call_t *call);
+
+static void on_imported(err_t err, const msg_sent_t *sent, void *arg)
+{
+    api_call_t *call = arg;
+    import_t *st = call->state;
+    if (err == ERR_DB_DOWN || err == ERR_INTERNAL || err == ERR_GROUP_NOT_FOUND) {
+        call->state = NULL;
+        json_decref(st->results);
+        xfree(st->group_id);
+        xfree(st);
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_t *item = json_array_get(json_object_get(call->body, "MsgList"), st->next);
+    json_array_append_new(
+        st->results,
+        json_pack("{s:I, s:I, s:i}", "MsgSeq", err == ERR_OK ? (json_int_t)sent->seq : 0, "MsgTime",
+                  err == ERR_OK ? (json_int_t)sent->ts
+                                : json_integer_value(json_object_get(item, "SendTime")),
+                  "Result", err == ERR_OK ? 0 : err_code(err, NULL)));
+    st->next++;
+    import_next(call);
+}
+
+/* One message after the other: each gets the next seq in the list's order. */
+static void import_next(api_call_t *call)
+{
+    import_t *st = call->state;
+    json_t *list = json_object_get(call->body, "MsgList");
+    int64_t now = (int64_t)time(NULL);
+    while (st->next < json_array_size(list)) {
+        json_t *item = json_array_get(list, st->next);
+        json_t *from = json_object_get(item, "From_Account");
+        json_t *t = json_object_get(item, "SendTime");
+        json_t *rnd = json_object_get(item, "Random");
+        char detail[256];
+        err_t err = ERR_OK;
+        if (!is_user_id(from) || !json_is_integer(t) || json_integer_value(t) <= 0 ||
+            json_integer_value(t) > now ||
+            (rnd && (!json_is_integer(rnd) || json_integer_value(rnd) < 0 ||
+                     json_integer_value(rnd) > UINT32_MAX)))
+            err = ERR_GROUP_PARAM;
+        if (err == ERR_OK) {
+            err = msgbody_validate(json_object_get(item, "MsgBody"), detail, sizeof detail);
+            if (err == ERR_MSGBODY_FORMAT)
+                err = ERR_GROUP_PARAM;
+        }
+        if (err != ERR_OK) {
+            json_array_append_new(st->results,
+                                  json_pack("{s:i, s:I, s:i}", "MsgSeq", 0, "MsgTime",
+                                            json_integer_value(t), "Result", (int)err));
+            st->next++;
+            continue;
+        }
+        msg_group_t m = {
+            .sender = json_string_value(from),
+            .trusted = true,
+            .group_id = st->group_id,
+            .random = rnd ? (uint32_t)json_integer_value(rnd) : (uint32_t)rand(),
+            .body = json_object_get(item, "MsgBody"),
+            .cloud_custom_data = str(item, "CloudCustomData"),
+            .ts = json_integer_value(t),
+            .deliver = false,
+        };
+        msg_group_send(call->env, &m, on_imported, call);
+        return;
+    }
+    call->state = NULL;
+    json_t *results = st->results;
+    xfree(st->group_id);
+    xfree(st);
+    api_finish(call, json_pack("{s:o}", "ImportMsgResult", results));
+}
+
+static void import_msgs(api_call_t *call, const json_t *ctx)
+{
+    import_t *st = XNEW(import_t);
+    st->results = json_array();
+    st->group_id = xstrdup(str(json_object_get(ctx, "group"), "id"));
+    call->state = st;
+    import_next(call);
+}
+
+void api_group_rest_import_msg(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long flag = 0;
+    if (id == NULL || !opt_int(call, "RecentContactFlag", 0, 1, &flag))
+        return;
+    json_t *list = json_object_get(call->body, "MsgList");
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        api_fail(call, ERR_GROUP_PARAM, "MsgList must be a non-empty array");
+        return;
+    }
+    if (json_array_size(list) > IMPORT_MSGS_MAX) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "MsgList holds at most %d messages", IMPORT_MSGS_MAX);
+        return;
+    }
+    with_group(call, id, NULL, true, import_msgs);
+}
+
+/* ---- set_unread_msg_num ---- */
+
+static void on_unread_set(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        api_fail(call, err, NULL);
+    else if (!json_is_true(json_object_get(res, "updated")))
+        api_fail(call, ERR_GROUP_PERMISSION, "Member_Account is not a member of the group");
+    else
+        api_finish(call, NULL);
+}
+
+static void set_unread(api_call_t *call, const json_t *ctx)
+{
+    const json_t *t = json_array_get(json_object_get(ctx, "targets"), 0);
+    if (!json_is_object(json_object_get(t, "member"))) {
+        api_fail(call, ERR_GROUP_PERMISSION, "Member_Account is not a member of the group");
+        return;
+    }
+    store_group_set_unread(call->env->db, str(json_object_get(ctx, "group"), "id"), str(t, "user"),
+                           json_integer_value(json_object_get(call->body, "UnreadMsgNum")),
+                           on_unread_set, call);
+}
+
+void api_group_rest_set_unread(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    const char *user = id ? user_of(call, "Member_Account") : NULL;
+    if (user == NULL)
+        return;
+    if (valid_get_int(call->body, "UnreadMsgNum", 0, INT32_MAX, &(long long){0}) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "UnreadMsgNum is required: an integer >= 0");
+        return;
+    }
+    with_group(call, id, user, true, set_unread);
+}
+
+/* ---- delete_group_msg_by_sender ---- */
+
+static void on_sender_deleted(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        api_fail(call, err, NULL);
+    else
+        api_finish(call, NULL);
+}
+
+static void delete_by_sender(api_call_t *call, const json_t *ctx)
+{
+    store_group_delete_by_sender(call->env->db, str(json_object_get(ctx, "group"), "id"),
+                                 str(call->body, "Sender_Account"), SENDER_WINDOW,
+                                 on_sender_deleted, call);
+}
+
+void api_group_rest_delete_by_sender(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL || user_of(call, "Sender_Account") == NULL)
+        return;
+    with_group(call, id, NULL, true, delete_by_sender);
+}
+
+/* ---- group_msg_get_simple ---- */
+
+static void on_history(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_int_t hi = json_integer_value(json_object_get(res, "hi"));
+    json_int_t n = json_integer_value(json_object_get(call->body, "ReqMsgNumber"));
+    json_int_t lo = hi - n + 1 > 1 ? hi - n + 1 : 1;
+    json_t *msgs = json_object_get(res, "messages");
+    json_t *list = json_array();
+    size_t k = 0;
+    for (json_int_t seq = hi; seq >= lo && hi > 0; seq--) {
+        json_t *m = json_array_get(msgs, k);
+        if (m && json_integer_value(json_object_get(m, "seq")) == seq) {
+            k++;
+            int flags = (int)json_integer_value(json_object_get(m, "flags"));
+            json_int_t random = json_integer_value(json_object_get(m, "random"));
+            json_int_t ts = json_integer_value(json_object_get(m, "ts"));
+            char key[64];
+            snprintf(key, sizeof key, "%lld_%lld_%lld", (long long)seq, (long long)random,
+                     (long long)ts);
+            json_t *o =
+                json_pack("{s:s, s:i, s:i, s:O, s:i, s:I, s:I, s:I, s:s}", "From_Account",
+                          str(m, "sender"), "IsPlaceMsg", 0, "IsSystemMsg", (flags & 8) ? 1 : 0,
+                          "MsgBody", json_object_get(m, "body"), "MsgPriority", 2, "MsgRandom",
+                          random, "MsgSeq", seq, "MsgTimeStamp", ts, "MsgKey", key);
+            if (str(m, "ccd"))
+                json_object_set_new(o, "CloudCustomData", json_string(str(m, "ccd")));
+            json_array_append_new(list, o);
+        } else {
+            /* A number with no message any more (deleted): Tencent's placeholder. */
+            json_array_append_new(
+                list, json_pack("{s:s, s:i, s:i, s:[], s:i, s:i, s:I, s:i}", "From_Account", "",
+                                "IsPlaceMsg", 1, "IsSystemMsg", 0, "MsgBody", "MsgPriority", 2,
+                                "MsgRandom", 0, "MsgSeq", seq, "MsgTimeStamp", 0));
+        }
+    }
+    api_finish(call, json_pack("{s:O, s:i, s:o}", "GroupId", json_object_get(call->body, "GroupId"),
+                               "IsFinished", lo <= 1 ? 1 : 0, "RspMsgList", list));
+}
+
+static void history(api_call_t *call, const json_t *ctx)
+{
+    long long seq = -1;
+    json_t *req = json_object_get(call->body, "ReqMsgSeq");
+    if (req)
+        seq = json_integer_value(req);
+    store_group_history(call->env->db, str(json_object_get(ctx, "group"), "id"), seq,
+                        json_integer_value(json_object_get(call->body, "ReqMsgNumber")), on_history,
+                        call);
+}
+
+void api_group_rest_history(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long n = 0, seq = 0, recalled = 0;
+    if (id == NULL)
+        return;
+    if (valid_get_int(call->body, "ReqMsgNumber", 1, HISTORY_MAX, &n) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "ReqMsgNumber is required: 1 to %d", HISTORY_MAX);
+        return;
+    }
+    if (!opt_int(call, "ReqMsgSeq", 0, INT64_MAX, &seq) ||
+        !opt_int(call, "WithRecalledMsg", 0, 1, &recalled))
+        return;
+    with_group(call, id, NULL, true, history);
+}
+
+/* ---- get_online_member_num ---- */
+
+static void on_online(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    json_int_t online = 0;
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(res, "members"), i, v) online +=
+        router_user_platforms(call->env->router, json_string_value(v), NULL, 0) > 0;
+    api_finish(call, json_pack("{s:I}", "OnlineMemberNum", online));
+}
+
+void api_group_rest_online_num(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id != NULL)
+        store_group_member_ids(call->env->db, id, on_online, call);
+}
+
+/* ---- group attributes ---- */
+
+static void on_attr_got(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    json_t *list = json_array(), *v;
+    const char *k;
+    json_object_foreach(json_object_get(res, "attrs"), k, v)
+        json_array_append_new(list, json_pack("{s:s, s:O}", "key", k, "value", v));
+    api_finish(call, json_pack("{s:o}", "GroupAttrAry", list));
+}
+
+void api_group_rest_attr_get(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id != NULL)
+        store_group_attrs_get(call->env->db, id, on_attr_got, call);
+}
+
+/* GroupAttr [{key, value}] as an object (values required unless keys_only); NULL after
+ * failing. */
+static json_t *attr_list(api_call_t *call, bool keys_only)
+{
+    json_t *list = json_object_get(call->body, "GroupAttr"), *v;
+    size_t i;
+    char detail[160];
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        api_fail(call, ERR_GROUP_PARAM, "GroupAttr must be a non-empty array of {key, value}");
+        return NULL;
+    }
+    json_t *out = keys_only ? json_array() : json_object();
+    json_array_foreach(list, i, v)
+    {
+        json_t *key = json_is_string(v) ? v : json_object_get(v, "key");
+        json_t *value = json_object_get(v, "value");
+        if (!json_is_string(key) || (!keys_only && value == NULL)) {
+            json_decref(out);
+            api_fail(call, ERR_GROUP_PARAM, "GroupAttr[%zu] must be {key, value}", i);
+            return NULL;
+        }
+        if (keys_only)
+            json_array_append(out, key);
+        else
+            json_object_set(out, json_string_value(key), value);
+    }
+    if (!keys_only) {
+        err_t err = gop_check_attrs(out, detail, sizeof detail);
+        if (err != ERR_OK) {
+            json_decref(out);
+            api_fail(call, err, "%s", detail);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static void attr_write(api_call_t *call, const char *mode)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *data = NULL;
+    if (strcmp(mode, "clear") != 0) {
+        data = attr_list(call, strcmp(mode, "delete") == 0);
+        if (data == NULL)
+            return;
+    }
+    json_t *req = json_pack("{s:s}", "mode", mode);
+    if (data)
+        json_object_set_new(req, "data", data);
+    gop_actor_t actor = admin_actor(call, false);
+    gop_run(call, GOP_ATTRS, &actor, id, req, on_done);
+}
+
+void api_group_rest_attr_modify(api_call_t *call)
+{
+    attr_write(call, "set");
+}
+
+void api_group_rest_attr_clear(api_call_t *call)
+{
+    attr_write(call, "clear");
+}
+
+void api_group_rest_attr_set(api_call_t *call)
+{
+    attr_write(call, "init");
+}
+
+void api_group_rest_attr_delete(api_call_t *call)
+{
+    attr_write(call, "delete");
+}

@@ -1,0 +1,1314 @@
+#include "api/group_ops.h"
+
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/group.h"
+#include "api/group_rules.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "router/router.h"
+#include "store/group.h"
+
+/* SDK V2TIMGroupTipsType. */
+enum {
+    TIP_JOIN = 1,
+    TIP_INVITE = 2,
+    TIP_QUIT = 3,
+    TIP_KICKED = 4,
+    TIP_SET_ADMIN = 5,
+    TIP_CANCEL_ADMIN = 6,
+    TIP_GROUP_INFO = 7,
+    TIP_MEMBER_INFO = 8,
+};
+
+/* SDK V2TIMGroupInfoChangeType. */
+enum {
+    CHANGE_NAME = 1,
+    CHANGE_INTRODUCTION = 2,
+    CHANGE_NOTIFICATION = 3,
+    CHANGE_FACE = 4,
+    CHANGE_OWNER = 5,
+    CHANGE_CUSTOM = 6,
+    CHANGE_MUTE_ALL = 8,
+    CHANGE_ADD_OPT = 11,
+    CHANGE_APPROVE_OPT = 12,
+};
+
+#define CREATE_TRIES 3 /* generated IDs that collide are drawn again */
+
+typedef struct {
+    api_call_t *call;
+    gop_kind_t kind;
+    gop_done_fn done;
+    char *user; /* actor */
+    bool app_admin, silent;
+    char *group_id;
+    json_t *req;
+    json_t *ctx; /* store_group_ctx's document */
+    group_type_t type;
+    group_role_t role; /* the actor's */
+    int tries;         /* gop_create */
+} gop_t;
+
+static void gop_free(gop_t *op)
+{
+    xfree(op->user);
+    xfree(op->group_id);
+    json_decref(op->req);
+    json_decref(op->ctx);
+    xfree(op);
+}
+
+static void finish(gop_t *op, err_t err, const char *detail, json_t *result)
+{
+    op->done(op->call, err, detail, result);
+    gop_free(op);
+}
+
+static void fail(gop_t *op, err_t err, const char *detail)
+{
+    finish(op, err, detail, NULL);
+}
+
+static const api_env_t *env_of(const gop_t *op)
+{
+    return op->call->env;
+}
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static char *dumps(const json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *copy = xstrdup(text);
+    free(text);
+    return copy;
+}
+
+/* ---- what people are told ---- */
+
+static json_t *member_ref(const char *user)
+{
+    return json_pack("{s:s}", "userID", user);
+}
+
+static json_t *member_refs(const json_t *users)
+{
+    json_t *out = json_array(), *v;
+    size_t i;
+    json_array_foreach(users, i, v) json_array_append_new(out, member_ref(json_string_value(v)));
+    return out;
+}
+
+void gop_push_users(const api_env_t *env, const json_t *users, const char *event, json_t *body,
+                    uint64_t skip_conn)
+{
+    router_frame_t *f = router_frame_from_json(event, body);
+    json_t *v;
+    size_t i;
+    json_array_foreach(users, i, v)
+    {
+        const char *u = json_string_value(v);
+        if (u)
+            router_push_user(env->router, u, f, skip_conn);
+    }
+    router_frame_unref(f);
+}
+
+static void push_user(const api_env_t *env, const char *user, const char *event, json_t *body,
+                      uint64_t skip_conn)
+{
+    router_frame_t *f = router_frame_from_json(event, body);
+    router_push_user(env->router, user, f, skip_conn);
+    router_frame_unref(f);
+}
+
+/* Stores a tips message unless the operation is silent; `members` is borrowed. */
+static void tip(gop_t *op, int type, const json_t *members, json_t *extra)
+{
+    if (op->silent) {
+        json_decref(extra);
+        return;
+    }
+    json_t *t =
+        json_pack("{s:i, s:s, s:s}", "tipsType", type, "opUser", op->user, "groupID", op->group_id);
+    json_object_set_new(t, "memberList", members ? json_deep_copy(members) : json_array());
+    if (extra)
+        json_object_update(t, extra);
+    json_decref(extra);
+    msg_group_tip(env_of(op), op->group_id, op->user, t);
+}
+
+static json_t *event_body(const gop_t *op)
+{
+    return json_pack("{s:s}", "groupID", op->group_id);
+}
+
+static json_t *op_user(const gop_t *op)
+{
+    return member_ref(op->user);
+}
+
+/* ---- context ---- */
+
+static json_t *ctx_group(const gop_t *op)
+{
+    return json_object_get(op->ctx, "group");
+}
+
+static json_t *ctx_target(const gop_t *op, size_t i)
+{
+    return json_array_get(json_object_get(op->ctx, "targets"), i);
+}
+
+static group_role_t member_role(const json_t *member)
+{
+    return group_role_parse(str(member, "role"));
+}
+
+static group_opt_t opt_of(const char *s)
+{
+    group_opt_t o = GROUP_OPT_PERMISSION;
+    group_opt_parse(s, &o);
+    return o;
+}
+
+static const group_type_rules_t *rules_of(const gop_t *op)
+{
+    return group_rules(op->type);
+}
+
+/* The UserIDs of req.users, which may hold strings or {user} objects. */
+static json_t *user_ids(const json_t *users)
+{
+    json_t *ids = json_array(), *v;
+    size_t i;
+    json_array_foreach(users, i, v)
+    {
+        const char *u = json_is_string(v) ? json_string_value(v) : str(v, "user");
+        if (u)
+            json_array_append_new(ids, json_string(u));
+    }
+    return ids;
+}
+
+/* ---- create ---- */
+
+static void create_submit(gop_t *op);
+
+static void on_created(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    json_t *missing = json_object_get(res, "missing");
+    if (json_array_size(missing) > 0) {
+        char *names = dumps(missing);
+        char detail[256];
+        snprintf(detail, sizeof detail, "not imported: %s", names);
+        xfree(names);
+        fail(op, ERR_GROUP_USER_MISSING, detail);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "created"))) {
+        if (str(op->req, "group_id") == NULL && ++op->tries < CREATE_TRIES) {
+            create_submit(op);
+            return;
+        }
+        fail(op, ERR_GROUP_ID_TAKEN, op->group_id);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    group_members_changed(env, op->group_id);
+    const char *owner = str(op->req, "owner");
+    json_t *members = user_ids(json_object_get(op->req, "members"));
+    if (owner) {
+        /* The creator's other devices learn of it too; the owner named by REST learns it. */
+        uint64_t skip = strcmp(owner, op->user) == 0 ? op->call->conn_id : 0;
+        push_user(env, owner, "onGroupCreated", event_body(op), skip);
+    }
+    if (json_array_size(members) > 0 && !json_is_true(json_object_get(op->req, "import"))) {
+        json_t *body = event_body(op);
+        json_object_set_new(body, "opUser", op_user(op));
+        json_object_set_new(body, "memberList", member_refs(members));
+        gop_push_users(env, members, "onMemberInvited", body, 0);
+    }
+    json_decref(members);
+    finish(op, ERR_OK, NULL, json_pack("{s:s}", "group_id", op->group_id));
+}
+
+static void create_submit(gop_t *op)
+{
+    const json_t *req = op->req;
+    const group_type_rules_t *r = rules_of(op);
+    xfree(op->group_id);
+    if (str(req, "group_id")) {
+        op->group_id = xstrdup(str(req, "group_id"));
+    } else {
+        unsigned char rnd[10];
+        char id[40];
+        if (RAND_bytes(rnd, sizeof rnd) != 1)
+            for (size_t i = 0; i < sizeof rnd; i++)
+                rnd[i] = (unsigned char)rand();
+        group_id_generate(op->type, rnd, id, sizeof id);
+        op->group_id = xstrdup(id);
+    }
+    const char *owner = str(req, "owner");
+    json_t *members = json_array(), *v;
+    size_t i;
+    /* An AVChatRoom created through REST has an owner who joins by themselves. */
+    if (owner && !json_is_false(json_object_get(req, "owner_joins")))
+        json_array_append_new(members, json_pack("{s:s, s:s}", "user", owner, "role", "Owner"));
+    json_array_foreach(json_object_get(req, "members"), i, v)
+    {
+        if (owner && strcmp(str(v, "user"), owner) == 0)
+            continue;
+        json_array_append(members, v);
+    }
+    json_int_t max = json_integer_value(json_object_get(req, "max_members"));
+    json_int_t created = json_integer_value(json_object_get(req, "create_time"));
+    const json_t *custom = json_object_get(req, "custom");
+    char *members_json = dumps(members);
+    char *custom_json = custom ? dumps(custom) : NULL;
+    const char *apply = str(req, "apply_opt"), *invite = str(req, "invite_opt");
+    store_group_new_t g = {
+        .group_id = op->group_id,
+        .type = group_type_rest(op->type),
+        .name = str(req, "name"),
+        .introduction = str(req, "introduction"),
+        .notification = str(req, "notification"),
+        .face_url = str(req, "face_url"),
+        .owner = owner,
+        .create_time = created > 0 ? created : (int64_t)time(NULL),
+        .max_members = max > 0 && r->max_members_limit > 0 ? max : r->default_max_members,
+        .apply_opt = apply ? apply : group_opt_rest(r->default_apply, false),
+        .invite_opt = invite ? invite : group_opt_rest(r->default_invite, true),
+        .mute_all = json_is_true(json_object_get(req, "mute_all")),
+        .history_before_join = r->history_before_join,
+        .custom_json = custom_json,
+        .members_json = members_json,
+        .msg_flag = r->default_msg_flag,
+        .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
+        .views = r->stores_history,
+    };
+    store_group_create(env_of(op)->db, &g, on_created, op);
+    xfree(members_json);
+    xfree(custom_json);
+    json_decref(members);
+}
+
+void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_done_fn done)
+{
+    gop_t *op = XNEW(gop_t);
+    op->call = call;
+    op->done = done;
+    op->user = xstrdup(actor->user);
+    op->app_admin = actor->app_admin;
+    op->silent = actor->silent;
+    op->req = req;
+    if (!group_type_parse(str(req, "type"), &op->type)) {
+        fail(op, ERR_GROUP_PARAM,
+             "Type must be Private, Public, ChatRoom, AVChatRoom or Community");
+        return;
+    }
+    const group_type_rules_t *r = rules_of(op);
+    if (json_array_size(json_object_get(req, "members")) > 0 && !r->initial_members) {
+        fail(op, ERR_GROUP_PERMISSION, "members of this group type join by themselves");
+        return;
+    }
+    if (json_is_true(json_object_get(req, "import")) && !r->importable) {
+        fail(op, ERR_GROUP_PERMISSION, "this group type cannot be imported");
+        return;
+    }
+    json_int_t max = json_integer_value(json_object_get(req, "max_members"));
+    if (r->max_members_limit > 0 && max > r->max_members_limit) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "MaxMemberCount must be at most %lld",
+                 (long long)r->max_members_limit);
+        fail(op, ERR_GROUP_PARAM, detail);
+        return;
+    }
+    const char *id = str(req, "group_id");
+    if (id && !group_id_valid_custom(op->type, id, strlen(id))) {
+        fail(op, ERR_GROUP_BAD_ID,
+             op->type == GROUP_COMMUNITY
+                 ? "a Community GroupId starts with @TGS#_ and is under 48 printable ASCII bytes"
+                 : "a custom GroupId is 1 to 47 printable ASCII bytes not starting with @TGS#");
+        return;
+    }
+    create_submit(op);
+}
+
+/* ---- each operation after the context is loaded ---- */
+
+static void on_joined(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    const char *st = str(json_array_get(json_object_get(res, "results"), 0), "status");
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    if (st == NULL || strcmp(st, "added") != 0) {
+        fail(op,
+             st && strcmp(st, "full") == 0      ? ERR_GROUP_FULL
+             : st && strcmp(st, "already") == 0 ? ERR_GROUP_ALREADY_MEMBER
+             : st && strcmp(st, "missing") == 0 ? ERR_GROUP_USER_MISSING
+                                                : ERR_INTERNAL,
+             NULL);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    group_members_changed(env, op->group_id);
+    json_t *who = json_pack("[s]", op->user);
+    json_t *body = event_body(op);
+    json_object_set_new(body, "memberList", member_refs(who));
+    group_push(env, op->group_id, "onMemberEnter", body, NULL);
+    tip(op, TIP_JOIN, who,
+        json_pack("{s:I}", "memberCount",
+                  json_integer_value(json_object_get(res, "member_count"))));
+    json_decref(who);
+    finish(op, ERR_OK, NULL, json_pack("{s:b}", "pending", 0));
+}
+
+static void on_applied(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    json_t *applied = json_object_get(res, "applied");
+    json_t *approvers = json_object_get(res, "approvers");
+    size_t i;
+    json_t *v;
+    json_array_foreach(applied, i, v)
+    {
+        json_t *body = event_body(op);
+        json_object_set_new(body, "member", member_ref(json_string_value(v)));
+        const char *reason = op->kind == GOP_JOIN ? str(op->req, "message") : NULL;
+        json_object_set_new(body, "opReason", json_string(reason ? reason : ""));
+        json_object_set_new(body, "type", json_integer(op->kind == GOP_JOIN ? 0 : 1));
+        if (op->kind != GOP_JOIN)
+            json_object_set_new(body, "opUser", op_user(op));
+        gop_push_users(env, approvers, "onReceiveJoinApplication", body, 0);
+    }
+    if (op->kind == GOP_JOIN) {
+        finish(op, ERR_OK, NULL, json_pack("{s:b}", "pending", 1));
+        return;
+    }
+    /* Invitations waiting for approval: the targets were classified in the context. */
+    json_t *results = json_array();
+    json_array_foreach(json_object_get(op->ctx, "targets"), i, v)
+    {
+        const char *u = str(v, "user");
+        const char *status = !json_is_true(json_object_get(v, "exists"))    ? "missing"
+                             : json_is_object(json_object_get(v, "member")) ? "already"
+                                                                            : "pending";
+        json_array_append_new(results, json_pack("{s:s, s:s}", "user", u, "status", status));
+    }
+    finish(op, ERR_OK, NULL, json_pack("{s:o}", "results", results));
+}
+
+static void do_join(gop_t *op)
+{
+    const json_t *g = ctx_group(op);
+    if (op->role >= GROUP_ROLE_MEMBER && op->role <= GROUP_ROLE_OWNER) {
+        fail(op, ERR_GROUP_ALREADY_MEMBER, NULL);
+        return;
+    }
+    bool approval;
+    err_t err = group_rule_join(op->type, opt_of(str(g, "apply_opt")), &approval);
+    if (err != ERR_OK) {
+        fail(op, err,
+             op->type == GROUP_WORK ? "Work groups are joined by invitation only"
+                                    : "the group does not accept join requests");
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    json_t *users = json_pack("[s]", op->user);
+    char *users_json = dumps(users);
+    json_decref(users);
+    if (approval) {
+        store_group_apply(env->db, op->group_id, users_json, "apply", op->user,
+                          str(op->req, "message"), (int64_t)time(NULL), on_applied, op);
+    } else {
+        const group_type_rules_t *r = rules_of(op);
+        json_t *list = json_pack("[{s:s}]", "user", op->user);
+        char *list_json = dumps(list);
+        json_decref(list);
+        store_group_add_t a = {
+            .group_id = op->group_id,
+            .users_json = list_json,
+            .now = (int64_t)time(NULL),
+            .views = r->stores_history,
+            .pre_join_visible = group_rule_pre_join_visible(
+                op->type, json_is_true(json_object_get(g, "history_before_join"))),
+            .enforce_max = true,
+            .msg_flag = r->default_msg_flag,
+            .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
+        };
+        store_group_add(env->db, &a, on_joined, op);
+        xfree(list_json);
+    }
+    xfree(users_json);
+}
+
+static void on_removed(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    json_t *removed = json_object_get(res, "removed");
+    json_t *ids = user_ids(removed);
+    if (json_array_size(ids) > 0)
+        group_members_changed(env, op->group_id);
+    if (op->kind == GOP_QUIT) {
+        if (json_array_size(ids) == 0) {
+            json_decref(ids);
+            fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
+            return;
+        }
+        json_t *body = event_body(op);
+        json_object_set_new(body, "member", member_ref(op->user));
+        group_push(env, op->group_id, "onMemberLeave", body, NULL);
+        push_user(env, op->user, "onQuitFromGroup", event_body(op), op->call->conn_id);
+        tip(op, TIP_QUIT, ids, NULL);
+        json_decref(ids);
+        finish(op, ERR_OK, NULL, NULL);
+        return;
+    }
+    /* Kicked: the remaining members and every removed member hear of it. */
+    if (json_array_size(ids) > 0) {
+        json_t *body = event_body(op);
+        json_object_set_new(body, "opUser", op_user(op));
+        json_object_set_new(body, "memberList", member_refs(ids));
+        if (!op->silent)
+            group_push(env, op->group_id, "onMemberKicked", json_deep_copy(body), NULL);
+        gop_push_users(env, ids, "onMemberKicked", body, 0);
+        tip(op, TIP_KICKED, ids, NULL);
+    }
+    json_t *results = json_array(), *v;
+    size_t i;
+    json_array_foreach(json_object_get(op->req, "users"), i, v)
+    {
+        const char *u = json_string_value(v);
+        bool gone = false;
+        json_t *r;
+        size_t k;
+        json_array_foreach(ids, k, r) gone = gone || strcmp(json_string_value(r), u) == 0;
+        json_array_append_new(
+            results, json_pack("{s:s, s:s}", "user", u, "status", gone ? "removed" : "not_member"));
+    }
+    json_decref(ids);
+    finish(op, ERR_OK, NULL, json_pack("{s:o}", "results", results));
+}
+
+static void do_quit(gop_t *op)
+{
+    err_t err = group_rule_quit(op->type, op->role);
+    if (err != ERR_OK) {
+        fail(op, err, err == ERR_GROUP_PERMISSION ? "not a member of the group" : NULL);
+        return;
+    }
+    json_t *users = json_pack("[s]", op->user);
+    char *users_json = dumps(users);
+    json_decref(users);
+    store_group_remove(env_of(op)->db, op->group_id, users_json, "[\"Owner\",\"Admin\",\"Member\"]",
+                       on_removed, op);
+    xfree(users_json);
+}
+
+static void do_kick(gop_t *op)
+{
+    json_t *v;
+    size_t i;
+    if (op->role == GROUP_ROLE_NONE) {
+        fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
+        return;
+    }
+    if (group_rules(op->type)->kick_min == GROUP_ROLE_NONE) {
+        fail(op, ERR_GROUP_PERMISSION, "members of this group type cannot be removed");
+        return;
+    }
+    json_array_foreach(json_object_get(op->ctx, "targets"), i, v)
+    {
+        const json_t *m = json_object_get(v, "member");
+        if (!json_is_object(m))
+            continue;
+        if (strcmp(str(v, "user"), op->user) == 0) {
+            fail(op, ERR_GROUP_PERMISSION, "use quitGroup to leave");
+            return;
+        }
+        if (group_rule_kick(op->type, op->role, member_role(m)) != ERR_OK) {
+            char detail[128];
+            snprintf(detail, sizeof detail, "may not remove %s (%s)", str(v, "user"),
+                     str(m, "role"));
+            fail(op, ERR_GROUP_PERMISSION, detail);
+            return;
+        }
+    }
+    const char *roles = op->role == GROUP_ROLE_ADMIN ? "[\"Member\"]" : "[\"Admin\",\"Member\"]";
+    char *users_json = dumps(json_object_get(op->req, "users"));
+    store_group_remove(env_of(op)->db, op->group_id, users_json, roles, on_removed, op);
+    xfree(users_json);
+}
+
+static void on_added(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    json_t *results = json_object_get(res, "results"), *v;
+    json_t *added = json_array();
+    size_t i;
+    json_array_foreach(results, i, v) if (strcmp(str(v, "status"), "added") == 0)
+        json_array_append_new(added, json_string(str(v, "user")));
+    const char *mode = str(op->req, "mode");
+    if (json_array_size(added) > 0) {
+        group_members_changed(env, op->group_id);
+        if (strcmp(mode, "import") != 0) {
+            json_t *body = event_body(op);
+            json_object_set_new(body, "opUser", op_user(op));
+            json_object_set_new(body, "memberList", member_refs(added));
+            if (op->silent)
+                gop_push_users(env, added, "onMemberInvited", body, 0);
+            else
+                group_push(env, op->group_id, "onMemberInvited", body, NULL);
+            tip(op, TIP_INVITE, added,
+                json_pack("{s:I}", "memberCount",
+                          json_integer_value(json_object_get(res, "member_count"))));
+        }
+    }
+    json_decref(added);
+    finish(op, ERR_OK, NULL, json_pack("{s:O}", "results", results));
+}
+
+static void do_add(gop_t *op)
+{
+    const group_type_rules_t *r = rules_of(op);
+    const json_t *g = ctx_group(op);
+    const char *mode = str(op->req, "mode");
+    bool approval = false;
+    if (strcmp(mode, "invite") == 0) {
+        err_t err = group_rule_invite(op->type, opt_of(str(g, "invite_opt")), op->role, &approval);
+        if (err != ERR_OK) {
+            fail(op, err,
+                 op->role == GROUP_ROLE_NONE ? "not a member of the group"
+                                             : "may not invite to this group");
+            return;
+        }
+    } else if (strcmp(mode, "import") == 0) {
+        if (!r->importable) {
+            fail(op, ERR_GROUP_PERMISSION, "members cannot be imported into this group type");
+            return;
+        }
+    } else if (!r->initial_members) {
+        fail(op, ERR_GROUP_PERMISSION, "members of this group type join by themselves");
+        return;
+    }
+    json_t *users = json_object_get(op->req, "users"), *v;
+    size_t i;
+    json_array_foreach(users, i, v)
+    {
+        const char *role = str(v, "role");
+        if (role && strcmp(role, "Admin") == 0 && !r->has_admins) {
+            fail(op, ERR_GROUP_PERMISSION, "this group type has no admins");
+            return;
+        }
+    }
+    const api_env_t *env = env_of(op);
+    if (approval) {
+        json_t *ids = user_ids(users);
+        char *ids_json = dumps(ids);
+        json_decref(ids);
+        store_group_apply(env->db, op->group_id, ids_json, "invite", op->user, "",
+                          (int64_t)time(NULL), on_applied, op);
+        xfree(ids_json);
+        return;
+    }
+    bool import = strcmp(mode, "import") == 0;
+    char *users_json = dumps(users);
+    store_group_add_t a = {
+        .group_id = op->group_id,
+        .users_json = users_json,
+        .now = (int64_t)time(NULL),
+        .views = r->stores_history,
+        .pre_join_visible =
+            import || group_rule_pre_join_visible(
+                          op->type, json_is_true(json_object_get(g, "history_before_join"))),
+        .enforce_max = true,
+        .msg_flag = r->default_msg_flag,
+        .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
+    };
+    store_group_add(env->db, &a, on_added, op);
+    xfree(users_json);
+}
+
+static void on_dismissed(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    group_members_changed(env, op->group_id);
+    json_t *body = event_body(op);
+    json_object_set_new(body, "opUser", op_user(op));
+    gop_push_users(env, json_object_get(res, "members"), "onGroupDismissed", body,
+                   op->call->conn_id);
+    finish(op, ERR_OK, NULL, NULL);
+}
+
+static void do_dismiss(gop_t *op)
+{
+    if (group_rule_dismiss(op->type, op->role) != ERR_OK) {
+        fail(op, ERR_GROUP_PERMISSION,
+             op->type == GROUP_WORK ? "only an app administrator dismisses a Work group"
+                                    : "only the owner dismisses the group");
+        return;
+    }
+    store_group_destroy(env_of(op)->db, op->group_id, on_dismissed, op);
+}
+
+/* The profile fields named in `f` as GROUP_F_* bits. */
+static unsigned field_mask(const json_t *f)
+{
+    static const struct {
+        const char *key;
+        unsigned bit;
+    } map[] = {
+        {"name", GROUP_F_NAME},
+        {"introduction", GROUP_F_INTRODUCTION},
+        {"notification", GROUP_F_NOTIFICATION},
+        {"face_url", GROUP_F_FACE_URL},
+        {"max_members", GROUP_F_MAX_MEMBERS},
+        {"apply_opt", GROUP_F_APPLY_OPT},
+        {"invite_opt", GROUP_F_INVITE_OPT},
+        {"mute_all", GROUP_F_MUTE_ALL},
+        {"custom", GROUP_F_CUSTOM},
+        {"history_before_join", GROUP_F_HISTORY},
+    };
+    unsigned mask = 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (json_object_get(f, map[i].key))
+            mask |= map[i].bit;
+    return mask;
+}
+
+/* V2TIMGroupChangeInfo entries for the changed fields. */
+static json_t *change_infos(const json_t *f)
+{
+    static const struct {
+        const char *key;
+        int type;
+    } texts[] = {
+        {"name", CHANGE_NAME},
+        {"introduction", CHANGE_INTRODUCTION},
+        {"notification", CHANGE_NOTIFICATION},
+        {"face_url", CHANGE_FACE},
+    };
+    json_t *out = json_array();
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (str(f, texts[i].key))
+            json_array_append_new(
+                out, json_pack("{s:i, s:s}", "type", texts[i].type, "value", str(f, texts[i].key)));
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)json_object_get(f, "custom"), key, v)
+        json_array_append_new(out, json_pack("{s:i, s:s, s:s}", "type", CHANGE_CUSTOM, "key", key,
+                                             "value", json_string_value(v)));
+    if (json_object_get(f, "mute_all"))
+        json_array_append_new(out, json_pack("{s:i, s:b}", "type", CHANGE_MUTE_ALL, "boolValue",
+                                             json_is_true(json_object_get(f, "mute_all"))));
+    if (str(f, "apply_opt"))
+        json_array_append_new(out, json_pack("{s:i, s:i}", "type", CHANGE_ADD_OPT, "intValue",
+                                             group_opt_sdk(opt_of(str(f, "apply_opt")))));
+    if (str(f, "invite_opt"))
+        json_array_append_new(out, json_pack("{s:i, s:i}", "type", CHANGE_APPROVE_OPT, "intValue",
+                                             group_opt_sdk(opt_of(str(f, "invite_opt")))));
+    return out;
+}
+
+static void tell_info_changed(gop_t *op, json_t *changes)
+{
+    if (json_array_size(changes) == 0) {
+        json_decref(changes);
+        return;
+    }
+    json_t *body = event_body(op);
+    json_object_set(body, "changeInfos", changes);
+    group_push(env_of(op), op->group_id, "onGroupInfoChanged", body, NULL);
+    tip(op, TIP_GROUP_INFO, NULL, json_pack("{s:o}", "groupChangeInfoList", changes));
+}
+
+static void on_modified(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "updated"))) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "a group has at most %d AppDefinedData keys",
+                 GROUP_CUSTOM_KEYS_MAX);
+        fail(op, ERR_GROUP_PARAM, detail);
+        return;
+    }
+    tell_info_changed(op, change_infos(json_object_get(op->req, "fields")));
+    finish(op, ERR_OK, NULL, NULL);
+}
+
+static void do_modify(gop_t *op)
+{
+    json_t *f = json_object_get(op->req, "fields");
+    const group_type_rules_t *r = rules_of(op);
+    if (json_object_get(f, "max_members") && r->max_members_limit == 0)
+        json_object_del(f, "max_members"); /* ignored for AVChatRoom */
+    json_int_t max = json_integer_value(json_object_get(f, "max_members"));
+    if (r->max_members_limit > 0 && max > r->max_members_limit) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "MaxMemberNum must be at most %lld",
+                 (long long)r->max_members_limit);
+        fail(op, ERR_GROUP_PARAM, detail);
+        return;
+    }
+    if (group_rule_modify(op->type, op->role, field_mask(f)) != ERR_OK) {
+        fail(op, ERR_GROUP_PERMISSION,
+             op->role == GROUP_ROLE_NONE ? "not a member of the group"
+                                         : "may not change these fields of this group");
+        return;
+    }
+    char *fields = dumps(f);
+    store_group_update(env_of(op)->db, op->group_id, fields, (int64_t)time(NULL),
+                       GROUP_CUSTOM_KEYS_MAX, on_modified, op);
+    xfree(fields);
+}
+
+static void on_member_updated(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "updated"))) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "a member has at most %d AppMemberDefinedData keys",
+                 GROUP_MEMBER_CUSTOM_KEYS_MAX);
+        fail(op, ERR_GROUP_PARAM, detail);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    const json_t *req = op->req;
+    const char *target = str(req, "user");
+    /* The fan-out cache keeps each member's receive option, which MsgFlag sets. */
+    if (json_object_get(req, "msg_flag"))
+        group_members_changed(env, op->group_id);
+    json_t *who = json_pack("[s]", target);
+    const char *role = str(req, "role");
+    group_role_t before = member_role(json_object_get(ctx_target(op, 0), "member"));
+    if (role && group_role_parse(role) != before) {
+        bool grant = strcmp(role, "Admin") == 0;
+        json_t *body = event_body(op);
+        json_object_set_new(body, "opUser", op_user(op));
+        json_object_set_new(body, "memberList", member_refs(who));
+        group_push(env, op->group_id, grant ? "onGrantAdministrator" : "onRevokeAdministrator",
+                   body, NULL);
+        tip(op, grant ? TIP_SET_ADMIN : TIP_CANCEL_ADMIN, who, NULL);
+    }
+    json_t *mute = json_object_get(req, "mute_seconds");
+    if (mute) {
+        json_t *change =
+            json_pack("[{s:s, s:I}]", "userID", target, "muteTime", json_integer_value(mute));
+        json_t *body = event_body(op);
+        json_object_set(body, "v2TIMGroupMemberChangeInfoList", change);
+        group_push(env, op->group_id, "onMemberInfoChanged", body, NULL);
+        tip(op, TIP_MEMBER_INFO, who, json_pack("{s:o}", "memberChangeInfoList", change));
+    }
+    if (json_object_get(req, "name_card") || json_object_get(req, "custom")) {
+        json_t *change = json_pack("{s:s}", "userID", target);
+        if (json_object_get(req, "name_card"))
+            json_object_set(change, "nameCard", json_object_get(req, "name_card"));
+        if (json_object_get(req, "custom"))
+            json_object_set(change, "customInfo", json_object_get(req, "custom"));
+        json_t *body = event_body(op);
+        json_object_set_new(body, "v2TIMGroupMemberChangeInfoList", json_pack("[o]", change));
+        group_push(env, op->group_id, "onMemberInfoChanged", body, NULL);
+    }
+    json_decref(who);
+    finish(op, ERR_OK, NULL, NULL);
+}
+
+static void do_member(gop_t *op)
+{
+    const json_t *req = op->req;
+    const json_t *t = ctx_target(op, 0);
+    const json_t *m = json_object_get(t, "member");
+    if (!json_is_object(m)) {
+        fail(op, ERR_GROUP_PERMISSION, "the user is not a member of the group");
+        return;
+    }
+    group_role_t target = member_role(m);
+    bool self = strcmp(str(req, "user"), op->user) == 0;
+    err_t err = ERR_OK;
+    const char *why = "no permission";
+    if (str(req, "role")) {
+        err = group_rule_set_admin(op->type, op->role, target);
+        why = group_rules(op->type)->has_admins ? "only the owner sets admins"
+                                                : "this group type has no admins";
+    }
+    if (err == ERR_OK && json_object_get(req, "mute_seconds")) {
+        err = group_rule_mute(op->type, op->role, target);
+        why = "may not mute this member";
+    }
+    if (err == ERR_OK && (json_object_get(req, "name_card") || json_object_get(req, "custom"))) {
+        err = group_rule_member_info(op->type, op->role, target, self);
+        why = "may not change this member's profile";
+    }
+    if (err == ERR_OK && json_object_get(req, "msg_flag") && !self && !op->app_admin) {
+        err = ERR_GROUP_PERMISSION;
+        why = "only the member sets its MsgFlag";
+    }
+    if (err != ERR_OK) {
+        fail(op, err, why);
+        return;
+    }
+    json_t *fields = json_object();
+    static const char *const copy[] = {"role", "name_card", "custom", "msg_flag"};
+    for (size_t i = 0; i < sizeof copy / sizeof copy[0]; i++)
+        if (json_object_get(req, copy[i]))
+            json_object_set(fields, copy[i], json_object_get(req, copy[i]));
+    json_t *mute = json_object_get(req, "mute_seconds");
+    if (mute) {
+        json_int_t secs = json_integer_value(mute);
+        json_object_set_new(fields, "mute_until",
+                            json_integer(secs > 0 ? (json_int_t)time(NULL) + secs : 0));
+    }
+    char *fields_json = dumps(fields);
+    json_decref(fields);
+    store_group_member_update(
+        env_of(op)->db, op->group_id, str(req, "user"), fields_json, GROUP_MEMBER_CUSTOM_KEYS_MAX,
+        group_msg_flag_to_recv_opt(str(req, "msg_flag")), on_member_updated, op);
+    xfree(fields_json);
+}
+
+static void on_muted(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    json_t *muted = json_object_get(res, "muted"), *v;
+    if (json_array_size(muted) > 0) {
+        json_int_t secs = json_integer_value(json_object_get(op->req, "seconds"));
+        json_t *changes = json_array();
+        size_t i;
+        json_array_foreach(muted, i, v)
+            json_array_append_new(changes, json_pack("{s:O, s:I}", "userID", v, "muteTime", secs));
+        json_t *body = event_body(op);
+        json_object_set(body, "v2TIMGroupMemberChangeInfoList", changes);
+        group_push(env_of(op), op->group_id, "onMemberInfoChanged", body, NULL);
+        tip(op, TIP_MEMBER_INFO, muted, json_pack("{s:o}", "memberChangeInfoList", changes));
+    }
+    finish(op, ERR_OK, NULL, json_pack("{s:O}", "muted", muted));
+}
+
+static void do_mute(gop_t *op)
+{
+    json_t *v;
+    size_t i;
+    if (group_rule_mute_all(op->type, op->role) != ERR_OK) {
+        fail(op, ERR_GROUP_PERMISSION,
+             group_rules(op->type)->mute_min == GROUP_ROLE_NONE
+                 ? "members of this group type cannot be muted"
+                 : "may not mute members of this group");
+        return;
+    }
+    json_t *users = json_array();
+    json_array_foreach(json_object_get(op->ctx, "targets"), i, v)
+    {
+        const json_t *m = json_object_get(v, "member");
+        if (json_is_object(m) && group_rule_mute(op->type, op->role, member_role(m)) == ERR_OK)
+            json_array_append_new(users, json_string(str(v, "user")));
+    }
+    json_int_t secs = json_integer_value(json_object_get(op->req, "seconds"));
+    char *users_json = dumps(users);
+    json_decref(users);
+    store_group_mute(env_of(op)->db, op->group_id, users_json,
+                     secs > 0 ? (int64_t)time(NULL) + secs : 0, on_muted, op);
+    xfree(users_json);
+}
+
+static void on_transferred(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "done"))) {
+        fail(op, ERR_GROUP_PARAM, "the new owner must be a member of the group");
+        return;
+    }
+    tell_info_changed(
+        op, json_pack("[{s:i, s:s}]", "type", CHANGE_OWNER, "value", str(op->req, "user")));
+    finish(op, ERR_OK, NULL, NULL);
+}
+
+static void do_transfer(gop_t *op)
+{
+    const json_t *m = json_object_get(ctx_target(op, 0), "member");
+    if (!rules_of(op)->transfer_allowed) {
+        fail(op, ERR_GROUP_PERMISSION, "this group type has a fixed owner");
+        return;
+    }
+    if (!json_is_object(m)) {
+        fail(op, ERR_GROUP_PARAM, "the new owner must be a member of the group");
+        return;
+    }
+    /* An ownerless group (a Work group whose owner left) gets an owner from an app admin. */
+    if (group_rule_transfer(op->type, op->role, member_role(m)) != ERR_OK) {
+        fail(op, ERR_GROUP_PERMISSION, "only the owner transfers the group");
+        return;
+    }
+    store_group_transfer(env_of(op)->db, op->group_id, str(op->req, "user"), (int64_t)time(NULL),
+                         on_transferred, op);
+}
+
+static void tell_applicant(gop_t *op, bool agreed)
+{
+    json_t *body = event_body(op);
+    json_object_set_new(body, "opUser", op_user(op));
+    json_object_set_new(body, "isAgreeJoin", json_boolean(agreed));
+    json_object_set_new(body, "opReason",
+                        json_string(str(op->req, "reason") ? str(op->req, "reason") : ""));
+    push_user(env_of(op), str(op->req, "user"), "onApplicationProcessed", body, 0);
+}
+
+static void on_accepted(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    const char *st = str(json_array_get(json_object_get(res, "results"), 0), "status");
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    if (st == NULL || strcmp(st, "added") != 0) {
+        fail(op,
+             st && strcmp(st, "full") == 0      ? ERR_GROUP_FULL
+             : st && strcmp(st, "already") == 0 ? ERR_GROUP_ALREADY_MEMBER
+             : st && strcmp(st, "missing") == 0 ? ERR_GROUP_USER_MISSING
+                                                : ERR_GROUP_HANDLED,
+             NULL);
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    group_members_changed(env, op->group_id);
+    tell_applicant(op, true);
+    json_t *who = json_pack("[s]", str(op->req, "user"));
+    bool invite = strcmp(str(op->req, "kind"), "invite") == 0;
+    json_t *body = event_body(op);
+    json_object_set_new(body, "memberList", member_refs(who));
+    if (invite)
+        json_object_set_new(body, "opUser", op_user(op));
+    group_push(env, op->group_id, invite ? "onMemberInvited" : "onMemberEnter", body, NULL);
+    tip(op, invite ? TIP_INVITE : TIP_JOIN, who,
+        json_pack("{s:I}", "memberCount",
+                  json_integer_value(json_object_get(res, "member_count"))));
+    json_decref(who);
+    finish(op, ERR_OK, NULL, NULL);
+}
+
+static void on_refused(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_HANDLED, NULL);
+        return;
+    }
+    tell_applicant(op, false);
+    finish(op, ERR_OK, NULL, NULL);
+}
+
+static void do_application(gop_t *op)
+{
+    if (group_rule_handle_application(op->type, op->role) != ERR_OK) {
+        fail(op, ERR_GROUP_PERMISSION, "only the owner and admins handle applications");
+        return;
+    }
+    const api_env_t *env = env_of(op);
+    const char *user = str(op->req, "user"), *kind = str(op->req, "kind");
+    if (op->kind == GOP_REFUSE) {
+        store_group_application_drop(env->db, op->group_id, user, kind, on_refused, op);
+        return;
+    }
+    const group_type_rules_t *r = rules_of(op);
+    json_t *list = json_pack("[{s:s}]", "user", user);
+    char *list_json = dumps(list);
+    json_decref(list);
+    store_group_add_t a = {
+        .group_id = op->group_id,
+        .users_json = list_json,
+        .now = (int64_t)time(NULL),
+        .application = kind,
+        .views = r->stores_history,
+        .pre_join_visible = group_rule_pre_join_visible(
+            op->type, json_is_true(json_object_get(ctx_group(op), "history_before_join"))),
+        .enforce_max = true,
+        .msg_flag = r->default_msg_flag,
+        .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
+    };
+    store_group_add(env->db, &a, on_accepted, op);
+    xfree(list_json);
+}
+
+static void on_attrs(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    const char *st = str(res, "status");
+    if (strcmp(st, "ok") != 0) {
+        bool many = strcmp(st, "too_many") == 0;
+        char detail[96];
+        if (many)
+            snprintf(detail, sizeof detail, "at most %d attributes", GROUP_ATTR_KEYS_MAX);
+        else
+            snprintf(detail, sizeof detail, "at most %d bytes of keys and values",
+                     GROUP_ATTR_TOTAL_MAX);
+        fail(op, many ? ERR_GROUP_ATTR_COUNT : ERR_GROUP_ATTR_SIZE, detail);
+        return;
+    }
+    json_t *attrs = json_object_get(res, "attrs");
+    json_t *body = event_body(op);
+    json_object_set(body, "groupAttributeMap", attrs);
+    group_push(env_of(op), op->group_id, "onGroupAttributeChanged", body, NULL);
+    finish(op, ERR_OK, NULL, json_pack("{s:O}", "attrs", attrs));
+}
+
+static void do_attrs(gop_t *op)
+{
+    if (op->role == GROUP_ROLE_NONE) {
+        fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
+        return;
+    }
+    const json_t *data = json_object_get(op->req, "data");
+    char *data_json = data ? dumps(data) : NULL;
+    store_group_attrs_write(env_of(op)->db, op->group_id, str(op->req, "mode"), data_json,
+                            GROUP_ATTR_KEYS_MAX, GROUP_ATTR_TOTAL_MAX, on_attrs, op);
+    xfree(data_json);
+}
+
+/* ---- the context step ---- */
+
+static void on_ctx(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (err != ERR_OK) {
+        fail(op, err, NULL);
+        return;
+    }
+    op->ctx = json_incref(res);
+    const json_t *g = ctx_group(op);
+    if (!json_is_object(g) || !group_type_parse(str(g, "type"), &op->type)) {
+        fail(op, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    op->role =
+        op->app_admin ? GROUP_ROLE_APP_ADMIN : member_role(json_object_get(op->ctx, "actor"));
+    switch (op->kind) {
+    case GOP_JOIN:
+        do_join(op);
+        break;
+    case GOP_QUIT:
+        do_quit(op);
+        break;
+    case GOP_ADD:
+        do_add(op);
+        break;
+    case GOP_KICK:
+        do_kick(op);
+        break;
+    case GOP_DISMISS:
+        do_dismiss(op);
+        break;
+    case GOP_MODIFY:
+        do_modify(op);
+        break;
+    case GOP_MEMBER:
+        do_member(op);
+        break;
+    case GOP_MUTE:
+        do_mute(op);
+        break;
+    case GOP_TRANSFER:
+        do_transfer(op);
+        break;
+    case GOP_ACCEPT:
+    case GOP_REFUSE:
+        do_application(op);
+        break;
+    case GOP_ATTRS:
+        do_attrs(op);
+        break;
+    }
+}
+
+void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const char *group_id,
+             json_t *req, gop_done_fn done)
+{
+    gop_t *op = XNEW(gop_t);
+    op->call = call;
+    op->kind = kind;
+    op->done = done;
+    op->user = xstrdup(actor->user);
+    op->app_admin = actor->app_admin;
+    op->silent = actor->silent;
+    op->group_id = xstrdup(group_id);
+    op->req = req;
+    /* The targets whose roles and accounts the rules need. */
+    json_t *targets = NULL;
+    if (json_object_get(req, "users"))
+        targets = user_ids(json_object_get(req, "users"));
+    else if (str(req, "user"))
+        targets = json_pack("[s]", str(req, "user"));
+    char *targets_json = targets ? dumps(targets) : NULL;
+    json_decref(targets);
+    store_group_ctx(call->env->db, group_id, actor->user, targets_json, on_ctx, op);
+    xfree(targets_json);
+}
+
+/* ---- validation ---- */
+
+err_t gop_check_text(const json_t *v, const char *name, size_t max, char *buf, size_t len)
+{
+    if (v == NULL)
+        return ERR_OK;
+    if (!json_is_string(v) || json_string_length(v) > max ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        snprintf(buf, len, "%s must be a string of at most %zu bytes", name, max);
+        return ERR_GROUP_PARAM;
+    }
+    return ERR_OK;
+}
+
+err_t gop_check_custom(const json_t *map, bool member, char *buf, size_t len)
+{
+    size_t max_keys = member ? GROUP_MEMBER_CUSTOM_KEYS_MAX : GROUP_CUSTOM_KEYS_MAX;
+    size_t max_value = member ? GROUP_MEMBER_CUSTOM_VALUE_MAX : GROUP_CUSTOM_VALUE_MAX;
+    const char *field = member ? "AppMemberDefinedData" : "AppDefinedData";
+    if (!json_is_object(map) || json_object_size(map) > max_keys) {
+        snprintf(buf, len, "%s holds at most %zu keys", field, max_keys);
+        return ERR_GROUP_PARAM;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)map, key, v)
+    {
+        if (!group_custom_key_valid(key, strlen(key))) {
+            snprintf(buf, len,
+                     "%s key \"%.40s\" must be 1 to %d bytes of [A-Za-z0-9_], not "
+                     "starting with a digit",
+                     field, key, GROUP_CUSTOM_KEY_MAX);
+            return ERR_GROUP_PARAM;
+        }
+        if (!json_is_string(v) || json_string_length(v) > max_value) {
+            snprintf(buf, len, "%s value of %s must be a string of at most %zu bytes", field, key,
+                     max_value);
+            return ERR_GROUP_PARAM;
+        }
+    }
+    return ERR_OK;
+}
+
+err_t gop_check_attrs(const json_t *map, char *buf, size_t len)
+{
+    if (!json_is_object(map)) {
+        snprintf(buf, len, "the attributes must be an object of strings");
+        return ERR_GROUP_PARAM;
+    }
+    if (json_object_size(map) > GROUP_ATTR_KEYS_MAX) {
+        snprintf(buf, len, "at most %d attributes", GROUP_ATTR_KEYS_MAX);
+        return ERR_GROUP_ATTR_COUNT;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)map, key, v)
+    {
+        if (!group_attr_key_valid(key, strlen(key))) {
+            snprintf(buf, len, "attribute keys are 1 to %d bytes", GROUP_ATTR_KEY_MAX);
+            return ERR_GROUP_ATTR_KEY;
+        }
+        if (!json_is_string(v)) {
+            snprintf(buf, len, "attribute %.40s: the value must be a string", key);
+            return ERR_GROUP_PARAM;
+        }
+        if (json_string_length(v) > GROUP_ATTR_VALUE_MAX) {
+            snprintf(buf, len, "attribute %.40s: values are at most %d bytes", key,
+                     GROUP_ATTR_VALUE_MAX);
+            return ERR_GROUP_ATTR_VALUE;
+        }
+    }
+    return ERR_OK;
+}

@@ -1,0 +1,996 @@
+/* Group management commands of the WebSocket protocol, named as the Chat SDK's group manager
+ * names them (createGroup, joinGroup, … getGroupOnlineMemberCount). Changes go through
+ * group_ops.c, the path REST takes too; this file reads SDK parameters and writes SDK results
+ * (V2TIMGroupInfo, V2TIMGroupMemberFullInfo, V2TIMGroupApplication field names). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/group_ops.h"
+#include "api/group_rules.h"
+#include "api/valid.h"
+#include "core/xalloc.h"
+#include "router/router.h"
+#include "store/group.h"
+
+#define GROUPS_INFO_MAX 100
+#define MEMBERS_PAGE_MAX 100
+#define MEMBERS_INFO_MAX 100
+#define INVITE_MAX 100
+#define KICK_MAX 100
+#define CREATE_MEMBERS_MAX 100
+
+/* SDK GroupMemberFilterTypeEnum. */
+enum { FILTER_ALL = 0, FILTER_OWNER = 1, FILTER_ADMIN = 2, FILTER_COMMON = 4 };
+
+/* SDK V2TIMGroupMemberOperationResult. */
+enum { RESULT_FAIL = 0, RESULT_OK = 1, RESULT_INVALID = 2, RESULT_PENDING = 3, RESULT_FULL = 4 };
+
+static bool valid_user_id_text(const char *s)
+{
+    return valid_user_id(s, strlen(s));
+}
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static gop_actor_t actor_of(const api_call_t *call)
+{
+    return (gop_actor_t){.user = call->identifier,
+                         .app_admin = config_is_admin(call->env->cfg, call->identifier)};
+}
+
+/* body.groupID, or NULL after failing the call. */
+static const char *group_id_of(api_call_t *call)
+{
+    const char *id = str(call->body, "groupID");
+    if (id == NULL || *id == '\0') {
+        api_fail(call, ERR_GROUP_PARAM, "groupID must be a non-empty string");
+        return NULL;
+    }
+    return id;
+}
+
+/* A UserID under `name`, or NULL after failing the call. */
+static const char *user_of(api_call_t *call, const char *name)
+{
+    const char *u = str(call->body, name);
+    if (u == NULL || !valid_user_id_text(u)) {
+        api_fail(call, ERR_GROUP_PARAM, "%s must be a UserID string", name);
+        return NULL;
+    }
+    return u;
+}
+
+/* An array of 1..max UserIDs under `name`, as a new array of strings; NULL after failing. */
+static json_t *users_of(api_call_t *call, const char *name, size_t max)
+{
+    json_t *list = json_object_get(call->body, name), *v;
+    size_t i;
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        api_fail(call, ERR_GROUP_PARAM, "%s must be a non-empty array of UserIDs", name);
+        return NULL;
+    }
+    if (json_array_size(list) > max) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "%s holds at most %zu UserIDs", name, max);
+        return NULL;
+    }
+    json_t *out = json_array();
+    json_array_foreach(list, i, v)
+    {
+        if (!json_is_string(v) || !valid_user_id_text(json_string_value(v))) {
+            json_decref(out);
+            api_fail(call, ERR_GROUP_PARAM, "%s[%zu] must be a UserID string", name, i);
+            return NULL;
+        }
+        json_array_append(out, v);
+    }
+    return out;
+}
+
+/* Ends the call the way every change without its own result does. */
+static void on_done(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    json_decref(result);
+    if (err != ERR_OK)
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+    else
+        api_finish(call, NULL);
+}
+
+/* ---- SDK shapes ---- */
+
+static json_t *custom_copy(const json_t *custom)
+{
+    return json_is_object(custom) ? json_deep_copy(custom) : json_object();
+}
+
+static group_type_t type_of(const json_t *g)
+{
+    group_type_t t = GROUP_WORK;
+    group_type_parse(str(g, "type"), &t);
+    return t;
+}
+
+static int opt_sdk(const char *s)
+{
+    group_opt_t o = GROUP_OPT_PERMISSION;
+    group_opt_parse(s, &o);
+    return group_opt_sdk(o);
+}
+
+/* V2TIMGroupInfo from a store group (+ self). */
+static json_t *group_info(const json_t *g)
+{
+    const json_t *self = json_object_get(g, "self");
+    json_t *info = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s?, s:O, s:i, s:i, s:O, s:O, s:O, s:O, s:o, s:b}",
+        "groupID", str(g, "id"), "groupType", group_type_sdk(type_of(g)), "groupName",
+        str(g, "name"), "notification", str(g, "notification"), "introduction",
+        str(g, "introduction"), "faceUrl", str(g, "face_url"), "isAllMuted",
+        json_is_true(json_object_get(g, "mute_all")), "owner", str(g, "owner"), "createTime",
+        json_object_get(g, "create_time"), "groupAddOpt", opt_sdk(str(g, "apply_opt")),
+        "groupApproveOpt", opt_sdk(str(g, "invite_opt")), "lastInfoTime",
+        json_object_get(g, "last_info_time"), "lastMessageTime", json_object_get(g, "last_time"),
+        "memberCount", json_object_get(g, "member_count"), "memberMaxCount",
+        json_object_get(g, "max_members"), "customInfo", custom_copy(json_object_get(g, "custom")),
+        "isSupportTopic", 0);
+    if (!json_is_string(json_object_get(info, "owner")))
+        json_object_set_new(info, "owner", json_string(""));
+    if (json_is_object(self)) {
+        json_object_set_new(info, "role",
+                            json_integer(group_role_sdk(group_role_parse(str(self, "role")))));
+        json_t *recv = json_object_get(self, "recv_opt");
+        json_object_set_new(info, "recvOpt",
+                            json_integer(json_is_integer(recv)
+                                             ? json_integer_value(recv)
+                                             : group_msg_flag_to_recv_opt(str(self, "msg_flag"))));
+        json_object_set(info, "joinTime", json_object_get(self, "join_time"));
+        json_object_set(info, "muteUntil", json_object_get(self, "mute_until"));
+        json_object_set(info, "readSeq", json_object_get(self, "read_seq"));
+    } else {
+        json_object_set_new(info, "role", json_integer(0));
+    }
+    return info;
+}
+
+/* V2TIMGroupMemberFullInfo from a store member. */
+static json_t *member_info(const json_t *m)
+{
+    return json_pack("{s:s, s:i, s:O, s:O, s:o, s:s, s:s, s:s, s:s}", "userID", str(m, "user"),
+                     "role", group_role_sdk(group_role_parse(str(m, "role"))), "muteUntil",
+                     json_object_get(m, "mute_until"), "joinTime", json_object_get(m, "join_time"),
+                     "customInfo", custom_copy(json_object_get(m, "custom")), "nickName",
+                     str(m, "nick") ? str(m, "nick") : "", "nameCard",
+                     str(m, "name_card") ? str(m, "name_card") : "", "faceUrl",
+                     str(m, "face_url") ? str(m, "face_url") : "", "friendRemark", "");
+}
+
+/* ---- createGroup ---- */
+
+static void on_created(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (err != ERR_OK) {
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+    } else {
+        api_finish(call, json_pack("{s:O}", "groupID", json_object_get(result, "group_id")));
+    }
+    json_decref(result);
+}
+
+/* Reads groupAddOpt/groupApproveOpt (SDK integers, or the REST strings) into req. */
+static bool read_opt(api_call_t *call, const json_t *body, const char *const *names,
+                     const char *key, bool invite, json_t *req)
+{
+    json_t *v = NULL;
+    const char *name = names[0];
+    for (; *names && v == NULL; names++)
+        v = json_object_get(body, *names);
+    if (v == NULL)
+        return true;
+    group_opt_t o;
+    bool ok = json_is_integer(v) ? group_opt_from_sdk(json_integer_value(v), &o)
+                                 : group_opt_parse(json_string_value(v), &o);
+    if (!ok) {
+        api_fail(call, ERR_GROUP_PARAM, "%s must be 0 (forbid), 1 (approval) or 2 (any)", name);
+        return false;
+    }
+    json_object_set_new(req, key, json_string(group_opt_rest(o, invite)));
+    return true;
+}
+
+static const char *const add_opt_names[] = {"groupAddOpt", "addOpt", NULL};
+static const char *const approve_opt_names[] = {"groupApproveOpt", "approveOpt", NULL};
+
+/* The texts of a group profile (SDK names) into req (store names); false after failing. */
+static bool read_texts(api_call_t *call, const json_t *body, json_t *req)
+{
+    static const struct {
+        const char *sdk, *key;
+        size_t max;
+    } texts[] = {
+        {"groupName", "name", GROUP_NAME_MAX},
+        {"introduction", "introduction", GROUP_INTRODUCTION_MAX},
+        {"notification", "notification", GROUP_NOTIFICATION_MAX},
+        {"faceUrl", "face_url", GROUP_FACE_URL_MAX},
+    };
+    char detail[160];
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        json_t *v = json_object_get(body, texts[i].sdk);
+        if (gop_check_text(v, texts[i].sdk, texts[i].max, detail, sizeof detail) != ERR_OK) {
+            api_fail(call, ERR_GROUP_PARAM, "%s", detail);
+            return false;
+        }
+        if (v)
+            json_object_set(req, texts[i].key, v);
+    }
+    json_t *custom = json_object_get(body, "customInfo");
+    if (custom) {
+        err_t err = gop_check_custom(custom, false, detail, sizeof detail);
+        if (err != ERR_OK) {
+            api_fail(call, err, "%s", detail);
+            return false;
+        }
+        json_object_set(req, "custom", custom);
+    }
+    json_t *muted = json_object_get(body, "isAllMuted");
+    if (muted && !json_is_boolean(muted)) {
+        api_fail(call, ERR_GROUP_PARAM, "isAllMuted must be a boolean");
+        return false;
+    }
+    if (muted)
+        json_object_set(req, "mute_all", muted);
+    return read_opt(call, body, add_opt_names, "apply_opt", false, req) &&
+           read_opt(call, body, approve_opt_names, "invite_opt", true, req);
+}
+
+void api_group_create(api_call_t *call)
+{
+    const json_t *body = call->body;
+    json_t *req = json_object();
+    const char *type = str(body, "groupType");
+    group_type_t t;
+    if (!group_type_parse(type, &t)) {
+        json_decref(req);
+        api_fail(call, ERR_GROUP_PARAM,
+                 "groupType must be Work, Public, Meeting, AVChatRoom or Community");
+        return;
+    }
+    json_object_set_new(req, "type", json_string(group_type_rest(t)));
+    if (!read_texts(call, body, req))
+        goto fail;
+    if (str(req, "name") == NULL || *str(req, "name") == '\0') {
+        api_fail(call, ERR_GROUP_PARAM, "groupName is required");
+        goto fail;
+    }
+    json_t *id = json_object_get(body, "groupID");
+    if (id && !json_is_string(id)) {
+        api_fail(call, ERR_GROUP_PARAM, "groupID must be a string");
+        goto fail;
+    }
+    if (id && json_string_length(id) > 0)
+        json_object_set(req, "group_id", id);
+    json_t *list = json_object_get(body, "memberList"), *v;
+    size_t i;
+    if (list && !json_is_array(list)) {
+        api_fail(call, ERR_GROUP_PARAM, "memberList must be an array of {userID, role}");
+        goto fail;
+    }
+    if (json_array_size(list) > CREATE_MEMBERS_MAX) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "memberList holds at most %d members",
+                 CREATE_MEMBERS_MAX);
+        goto fail;
+    }
+    json_t *members = json_array();
+    json_object_set_new(req, "members", members);
+    json_array_foreach(list, i, v)
+    {
+        const char *u = str(v, "userID");
+        json_t *role = json_object_get(v, "role");
+        group_role_t r = role ? group_role_from_sdk(json_integer_value(role)) : GROUP_ROLE_MEMBER;
+        if (u == NULL || !valid_user_id_text(u) ||
+            (r != GROUP_ROLE_MEMBER && r != GROUP_ROLE_ADMIN)) {
+            api_fail(call, ERR_GROUP_PARAM,
+                     "memberList[%zu] must be {userID, role: 200 (member) or 300 (admin)}", i);
+            goto fail;
+        }
+        json_array_append_new(members,
+                              json_pack("{s:s, s:s}", "user", u, "role", group_role_rest(r)));
+    }
+    json_t *max = json_object_get(body, "memberMaxCount");
+    if (max && (!json_is_integer(max) || json_integer_value(max) < 0)) {
+        api_fail(call, ERR_GROUP_PARAM, "memberMaxCount must be a positive integer");
+        goto fail;
+    }
+    if (max)
+        json_object_set(req, "max_members", max);
+    json_object_set_new(req, "owner", json_string(call->identifier));
+    gop_actor_t actor = actor_of(call);
+    gop_create(call, &actor, req, on_created);
+    return;
+fail:
+    json_decref(req);
+}
+
+/* ---- joinGroup, quitGroup, dismissGroup ---- */
+
+static void on_joined(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (err != ERR_OK)
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+    else
+        api_finish(call, json_pack("{s:O}", "pending", json_object_get(result, "pending")));
+    json_decref(result);
+}
+
+void api_group_join(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *message = json_object_get(call->body, "message");
+    if (message && (!json_is_string(message) || json_string_length(message) > 300)) {
+        api_fail(call, ERR_GROUP_PARAM, "message must be a string of at most 300 bytes");
+        return;
+    }
+    json_t *req = json_object();
+    if (message)
+        json_object_set(req, "message", message);
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_JOIN, &actor, id, req, on_joined);
+}
+
+void api_group_quit(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_QUIT, &actor, id, json_object(), on_done);
+}
+
+void api_group_dismiss(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_DISMISS, &actor, id, json_object(), on_done);
+}
+
+/* ---- getJoinedGroupList, getGroupsInfo ---- */
+
+static void on_joined_list(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_t *list = json_array(), *g;
+    size_t i;
+    json_array_foreach(json_object_get(res, "groups"), i, g)
+        json_array_append_new(list, group_info(g));
+    api_finish(call, json_pack("{s:o}", "groupList", list));
+}
+
+/* The REST spellings of the types a list leaves out, as a JSON array text. */
+static char *types_where(bool (*pred)(const group_type_rules_t *r))
+{
+    json_t *a = json_array();
+    for (int t = 0; t < GROUP_TYPE_COUNT; t++)
+        if (pred(group_rules((group_type_t)t)))
+            json_array_append_new(a, json_string(group_type_rest((group_type_t)t)));
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
+}
+
+static bool not_listed(const group_type_rules_t *r)
+{
+    return !r->in_joined_list;
+}
+
+static bool needs_activation(const group_type_rules_t *r)
+{
+    return r->needs_activation;
+}
+
+void api_group_joined_list(api_call_t *call)
+{
+    char *hidden = types_where(not_listed);
+    char *inactive = types_where(needs_activation);
+    store_group_joined(call->env->db, call->identifier, NULL, hidden, inactive, 0, 10000,
+                       on_joined_list, call);
+    free(hidden);
+    free(inactive);
+}
+
+static void on_groups_info(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    bool admin = config_is_admin(call->env->cfg, call->identifier);
+    json_t *found = json_object_get(res, "groups");
+    json_t *list = json_array(), *id;
+    size_t i;
+    json_array_foreach(json_object_get(call->body, "groupIDList"), i, id)
+    {
+        const json_t *g = NULL, *x;
+        size_t k;
+        json_array_foreach(found, k, x) if (strcmp(str(x, "id"), json_string_value(id)) == 0) g = x;
+        err_t e = ERR_GROUP_NOT_FOUND;
+        if (g) {
+            group_role_t role = group_role_parse(str(json_object_get(g, "self"), "role"));
+            e = admin ? ERR_OK : group_rule_read_info(type_of(g), role);
+        }
+        json_t *item = json_pack("{s:i, s:s}", "resultCode", e == ERR_OK ? 0 : (int)e,
+                                 "resultMessage", e == ERR_OK ? "" : err_text((int)e));
+        json_object_set_new(item, "groupInfo",
+                            e == ERR_OK ? group_info(g) : json_pack("{s:O}", "groupID", id));
+        json_array_append_new(list, item);
+    }
+    api_finish(call, json_pack("{s:o}", "groupInfoResultList", list));
+}
+
+void api_group_get_info(api_call_t *call)
+{
+    json_t *ids = json_object_get(call->body, "groupIDList"), *v;
+    size_t i;
+    if (!json_is_array(ids) || json_array_size(ids) == 0) {
+        api_fail(call, ERR_GROUP_PARAM, "groupIDList must be a non-empty array of groupIDs");
+        return;
+    }
+    if (json_array_size(ids) > GROUPS_INFO_MAX) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "groupIDList holds at most %d groupIDs",
+                 GROUPS_INFO_MAX);
+        return;
+    }
+    json_array_foreach(ids, i, v) if (!json_is_string(v))
+    {
+        api_fail(call, ERR_GROUP_PARAM, "groupIDList[%zu] must be a string", i);
+        return;
+    }
+    char *ids_json = json_dumps(ids, JSON_COMPACT);
+    store_group_get(call->env->db, ids_json, call->identifier, on_groups_info, call);
+    free(ids_json);
+}
+
+/* ---- setGroupInfo, muteAllGroupMembers ---- */
+
+void api_group_set_info(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    /* Flutter passes {info: V2TimGroupInfo}; accept the fields at the top level too. */
+    const json_t *info = json_is_object(json_object_get(call->body, "info"))
+                             ? json_object_get(call->body, "info")
+                             : call->body;
+    json_t *fields = json_object();
+    if (!read_texts(call, info, fields)) {
+        json_decref(fields);
+        return;
+    }
+    if (str(fields, "name") && *str(fields, "name") == '\0') {
+        json_decref(fields);
+        api_fail(call, ERR_GROUP_PARAM, "groupName must not be empty");
+        return;
+    }
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_MODIFY, &actor, id, json_pack("{s:o}", "fields", fields), on_done);
+}
+
+void api_group_mute_all(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *mute = json_object_get(call->body, "isMute");
+    if (!json_is_boolean(mute)) {
+        api_fail(call, ERR_GROUP_PARAM, "isMute must be a boolean");
+        return;
+    }
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_MODIFY, &actor, id, json_pack("{s:{s:O}}", "fields", "mute_all", mute),
+            on_done);
+}
+
+/* ---- members: lists ---- */
+
+typedef struct {
+    char *group_id;
+    int64_t offset, count;
+    char *roles;
+} page_t;
+
+static void on_members_page(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    page_t *p = call->state;
+    call->state = NULL;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+    } else {
+        json_t *list = json_array(), *m;
+        size_t i;
+        json_t *members = json_object_get(res, "members");
+        json_array_foreach(members, i, m) json_array_append_new(list, member_info(m));
+        int64_t next = p->offset + (int64_t)json_array_size(members);
+        int64_t total = json_integer_value(json_object_get(res, "total"));
+        char seq[24];
+        snprintf(seq, sizeof seq, "%lld", (long long)(next < total ? next : 0));
+        api_finish(call, json_pack("{s:s, s:o}", "nextSeq", seq, "memberInfoList", list));
+    }
+    xfree(p->group_id);
+    xfree(p->roles);
+    xfree(p);
+}
+
+static bool member_or_admin(api_call_t *call, const json_t *res)
+{
+    if (!json_is_object(json_object_get(res, "group"))) {
+        api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
+        return false;
+    }
+    if (!json_is_object(json_object_get(res, "actor")) &&
+        !config_is_admin(call->env->cfg, call->identifier)) {
+        api_fail(call, ERR_GROUP_PERMISSION, "not a member of the group");
+        return false;
+    }
+    return true;
+}
+
+static void on_page_ctx(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    page_t *p = call->state;
+    call->state = NULL; /* a failed call is gone once answered */
+    if (err != ERR_OK || !member_or_admin(call, res)) {
+        if (err != ERR_OK)
+            api_fail(call, err, NULL);
+        xfree(p->group_id);
+        xfree(p->roles);
+        xfree(p);
+        return;
+    }
+    call->state = p;
+    store_group_members(call->env->db, p->group_id, p->roles, p->offset, p->count, on_members_page,
+                        call);
+}
+
+void api_group_member_list(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    long long filter = 0, count = MEMBERS_PAGE_MAX, offset = 0;
+    json_t *f = json_object_get(call->body, "filter");
+    if (f && (!json_is_integer(f) ||
+              (json_integer_value(f) != FILTER_ALL && json_integer_value(f) != FILTER_OWNER &&
+               json_integer_value(f) != FILTER_ADMIN && json_integer_value(f) != FILTER_COMMON))) {
+        api_fail(call, ERR_GROUP_PARAM, "filter must be 0 (all), 1 (owner), 2 (admins) or 4");
+        return;
+    }
+    filter = f ? json_integer_value(f) : 0;
+    json_t *c = json_object_get(call->body, "count");
+    if (c && (!json_is_integer(c) || json_integer_value(c) < 1 ||
+              json_integer_value(c) > MEMBERS_PAGE_MAX)) {
+        api_fail(call, ERR_GROUP_PARAM, "count must be 1 to %d", MEMBERS_PAGE_MAX);
+        return;
+    }
+    if (c)
+        count = json_integer_value(c);
+    /* nextSeq is the SDK's paging cursor (a string; "0" first); offset is accepted too. */
+    json_t *seq = json_object_get(call->body, "nextSeq");
+    json_t *off = json_object_get(call->body, "offset");
+    char *end = NULL;
+    if (json_is_string(seq))
+        offset = strtoll(json_string_value(seq), &end, 10);
+    else if (json_is_integer(seq))
+        offset = json_integer_value(seq);
+    else if (json_is_integer(off))
+        offset = json_integer_value(off);
+    if ((seq && !json_is_string(seq) && !json_is_integer(seq)) || (end && *end != '\0') ||
+        offset < 0) {
+        api_fail(call, ERR_GROUP_PARAM, "nextSeq must be the string the last page returned");
+        return;
+    }
+    page_t *p = XNEW(page_t);
+    p->group_id = xstrdup(id);
+    p->offset = offset;
+    p->count = count;
+    p->roles = filter == FILTER_OWNER    ? xstrdup("[\"Owner\"]")
+               : filter == FILTER_ADMIN  ? xstrdup("[\"Admin\"]")
+               : filter == FILTER_COMMON ? xstrdup("[\"Member\"]")
+                                         : NULL;
+    call->state = p;
+    store_group_ctx(call->env->db, id, call->identifier, NULL, on_page_ctx, call);
+}
+
+static void on_members_info(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    if (!member_or_admin(call, res))
+        return;
+    json_t *list = json_array(), *t;
+    size_t i;
+    json_array_foreach(json_object_get(res, "targets"), i, t)
+    {
+        const json_t *m = json_object_get(t, "member");
+        if (json_is_object(m))
+            json_array_append_new(list, member_info(m));
+    }
+    api_finish(call, json_pack("{s:o}", "memberInfoList", list));
+}
+
+void api_group_members_info(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *users = users_of(call, "memberList", MEMBERS_INFO_MAX);
+    if (users == NULL)
+        return;
+    char *users_json = json_dumps(users, JSON_COMPACT);
+    json_decref(users);
+    store_group_ctx(call->env->db, id, call->identifier, users_json, on_members_info, call);
+    free(users_json);
+}
+
+/* ---- members: changes ---- */
+
+void api_group_set_member_info(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    const char *user = id ? user_of(call, "userID") : NULL;
+    if (user == NULL)
+        return;
+    char detail[160];
+    json_t *card = json_object_get(call->body, "nameCard");
+    json_t *custom = json_object_get(call->body, "customInfo");
+    err_t err = gop_check_text(card, "nameCard", GROUP_NAME_CARD_MAX, detail, sizeof detail);
+    if (err == ERR_OK && custom)
+        err = gop_check_custom(custom, true, detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
+        return;
+    }
+    json_t *req = json_pack("{s:s}", "user", user);
+    if (card)
+        json_object_set(req, "name_card", card);
+    if (custom)
+        json_object_set(req, "custom", custom);
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_MEMBER, &actor, id, req, on_done);
+}
+
+void api_group_mute_member(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    const char *user = id ? user_of(call, "userID") : NULL;
+    if (user == NULL)
+        return;
+    json_t *secs = json_object_get(call->body, "seconds");
+    if (!json_is_integer(secs) || json_integer_value(secs) < 0 ||
+        json_integer_value(secs) > GROUP_MUTE_FOREVER) {
+        api_fail(call, ERR_GROUP_PARAM, "seconds must be 0 (unmute) to 4294967295");
+        return;
+    }
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_MEMBER, &actor, id,
+            json_pack("{s:s, s:O}", "user", user, "mute_seconds", secs), on_done);
+}
+
+void api_group_set_member_role(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    const char *user = id ? user_of(call, "userID") : NULL;
+    if (user == NULL)
+        return;
+    json_t *role = json_object_get(call->body, "role");
+    group_role_t r = json_is_integer(role) ? group_role_from_sdk(json_integer_value(role))
+                                           : group_role_parse(json_string_value(role));
+    if (r != GROUP_ROLE_ADMIN && r != GROUP_ROLE_MEMBER) {
+        api_fail(call, ERR_GROUP_PARAM, "role must be 300 (admin) or 200 (member)");
+        return;
+    }
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_MEMBER, &actor, id,
+            json_pack("{s:s, s:s}", "user", user, "role", group_role_rest(r)), on_done);
+}
+
+void api_group_transfer_owner(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    const char *user = id ? user_of(call, "userID") : NULL;
+    if (user == NULL)
+        return;
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_TRANSFER, &actor, id, json_pack("{s:s}", "user", user), on_done);
+}
+
+static int result_code(const char *status)
+{
+    if (strcmp(status, "added") == 0 || strcmp(status, "removed") == 0)
+        return RESULT_OK;
+    if (strcmp(status, "already") == 0 || strcmp(status, "not_member") == 0)
+        return RESULT_INVALID;
+    if (strcmp(status, "pending") == 0)
+        return RESULT_PENDING;
+    if (strcmp(status, "full") == 0)
+        return RESULT_FULL;
+    return RESULT_FAIL;
+}
+
+static void on_member_results(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (err != ERR_OK) {
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+        json_decref(result);
+        return;
+    }
+    json_t *list = json_array(), *r;
+    size_t i;
+    json_array_foreach(json_object_get(result, "results"), i, r)
+        json_array_append_new(list, json_pack("{s:s, s:i}", "memberID", str(r, "user"), "result",
+                                              result_code(str(r, "status"))));
+    json_decref(result);
+    api_finish(call, json_pack("{s:o}", "resultList", list));
+}
+
+void api_group_invite(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    json_t *users = id ? users_of(call, "userList", INVITE_MAX) : NULL;
+    if (users == NULL)
+        return;
+    json_t *list = json_array(), *v;
+    size_t i;
+    json_array_foreach(users, i, v) json_array_append_new(list, json_pack("{s:O}", "user", v));
+    json_decref(users);
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_ADD, &actor, id, json_pack("{s:s, s:o}", "mode", "invite", "users", list),
+            on_member_results);
+}
+
+void api_group_kick(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    json_t *users = id ? users_of(call, "memberList", KICK_MAX) : NULL;
+    if (users == NULL)
+        return;
+    json_t *reason = json_object_get(call->body, "reason");
+    json_t *req = json_pack("{s:o}", "users", users);
+    if (json_is_string(reason))
+        json_object_set(req, "reason", reason);
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_KICK, &actor, id, req, on_member_results);
+}
+
+/* ---- applications ---- */
+
+static void on_applications(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_t *list = json_array(), *a;
+    size_t i;
+    json_array_foreach(json_object_get(res, "applications"), i, a)
+    {
+        bool invite = strcmp(str(a, "kind"), "invite") == 0;
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:i}", "groupID",
+                                        str(a, "group_id"), "fromUser",
+                                        invite ? str(a, "from") : str(a, "user"), "toUser",
+                                        invite ? str(a, "user") : "", "addTime",
+                                        json_object_get(a, "created_at"), "requestMsg",
+                                        str(a, "message"), "handledMsg", "", "type", invite ? 1 : 0,
+                                        "handleStatus", 0, "handleResult", 0));
+    }
+    api_finish(call, json_pack("{s:I, s:o}", "unreadCount", (json_int_t)json_array_size(list),
+                               "groupApplicationList", list));
+}
+
+void api_group_applications(api_call_t *call)
+{
+    store_group_applications(call->env->db, call->identifier, on_applications, call);
+}
+
+/* accept/refuse {groupID, fromUser, toUser?, type? (0 join request, 1 invitation), reason?} */
+static void handle_application(api_call_t *call, gop_kind_t kind)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *type = json_object_get(call->body, "type");
+    const char *to = str(call->body, "toUser");
+    bool invite = json_is_integer(type) ? json_integer_value(type) == 1 : false;
+    if (type &&
+        (!json_is_integer(type) || json_integer_value(type) < 0 || json_integer_value(type) > 1)) {
+        api_fail(call, ERR_GROUP_PARAM, "type must be 0 (join request) or 1 (invitation)");
+        return;
+    }
+    const char *user = invite ? to : str(call->body, "fromUser");
+    if (user == NULL || !valid_user_id_text(user)) {
+        api_fail(call, ERR_GROUP_PARAM, "%s must be a UserID string",
+                 invite ? "toUser" : "fromUser");
+        return;
+    }
+    json_t *req = json_pack("{s:s, s:s}", "user", user, "kind", invite ? "invite" : "apply");
+    json_t *reason = json_object_get(call->body, "reason");
+    if (json_is_string(reason))
+        json_object_set(req, "reason", reason);
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, kind, &actor, id, req, on_done);
+}
+
+void api_group_accept_application(api_call_t *call)
+{
+    handle_application(call, GOP_ACCEPT);
+}
+
+void api_group_refuse_application(api_call_t *call)
+{
+    handle_application(call, GOP_REFUSE);
+}
+
+/* ---- attributes ---- */
+
+static void attrs_write(api_call_t *call, const char *mode)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *data = NULL;
+    char detail[160];
+    if (strcmp(mode, "delete") == 0) {
+        json_t *keys = json_object_get(call->body, "keys");
+        if (keys == NULL || (json_is_array(keys) && json_array_size(keys) == 0)) {
+            mode = "clear";
+        } else {
+            json_t *v;
+            size_t i;
+            if (!json_is_array(keys)) {
+                api_fail(call, ERR_GROUP_PARAM, "keys must be an array of strings");
+                return;
+            }
+            json_array_foreach(keys, i, v) if (!json_is_string(v))
+            {
+                api_fail(call, ERR_GROUP_PARAM, "keys[%zu] must be a string", i);
+                return;
+            }
+            data = json_incref(keys);
+        }
+    } else {
+        json_t *attrs = json_object_get(call->body, "attributes");
+        err_t err = gop_check_attrs(attrs, detail, sizeof detail);
+        if (err != ERR_OK) {
+            api_fail(call, err, "%s", detail);
+            return;
+        }
+        data = json_incref(attrs);
+    }
+    json_t *req = json_pack("{s:s}", "mode", mode);
+    if (data)
+        json_object_set_new(req, "data", data);
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_ATTRS, &actor, id, req, on_done);
+}
+
+void api_group_attrs_init(api_call_t *call)
+{
+    attrs_write(call, "init");
+}
+
+void api_group_attrs_set(api_call_t *call)
+{
+    attrs_write(call, "set");
+}
+
+void api_group_attrs_delete(api_call_t *call)
+{
+    attrs_write(call, "delete");
+}
+
+static void on_attrs_got(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    json_t *attrs = json_object_get(res, "attrs");
+    json_t *keys = json_object_get(call->body, "keys");
+    json_t *out = json_object();
+    if (json_is_array(keys) && json_array_size(keys) > 0) {
+        json_t *k;
+        size_t i;
+        json_array_foreach(keys, i, k)
+        {
+            json_t *v = json_object_get(attrs, json_string_value(k));
+            if (v)
+                json_object_set(out, json_string_value(k), v);
+        }
+    } else {
+        json_object_update(out, attrs);
+    }
+    api_finish(call, json_pack("{s:o}", "groupAttributeMap", out));
+}
+
+static void on_attrs_ctx(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    if (!member_or_admin(call, res))
+        return;
+    store_group_attrs_get(call->env->db, str(json_object_get(res, "group"), "id"), on_attrs_got,
+                          call);
+}
+
+void api_group_attrs_get(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *keys = json_object_get(call->body, "keys");
+    if (keys && !json_is_array(keys)) {
+        api_fail(call, ERR_GROUP_PARAM, "keys must be an array of strings");
+        return;
+    }
+    store_group_ctx(call->env->db, id, call->identifier, NULL, on_attrs_ctx, call);
+}
+
+/* ---- getGroupOnlineMemberCount ---- */
+
+static void on_online_ids(err_t err, json_t *res, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+        return;
+    }
+    if (!json_is_true(json_object_get(res, "found"))) {
+        api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
+        return;
+    }
+    json_int_t online = 0;
+    bool member = config_is_admin(call->env->cfg, call->identifier);
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(res, "members"), i, v)
+    {
+        const char *u = json_string_value(v);
+        member = member || strcmp(u, call->identifier) == 0;
+        online += router_user_platforms(call->env->router, u, NULL, 0) > 0;
+    }
+    if (!member) {
+        api_fail(call, ERR_GROUP_PERMISSION, "not a member of the group");
+        return;
+    }
+    api_finish(call, json_pack("{s:I}", "count", online));
+}
+
+void api_group_online_count(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    store_group_member_ids(call->env->db, id, on_online_ids, call);
+}

@@ -1,0 +1,612 @@
+#include "store/group.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/internal.h"
+
+/* Each statement returns one row with one column: the result document as JSON text. */
+
+/* The group row g with its conversation c (LEFT JOIN conversations c ON c.conv_key = 'g:' || id).
+ */
+#define GROUP_JSON                                                                                 \
+    "json_build_object('id', g.group_id, 'type', g.type, 'name', g.name, 'introduction',"          \
+    " g.introduction, 'notification', g.notification, 'face_url', g.face_url, 'owner', g.owner,"   \
+    " 'create_time', g.create_time, 'info_seq', g.info_seq, 'last_info_time', g.last_info_time,"   \
+    " 'max_members', g.max_members, 'apply_opt', g.apply_join_option, 'invite_opt',"               \
+    " g.invite_join_option, 'mute_all', g.mute_all, 'history_before_join',"                        \
+    " g.history_before_join, 'custom', g.app_defined, 'member_count', (SELECT count(*)"            \
+    " FROM group_members x WHERE x.group_id = g.group_id), 'last_seq', COALESCE(c.last_seq, 0),"   \
+    " 'last_time', COALESCE(c.last_time, 0))"
+
+#define GROUP_CONV " LEFT JOIN conversations c ON c.conv_key = 'g:' || g.group_id"
+
+/* The member row m. */
+#define MEMBER_JSON                                                                                \
+    "json_build_object('user', m.user_id, 'role', m.role, 'join_time', m.join_time, 'join_seq',"   \
+    " m.join_seq, 'mute_until', m.mute_until, 'msg_flag', m.msg_flag, 'name_card', m.name_card,"   \
+    " 'custom', m.app_member_defined, 'last_send_time', m.last_send_time,"                         \
+    " 'read_seq', COALESCE((SELECT v.read_seq FROM conv_views v WHERE v.user_id = m.user_id"       \
+    "   AND v.conv_key = 'g:' || m.group_id), 0),"                                                 \
+    " 'recv_opt', (SELECT v.recv_opt FROM conv_views v WHERE v.user_id = m.user_id"                \
+    "   AND v.conv_key = 'g:' || m.group_id),"                                                     \
+    " 'nick', COALESCE((SELECT p.value #>> '{}' FROM profiles p WHERE p.user_id = m.user_id"       \
+    "   AND p.tag = 'Tag_Profile_IM_Nick'), ''),"                                                  \
+    " 'face_url', COALESCE((SELECT p.value #>> '{}' FROM profiles p WHERE p.user_id = m.user_id"   \
+    "   AND p.tag = 'Tag_Profile_IM_Image'), ''))"
+
+/* Owner, admins, then plain members; each by join time. */
+#define MEMBER_ORDER                                                                               \
+    "CASE m.role WHEN 'Owner' THEN 0 WHEN 'Admin' THEN 1 ELSE 2 END, m.join_time, m.user_id"
+
+/* $1 group, $2 actor (NULL), $3 targets (jsonb array). */
+static const char ctx_sql[] =
+    "SELECT json_build_object("
+    " 'group', (SELECT " GROUP_JSON " FROM groups g" GROUP_CONV " WHERE g.group_id = $1),"
+    " 'actor', (SELECT " MEMBER_JSON " FROM group_members m"
+    "   WHERE m.group_id = $1 AND m.user_id = $2),"
+    " 'targets', (SELECT COALESCE(json_agg(json_build_object('user', t.u, 'exists',"
+    "   EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = t.u), 'member',"
+    "   (SELECT " MEMBER_JSON " FROM group_members m WHERE m.group_id = $1 AND m.user_id = t.u))"
+    "   ORDER BY t.o), '[]')"
+    "   FROM jsonb_array_elements_text(COALESCE($3::jsonb, '[]')) WITH ORDINALITY AS t(u, o))"
+    ")::text";
+
+/* $1 ids, $2 viewer. */
+static const char get_sql[] =
+    "SELECT json_build_object('groups', COALESCE(json_agg((" GROUP_JSON "::jsonb"
+    "  || jsonb_build_object('self', (SELECT " MEMBER_JSON " FROM group_members m"
+    "     WHERE m.group_id = g.group_id AND m.user_id = $2))) ORDER BY i.o), '[]'))::text"
+    " FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS i(id, o)"
+    " JOIN groups g ON g.group_id = i.id" GROUP_CONV;
+
+/* $1 user, $2 type, $3 hidden types, $4 inactive types, $5 offset, $6 limit. */
+#define JOINED_WHERE                                                                               \
+    " WHERE m.user_id = $1 AND ($2::text IS NULL OR g.type = $2::text)"                            \
+    " AND g.type NOT IN (SELECT jsonb_array_elements_text($3::jsonb))"                             \
+    " AND (COALESCE(c.last_seq, 0) > 0"                                                            \
+    "   OR g.type NOT IN (SELECT jsonb_array_elements_text($4::jsonb)))"
+
+static const char joined_sql[] =
+    "SELECT json_build_object("
+    " 'total', (SELECT count(*) FROM group_members m JOIN groups g ON g.group_id = "
+    "m.group_id" GROUP_CONV JOINED_WHERE "),"
+    " 'groups', (SELECT COALESCE(json_agg(q.j ORDER BY q.o), '[]') FROM ("
+    "   SELECT " GROUP_JSON "::jsonb || jsonb_build_object('self', " MEMBER_JSON ") AS j,"
+    "   row_number() OVER (ORDER BY m.join_time DESC, g.group_id) AS o"
+    "   FROM group_members m JOIN groups g ON g.group_id = m.group_id" GROUP_CONV JOINED_WHERE
+    "   ORDER BY m.join_time DESC, g.group_id OFFSET $5::bigint LIMIT $6::bigint) AS q)"
+    ")::text";
+
+/* $1 type, $2 offset, $3 limit. */
+static const char all_sql[] =
+    "SELECT json_build_object("
+    " 'total', (SELECT count(*) FROM groups WHERE $1::text IS NULL OR type = $1::text),"
+    " 'ids', (SELECT COALESCE(json_agg(q.group_id ORDER BY q.o), '[]') FROM ("
+    "   SELECT group_id, row_number() OVER (ORDER BY create_time, group_id) AS o FROM groups"
+    "   WHERE $1::text IS NULL OR type = $1::text ORDER BY create_time, group_id"
+    "   OFFSET $2::bigint LIMIT $3::bigint) AS q)"
+    ")::text";
+
+/* $1 group, $2 roles (NULL all), $3 offset, $4 limit. */
+#define MEMBERS_WHERE                                                                              \
+    " WHERE m.group_id = $1"                                                                       \
+    " AND ($2::jsonb IS NULL OR m.role IN (SELECT jsonb_array_elements_text($2::jsonb)))"
+
+static const char members_sql[] =
+    "SELECT json_build_object("
+    " 'found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    " 'total', (SELECT count(*) FROM group_members m" MEMBERS_WHERE "),"
+    " 'members', (SELECT COALESCE(json_agg(q.j ORDER BY q.o), '[]') FROM ("
+    "   SELECT " MEMBER_JSON " AS j, row_number() OVER (ORDER BY " MEMBER_ORDER ") AS o"
+    "   FROM group_members m" MEMBERS_WHERE " ORDER BY " MEMBER_ORDER
+    "   OFFSET $3::bigint LIMIT $4::bigint) AS q)"
+    ")::text";
+
+static const char member_ids_sql[] =
+    "SELECT json_build_object('found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    " 'members', (SELECT COALESCE(json_agg(user_id), '[]') FROM group_members"
+    "   WHERE group_id = $1))::text";
+
+static const char muted_sql[] =
+    "SELECT json_build_object('found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    " 'muted', (SELECT COALESCE(json_agg(json_build_object('user', user_id, 'until', mute_until)"
+    "   ORDER BY user_id), '[]') FROM group_members"
+    "   WHERE group_id = $1 AND mute_until > $2::bigint))::text";
+
+static const char attrs_get_sql[] =
+    "SELECT json_build_object('found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    " 'attrs', (SELECT COALESCE(json_object_agg(key, value), '{}') FROM group_attrs"
+    "   WHERE group_id = $1))::text";
+
+/* $1 group, $2 req seq (< 0: newest), $3 count. */
+static const char history_sql[] =
+    "WITH c AS (SELECT COALESCE((SELECT last_seq FROM conversations"
+    "   WHERE conv_key = 'g:' || $1), 0) AS last),"
+    " r AS (SELECT CASE WHEN $2::bigint < 0 THEN c.last ELSE LEAST($2::bigint, c.last) END"
+    "   AS hi FROM c)"
+    " SELECT json_build_object('hi', r.hi, 'messages', (SELECT COALESCE(json_agg("
+    "   json_build_object('seq', m.seq, 'sender', m.sender, 'random', m.random, 'ts', m.ts,"
+    "   'msg_id', m.msg_id, 'body', m.body, 'ccd', m.cloud_custom_data, 'flags', m.flags)"
+    "   ORDER BY m.seq DESC), '[]') FROM messages m WHERE m.conv_key = 'g:' || $1"
+    "   AND m.seq BETWEEN r.hi - $3::bigint + 1 AND r.hi))::text FROM r";
+
+static const char applications_sql[] =
+    "SELECT json_build_object('applications', COALESCE(json_agg(json_build_object("
+    " 'group_id', p.group_id, 'user', p.user_id, 'kind', p.kind, 'from', p.from_user,"
+    " 'message', p.message, 'created_at', p.created_at)"
+    " ORDER BY p.created_at DESC, p.group_id, p.user_id), '[]'))::text"
+    " FROM group_applications p JOIN group_members m ON m.group_id = p.group_id"
+    " AND m.user_id = $1 AND m.role IN ('Owner', 'Admin')";
+
+/* ---- writes ---- */
+
+/* $1 id, $2 type, $3 name, $4 intro, $5 notification, $6 face, $7 owner, $8 time, $9 max,
+ * $10 apply, $11 invite, $12 mute all, $13 history, $14 custom, $15 members, $16 msg flag,
+ * $17 views, $18 recv opt. */
+static const char create_sql[] =
+    "WITH want AS (SELECT DISTINCT ON (x.user) x.user, x.role, x.custom"
+    "   FROM jsonb_to_recordset(COALESCE($15::jsonb, '[]')) AS x(\"user\" text, role text,"
+    "   custom jsonb)),"
+    " missing AS (SELECT w.user FROM want w"
+    "   WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = w.user)"
+    "   UNION SELECT $7 WHERE $7::text IS NOT NULL"
+    "   AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = $7::text)),"
+    " g AS (INSERT INTO groups (group_id, type, name, introduction, notification, face_url,"
+    "   owner, create_time, last_info_time, max_members, apply_join_option, invite_join_option,"
+    "   mute_all, history_before_join, app_defined)"
+    "   SELECT $1, $2, $3, $4, $5, $6, $7, $8::bigint, $8::bigint, $9::int, $10, $11,"
+    "   $12::bool, $13::bool, COALESCE($14::jsonb, '{}')"
+    "   WHERE NOT EXISTS (SELECT 1 FROM missing)"
+    "   ON CONFLICT (group_id) DO NOTHING RETURNING group_id),"
+    " m AS (INSERT INTO group_members (group_id, user_id, role, join_time, msg_flag,"
+    "   app_member_defined)"
+    "   SELECT g.group_id, w.user, COALESCE(w.role, 'Member'), $8::bigint, $16,"
+    "   COALESCE(w.custom, '{}') FROM g, want w),"
+    " v AS (INSERT INTO conv_views AS v (user_id, conv_key, group_id, recv_opt)"
+    "   SELECT w.user, 'g:' || g.group_id, g.group_id, $18::int FROM g, want w WHERE $17::bool"
+    "   ON CONFLICT (user_id, conv_key) DO UPDATE SET group_id = EXCLUDED.group_id,"
+    "   read_seq = 0, deleted_seq = 0, hidden_seq = 0, recv_opt = EXCLUDED.recv_opt)"
+    " SELECT json_build_object('created', EXISTS (SELECT 1 FROM g),"
+    "   'missing', (SELECT COALESCE(json_agg(\"user\"), '[]') FROM missing))::text";
+
+/* $1 group, $2 users [{user, role, join_time, unread}], $3 now, $4 application kind,
+ * $5 views, $6 pre-join visible, $7 enforce max, $8 msg flag, $9 recv opt. */
+static const char add_sql[] =
+    "WITH g AS (SELECT g.*, COALESCE(c.last_seq, 0) AS last_seq FROM groups g" GROUP_CONV
+    "   WHERE g.group_id = $1 FOR UPDATE OF g),"
+    " cnt AS (SELECT count(*) AS n FROM group_members WHERE group_id = $1),"
+    " want AS (SELECT DISTINCT ON (x.user) x.* FROM ROWS FROM (jsonb_to_recordset($2::jsonb)"
+    "   AS (\"user\" text, role text, join_time bigint, unread bigint)) WITH ORDINALITY"
+    "   AS x(\"user\", role, join_time, unread, o) ORDER BY x.user, x.o),"
+    " cls AS (SELECT w.*, CASE"
+    "   WHEN NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = w.user) THEN 'missing'"
+    "   WHEN EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = $1"
+    "     AND m.user_id = w.user) THEN 'already'"
+    "   WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM group_applications p"
+    "     WHERE p.group_id = $1 AND p.user_id = w.user AND p.kind = $4::text)"
+    "     THEN 'no_application'"
+    "   ELSE 'candidate' END AS st FROM want w, g),"
+    " ok AS (SELECT r.* FROM (SELECT c.*, row_number() OVER (ORDER BY c.o) AS rn FROM cls c"
+    "   WHERE c.st = 'candidate') AS r, g, cnt"
+    "   WHERE NOT $7::bool OR g.max_members <= 0 OR cnt.n + r.rn <= g.max_members),"
+    " counting AS (SELECT s.seq, row_number() OVER (ORDER BY s.seq DESC) AS rn FROM ("
+    "   SELECT seq FROM messages WHERE conv_key = 'g:' || $1 AND flags & 2 = 0"
+    "   ORDER BY seq DESC LIMIT (SELECT COALESCE(max(unread), 0) FROM ok)) AS s),"
+    " ins AS (INSERT INTO group_members (group_id, user_id, role, join_time, join_seq, msg_flag)"
+    "   SELECT $1, ok.user, CASE WHEN g.owner = ok.user THEN 'Owner'"
+    "   ELSE COALESCE(ok.role, 'Member') END, COALESCE(ok.join_time, $3::bigint),"
+    "   g.last_seq, $8 FROM ok, g),"
+    " views AS (INSERT INTO conv_views AS v (user_id, conv_key, group_id, read_seq, deleted_seq,"
+    "   recv_opt)"
+    "   SELECT ok.user, 'g:' || $1, $1,"
+    "   CASE WHEN COALESCE(ok.unread, 0) <= 0 THEN g.last_seq"
+    "     ELSE COALESCE((SELECT min(k.seq) FROM counting k WHERE k.rn <= ok.unread), 1) - 1 END,"
+    "   CASE WHEN $6::bool THEN 0 ELSE g.last_seq END, $9::int"
+    "   FROM ok, g WHERE $5::bool"
+    "   ON CONFLICT (user_id, conv_key) DO UPDATE SET group_id = EXCLUDED.group_id,"
+    "   read_seq = EXCLUDED.read_seq, deleted_seq = EXCLUDED.deleted_seq, hidden_seq = 0,"
+    "   recv_opt = EXCLUDED.recv_opt),"
+    " apps AS (DELETE FROM group_applications p USING cls c WHERE p.group_id = $1"
+    "   AND p.user_id = c.user AND (c.st = 'already'"
+    "   OR EXISTS (SELECT 1 FROM ok WHERE ok.user = c.user)))"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
+    "   'member_count', (SELECT n FROM cnt) + (SELECT count(*) FROM ok),"
+    "   'results', (SELECT COALESCE(json_agg(json_build_object('user', c.user, 'status',"
+    "     CASE WHEN c.st <> 'candidate' THEN c.st"
+    "     WHEN EXISTS (SELECT 1 FROM ok WHERE ok.user = c.user) THEN 'added' ELSE 'full' END)"
+    "     ORDER BY c.o), '[]') FROM cls c))::text";
+
+/* $1 group, $2 users, $3 roles. */
+static const char remove_sql[] =
+    "WITH d AS (DELETE FROM group_members m WHERE m.group_id = $1"
+    "   AND m.user_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+    "   AND m.role IN (SELECT jsonb_array_elements_text($3::jsonb))"
+    "   RETURNING m.user_id, m.role),"
+    " o AS (UPDATE groups SET owner = NULL WHERE group_id = $1"
+    "   AND owner IN (SELECT user_id FROM d)),"
+    " v AS (DELETE FROM conv_views w USING d WHERE w.user_id = d.user_id"
+    "   AND w.conv_key = 'g:' || $1),"
+    " cg AS (DELETE FROM conv_group_members x USING d WHERE x.user_id = d.user_id"
+    "   AND x.conv_key = 'g:' || $1),"
+    " a AS (DELETE FROM group_applications p USING d WHERE p.group_id = $1"
+    "   AND p.user_id = d.user_id)"
+    " SELECT json_build_object('removed', (SELECT COALESCE(json_agg(json_build_object("
+    "   'user', user_id, 'role', role)), '[]') FROM d),"
+    "   'member_count', (SELECT count(*) FROM group_members WHERE group_id = $1)"
+    "     - (SELECT count(*) FROM d))::text";
+
+/* $1 group, $2 fields, $3 now, $4 max custom keys. */
+static const char update_sql[] =
+    "WITH f AS (SELECT $2::jsonb AS f),"
+    " cur AS (SELECT * FROM groups WHERE group_id = $1 FOR UPDATE),"
+    " nw AS (SELECT cur.group_id, (SELECT COALESCE(jsonb_object_agg(e.key, e.value), '{}')"
+    "   FROM jsonb_each(cur.app_defined || COALESCE(f.f -> 'custom', '{}')) AS e"
+    "   WHERE e.value <> '\"\"'::jsonb) AS custom FROM cur, f),"
+    " up AS (UPDATE groups g SET"
+    "   name = COALESCE(f.f ->> 'name', g.name),"
+    "   introduction = COALESCE(f.f ->> 'introduction', g.introduction),"
+    "   notification = COALESCE(f.f ->> 'notification', g.notification),"
+    "   face_url = COALESCE(f.f ->> 'face_url', g.face_url),"
+    "   max_members = COALESCE((f.f ->> 'max_members')::int, g.max_members),"
+    "   apply_join_option = COALESCE(f.f ->> 'apply_opt', g.apply_join_option),"
+    "   invite_join_option = COALESCE(f.f ->> 'invite_opt', g.invite_join_option),"
+    "   mute_all = COALESCE((f.f ->> 'mute_all')::bool, g.mute_all),"
+    "   history_before_join = COALESCE((f.f ->> 'history_before_join')::bool,"
+    "     g.history_before_join),"
+    "   app_defined = nw.custom, info_seq = g.info_seq + 1, last_info_time = $3::bigint"
+    "   FROM nw, f WHERE g.group_id = nw.group_id"
+    "   AND (SELECT count(*) FROM jsonb_object_keys(nw.custom)) <= $4::int"
+    "   RETURNING g.*)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM cur),"
+    "   'updated', EXISTS (SELECT 1 FROM up),"
+    "   'group', (SELECT " GROUP_JSON " FROM up g" GROUP_CONV "))::text";
+
+/* $1 group, $2 user, $3 fields, $4 max custom keys, $5 recv opt (< 0: unchanged). */
+static const char member_update_sql[] =
+    "WITH f AS (SELECT $3::jsonb AS f),"
+    " cur AS (SELECT * FROM group_members WHERE group_id = $1 AND user_id = $2 FOR UPDATE),"
+    " nw AS (SELECT (SELECT COALESCE(jsonb_object_agg(e.key, e.value), '{}')"
+    "   FROM jsonb_each(cur.app_member_defined || COALESCE(f.f -> 'custom', '{}')) AS e"
+    "   WHERE e.value <> '\"\"'::jsonb) AS custom FROM cur, f),"
+    " up AS (UPDATE group_members m SET"
+    "   role = COALESCE(f.f ->> 'role', m.role),"
+    "   name_card = COALESCE(f.f ->> 'name_card', m.name_card),"
+    "   mute_until = COALESCE((f.f ->> 'mute_until')::bigint, m.mute_until),"
+    "   msg_flag = COALESCE(f.f ->> 'msg_flag', m.msg_flag),"
+    "   app_member_defined = nw.custom"
+    "   FROM nw, f WHERE m.group_id = $1 AND m.user_id = $2"
+    "   AND NOT (f.f ? 'role' AND m.role = 'Owner')"
+    "   AND (SELECT count(*) FROM jsonb_object_keys(nw.custom)) <= $4::int"
+    "   RETURNING m.user_id),"
+    " rv AS (UPDATE conv_views v SET recv_opt = $5::int FROM up"
+    "   WHERE $5::int >= 0 AND v.user_id = up.user_id AND v.conv_key = 'g:' || $1)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM cur),"
+    "   'updated', EXISTS (SELECT 1 FROM up))::text";
+
+static const char mute_sql[] =
+    "WITH up AS (UPDATE group_members SET mute_until = $3::bigint WHERE group_id = $1"
+    "   AND user_id IN (SELECT jsonb_array_elements_text($2::jsonb)) AND role <> 'Owner'"
+    "   RETURNING user_id)"
+    " SELECT json_build_object('muted', (SELECT COALESCE(json_agg(user_id), '[]') FROM up))::text";
+
+/* $1 group, $2 new owner, $3 now. */
+static const char transfer_sql[] =
+    "WITH g AS (SELECT * FROM groups WHERE group_id = $1 FOR UPDATE),"
+    " nm AS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2),"
+    " o AS (UPDATE group_members m SET role = 'Member' WHERE m.group_id = $1"
+    "   AND m.role = 'Owner' AND m.user_id <> $2 AND EXISTS (SELECT 1 FROM nm)),"
+    " n AS (UPDATE group_members m SET role = 'Owner', mute_until = 0"
+    "   WHERE m.group_id = $1 AND m.user_id = $2 RETURNING 1),"
+    " up AS (UPDATE groups SET owner = $2, info_seq = info_seq + 1, last_info_time = $3::bigint"
+    "   WHERE group_id = $1 AND EXISTS (SELECT 1 FROM nm))"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
+    "   'done', EXISTS (SELECT 1 FROM n), 'old_owner', (SELECT owner FROM g))::text";
+
+static const char destroy_sql[] =
+    "WITH mem AS (SELECT user_id FROM group_members WHERE group_id = $1),"
+    " g AS (DELETE FROM groups WHERE group_id = $1 RETURNING group_id),"
+    " v AS (DELETE FROM conv_views WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
+    " cg AS (DELETE FROM conv_group_members WHERE conv_key = 'g:' || $1"
+    "   AND EXISTS (SELECT 1 FROM g)),"
+    " msg AS (DELETE FROM messages WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
+    " conv AS (DELETE FROM conversations WHERE conv_key = 'g:' || $1"
+    "   AND EXISTS (SELECT 1 FROM g)),"
+    " at AS (DELETE FROM group_at WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
+    " tg AS (DELETE FROM msg_targets WHERE conv_key = 'g:' || $1"
+    "   AND EXISTS (SELECT 1 FROM g)),"
+    " rc AS (DELETE FROM msg_receipts WHERE conv_key = 'g:' || $1"
+    "   AND EXISTS (SELECT 1 FROM g)),"
+    " pq AS (DELETE FROM purge_queue WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g))"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
+    "   'members', (SELECT COALESCE(json_agg(user_id), '[]') FROM mem))::text";
+
+/* $1 group, $2 users, $3 kind, $4 from, $5 message, $6 now. */
+static const char apply_sql[] =
+    "WITH g AS (SELECT group_id FROM groups WHERE group_id = $1),"
+    " ins AS (INSERT INTO group_applications AS p (group_id, user_id, kind, from_user, message,"
+    "   created_at) SELECT $1, u.u, $3, $4, $5, $6::bigint"
+    "   FROM g, (SELECT DISTINCT jsonb_array_elements_text($2::jsonb) AS u) AS u"
+    "   WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = u.u)"
+    "   AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = $1 AND m.user_id = u.u)"
+    "   ON CONFLICT (group_id, user_id, kind) DO UPDATE SET from_user = EXCLUDED.from_user,"
+    "   message = EXCLUDED.message, created_at = EXCLUDED.created_at RETURNING p.user_id)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
+    "   'applied', (SELECT COALESCE(json_agg(user_id), '[]') FROM ins),"
+    "   'approvers', (SELECT COALESCE(json_agg(user_id), '[]') FROM group_members"
+    "   WHERE group_id = $1 AND role IN ('Owner', 'Admin')))::text";
+
+static const char application_drop_sql[] =
+    "WITH d AS (DELETE FROM group_applications WHERE group_id = $1 AND user_id = $2"
+    "   AND kind = $3 RETURNING from_user, message)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM d),"
+    "   'from', (SELECT from_user FROM d), 'message', (SELECT message FROM d))::text";
+
+/* $1 group, $2 mode, $3 data, $4 max keys, $5 max bytes. Insert and delete touch different
+ * rows (the delete keeps every key of the new map), so their order inside the statement does
+ * not matter. */
+static const char attrs_write_sql[] =
+    "WITH g AS (SELECT group_id FROM groups WHERE group_id = $1 FOR UPDATE),"
+    " cur AS (SELECT COALESCE(jsonb_object_agg(key, value), '{}') AS m FROM group_attrs"
+    "   WHERE group_id = $1),"
+    " nw AS (SELECT CASE $2::text WHEN 'init' THEN $3::jsonb WHEN 'set' THEN cur.m || $3::jsonb"
+    "   WHEN 'delete' THEN cur.m - ARRAY(SELECT jsonb_array_elements_text($3::jsonb))"
+    "   ELSE '{}'::jsonb END AS m FROM cur),"
+    " chk AS (SELECT nw.m, (SELECT count(*) FROM jsonb_object_keys(nw.m)) AS n,"
+    "   (SELECT COALESCE(sum(octet_length(e.key) + octet_length(e.value)), 0)"
+    "    FROM jsonb_each_text(nw.m) AS e) AS bytes FROM nw),"
+    " ok AS (SELECT chk.m FROM chk, g WHERE chk.n <= $4::int AND chk.bytes <= $5::int),"
+    " del AS (DELETE FROM group_attrs a USING ok WHERE a.group_id = $1 AND NOT (ok.m ? a.key)),"
+    " ins AS (INSERT INTO group_attrs (group_id, key, value)"
+    "   SELECT $1, e.key, e.value FROM ok, jsonb_each_text(ok.m) AS e"
+    "   ON CONFLICT (group_id, key) DO UPDATE SET value = EXCLUDED.value)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
+    "   'status', CASE WHEN EXISTS (SELECT 1 FROM ok) THEN 'ok'"
+    "     WHEN (SELECT n FROM chk) > $4::int THEN 'too_many' ELSE 'too_big' END,"
+    "   'attrs', CASE WHEN EXISTS (SELECT 1 FROM ok) THEN (SELECT m FROM ok)"
+    "     ELSE (SELECT m FROM cur) END)::text";
+
+/* $1 group, $2 user, $3 unread. */
+static const char set_unread_sql[] =
+    "WITH pos AS (SELECT CASE WHEN $3::bigint <= 0 THEN COALESCE((SELECT last_seq"
+    "   FROM conversations WHERE conv_key = 'g:' || $1), 0)"
+    "   ELSE COALESCE((SELECT min(s.seq) FROM (SELECT seq FROM messages"
+    "     WHERE conv_key = 'g:' || $1 AND flags & 2 = 0 ORDER BY seq DESC LIMIT $3::bigint)"
+    "     AS s), 1) - 1 END AS seq),"
+    " up AS (UPDATE conv_views v SET read_seq = pos.seq FROM pos WHERE v.user_id = $2"
+    "   AND v.conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM group_members m"
+    "   WHERE m.group_id = $1 AND m.user_id = $2) RETURNING v.read_seq)"
+    " SELECT json_build_object('updated', EXISTS (SELECT 1 FROM up),"
+    "   'read_seq', (SELECT read_seq FROM up))::text";
+
+/* $1 group, $2 sender, $3 window. */
+static const char delete_by_sender_sql[] =
+    "WITH c AS (SELECT last_seq FROM conversations WHERE conv_key = 'g:' || $1),"
+    " d AS (DELETE FROM messages m USING c WHERE m.conv_key = 'g:' || $1 AND m.sender = $2"
+    "   AND m.seq > c.last_seq - $3::bigint RETURNING m.seq),"
+    " at AS (DELETE FROM group_at a USING d WHERE a.conv_key = 'g:' || $1 AND a.seq = d.seq),"
+    " tg AS (DELETE FROM msg_targets t USING d WHERE t.conv_key = 'g:' || $1 AND t.seq = d.seq),"
+    " rc AS (DELETE FROM msg_receipts r USING d WHERE r.conv_key = 'g:' || $1"
+    "   AND r.seq = d.seq)"
+    " SELECT json_build_object('deleted', (SELECT count(*) FROM d))::text";
+
+/* ---- plumbing ---- */
+
+typedef struct {
+    store_group_json_fn cb;
+    void *arg;
+} ctx_t;
+
+static void on_json(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    json_t *res = NULL;
+    if (err == ERR_OK) {
+        const char *text = db_batch_value(b, 0, 0, 0);
+        json_error_t jerr;
+        res = text ? json_loads(text, 0, &jerr) : NULL;
+        if (!json_is_object(res)) {
+            log_error("store: group statement returned no document");
+            json_decref(res);
+            res = NULL;
+            err = ERR_INTERNAL;
+        }
+    } else if (err == ERR_INTERNAL) {
+        log_warn("store: group statement failed: %s %s", db_batch_sqlstate(b), db_batch_errmsg(b));
+    }
+    c->cb(err, res, c->arg);
+    json_decref(res);
+    xfree(c);
+}
+
+/* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
+static void run(db_pool_t *db, const char *sql, int n, char **params, store_group_json_fn cb,
+                void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, sql, n, (const char *const *)params);
+    for (int i = 0; i < n; i++)
+        xfree(params[i]);
+    ctx_t *c = XNEW(ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_pool_submit(db, b, on_json, c);
+}
+
+static char *s(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
+}
+
+static char *n_(int64_t v)
+{
+    return xasprintf("%lld", (long long)v);
+}
+
+static char *b_(bool v)
+{
+    return xstrdup(v ? "true" : "false");
+}
+
+/* ---- reads ---- */
+
+void store_group_ctx(db_pool_t *db, const char *group_id, const char *actor,
+                     const char *targets_json, store_group_json_fn cb, void *arg)
+{
+    run(db, ctx_sql, 3, (char *[]){s(group_id), s(actor), s(targets_json)}, cb, arg);
+}
+
+void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer,
+                     store_group_json_fn cb, void *arg)
+{
+    run(db, get_sql, 2, (char *[]){s(ids_json), s(viewer)}, cb, arg);
+}
+
+void store_group_joined(db_pool_t *db, const char *user, const char *type, const char *hidden_types,
+                        const char *inactive_types, int64_t offset, int64_t limit,
+                        store_group_json_fn cb, void *arg)
+{
+    run(db, joined_sql, 6,
+        (char *[]){s(user), s(type), s(hidden_types ? hidden_types : "[]"),
+                   s(inactive_types ? inactive_types : "[]"), n_(offset), n_(limit)},
+        cb, arg);
+}
+
+void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t limit,
+                     store_group_json_fn cb, void *arg)
+{
+    run(db, all_sql, 3, (char *[]){s(type), n_(offset), n_(limit)}, cb, arg);
+}
+
+void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t offset,
+                         int64_t limit, store_group_json_fn cb, void *arg)
+{
+    run(db, members_sql, 4, (char *[]){s(group_id), s(roles), n_(offset), n_(limit)}, cb, arg);
+}
+
+void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
+{
+    run(db, member_ids_sql, 1, (char *[]){s(group_id)}, cb, arg);
+}
+
+void store_group_muted(db_pool_t *db, const char *group_id, int64_t now, store_group_json_fn cb,
+                       void *arg)
+{
+    run(db, muted_sql, 2, (char *[]){s(group_id), n_(now)}, cb, arg);
+}
+
+void store_group_attrs_get(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
+{
+    run(db, attrs_get_sql, 1, (char *[]){s(group_id)}, cb, arg);
+}
+
+void store_group_history(db_pool_t *db, const char *group_id, int64_t req_seq, int64_t count,
+                         store_group_json_fn cb, void *arg)
+{
+    run(db, history_sql, 3, (char *[]){s(group_id), n_(req_seq), n_(count)}, cb, arg);
+}
+
+void store_group_applications(db_pool_t *db, const char *user, store_group_json_fn cb, void *arg)
+{
+    run(db, applications_sql, 1, (char *[]){s(user)}, cb, arg);
+}
+
+/* ---- writes ---- */
+
+void store_group_create(db_pool_t *db, const store_group_new_t *g, store_group_json_fn cb,
+                        void *arg)
+{
+    run(db, create_sql, 18,
+        (char *[]){s(g->group_id), s(g->type), s(g->name),
+                   s(g->introduction ? g->introduction : ""),
+                   s(g->notification ? g->notification : ""), s(g->face_url ? g->face_url : ""),
+                   s(g->owner), n_(g->create_time), n_(g->max_members), s(g->apply_opt),
+                   s(g->invite_opt), b_(g->mute_all), b_(g->history_before_join), s(g->custom_json),
+                   s(g->members_json), s(g->msg_flag), b_(g->views), n_(g->recv_opt)},
+        cb, arg);
+}
+
+void store_group_add(db_pool_t *db, const store_group_add_t *a, store_group_json_fn cb, void *arg)
+{
+    run(db, add_sql, 9,
+        (char *[]){s(a->group_id), s(a->users_json), n_(a->now), s(a->application), b_(a->views),
+                   b_(a->pre_join_visible), b_(a->enforce_max), s(a->msg_flag), n_(a->recv_opt)},
+        cb, arg);
+}
+
+void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
+                        const char *roles_json, store_group_json_fn cb, void *arg)
+{
+    run(db, remove_sql, 3, (char *[]){s(group_id), s(users_json), s(roles_json)}, cb, arg);
+}
+
+void store_group_update(db_pool_t *db, const char *group_id, const char *fields, int64_t now,
+                        int max_custom, store_group_json_fn cb, void *arg)
+{
+    run(db, update_sql, 4, (char *[]){s(group_id), s(fields), n_(now), n_(max_custom)}, cb, arg);
+}
+
+void store_group_member_update(db_pool_t *db, const char *group_id, const char *user,
+                               const char *fields, int max_custom, int recv_opt,
+                               store_group_json_fn cb, void *arg)
+{
+    run(db, member_update_sql, 5,
+        (char *[]){s(group_id), s(user), s(fields), n_(max_custom), n_(recv_opt)}, cb, arg);
+}
+
+void store_group_mute(db_pool_t *db, const char *group_id, const char *users_json, int64_t until,
+                      store_group_json_fn cb, void *arg)
+{
+    run(db, mute_sql, 3, (char *[]){s(group_id), s(users_json), n_(until)}, cb, arg);
+}
+
+void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
+                          store_group_json_fn cb, void *arg)
+{
+    run(db, transfer_sql, 3, (char *[]){s(group_id), s(new_owner), n_(now)}, cb, arg);
+}
+
+void store_group_destroy(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
+{
+    run(db, destroy_sql, 1, (char *[]){s(group_id)}, cb, arg);
+}
+
+void store_group_apply(db_pool_t *db, const char *group_id, const char *users_json,
+                       const char *kind, const char *from, const char *message, int64_t now,
+                       store_group_json_fn cb, void *arg)
+{
+    run(db, apply_sql, 6,
+        (char *[]){s(group_id), s(users_json), s(kind), s(from), s(message ? message : ""),
+                   n_(now)},
+        cb, arg);
+}
+
+void store_group_application_drop(db_pool_t *db, const char *group_id, const char *user,
+                                  const char *kind, store_group_json_fn cb, void *arg)
+{
+    run(db, application_drop_sql, 3, (char *[]){s(group_id), s(user), s(kind)}, cb, arg);
+}
+
+void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mode,
+                             const char *data_json, int max_keys, int max_bytes,
+                             store_group_json_fn cb, void *arg)
+{
+    run(db, attrs_write_sql, 5,
+        (char *[]){s(group_id), s(mode), s(data_json ? data_json : "{}"), n_(max_keys),
+                   n_(max_bytes)},
+        cb, arg);
+}
+
+void store_group_set_unread(db_pool_t *db, const char *group_id, const char *user, int64_t unread,
+                            store_group_json_fn cb, void *arg)
+{
+    run(db, set_unread_sql, 3, (char *[]){s(group_id), s(user), n_(unread)}, cb, arg);
+}
+
+void store_group_delete_by_sender(db_pool_t *db, const char *group_id, const char *sender,
+                                  int64_t window, store_group_json_fn cb, void *arg)
+{
+    run(db, delete_by_sender_sql, 3, (char *[]){s(group_id), s(sender), n_(window)}, cb, arg);
+}

@@ -1,0 +1,32 @@
+/* Private to webhook/: an HTTP(S) client for one origin, on libevent's evhttp connections. */
+#ifndef CHATD_WEBHOOK_CLIENT_H
+#define CHATD_WEBHOOK_CLIENT_H
+
+#include <openssl/ssl.h>
+#include <stddef.h>
+
+struct event_base;
+struct evdns_base;
+typedef struct wh_client wh_client_t;
+
+/* status: the HTTP status, or 0 when no answer came (error says why: connect, TLS, timeout…).
+ * body: the answer's body (NUL-terminated, may be empty), valid during the callback. */
+typedef void (*wh_http_fn)(int status, const char *body, size_t len, const char *error, void *arg);
+
+/* Keeps at most max_conns connections (keep-alive), one request in flight on each; further
+ * requests wait in order. ssl: TLS with this context (certificate and host name verified), or
+ * NULL for plain HTTP. host is a name (resolved by dns) or an IP literal. */
+wh_client_t *wh_client_new(struct event_base *base, struct evdns_base *dns, SSL_CTX *ssl,
+                           const char *host, int port, int max_conns);
+/* Calls back every request not yet answered (status 0, "stopped") before returning. */
+void wh_client_free(wh_client_t *c);
+
+/* POSTs body (JSON) to uri (path and query); cb runs exactly once, never before this returns,
+ * at the latest timeout_ms later (counted from now, waiting for a connection included). */
+void wh_client_post(wh_client_t *c, const char *uri, const char *body, size_t len, int timeout_ms,
+                    wh_http_fn cb, void *arg);
+
+/* Requests in flight or waiting. */
+int wh_client_busy(const wh_client_t *c);
+
+#endif

@@ -1,0 +1,231 @@
+/* The docs against the tables they describe: every ErrorCode of err_table() has its row in
+ * docs/errors.md (and no row names a code chatd cannot emit), each service's spelling of the
+ * generic error kinds is the one docs/errors.md shows, every config key is documented in
+ * config/chatd.conf (which must load as shipped), every REST route is in docs/rest-api.md.
+ * Paths are relative: run from the repository root, as `make test-unit` does. */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "config/config.h"
+#include "core/err.h"
+#include "core/xalloc.h"
+#include "unit.h"
+
+#define ERRORS_MD "docs/errors.md"
+#define REST_MD "docs/rest-api.md"
+#define CONF "config/chatd.conf"
+
+/* The whole file as a string (xfree), or NULL after saying why. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "%s: cannot open; run from the repository root\n", path);
+        return NULL;
+    }
+    size_t cap = 8192, n = 0, r;
+    char *buf = xmalloc(cap);
+    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 == cap)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static const char *next_line(const char *line)
+{
+    const char *nl = strchr(line, '\n');
+    return nl ? nl + 1 : NULL;
+}
+
+static bool has_line_starting(const char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *line = text; line != NULL; line = next_line(line))
+        if (strncmp(line, prefix, n) == 0)
+            return true;
+    return false;
+}
+
+static bool is_word_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+/* `word` occurs in text with no letter, digit or '_' right before or after it. */
+static bool has_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = strstr(text, word); p != NULL; p = strstr(p + 1, word))
+        if ((p == text || !is_word_char(p[-1])) && !is_word_char(p[n]))
+            return true;
+    return false;
+}
+
+static bool in_err_table(int code)
+{
+    size_t n;
+    const err_entry_t *table = err_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (table[i].code == code)
+            return true;
+    return false;
+}
+
+static void test_every_error_code_has_a_row(void)
+{
+    char *doc = slurp(ERRORS_MD);
+    REQUIRE(doc != NULL);
+    size_t n;
+    const err_entry_t *table = err_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        char row[64];
+        snprintf(row, sizeof row, "| %d |", table[i].code);
+        bool found = has_line_starting(doc, row);
+        if (!found)
+            fprintf(stderr, "%s: no row starting \"%s\"\n", ERRORS_MD, row);
+        CHECK(found);
+    }
+    xfree(doc);
+}
+
+static void test_error_rows_quote_the_error_text(void)
+{
+    char *doc = slurp(ERRORS_MD);
+    REQUIRE(doc != NULL);
+    size_t n;
+    const err_entry_t *table = err_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        char code[32], row[1024];
+        snprintf(code, sizeof code, "| %d |", table[i].code);
+        snprintf(row, sizeof row, "| %d | %s |", table[i].code, table[i].text);
+        if (!has_line_starting(doc, code))
+            continue; /* reported by test_every_error_code_has_a_row */
+        bool found = has_line_starting(doc, row);
+        if (!found)
+            fprintf(stderr, "%s: the row of %d must start \"%s\"\n", ERRORS_MD, table[i].code, row);
+        CHECK(found);
+    }
+    xfree(doc);
+}
+
+static void test_error_rows_name_only_codes_in_the_table(void)
+{
+    char *doc = slurp(ERRORS_MD);
+    REQUIRE(doc != NULL);
+    for (const char *line = doc; line != NULL; line = next_line(line)) {
+        if (strncmp(line, "| ", 2) != 0 || !isdigit((unsigned char)line[2]))
+            continue;
+        char *end;
+        long code = strtol(line + 2, &end, 10);
+        if (strncmp(end, " |", 2) != 0)
+            continue;
+        bool known = in_err_table((int)code);
+        if (!known)
+            fprintf(stderr, "%s: row for %ld, which is not in err_table()\n", ERRORS_MD, code);
+        CHECK(known);
+    }
+    xfree(doc);
+}
+
+/* The row of the per-service table: service, then how it spells each generic kind. */
+static void service_row(const char *service, char *row, size_t len)
+{
+    static const err_t kinds[] = {ERR_JSON,      ERR_BAD_PARAM,    ERR_INTERNAL,
+                                  ERR_NOT_ADMIN, ERR_NOT_IMPORTED, ERR_TOO_MANY};
+    const api_service_t *svc = api_service_find(service);
+    const err_service_t *errors = svc ? &svc->errors : NULL;
+    int n = snprintf(row, len, "| %s |", service);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        int code = err_code(kinds[i], errors);
+        n += snprintf(row + n, len - (size_t)n, " %d |", code);
+        if (!in_err_table(code))
+            fprintf(stderr, "service %s reports %d, which is not in err_table()\n", service, code);
+        CHECK(in_err_table(code));
+    }
+}
+
+static void test_service_rows_show_each_services_codes(void)
+{
+    char *doc = slurp(ERRORS_MD);
+    REQUIRE(doc != NULL);
+    size_t n;
+    const api_route_t *routes = api_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(routes[j].service, routes[i].service) == 0;
+        if (seen)
+            continue;
+        char row[256];
+        service_row(routes[i].service, row, sizeof row);
+        bool found = has_line_starting(doc, row);
+        if (!found)
+            fprintf(stderr, "%s: no row starting \"%s\"\n", ERRORS_MD, row);
+        CHECK(found);
+    }
+    xfree(doc);
+}
+
+static void test_every_config_key_is_documented(void)
+{
+    char *conf = slurp(CONF);
+    REQUIRE(conf != NULL);
+    for (const char *const *key = config_key_names(); *key != NULL; key++) {
+        char set[128], commented[136];
+        snprintf(set, sizeof set, "%s =", *key);
+        snprintf(commented, sizeof commented, "# %s =", *key);
+        bool found = has_line_starting(conf, set) || has_line_starting(conf, commented);
+        if (!found)
+            fprintf(stderr, "%s: no line \"%s …\" (or \"%s …\")\n", CONF, set, commented);
+        CHECK(found);
+    }
+    xfree(conf);
+}
+
+static void test_shipped_config_loads(void)
+{
+    for (const char *const *key = config_key_names(); *key != NULL; key++) {
+        char var[128] = "CHATD_";
+        for (size_t i = 0; (*key)[i] != '\0' && i + 7 < sizeof var; i++)
+            var[6 + i] = (char)toupper((unsigned char)(*key)[i]);
+        unsetenv(var);
+    }
+    config_t cfg;
+    char err[512] = "";
+    bool ok = config_load(CONF, &cfg, err, sizeof err);
+    if (!ok)
+        fprintf(stderr, "%s does not load: %s\n", CONF, err);
+    CHECK(ok);
+    if (ok)
+        config_clear(&cfg);
+}
+
+static void test_every_route_is_documented(void)
+{
+    char *doc = slurp(REST_MD);
+    REQUIRE(doc != NULL);
+    size_t n;
+    const api_route_t *routes = api_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        char api[160];
+        snprintf(api, sizeof api, "%s/%s", routes[i].service, routes[i].command);
+        bool found = has_word(doc, api);
+        if (!found)
+            fprintf(stderr, "%s: %s is not mentioned\n", REST_MD, api);
+        CHECK(found);
+    }
+    xfree(doc);
+}
+
+UNIT_MAIN(test_every_error_code_has_a_row, test_error_rows_quote_the_error_text,
+          test_error_rows_name_only_codes_in_the_table, test_service_rows_show_each_services_codes,
+          test_every_config_key_is_documented, test_shipped_config_loads,
+          test_every_route_is_documented)
