@@ -21,8 +21,8 @@
 /* ---- the member cache ---- */
 
 typedef struct waiter {
-    void (*fn)(const api_env_t *env, bool found, const char *type, char **members,
-               const int *opts, size_t n, void *arg);
+    void (*fn)(const api_env_t *env, bool found, const char *type, char **members, const int *opts,
+               size_t n, void *arg);
     void *arg;
     struct waiter *next;
 } waiter_t;
@@ -330,8 +330,8 @@ static void fan_out(const api_env_t *env, gsend_t *g, char **members, const int 
     xfree(to);
 }
 
-static void on_fanout_members(const api_env_t *unused, bool found, const char *type,
-                              char **members, const int *opts, size_t n, void *arg)
+static void on_fanout_members(const api_env_t *unused, bool found, const char *type, char **members,
+                              const int *opts, size_t n, void *arg)
 {
     gsend_t *g = arg;
     if (found)
@@ -410,8 +410,8 @@ static void store_group_message(gsend_t *g)
 }
 
 /* Online-only messages and AVChatRoom: no store; the member list decides. */
-static void on_group_checked(const api_env_t *unused, bool found, const char *type,
-                             char **members, const int *opts, size_t n, void *arg)
+static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
+                             const int *opts, size_t n, void *arg)
 {
     gsend_t *g = arg;
     err_t err = ERR_OK;

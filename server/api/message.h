@@ -27,6 +27,8 @@ typedef struct {
     bool sync_sender;     /* also push to the sender's other sessions */
     bool deliver;         /* push at all (false for imported history) */
     bool mark_read;       /* imported history: read for both sides */
+    bool imported;        /* importmsg: history from another system (no mute check) */
+    bool no_unread;       /* SendMsgControl NoUnread: never counts as unread */
     int64_t ts;           /* unix seconds; 0 = now */
     uint64_t origin_conn; /* the sender's connection, skipped when syncing (0: none) */
     /* Webhooks: the sender's platform ("RESTAPI", "Web", "iPhone", …; NULL: "RESTAPI") and

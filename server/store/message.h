@@ -77,6 +77,7 @@ typedef struct {
     const char *msg_id; /* the stored one (the original's, for a duplicate) */
     int64_t ts;
     bool duplicate;
+    int recv_opt; /* the receiver's receive option for this conversation (one-to-one) */
 } store_msg_result_t;
 
 /* err is ERR_OK with *r filled, or ERR_DB_DOWN / ERR_INTERNAL (nothing stored). */
@@ -188,5 +189,12 @@ void store_receipt_counts(db_pool_t *db, const char *sender, const char *const *
  * read it; ordered by UserID, from `offset`. */
 void store_receipt_members(db_pool_t *db, const char *sender, const char *msg_id, bool read,
                            int64_t offset, int count, store_ids_fn cb, void *arg);
+
+/* For online-only one-to-one messages (no store): whether both accounts exist, whether the
+ * sender is globally muted at `now`, and the receiver's receive option for the conversation. */
+typedef void (*store_c2c_check_fn)(err_t err, bool receiver_ok, bool sender_ok, bool muted,
+                                   int recv_opt, void *arg);
+void store_c2c_check(db_pool_t *db, const char *sender, const char *receiver, int64_t now,
+                     store_c2c_check_fn cb, void *arg);
 
 #endif

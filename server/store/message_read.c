@@ -119,6 +119,13 @@ static const char receipt_members_sql[] =
     "   AND r.user_id = gm.user_id) = $3::bool"
     " ORDER BY gm.user_id OFFSET $4 LIMIT $5";
 
+/* $1 sender, $2 receiver, $3 now. */
+static const char c2c_check_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_id = $2),"
+    " EXISTS (SELECT 1 FROM accounts WHERE user_id = $1),"
+    " COALESCE((SELECT c2c_mute_until > $3::bigint FROM accounts WHERE user_id = $1), false),"
+    " COALESCE((SELECT recv_opt FROM conv_views WHERE user_id = $2 AND peer = $1), 0)";
+
 static const char mute_set_sql[] =
     "UPDATE accounts SET"
     " c2c_mute_until = CASE WHEN $2::bigint < 0 THEN c2c_mute_until ELSE $2::bigint END,"
@@ -443,4 +450,35 @@ void store_receipt_members(db_pool_t *db, const char *sender, const char *msg_id
     add_stmt(b, receipt_members_sql, 5,
              (char *[]){s(msg_id), s(sender), s(read ? "true" : "false"), n_(offset), n_(count)});
     db_pool_submit(db, b, on_receipt_members, c);
+}
+
+typedef struct {
+    store_c2c_check_fn cb;
+    void *arg;
+} check_ctx_t;
+
+static bool col_true(const db_batch_t *b, int col)
+{
+    const char *v = db_batch_value(b, 0, 0, col);
+    return v && strcmp(v, "t") == 0;
+}
+
+static void on_c2c_check(db_batch_t *b, err_t err, void *arg)
+{
+    check_ctx_t *c = arg;
+    bool ok = err == ERR_OK && db_batch_rows(b, 0) > 0;
+    c->cb(err, ok && col_true(b, 0), ok && col_true(b, 1), ok && col_true(b, 2),
+          ok ? (int)db_batch_int(b, 0, 0, 3, 0) : 0, c->arg);
+    xfree(c);
+}
+
+void store_c2c_check(db_pool_t *db, const char *sender, const char *receiver, int64_t now,
+                     store_c2c_check_fn cb, void *arg)
+{
+    check_ctx_t *c = XNEW(check_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_batch_t *b = db_batch_new();
+    add_stmt(b, c2c_check_sql, 3, (char *[]){s(sender), s(receiver), n_(now)});
+    db_pool_submit(db, b, on_c2c_check, c);
 }

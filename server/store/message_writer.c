@@ -15,8 +15,9 @@
  * Rows with hp (OptPlatform) also write their after-send event to the webhook outbox, in
  * conversation order (UnreadMsgNum: the receiver's unread count in this conversation).
  * $3: now (unix seconds; mutes are checked against it, not against a message's own time).
- * Returns one row per input: (i, status, seq, msg_id, ts, duplicate). Equal sends within one
- * batch never reach the statement: the writer answers them with the first one's result.
+ * Returns one row per input: (i, status, seq, msg_id, ts, duplicate, receiver's recv_opt). Equal
+ * sends within one batch never reach the statement: the writer answers them with the first one's
+ * result.
  */
 static const char batch_sql[] =
     "WITH input AS ("
@@ -95,9 +96,10 @@ static const char batch_sql[] =
     "    WHERE v.user_id = n.receiver AND v.conv_key = n.conv), 0) END"
     "  FROM numbered n WHERE n.hp IS NOT NULL ORDER BY n.conv, n.seq"
     ")"
-    " SELECT i, 'ok', seq, msg_id, ts, false FROM numbered"
-    " UNION ALL SELECT i, 'ok', seq, msg_id, ts, true FROM dup"
-    " UNION ALL SELECT i, status, NULL, NULL, NULL, false FROM checked WHERE status <> 'ok'";
+    " SELECT i, 'ok', seq, msg_id, ts, false, COALESCE((SELECT v.recv_opt FROM conv_views v"
+    "   WHERE v.user_id = numbered.receiver AND v.conv_key = numbered.conv), 0) FROM numbered"
+    " UNION ALL SELECT i, 'ok', seq, msg_id, ts, true, 0 FROM dup"
+    " UNION ALL SELECT i, status, NULL, NULL, NULL, false, 0 FROM checked WHERE status <> 'ok'";
 
 typedef struct pending {
     store_msg_t m; /* strings owned */
@@ -318,6 +320,7 @@ static void on_batch(db_batch_t *b, err_t err, void *arg)
             .msg_id = db_batch_value(b, st, row, 3),
             .ts = db_batch_int(b, st, row, 4, 0),
             .duplicate = strcmp(db_batch_value(b, st, row, 5), "t") == 0,
+            .recv_opt = (int)db_batch_int(b, st, row, 6, 0),
         };
         answered[i] = true;
         ctx->items[i]->cb(ERR_OK, &r, ctx->items[i]->arg);

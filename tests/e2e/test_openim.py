@@ -600,8 +600,6 @@ def test_muted_sender_cannot_escape_with_a_future_msgtimestamp(rest, users):
                            "MsgBody": text_body("hi")}, 20012)
 
 
-@pytest.mark.xfail(strict=True, reason="api/message.c: the online-only path (on_online_checked) "
-                   "checks that the accounts exist but not the sender's mute")
 def test_muted_sender_cannot_send_online_only(rest, users):
     """OnlineOnlyFlag does not get around a global mute."""
     call_ok(rest, SET_MUTE, {"Set_Account": "alice", "C2CmsgNospeakingTime": 3600})
