@@ -73,7 +73,7 @@ test: deps
 test-asan: test
 
 test-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do $$t; done
+	@failed=0; for t in $(UNIT_BINS); do $$t || failed=1; done; exit $$failed
 
 test-e2e: build/chatd build/asan/chatd
 	CHATD_BIN=build/asan/chatd $(PYTEST) -q tests/e2e $(PYTEST_ARGS)

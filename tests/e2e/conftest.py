@@ -126,7 +126,11 @@ def clean_tables(pg):
         " WHERE schemaname = 'public' AND tablename <> 'chatd_migrations'"
     )
     if tables:
-        pg.sql(f"TRUNCATE {', '.join(t for (t,) in tables)} RESTART IDENTITY CASCADE")
+        # DELETE is ~10x faster than TRUNCATE on tiny tables; replica mode skips the foreign-key
+        # triggers so the order of the tables does not matter.
+        pg.sql("SET session_replication_role = replica; "
+               + "; ".join(f"DELETE FROM {t}" for (t,) in tables)
+               + "; SET session_replication_role = DEFAULT")
 
 
 def chatd_binary():
