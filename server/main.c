@@ -78,7 +78,9 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     daemon_t *d = arg;
     struct timeval now;
     evutil_gettimeofday(&now, NULL);
-    if (http_server_in_flight(d->http) == 0 && webhook_pending_writes(d->webhook) == 0) {
+    /* Sessions close first (their Disconnect events are writes), then those writes finish. */
+    if (http_server_in_flight(d->http) == 0 && ws_server_session_count(d->ws) == 0 &&
+        webhook_pending_writes(d->webhook) == 0) {
         log_info("chatd: all requests answered, exiting");
         event_base_loopexit(d->base, NULL);
     } else if (evutil_timercmp(&now, &d->shutdown_deadline, >=)) {

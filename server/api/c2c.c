@@ -114,6 +114,8 @@ static void send_group(api_call_t *call, const char *group_id, const msg_c2c_t *
         .priority = priority,
         .origin_conn = call->conn_id,
         .deliver = true,
+        .platform = call->platform,
+        .client_ip = call->client_ip,
     };
     if ((receivers && !json_is_array(receivers)) || (ats && !json_is_array(ats))) {
         api_fail(call, ERR_BAD_PARAM, "receiverList and groupAtUserList must be arrays");

@@ -383,6 +383,8 @@ static void on_deleted(err_t err, const store_ids_t *gone, void *arg)
     }
     log_info("api: user=%s deleted %zu conversations (clearMessage=%d)", call->identifier, gone->n,
              st->clear);
+    if (gone->n > 0)
+        api_hook_poke(call->env);
     if (gone->n > 0 && call->env->cfg->conversation_delete_sync) {
         router_frame_t *f = router_frame_from_json("onConversationDeleted",
                                                    json_pack("{s:O}", "conversationIDList", ids));
@@ -408,8 +410,12 @@ static void start_delete(api_call_t *call, char **keys, size_t n, bool clear)
     st->n = n;
     st->clear = clear;
     call->state = st;
+    store_webhook_origin_t origin = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_CONV_AFTER_DELETE), call->client_ip};
+    const store_webhook_origin_t *hook =
+        api_hook_on(call->env, STORE_WEBHOOK_CONV_AFTER_DELETE) ? &origin : NULL;
     store_conv_delete(call->env->db, call->identifier, (const char *const *)keys, n, clear,
-                      (int64_t)time(NULL), on_deleted, call);
+                      (int64_t)time(NULL), hook, on_deleted, call);
 }
 
 void api_conv_delete(api_call_t *call)
@@ -522,9 +528,10 @@ void api_conv_clean_unread(api_call_t *call)
     valid_t vt = valid_get_int(call->body, "cleanTimestamp", 0, INT64_MAX, &ts);
     if ((idv && !json_is_string(idv) && !json_is_null(idv)) ||
         (vs != VALID_OK && vs != VALID_MISSING) || (vt != VALID_OK && vt != VALID_MISSING)) {
-        api_fail(call, ERR_BAD_PARAM, "conversationID must be a string (a conversationID, "
-                                      "\"c2c\", \"group\" or \"\"), cleanSequence and "
-                                      "cleanTimestamp non-negative integers");
+        api_fail(call, ERR_BAD_PARAM,
+                 "conversationID must be a string (a conversationID, "
+                 "\"c2c\", \"group\" or \"\"), cleanSequence and "
+                 "cleanTimestamp non-negative integers");
         return;
     }
     const char *id = json_is_string(idv) ? json_string_value(idv) : "";

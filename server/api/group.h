@@ -37,6 +37,9 @@ typedef struct {
     int64_t ts;             /* 0 = now */
     uint64_t origin_conn;   /* the sender's connection, not pushed to (0: none) */
     bool deliver;           /* push at all (false for imported history) */
+    const char *platform;   /* webhooks' OptPlatform source: the session's platform or NULL
+                             * for REST; imported and tips messages fire no after-send event */
+    const char *client_ip;
 } msg_group_t;
 
 /* err: ERR_OK, ERR_GROUP_NOT_FOUND, ERR_GROUP_PERMISSION (not a member), ERR_GROUP_MUTED,

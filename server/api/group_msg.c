@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
+#include "store/webhook.h"
 
 #define AT_MAX 30
 #define TARGETS_MAX 50
@@ -235,7 +236,7 @@ void group_push(const api_env_t *env, const char *group_id, const char *event, j
 typedef struct {
     const api_env_t *env;
     msg_group_t m; /* pointers below are owned copies */
-    char *sender, *group_id, *body_text, *ccd, *priority, *targets, *ats;
+    char *sender, *group_id, *body_text, *ccd, *priority, *targets, *ats, *platform, *client_ip;
     json_t *targets_json, *ats_json;
     char msg_id[33];
     msg_sent_fn cb;
@@ -250,6 +251,8 @@ static void gsend_free(gsend_t *g)
     free(g->body_text);
     xfree(g->ccd);
     xfree(g->priority);
+    xfree(g->platform);
+    xfree(g->client_ip);
     free(g->targets);
     free(g->ats);
     json_decref(g->targets_json);
@@ -373,6 +376,9 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
                            .random = g->m.random,
                            .duplicate = r->duplicate};
     g->cb(ERR_OK, &g->sent, g->arg);
+    if (!r->duplicate && !g->m.tip && g->m.deliver &&
+        api_hook_on(g->env, STORE_WEBHOOK_GROUP_AFTER_SEND))
+        api_hook_poke(g->env);
     /* msg_id points into the writer's result: keep our own copy for the fan-out. */
     snprintf(g->msg_id, sizeof g->msg_id, "%s", r->msg_id);
     g->sent.msg_id = g->msg_id;
@@ -405,6 +411,11 @@ static void store_group_message(gsend_t *g)
         .targets_json = g->targets,
         .ats_json = g->ats,
     };
+    /* Tips and imported history are no sends of a member: they fire no after-send event. */
+    if (!g->m.tip && g->m.deliver && api_hook_on(g->env, STORE_WEBHOOK_GROUP_AFTER_SEND)) {
+        sm.hook_platform = store_webhook_platform(g->platform, STORE_WEBHOOK_GROUP_AFTER_SEND);
+        sm.hook_client_ip = g->client_ip ? g->client_ip : "";
+    }
     store_msg_submit(g->env->msgs, &sm, on_group_stored, g);
     xfree(conv);
 }
@@ -486,6 +497,9 @@ void msg_group_send(const api_env_t *env, const msg_group_t *m, msg_sent_fn cb, 
     g->body_text = json_dumps(m->body, JSON_COMPACT);
     g->ccd = m->cloud_custom_data ? xstrdup(m->cloud_custom_data) : NULL;
     g->priority = m->priority ? xstrdup(m->priority) : NULL;
+    g->platform = m->platform ? xstrdup(m->platform) : NULL;
+    g->client_ip = m->client_ip ? xstrdup(m->client_ip) : NULL;
+    g->m.platform = g->m.client_ip = NULL;
     if (m->targets) {
         g->targets_json = json_deep_copy(m->targets);
         g->targets = json_dumps(m->targets, JSON_COMPACT);

@@ -110,7 +110,10 @@ void msg_push_read_receipt(const api_env_t *env, const char *reader, const char 
 
 typedef struct {
     const api_env_t *env;
-    msg_c2c_t m; /* strings owned below */
+    msg_c2c_t m;
+    int recv_opt;
+        /* the receiver's receive option: 1 and 4 keep the push from them */ /* strings owned below
+                                                                              */
     char *sender, *receiver, *body_text, *ccd, *platform, *client_ip;
     char msg_id[33];
     msg_sent_fn cb;
@@ -165,7 +168,8 @@ static void deliver(send_ctx_t *c, const msg_sent_t *sent)
     if (c->m.online_only)
         json_object_set_new(json_object_get(to_receiver, "message"), "onlineUserOnly", json_true());
     router_frame_t *f = router_frame_from_json("onRecvNewMessage", to_receiver);
-    router_push_user(r, c->receiver, f, 0);
+    if (c->recv_opt != 1 && c->recv_opt != 4) /* NOT_RECEIVE, or only @ (no @ in C2C) */
+        router_push_user(r, c->receiver, f, 0);
     router_frame_unref(f);
     if (c->m.sync_sender && strcmp(c->sender, c->receiver) != 0) {
         json_t *to_sender = json_pack("{s:o}", "message", msg_to_json(&row, c->sender));
@@ -205,6 +209,7 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
         return;
     }
     msg_sent_t sent = {r->seq, r->msg_id, r->ts, c->m.random, r->duplicate, NULL};
+    c->recv_opt = r->recv_opt;
     if (!r->duplicate && after_hook_on(c))
         api_hook_poke(c->env);
     if (!r->duplicate && c->m.deliver) {
@@ -218,13 +223,17 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
     send_ctx_free(c);
 }
 
-static void on_online_checked(err_t err, const store_ids_t *found, void *arg)
+static void on_online_checked(err_t err, bool receiver_ok, bool sender_ok, bool muted, int recv_opt,
+                              void *arg)
 {
     send_ctx_t *c = arg;
-    if (err == ERR_OK && !store_ids_has(found, c->receiver))
+    if (err == ERR_OK && !receiver_ok)
         err = ERR_C2C_USER_INVALID;
-    if (err == ERR_OK && !c->m.trusted && !store_ids_has(found, c->sender))
+    if (err == ERR_OK && !c->m.trusted && !sender_ok)
         err = ERR_OPENIM_FROM_ACCOUNT;
+    if (err == ERR_OK && !c->m.trusted && muted)
+        err = ERR_C2C_MUTED;
+    c->recv_opt = recv_opt;
     if (err != ERR_OK) {
         c->cb(err, NULL, c->arg);
         send_ctx_free(c);
@@ -343,8 +352,7 @@ static void send_go(send_ctx_t *c)
 {
     const api_env_t *env = c->env;
     if (c->m.online_only) {
-        const char *ids[] = {c->receiver, c->sender};
-        store_accounts_existing(env->db, ids, 2, on_online_checked, c);
+        store_c2c_check(env->db, c->sender, c->receiver, (int64_t)time(NULL), on_online_checked, c);
         return;
     }
     char hash[33];
@@ -361,9 +369,11 @@ static void send_go(send_ctx_t *c)
         .ts = c->m.ts,
         .body = c->body_text,
         .cloud_custom_data = c->ccd,
-        .flags = c->m.need_read_receipt ? 1 : 0,
+        .flags = (c->m.need_read_receipt ? STORE_MSG_F_RECEIPT : 0) |
+                 (c->m.no_unread ? STORE_MSG_F_NO_UNREAD : 0),
         .trusted = c->m.trusted,
         .mark_read = c->m.mark_read,
+        .imported = c->m.imported,
         .hook_platform =
             hook ? store_webhook_platform(c->platform, STORE_WEBHOOK_C2C_AFTER_SEND) : NULL,
         .hook_client_ip = c->client_ip,

@@ -141,8 +141,9 @@ static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
 
     m->platform = call->platform;
     m->client_ip = call->client_ip;
-    /* Tencent's importmsg fires no callbacks. */
+    /* Tencent's importmsg fires no callbacks; imported history is not mute-checked. */
     m->no_before_hook = m->no_after_hook = kind == SEND_IMPORT;
+    m->imported = kind == SEND_IMPORT;
 
     const json_t *body = json_object_get(call->body, "MsgBody");
     err_t err = msgbody_validate(body, detail, sizeof detail);
@@ -191,6 +192,11 @@ static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
         return false;
     json_t *forbid = json_object_get(call->body, "ForbidCallbackControl"), *item;
     size_t k;
+    json_array_foreach(json_object_get(call->body, "SendMsgControl"), k, item)
+    {
+        if (strcmp(json_string_value(item), "NoUnread") == 0)
+            m->no_unread = true;
+    }
     json_array_foreach(forbid, k, item)
     {
         if (strcmp(json_string_value(item), "ForbidBeforeSendMsgCallback") == 0)

@@ -344,8 +344,7 @@ static void on_deleted(err_t err, const store_ids_t *gone, void *arg)
     json_decref(echo);
     log_info("api: user=%s conversation %s deleted by REST (ClearRamble=%lld)", rc->user, id,
              rc->ints[0]);
-    /* The after-delete webhook belongs with store_conv_delete (outbox row in the same
-     * transaction), so that this door and the WebSocket one both fire it. */
+    api_hook_poke(call->env); /* the after-delete event was written with the deletion */
     if (call->env->cfg->conversation_delete_sync) {
         router_frame_t *f = router_frame_from_json("onConversationDeleted",
                                                    json_pack("{s:[s]}", "conversationIDList", id));
@@ -359,8 +358,12 @@ static void on_deleted(err_t err, const store_ids_t *gone, void *arg)
 static void delete_query(api_call_t *call)
 {
     rc_t *rc = rc_of(call);
+    store_webhook_origin_t origin = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_CONV_AFTER_DELETE), call->client_ip};
+    const store_webhook_origin_t *hook =
+        api_hook_on(call->env, STORE_WEBHOOK_CONV_AFTER_DELETE) ? &origin : NULL;
     store_conv_delete(call->env->db, rc->user, (const char *const *)rc->keys, 1, rc->ints[0] == 1,
-                      (int64_t)time(NULL), on_deleted, call);
+                      (int64_t)time(NULL), hook, on_deleted, call);
 }
 
 void api_recentcontact_delete(api_call_t *call)

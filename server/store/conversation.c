@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
+#include "store/webhook.h"
 
 /* Pinned conversations sort above all others: their cursor gets this added. */
 #define PIN_BIAS "4611686018427387904"
@@ -88,7 +89,8 @@ static const char total_unread_sql[] =
     " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
 /* clang-format on */
 
-/* $1 user, $2 keys, $3 now, $4 clear. */
+/* $1 user, $2 keys, $3 now, $4 clear, $5 OptPlatform of the after-delete event (NULL: no
+ * event), $6 its ClientIP. */
 static const char delete_sql[] =
     "WITH d AS ("
     "  UPDATE conv_views v SET"
@@ -100,12 +102,20 @@ static const char delete_sql[] =
     "  FROM (SELECT k.k, c.last_seq FROM jsonb_array_elements_text($2::jsonb) AS k(k)"
     "        LEFT JOIN conversations c ON c.conv_key = k.k) AS x"
     "  WHERE v.user_id = $1 AND v.conv_key = x.k"
-    "  RETURNING v.conv_key"
+    "  RETURNING v.conv_key, v.peer, v.group_id"
     "), gm AS ("
     "  DELETE FROM conv_group_members g USING d WHERE g.user_id = $1 AND g.conv_key = d.conv_key"
     "), pq AS ("
     "  INSERT INTO purge_queue (conv_key, queued_at) SELECT conv_key, $3::bigint FROM d"
     "  WHERE $4::bool ON CONFLICT (conv_key) DO NOTHING"
+    "), hook AS ("
+    "  " STORE_WEBHOOK_INSERT
+    "  SELECT 'Conversation.CallbackAfterDeleteConversation', d.conv_key, $5::text, $6::text,"
+    "   json_strip_nulls(json_build_object('Operator_Account', $1::text,"
+    "    'Type', CASE WHEN d.group_id IS NULL THEN 1 ELSE 2 END, 'To_Account', d.peer,"
+    "    'GroupId', d.group_id, 'ClearRamble', CASE WHEN $4::bool THEN 1 ELSE 0 END,"
+    "    'OptPlatform', $5::text))"
+    "  FROM d WHERE $5::text IS NOT NULL"
     ") SELECT conv_key FROM d";
 
 /* $1 user, $2 key, $3 peer, $4 group, $5 pinned, $6 max pinned. Returns rows changed. */
@@ -408,10 +418,14 @@ static void on_ids(db_batch_t *b, err_t err, void *arg)
 }
 
 void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys, size_t n,
-                       bool clear, int64_t now, store_ids_fn cb, void *arg)
+                       bool clear, int64_t now, const store_webhook_origin_t *hook, store_ids_fn cb,
+                       void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, delete_sql, 4, (char *[]){s(user), keys_json(keys, n), n_(now), b_(clear)});
+    const char *platform = hook ? (hook->platform ? hook->platform : "RESTAPI") : NULL;
+    const char *ip = hook && hook->client_ip ? hook->client_ip : "";
+    add(b, delete_sql, 6,
+        (char *[]){s(user), keys_json(keys, n), n_(now), b_(clear), s(platform), s(ip)});
     db_pool_submit(db, b, on_ids, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -478,8 +492,7 @@ void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or
                              store_read_marks_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, clean_sql, 5,
-        (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now), n_(upto_time)});
+    add(b, clean_sql, 5, (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now), n_(upto_time)});
     db_pool_submit(db, b, on_read_marks, ctx_new((void (*)(void))cb, arg));
 }
 

@@ -17,6 +17,7 @@
 #include "store/message.h"
 
 struct event_base;
+struct store_webhook_origin;
 
 typedef struct {
     const char *conv_key;
@@ -79,9 +80,12 @@ void store_conv_total_unread(db_pool_t *db, const char *user, store_count_fn cb,
 
 /* Deletes conversations from the user's list. clear: also hides all history before now from
  * this user for good (deletion point; the purge task removes what nobody can see). Calls back
- * with the keys that existed. */
+ * with the keys that existed. With `hook` (NULL: none), each deleted conversation's
+ * Conversation.CallbackAfterDeleteConversation event is written to the webhook outbox in the
+ * same transaction. */
 void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys, size_t n,
-                       bool clear, int64_t now, store_ids_fn cb, void *arg);
+                       bool clear, int64_t now, const struct store_webhook_origin *hook,
+                       store_ids_fn cb, void *arg);
 
 /* Field updates of one view; each creates the view when missing (peer/group given by key). */
 void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinned, int max_pinned,

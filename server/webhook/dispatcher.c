@@ -66,7 +66,7 @@ struct webhook {
     wh_client_t *after, *before;
     char *path; /* webhook_url's path and query */
     struct event *poll_timer, *soon, *count_timer;
-    bool poll_again, more_due;
+    bool poll_again;
     int in_flight;                /* deliveries (one per chain at most) */
     int held;                     /* claimed events in memory */
     chain_t *chains;              /* every chain */

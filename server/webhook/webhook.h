@@ -9,12 +9,14 @@
  *    of at most webhook_timeout_ms; no answer, or a broken one, counts as "allow" unless
  *    webhook_before_fail = block (then the caller gets 80003).
  *  - after-callbacks are rows of the outbox (store/webhook.h), written in the transaction of the
- *    change. The dispatcher polls every webhook_poll_ms and whenever poked after a commit, claims
- *    due rows (one per order key: delivery is in order per conversation or user), keeps at most
- *    webhook_max_in_flight requests in flight, and acknowledges outcomes in batches: delivered
- *    rows are deleted, failed ones retried with exponential backoff and jitter
- *    (webhook_retry_base_ms … webhook_retry_max_ms), and after webhook_max_age_s kept as dead.
- *    Every body carries EventId (the row id), stable across retries.
+ *    change. The dispatcher runs a cycle (one transaction: record the outcomes gathered since
+ *    the last cycle, claim due events) every webhook_poll_ms and soon after a poke, at most one
+ *    at a time and CYCLE_GAP_MS apart. It claims runs of consecutive events per order key and
+ *    delivers each run in order, one request at a time per key and at most
+ *    webhook_max_in_flight in all. Delivered events are deleted; a failed one is retried with
+ *    exponential backoff and jitter (webhook_retry_base_ms … webhook_retry_max_ms), the rest of
+ *    its run given back; past webhook_max_age_s it is kept as dead. Every body carries EventId
+ *    (the row id), stable across retries.
  *
  * A delivery succeeds on HTTP 200 with a JSON object whose ErrorCode is 0 (or, without
  * ErrorCode, whose ActionStatus is "OK"); anything else — connection, TLS or DNS failure,
@@ -25,9 +27,14 @@
  * verified; names resolved by evdns). A slow receiver only fills the in-flight window; message
  * delivery never waits for it.
  *
- * States: the dispatcher is IDLE (timer armed) or POLLING (a claim in flight); each delivery and
- * each before-call is one HTTP request (QUEUED -> SENT -> DONE) on a connection (IDLE <-> BUSY,
- * any -> BROKEN, replaced before reuse).
+ * States: the dispatcher is IDLE (timer armed), POLLING (a cycle in flight) or STOPPED; each
+ * delivery and each before-call is one HTTP request (QUEUED -> SENT -> DONE) on a connection
+ * (IDLE <-> BUSY, any -> BROKEN, replaced before reuse).
+ *
+ * Errors: nothing here fails a caller. A before-callback that fails becomes the policy's
+ * verdict; a delivery that fails is retried; a cycle that fails (PostgreSQL down) is simply
+ * run again, and the outcomes it carried are lost: those events are delivered again when their
+ * leases run out.
  *
  * Ownership: main.c creates the webhook after the db pool and frees it before the message writer
  * and the pool. webhook_free() answers pending before-calls as failed (by the policy) and drops

@@ -1,8 +1,9 @@
 /* The docs against the tables they describe: every ErrorCode of err_table() has its row in
- * docs/errors.md (and no row names a code chatd cannot emit), each service's spelling of the
- * generic error kinds is the one docs/errors.md shows, every config key is documented in
- * config/chatd.conf (which must load as shipped), every REST route is in docs/rest-api.md.
- * Paths are relative: run from the repository root, as `make test-unit` does. */
+ * docs/errors.md (and no row names a code chatd cannot emit), each service's (and WebSocket's)
+ * spelling of the generic error kinds is the one docs/errors.md shows, every config key is
+ * documented in config/chatd.conf (which must load as shipped), every REST route is in the
+ * "Implemented APIs" table of docs/rest-api.md, every WebSocket command has a table row in
+ * docs/protocol.md. Paths are relative: run from the repository root, as `make test-unit` does. */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #define ERRORS_MD "docs/errors.md"
 #define REST_MD "docs/rest-api.md"
+#define PROTOCOL_MD "docs/protocol.md"
 #define CONF "config/chatd.conf"
 
 /* The whole file as a string (xfree), or NULL after saying why. */
@@ -136,12 +138,10 @@ static void test_error_rows_name_only_codes_in_the_table(void)
 }
 
 /* The row of the per-service table: service, then how it spells each generic kind. */
-static void service_row(const char *service, char *row, size_t len)
+static void service_row(const char *service, const err_service_t *errors, char *row, size_t len)
 {
     static const err_t kinds[] = {ERR_JSON,      ERR_BAD_PARAM,    ERR_INTERNAL,
                                   ERR_NOT_ADMIN, ERR_NOT_IMPORTED, ERR_TOO_MANY};
-    const api_service_t *svc = api_service_find(service);
-    const err_service_t *errors = svc ? &svc->errors : NULL;
     int n = snprintf(row, len, "| %s |", service);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         int code = err_code(kinds[i], errors);
@@ -164,13 +164,21 @@ static void test_service_rows_show_each_services_codes(void)
             seen = strcmp(routes[j].service, routes[i].service) == 0;
         if (seen)
             continue;
+        const api_service_t *svc = api_service_find(routes[i].service);
         char row[256];
-        service_row(routes[i].service, row, sizeof row);
+        service_row(routes[i].service, svc ? &svc->errors : NULL, row, sizeof row);
         bool found = has_line_starting(doc, row);
         if (!found)
             fprintf(stderr, "%s: no row starting \"%s\"\n", ERRORS_MD, row);
         CHECK(found);
     }
+    /* WebSocket commands spell the generic kinds with api_ws_errors. */
+    char row[256];
+    service_row("WebSocket", &api_ws_errors, row, sizeof row);
+    bool found = has_line_starting(doc, row);
+    if (!found)
+        fprintf(stderr, "%s: no row starting \"%s\"\n", ERRORS_MD, row);
+    CHECK(found);
     xfree(doc);
 }
 
@@ -208,10 +216,33 @@ static void test_shipped_config_loads(void)
         config_clear(&cfg);
 }
 
+/* The text of the section that starts with the line `heading` (up to the next "## " line), as
+ * a string (xfree), or NULL when there is no such heading. */
+static char *section(const char *text, const char *heading)
+{
+    for (const char *line = text; line != NULL; line = next_line(line)) {
+        if (strncmp(line, heading, strlen(heading)) != 0 || line[strlen(heading)] != '\n')
+            continue;
+        const char *end = next_line(line);
+        while (end != NULL && strncmp(end, "## ", 3) != 0)
+            end = next_line(end);
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char *out = xmalloc(len + 1);
+        memcpy(out, line, len);
+        out[len] = '\0';
+        return out;
+    }
+    return NULL;
+}
+
 static void test_every_route_is_documented(void)
 {
     char *doc = slurp(REST_MD);
     REQUIRE(doc != NULL);
+    char *table = section(doc, "## Implemented APIs");
+    if (table == NULL)
+        fprintf(stderr, "%s: no \"## Implemented APIs\" section\n", REST_MD);
+    CHECK(table != NULL);
     size_t n;
     const api_route_t *routes = api_routes(&n);
     for (size_t i = 0; i < n; i++) {
@@ -221,6 +252,32 @@ static void test_every_route_is_documented(void)
         if (!found)
             fprintf(stderr, "%s: %s is not mentioned\n", REST_MD, api);
         CHECK(found);
+        bool listed = table != NULL && has_word(table, api);
+        if (found && !listed)
+            fprintf(stderr, "%s: %s is not in the \"Implemented APIs\" table\n", REST_MD, api);
+        CHECK(listed);
+    }
+    xfree(table);
+    xfree(doc);
+}
+
+/* Every WebSocket command (api_commands(), plus login and logout, which ws/ handles itself) has
+ * a row `| \`<name>\` |` in a commands table of docs/protocol.md. */
+static void test_every_ws_command_is_documented(void)
+{
+    char *doc = slurp(PROTOCOL_MD);
+    REQUIRE(doc != NULL);
+    static const char *const session_cmds[] = {"login", "logout"};
+    size_t n;
+    const api_command_t *cmds = api_commands(&n);
+    for (size_t i = 0; i < n + 2; i++) {
+        const char *name = i < n ? cmds[i].name : session_cmds[i - n];
+        char row[128];
+        snprintf(row, sizeof row, "| `%s` |", name);
+        bool found = has_line_starting(doc, row);
+        if (!found)
+            fprintf(stderr, "%s: no row starting \"%s\"\n", PROTOCOL_MD, row);
+        CHECK(found);
     }
     xfree(doc);
 }
@@ -228,4 +285,4 @@ static void test_every_route_is_documented(void)
 UNIT_MAIN(test_every_error_code_has_a_row, test_error_rows_quote_the_error_text,
           test_error_rows_name_only_codes_in_the_table, test_service_rows_show_each_services_codes,
           test_every_config_key_is_documented, test_shipped_config_loads,
-          test_every_route_is_documented)
+          test_every_route_is_documented, test_every_ws_command_is_documented)
