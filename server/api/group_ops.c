@@ -349,27 +349,36 @@ void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_don
 
 /* ---- each operation after the context is loaded ---- */
 
-static void on_joined(err_t err, json_t *res, void *arg)
+/* The answer of adding one member: true when they were added; else the op is failed with why
+ * (`otherwise` for an unexpected status). */
+static bool one_added(gop_t *op, err_t err, json_t *res, err_t otherwise)
 {
-    gop_t *op = arg;
     if (err != ERR_OK) {
         fail(op, err, NULL);
-        return;
+        return false;
     }
     const char *st = str(json_array_get(json_object_get(res, "results"), 0), "status");
     if (!json_is_true(json_object_get(res, "found"))) {
         fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
+        return false;
     }
     if (st == NULL || strcmp(st, "added") != 0) {
         fail(op,
              st && strcmp(st, "full") == 0      ? ERR_GROUP_FULL
              : st && strcmp(st, "already") == 0 ? ERR_GROUP_ALREADY_MEMBER
              : st && strcmp(st, "missing") == 0 ? ERR_GROUP_USER_MISSING
-                                                : ERR_INTERNAL,
+                                                : otherwise,
              NULL);
-        return;
+        return false;
     }
+    return true;
+}
+
+static void on_joined(err_t err, json_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (!one_added(op, err, res, ERR_INTERNAL))
+        return;
     const api_env_t *env = env_of(op);
     group_members_changed(env, op->group_id);
     json_t *who = json_pack("[s]", op->user);
@@ -1035,24 +1044,8 @@ static void tell_applicant(gop_t *op, bool agreed)
 static void on_accepted(err_t err, json_t *res, void *arg)
 {
     gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    if (!one_added(op, err, res, ERR_GROUP_HANDLED))
         return;
-    }
-    const char *st = str(json_array_get(json_object_get(res, "results"), 0), "status");
-    if (!json_is_true(json_object_get(res, "found"))) {
-        fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
-    if (st == NULL || strcmp(st, "added") != 0) {
-        fail(op,
-             st && strcmp(st, "full") == 0      ? ERR_GROUP_FULL
-             : st && strcmp(st, "already") == 0 ? ERR_GROUP_ALREADY_MEMBER
-             : st && strcmp(st, "missing") == 0 ? ERR_GROUP_USER_MISSING
-                                                : ERR_GROUP_HANDLED,
-             NULL);
-        return;
-    }
     const api_env_t *env = env_of(op);
     group_members_changed(env, op->group_id);
     tell_applicant(op, true);
