@@ -31,7 +31,7 @@ typedef struct {
     const config_t *cfg;
     db_pool_t *db;
     router_t *router;
-    struct store_msg_writer *msgs;    /* the batching message writer (store/message.h) */
+    struct store_msg_writer *msgs;   /* the batching message writer (store/message.h) */
     struct conv_notify *conv_notify; /* conversation-change pushes (api/conversation.h) */
     struct group_cache *groups;      /* group member lists for fan-out (api/group.h) */
     const api_hooks_t *hooks;        /* webhooks (below); NULL: none */
@@ -272,5 +272,18 @@ void api_group_rest_attr_modify(api_call_t *call);
 void api_group_rest_attr_clear(api_call_t *call);
 void api_group_rest_attr_set(api_call_t *call);
 void api_group_rest_attr_delete(api_call_t *call);
+
+/* Recall, modify, group read receipts and clearing history (recall.c): REST openim and
+ * group_open_http_svc, WebSocket revokeMessage / modifyMessage */
+void api_openim_msgwithdraw(api_call_t *call);
+void api_openim_modify_c2c_msg(api_call_t *call);
+void api_openim_modify_group_msg(api_call_t *call);
+void api_group_rest_msg_recall(api_call_t *call);
+void api_group_rest_msg_receipt(api_call_t *call);
+void api_group_rest_get_msg_receipt(api_call_t *call);
+void api_group_rest_msg_receipt_detail(api_call_t *call);
+void api_group_rest_clear_msg(api_call_t *call);
+void api_ws_revoke_message(api_call_t *call);
+void api_ws_modify_message(api_call_t *call);
 
 #endif

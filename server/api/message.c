@@ -90,6 +90,11 @@ json_t *msg_to_json(const store_msg_row_t *r, const char *viewer)
         r->cloud_custom_data, "needReadReceipt", (r->flags & STORE_MSG_F_RECEIPT) != 0);
     if (!group)
         json_object_set_new(m, "isPeerRead", json_boolean(r->peer_read_seq >= r->seq));
+    if (r->flags & STORE_MSG_F_RECALLED) {
+        /* V2TIM_MSG_STATUS_LOCAL_REVOKED; the store already emptied body and custom data. */
+        json_object_set_new(m, "isRevoked", json_true());
+        json_object_set_new(m, "status", json_integer(6));
+    }
     xfree(key);
     xfree(conv);
     return m;
@@ -112,8 +117,8 @@ typedef struct {
     const api_env_t *env;
     msg_c2c_t m;
     int recv_opt;
-        /* the receiver's receive option: 1 and 4 keep the push from them */ /* strings owned below
-                                                                              */
+    /* the receiver's receive option: 1 and 4 keep the push from them */ /* strings owned below
+                                                                          */
     char *sender, *receiver, *body_text, *ccd, *platform, *client_ip;
     char msg_id[33];
     msg_sent_fn cb;

@@ -511,9 +511,10 @@ static json_t *roam_item(const store_msg_row_t *r)
     json_t *item = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:s, s:o, s:s}", "From_Account", r->sender,
         "To_Account", r->receiver ? r->receiver : "", "MsgSeq", (json_int_t)r->seq, "MsgRandom",
-        (json_int_t)r->random, "MsgTimeStamp", (json_int_t)r->ts, "MsgFlagBits", 0, "IsPeerRead",
-        r->peer_read_seq >= r->seq ? 1 : 0, "MsgKey", key, "MsgBody", body ? body : json_array(),
-        "CloudCustomData", r->cloud_custom_data ? r->cloud_custom_data : "");
+        (json_int_t)r->random, "MsgTimeStamp", (json_int_t)r->ts, "MsgFlagBits",
+        (r->flags & STORE_MSG_F_RECALLED) ? 8 : 0, "IsPeerRead", r->peer_read_seq >= r->seq ? 1 : 0,
+        "MsgKey", key, "MsgBody", body ? body : json_array(), "CloudCustomData",
+        r->cloud_custom_data ? r->cloud_custom_data : "");
     xfree(key);
     return item;
 }

@@ -59,6 +59,7 @@ static const key_def_t keys[] = {
     {"login_max_web", T_INT, OFF(login_max_web), "1", false, 1, 10, NULL},
     {"msg_dedup_window_s", T_INT, OFF(msg_dedup_window_s), "120", false, 0, 86400, NULL},
     {"msg_writer_lanes", T_INT, OFF(msg_writer_lanes), "2", false, 1, 8, NULL},
+    {"msg_recall_limit_s", T_INT, OFF(msg_recall_limit_s), "120", false, 0, 31536000, NULL},
     {"conversation_delete_sync", T_ENUM, OFF(conversation_delete_sync), "off", false, 0, 0, on_off},
     {"purge_interval_s", T_INT, OFF(purge_interval_s), "30", false, 1, 86400, NULL},
     {"webhook_url", T_STR, OFF(webhook_url), "", false, 0, 0, NULL},

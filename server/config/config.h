@@ -52,6 +52,7 @@ typedef struct {
     int login_max_web;
     int msg_dedup_window_s;
     int msg_writer_lanes;
+    int msg_recall_limit_s;
     int conversation_delete_sync; /* 0 off, 1 on */
     int purge_interval_s;
     char *webhook_url; /* "" = webhooks off */

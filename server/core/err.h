@@ -75,6 +75,9 @@ typedef enum {
     ERR_OPENIM_SYNC_OTHER = 90031,    /* SyncOtherMachine is not 1 or 2 */
     ERR_OPENIM_LIFETIME_TYPE = 90044, /* MsgLifeTime is not an integer */
     ERR_OPENIM_MSGKEY = 90054,        /* a MsgKey that chatd did not issue */
+    ERR_MSG_RECALL_LIMIT = 20016,     /* a client recall after msg_recall_limit_s */
+    ERR_MSG_NOT_FOUND = 20022,        /* recall/modify: no such message (of that sender) */
+    ERR_MSG_RECALLED = 20023,         /* recall/modify: the message was already recalled */
     ERR_OPENIM_INTERNAL = 91000,
 
     /* Groups. */
@@ -98,6 +101,9 @@ typedef enum {
     ERR_GROUP_ATTR_COUNT = 10047, /* more than 16 group attributes */
     ERR_GROUP_ATTR_SIZE = 10048,  /* group attributes over 16000 bytes together */
     ERR_GROUP_AT_TOO_MANY = 10053,
+    ERR_GROUP_MSG_NOT_FOUND = 10030,   /* group recall: no such message */
+    ERR_GROUP_RECALL_LIMIT = 10031,    /* a client recall after msg_recall_limit_s */
+    ERR_GROUP_RECEIPT_MISSING = 10062, /* no read-receipt info: no such message with receipts */
 
     /* Conversations (recentcontact). */
     ERR_RC_NOT_IMPORTED = 50001,

@@ -36,6 +36,7 @@ void store_msg_writer_free(store_msg_writer_t *w);
 #define STORE_MSG_F_NO_UNREAD 2 /* never counts as unread (tips, targeted, NoUnread) */
 #define STORE_MSG_F_TARGETED 4  /* only msg_targets members (and the sender) see it */
 #define STORE_MSG_F_TIP 8       /* a group tips/system message */
+#define STORE_MSG_F_RECALLED 16 /* recalled: body [] and no CloudCustomData (store/recall.h) */
 
 typedef struct {
     const char *conv_key;

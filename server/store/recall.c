@@ -1,0 +1,262 @@
+#include "store/recall.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/internal.h"
+#include "store/message.h"
+#include "store/webhook.h"
+
+#define RECALLED "16" /* STORE_MSG_F_RECALLED */
+
+/* The viewer may address a one-to-one message they sent or received, and a group message of a
+ * group they are in. */
+static const char lookup_sql[] =
+    "SELECT json_build_object('found', m.msg_id IS NOT NULL, 'conv_key', m.conv_key,"
+    " 'seq', m.seq, 'sender', m.sender, 'receiver', m.receiver, 'ts', m.ts, 'random', m.random,"
+    " 'flags', m.flags, 'role', (SELECT gm.role FROM group_members gm"
+    "   WHERE gm.group_id = substr(m.conv_key, 3) AND gm.user_id = $2"
+    "   AND m.conv_key LIKE 'g:%'))::text"
+    " FROM (SELECT 1) AS one LEFT JOIN messages m ON m.msg_id = $1"
+    " AND (m.sender = $2 OR m.receiver = $2 OR (m.conv_key LIKE 'g:%' AND EXISTS (SELECT 1"
+    "   FROM group_members w WHERE w.group_id = substr(m.conv_key, 3) AND w.user_id = $2)))";
+
+/* $1 conv_key, $2 seqs, $3 sender, $4 random, $5 ts, $6 hook ('c2c' | 'group' | NULL),
+ * $7 platform, $8 client_ip, $9 operator. The flag test on the updated row itself makes two
+ * concurrent recalls of one message succeed once. */
+static const char recall_sql[] =
+    "WITH req AS (SELECT DISTINCT x::bigint AS seq FROM jsonb_array_elements_text($2::jsonb) x),"
+    " t AS (SELECT r.seq, m.msg_id, m.sender, m.receiver FROM req r LEFT JOIN messages m"
+    "   ON m.conv_key = $1 AND m.seq = r.seq AND ($3::text IS NULL OR m.sender = $3)"
+    "   AND ($4::bigint < 0 OR m.random = $4::bigint) AND ($5::bigint < 0 OR m.ts = $5::bigint)),"
+    " up AS (UPDATE messages m SET flags = m.flags | " RECALLED ", body = '[]',"
+    "   cloud_custom_data = NULL FROM t WHERE t.msg_id IS NOT NULL AND m.conv_key = $1"
+    "   AND m.seq = t.seq AND m.flags & " RECALLED " = 0"
+    "   RETURNING m.seq, m.sender, m.receiver, m.random, m.ts),"
+    " hc AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'C2C.CallbackAfterMsgWithDraw', $1, $7, $8, json_build_object("
+    "   'From_Account', up.sender, 'To_Account', up.receiver,"
+    "   'MsgKey', up.seq || '_' || up.random || '_' || up.ts,"
+    "   'UnreadMsgNum', COALESCE((SELECT " STORE_UNREAD_SQL(
+        "v", "c") "     FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+                  "     WHERE v.user_id = up.receiver AND v.conv_key = $1), 0))"
+                  "   FROM up WHERE $6::text = 'c2c' ORDER BY up.seq),"
+                  " hg AS (" STORE_WEBHOOK_INSERT
+                  "   SELECT 'Group.CallbackAfterRecallMsg', $1, $7, $8, json_build_object("
+                  "   'Operator_Account', $9::text, 'Type', g.type, 'GroupId', g.group_id,"
+                  "   'MsgSeqList', (SELECT json_agg(json_build_object('MsgSeq', seq) ORDER BY "
+                  "seq) FROM up))"
+                  "   FROM groups g WHERE $6::text = 'group' AND g.group_id = substr($1, 3)"
+                  "   AND EXISTS (SELECT 1 FROM up))"
+                  " SELECT json_build_object('conv_key', $1::text, 'group', EXISTS (SELECT 1 FROM "
+                  "groups g"
+                  "   WHERE $1 LIKE 'g:%' AND g.group_id = substr($1, 3)),"
+                  " 'items', COALESCE(json_agg(json_build_object('seq', t.seq,"
+                  "   'msg_id', t.msg_id, 'sender', t.sender, 'receiver', t.receiver, 'status',"
+                  "   CASE WHEN t.msg_id IS NULL THEN 'missing' WHEN t.seq IN (SELECT seq FROM up) "
+                  "THEN 'ok'"
+                  "   ELSE 'recalled' END) ORDER BY t.seq), '[]'))::text FROM t";
+
+/* $1 conv_key, $2 seq, $3 sender, $4 random, $5 ts, $6 body, $7 set ccd, $8 ccd,
+ * $9 platform (NULL: no callback), $10 client_ip, $11 operator. */
+static const char modify_sql[] =
+    "WITH t AS (SELECT m.conv_key, m.seq FROM messages m WHERE m.conv_key = $1"
+    "   AND m.seq = $2::bigint AND ($3::text IS NULL OR m.sender = $3)"
+    "   AND ($4::bigint < 0 OR m.random = $4::bigint) AND ($5::bigint < 0 OR m.ts = $5::bigint)),"
+    " up AS (UPDATE messages m SET body = COALESCE($6::json, m.body),"
+    "   cloud_custom_data = CASE WHEN $7::bool THEN $8::text ELSE m.cloud_custom_data END"
+    "   FROM t WHERE m.conv_key = t.conv_key AND m.seq = t.seq AND m.flags & " RECALLED " = 0"
+    "   RETURNING m.*),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'C2C.CallbackAfterModifyMsg', $1, $9, $10, json_build_object("
+    "   'Operator_Account', $11::text, 'From_Account', up.sender, 'To_Account', up.receiver,"
+    "   'MsgRandom', up.random, 'MsgSeq', up.seq, 'MsgTime', up.ts,"
+    "   'MsgKey', up.seq || '_' || up.random || '_' || up.ts, 'MsgBody', up.body,"
+    "   'CloudCustomData', COALESCE(up.cloud_custom_data, ''))"
+    "   FROM up WHERE $9::text IS NOT NULL AND up.receiver IS NOT NULL)"
+    " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups g"
+    "   WHERE $1 LIKE 'g:%' AND g.group_id = substr($1, 3)), 'status', CASE WHEN NOT EXISTS "
+    "(SELECT 1 FROM t) THEN 'missing'"
+    "   WHEN NOT EXISTS (SELECT 1 FROM up) THEN 'recalled' ELSE 'ok' END,"
+    "   'message', (SELECT json_build_object('conv_key', up.conv_key, 'seq', up.seq,"
+    "     'sender', up.sender, 'receiver', up.receiver, 'random', up.random,"
+    "     'msg_id', up.msg_id, 'ts', up.ts, 'body', up.body, 'ccd', up.cloud_custom_data,"
+    "     'flags', up.flags, 'peer_read_seq', COALESCE((SELECT p.read_seq FROM conv_views p"
+    "       WHERE p.user_id = up.receiver AND p.conv_key = up.conv_key), 0)) FROM up))::text";
+
+/* $1 group, $2 reader, $3 seqs, $4 now. */
+static const char receipt_add_sql[] =
+    "WITH mem AS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2),"
+    " m AS (SELECT m.conv_key, m.seq, m.msg_id, m.sender FROM messages m"
+    "   WHERE m.conv_key = 'g:' || $1"
+    "   AND m.seq IN (SELECT x::bigint FROM jsonb_array_elements_text($3::jsonb) x)"
+    "   AND m.flags & 1 = 1 AND m.flags & " RECALLED " = 0 AND m.sender <> $2"
+    "   AND EXISTS (SELECT 1 FROM mem)),"
+    " ins AS (INSERT INTO msg_receipts (conv_key, seq, user_id, read_at)"
+    "   SELECT conv_key, seq, $2, $4::bigint FROM m ON CONFLICT DO NOTHING)"
+    " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    "   'member', EXISTS (SELECT 1 FROM mem), 'items', COALESCE((SELECT json_agg("
+    "   json_build_object('seq', seq, 'msg_id', msg_id, 'sender', sender) ORDER BY seq)"
+    "   FROM m), '[]'))::text";
+
+/* $1 group, $2 seqs. */
+static const char receipt_counts_sql[] =
+    "SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    " 'items', COALESCE(json_agg(json_build_object('seq', r.seq, 'ok', m.seq IS NOT NULL,"
+    "   'read', COALESCE(c.read, 0), 'unread', COALESCE(c.members - c.read, 0))"
+    "   ORDER BY r.n), '[]'))::text"
+    " FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS r0(x, n)"
+    " CROSS JOIN LATERAL (SELECT r0.x::bigint AS seq, r0.n) AS r"
+    " LEFT JOIN messages m ON m.conv_key = 'g:' || $1 AND m.seq = r.seq AND m.flags & 1 = 1"
+    " LEFT JOIN LATERAL (SELECT count(*) AS members, count(rc.user_id) AS read"
+    "   FROM group_members gm LEFT JOIN msg_receipts rc ON rc.conv_key = m.conv_key"
+    "   AND rc.seq = m.seq AND rc.user_id = gm.user_id"
+    "   WHERE gm.group_id = $1 AND gm.user_id <> m.sender) AS c ON m.seq IS NOT NULL";
+
+/* $1 group, $2 seq, $3 read, $4 after, $5 limit. */
+static const char receipt_members_sql[] =
+    "WITH m AS (SELECT conv_key, seq, sender FROM messages WHERE conv_key = 'g:' || $1"
+    "   AND seq = $2::bigint AND flags & 1 = 1)"
+    " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    " 'found', EXISTS (SELECT 1 FROM m), 'users', COALESCE((SELECT json_agg(u ORDER BY u)"
+    "   FROM (SELECT gm.user_id AS u FROM m JOIN group_members gm ON gm.group_id = $1"
+    "     AND gm.user_id <> m.sender AND gm.user_id > $4"
+    "     WHERE EXISTS (SELECT 1 FROM msg_receipts r WHERE r.conv_key = m.conv_key"
+    "       AND r.seq = m.seq AND r.user_id = gm.user_id) = $3::bool"
+    "     ORDER BY gm.user_id LIMIT $5::bigint) AS s), '[]'))::text";
+
+/* $1 group, $2 upto (<= 0: all). */
+static const char clear_sql[] =
+    "WITH d AS (DELETE FROM messages WHERE conv_key = 'g:' || $1"
+    "   AND ($2::bigint <= 0 OR seq <= $2::bigint) RETURNING seq),"
+    " at AS (DELETE FROM group_at WHERE conv_key = 'g:' || $1"
+    "   AND ($2::bigint <= 0 OR seq <= $2::bigint)),"
+    " tg AS (DELETE FROM msg_targets WHERE conv_key = 'g:' || $1"
+    "   AND ($2::bigint <= 0 OR seq <= $2::bigint)),"
+    " rc AS (DELETE FROM msg_receipts WHERE conv_key = 'g:' || $1"
+    "   AND ($2::bigint <= 0 OR seq <= $2::bigint))"
+    " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
+    "   'deleted', (SELECT count(*) FROM d))::text";
+
+/* ---- plumbing ---- */
+
+typedef struct {
+    store_recall_fn cb;
+    void *arg;
+} ctx_t;
+
+static void on_json(db_batch_t *b, err_t err, void *arg)
+{
+    ctx_t *c = arg;
+    json_t *res = NULL;
+    if (err == ERR_OK) {
+        const char *text = db_batch_value(b, 0, 0, 0);
+        res = text ? json_loads(text, 0, NULL) : NULL;
+        if (!json_is_object(res)) {
+            log_error("store: recall statement returned no document");
+            json_decref(res);
+            res = NULL;
+            err = ERR_INTERNAL;
+        }
+    } else if (err == ERR_INTERNAL) {
+        log_warn("store: recall statement failed: %s %s", db_batch_sqlstate(b), db_batch_errmsg(b));
+    }
+    c->cb(err, res, c->arg);
+    json_decref(res);
+    xfree(c);
+}
+
+/* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
+static void run(db_pool_t *db, const char *sql, int n, char **params, store_recall_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, sql, n, (const char *const *)params);
+    for (int i = 0; i < n; i++)
+        free(params[i]);
+    ctx_t *c = XNEW(ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_pool_submit(db, b, on_json, c);
+}
+
+/* Parameters are freed with free(): jansson's and xalloc's strings alike (xalloc wraps malloc). */
+static char *s(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
+}
+
+static char *n_(int64_t v)
+{
+    return xasprintf("%lld", (long long)v);
+}
+
+static char *seqs_json(const int64_t *seqs, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer((json_int_t)seqs[i]));
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
+}
+
+/* ---- statements ---- */
+
+void store_msg_lookup(db_pool_t *db, const char *msg_id, const char *viewer, store_recall_fn cb,
+                      void *arg)
+{
+    run(db, lookup_sql, 2, (char *[]){s(msg_id), s(viewer)}, cb, arg);
+}
+
+void store_msg_recall(db_pool_t *db, const store_recall_t *r, store_recall_fn cb, void *arg)
+{
+    const char *hook = r->hook == STORE_RECALL_HOOK_C2C     ? "c2c"
+                       : r->hook == STORE_RECALL_HOOK_GROUP ? "group"
+                                                            : NULL;
+    run(db, recall_sql, 9,
+        (char *[]){s(r->conv_key), seqs_json(r->seqs, r->nseqs), s(r->sender), n_(r->random),
+                   n_(r->ts), s(hook), s(r->hook_platform ? r->hook_platform : "RESTAPI"),
+                   s(r->hook_client_ip ? r->hook_client_ip : ""), s(r->operator_id)},
+        cb, arg);
+}
+
+void store_msg_modify(db_pool_t *db, const store_modify_t *m, store_recall_fn cb, void *arg)
+{
+    const char *platform = m->hook ? (m->hook_platform ? m->hook_platform : "RESTAPI") : NULL;
+    run(db, modify_sql, 11,
+        (char *[]){s(m->conv_key), n_(m->seq), s(m->sender), n_(m->random), n_(m->ts), s(m->body),
+                   s(m->set_ccd ? "true" : "false"), s(m->ccd), s(platform),
+                   s(m->hook_client_ip ? m->hook_client_ip : ""), s(m->operator_id)},
+        cb, arg);
+}
+
+void store_group_receipt_add(db_pool_t *db, const char *group_id, const char *reader,
+                             const int64_t *seqs, size_t n, int64_t now, store_recall_fn cb,
+                             void *arg)
+{
+    run(db, receipt_add_sql, 4, (char *[]){s(group_id), s(reader), seqs_json(seqs, n), n_(now)}, cb,
+        arg);
+}
+
+void store_group_receipt_counts(db_pool_t *db, const char *group_id, const int64_t *seqs, size_t n,
+                                store_recall_fn cb, void *arg)
+{
+    run(db, receipt_counts_sql, 2, (char *[]){s(group_id), seqs_json(seqs, n)}, cb, arg);
+}
+
+void store_group_receipt_members(db_pool_t *db, const char *group_id, int64_t seq, bool read,
+                                 const char *after, int count, store_recall_fn cb, void *arg)
+{
+    run(db, receipt_members_sql, 5,
+        (char *[]){s(group_id), n_(seq), s(read ? "true" : "false"), s(after ? after : ""),
+                   n_(count)},
+        cb, arg);
+}
+
+void store_group_clear_msgs(db_pool_t *db, const char *group_id, int64_t upto, store_recall_fn cb,
+                            void *arg)
+{
+    run(db, clear_sql, 2, (char *[]){s(group_id), n_(upto)}, cb, arg);
+}

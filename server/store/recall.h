@@ -1,0 +1,92 @@
+/*
+ * store/recall — changing stored messages after the fact: recall, modify, group read receipts
+ * by seq, and clearing a group's history.
+ *
+ * A recalled message keeps its row and seq (history stays gapless) with flag
+ * STORE_MSG_F_RECALLED; its MsgBody becomes [] and its CloudCustomData NULL in the same
+ * statement, so every read reports it without content. Each function is one statement (one
+ * transaction); after-callbacks are written to the webhook outbox in it when asked (hook
+ * fields set), so the event exists exactly when the change does.
+ *
+ * Results come as one JSON document, valid during the callback only (NULL unless ERR_OK).
+ */
+#ifndef CHATD_STORE_RECALL_H
+#define CHATD_STORE_RECALL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef void (*store_recall_fn)(err_t err, json_t *res, void *arg);
+
+/* The message msg_id as `viewer` may address it (sender, receiver, or a member of its group):
+ * {found, conv_key, seq, sender, receiver, ts, random, flags, role} — role is the viewer's
+ * group role ("Owner", "Admin", "Member") for a group message, else null. */
+void store_msg_lookup(db_pool_t *db, const char *msg_id, const char *viewer, store_recall_fn cb,
+                      void *arg);
+
+typedef enum {
+    STORE_RECALL_HOOK_NONE = 0,
+    STORE_RECALL_HOOK_C2C,   /* C2C.CallbackAfterMsgWithDraw per recalled message */
+    STORE_RECALL_HOOK_GROUP, /* one Group.CallbackAfterRecallMsg for the recalled seqs */
+} store_recall_hook_t;
+
+typedef struct {
+    const char *conv_key;
+    const int64_t *seqs;
+    size_t nseqs;
+    const char *sender; /* only messages of this sender (NULL: any) */
+    int64_t random, ts; /* MsgKey check on the message (negative: none) */
+    store_recall_hook_t hook;
+    const char *hook_platform; /* OptPlatform */
+    const char *hook_client_ip;
+    const char *operator_id; /* Group.CallbackAfterRecallMsg's Operator_Account */
+} store_recall_t;
+
+/* Recalls: {conv_key, group (a group conversation whose group exists), items: [{seq, status: "ok" |
+ * "missing" | "recalled", msg_id, sender, receiver}]} in seq order ("recalled": it already was). */
+void store_msg_recall(db_pool_t *db, const store_recall_t *r, store_recall_fn cb, void *arg);
+
+typedef struct {
+    const char *conv_key;
+    int64_t seq;
+    const char *sender; /* only a message of this sender (NULL: any) */
+    int64_t random, ts; /* MsgKey check (negative: none) */
+    const char *body;   /* new MsgBody JSON text, NULL: unchanged */
+    bool set_ccd;
+    const char *ccd;           /* new CloudCustomData when set_ccd (NULL: none) */
+    bool hook;                 /* C2C.CallbackAfterModifyMsg (one-to-one messages) */
+    const char *hook_platform; /* OptPlatform */
+    const char *hook_client_ip;
+    const char *operator_id;
+} store_modify_t;
+
+/* Modifies: {group (as for recall), status: "ok" | "missing" | "recalled", message: {conv_key, seq,
+ * sender, receiver, random, msg_id, ts, body, ccd, flags, peer_read_seq} (the new row, when ok)}.
+ */
+void store_msg_modify(db_pool_t *db, const store_modify_t *m, store_recall_fn cb, void *arg);
+
+/* `reader` read these messages of the group (those sent with a read receipt request, not
+ * recalled, not their own): {group, member, items: [{seq, msg_id, sender}]} (the qualifying
+ * ones; group/member: whether the group exists and the reader is a member). */
+void store_group_receipt_add(db_pool_t *db, const char *group_id, const char *reader,
+                             const int64_t *seqs, size_t n, int64_t now, store_recall_fn cb,
+                             void *arg);
+/* {group, items: [{seq, ok, read, unread}]} in request order; ok false when the seq is no
+ * message sent with a read receipt request. Counts are over the current members other than
+ * the sender. */
+void store_group_receipt_counts(db_pool_t *db, const char *group_id, const int64_t *seqs, size_t n,
+                                store_recall_fn cb, void *arg);
+/* {group, found, users: [...]}: members other than the sender who have (read) or have not read
+ * message `seq`, ordered by UserID, after `after` ("" from the start), at most `count`. */
+void store_group_receipt_members(db_pool_t *db, const char *group_id, int64_t seq, bool read,
+                                 const char *after, int count, store_recall_fn cb, void *arg);
+
+/* Deletes the group's messages with seq <= upto (upto <= 0: all), with their @ mentions,
+ * targets and receipts; the group's last_seq stays. {group, deleted}. */
+void store_group_clear_msgs(db_pool_t *db, const char *group_id, int64_t upto, store_recall_fn cb,
+                            void *arg);
+
+#endif
