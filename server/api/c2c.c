@@ -268,9 +268,9 @@ static char *positions_param(api_call_t *call)
     }
     json_object_foreach(pos, id, seq)
     {
-        char *key = msg_conv_key_from_id(call->identifier, id);
+        char *key = conv_key_from_id(call->identifier, id);
         if (key == NULL || !json_is_integer(seq) || json_integer_value(seq) < 0) {
-            api_fail(call, ERR_BAD_PARAM, "positions[%s] must be a c2c conversation and a seq", id);
+            api_fail(call, ERR_BAD_PARAM, "positions[%s] must be a conversationID and a seq", id);
             xfree(key);
             json_decref(out);
             return NULL;

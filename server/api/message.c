@@ -89,7 +89,8 @@ json_t *msg_to_json(const store_msg_row_t *r, const char *viewer)
         conv, "isSelf", self, "msgBody", body ? body : json_array(), "cloudCustomData",
         r->cloud_custom_data, "needReadReceipt", (r->flags & STORE_MSG_F_RECEIPT) != 0);
     if (!group)
-        json_object_set_new(m, "isPeerRead", json_boolean(r->peer_read_seq >= r->seq));
+        json_object_set_new(m, "isPeerRead", /* only a message I sent can be read by the peer */
+                            json_boolean(self && r->peer_read_seq >= r->seq));
     if (r->flags & STORE_MSG_F_RECALLED) {
         /* V2TIM_MSG_STATUS_LOCAL_REVOKED; the store already emptied body and custom data. */
         json_object_set_new(m, "isRevoked", json_true());

@@ -18,9 +18,27 @@ static const char existing_sql[] =
     "SELECT user_id FROM accounts"
     " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))";
 
-static const char delete_sql[] = "DELETE FROM accounts"
-                                 " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
-                                 " RETURNING user_id";
+static const char delete_sql[] =
+    "WITH d AS (DELETE FROM accounts"
+    "   WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING user_id),"
+    " t AS (INSERT INTO deleted_accounts (user_id, deleted_at)"
+    "   SELECT user_id, extract(epoch FROM now())::bigint FROM d"
+    "   ON CONFLICT (user_id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at)"
+    " SELECT user_id FROM d";
+
+/* $1 the imported ids: a UserID whose earlier account was deleted starts every one-to-one
+ * conversation of that account after its last message. Scans messages only for such ids. */
+static const char reimport_sql[] =
+    "WITH back AS (DELETE FROM deleted_accounts d"
+    "   WHERE d.user_id IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING d.user_id)"
+    " INSERT INTO conv_views AS v (user_id, conv_key, peer, read_seq, deleted_seq, hidden_seq)"
+    " SELECT DISTINCT ON (b.user_id, m.conv_key) b.user_id, m.conv_key,"
+    "   CASE WHEN m.sender = b.user_id THEN m.receiver ELSE m.sender END,"
+    "   c.last_seq, c.last_seq, c.last_seq"
+    " FROM back b JOIN messages m ON (m.sender = b.user_id OR m.receiver = b.user_id)"
+    "   AND m.conv_key LIKE 'c:%'"
+    " JOIN conversations c ON c.conv_key = m.conv_key"
+    " ON CONFLICT (user_id, conv_key) DO NOTHING";
 
 static void add_profile(json_t *rows, const char *user, const char *tag, const char *value)
 {
@@ -42,6 +60,7 @@ void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n,
     char *p_rows = json_dumps(rows, JSON_COMPACT);
     db_batch_t *b = db_batch_new();
     db_batch_add(b, import_accounts_sql, 1, (const char *const[]){p_ids});
+    db_batch_add(b, reimport_sql, 1, (const char *const[]){p_ids});
     if (json_array_size(rows) > 0)
         db_batch_add(b, upsert_profiles_sql, 1, (const char *const[]){p_rows});
     free(p_ids);

@@ -15,7 +15,7 @@
 
 #define CONV_COLUMNS                                                                               \
     "v.conv_key, CASE WHEN v.group_id IS NULL THEN 1 ELSE 2 END, v.peer, v.group_id,"              \
-    " COALESCE(pn.value #>> '{}', ''), COALESCE(pi.value #>> '{}', ''),"                           \
+    " COALESCE(pn.value #>> '{}', gr.name, ''), COALESCE(pi.value #>> '{}', gr.face_url, ''),"     \
     " " STORE_UNREAD_SQL(                                                                          \
         "v", "c") " AS unread,"                                                                    \
                   " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"             \
@@ -45,6 +45,7 @@
     " LEFT JOIN conv_views p ON p.conv_key = v.conv_key AND p.user_id = v.peer"                    \
     " LEFT JOIN profiles pn ON pn.user_id = v.peer AND pn.tag = 'Tag_Profile_IM_Nick'"             \
     " LEFT JOIN profiles pi ON pi.user_id = v.peer AND pi.tag = 'Tag_Profile_IM_Image'"            \
+    " LEFT JOIN groups gr ON gr.group_id = v.group_id"                                             \
     " LEFT JOIN messages m ON m.conv_key = v.conv_key AND m.seq = c.last_seq"                      \
     "   AND c.last_seq > v.deleted_seq"
 
