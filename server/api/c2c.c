@@ -116,6 +116,7 @@ static void send_group(api_call_t *call, const char *group_id, const msg_c2c_t *
         .deliver = true,
         .platform = call->platform,
         .client_ip = call->client_ip,
+        .no_before_hook = c->no_before_hook,
     };
     if ((receivers && !json_is_array(receivers)) || (ats && !json_is_array(ats))) {
         api_fail(call, ERR_BAD_PARAM, "receiverList and groupAtUserList must be arrays");
@@ -312,6 +313,8 @@ static void on_marked(err_t err, bool found, int64_t read_seq, const char *peer,
         conv_notify_add(call->env->conv_notify, call->identifier, key);
         xfree(key);
         msg_push_read_receipt(call->env, call->identifier, peer, read_seq);
+        if (api_hook_on(call->env, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT))
+            api_hook_poke(call->env);
     }
     api_finish(call, json_pack("{s:I}", "readSeq", (json_int_t)read_seq));
 }
@@ -323,7 +326,12 @@ void api_ws_mark_c2c_read(api_call_t *call)
         return;
     long long seq = 0;
     valid_get_int(call->body, "cleanSequence", 0, INT64_MAX, &seq);
+    store_webhook_origin_t origin = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT),
+        call->client_ip};
     store_conv_mark_read(call->env->db, call->identifier, key, seq, 0, (int64_t)time(NULL),
+                         api_hook_on(call->env, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT) ? &origin
+                                                                                    : NULL,
                          on_marked, call);
     xfree(key);
 }

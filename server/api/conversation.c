@@ -517,6 +517,8 @@ static void on_cleaned(err_t err, const store_read_mark_t *rows, size_t n, void 
         if (rows[i].peer)
             msg_push_read_receipt(call->env, call->identifier, rows[i].peer, rows[i].read_seq);
     }
+    if (n > 0 && api_hook_on(call->env, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT))
+        api_hook_poke(call->env);
     api_finish(call, NULL);
 }
 
@@ -541,8 +543,13 @@ void api_conv_clean_unread(api_call_t *call)
         if (key == NULL)
             return;
     }
-    store_conv_clean_unread(call->env->db, call->identifier, key ? key : id, seq, ts,
-                            (int64_t)time(NULL), on_cleaned, call);
+    store_webhook_origin_t origin = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT),
+        call->client_ip};
+    store_conv_clean_unread(
+        call->env->db, call->identifier, key ? key : id, seq, ts, (int64_t)time(NULL),
+        api_hook_on(call->env, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT) ? &origin : NULL, on_cleaned,
+        call);
     xfree(key);
 }
 

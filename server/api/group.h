@@ -40,6 +40,8 @@ typedef struct {
     const char *platform;   /* webhooks' OptPlatform source: the session's platform or NULL
                              * for REST; imported and tips messages fire no after-send event */
     const char *client_ip;
+    bool no_before_hook; /* skip Group.CallbackBeforeSendMsg (ForbidBeforeSendMsgCallback,
+                          * disableCloudMessagePreHook); tips and imports never fire it */
 } msg_group_t;
 
 /* err: ERR_OK, ERR_GROUP_NOT_FOUND, ERR_GROUP_PERMISSION (not a member), ERR_GROUP_MUTED,

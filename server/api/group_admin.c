@@ -1166,7 +1166,7 @@ static void on_group_sent(err_t err, const msg_sent_t *sent, void *arg)
 {
     api_call_t *call = arg;
     if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+        msg_fail(call, err, sent); /* a before-callback's own refusal text passes through */
         return;
     }
     api_finish(call, json_pack("{s:I, s:I, s:s}", "MsgTime", (json_int_t)sent->ts, "MsgSeq",
@@ -1244,7 +1244,13 @@ void api_group_rest_send_msg(api_call_t *call)
         .no_unread = no_unread,
         .priority = json_string_value(prio),
         .deliver = true,
+        .client_ip = call->client_ip,
     };
+    for (size_t k = 0; k < json_array_size(fcc); k++) {
+        const char *f = json_string_value(json_array_get(fcc, k));
+        if (f && strcmp(f, "ForbidBeforeSendMsgCallback") == 0)
+            m.no_before_hook = true;
+    }
     json_t *from = json_object_get(body, "From_Account");
     if (from) {
         if (!is_user_id(from)) {

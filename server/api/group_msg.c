@@ -6,6 +6,7 @@
 
 #include "api/conversation.h"
 #include "api/group.h"
+#include "api/msgbody.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -242,6 +243,7 @@ typedef struct {
     msg_sent_fn cb;
     void *arg;
     msg_sent_t sent;
+    bool before_done; /* Group.CallbackBeforeSendMsg answered (or not wanted) */
 } gsend_t;
 
 static void gsend_free(gsend_t *g)
@@ -422,6 +424,77 @@ static void store_group_message(gsend_t *g)
 
 /* Online-only messages and AVChatRoom: no store; the member list decides. */
 static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
+                             const int *opts, size_t n, void *arg);
+
+/* The app's replacement MsgBody / CloudCustomData, when well-formed; a malformed one is
+ * ignored (the message goes as sent) and logged. */
+static void apply_replacement(gsend_t *g, const json_t *reply)
+{
+    const json_t *mb = json_object_get(reply, "MsgBody");
+    const json_t *ccd = json_object_get(reply, "CloudCustomData");
+    char detail[256];
+    if (mb == NULL && ccd == NULL)
+        return;
+    json_t *body = mb ? json_deep_copy(mb) : json_loads(g->body_text, 0, NULL);
+    err_t err = msgbody_validate(body, detail, sizeof detail);
+    if (err == ERR_OK && ccd)
+        err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
+    if (err != ERR_OK) {
+        log_warn("webhook: Group.CallbackBeforeSendMsg answer ignored for %s in %s: %s", g->sender,
+                 g->group_id, detail);
+        json_decref(body);
+        return;
+    }
+    if (mb) {
+        free(g->body_text);
+        g->body_text = json_dumps(body, JSON_COMPACT);
+    }
+    if (ccd) {
+        xfree(g->ccd);
+        g->ccd = xstrdup(json_string_value(ccd));
+    }
+    json_decref(body);
+}
+
+static void on_before(const api_before_result_t *r, void *arg)
+{
+    gsend_t *g = arg;
+    msg_sent_t sent = {0, g->msg_id, g->m.ts, g->m.random, false, NULL};
+    switch (r->verdict) {
+    case API_BEFORE_REFUSE:
+        sent.detail = r->info;
+        g->cb((err_t)r->code, &sent, g->arg);
+        gsend_free(g);
+        return;
+    case API_BEFORE_DROP:
+        g->cb(ERR_OK, &sent, g->arg);
+        gsend_free(g);
+        return;
+    case API_BEFORE_ALLOW:
+        if (r->reply)
+            apply_replacement(g, r->reply);
+        /* The members may have changed while the app thought: look again. */
+        cache_get(g->env->groups, g->group_id, on_group_checked, g);
+        return;
+    }
+}
+
+/* Group.CallbackBeforeSendMsg: MsgSeq and MsgTime do not exist yet. */
+static void ask_before(gsend_t *g, const char *type)
+{
+    const api_env_t *env = g->env;
+    store_webhook_origin_t o = {
+        store_webhook_platform(g->platform, STORE_WEBHOOK_GROUP_BEFORE_SEND),
+        g->client_ip ? g->client_ip : ""};
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s}", "GroupId", g->group_id, "Type", type,
+                  "From_Account", g->sender, "Operator_Account", g->sender, "Random",
+                  (json_int_t)g->m.random, "OnlineOnlyFlag", g->m.online_only ? 1 : 0, "MsgBody",
+                  json_loads(g->body_text, 0, NULL), "CloudCustomData", g->ccd ? g->ccd : "");
+    env->hooks->before(env->hooks->ctx, STORE_WEBHOOK_GROUP_BEFORE_SEND, &o, body, on_before, g);
+}
+
+static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
                              const int *opts, size_t n, void *arg)
 {
     gsend_t *g = arg;
@@ -434,6 +507,14 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
         g->cb(err, NULL, g->arg);
         gsend_free(g);
         return;
+    }
+    if (!g->before_done) {
+        g->before_done = true;
+        if (!g->m.tip && g->m.deliver && !g->m.no_before_hook &&
+            api_hook_on(g->env, STORE_WEBHOOK_GROUP_BEFORE_SEND)) {
+            ask_before(g, type);
+            return;
+        }
     }
     if (!g->m.online_only && strcmp(type, "AVChatRoom") != 0) {
         /* Meeting groups keep history but have no unread counts. */

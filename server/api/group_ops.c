@@ -39,7 +39,7 @@ enum {
 
 #define CREATE_TRIES 3 /* generated IDs that collide are drawn again */
 
-typedef struct {
+typedef struct gop {
     api_call_t *call;
     gop_kind_t kind;
     gop_done_fn done;
@@ -49,8 +49,14 @@ typedef struct {
     json_t *req;
     json_t *ctx; /* store_group_ctx's document */
     group_type_t type;
-    group_role_t role; /* the actor's */
-    int tries;         /* gop_create */
+    group_role_t role;              /* the actor's */
+    int tries;                      /* gop_create */
+    bool hooked;                    /* the store call records a webhook after-event */
+    bool asked;                     /* the before-callback was answered */
+    void (*resume)(struct gop *op); /* what runs when the app allowed */
+    json_t *refused;                /* BeforeInviteJoinGroup's RefusedMembers_Account */
+    store_webhook_origin_t origin;
+    store_group_hook_t hook;
 } gop_t;
 
 static void gop_free(gop_t *op)
@@ -59,11 +65,14 @@ static void gop_free(gop_t *op)
     xfree(op->group_id);
     json_decref(op->req);
     json_decref(op->ctx);
+    json_decref(op->refused);
     xfree(op);
 }
 
 static void finish(gop_t *op, err_t err, const char *detail, json_t *result)
 {
+    if (err == ERR_OK && op->hooked)
+        api_hook_poke(op->call->env);
     op->done(op->call, err, detail, result);
     gop_free(op);
 }
@@ -89,6 +98,80 @@ static char *dumps(const json_t *v)
     char *copy = xstrdup(text);
     free(text);
     return copy;
+}
+
+/* The after-event `cmd` for the op's store call, or NULL when the command is off. kind:
+ * JoinType / ExitType. */
+static const store_group_hook_t *hook_of(gop_t *op, store_webhook_cmd_t cmd, const char *kind)
+{
+    if (!api_hook_on(op->call->env, cmd))
+        return NULL;
+    op->hooked = true;
+    op->origin.platform = store_webhook_platform(op->call->platform, cmd);
+    op->origin.client_ip = op->call->client_ip;
+    op->hook.origin = &op->origin;
+    op->hook.operator_account = op->user;
+    op->hook.kind = kind;
+    return &op->hook;
+}
+
+static void on_before(const api_before_result_t *r, void *arg)
+{
+    gop_t *op = arg;
+    switch (r->verdict) {
+    case API_BEFORE_REFUSE:
+        fail(op, (err_t)r->code, r->info);
+        return;
+    case API_BEFORE_DROP: /* ErrorCode 2 means nothing here but "no" */
+        fail(op, ERR_GROUP_CALLBACK_REJECT, NULL);
+        return;
+    case API_BEFORE_ALLOW:
+        break;
+    }
+    const json_t *refused = json_object_get(r->reply, "RefusedMembers_Account");
+    if (json_is_array(refused) && json_array_size(refused) > 0)
+        op->refused = json_deep_copy(refused);
+    op->resume(op);
+}
+
+/* Asks the app the before-callback `cmd` (body stolen); `resume` runs again when it allows
+ * (op->asked is then set). */
+static void ask_before(gop_t *op, store_webhook_cmd_t cmd, json_t *body, void (*resume)(gop_t *))
+{
+    const api_env_t *env = op->call->env;
+    op->asked = true;
+    op->resume = resume;
+    store_webhook_origin_t o = {store_webhook_platform(op->call->platform, cmd),
+                                op->call->client_ip};
+    env->hooks->before(env->hooks->ctx, cmd, &o, body, on_before, op);
+}
+
+static bool before_wanted(const gop_t *op, store_webhook_cmd_t cmd)
+{
+    return !op->asked && api_hook_on(op->call->env, cmd);
+}
+
+static bool is_refused(const gop_t *op, const char *user)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(op->refused, i, v) if (user && json_is_string(v) &&
+                                              strcmp(json_string_value(v), user) == 0) return true;
+    return false;
+}
+
+/* [{Member_Account}] of a list of UserIDs or {user} objects. */
+static json_t *member_accounts(const json_t *users)
+{
+    json_t *out = json_array(), *v;
+    size_t i;
+    json_array_foreach(users, i, v)
+    {
+        const char *u = json_is_string(v) ? json_string_value(v) : str(v, "user");
+        if (u)
+            json_array_append_new(out, json_pack("{s:s}", "Member_Account", u));
+    }
+    return out;
 }
 
 /* ---- what people are told ---- */
@@ -299,7 +382,11 @@ static void create_submit(gop_t *op)
         .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
         .views = r->stores_history,
     };
-    store_group_create(env_of(op)->db, &g, on_created, op);
+    store_group_create(env_of(op)->db, &g,
+                       json_is_true(json_object_get(req, "import"))
+                           ? NULL
+                           : hook_of(op, STORE_WEBHOOK_GROUP_AFTER_CREATE, NULL),
+                       on_created, op);
     xfree(members_json);
     xfree(custom_json);
     json_decref(members);
@@ -342,6 +429,16 @@ void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_don
              op->type == GROUP_COMMUNITY
                  ? "a Community GroupId starts with @TGS#_ and is under 48 printable ASCII bytes"
                  : "a custom GroupId is 1 to 47 printable ASCII bytes not starting with @TGS#");
+        return;
+    }
+    if (!json_is_true(json_object_get(req, "import")) &&
+        before_wanted(op, STORE_WEBHOOK_GROUP_BEFORE_CREATE)) {
+        const char *owner = str(req, "owner"), *name = str(req, "name");
+        json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:o}", "Operator_Account", op->user,
+                                 "Owner_Account", owner ? owner : "", "Type",
+                                 group_type_rest(op->type), "Name", name ? name : "", "MemberList",
+                                 member_accounts(json_object_get(req, "members")));
+        ask_before(op, STORE_WEBHOOK_GROUP_BEFORE_CREATE, body, create_submit);
         return;
     }
     create_submit(op);
@@ -428,7 +525,8 @@ static void on_applied(err_t err, json_t *res, void *arg)
     json_array_foreach(json_object_get(op->ctx, "targets"), i, v)
     {
         const char *u = str(v, "user");
-        const char *status = !json_is_true(json_object_get(v, "exists"))    ? "missing"
+        const char *status = is_refused(op, u)                              ? "refused"
+                             : !json_is_true(json_object_get(v, "exists"))  ? "missing"
                              : json_is_object(json_object_get(v, "member")) ? "already"
                                                                             : "pending";
         json_array_append_new(results, json_pack("{s:s, s:s}", "user", u, "status", status));
@@ -449,6 +547,13 @@ static void do_join(gop_t *op)
         fail(op, err,
              op->type == GROUP_WORK ? "Work groups are joined by invitation only"
                                     : "the group does not accept join requests");
+        return;
+    }
+    if (before_wanted(op, STORE_WEBHOOK_GROUP_BEFORE_APPLY_JOIN)) {
+        ask_before(op, STORE_WEBHOOK_GROUP_BEFORE_APPLY_JOIN,
+                   json_pack("{s:s, s:s, s:s}", "GroupId", op->group_id, "Type",
+                             group_type_rest(op->type), "Requestor_Account", op->user),
+                   do_join);
         return;
     }
     const api_env_t *env = env_of(op);
@@ -474,7 +579,9 @@ static void do_join(gop_t *op)
             .msg_flag = r->default_msg_flag,
             .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
         };
-        store_group_add(env->db, &a, on_joined, op);
+        store_group_add(env->db, &a,
+                        hook_of(op, STORE_WEBHOOK_GROUP_AFTER_NEW_MEMBER_JOIN, "Apply"), on_joined,
+                        op);
         xfree(list_json);
     }
     xfree(users_json);
@@ -544,7 +651,7 @@ static void do_quit(gop_t *op)
     char *users_json = dumps(users);
     json_decref(users);
     store_group_remove(env_of(op)->db, op->group_id, users_json, "[\"Owner\",\"Admin\",\"Member\"]",
-                       on_removed, op);
+                       hook_of(op, STORE_WEBHOOK_GROUP_AFTER_MEMBER_EXIT, "Quit"), on_removed, op);
     xfree(users_json);
 }
 
@@ -579,7 +686,9 @@ static void do_kick(gop_t *op)
     }
     const char *roles = op->role == GROUP_ROLE_ADMIN ? "[\"Member\"]" : "[\"Admin\",\"Member\"]";
     char *users_json = dumps(json_object_get(op->req, "users"));
-    store_group_remove(env_of(op)->db, op->group_id, users_json, roles, on_removed, op);
+    store_group_remove(env_of(op)->db, op->group_id, users_json, roles,
+                       hook_of(op, STORE_WEBHOOK_GROUP_AFTER_MEMBER_EXIT, "Kicked"), on_removed,
+                       op);
     xfree(users_json);
 }
 
@@ -617,7 +726,10 @@ static void on_added(err_t err, json_t *res, void *arg)
         }
     }
     json_decref(added);
-    finish(op, ERR_OK, NULL, json_pack("{s:O}", "results", results));
+    json_t *all = json_deep_copy(results);
+    json_array_foreach(op->refused, i, v) if (json_is_string(v))
+        json_array_append_new(all, json_pack("{s:O, s:s}", "user", v, "status", "refused"));
+    finish(op, ERR_OK, NULL, json_pack("{s:o}", "results", all));
 }
 
 static void do_add(gop_t *op)
@@ -653,6 +765,26 @@ static void do_add(gop_t *op)
             return;
         }
     }
+    if (strcmp(mode, "import") != 0 && before_wanted(op, STORE_WEBHOOK_GROUP_BEFORE_INVITE_JOIN)) {
+        ask_before(op, STORE_WEBHOOK_GROUP_BEFORE_INVITE_JOIN,
+                   json_pack("{s:s, s:s, s:s, s:o}", "GroupId", op->group_id, "Type",
+                             group_type_rest(op->type), "Operator_Account", op->user,
+                             "DestinationMembers", member_accounts(users)),
+                   do_add);
+        return;
+    }
+    if (op->refused) {
+        /* The app refused some invitees: the others go on. */
+        json_t *kept = json_array();
+        json_array_foreach(users, i, v)
+        {
+            const char *u = json_is_string(v) ? json_string_value(v) : str(v, "user");
+            if (!is_refused(op, u))
+                json_array_append(kept, v);
+        }
+        json_object_set_new(op->req, "users", kept);
+        users = kept;
+    }
     const api_env_t *env = env_of(op);
     if (approval) {
         json_t *ids = user_ids(users);
@@ -677,7 +809,10 @@ static void do_add(gop_t *op)
         .msg_flag = r->default_msg_flag,
         .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
     };
-    store_group_add(env->db, &a, on_added, op);
+    store_group_add(env->db, &a,
+                    import ? NULL
+                           : hook_of(op, STORE_WEBHOOK_GROUP_AFTER_NEW_MEMBER_JOIN, "Invited"),
+                    on_added, op);
     xfree(users_json);
 }
 
@@ -709,7 +844,8 @@ static void do_dismiss(gop_t *op)
                                     : "only the owner dismisses the group");
         return;
     }
-    store_group_destroy(env_of(op)->db, op->group_id, on_dismissed, op);
+    store_group_destroy(env_of(op)->db, op->group_id,
+                        hook_of(op, STORE_WEBHOOK_GROUP_AFTER_DESTROYED, NULL), on_dismissed, op);
 }
 
 /* The profile fields named in `f` as GROUP_F_* bits. */
@@ -827,7 +963,8 @@ static void do_modify(gop_t *op)
     }
     char *fields = dumps(f);
     store_group_update(env_of(op)->db, op->group_id, fields, (int64_t)time(NULL),
-                       GROUP_CUSTOM_KEYS_MAX, on_modified, op);
+                       GROUP_CUSTOM_KEYS_MAX,
+                       hook_of(op, STORE_WEBHOOK_GROUP_AFTER_INFO_CHANGED, NULL), on_modified, op);
     xfree(fields);
 }
 
@@ -1106,7 +1243,10 @@ static void do_application(gop_t *op)
         .msg_flag = r->default_msg_flag,
         .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
     };
-    store_group_add(env->db, &a, on_accepted, op);
+    store_group_add(env->db, &a,
+                    hook_of(op, STORE_WEBHOOK_GROUP_AFTER_NEW_MEMBER_JOIN,
+                            strcmp(kind, "invite") == 0 ? "Invited" : "Apply"),
+                    on_accepted, op);
     xfree(list_json);
 }
 
@@ -1149,7 +1289,9 @@ static void do_attrs(gop_t *op)
     const json_t *data = json_object_get(op->req, "data");
     char *data_json = data ? dumps(data) : NULL;
     store_group_attrs_write(env_of(op)->db, op->group_id, str(op->req, "mode"), data_json,
-                            GROUP_ATTR_KEYS_MAX, GROUP_ATTR_TOTAL_MAX, on_attrs, op);
+                            GROUP_ATTR_KEYS_MAX, GROUP_ATTR_TOTAL_MAX,
+                            hook_of(op, STORE_WEBHOOK_GROUP_AFTER_ATTR_CHANGED, NULL), on_attrs,
+                            op);
     xfree(data_json);
 }
 

@@ -610,6 +610,8 @@ static void on_set_read(err_t err, bool found, int64_t read_seq, const char *pee
         conv_notify_add(call->env->conv_notify, reader, conv);
         xfree(conv);
         msg_push_read_receipt(call->env, reader, peer, read_seq);
+        if (api_hook_on(call->env, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT))
+            api_hook_poke(call->env);
     }
     api_finish(call, NULL);
 }
@@ -621,7 +623,12 @@ static void set_read_query(api_call_t *call)
     long long upto_time = 0;
     valid_get_int(call->body, "MsgReadTime", 0, UINT32_MAX, &upto_time);
     char *conv = store_conv_key_c2c(reader, peer);
+    store_webhook_origin_t origin = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT),
+        call->client_ip};
     store_conv_mark_read(call->env->db, reader, conv, 0, upto_time, (int64_t)time(NULL),
+                         api_hook_on(call->env, STORE_WEBHOOK_C2C_AFTER_MSG_REPORT) ? &origin
+                                                                                    : NULL,
                          on_set_read, call);
     xfree(conv);
 }

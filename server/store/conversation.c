@@ -143,9 +143,11 @@ static const char draft_sql[] =
     "   draft_time = EXCLUDED.draft_time,"
     "   local_activity = GREATEST(v.local_activity, EXCLUDED.local_activity)";
 
-/* $1 user, $2 key or 'c2c' / 'group' / '', $3 upto seq (0 newest), $4 now, $5 upto time. */
+/* $1 user, $2 key or 'c2c' / 'group' / '', $3 upto seq (0 newest), $4 now, $5 upto time,
+ * $6 OptPlatform (NULL: no C2C.CallbackAfterMsgReport), $7 ClientIP. */
 static const char clean_sql[] =
-    "UPDATE conv_views v SET read_seq = GREATEST(v.read_seq,"
+    "WITH o AS (SELECT conv_key, read_seq FROM conv_views WHERE user_id = $1),"
+    " up AS (UPDATE conv_views v SET read_seq = GREATEST(v.read_seq,"
     "   CASE WHEN $3::bigint > 0 THEN LEAST($3::bigint, c.last_seq)"
     "   WHEN $5::bigint > 0 THEN COALESCE((SELECT max(m.seq) FROM messages m"
     "     WHERE m.conv_key = v.conv_key AND m.ts <= $5::bigint), 0)"
@@ -155,7 +157,17 @@ static const char clean_sql[] =
     " AND (($2 = 'c2c' AND v.group_id IS NULL) OR ($2 = 'group' AND v.group_id IS NOT NULL)"
     "      OR $2 = '' OR v.conv_key = $2)"
     " AND c.last_seq > v.read_seq"
-    " RETURNING v.conv_key, v.peer, v.read_seq";
+    " RETURNING v.*),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'C2C.CallbackAfterMsgReport', u.conv_key, $6::text, $7::text,"
+    "   json_build_object('Report_Account', u.user_id, 'Peer_Account', u.peer,"
+    "   'LastReadTime', $4::bigint, 'UnreadMsgNum', " STORE_UNREAD_SQL(
+        "u", "c") ")"
+                  "   FROM up u JOIN conversations c ON c.conv_key = u.conv_key"
+                  "   JOIN o ON o.conv_key = u.conv_key"
+                  "   WHERE $6::text IS NOT NULL AND u.peer IS NOT NULL AND u.read_seq > o.read_seq"
+                  "   ORDER BY u.conv_key)"
+                  " SELECT conv_key, peer, read_seq FROM up";
 
 /* $1 user, $2 [[key, peer, group]], $3 opt. */
 static const char recv_opt_sql[] =
@@ -490,10 +502,13 @@ static void on_read_marks(db_batch_t *b, err_t err, void *arg)
 
 void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or_kind,
                              int64_t upto_seq, int64_t upto_time, int64_t now,
-                             store_read_marks_fn cb, void *arg)
+                             const store_webhook_origin_t *hook, store_read_marks_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, clean_sql, 5, (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now), n_(upto_time)});
+    add(b, clean_sql, 7,
+        (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now), n_(upto_time),
+                   hook ? s(hook->platform ? hook->platform : "RESTAPI") : NULL,
+                   hook ? s(hook->client_ip ? hook->client_ip : "") : NULL});
     db_pool_submit(db, b, on_read_marks, ctx_new((void (*)(void))cb, arg));
 }
 

@@ -101,9 +101,10 @@ typedef struct {
     int64_t read_seq;
 } store_read_mark_t;
 typedef void (*store_read_marks_fn)(err_t err, const store_read_mark_t *rows, size_t n, void *arg);
+/* hook (NULL: none): records C2C.CallbackAfterMsgReport for each one-to-one position moved. */
 void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or_kind,
                              int64_t upto_seq, int64_t upto_time, int64_t now,
-                             store_read_marks_fn cb, void *arg);
+                             const store_webhook_origin_t *hook, store_read_marks_fn cb, void *arg);
 void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                              int opt, store_done_fn cb, void *arg);
 /* Sets (enable) or clears the mark bits on the user's existing conversations among keys;

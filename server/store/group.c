@@ -168,7 +168,17 @@ static const char create_sql[] =
     " v AS (INSERT INTO conv_views AS v (user_id, conv_key, group_id, recv_opt)"
     "   SELECT w.user, 'g:' || g.group_id, g.group_id, $18::int FROM g, want w WHERE $17::bool"
     "   ON CONFLICT (user_id, conv_key) DO UPDATE SET group_id = EXCLUDED.group_id,"
-    "   read_seq = 0, deleted_seq = 0, hidden_seq = 0, recv_opt = EXCLUDED.recv_opt)"
+    "   read_seq = 0, deleted_seq = 0, hidden_seq = 0, recv_opt = EXCLUDED.recv_opt),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterCreateGroup', 'g:' || g.group_id, $19::text, $20::text,"
+    "   json_build_object('GroupId', g.group_id, 'Type', $2::text, 'Name', $3::text,"
+    "   'Owner_Account', COALESCE($7::text, ''), 'Operator_Account', $21::text,"
+    "   'MemberList', (SELECT COALESCE(json_agg(json_build_object('Member_Account', w.user)"
+    "     ORDER BY w.user), '[]') FROM want w WHERE w.user IS DISTINCT FROM $7::text),"
+    "   'UserDefinedDataList', (SELECT COALESCE(json_agg(json_build_object('Key', e.key,"
+    "     'Value', e.value) ORDER BY e.key), '[]')"
+    "     FROM jsonb_each_text(COALESCE($14::jsonb, '{}')) AS e))"
+    "   FROM g WHERE $19::text IS NOT NULL)"
     " SELECT json_build_object('created', EXISTS (SELECT 1 FROM g),"
     "   'missing', (SELECT COALESCE(json_agg(\"user\"), '[]') FROM missing))::text";
 
@@ -211,7 +221,13 @@ static const char add_sql[] =
     "   recv_opt = EXCLUDED.recv_opt),"
     " apps AS (DELETE FROM group_applications p USING cls c WHERE p.group_id = $1"
     "   AND p.user_id = c.user AND (c.st = 'already'"
-    "   OR EXISTS (SELECT 1 FROM ok WHERE ok.user = c.user)))"
+    "   OR EXISTS (SELECT 1 FROM ok WHERE ok.user = c.user))),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterNewMemberJoin', 'g:' || $1, $10::text, $11::text,"
+    "   json_build_object('GroupId', $1::text, 'Type', g.type, 'JoinType', $13::text,"
+    "   'Operator_Account', $12::text, 'NewMemberList', (SELECT json_agg(json_build_object("
+    "     'Member_Account', ok.user) ORDER BY ok.o) FROM ok))"
+    "   FROM g WHERE $10::text IS NOT NULL AND EXISTS (SELECT 1 FROM ok))"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
     "   'member_count', (SELECT n FROM cnt) + (SELECT count(*) FROM ok),"
     "   'results', (SELECT COALESCE(json_agg(json_build_object('user', c.user, 'status',"
@@ -232,7 +248,14 @@ static const char remove_sql[] =
     " cg AS (DELETE FROM conv_group_members x USING d WHERE x.user_id = d.user_id"
     "   AND x.conv_key = 'g:' || $1),"
     " a AS (DELETE FROM group_applications p USING d WHERE p.group_id = $1"
-    "   AND p.user_id = d.user_id)"
+    "   AND p.user_id = d.user_id),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterMemberExit', 'g:' || $1, $4::text, $5::text,"
+    "   json_build_object('GroupId', $1::text, 'Type', (SELECT type FROM groups"
+    "     WHERE group_id = $1), 'ExitType', $7::text, 'Operator_Account', $6::text,"
+    "   'ExitMemberList', json_agg(json_build_object('Member_Account', d.user_id)"
+    "     ORDER BY d.user_id))"
+    "   FROM d WHERE $4::text IS NOT NULL HAVING count(*) > 0)"
     " SELECT json_build_object('removed', (SELECT COALESCE(json_agg(json_build_object("
     "   'user', user_id, 'role', role)), '[]') FROM d),"
     "   'member_count', (SELECT count(*) FROM group_members WHERE group_id = $1)"
@@ -259,7 +282,15 @@ static const char update_sql[] =
     "   app_defined = nw.custom, info_seq = g.info_seq + 1, last_info_time = $3::bigint"
     "   FROM nw, f WHERE g.group_id = nw.group_id"
     "   AND (SELECT count(*) FROM jsonb_object_keys(nw.custom)) <= $4::int"
-    "   RETURNING g.*)"
+    "   RETURNING g.*),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterGroupInfoChanged', 'g:' || up.group_id, $5::text, $6::text,"
+    "   json_strip_nulls(json_build_object('GroupId', up.group_id, 'Type', up.type,"
+    "   'Operator_Account', $7::text, 'Name', f.f ->> 'name', 'Introduction',"
+    "   f.f ->> 'introduction', 'Notification', f.f ->> 'notification', 'FaceUrl',"
+    "   f.f ->> 'face_url'))"
+    "   FROM up, f WHERE $5::text IS NOT NULL"
+    "   AND f.f ?| ARRAY['name', 'introduction', 'notification', 'face_url'])"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM cur),"
     "   'updated', EXISTS (SELECT 1 FROM up),"
     "   'group', (SELECT " GROUP_JSON " FROM up g" GROUP_CONV "))::text";
@@ -307,7 +338,7 @@ static const char transfer_sql[] =
 
 static const char destroy_sql[] =
     "WITH mem AS (SELECT user_id FROM group_members WHERE group_id = $1),"
-    " g AS (DELETE FROM groups WHERE group_id = $1 RETURNING group_id),"
+    " g AS (DELETE FROM groups WHERE group_id = $1 RETURNING group_id, type, name, owner),"
     " v AS (DELETE FROM conv_views WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
     " cg AS (DELETE FROM conv_group_members WHERE conv_key = 'g:' || $1"
     "   AND EXISTS (SELECT 1 FROM g)),"
@@ -319,7 +350,14 @@ static const char destroy_sql[] =
     "   AND EXISTS (SELECT 1 FROM g)),"
     " rc AS (DELETE FROM msg_receipts WHERE conv_key = 'g:' || $1"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " pq AS (DELETE FROM purge_queue WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g))"
+    " pq AS (DELETE FROM purge_queue WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterGroupDestroyed', 'g:' || g.group_id, $2::text, $3::text,"
+    "   json_build_object('GroupId', g.group_id, 'Type', g.type, 'Owner_Account',"
+    "   COALESCE(g.owner, ''), 'Name', g.name, 'MemberList', (SELECT COALESCE(json_agg("
+    "     json_build_object('Member_Account', mem.user_id) ORDER BY mem.user_id), '[]')"
+    "     FROM mem))"
+    "   FROM g WHERE $2::text IS NOT NULL)"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
     "   'members', (SELECT COALESCE(json_agg(user_id), '[]') FROM mem))::text";
 
@@ -361,7 +399,14 @@ static const char attrs_write_sql[] =
     " del AS (DELETE FROM group_attrs a USING ok WHERE a.group_id = $1 AND NOT (ok.m ? a.key)),"
     " ins AS (INSERT INTO group_attrs (group_id, key, value)"
     "   SELECT $1, e.key, e.value FROM ok, jsonb_each_text(ok.m) AS e"
-    "   ON CONFLICT (group_id, key) DO UPDATE SET value = EXCLUDED.value)"
+    "   ON CONFLICT (group_id, key) DO UPDATE SET value = EXCLUDED.value),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterGroupAttrChanged', 'g:' || $1, $6::text, $7::text,"
+    "   json_build_object('GroupId', $1::text, 'Type', (SELECT type FROM groups"
+    "     WHERE group_id = $1), 'Operator_Account', $8::text, 'GroupAttrAry',"
+    "   (SELECT COALESCE(json_agg(json_build_object('key', e.key, 'value', e.value)"
+    "     ORDER BY e.key), '[]') FROM jsonb_each_text(ok.m) AS e))"
+    "   FROM ok WHERE $6::text IS NOT NULL)"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
     "   'status', CASE WHEN EXISTS (SELECT 1 FROM ok) THEN 'ok'"
     "     WHEN (SELECT n FROM chk) > $4::int THEN 'too_many' ELSE 'too_big' END,"
@@ -450,6 +495,18 @@ static char *b_(bool v)
     return xstrdup(v ? "true" : "false");
 }
 
+/* The hook's parameters: platform (NULL: no event), client IP, operator, kind. */
+static bool hook_on(const store_group_hook_t *h)
+{
+    return h != NULL && h->origin != NULL;
+}
+#define H_PLATFORM(h)                                                                              \
+    (hook_on(h) ? xstrdup((h)->origin->platform ? (h)->origin->platform : "RESTAPI") : NULL)
+#define H_IP(h)                                                                                    \
+    (hook_on(h) && (h)->origin->client_ip ? xstrdup((h)->origin->client_ip) : xstrdup(""))
+#define H_OP(h) (hook_on(h) && (h)->operator_account ? xstrdup((h)->operator_account) : xstrdup(""))
+#define H_KIND(h) (hook_on(h) && (h)->kind ? xstrdup((h)->kind) : xstrdup(""))
+
 /* ---- reads ---- */
 
 void store_group_ctx(db_pool_t *db, const char *group_id, const char *actor,
@@ -515,37 +572,62 @@ void store_group_applications(db_pool_t *db, const char *user, store_group_json_
 
 /* ---- writes ---- */
 
-void store_group_create(db_pool_t *db, const store_group_new_t *g, store_group_json_fn cb,
-                        void *arg)
+void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
+                        store_group_json_fn cb, void *arg)
 {
-    run(db, create_sql, 18,
-        (char *[]){s(g->group_id), s(g->type), s(g->name),
+    run(db, create_sql, 21,
+        (char *[]){s(g->group_id),
+                   s(g->type),
+                   s(g->name),
                    s(g->introduction ? g->introduction : ""),
-                   s(g->notification ? g->notification : ""), s(g->face_url ? g->face_url : ""),
-                   s(g->owner), n_(g->create_time), n_(g->max_members), s(g->apply_opt),
-                   s(g->invite_opt), b_(g->mute_all), b_(g->history_before_join), s(g->custom_json),
-                   s(g->members_json), s(g->msg_flag), b_(g->views), n_(g->recv_opt)},
+                   s(g->notification ? g->notification : ""),
+                   s(g->face_url ? g->face_url : ""),
+                   s(g->owner),
+                   n_(g->create_time),
+                   n_(g->max_members),
+                   s(g->apply_opt),
+                   s(g->invite_opt),
+                   b_(g->mute_all),
+                   b_(g->history_before_join),
+                   s(g->custom_json),
+                   s(g->members_json),
+                   s(g->msg_flag),
+                   b_(g->views),
+                   n_(g->recv_opt),
+                   H_PLATFORM(hook),
+                   H_IP(hook),
+                   H_OP(hook)},
         cb, arg);
 }
 
-void store_group_add(db_pool_t *db, const store_group_add_t *a, store_group_json_fn cb, void *arg)
+void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_group_hook_t *hook,
+                     store_group_json_fn cb, void *arg)
 {
-    run(db, add_sql, 9,
+    run(db, add_sql, 13,
         (char *[]){s(a->group_id), s(a->users_json), n_(a->now), s(a->application), b_(a->views),
-                   b_(a->pre_join_visible), b_(a->enforce_max), s(a->msg_flag), n_(a->recv_opt)},
+                   b_(a->pre_join_visible), b_(a->enforce_max), s(a->msg_flag), n_(a->recv_opt),
+                   H_PLATFORM(hook), H_IP(hook), H_OP(hook), H_KIND(hook)},
         cb, arg);
 }
 
 void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
-                        const char *roles_json, store_group_json_fn cb, void *arg)
+                        const char *roles_json, const store_group_hook_t *hook,
+                        store_group_json_fn cb, void *arg)
 {
-    run(db, remove_sql, 3, (char *[]){s(group_id), s(users_json), s(roles_json)}, cb, arg);
+    run(db, remove_sql, 7,
+        (char *[]){s(group_id), s(users_json), s(roles_json), H_PLATFORM(hook), H_IP(hook),
+                   H_OP(hook), H_KIND(hook)},
+        cb, arg);
 }
 
 void store_group_update(db_pool_t *db, const char *group_id, const char *fields, int64_t now,
-                        int max_custom, store_group_json_fn cb, void *arg)
+                        int max_custom, const store_group_hook_t *hook, store_group_json_fn cb,
+                        void *arg)
 {
-    run(db, update_sql, 4, (char *[]){s(group_id), s(fields), n_(now), n_(max_custom)}, cb, arg);
+    run(db, update_sql, 7,
+        (char *[]){s(group_id), s(fields), n_(now), n_(max_custom), H_PLATFORM(hook), H_IP(hook),
+                   H_OP(hook)},
+        cb, arg);
 }
 
 void store_group_member_update(db_pool_t *db, const char *group_id, const char *user,
@@ -568,9 +650,10 @@ void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_o
     run(db, transfer_sql, 3, (char *[]){s(group_id), s(new_owner), n_(now)}, cb, arg);
 }
 
-void store_group_destroy(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
+void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
+                         store_group_json_fn cb, void *arg)
 {
-    run(db, destroy_sql, 1, (char *[]){s(group_id)}, cb, arg);
+    run(db, destroy_sql, 3, (char *[]){s(group_id), H_PLATFORM(hook), H_IP(hook)}, cb, arg);
 }
 
 void store_group_apply(db_pool_t *db, const char *group_id, const char *users_json,
@@ -591,11 +674,11 @@ void store_group_application_drop(db_pool_t *db, const char *group_id, const cha
 
 void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mode,
                              const char *data_json, int max_keys, int max_bytes,
-                             store_group_json_fn cb, void *arg)
+                             const store_group_hook_t *hook, store_group_json_fn cb, void *arg)
 {
-    run(db, attrs_write_sql, 5,
+    run(db, attrs_write_sql, 8,
         (char *[]){s(group_id), s(mode), s(data_json ? data_json : "{}"), n_(max_keys),
-                   n_(max_bytes)},
+                   n_(max_bytes), H_PLATFORM(hook), H_IP(hook), H_OP(hook)},
         cb, arg);
 }
 

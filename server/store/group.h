@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/webhook.h"
 
 typedef void (*store_group_json_fn)(err_t err, json_t *res, void *arg);
 
@@ -88,6 +89,14 @@ void store_group_applications(db_pool_t *db, const char *user, store_group_json_
 
 /* ---- writes ---- */
 
+/* The after-event a write records in its own transaction (store/webhook.h), order key
+ * 'g:<GroupId>'. NULL (or origin NULL): none. */
+typedef struct {
+    const store_webhook_origin_t *origin; /* OptPlatform and ClientIP */
+    const char *operator_account;         /* Operator_Account */
+    const char *kind; /* JoinType ("Apply"/"Invited"), ExitType ("Kicked"/"Quit") */
+} store_group_hook_t;
+
 typedef struct {
     const char *group_id;
     const char *type; /* REST spelling */
@@ -107,8 +116,8 @@ typedef struct {
 
 /* Creates the group with its members: {created, missing: [UserIDs that are not accounts]}.
  * created is false when the ID is taken (nothing written) or an account is missing. */
-void store_group_create(db_pool_t *db, const store_group_new_t *g, store_group_json_fn cb,
-                        void *arg);
+void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
+                        store_group_json_fn cb, void *arg);
 
 typedef struct {
     const char *group_id;
@@ -127,12 +136,14 @@ typedef struct {
  * with status "added", "already", "missing" (no account), "full" or "no_application". unread
  * (import) sets the read position so that exactly that many counting messages are unread.
  * Pending applications of the added users are removed. */
-void store_group_add(db_pool_t *db, const store_group_add_t *a, store_group_json_fn cb, void *arg);
+void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_group_hook_t *hook,
+                     store_group_json_fn cb, void *arg);
 
 /* Removes members whose role is in roles_json (a guard against races): {removed: [{user,
  * role}], member_count}. An owner who leaves makes the group ownerless. */
 void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
-                        const char *roles_json, store_group_json_fn cb, void *arg);
+                        const char *roles_json, const store_group_hook_t *hook,
+                        store_group_json_fn cb, void *arg);
 
 /* Changes profile fields: `fields` is a JSON object with any of name, introduction,
  * notification, face_url, max_members, apply_opt, invite_opt, mute_all, history_before_join,
@@ -140,7 +151,8 @@ void store_group_remove(db_pool_t *db, const char *group_id, const char *users_j
  * info_seq +1, last_info_time = now. {found, updated (false: more than max_custom keys),
  * group: group}. */
 void store_group_update(db_pool_t *db, const char *group_id, const char *fields, int64_t now,
-                        int max_custom, store_group_json_fn cb, void *arg);
+                        int max_custom, const store_group_hook_t *hook, store_group_json_fn cb,
+                        void *arg);
 
 /* Changes one member: `fields` with any of role ("Admin"/"Member"; never an owner's),
  * name_card, mute_until, msg_flag, custom (merged, "" deletes). msg_flag also sets the
@@ -159,7 +171,8 @@ void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_o
                           store_group_json_fn cb, void *arg);
 
 /* Dismisses the group: {found, members: [UserIDs it had]}. */
-void store_group_destroy(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg);
+void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
+                         store_group_json_fn cb, void *arg);
 
 /* Records (or refreshes) applications of `kind` ("apply": each user asks to join; "invite":
  * `from` invites each user) for the users who are accounts and not members yet: {found,
@@ -178,7 +191,7 @@ void store_group_application_drop(db_pool_t *db, const char *group_id, const cha
  * "too_many", "too_big"), attrs: the attributes after the change}. */
 void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mode,
                              const char *data_json, int max_keys, int max_bytes,
-                             store_group_json_fn cb, void *arg);
+                             const store_group_hook_t *hook, store_group_json_fn cb, void *arg);
 
 /* Sets the member's read position so that `unread` counting messages are unread:
  * {updated, read_seq}. */

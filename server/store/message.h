@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/webhook.h"
 
 struct event_base;
 typedef struct store_msg_writer store_msg_writer_t;
@@ -137,10 +138,12 @@ void store_msg_sync(db_pool_t *db, const char *viewer, const char *positions_jso
 
 /* Moves viewer's read position in conv_key up to `upto_seq` (0: the newest message), or, when
  * upto_time > 0, up to the newest message sent at or before that unix time. Calls back with
- * the new position (0 rows when the viewer has no such conversation). */
+ * the new position (0 rows when the viewer has no such conversation). hook (NULL: none):
+ * records C2C.CallbackAfterMsgReport when a one-to-one position moved. */
 typedef void (*store_read_fn)(err_t err, bool found, int64_t read_seq, const char *peer, void *arg);
 void store_conv_mark_read(db_pool_t *db, const char *viewer, const char *conv_key, int64_t upto_seq,
-                          int64_t upto_time, int64_t now, store_read_fn cb, void *arg);
+                          int64_t upto_time, int64_t now, const store_webhook_origin_t *hook,
+                          store_read_fn cb, void *arg);
 
 typedef struct {
     const char *peer;

@@ -68,14 +68,26 @@ static const char sync_reads_sql[] =
     " JOIN conv_views p ON p.conv_key = v.conv_key AND p.user_id = v.peer"
     " WHERE v.user_id = $1 AND ($2::jsonb ? v.conv_key OR c.last_seq > " SYNC_FROM ")";
 
+/* $6 OptPlatform (NULL: no event), $7 ClientIP. C2C.CallbackAfterMsgReport when a one-to-one
+ * read position moves; UnreadMsgNum: what stays unread in the conversation. */
 static const char mark_read_sql[] =
-    "UPDATE conv_views v SET read_seq = GREATEST(v.read_seq, LEAST(c.last_seq,"
+    "WITH o AS (SELECT read_seq FROM conv_views WHERE user_id = $1 AND conv_key = $2),"
+    " up AS (UPDATE conv_views v SET read_seq = GREATEST(v.read_seq, LEAST(c.last_seq,"
     "   CASE WHEN $5::bigint > 0 THEN COALESCE((SELECT max(seq) FROM messages m"
     "          WHERE m.conv_key = $2 AND m.ts <= $5::bigint), 0)"
     "        WHEN $3::bigint > 0 THEN $3::bigint ELSE c.last_seq END)),"
     " read_time = $4::bigint"
     " FROM conversations c WHERE c.conv_key = $2 AND v.user_id = $1 AND v.conv_key = $2"
-    " RETURNING v.read_seq, v.peer";
+    " RETURNING v.*),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'C2C.CallbackAfterMsgReport', u.conv_key, $6::text, $7::text,"
+    "   json_build_object('Report_Account', u.user_id, 'Peer_Account', u.peer,"
+    "   'LastReadTime', $4::bigint, 'UnreadMsgNum', " STORE_UNREAD_SQL(
+        "u",
+        "c") ")"
+             "   FROM up u JOIN conversations c ON c.conv_key = u.conv_key, o"
+             "   WHERE $6::text IS NOT NULL AND u.peer IS NOT NULL AND u.read_seq > o.read_seq)"
+             " SELECT read_seq, peer FROM up";
 
 static const char unread_sql[] = "SELECT v.peer, " STORE_UNREAD_SQL(
     "v", "c") " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
@@ -276,11 +288,14 @@ static void on_mark_read(db_batch_t *b, err_t err, void *arg)
 }
 
 void store_conv_mark_read(db_pool_t *db, const char *viewer, const char *conv_key, int64_t upto_seq,
-                          int64_t upto_time, int64_t now, store_read_fn cb, void *arg)
+                          int64_t upto_time, int64_t now, const store_webhook_origin_t *hook,
+                          store_read_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, mark_read_sql, 5,
-             (char *[]){s(viewer), s(conv_key), n_(upto_seq), n_(now), n_(upto_time)});
+    add_stmt(b, mark_read_sql, 7,
+             (char *[]){s(viewer), s(conv_key), n_(upto_seq), n_(now), n_(upto_time),
+                        hook ? s(hook->platform ? hook->platform : "RESTAPI") : NULL,
+                        hook ? s(hook->client_ip ? hook->client_ip : "") : NULL});
     db_pool_submit(db, b, on_mark_read, ctx_new((void (*)(void))cb, arg));
 }
 
