@@ -9,9 +9,9 @@
  * tips, targeted and NoUnread messages). Arithmetic on seqs plus an index probe, never a scan
  * of the conversation. */
 #define STORE_UNREAD_SQL(v, c)                                                                     \
-    "GREATEST(COALESCE(" c ".last_seq, 0) - " STORE_POSITION_SQL(v)                                \
-    " - (SELECT count(*) FROM messages nu WHERE nu.conv_key = " v ".conv_key"                      \
-    "    AND nu.seq > " STORE_POSITION_SQL(v) " AND nu.flags & 2 <> 0), 0)"
+    "GREATEST(COALESCE(" c ".last_seq, 0) - " STORE_POSITION_SQL(                                  \
+        v) " - (SELECT count(*) FROM messages nu WHERE nu.conv_key = " v ".conv_key"               \
+           "    AND nu.seq > " STORE_POSITION_SQL(v) " AND nu.flags & 2 <> 0), 0)"
 
 /* Where a user's unread count starts: the furthest of read position, deletion and hide point. */
 #define STORE_POSITION_SQL(v) "GREATEST(" v ".read_seq, " v ".deleted_seq, " v ".hidden_seq)"
