@@ -1,9 +1,14 @@
 /* chatd-bench: what the modes share — options, the clock, error tallies, the account import.
  *
- * The load generator is one thread and one libevent loop. Three modes:
- *   ws    (default) N WebSocket clients in pairs sending one-to-one messages (ws.c)
- *   idle  N WebSocket clients that log in and then only answer pings (ws.c)
- *   rest  N keep-alive HTTP connections posting v4/openim/sendmsg (rest.c)
+ * The load generator is one thread and one libevent loop. Modes:
+ *   ws         (default) N WebSocket clients in pairs sending one-to-one messages (ws.c)
+ *   idle       N WebSocket clients that log in and then only answer pings (ws.c)
+ *   rest       N keep-alive HTTP connections posting v4/openim/sendmsg (rest.c)
+ *   group      N WebSocket clients, members of G groups of S, sending group messages (group.c)
+ *   conv-setup one user with many conversations, one of them long, made by importmsg (conv.c)
+ *   conv       that user's conversation list, total unread and deletions, timed (conv.c)
+ *   receiver   a webhook receiver counting what chatd posts (receiver.c)
+ * The WebSocket clients are wsc.c's; set-up REST calls go through restpool.c.
  * Each mode prints one summary line on stdout; progress and diagnostics go to stderr. */
 #ifndef CHATD_BENCH_H
 #define CHATD_BENCH_H
@@ -14,7 +19,15 @@
 
 #include "hist.h"
 
-typedef enum { MODE_WS, MODE_IDLE, MODE_REST } bench_mode_t;
+typedef enum {
+    MODE_WS,
+    MODE_IDLE,
+    MODE_REST,
+    MODE_GROUP,
+    MODE_CONV_SETUP,
+    MODE_CONV,
+    MODE_RECEIVER
+} bench_mode_t;
 
 typedef struct {
     bench_mode_t mode;
@@ -37,7 +50,19 @@ typedef struct {
     long expire; /* UserSig lifetime, seconds */
     bool import; /* import the accounts first */
     bool import_only;
-    bool progress; /* a line per second on stderr */
+    bool progress;   /* a line per second on stderr */
+    int setup_conns; /* REST connections for set-up calls */
+    /* group mode */
+    int groups;     /* G groups */
+    int group_size; /* S members each */
+    int senders;    /* clients that send (0: every member of a group) */
+    /* conv modes */
+    int convs;      /* peers, one conversation each */
+    int big_msgs;   /* messages in the conversation with peer 0 */
+    int small_msgs; /* messages in the conversation with peer 1 */
+    int repeat;     /* timed repetitions of each request */
+    /* receiver mode */
+    int listen_port;
 } bench_opts_t;
 
 /* Monotonic clock in microseconds. */
@@ -65,8 +90,8 @@ void bench_user_id(const bench_opts_t *o, int i, char *buf, size_t size);
  * contenttype), computed once. */
 const char *bench_admin_query(const bench_opts_t *o);
 
-/* Imports accounts 0..n-1 with multiaccount_import, 100 per call, blocking. Returns 0, or -1
- * after printing why. */
+/* Imports accounts 0..n-1 with multiaccount_import, 100 per call (--setup-conns calls at once),
+ * blocking. Returns 0, or -1 after printing why. */
 int bench_import_accounts(const bench_opts_t *o, int n);
 
 /* CPU use during the measurement window: bench_cpu_start() when it opens, bench_cpu_format()
@@ -78,5 +103,15 @@ void bench_cpu_format(char *buf, size_t size);
 /* Runs a mode to completion; returns the process exit status. */
 int ws_run(const bench_opts_t *o);
 int rest_run(const bench_opts_t *o);
+int group_run(const bench_opts_t *o);
+int conv_setup(const bench_opts_t *o);
+int conv_run(const bench_opts_t *o);
+int receiver_run(const bench_opts_t *o);
+
+/* Milliseconds, for summary lines. */
+static inline double bench_ms(int64_t us)
+{
+    return (double)us / 1000.0;
+}
 
 #endif

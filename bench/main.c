@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
-#include "http_sync.h"
+#include "restpool.h"
 #include "usersig.h"
 
 #define DEV_SDKAPPID 1400000000ULL
@@ -80,49 +80,47 @@ const char *bench_admin_query(const bench_opts_t *o)
     return query;
 }
 
-/* One multiaccount_import call for accounts [first, first + n). */
-static int import_batch(const bench_opts_t *o, int first, int n)
+typedef struct {
+    const bench_opts_t *o;
+    int n;
+} import_t;
+
+/* Call i: multiaccount_import of accounts [100 i, 100 i + 100). */
+static char *import_call(void *arg, uint64_t i, char *path)
 {
+    import_t *im = arg;
+    int first = (int)i * IMPORT_BATCH;
+    int n = im->n - first < IMPORT_BATCH ? im->n - first : IMPORT_BATCH;
     json_t *list = json_array();
-    for (int i = first; i < first + n; i++) {
+    for (int k = first; k < first + n; k++) {
         char id[64];
-        bench_user_id(o, i, id, sizeof id);
+        bench_user_id(im->o, k, id, sizeof id);
         json_array_append_new(list, json_pack("{s:s}", "UserID", id));
     }
     json_t *req = json_pack("{s:o}", "AccountList", list);
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
-    char target[2048];
-    snprintf(target, sizeof target, "/v4/im_open_login_svc/multiaccount_import?%s&random=%u",
-             bench_admin_query(o), (unsigned)rand());
-    int status = 0;
-    char *resp = NULL, err[256];
-    int rc = http_sync_post(o->host, o->port, target, body, 30, &status, &resp, err, sizeof err);
-    free(body);
-    if (rc != 0) {
-        fprintf(stderr, "chatd-bench: multiaccount_import: %s\n", err);
-        return -1;
-    }
-    json_t *doc = json_loads(resp, 0, NULL);
+    strcpy(path, "im_open_login_svc/multiaccount_import");
+    return body;
+}
+
+static bool import_ok(void *arg, uint64_t i, int status, json_t *doc)
+{
+    (void)arg;
+    (void)i;
     json_t *code = json_object_get(doc, "ErrorCode");
-    json_t *failed = json_object_get(doc, "FailAccounts");
-    rc = 0;
-    if (status != 200 || !json_is_integer(code) || json_integer_value(code) != 0 ||
-        json_array_size(failed) > 0) {
-        fprintf(stderr, "chatd-bench: multiaccount_import: HTTP %d %s\n", status, resp);
-        rc = -1;
-    }
-    json_decref(doc);
-    free(resp);
-    return rc;
+    return status == 200 && json_is_integer(code) && json_integer_value(code) == 0 &&
+           json_array_size(json_object_get(doc, "FailAccounts")) == 0;
 }
 
 int bench_import_accounts(const bench_opts_t *o, int n)
 {
     int64_t t0 = now_us();
-    for (int i = 0; i < n; i += IMPORT_BATCH)
-        if (import_batch(o, i, n - i < IMPORT_BATCH ? n - i : IMPORT_BATCH) != 0)
-            return -1;
+    import_t im = {.o = o, .n = n};
+    uint64_t calls = (uint64_t)(n + IMPORT_BATCH - 1) / IMPORT_BATCH;
+    if (restpool_run(o, o->setup_conns, calls, import_call, import_ok, &im,
+                     "multiaccount_import") != 0)
+        return -1;
     fprintf(stderr, "chatd-bench: imported %d accounts (%s0..%s%d) in %.2f s\n", n, o->prefix,
             o->prefix, n - 1, (double)(now_us() - t0) / 1e6);
     return 0;
@@ -171,12 +169,22 @@ static void raise_nofile(void)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: chatd-bench [--ws | --idle | --rest] [options]\n"
+            "usage: chatd-bench [--ws | --idle | --rest | --group | --conv-setup | --conv |\n"
+            "                    --receiver] [options]\n"
             "\n"
             "Modes:\n"
             "  (default)            WebSocket pairs: user i sends sendMessage to user i^1\n"
             "  --idle               open and log in --conns connections, hold them --duration s\n"
             "  --rest               --conns keep-alive HTTP connections posting openim/sendmsg\n"
+            "  --group              --conns members of --groups Work groups of --group-size,\n"
+            "                       all online; --senders of them send group messages\n"
+            "  --conv-setup         user P (P = --convs) gets a conversation with each of users\n"
+            "                       0..P-1 by importmsg: --big-msgs messages from user 0,\n"
+            "                       --small-msgs from user 1, one from each other\n"
+            "  --conv               user P, logged in: getConversationList, total unread and\n"
+            "                       deleteConversation, each timed --repeat times\n"
+            "  --receiver           a webhook receiver on 127.0.0.1:--listen-port; counts what\n"
+            "                       arrives, a line per second on stdout, until SIGTERM\n"
             "\n"
             "Options:\n"
             "  --host H             chatd address (127.0.0.1)\n"
@@ -200,6 +208,15 @@ static void usage(FILE *f)
             "  --import-only        import the accounts and exit\n"
             "  --progress           a line per second on stderr\n"
             "  --cpu NAME=PID       report the CPU use of PID and its children while measuring\n"
+            "  --setup-conns N      REST calls in flight during set-up (16)\n"
+            "  --groups G           group: number of groups (1)\n"
+            "  --group-size S       group: members per group (--conns; --conns %% S == 0)\n"
+            "  --senders K          group: clients that send (0 = every member of a group)\n"
+            "  --convs P            conv: conversations of the user (2000)\n"
+            "  --big-msgs N         conv: messages with user 0 (100000)\n"
+            "  --small-msgs N       conv: messages with user 1 (10)\n"
+            "  --repeat N           conv: timed repetitions of each request (100)\n"
+            "  --listen-port P      receiver: port to listen on\n"
             "\n"
             "One summary line goes to stdout; exit status 0 when every message was answered,\n"
             "nothing acknowledged was lost and nothing was duplicated.\n",
@@ -238,6 +255,12 @@ int main(int argc, char **argv)
         .connect_timeout = 120,
         .expire = 86400,
         .import = true,
+        .setup_conns = 16,
+        .groups = 1,
+        .convs = 2000,
+        .big_msgs = 100000,
+        .small_msgs = 10,
+        .repeat = 100,
     };
     bool window_set = false;
     enum {
@@ -265,6 +288,19 @@ int main(int argc, char **argv)
         O_WS,
         O_IDLE,
         O_REST,
+        O_GROUP,
+        O_CONV_SETUP,
+        O_CONV,
+        O_RECEIVER,
+        O_SETUP_CONNS,
+        O_GROUPS,
+        O_GROUP_SIZE,
+        O_SENDERS,
+        O_CONVS,
+        O_BIG,
+        O_SMALL,
+        O_REPEAT,
+        O_LISTEN,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -292,6 +328,19 @@ int main(int argc, char **argv)
         {"ws", no_argument, NULL, O_WS},
         {"idle", no_argument, NULL, O_IDLE},
         {"rest", no_argument, NULL, O_REST},
+        {"group", no_argument, NULL, O_GROUP},
+        {"conv-setup", no_argument, NULL, O_CONV_SETUP},
+        {"conv", no_argument, NULL, O_CONV},
+        {"receiver", no_argument, NULL, O_RECEIVER},
+        {"setup-conns", required_argument, NULL, O_SETUP_CONNS},
+        {"groups", required_argument, NULL, O_GROUPS},
+        {"group-size", required_argument, NULL, O_GROUP_SIZE},
+        {"senders", required_argument, NULL, O_SENDERS},
+        {"convs", required_argument, NULL, O_CONVS},
+        {"big-msgs", required_argument, NULL, O_BIG},
+        {"small-msgs", required_argument, NULL, O_SMALL},
+        {"repeat", required_argument, NULL, O_REPEAT},
+        {"listen-port", required_argument, NULL, O_LISTEN},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -375,6 +424,45 @@ int main(int argc, char **argv)
         case O_REST:
             o.mode = MODE_REST;
             break;
+        case O_GROUP:
+            o.mode = MODE_GROUP;
+            break;
+        case O_CONV_SETUP:
+            o.mode = MODE_CONV_SETUP;
+            break;
+        case O_CONV:
+            o.mode = MODE_CONV;
+            break;
+        case O_RECEIVER:
+            o.mode = MODE_RECEIVER;
+            break;
+        case O_SETUP_CONNS:
+            o.setup_conns = (int)arg_num("setup-conns", optarg, 1, 1000);
+            break;
+        case O_GROUPS:
+            o.groups = (int)arg_num("groups", optarg, 1, 1000000);
+            break;
+        case O_GROUP_SIZE:
+            o.group_size = (int)arg_num("group-size", optarg, 2, 1000000);
+            break;
+        case O_SENDERS:
+            o.senders = (int)arg_num("senders", optarg, 0, 1000000);
+            break;
+        case O_CONVS:
+            o.convs = (int)arg_num("convs", optarg, 2, 1000000);
+            break;
+        case O_BIG:
+            o.big_msgs = (int)arg_num("big-msgs", optarg, 1, 100000000);
+            break;
+        case O_SMALL:
+            o.small_msgs = (int)arg_num("small-msgs", optarg, 1, 100000000);
+            break;
+        case O_REPEAT:
+            o.repeat = (int)arg_num("repeat", optarg, 1, 1000000);
+            break;
+        case O_LISTEN:
+            o.listen_port = (int)arg_num("listen-port", optarg, 1, 65535);
+            break;
         case 'h':
         case O_HELP:
             usage(stdout);
@@ -390,7 +478,17 @@ int main(int argc, char **argv)
     }
     if (o.rate > 0 && !window_set)
         o.window = 0;
-    if (o.rate <= 0 && o.window == 0 && o.mode == MODE_WS) {
+    if (o.mode == MODE_GROUP && o.group_size == 0)
+        o.group_size = o.conns;
+    if (o.mode == MODE_GROUP && (o.conns % o.group_size || o.group_size > o.conns)) {
+        fprintf(stderr, "chatd-bench: --conns must be a multiple of --group-size\n");
+        return 2;
+    }
+    if (o.mode == MODE_RECEIVER && o.listen_port == 0) {
+        fprintf(stderr, "chatd-bench: --receiver needs --listen-port\n");
+        return 2;
+    }
+    if (o.rate <= 0 && o.window == 0 && (o.mode == MODE_WS || o.mode == MODE_GROUP)) {
         fprintf(stderr, "chatd-bench: give --rate, or a --window of at least 1\n");
         return 2;
     }
@@ -408,10 +506,27 @@ int main(int argc, char **argv)
     raise_nofile();
     srand((unsigned)(now_us() ^ (int64_t)getpid()));
 
+    switch (o.mode) {
+    case MODE_RECEIVER:
+        return receiver_run(&o);
+    case MODE_CONV_SETUP:
+        return conv_setup(&o);
+    case MODE_CONV:
+        return conv_run(&o);
+    default:
+        break;
+    }
     int accounts = o.mode == MODE_REST ? o.users : o.conns;
     if ((o.import || o.import_only) && bench_import_accounts(&o, accounts) != 0)
         return 1;
     if (o.import_only)
         return 0;
-    return o.mode == MODE_REST ? rest_run(&o) : ws_run(&o);
+    switch (o.mode) {
+    case MODE_REST:
+        return rest_run(&o);
+    case MODE_GROUP:
+        return group_run(&o);
+    default:
+        return ws_run(&o);
+    }
 }

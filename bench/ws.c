@@ -1,6 +1,6 @@
 /* WebSocket modes: pairs of clients exchanging one-to-one messages, and idle clients.
  *
- * Every client is a bufferevent speaking RFC 6455 by hand (client frames masked). Messages carry
+ * The clients are wsc.c's (RFC 6455 by hand, client frames masked). Messages carry
  * "B <sender> <n> <send time µs>" as their text, so the receiver can find the sender's record
  * of message n without any lookup table: request seq n + 1 is the sendMessage of message n, and
  * seq 0 is the login. */
@@ -9,33 +9,18 @@
 #include <event2/event.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "bench.h"
-#include "usersig.h"
+#include "wsc.h"
 
-#define WS_OP_CONT 0x0
-#define WS_OP_TEXT 0x1
-#define WS_OP_CLOSE 0x8
-#define WS_OP_PING 0x9
-#define WS_OP_PONG 0xA
-#define MAX_HANDSHAKE 16384
-#define MAX_FRAME (16 << 20)
 #define TICK_US 1000
 #define REPORT_CLOSES 5
 
-typedef enum { C_NEW, C_CONNECTING, C_HANDSHAKE, C_LOGIN, C_READY, C_CLOSED } conn_state_t;
 typedef enum { P_CONNECT, P_WARMUP, P_MEASURE, P_DRAIN, P_DONE } phase_t;
 
 enum { ACK_NONE, ACK_OK, ACK_ERROR };
@@ -51,13 +36,7 @@ typedef struct {
 typedef struct run run_t;
 
 typedef struct {
-    run_t *run;
-    int idx;
-    conn_state_t state;
-    struct bufferevent *bev;
-    char accept[29];     /* the Sec-WebSocket-Accept we expect */
-    unsigned char *frag; /* a fragmented message being reassembled */
-    size_t frag_len;
+    wsc_t ws;    /* first: the pool's pointers are to it */
     msg_t *msgs; /* indexed by message number */
     uint32_t nmsgs, cap;
     uint32_t inflight;
@@ -66,15 +45,13 @@ typedef struct {
 struct run {
     const bench_opts_t *o;
     struct event_base *base;
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
+    wsc_pool_t pool;
     conn_t *conns;
     int n;
-    int next_open, opening, ready, exit_code;
+    int exit_code;
     phase_t phase;
-    int64_t t_open, t_measure_start, t_measure_end, t_rate_start, t_drain_deadline;
+    int64_t t_measure_start, t_measure_end, t_rate_start, t_drain_deadline;
     struct event *ev_phase, *ev_tick, *ev_progress, *ev_int, *ev_term;
-    uint64_t rng;
     int rr;
 
     /* whole run */
@@ -91,91 +68,31 @@ struct run {
     char cpu[256];
 };
 
-static uint64_t rng_next(run_t *r)
-{
-    r->rng ^= r->rng << 13;
-    r->rng ^= r->rng >> 7;
-    r->rng ^= r->rng << 17;
-    return r->rng;
-}
-
 static void finish(run_t *r);
-static void open_more(run_t *r);
-static void conn_fail(conn_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- framing ---- */
-
-static void ws_send(conn_t *c, int opcode, const void *payload, size_t len)
+static run_t *run_of(conn_t *c)
 {
-    unsigned char hdr[14];
-    size_t h = 0;
-    hdr[h++] = (unsigned char)(0x80 | opcode);
-    if (len < 126) {
-        hdr[h++] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        hdr[h++] = 0x80 | 126;
-        hdr[h++] = (unsigned char)(len >> 8);
-        hdr[h++] = (unsigned char)len;
-    } else {
-        hdr[h++] = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            hdr[h++] = (unsigned char)((uint64_t)len >> (8 * i));
-    }
-    uint32_t key = (uint32_t)rng_next(c->run);
-    memcpy(hdr + h, &key, 4);
-    const unsigned char *k = hdr + h;
-    h += 4;
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    struct evbuffer_iovec v;
-    if (evbuffer_reserve_space(out, (ev_ssize_t)(h + len), &v, 1) < 1)
-        return;
-    unsigned char *dst = v.iov_base;
-    memcpy(dst, hdr, h);
-    const unsigned char *src = payload;
-    for (size_t i = 0; i < len; i++)
-        dst[h + i] = src[i] ^ k[i & 3];
-    v.iov_len = h + len;
-    evbuffer_commit_space(out, &v, 1);
-}
-
-/* ---- connection life ---- */
-
-static void conn_close(conn_t *c)
-{
-    if (c->bev) {
-        bufferevent_free(c->bev);
-        c->bev = NULL;
-    }
-    free(c->frag);
-    c->frag = NULL;
-    c->frag_len = 0;
-    c->state = C_CLOSED;
+    return c->ws.pool->user;
 }
 
 /* A connection failed while opening, or dropped while messages were flowing. */
-static void conn_fail(conn_t *c, const char *fmt, ...)
+static void on_closed(wsc_t *w, const char *reason, bool opening)
 {
-    run_t *r = c->run;
-    bool opening = c->state < C_READY;
-    char reason[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    conn_close(c);
+    conn_t *c = (conn_t *)w;
+    run_t *r = run_of(c);
     if (r->phase == P_DONE)
         return;
     if (opening) {
         char id[64];
-        bench_user_id(r->o, c->idx, id, sizeof id);
-        fprintf(stderr, "chatd-bench: connection %d (%s) failed while opening: %s\n", c->idx, id,
+        bench_user_id(r->o, w->idx, id, sizeof id);
+        fprintf(stderr, "chatd-bench: connection %d (%s) failed while opening: %s\n", w->idx, id,
                 reason);
         r->exit_code = 1;
         finish(r);
         return;
     }
     if (r->closed++ < REPORT_CLOSES)
-        fprintf(stderr, "chatd-bench: connection %d closed: %s\n", c->idx, reason);
+        fprintf(stderr, "chatd-bench: connection %d closed: %s\n", w->idx, reason);
     r->exit_code = 1;
     if (r->closed == (uint64_t)r->n) {
         fprintf(stderr, "chatd-bench: every connection is closed, stopping\n");
@@ -206,21 +123,21 @@ static void send_message(run_t *r, conn_t *c)
     m->measured = r->phase == P_MEASURE;
 
     char text[8192];
-    int tl = snprintf(text, sizeof text, "B %d %u %" PRId64 " ", c->idx, n, m->sent_us);
+    int tl = snprintf(text, sizeof text, "B %d %u %" PRId64 " ", c->ws.idx, n, m->sent_us);
     if (tl < o->size) {
         memset(text + tl, 'x', (size_t)(o->size - tl));
         tl = o->size;
     }
     text[tl] = '\0';
     char peer[64];
-    bench_user_id(o, c->idx ^ 1, peer, sizeof peer);
+    bench_user_id(o, c->ws.idx ^ 1, peer, sizeof peer);
     char frame[8192 + 512];
     int fl = snprintf(frame, sizeof frame,
                       "{\"seq\":%u,\"cmd\":\"sendMessage\",\"body\":{\"receiver\":\"%s\","
                       "\"random\":%u,\"msgBody\":[{\"MsgType\":\"TIMTextElem\",\"MsgContent\":"
                       "{\"Text\":\"%s\"}}]}}",
-                      n + 1, peer, (unsigned)rng_next(r), text);
-    ws_send(c, WS_OP_TEXT, frame, (size_t)fl);
+                      n + 1, peer, (unsigned)wsc_rng(&r->pool), text);
+    wsc_send_text(&c->ws, frame, (size_t)fl);
     c->inflight++;
     r->inflight++;
     r->sent_total++;
@@ -235,39 +152,17 @@ static bool sending(const run_t *r)
 
 /* ---- what arrives ---- */
 
-static void on_login_answer(conn_t *c, int code, json_t *doc)
-{
-    run_t *r = c->run;
-    if (code != 0) {
-        json_t *desc = json_object_get(doc, "desc");
-        conn_fail(c, "login answered %d %s", code,
-                  json_is_string(desc) ? json_string_value(desc) : "");
-        return;
-    }
-    c->state = C_READY;
-    r->opening--;
-    r->ready++;
-    open_more(r);
-}
-
 static void on_answer(conn_t *c, json_t *doc)
 {
-    run_t *r = c->run;
+    run_t *r = run_of(c);
     json_t *seq = json_object_get(doc, "seq");
     json_t *code_j = json_object_get(doc, "code");
     int code = json_is_integer(code_j) ? (int)json_integer_value(code_j) : -2;
     if (!json_is_integer(seq)) {
-        if (c->state == C_LOGIN)
-            conn_fail(c, "login answered without a seq: code %d", code);
-        else
-            r->unknown_answer++;
+        r->unknown_answer++;
         return;
     }
     json_int_t s = json_integer_value(seq);
-    if (s == 0 && c->state == C_LOGIN) {
-        on_login_answer(c, code, doc);
-        return;
-    }
     if (s < 1 || (uint64_t)s > c->nmsgs) {
         r->unknown_answer++;
         return;
@@ -299,7 +194,7 @@ static void on_answer(conn_t *c, json_t *doc)
 
 static void on_new_message(conn_t *c, json_t *body)
 {
-    run_t *r = c->run;
+    run_t *r = run_of(c);
     json_t *msg = json_object_get(body, "message");
     json_t *elem = json_array_get(json_object_get(msg, "msgBody"), 0);
     json_t *text = json_object_get(json_object_get(elem, "MsgContent"), "Text");
@@ -312,7 +207,7 @@ static void on_new_message(conn_t *c, json_t *body)
         r->foreign++;
         return;
     }
-    if ((from ^ 1) != c->idx) {
+    if ((from ^ 1) != c->ws.idx) {
         r->misrouted++;
         return;
     }
@@ -333,10 +228,11 @@ static void on_new_message(conn_t *c, json_t *body)
         r->pending_delivery--;
 }
 
-static void on_text(conn_t *c, const unsigned char *data, size_t len)
+static void on_text(wsc_t *w, const char *data, size_t len)
 {
-    run_t *r = c->run;
-    json_t *doc = json_loadb((const char *)data, len, 0, NULL);
+    conn_t *c = (conn_t *)w;
+    run_t *r = run_of(c);
+    json_t *doc = json_loadb(data, len, 0, NULL);
     if (!json_is_object(doc)) {
         r->bad_frames++;
         json_decref(doc);
@@ -352,186 +248,6 @@ static void on_text(conn_t *c, const unsigned char *data, size_t len)
         on_answer(c, doc);
     }
     json_decref(doc);
-}
-
-/* Handles one complete frame; false when the connection is gone. */
-static bool on_frame(conn_t *c, int fin, int opcode, const unsigned char *p, size_t len)
-{
-    switch (opcode) {
-    case WS_OP_TEXT:
-    case WS_OP_CONT:
-        if (opcode == WS_OP_TEXT && fin && c->frag == NULL) {
-            on_text(c, p, len);
-            break;
-        }
-        c->frag = realloc(c->frag, c->frag_len + len + 1);
-        memcpy(c->frag + c->frag_len, p, len);
-        c->frag_len += len;
-        if (fin) {
-            unsigned char *whole = c->frag;
-            size_t whole_len = c->frag_len;
-            c->frag = NULL;
-            c->frag_len = 0;
-            on_text(c, whole, whole_len);
-            free(whole);
-        }
-        break;
-    case WS_OP_PING:
-        ws_send(c, WS_OP_PONG, p, len);
-        break;
-    case WS_OP_PONG:
-        break;
-    case WS_OP_CLOSE: {
-        int code = len >= 2 ? (p[0] << 8 | p[1]) : 1005;
-        ws_send(c, WS_OP_CLOSE, p, len >= 2 ? 2 : 0);
-        conn_fail(c, "closed by chatd with code %d %.*s", code, len > 2 ? (int)(len - 2) : 0,
-                  len > 2 ? (const char *)p + 2 : "");
-        return false;
-    }
-    default:
-        conn_fail(c, "frame with opcode %d", opcode);
-        return false;
-    }
-    return c->state != C_CLOSED;
-}
-
-static bool on_handshake(conn_t *c, struct evbuffer *in)
-{
-    struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-    if (end.pos < 0) {
-        if (evbuffer_get_length(in) > MAX_HANDSHAKE)
-            conn_fail(c, "handshake response too long");
-        return false;
-    }
-    size_t hlen = (size_t)end.pos + 4;
-    char *head = malloc(hlen + 1);
-    evbuffer_remove(in, head, hlen);
-    head[hlen] = '\0';
-    const char *acc = strcasestr(head, "\r\nSec-WebSocket-Accept:");
-    if (strncmp(head, "HTTP/1.1 101", 12) != 0) {
-        char *eol = strstr(head, "\r\n");
-        *eol = '\0';
-        conn_fail(c, "upgrade refused: %s", head);
-        free(head);
-        return false;
-    }
-    if (acc == NULL) {
-        conn_fail(c, "no Sec-WebSocket-Accept in the upgrade response");
-        free(head);
-        return false;
-    }
-    acc += 23;
-    while (*acc == ' ' || *acc == '\t')
-        acc++;
-    bool ok = strncmp(acc, c->accept, 28) == 0;
-    free(head);
-    if (!ok) {
-        conn_fail(c, "wrong Sec-WebSocket-Accept");
-        return false;
-    }
-    const bench_opts_t *o = c->run->o;
-    char id[64];
-    bench_user_id(o, c->idx, id, sizeof id);
-    char *sig = usersig_make(o->sdkappid, o->key, id, (long)time(NULL), o->expire);
-    char frame[1024];
-    int fl = snprintf(frame, sizeof frame,
-                      "{\"seq\":0,\"cmd\":\"login\",\"body\":{\"userID\":\"%s\",\"userSig\":\"%s\","
-                      "\"platform\":\"Web\"}}",
-                      id, sig ? sig : "");
-    free(sig);
-    ws_send(c, WS_OP_TEXT, frame, (size_t)fl);
-    c->state = C_LOGIN;
-    return true;
-}
-
-static void on_read(struct bufferevent *bev, void *arg)
-{
-    conn_t *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    if (c->state == C_HANDSHAKE && !on_handshake(c, in))
-        return;
-    while (c->state == C_LOGIN || c->state == C_READY) {
-        size_t avail = evbuffer_get_length(in);
-        if (avail < 2)
-            return;
-        unsigned char *h = evbuffer_pullup(in, avail < 14 ? (ev_ssize_t)avail : 14);
-        int fin = h[0] & 0x80, opcode = h[0] & 0x0F, masked = h[1] & 0x80;
-        uint64_t len = h[1] & 0x7F;
-        size_t hl = 2;
-        if (len == 126) {
-            if (avail < 4)
-                return;
-            len = (uint64_t)h[2] << 8 | h[3];
-            hl = 4;
-        } else if (len == 127) {
-            if (avail < 10)
-                return;
-            len = 0;
-            for (int i = 0; i < 8; i++)
-                len = len << 8 | h[2 + i];
-            hl = 10;
-        }
-        if (masked) {
-            conn_fail(c, "masked frame from the server");
-            return;
-        }
-        if (len > MAX_FRAME) {
-            conn_fail(c, "frame of %" PRIu64 " bytes", len);
-            return;
-        }
-        if (avail < hl + len)
-            return;
-        unsigned char *p = evbuffer_pullup(in, (ev_ssize_t)(hl + len));
-        bool alive = on_frame(c, fin, opcode, p + hl, (size_t)len);
-        if (!alive)
-            return;
-        evbuffer_drain(in, hl + len);
-    }
-}
-
-static void on_event(struct bufferevent *bev, short what, void *arg)
-{
-    conn_t *c = arg;
-    if (what & BEV_EVENT_CONNECTED) {
-        int fd = (int)bufferevent_getfd(bev);
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        unsigned char raw[16];
-        for (int i = 0; i < 16; i += 8) {
-            uint64_t x = rng_next(c->run);
-            memcpy(raw + i, &x, 8);
-        }
-        char key[25];
-        EVP_EncodeBlock((unsigned char *)key, raw, 16);
-        char buf[64];
-        int bl = snprintf(buf, sizeof buf, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
-        unsigned char digest[SHA_DIGEST_LENGTH];
-        SHA1((unsigned char *)buf, (size_t)bl, digest);
-        EVP_EncodeBlock((unsigned char *)c->accept, digest, SHA_DIGEST_LENGTH);
-        const bench_opts_t *o = c->run->o;
-        evbuffer_add_printf(bufferevent_get_output(bev),
-                            "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                            "Sec-WebSocket-Version: 13\r\n\r\n",
-                            o->host, o->port, key);
-        c->state = C_HANDSHAKE;
-        return;
-    }
-    if (what & BEV_EVENT_EOF)
-        conn_fail(c, "connection closed by chatd");
-    else
-        conn_fail(c, "socket error: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-}
-
-static void conn_open(run_t *r, conn_t *c)
-{
-    c->bev = bufferevent_socket_new(r->base, -1, BEV_OPT_CLOSE_ON_FREE);
-    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-    bufferevent_set_max_single_read(c->bev, 256 * 1024);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-    c->state = C_CONNECTING;
-    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&r->addr, (int)r->addr_len) != 0)
-        conn_fail(c, "connect: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
 /* ---- phases ---- */
@@ -553,13 +269,14 @@ static void start_measure(run_t *r)
     set_timer(r->ev_phase, r->o->duration);
 }
 
-static void all_ready(run_t *r)
+static void all_ready(wsc_pool_t *p)
 {
+    run_t *r = p->user;
     const bench_opts_t *o = r->o;
-    double open_s = (double)(now_us() - r->t_open) / 1e6;
+    double open_s = (double)(now_us() - p->t_open) / 1e6;
     fprintf(stderr, "chatd-bench: %d connections logged in in %.2f s\n", r->n, open_s);
     if (o->mode == MODE_IDLE) {
-        printf("idle conns=%d logged_in=%d open_s=%.2f hold_s=%g\n", r->n, r->ready, open_s,
+        printf("idle conns=%d logged_in=%d open_s=%.2f hold_s=%g\n", r->n, p->ready, open_s,
                o->duration);
         fflush(stdout);
         r->phase = P_MEASURE;
@@ -573,23 +290,13 @@ static void all_ready(run_t *r)
         evtimer_add(r->ev_tick, &tick);
     } else {
         for (int i = 0; i < r->n; i++)
-            for (int k = 0; k < o->window && r->conns[i].state == C_READY; k++)
+            for (int k = 0; k < o->window && r->conns[i].ws.state == WSC_READY; k++)
                 send_message(r, &r->conns[i]);
     }
     if (o->warmup > 0)
         set_timer(r->ev_phase, o->warmup);
     else
         start_measure(r);
-}
-
-static void open_more(run_t *r)
-{
-    while (r->opening < r->o->ramp && r->next_open < r->n && r->phase == P_CONNECT) {
-        r->opening++;
-        conn_open(r, &r->conns[r->next_open++]);
-    }
-    if (r->ready == r->n && r->phase == P_CONNECT)
-        all_ready(r);
 }
 
 static void on_phase(evutil_socket_t fd, short what, void *arg)
@@ -599,8 +306,9 @@ static void on_phase(evutil_socket_t fd, short what, void *arg)
     (void)what;
     switch (r->phase) {
     case P_CONNECT:
-        fprintf(stderr, "chatd-bench: only %d of %d connections logged in after %g s\n", r->ready,
-                r->n, r->o->connect_timeout);
+        fprintf(stderr, "chatd-bench: only %d of %d connections logged in after %g s\n",
+                r->pool.ready, r->n, r->o->connect_timeout);
+        wsc_pool_stop_opening(&r->pool);
         r->exit_code = 1;
         finish(r);
         break;
@@ -640,7 +348,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         while (r->rate_sent < due) {
             conn_t *c = &r->conns[r->rr];
             r->rr = (r->rr + 1) % r->n;
-            if (c->state == C_READY && (o->window == 0 || c->inflight < (uint32_t)o->window)) {
+            if (c->ws.state == WSC_READY && (o->window == 0 || c->inflight < (uint32_t)o->window)) {
                 send_message(r, c);
                 r->rate_sent++;
                 idle_turns = 0;
@@ -668,7 +376,7 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
     fprintf(stderr,
             "chatd-bench: %-7s ready=%d acked/s=%" PRIu64 " delivered/s=%" PRIu64
             " inflight=%" PRIu64 " errors=%" PRIu64 " closed=%" PRIu64 "\n",
-            names[r->phase], r->ready, r->acked_total - r->last_acked,
+            names[r->phase], r->pool.ready, r->acked_total - r->last_acked,
             r->delivered_total - r->last_delivered, r->inflight, r->errors.total, r->closed);
     r->last_acked = r->acked_total;
     r->last_delivered = r->delivered_total;
@@ -762,38 +470,24 @@ static void finish(run_t *r)
     event_base_loopexit(r->base, NULL);
 }
 
-static int resolve(run_t *r)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    char service[16];
-    snprintf(service, sizeof service, "%d", r->o->port);
-    int rc = getaddrinfo(r->o->host, service, &hints, &res);
-    if (rc != 0) {
-        fprintf(stderr, "chatd-bench: %s: %s\n", r->o->host, gai_strerror(rc));
-        return -1;
-    }
-    memcpy(&r->addr, res->ai_addr, res->ai_addrlen);
-    r->addr_len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
-}
-
 int ws_run(const bench_opts_t *o)
 {
     run_t *r = calloc(1, sizeof *r);
     r->o = o;
     r->n = o->conns;
-    r->rng = (uint64_t)now_us() * 0x9E3779B97F4A7C15ULL | 1;
-    if (resolve(r) != 0) {
+    r->base = event_base_new();
+    static const wsc_handlers_t handlers = {
+        .on_text = on_text, .on_closed = on_closed, .on_all_ready = all_ready};
+    if (wsc_pool_init(&r->pool, o, r->base, &handlers, r) != 0) {
+        event_base_free(r->base);
         free(r);
         return 1;
     }
-    r->base = event_base_new();
     r->conns = calloc((size_t)r->n, sizeof *r->conns);
-    for (int i = 0; i < r->n; i++) {
-        r->conns[i].run = r;
-        r->conns[i].idx = i;
-    }
+    r->pool.conn = calloc((size_t)r->n, sizeof *r->pool.conn);
+    r->pool.n = r->n;
+    for (int i = 0; i < r->n; i++)
+        r->pool.conn[i] = &r->conns[i].ws;
     r->ev_phase = evtimer_new(r->base, on_phase, r);
     r->ev_tick = evtimer_new(r->base, on_tick, r);
     r->ev_progress = event_new(r->base, -1, EV_PERSIST, on_progress, r);
@@ -806,13 +500,12 @@ int ws_run(const bench_opts_t *o)
         evtimer_add(r->ev_progress, &sec);
     }
     r->phase = P_CONNECT;
-    r->t_open = now_us();
     set_timer(r->ev_phase, o->connect_timeout);
-    open_more(r);
+    wsc_pool_open(&r->pool);
     event_base_dispatch(r->base);
 
     for (int i = 0; i < r->n; i++) {
-        conn_close(&r->conns[i]);
+        wsc_close(&r->conns[i].ws);
         free(r->conns[i].msgs);
     }
     int status = r->exit_code;
@@ -822,6 +515,7 @@ int ws_run(const bench_opts_t *o)
     event_free(r->ev_int);
     event_free(r->ev_term);
     event_base_free(r->base);
+    free(r->pool.conn);
     free(r->conns);
     free(r);
     return status;

@@ -13,34 +13,37 @@
 /* Pinned conversations sort above all others: their cursor gets this added. */
 #define PIN_BIAS "4611686018427387904"
 
+/* clang-format off */
+/* A conversation's place in the list; pinned ones sort above all others. */
+#define SORT_KEY                                                                                   \
+    "(CASE WHEN v.pinned THEN " PIN_BIAS " ELSE 0 END"                                             \
+    " + GREATEST(COALESCE(c.activity, 0), v.local_activity))"
+
+#define AT_INFO                                                                                    \
+    "(SELECT COALESCE(json_agg(json_build_object('seq', x.seq, 'atType', x.t) ORDER BY x.seq),"    \
+    "   '[]') FROM (SELECT a.seq, CASE WHEN bool_or(a.user_id = '')"                               \
+    "     AND bool_or(a.user_id = v.user_id) THEN 3 WHEN bool_or(a.user_id = '') THEN 2 ELSE 1"    \
+    "     END AS t FROM group_at a WHERE a.conv_key = v.conv_key"                                  \
+    "     AND a.seq > GREATEST(v.read_seq, v.deleted_seq) AND a.user_id IN ('', v.user_id)"        \
+    "     GROUP BY a.seq) AS x)::text"
+
 #define CONV_COLUMNS                                                                               \
     "v.conv_key, CASE WHEN v.group_id IS NULL THEN 1 ELSE 2 END, v.peer, v.group_id,"              \
     " COALESCE(pn.value #>> '{}', gr.name, ''), COALESCE(pi.value #>> '{}', gr.face_url, ''),"     \
-    " " STORE_UNREAD_SQL(                                                                          \
-        "v", "c") " AS unread,"                                                                    \
-                  " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"             \
-                  " CASE WHEN v.pinned THEN " PIN_BIAS " ELSE 0 END"                               \
-                  "   + GREATEST(COALESCE(c.activity, 0), v.local_activity) AS sort_key,"          \
-                  " v.pinned, v.draft_text, v.draft_time, v.recv_opt, v.marks, v.custom_mark,"     \
-                  " (SELECT COALESCE(json_agg(g.name ORDER BY g.group_no), '[]') FROM "            \
-                  "conv_group_members gm"                                                          \
-                  "   JOIN conv_groups g ON g.user_id = gm.user_id AND g.group_no = gm.group_no"   \
-                  "   WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key)::text,"           \
-                  " v.read_seq, COALESCE(p.read_time, 0),"                                         \
-                  " m.seq, m.sender, m.receiver, m.random, m.msg_id, m.ts, m.body::text,"          \
-                  " m.cloud_custom_data, m.flags, COALESCE(p.read_seq, 0),"                        \
-                  " (SELECT COALESCE(json_agg(json_build_object('seq', x.seq, 'atType', x.t) "     \
-                  "ORDER BY x.seq),"                                                               \
-                  "   '[]') FROM (SELECT a.seq, CASE WHEN bool_or(a.user_id = '')"                 \
-                  "     AND bool_or(a.user_id = v.user_id) THEN 3 WHEN bool_or(a.user_id = '') "   \
-                  "THEN 2 ELSE 1"                                                                  \
-                  "     END AS t FROM group_at a WHERE a.conv_key = v.conv_key"                    \
-                  "     AND a.seq > GREATEST(v.read_seq, v.deleted_seq) AND a.user_id IN ('', "    \
-                  "v.user_id)"                                                                     \
-                  "     GROUP BY a.seq) AS x)::text AS at_info"
+    " " STORE_UNREAD_SQL("v", "c") " AS unread,"                                                   \
+    " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"                           \
+    " " SORT_KEY " AS sort_key,"                                                                   \
+    " v.pinned, v.draft_text, v.draft_time, v.recv_opt, v.marks, v.custom_mark,"                   \
+    " (SELECT COALESCE(json_agg(g.name ORDER BY g.group_no), '[]') FROM conv_group_members gm"     \
+    "   JOIN conv_groups g ON g.user_id = gm.user_id AND g.group_no = gm.group_no"                 \
+    "   WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key)::text,"                         \
+    " v.read_seq, COALESCE(p.read_time, 0),"                                                       \
+    " m.seq, m.sender, m.receiver, m.random, m.msg_id, m.ts, m.body::text,"                        \
+    " m.cloud_custom_data, m.flags, COALESCE(p.read_seq, 0),"                                      \
+    " " AT_INFO " AS at_info"
 
-#define CONV_FROM                                                                                  \
-    " FROM conv_views v"                                                                           \
+/* Everything a conversation row joins besides its view `v`. */
+#define CONV_JOINS                                                                                 \
     " LEFT JOIN conversations c ON c.conv_key = v.conv_key"                                        \
     " LEFT JOIN conv_views p ON p.conv_key = v.conv_key AND p.user_id = v.peer"                    \
     " LEFT JOIN profiles pn ON pn.user_id = v.peer AND pn.tag = 'Tag_Profile_IM_Nick'"             \
@@ -49,14 +52,21 @@
     " LEFT JOIN messages m ON m.conv_key = v.conv_key AND m.seq = c.last_seq"                      \
     "   AND c.last_seq > v.deleted_seq"
 
+#define CONV_FROM " FROM conv_views v" CONV_JOINS
+
 #define VISIBLE                                                                                    \
     "(COALESCE(c.last_seq, 0) > GREATEST(v.deleted_seq, v.hidden_seq)"                             \
     " OR v.draft_text IS NOT NULL OR v.pinned)"
 
 /* $1 user, $2 type (0 any), $3 conversation-group name (NULL any, '' none), $4 mark mask,
- * $5 only unread, $6 cursor (0: start), $7 limit, $8 only with @ info. */
+ * $5 only unread, $6 cursor (0: start), $7 limit, $8 only with @ info. The page is chosen from
+ * the views and conversations alone; only its rows are then joined with the rest, so a page
+ * costs O(page) joins whatever the number of conversations. */
 static const char list_sql[] =
-    "SELECT * FROM (SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1 AND " VISIBLE
+    "SELECT " CONV_COLUMNS " FROM ("
+    "  SELECT v.conv_key, " SORT_KEY " AS sk"
+    "  FROM conv_views v LEFT JOIN conversations c ON c.conv_key = v.conv_key"
+    "  WHERE v.user_id = $1 AND " VISIBLE
     "   AND ($2::int = 0 OR ($2::int = 1) = (v.group_id IS NULL))"
     "   AND ($4::bigint = 0 OR v.marks & $4::bigint <> 0)"
     "   AND ($3::text IS NULL"
@@ -65,9 +75,16 @@ static const char list_sql[] =
     "     OR EXISTS (SELECT 1 FROM conv_group_members gm JOIN conv_groups g"
     "           ON g.user_id = gm.user_id AND g.group_no = gm.group_no"
     "           WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key AND g.name = $3::text))"
-    ") AS q WHERE ($6::bigint = 0 OR q.sort_key < $6::bigint)"
-    "   AND (NOT $5::bool OR q.unread > 0) AND (NOT $8::bool OR q.at_info <> '[]')"
-    " ORDER BY q.sort_key DESC, q.conv_key LIMIT $7";
+    "   AND ($6::bigint = 0 OR " SORT_KEY " < $6::bigint)"
+    "   AND (NOT $5::bool OR " STORE_UNREAD_SQL("v", "c") " > 0)"
+    "   AND (NOT $8::bool OR EXISTS (SELECT 1 FROM group_at a WHERE a.conv_key = v.conv_key"
+    "     AND a.seq > GREATEST(v.read_seq, v.deleted_seq) AND a.user_id IN ('', v.user_id)))"
+    "  ORDER BY sk DESC, v.conv_key LIMIT $7"
+    ") AS page"
+    " JOIN conv_views v ON v.user_id = $1 AND v.conv_key = page.conv_key"
+    CONV_JOINS
+    " ORDER BY page.sk DESC, page.conv_key";
+/* clang-format on */
 
 static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id = $1"
                               " AND v.conv_key IN (SELECT jsonb_array_elements_text($2::jsonb))";
