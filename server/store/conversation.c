@@ -280,28 +280,6 @@ static ctx_t *ctx_new(void (*cb)(void), void *arg)
     return c;
 }
 
-static void add(db_batch_t *b, const char *sql, int n, char **owned)
-{
-    db_batch_add(b, sql, n, (const char *const *)owned);
-    for (int i = 0; i < n; i++)
-        xfree(owned[i]);
-}
-
-static char *s(const char *v)
-{
-    return v ? xstrdup(v) : NULL;
-}
-
-static char *n_(int64_t v)
-{
-    return xasprintf("%lld", (long long)v);
-}
-
-static char *b_(bool v)
-{
-    return xstrdup(v ? "true" : "false");
-}
-
 static char *keys_json(const char *const *keys, size_t n)
 {
     char *j = store_json_array(keys, n);
@@ -399,9 +377,10 @@ void store_conv_list(db_pool_t *db, const char *user, const store_conv_filter_t 
                      int count, store_convs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, list_sql, 8,
-        (char *[]){s(user), n_(f->type), s(f->group_name), n_(f->mark_mask), b_(f->has_unread),
-                   n_(cursor), n_(count), b_(f->has_at_info)});
+    store_add(b, list_sql, 8,
+              (char *[]){store_str(user), store_int(f->type), store_str(f->group_name),
+                         store_int(f->mark_mask), store_bool(f->has_unread), store_int(cursor),
+                         store_int(count), store_bool(f->has_at_info)});
     db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -409,7 +388,7 @@ void store_conv_get(db_pool_t *db, const char *user, const char *const *keys, si
                     store_convs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, get_sql, 2, (char *[]){s(user), keys_json(keys, n)});
+    store_add(b, get_sql, 2, (char *[]){store_str(user), keys_json(keys, n)});
     db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -454,8 +433,9 @@ void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys,
     db_batch_t *b = db_batch_new();
     const char *platform = hook ? (hook->platform ? hook->platform : "RESTAPI") : NULL;
     const char *ip = hook && hook->client_ip ? hook->client_ip : "";
-    add(b, delete_sql, 6,
-        (char *[]){s(user), keys_json(keys, n), n_(now), b_(clear), s(platform), s(ip)});
+    store_add(b, delete_sql, 6,
+              (char *[]){store_str(user), keys_json(keys, n), store_int(now), store_bool(clear),
+                         store_str(platform), store_str(ip)});
     db_pool_submit(db, b, on_ids, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -488,9 +468,9 @@ void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinne
                     store_done_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, pin_sql, 6,
-        (char *[]){s(user), s(key), store_conv_peer(key, user), group_of(key), b_(pinned),
-                   n_(max_pinned)});
+    store_add(b, pin_sql, 6,
+              (char *[]){store_str(user), store_str(key), store_conv_peer(key, user), group_of(key),
+                         store_bool(pinned), store_int(max_pinned)});
     submit_nonzero(db, b, ERR_CONV_PIN_LIMIT, cb, arg);
 }
 
@@ -498,8 +478,9 @@ void store_conv_draft(db_pool_t *db, const char *user, const char *key, const ch
                       int64_t now, store_done_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, draft_sql, 6,
-        (char *[]){s(user), s(key), store_conv_peer(key, user), group_of(key), s(text), n_(now)});
+    store_add(b, draft_sql, 6,
+              (char *[]){store_str(user), store_str(key), store_conv_peer(key, user), group_of(key),
+                         store_str(text), store_int(now)});
     store_submit_done(db, b, cb, arg);
 }
 
@@ -522,10 +503,11 @@ void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or
                              const store_webhook_origin_t *hook, store_read_marks_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, clean_sql, 7,
-        (char *[]){s(user), s(key_or_kind), n_(upto_seq), n_(now), n_(upto_time),
-                   hook ? s(hook->platform ? hook->platform : "RESTAPI") : NULL,
-                   hook ? s(hook->client_ip ? hook->client_ip : "") : NULL});
+    store_add(b, clean_sql, 7,
+              (char *[]){store_str(user), store_str(key_or_kind), store_int(upto_seq),
+                         store_int(now), store_int(upto_time),
+                         hook ? store_str(hook->platform ? hook->platform : "RESTAPI") : NULL,
+                         hook ? store_str(hook->client_ip ? hook->client_ip : "") : NULL});
     db_pool_submit(db, b, on_read_marks, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -542,7 +524,7 @@ void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const 
     char *p = json_dumps(rows, JSON_COMPACT);
     json_decref(rows);
     db_batch_t *b = db_batch_new();
-    add(b, recv_opt_sql, 3, (char *[]){s(user), s(p), n_(opt)});
+    store_add(b, recv_opt_sql, 3, (char *[]){store_str(user), store_str(p), store_int(opt)});
     free(p);
     store_submit_done(db, b, cb, arg);
 }
@@ -562,7 +544,8 @@ void store_conv_mark(db_pool_t *db, const char *user, const char *const *keys, s
                      int64_t mask, bool enable, store_done_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, mark_sql, 4, (char *[]){s(user), keys_json(keys, n), n_(mask), b_(enable)});
+    store_add(b, mark_sql, 4,
+              (char *[]){store_str(user), keys_json(keys, n), store_int(mask), store_bool(enable)});
     db_pool_submit(db, b, on_marked, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -614,7 +597,9 @@ void store_conv_group_create(db_pool_t *db, const char *user, const char *name,
                              void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, group_create_sql, 4, (char *[]){s(user), s(name), keys_json(keys, n), n_(max_groups)});
+    store_add(
+        b, group_create_sql, 4,
+        (char *[]){store_str(user), store_str(name), keys_json(keys, n), store_int(max_groups)});
     submit_group(db, b, G_CREATE, cb, arg);
 }
 
@@ -638,7 +623,8 @@ void store_conv_group_add(db_pool_t *db, const char *user, const char *name,
                           const char *const *keys, size_t n, store_group_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, group_add_sql, 3, (char *[]){s(user), s(name), keys_json(keys, n)});
+    store_add(b, group_add_sql, 3,
+              (char *[]){store_str(user), store_str(name), keys_json(keys, n)});
     submit_group(db, b, G_PRESENT, cb, arg);
 }
 
@@ -646,7 +632,8 @@ void store_conv_group_remove(db_pool_t *db, const char *user, const char *name,
                              const char *const *keys, size_t n, store_group_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, group_remove_sql, 3, (char *[]){s(user), s(name), keys_json(keys, n)});
+    store_add(b, group_remove_sql, 3,
+              (char *[]){store_str(user), store_str(name), keys_json(keys, n)});
     submit_group(db, b, G_PRESENT, cb, arg);
 }
 
@@ -707,7 +694,7 @@ static void on_purge_timer(evutil_socket_t fd, short what, void *arg)
     if (p->running)
         return;
     p->running = true;
-    char *before = n_((int64_t)time(NULL));
+    char *before = store_int((int64_t)time(NULL));
     db_batch_t *b = db_batch_new();
     db_batch_add(b, purge_sql, 1, (const char *const[]){before});
     xfree(before);
@@ -810,8 +797,9 @@ void store_conv_page(db_pool_t *db, const char *user, bool pins_first, bool with
                      int64_t top_cursor, int64_t cursor, int count, store_convs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add(b, page_sql, 6,
-        (char *[]){s(user), b_(pins_first), b_(with_empty), n_(top_cursor), n_(cursor), n_(count)});
+    store_add(b, page_sql, 6,
+              (char *[]){store_str(user), store_bool(pins_first), store_bool(with_empty),
+                         store_int(top_cursor), store_int(cursor), store_int(count)});
     db_pool_submit(db, b, on_convs, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -862,9 +850,9 @@ void store_conv_contacts(db_pool_t *db, const char *user, const char *const *key
     c->arg = arg;
     c->count = keys ? (int)n : count;
     db_batch_t *b = db_batch_new();
-    add(b, contacts_sql, 4,
-        (char *[]){s(user), keys ? keys_json(keys, n) : NULL, n_(keys ? 0 : start),
-                   n_(c->count + 1)});
+    store_add(b, contacts_sql, 4,
+              (char *[]){store_str(user), keys ? keys_json(keys, n) : NULL,
+                         store_int(keys ? 0 : start), store_int(c->count + 1)});
     db_batch_add(b, group_list_sql, 1, (const char *const[]){user});
     db_pool_submit(db, b, on_contacts, c);
 }
@@ -906,10 +894,11 @@ void store_conv_mark_items(db_pool_t *db, const char *user, const store_mark_ite
     c->arg = arg;
     db_batch_t *b = db_batch_new();
     for (size_t i = 0; i < n; i++)
-        add(b, mark_item_sql, 7,
-            (char *[]){s(user), s(items[i].conv_key), n_(items[i].set_mask),
-                       n_(items[i].clear_mask), b_(items[i].set_custom), s(items[i].custom_mark),
-                       n_(max_with_data)});
+        store_add(b, mark_item_sql, 7,
+                  (char *[]){store_str(user), store_str(items[i].conv_key),
+                             store_int(items[i].set_mask), store_int(items[i].clear_mask),
+                             store_bool(items[i].set_custom), store_str(items[i].custom_mark),
+                             store_int(max_with_data)});
     db_pool_submit(db, b, on_mark_items, c);
 }
 
@@ -957,7 +946,9 @@ void store_conv_group_change(db_pool_t *db, const char *user, store_group_op_t o
     db_batch_t *b = db_batch_new();
     switch (op) {
     case STORE_GROUP_CREATE:
-        add(b, group_create_sql, 4, (char *[]){s(user), s(name), s("[]"), n_(max_groups)});
+        store_add(
+            b, group_create_sql, 4,
+            (char *[]){store_str(user), store_str(name), store_str("[]"), store_int(max_groups)});
         db_batch_add(b, group_no_sql, 2, (const char *const[]){user, name});
         break;
     case STORE_GROUP_DELETE:
@@ -997,8 +988,9 @@ void store_conv_group_members(db_pool_t *db, const char *user, const char *name,
     db_batch_add(b, group_no_sql, 2, (const char *const[]){user, name});
     for (size_t i = 0; i < n; i++) {
         if (adds[i])
-            add(b, member_add_sql, 5,
-                (char *[]){s(user), s(name), s(keys[i]), n_(max_with_data), n_(now)});
+            store_add(b, member_add_sql, 5,
+                      (char *[]){store_str(user), store_str(name), store_str(keys[i]),
+                                 store_int(max_with_data), store_int(now)});
         else
             db_batch_add(b, member_remove_sql, 3, (const char *const[]){user, name, keys[i]});
     }

@@ -439,60 +439,11 @@ static const char delete_by_sender_sql[] =
 
 /* ---- plumbing ---- */
 
-typedef struct {
-    store_group_json_fn cb;
-    void *arg;
-} ctx_t;
-
-static void on_json(db_batch_t *b, err_t err, void *arg)
-{
-    ctx_t *c = arg;
-    json_t *res = NULL;
-    if (err == ERR_OK) {
-        const char *text = db_batch_value(b, 0, 0, 0);
-        json_error_t jerr;
-        res = text ? json_loads(text, 0, &jerr) : NULL;
-        if (!json_is_object(res)) {
-            log_error("store: group statement returned no document");
-            json_decref(res);
-            res = NULL;
-            err = ERR_INTERNAL;
-        }
-    } else if (err == ERR_INTERNAL) {
-        log_warn("store: group statement failed: %s %s", db_batch_sqlstate(b), db_batch_errmsg(b));
-    }
-    c->cb(err, res, c->arg);
-    json_decref(res);
-    xfree(c);
-}
-
 /* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
 static void run(db_pool_t *db, const char *sql, int n, char **params, store_group_json_fn cb,
                 void *arg)
 {
-    db_batch_t *b = db_batch_new();
-    db_batch_add(b, sql, n, (const char *const *)params);
-    for (int i = 0; i < n; i++)
-        xfree(params[i]);
-    ctx_t *c = XNEW(ctx_t);
-    c->cb = cb;
-    c->arg = arg;
-    db_pool_submit(db, b, on_json, c);
-}
-
-static char *s(const char *v)
-{
-    return v ? xstrdup(v) : NULL;
-}
-
-static char *n_(int64_t v)
-{
-    return xasprintf("%lld", (long long)v);
-}
-
-static char *b_(bool v)
-{
-    return xstrdup(v ? "true" : "false");
+    store_run_json(db, "group", sql, n, params, cb, arg);
 }
 
 /* The hook's parameters: platform (NULL: no event), client IP, operator, kind. */
@@ -512,13 +463,14 @@ static bool hook_on(const store_group_hook_t *h)
 void store_group_ctx(db_pool_t *db, const char *group_id, const char *actor,
                      const char *targets_json, store_group_json_fn cb, void *arg)
 {
-    run(db, ctx_sql, 3, (char *[]){s(group_id), s(actor), s(targets_json)}, cb, arg);
+    run(db, ctx_sql, 3, (char *[]){store_str(group_id), store_str(actor), store_str(targets_json)},
+        cb, arg);
 }
 
 void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer,
                      store_group_json_fn cb, void *arg)
 {
-    run(db, get_sql, 2, (char *[]){s(ids_json), s(viewer)}, cb, arg);
+    run(db, get_sql, 2, (char *[]){store_str(ids_json), store_str(viewer)}, cb, arg);
 }
 
 void store_group_joined(db_pool_t *db, const char *user, const char *type, const char *hidden_types,
@@ -526,48 +478,52 @@ void store_group_joined(db_pool_t *db, const char *user, const char *type, const
                         store_group_json_fn cb, void *arg)
 {
     run(db, joined_sql, 6,
-        (char *[]){s(user), s(type), s(hidden_types ? hidden_types : "[]"),
-                   s(inactive_types ? inactive_types : "[]"), n_(offset), n_(limit)},
+        (char *[]){store_str(user), store_str(type), store_str(hidden_types ? hidden_types : "[]"),
+                   store_str(inactive_types ? inactive_types : "[]"), store_int(offset),
+                   store_int(limit)},
         cb, arg);
 }
 
 void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t limit,
                      store_group_json_fn cb, void *arg)
 {
-    run(db, all_sql, 3, (char *[]){s(type), n_(offset), n_(limit)}, cb, arg);
+    run(db, all_sql, 3, (char *[]){store_str(type), store_int(offset), store_int(limit)}, cb, arg);
 }
 
 void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t offset,
                          int64_t limit, store_group_json_fn cb, void *arg)
 {
-    run(db, members_sql, 4, (char *[]){s(group_id), s(roles), n_(offset), n_(limit)}, cb, arg);
+    run(db, members_sql, 4,
+        (char *[]){store_str(group_id), store_str(roles), store_int(offset), store_int(limit)}, cb,
+        arg);
 }
 
 void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
 {
-    run(db, member_ids_sql, 1, (char *[]){s(group_id)}, cb, arg);
+    run(db, member_ids_sql, 1, (char *[]){store_str(group_id)}, cb, arg);
 }
 
 void store_group_muted(db_pool_t *db, const char *group_id, int64_t now, store_group_json_fn cb,
                        void *arg)
 {
-    run(db, muted_sql, 2, (char *[]){s(group_id), n_(now)}, cb, arg);
+    run(db, muted_sql, 2, (char *[]){store_str(group_id), store_int(now)}, cb, arg);
 }
 
 void store_group_attrs_get(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
 {
-    run(db, attrs_get_sql, 1, (char *[]){s(group_id)}, cb, arg);
+    run(db, attrs_get_sql, 1, (char *[]){store_str(group_id)}, cb, arg);
 }
 
 void store_group_history(db_pool_t *db, const char *group_id, int64_t req_seq, int64_t count,
                          store_group_json_fn cb, void *arg)
 {
-    run(db, history_sql, 3, (char *[]){s(group_id), n_(req_seq), n_(count)}, cb, arg);
+    run(db, history_sql, 3, (char *[]){store_str(group_id), store_int(req_seq), store_int(count)},
+        cb, arg);
 }
 
 void store_group_applications(db_pool_t *db, const char *user, store_group_json_fn cb, void *arg)
 {
-    run(db, applications_sql, 1, (char *[]){s(user)}, cb, arg);
+    run(db, applications_sql, 1, (char *[]){store_str(user)}, cb, arg);
 }
 
 /* ---- writes ---- */
@@ -576,24 +532,24 @@ void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_g
                         store_group_json_fn cb, void *arg)
 {
     run(db, create_sql, 21,
-        (char *[]){s(g->group_id),
-                   s(g->type),
-                   s(g->name),
-                   s(g->introduction ? g->introduction : ""),
-                   s(g->notification ? g->notification : ""),
-                   s(g->face_url ? g->face_url : ""),
-                   s(g->owner),
-                   n_(g->create_time),
-                   n_(g->max_members),
-                   s(g->apply_opt),
-                   s(g->invite_opt),
-                   b_(g->mute_all),
-                   b_(g->history_before_join),
-                   s(g->custom_json),
-                   s(g->members_json),
-                   s(g->msg_flag),
-                   b_(g->views),
-                   n_(g->recv_opt),
+        (char *[]){store_str(g->group_id),
+                   store_str(g->type),
+                   store_str(g->name),
+                   store_str(g->introduction ? g->introduction : ""),
+                   store_str(g->notification ? g->notification : ""),
+                   store_str(g->face_url ? g->face_url : ""),
+                   store_str(g->owner),
+                   store_int(g->create_time),
+                   store_int(g->max_members),
+                   store_str(g->apply_opt),
+                   store_str(g->invite_opt),
+                   store_bool(g->mute_all),
+                   store_bool(g->history_before_join),
+                   store_str(g->custom_json),
+                   store_str(g->members_json),
+                   store_str(g->msg_flag),
+                   store_bool(g->views),
+                   store_int(g->recv_opt),
                    H_PLATFORM(hook),
                    H_IP(hook),
                    H_OP(hook)},
@@ -604,8 +560,9 @@ void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_grou
                      store_group_json_fn cb, void *arg)
 {
     run(db, add_sql, 13,
-        (char *[]){s(a->group_id), s(a->users_json), n_(a->now), s(a->application), b_(a->views),
-                   b_(a->pre_join_visible), b_(a->enforce_max), s(a->msg_flag), n_(a->recv_opt),
+        (char *[]){store_str(a->group_id), store_str(a->users_json), store_int(a->now),
+                   store_str(a->application), store_bool(a->views), store_bool(a->pre_join_visible),
+                   store_bool(a->enforce_max), store_str(a->msg_flag), store_int(a->recv_opt),
                    H_PLATFORM(hook), H_IP(hook), H_OP(hook), H_KIND(hook)},
         cb, arg);
 }
@@ -615,8 +572,8 @@ void store_group_remove(db_pool_t *db, const char *group_id, const char *users_j
                         store_group_json_fn cb, void *arg)
 {
     run(db, remove_sql, 7,
-        (char *[]){s(group_id), s(users_json), s(roles_json), H_PLATFORM(hook), H_IP(hook),
-                   H_OP(hook), H_KIND(hook)},
+        (char *[]){store_str(group_id), store_str(users_json), store_str(roles_json),
+                   H_PLATFORM(hook), H_IP(hook), H_OP(hook), H_KIND(hook)},
         cb, arg);
 }
 
@@ -625,8 +582,8 @@ void store_group_update(db_pool_t *db, const char *group_id, const char *fields,
                         void *arg)
 {
     run(db, update_sql, 7,
-        (char *[]){s(group_id), s(fields), n_(now), n_(max_custom), H_PLATFORM(hook), H_IP(hook),
-                   H_OP(hook)},
+        (char *[]){store_str(group_id), store_str(fields), store_int(now), store_int(max_custom),
+                   H_PLATFORM(hook), H_IP(hook), H_OP(hook)},
         cb, arg);
 }
 
@@ -635,25 +592,29 @@ void store_group_member_update(db_pool_t *db, const char *group_id, const char *
                                store_group_json_fn cb, void *arg)
 {
     run(db, member_update_sql, 5,
-        (char *[]){s(group_id), s(user), s(fields), n_(max_custom), n_(recv_opt)}, cb, arg);
+        (char *[]){store_str(group_id), store_str(user), store_str(fields), store_int(max_custom),
+                   store_int(recv_opt)},
+        cb, arg);
 }
 
 void store_group_mute(db_pool_t *db, const char *group_id, const char *users_json, int64_t until,
                       store_group_json_fn cb, void *arg)
 {
-    run(db, mute_sql, 3, (char *[]){s(group_id), s(users_json), n_(until)}, cb, arg);
+    run(db, mute_sql, 3, (char *[]){store_str(group_id), store_str(users_json), store_int(until)},
+        cb, arg);
 }
 
 void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
                           store_group_json_fn cb, void *arg)
 {
-    run(db, transfer_sql, 3, (char *[]){s(group_id), s(new_owner), n_(now)}, cb, arg);
+    run(db, transfer_sql, 3, (char *[]){store_str(group_id), store_str(new_owner), store_int(now)},
+        cb, arg);
 }
 
 void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
                          store_group_json_fn cb, void *arg)
 {
-    run(db, destroy_sql, 3, (char *[]){s(group_id), H_PLATFORM(hook), H_IP(hook)}, cb, arg);
+    run(db, destroy_sql, 3, (char *[]){store_str(group_id), H_PLATFORM(hook), H_IP(hook)}, cb, arg);
 }
 
 void store_group_apply(db_pool_t *db, const char *group_id, const char *users_json,
@@ -661,15 +622,16 @@ void store_group_apply(db_pool_t *db, const char *group_id, const char *users_js
                        store_group_json_fn cb, void *arg)
 {
     run(db, apply_sql, 6,
-        (char *[]){s(group_id), s(users_json), s(kind), s(from), s(message ? message : ""),
-                   n_(now)},
+        (char *[]){store_str(group_id), store_str(users_json), store_str(kind), store_str(from),
+                   store_str(message ? message : ""), store_int(now)},
         cb, arg);
 }
 
 void store_group_application_drop(db_pool_t *db, const char *group_id, const char *user,
                                   const char *kind, store_group_json_fn cb, void *arg)
 {
-    run(db, application_drop_sql, 3, (char *[]){s(group_id), s(user), s(kind)}, cb, arg);
+    run(db, application_drop_sql, 3,
+        (char *[]){store_str(group_id), store_str(user), store_str(kind)}, cb, arg);
 }
 
 void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mode,
@@ -677,19 +639,22 @@ void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mo
                              const store_group_hook_t *hook, store_group_json_fn cb, void *arg)
 {
     run(db, attrs_write_sql, 8,
-        (char *[]){s(group_id), s(mode), s(data_json ? data_json : "{}"), n_(max_keys),
-                   n_(max_bytes), H_PLATFORM(hook), H_IP(hook), H_OP(hook)},
+        (char *[]){store_str(group_id), store_str(mode), store_str(data_json ? data_json : "{}"),
+                   store_int(max_keys), store_int(max_bytes), H_PLATFORM(hook), H_IP(hook),
+                   H_OP(hook)},
         cb, arg);
 }
 
 void store_group_set_unread(db_pool_t *db, const char *group_id, const char *user, int64_t unread,
                             store_group_json_fn cb, void *arg)
 {
-    run(db, set_unread_sql, 3, (char *[]){s(group_id), s(user), n_(unread)}, cb, arg);
+    run(db, set_unread_sql, 3, (char *[]){store_str(group_id), store_str(user), store_int(unread)},
+        cb, arg);
 }
 
 void store_group_delete_by_sender(db_pool_t *db, const char *group_id, const char *sender,
                                   int64_t window, store_group_json_fn cb, void *arg)
 {
-    run(db, delete_by_sender_sql, 3, (char *[]){s(group_id), s(sender), n_(window)}, cb, arg);
+    run(db, delete_by_sender_sql, 3,
+        (char *[]){store_str(group_id), store_str(sender), store_int(window)}, cb, arg);
 }

@@ -19,6 +19,20 @@
 /* A JSON array text of the strings, for `jsonb_array_elements_text($n::jsonb)`. Free with
  * free() (jansson allocation). */
 char *store_json_array(const char *const *items, size_t n);
+/* Parameter builders: heap strings for store_add() (a NULL string stays SQL NULL). */
+char *store_str(const char *v);
+char *store_int(int64_t v);
+char *store_bool(bool v);
+/* Appends a statement whose parameters are heap strings and frees them; returns its index. */
+int store_add(db_batch_t *b, const char *sql, int n, char **owned);
+
+/* Submits one statement whose single row holds one JSON object (a statement that builds its
+ * whole answer with json_build_object); cb gets it parsed, or ERR_INTERNAL when it is not an
+ * object. `what` names the statement family in logs. Parameters as for store_add(). */
+typedef void (*store_json_fn)(err_t err, json_t *doc, void *arg);
+void store_run_json(db_pool_t *db, const char *what, const char *sql, int n, char **params,
+                    store_json_fn cb, void *arg);
+
 /* Column 0 of every row of stmt; the array is heap (xfree), strings point into the batch. */
 store_ids_t store_ids_from(const db_batch_t *b, int stmt);
 /* Submits b and reports only its err_t to cb. */

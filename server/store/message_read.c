@@ -201,31 +201,15 @@ static void submit_msgs(db_pool_t *db, db_batch_t *b, store_msgs_fn cb, void *ar
     db_pool_submit(db, b, on_msgs, ctx_new((void (*)(void))cb, arg));
 }
 
-/* Adds a statement whose parameters are heap strings; frees them. */
-static void add_stmt(db_batch_t *b, const char *sql, int n, char **owned)
-{
-    db_batch_add(b, sql, n, (const char *const *)owned);
-    for (int i = 0; i < n; i++)
-        xfree(owned[i]);
-}
-
-static char *s(const char *v)
-{
-    return xstrdup(v);
-}
-
-static char *n_(int64_t v)
-{
-    return xasprintf("%lld", (long long)v);
-}
-
 /* ---- queries ---- */
 
 void store_msg_history(db_pool_t *db, const char *conv_key, const char *viewer, int64_t before_seq,
                        int count, store_msgs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, history_sql, 4, (char *[]){s(conv_key), s(viewer), n_(before_seq), n_(count)});
+    store_add(b, history_sql, 4,
+              (char *[]){store_str(conv_key), store_str(viewer), store_int(before_seq),
+                         store_int(count)});
     submit_msgs(db, b, cb, arg);
 }
 
@@ -234,9 +218,9 @@ void store_msg_history_range(db_pool_t *db, const char *conv_key, const char *vi
                              store_msgs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(
-        b, history_range_sql, 6,
-        (char *[]){s(conv_key), s(viewer), n_(min_time), n_(max_time), n_(before_seq), n_(count)});
+    store_add(b, history_range_sql, 6,
+              (char *[]){store_str(conv_key), store_str(viewer), store_int(min_time),
+                         store_int(max_time), store_int(before_seq), store_int(count)});
     submit_msgs(db, b, cb, arg);
 }
 
@@ -244,7 +228,7 @@ void store_msg_find(db_pool_t *db, const char *viewer, const char *const *msg_id
                     store_msgs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, find_sql, 2, (char *[]){s(viewer), store_json_array(msg_ids, n)});
+    store_add(b, find_sql, 2, (char *[]){store_str(viewer), store_json_array(msg_ids, n)});
     submit_msgs(db, b, cb, arg);
 }
 
@@ -273,8 +257,9 @@ void store_msg_sync(db_pool_t *db, const char *viewer, const char *positions_jso
                     store_sync_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, sync_sql, 3, (char *[]){s(viewer), s(positions_json), n_(count)});
-    add_stmt(b, sync_reads_sql, 2, (char *[]){s(viewer), s(positions_json)});
+    store_add(b, sync_sql, 3,
+              (char *[]){store_str(viewer), store_str(positions_json), store_int(count)});
+    store_add(b, sync_reads_sql, 2, (char *[]){store_str(viewer), store_str(positions_json)});
     db_pool_submit(db, b, on_sync, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -292,10 +277,11 @@ void store_conv_mark_read(db_pool_t *db, const char *viewer, const char *conv_ke
                           store_read_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, mark_read_sql, 7,
-             (char *[]){s(viewer), s(conv_key), n_(upto_seq), n_(now), n_(upto_time),
-                        hook ? s(hook->platform ? hook->platform : "RESTAPI") : NULL,
-                        hook ? s(hook->client_ip ? hook->client_ip : "") : NULL});
+    store_add(b, mark_read_sql, 7,
+              (char *[]){store_str(viewer), store_str(conv_key), store_int(upto_seq),
+                         store_int(now), store_int(upto_time),
+                         hook ? store_str(hook->platform ? hook->platform : "RESTAPI") : NULL,
+                         hook ? store_str(hook->client_ip ? hook->client_ip : "") : NULL});
     db_pool_submit(db, b, on_mark_read, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -326,7 +312,8 @@ void store_receipts_add(db_pool_t *db, const char *reader, const char *const *ms
                         int64_t now, store_msgs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, receipts_add_sql, 3, (char *[]){s(reader), store_json_array(msg_ids, n), n_(now)});
+    store_add(b, receipts_add_sql, 3,
+              (char *[]){store_str(reader), store_json_array(msg_ids, n), store_int(now)});
     submit_msgs(db, b, cb, arg);
 }
 
@@ -334,7 +321,7 @@ void store_receipts_get(db_pool_t *db, const char *sender, const char *const *ms
                         store_msgs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, receipts_get_sql, 2, (char *[]){s(sender), store_json_array(msg_ids, n)});
+    store_add(b, receipts_get_sql, 2, (char *[]){store_str(sender), store_json_array(msg_ids, n)});
     submit_msgs(db, b, cb, arg);
 }
 
@@ -351,7 +338,8 @@ void store_mute_set(db_pool_t *db, const char *user, int64_t c2c_until, int64_t 
                     store_done_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    add_stmt(b, mute_set_sql, 3, (char *[]){s(user), n_(c2c_until), n_(group_until)});
+    store_add(b, mute_set_sql, 3,
+              (char *[]){store_str(user), store_int(c2c_until), store_int(group_until)});
     db_pool_submit(db, b, on_mute_set, ctx_new((void (*)(void))cb, arg));
 }
 
@@ -435,7 +423,8 @@ void store_receipt_counts(db_pool_t *db, const char *sender, const char *const *
     c->cb = cb;
     c->arg = arg;
     db_batch_t *b = db_batch_new();
-    add_stmt(b, receipt_counts_sql, 2, (char *[]){s(sender), store_json_array(msg_ids, n)});
+    store_add(b, receipt_counts_sql, 2,
+              (char *[]){store_str(sender), store_json_array(msg_ids, n)});
     db_pool_submit(db, b, on_receipt_counts, c);
 }
 
@@ -462,8 +451,9 @@ void store_receipt_members(db_pool_t *db, const char *sender, const char *msg_id
     c->cb = cb;
     c->arg = arg;
     db_batch_t *b = db_batch_new();
-    add_stmt(b, receipt_members_sql, 5,
-             (char *[]){s(msg_id), s(sender), s(read ? "true" : "false"), n_(offset), n_(count)});
+    store_add(b, receipt_members_sql, 5,
+              (char *[]){store_str(msg_id), store_str(sender), store_str(read ? "true" : "false"),
+                         store_int(offset), store_int(count)});
     db_pool_submit(db, b, on_receipt_members, c);
 }
 
@@ -494,6 +484,7 @@ void store_c2c_check(db_pool_t *db, const char *sender, const char *receiver, in
     c->cb = cb;
     c->arg = arg;
     db_batch_t *b = db_batch_new();
-    add_stmt(b, c2c_check_sql, 3, (char *[]){s(sender), s(receiver), n_(now)});
+    store_add(b, c2c_check_sql, 3,
+              (char *[]){store_str(sender), store_str(receiver), store_int(now)});
     db_pool_submit(db, b, on_c2c_check, c);
 }

@@ -142,54 +142,10 @@ static const char clear_sql[] =
 
 /* ---- plumbing ---- */
 
-typedef struct {
-    store_recall_fn cb;
-    void *arg;
-} ctx_t;
-
-static void on_json(db_batch_t *b, err_t err, void *arg)
-{
-    ctx_t *c = arg;
-    json_t *res = NULL;
-    if (err == ERR_OK) {
-        const char *text = db_batch_value(b, 0, 0, 0);
-        res = text ? json_loads(text, 0, NULL) : NULL;
-        if (!json_is_object(res)) {
-            log_error("store: recall statement returned no document");
-            json_decref(res);
-            res = NULL;
-            err = ERR_INTERNAL;
-        }
-    } else if (err == ERR_INTERNAL) {
-        log_warn("store: recall statement failed: %s %s", db_batch_sqlstate(b), db_batch_errmsg(b));
-    }
-    c->cb(err, res, c->arg);
-    json_decref(res);
-    xfree(c);
-}
-
 /* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
 static void run(db_pool_t *db, const char *sql, int n, char **params, store_recall_fn cb, void *arg)
 {
-    db_batch_t *b = db_batch_new();
-    db_batch_add(b, sql, n, (const char *const *)params);
-    for (int i = 0; i < n; i++)
-        free(params[i]);
-    ctx_t *c = XNEW(ctx_t);
-    c->cb = cb;
-    c->arg = arg;
-    db_pool_submit(db, b, on_json, c);
-}
-
-/* Parameters are freed with free(): jansson's and xalloc's strings alike (xalloc wraps malloc). */
-static char *s(const char *v)
-{
-    return v ? xstrdup(v) : NULL;
-}
-
-static char *n_(int64_t v)
-{
-    return xasprintf("%lld", (long long)v);
+    store_run_json(db, "recall", sql, n, params, cb, arg);
 }
 
 static char *seqs_json(const int64_t *seqs, size_t n)
@@ -207,7 +163,7 @@ static char *seqs_json(const int64_t *seqs, size_t n)
 void store_msg_lookup(db_pool_t *db, const char *msg_id, const char *viewer, store_recall_fn cb,
                       void *arg)
 {
-    run(db, lookup_sql, 2, (char *[]){s(msg_id), s(viewer)}, cb, arg);
+    run(db, lookup_sql, 2, (char *[]){store_str(msg_id), store_str(viewer)}, cb, arg);
 }
 
 void store_msg_recall(db_pool_t *db, const store_recall_t *r, store_recall_fn cb, void *arg)
@@ -216,9 +172,11 @@ void store_msg_recall(db_pool_t *db, const store_recall_t *r, store_recall_fn cb
                        : r->hook == STORE_RECALL_HOOK_GROUP ? "group"
                                                             : NULL;
     run(db, recall_sql, 9,
-        (char *[]){s(r->conv_key), seqs_json(r->seqs, r->nseqs), s(r->sender), n_(r->random),
-                   n_(r->ts), s(hook), s(r->hook_platform ? r->hook_platform : "RESTAPI"),
-                   s(r->hook_client_ip ? r->hook_client_ip : ""), s(r->operator_id)},
+        (char *[]){store_str(r->conv_key), seqs_json(r->seqs, r->nseqs), store_str(r->sender),
+                   store_int(r->random), store_int(r->ts), store_str(hook),
+                   store_str(r->hook_platform ? r->hook_platform : "RESTAPI"),
+                   store_str(r->hook_client_ip ? r->hook_client_ip : ""),
+                   store_str(r->operator_id)},
         cb, arg);
 }
 
@@ -226,9 +184,11 @@ void store_msg_modify(db_pool_t *db, const store_modify_t *m, store_recall_fn cb
 {
     const char *platform = m->hook ? (m->hook_platform ? m->hook_platform : "RESTAPI") : NULL;
     run(db, modify_sql, 11,
-        (char *[]){s(m->conv_key), n_(m->seq), s(m->sender), n_(m->random), n_(m->ts), s(m->body),
-                   s(m->set_ccd ? "true" : "false"), s(m->ccd), s(platform),
-                   s(m->hook_client_ip ? m->hook_client_ip : ""), s(m->operator_id)},
+        (char *[]){store_str(m->conv_key), store_int(m->seq), store_str(m->sender),
+                   store_int(m->random), store_int(m->ts), store_str(m->body),
+                   store_str(m->set_ccd ? "true" : "false"), store_str(m->ccd), store_str(platform),
+                   store_str(m->hook_client_ip ? m->hook_client_ip : ""),
+                   store_str(m->operator_id)},
         cb, arg);
 }
 
@@ -236,27 +196,28 @@ void store_group_receipt_add(db_pool_t *db, const char *group_id, const char *re
                              const int64_t *seqs, size_t n, int64_t now, store_recall_fn cb,
                              void *arg)
 {
-    run(db, receipt_add_sql, 4, (char *[]){s(group_id), s(reader), seqs_json(seqs, n), n_(now)}, cb,
+    run(db, receipt_add_sql, 4,
+        (char *[]){store_str(group_id), store_str(reader), seqs_json(seqs, n), store_int(now)}, cb,
         arg);
 }
 
 void store_group_receipt_counts(db_pool_t *db, const char *group_id, const int64_t *seqs, size_t n,
                                 store_recall_fn cb, void *arg)
 {
-    run(db, receipt_counts_sql, 2, (char *[]){s(group_id), seqs_json(seqs, n)}, cb, arg);
+    run(db, receipt_counts_sql, 2, (char *[]){store_str(group_id), seqs_json(seqs, n)}, cb, arg);
 }
 
 void store_group_receipt_members(db_pool_t *db, const char *group_id, int64_t seq, bool read,
                                  const char *after, int count, store_recall_fn cb, void *arg)
 {
     run(db, receipt_members_sql, 5,
-        (char *[]){s(group_id), n_(seq), s(read ? "true" : "false"), s(after ? after : ""),
-                   n_(count)},
+        (char *[]){store_str(group_id), store_int(seq), store_str(read ? "true" : "false"),
+                   store_str(after ? after : ""), store_int(count)},
         cb, arg);
 }
 
 void store_group_clear_msgs(db_pool_t *db, const char *group_id, int64_t upto, store_recall_fn cb,
                             void *arg)
 {
-    run(db, clear_sql, 2, (char *[]){s(group_id), n_(upto)}, cb, arg);
+    run(db, clear_sql, 2, (char *[]){store_str(group_id), store_int(upto)}, cb, arg);
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/log.h"
 #include "core/xalloc.h"
 
 char *store_json_array(const char *const *items, size_t n)
@@ -58,4 +59,67 @@ void store_ping(db_pool_t *db, store_done_fn cb, void *arg)
     db_batch_t *b = db_batch_new();
     db_batch_add(b, sql, 0, NULL);
     store_submit_done(db, b, cb, arg);
+}
+
+char *store_str(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
+}
+
+char *store_int(int64_t v)
+{
+    return xasprintf("%lld", (long long)v);
+}
+
+char *store_bool(bool v)
+{
+    return xstrdup(v ? "true" : "false");
+}
+
+int store_add(db_batch_t *b, const char *sql, int n, char **owned)
+{
+    int stmt = db_batch_add(b, sql, n, (const char *const *)owned);
+    for (int i = 0; i < n; i++)
+        xfree(owned[i]);
+    return stmt;
+}
+
+typedef struct {
+    const char *what;
+    store_json_fn cb;
+    void *arg;
+} json_ctx_t;
+
+static void on_json(db_batch_t *b, err_t err, void *arg)
+{
+    json_ctx_t *c = arg;
+    json_t *doc = NULL;
+    if (err == ERR_OK) {
+        const char *text = db_batch_value(b, 0, 0, 0);
+        doc = text ? json_loads(text, 0, NULL) : NULL;
+        if (!json_is_object(doc)) {
+            log_error("store: %s statement returned no document", c->what);
+            json_decref(doc);
+            doc = NULL;
+            err = ERR_INTERNAL;
+        }
+    } else if (err == ERR_INTERNAL) {
+        log_warn("store: %s statement failed: %s %s", c->what, db_batch_sqlstate(b),
+                 db_batch_errmsg(b));
+    }
+    c->cb(err, doc, c->arg);
+    json_decref(doc);
+    xfree(c);
+}
+
+void store_run_json(db_pool_t *db, const char *what, const char *sql, int n, char **params,
+                    store_json_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    store_add(b, sql, n, params);
+    json_ctx_t *c = XNEW(json_ctx_t);
+    c->what = what;
+    c->cb = cb;
+    c->arg = arg;
+    db_pool_submit(db, b, on_json, c);
 }
