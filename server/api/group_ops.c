@@ -446,19 +446,28 @@ void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_don
 
 /* ---- each operation after the context is loaded ---- */
 
-/* The answer of adding one member: true when they were added; else the op is failed with why
- * (`otherwise` for an unexpected status). */
-static bool one_added(gop_t *op, err_t err, json_t *res, err_t otherwise)
+/* A statement's answer about one group: true when it ran and found the group; else the op is
+ * failed (the error, or ERR_GROUP_NOT_FOUND). */
+static bool group_found(gop_t *op, err_t err, json_t *res)
 {
     if (err != ERR_OK) {
         fail(op, err, NULL);
         return false;
     }
-    const char *st = str(json_array_get(json_object_get(res, "results"), 0), "status");
     if (!json_is_true(json_object_get(res, "found"))) {
         fail(op, ERR_GROUP_NOT_FOUND, NULL);
         return false;
     }
+    return true;
+}
+
+/* The answer of adding one member: true when they were added; else the op is failed with why
+ * (`otherwise` for an unexpected status). */
+static bool one_added(gop_t *op, err_t err, json_t *res, err_t otherwise)
+{
+    if (!group_found(op, err, res))
+        return false;
+    const char *st = str(json_array_get(json_object_get(res, "results"), 0), "status");
     if (st == NULL || strcmp(st, "added") != 0) {
         fail(op,
              st && strcmp(st, "full") == 0      ? ERR_GROUP_FULL
@@ -492,14 +501,8 @@ static void on_joined(err_t err, json_t *res, void *arg)
 static void on_applied(err_t err, json_t *res, void *arg)
 {
     gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    if (!group_found(op, err, res))
         return;
-    }
-    if (!json_is_true(json_object_get(res, "found"))) {
-        fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
     const api_env_t *env = env_of(op);
     json_t *applied = json_object_get(res, "applied");
     json_t *approvers = json_object_get(res, "approvers");
@@ -695,14 +698,8 @@ static void do_kick(gop_t *op)
 static void on_added(err_t err, json_t *res, void *arg)
 {
     gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    if (!group_found(op, err, res))
         return;
-    }
-    if (!json_is_true(json_object_get(res, "found"))) {
-        fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
     const api_env_t *env = env_of(op);
     json_t *results = json_object_get(res, "results"), *v;
     json_t *added = json_array();
@@ -819,14 +816,8 @@ static void do_add(gop_t *op)
 static void on_dismissed(err_t err, json_t *res, void *arg)
 {
     gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    if (!group_found(op, err, res))
         return;
-    }
-    if (!json_is_true(json_object_get(res, "found"))) {
-        fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
     const api_env_t *env = env_of(op);
     group_members_changed(env, op->group_id);
     json_t *body = event_body(op);
@@ -922,14 +913,8 @@ static void tell_info_changed(gop_t *op, json_t *changes)
 static void on_modified(err_t err, json_t *res, void *arg)
 {
     gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    if (!group_found(op, err, res))
         return;
-    }
-    if (!json_is_true(json_object_get(res, "found"))) {
-        fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
     if (!json_is_true(json_object_get(res, "updated"))) {
         char detail[96];
         snprintf(detail, sizeof detail, "a group has at most %d AppDefinedData keys",
@@ -1131,14 +1116,8 @@ static void do_mute(gop_t *op)
 static void on_transferred(err_t err, json_t *res, void *arg)
 {
     gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    if (!group_found(op, err, res))
         return;
-    }
-    if (!json_is_true(json_object_get(res, "found"))) {
-        fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
     if (!json_is_true(json_object_get(res, "done"))) {
         fail(op, ERR_GROUP_PARAM, "the new owner must be a member of the group");
         return;
@@ -1253,14 +1232,8 @@ static void do_application(gop_t *op)
 static void on_attrs(err_t err, json_t *res, void *arg)
 {
     gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    if (!group_found(op, err, res))
         return;
-    }
-    if (!json_is_true(json_object_get(res, "found"))) {
-        fail(op, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
     const char *st = str(res, "status");
     if (strcmp(st, "ok") != 0) {
         bool many = strcmp(st, "too_many") == 0;
