@@ -16,6 +16,13 @@
 /* Where a user's unread count starts: the furthest of read position, deletion and hide point. */
 #define STORE_POSITION_SQL(v) "GREATEST(" v ".read_seq, " v ".deleted_seq, " v ".hidden_seq)"
 
+/* The rule "this group member may not speak now", once for every send path: a member mute, the
+ * sender's global group mute, or mute-all for plain members. Aliases: gm = the sender's
+ * group_members row, s = their accounts row, g = the groups row; now = SQL unix seconds. */
+#define STORE_GROUP_MUTED_SQL(now)                                                                 \
+    "(gm.mute_until > " now " OR s.group_mute_until > " now                                        \
+    " OR (g.mute_all AND gm.role = 'Member'))"
+
 /* A JSON array text of the strings, for `jsonb_array_elements_text($n::jsonb)`. Free with
  * free() (jansson allocation). */
 char *store_json_array(const char *const *items, size_t n);

@@ -201,4 +201,11 @@ typedef void (*store_c2c_check_fn)(err_t err, bool receiver_ok, bool sender_ok, 
 void store_c2c_check(db_pool_t *db, const char *sender, const char *receiver, int64_t now,
                      store_c2c_check_fn cb, void *arg);
 
+/* For group messages that are not stored (online-only, AVChatRoom): whether `sender` may not
+ * speak in the group at `now`, by the same rule the writer applies to stored sends (false when
+ * they are no member: the caller checked membership). */
+typedef void (*store_muted_fn)(err_t err, bool muted, void *arg);
+void store_group_sender_muted(db_pool_t *db, const char *group_id, const char *sender, int64_t now,
+                              store_muted_fn cb, void *arg);
+
 #endif

@@ -138,6 +138,12 @@ static const char c2c_check_sql[] =
     " COALESCE((SELECT c2c_mute_until > $3::bigint FROM accounts WHERE user_id = $1), false),"
     " COALESCE((SELECT recv_opt FROM conv_views WHERE user_id = $2 AND peer = $1), 0)";
 
+static const char group_muted_sql[] = "SELECT COALESCE(" STORE_GROUP_MUTED_SQL(
+    "$3::bigint") ", false)"
+                  " FROM groups g JOIN group_members gm ON gm.group_id = g.group_id AND gm.user_id "
+                  "= $2"
+                  " LEFT JOIN accounts s ON s.user_id = $2 WHERE g.group_id = $1";
+
 static const char mute_set_sql[] =
     "UPDATE accounts SET"
     " c2c_mute_until = CASE WHEN $2::bigint < 0 THEN c2c_mute_until ELSE $2::bigint END,"
@@ -487,4 +493,28 @@ void store_c2c_check(db_pool_t *db, const char *sender, const char *receiver, in
     store_add(b, c2c_check_sql, 3,
               (char *[]){store_str(sender), store_str(receiver), store_int(now)});
     db_pool_submit(db, b, on_c2c_check, c);
+}
+
+typedef struct {
+    store_muted_fn cb;
+    void *arg;
+} muted_ctx_t;
+
+static void on_group_muted(db_batch_t *b, err_t err, void *arg)
+{
+    muted_ctx_t *c = arg;
+    c->cb(err, err == ERR_OK && db_batch_rows(b, 0) > 0 && col_true(b, 0), c->arg);
+    xfree(c);
+}
+
+void store_group_sender_muted(db_pool_t *db, const char *group_id, const char *sender, int64_t now,
+                              store_muted_fn cb, void *arg)
+{
+    muted_ctx_t *c = XNEW(muted_ctx_t);
+    c->cb = cb;
+    c->arg = arg;
+    db_batch_t *b = db_batch_new();
+    store_add(b, group_muted_sql, 3,
+              (char *[]){store_str(group_id), store_str(sender), store_int(now)});
+    db_pool_submit(db, b, on_group_muted, c);
 }

@@ -412,6 +412,38 @@ def test_mute_all(people, public_group):
     alice.fail("muteGroupMember", {"groupID": work, "userID": "bob", "seconds": 5}, 10007)
 
 
+# Nothing is stored for AVChatRoom and onlineUserOnly sends, so the writer's SQL never sees them:
+# the mute rule must still apply (issue 9's bug).
+@pytest.mark.parametrize("group_type,online_only,mute", [
+    ("AVChatRoom", False, "member"), ("Meeting", True, "member"), ("Meeting", True, "all")])
+def test_muted_member_cannot_send_unstored_messages(people, group_type, online_only, mute):
+    """A muted member's unstored group message (AVChatRoom or onlineUserOnly) gets 10017 and
+    reaches nobody; once unmuted the same member's message goes out."""
+    alice, dave = people["alice"], people["dave"]
+    gid = create(alice, group_type)
+    dave.call("joinGroup", {"groupID": gid, "message": ""})
+    if mute == "member":
+        alice.call("muteGroupMember", {"groupID": gid, "userID": "dave", "seconds": 600})
+    else:
+        alice.call("muteAllGroupMembers", {"groupID": gid, "isMute": True})
+    body = {"groupID": gid, "msgBody": text_body("muted?"), "onlineUserOnly": online_only}
+    assert dave.request("sendMessage", body)["code"] == 10017
+    if mute == "member":
+        alice.call("muteGroupMember", {"groupID": gid, "userID": "dave", "seconds": 0})
+    else:
+        alice.call("muteAllGroupMembers", {"groupID": gid, "isMute": False})
+    body["msgBody"] = text_body("free")
+    assert dave.request("sendMessage", body)["code"] == 0
+    # Pushes keep their order: had "muted?" gone out, it would be the first one from dave.
+    def from_dave(b):
+        return b["message"]["sender"] == "dave" and b["message"]["msgBody"][0]["MsgType"] == \
+            "TIMTextElem"
+    ev = alice.wait_event("onRecvNewMessage", where=from_dave)
+    assert ev["message"]["msgBody"][0]["MsgContent"]["Text"] == "free"
+    alice.barrier()
+    assert "muted?" not in texts(alice)
+
+
 # ---- dismissal ----------------------------------------------------------------------------------------
 
 def test_dismiss_with_members_online(people, public_group):

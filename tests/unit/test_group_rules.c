@@ -1,7 +1,7 @@
 /* Group rules (api/group_rules.h): each type's row of the capability matrix (reference §5.1),
  * the role decisions (who may kick, mute, set admins, invite, modify, quit, dismiss), the
  * spellings of both doors, group ID rules (§5.5) and custom-field keys (§5.4). */
-#include "api/group_rules.h"
+#include "api/group/rules.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* MsgBody, CloudCustomData and OfflinePushInfo validation: every element type, every required
  * field, every wrong type, the message shape and the 12 KB limit counted in bytes. */
-#include "api/msgbody.h"
+#include "api/message/body.h"
 
 #include <stdbool.h>
 #include <stdint.h>

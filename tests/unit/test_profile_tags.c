@@ -1,6 +1,6 @@
 /* Profile tag rules (api/profile_tags.h): which tags exist, each tag kind's type, byte limit and
  * enumeration, and the values reported for tags never set. */
-#include "api/profile_tags.h"
+#include "api/user/tags.h"
 
 #include <stdint.h>
 #include <stdlib.h>

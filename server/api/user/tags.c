@@ -1,4 +1,4 @@
-#include "api/profile_tags.h"
+#include "api/user/tags.h"
 
 #include <ctype.h>
 #include <stdint.h>

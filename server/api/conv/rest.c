@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "api/conversation.h"
+#include "api/conv/conv.h"
 #include "api/valid.h"
 #include "core/log.h"
 #include "core/xalloc.h"

@@ -1,4 +1,4 @@
-#include "api/msgbody.h"
+#include "api/message/body.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* The one-to-one message core: store through the batching writer, then deliver. */
-#include "api/message.h"
+#include "api/message/message.h"
 
-#include "api/conversation.h"
+#include "api/conv/conv.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -10,96 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/msgbody.h"
+#include "api/message/body.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
-
-/* msgIDs: a random per-process prefix and a counter, unique across nodes and restarts. */
-uint32_t msg_random(void)
-{
-    uint32_t r;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = (uint32_t)time(NULL) ^ (uint32_t)clock();
-    return r;
-}
-
-void msg_new_id(char out[33])
-{
-    static unsigned char prefix[8];
-    static uint64_t counter;
-    static bool seeded;
-    if (!seeded) {
-        if (RAND_bytes(prefix, sizeof prefix) != 1) {
-            uint64_t t = (uint64_t)time(NULL) ^ (uint64_t)clock();
-            memcpy(prefix, &t, sizeof prefix);
-        }
-        seeded = true;
-    }
-    counter++;
-    for (int i = 0; i < 8; i++)
-        snprintf(out + 2 * i, 3, "%02x", prefix[i]);
-    snprintf(out + 16, 17, "%016llx", (unsigned long long)counter);
-}
-
-/* Hash of what makes two sends "the same message": body and cloud custom data. */
-void msg_content_hash(const char *body, const char *ccd, char out[33])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    EVP_DigestUpdate(ctx, body, strlen(body));
-    EVP_DigestUpdate(ctx, "\x1f", 1);
-    if (ccd)
-        EVP_DigestUpdate(ctx, ccd, strlen(ccd));
-    EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-char *msg_key(int64_t seq, uint32_t random, int64_t ts)
-{
-    return xasprintf("%lld_%u_%lld", (long long)seq, random, (long long)ts);
-}
-
-char *msg_conv_key_from_id(const char *viewer, const char *conversation_id)
-{
-    if (strncmp(conversation_id, "c2c_", 4) != 0 || conversation_id[4] == '\0')
-        return NULL;
-    return store_conv_key_c2c(viewer, conversation_id + 4);
-}
-
-json_t *msg_to_json(const store_msg_row_t *r, const char *viewer)
-{
-    bool self = strcmp(r->sender, viewer) == 0;
-    bool group = r->conv_key && strncmp(r->conv_key, "g:", 2) == 0;
-    const char *peer = group ? NULL : self ? r->receiver : r->sender;
-    char *key = msg_key(r->seq, r->random, r->ts);
-    char *conv =
-        group ? xasprintf("group_%s", r->conv_key + 2) : xasprintf("c2c_%s", peer ? peer : "");
-    json_t *body = json_loads(r->body, JSON_DECODE_ANY, NULL);
-    json_t *m = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:s, s:s*, s:s*, s:s*, s:s, s:b, s:o, s:s*,"
-        " s:b}",
-        "msgID", r->msg_id, "msgKey", key, "seq", (json_int_t)r->seq, "random",
-        (json_int_t)r->random, "timestamp", (json_int_t)r->ts, "sender", r->sender, "receiver",
-        r->receiver, "userID", peer, "groupID", group ? r->conv_key + 2 : NULL, "conversationID",
-        conv, "isSelf", self, "msgBody", body ? body : json_array(), "cloudCustomData",
-        r->cloud_custom_data, "needReadReceipt", (r->flags & STORE_MSG_F_RECEIPT) != 0);
-    if (!group)
-        json_object_set_new(m, "isPeerRead", /* only a message I sent can be read by the peer */
-                            json_boolean(self && r->peer_read_seq >= r->seq));
-    if (r->flags & STORE_MSG_F_RECALLED) {
-        /* V2TIM_MSG_STATUS_LOCAL_REVOKED; the store already emptied body and custom data. */
-        json_object_set_new(m, "isRevoked", json_true());
-        json_object_set_new(m, "status", json_integer(6));
-    }
-    xfree(key);
-    xfree(conv);
-    return m;
-}
 
 void msg_push_read_receipt(const api_env_t *env, const char *reader, const char *peer,
                            int64_t read_seq)

@@ -1,13 +1,13 @@
 /* The conversation manager's commands (names as in the Chat SDK) and conversation pushes. */
-#include "api/conversation.h"
+#include "api/conv/conv.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/group.h"
-#include "api/message.h"
+#include "api/group/group.h"
+#include "api/message/message.h"
 #include "api/valid.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -20,150 +20,6 @@
 #define MAX_CONV_GROUPS 20
 #define CONV_GROUP_NAME_MAX 32
 #define CUSTOM_MARK_MIN_BIT 32
-
-/* ---- ids and JSON ---- */
-
-char *conv_key_from_id(const char *viewer, const char *id)
-{
-    if (strncmp(id, "c2c_", 4) == 0 && valid_user_id(id + 4, strlen(id + 4)))
-        return store_conv_key_c2c(viewer, id + 4);
-    if (strncmp(id, "group_", 6) == 0 && id[6] != '\0')
-        return xasprintf("g:%s", id + 6);
-    return NULL;
-}
-
-char *conv_id_of(const store_conv_t *c)
-{
-    return c->type == 2 ? xasprintf("group_%s", c->group_id ? c->group_id : "")
-                        : xasprintf("c2c_%s", c->peer ? c->peer : "");
-}
-
-static json_t *mark_list(int64_t marks)
-{
-    json_t *list = json_array();
-    for (int bit = 0; bit < 63; bit++) /* JSON integers stop at 2^63 - 1 */
-        if ((uint64_t)marks & (1ULL << bit))
-            json_array_append_new(list, json_integer((json_int_t)(1ULL << bit)));
-    return list;
-}
-
-json_t *conv_to_json(const store_conv_t *c, const char *viewer)
-{
-    char *id = conv_id_of(c);
-    const char *name = c->show_name && *c->show_name ? c->show_name
-                       : c->type == 2                ? c->group_id
-                                                     : c->peer;
-    json_t *groups = json_loads(c->groups_json ? c->groups_json : "[]", 0, NULL);
-    json_t *ats = json_loads(c->at_info_json ? c->at_info_json : "[]", 0, NULL);
-    json_t *j = json_pack(
-        "{s:s, s:i, s:s?, s:s?, s:s?, s:s, s:I, s:i, s:o, s:o, s:s?, s:I, s:b, s:I, s:o, s:s?,"
-        " s:o, s:I}",
-        "conversationID", id, "type", c->type, "userID", c->type == 1 ? c->peer : NULL, "groupID",
-        c->type == 2 ? c->group_id : NULL, "showName", name, "faceUrl",
-        c->face_url ? c->face_url : "", "unreadCount", (json_int_t)c->unread, "recvOpt",
-        c->recv_opt, "lastMessage", c->has_last ? msg_to_json(&c->last, viewer) : json_null(),
-        "groupAtInfoList", ats ? ats : json_array(), "draftText", c->draft_text, "draftTimestamp",
-        (json_int_t)c->draft_time, "isPinned", c->pinned, "orderKey", (json_int_t)c->order_key,
-        "markList", mark_list(c->marks), "customData", c->custom_mark, "conversationGroupList",
-        groups ? groups : json_array(), "c2cReadTimestamp", (json_int_t)c->peer_read_time);
-    xfree(id);
-    return j;
-}
-
-static json_t *conv_list(const store_conv_t *rows, size_t n, const char *viewer)
-{
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, conv_to_json(&rows[i], viewer));
-    return list;
-}
-
-/* ---- the notifier ---- */
-
-struct conv_notify {
-    const api_env_t *env;
-    struct event *flush;
-    json_t *pairs; /* [[user, key], …] gathered this pass */
-    json_t *seen;  /* {user\x1fkey: true} to gather each pair once */
-};
-
-static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
-{
-    const api_env_t *env = arg;
-    if (err != ERR_OK)
-        return; /* a missed push is recovered by the client's next list fetch */
-    for (size_t i = 0; i < n; i++) {
-        json_t *body =
-            json_pack("{s:[o]}", "conversationList", conv_to_json(&rows[i], rows[i].user));
-        router_frame_t *f = router_frame_from_json(
-            rows[i].is_new ? "onNewConversation" : "onConversationChanged", body);
-        router_push_user(env->router, rows[i].user, f, 0);
-        router_frame_unref(f);
-        f = router_frame_from_json(
-            "onTotalUnreadMessageCountChanged",
-            json_pack("{s:I}", "totalUnreadCount", (json_int_t)rows[i].total_unread));
-        router_push_user(env->router, rows[i].user, f, 0);
-        router_frame_unref(f);
-    }
-}
-
-static void on_notify_flush(evutil_socket_t fd, short what, void *arg)
-{
-    conv_notify_t *n = arg;
-    if (json_array_size(n->pairs) == 0)
-        return;
-    char *text = json_dumps(n->pairs, JSON_COMPACT);
-    json_array_clear(n->pairs);
-    json_object_clear(n->seen);
-    store_conv_get_pairs(n->env->db, text, on_pushed, (void *)n->env);
-    free(text);
-}
-
-conv_notify_t *conv_notify_new(const api_env_t *env)
-{
-    conv_notify_t *n = XNEW(conv_notify_t);
-    n->env = env;
-    n->flush = evtimer_new(env->base, on_notify_flush, n);
-    n->pairs = json_array();
-    n->seen = json_object();
-    return n;
-}
-
-void conv_notify_free(conv_notify_t *n)
-{
-    if (n == NULL)
-        return;
-    event_free(n->flush);
-    json_decref(n->pairs);
-    json_decref(n->seen);
-    xfree(n);
-}
-
-static void notify(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
-{
-    if (n == NULL || router_user_platforms(n->env->router, user, NULL, 0) == 0)
-        return;
-    char *k = xasprintf("%s\x1f%s", user, conv_key);
-    if (json_object_get(n->seen, k) == NULL) {
-        json_object_set_new(n->seen, k, json_true());
-        json_array_append_new(n->pairs, json_pack("[ssb]", user, conv_key, by_message));
-    }
-    xfree(k);
-    if (!evtimer_pending(n->flush, NULL)) {
-        struct timeval zero = {0, 0};
-        evtimer_add(n->flush, &zero);
-    }
-}
-
-void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key)
-{
-    notify(n, user, conv_key, false);
-}
-
-void conv_notify_message(conv_notify_t *n, const char *user, const char *conv_key)
-{
-    notify(n, user, conv_key, true);
-}
 
 /* ---- helpers ---- */
 
@@ -239,8 +95,8 @@ static void on_page(err_t err, const store_conv_t *rows, size_t n, void *arg)
     valid_get_int(call->body, "count", 1, LIST_MAX, &count);
     int64_t next = n ? rows[n - 1].sort_key : 0;
     api_finish(call, json_pack("{s:o, s:I, s:b}", "conversationList",
-                               conv_list(rows, n, call->identifier), "nextSeq", (json_int_t)next,
-                               "isFinished", n < (size_t)count));
+                               conv_list_to_json(rows, n, call->identifier), "nextSeq",
+                               (json_int_t)next, "isFinished", n < (size_t)count));
 }
 
 static bool read_page(api_call_t *call, long long *cursor, long long *count)
@@ -322,8 +178,8 @@ static void on_many(err_t err, const store_conv_t *rows, size_t n, void *arg)
     if (err != ERR_OK)
         fail_or(call, err);
     else
-        api_finish(call,
-                   json_pack("{s:o}", "conversationList", conv_list(rows, n, call->identifier)));
+        api_finish(call, json_pack("{s:o}", "conversationList",
+                                   conv_list_to_json(rows, n, call->identifier)));
 }
 
 void api_conv_get_by_ids(api_call_t *call)

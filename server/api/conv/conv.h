@@ -21,6 +21,8 @@ char *conv_key_from_id(const char *viewer, const char *conversation_id);
 /* The client conversationID for a stored conversation (heap). */
 char *conv_id_of(const store_conv_t *c);
 json_t *conv_to_json(const store_conv_t *c, const char *viewer);
+/* A JSON array of conv_to_json() of each row. */
+json_t *conv_list_to_json(const store_conv_t *rows, size_t n, const char *viewer);
 
 typedef struct conv_notify conv_notify_t;
 conv_notify_t *conv_notify_new(const api_env_t *env);

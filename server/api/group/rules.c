@@ -1,4 +1,4 @@
-#include "api/group_rules.h"
+#include "api/group/rules.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
-#include "api/message.h"
+#include "api/message/message.h"
 
 typedef struct {
     const char *sender;

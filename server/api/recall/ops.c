@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "api/group.h"
-#include "api/message.h"
-#include "api/msgbody.h"
+#include "api/group/group.h"
+#include "api/message/message.h"
+#include "api/message/body.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "router/router.h"

@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "api/conversation.h"
-#include "api/message.h"
-#include "api/msgbody.h"
+#include "api/conv/conv.h"
+#include "api/message/message.h"
+#include "api/message/body.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "store/store.h"

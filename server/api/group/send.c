@@ -4,9 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/conversation.h"
-#include "api/group.h"
-#include "api/msgbody.h"
+#include "api/conv/conv.h"
+#include "api/group/cache.h"
+#include "api/group/rules.h"
+#include "api/message/body.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -14,223 +15,10 @@
 
 #define AT_MAX 30
 #define TARGETS_MAX 50
-#define CACHE_BUCKETS 1024
 /* Conversation-change pushes are skipped for groups with more online members than this: their
  * clients follow onRecvNewMessage instead of one list row per member per message. */
 #define NOTIFY_MEMBERS_MAX 200
 #define AT_ALL "__kImSDK_MesssageAtALL__"
-
-/* ---- the member cache ---- */
-
-typedef struct waiter {
-    void (*fn)(const api_env_t *env, bool found, const char *type, char **members, const int *opts,
-               size_t n, void *arg);
-    void *arg;
-    struct waiter *next;
-} waiter_t;
-
-typedef struct entry {
-    char *group_id;
-    char *type;
-    char **members;
-    int *opts; /* each member's receive option for this group */
-    size_t n;
-    bool loading;
-    bool stale; /* changed while loading: do not keep the result */
-    waiter_t *waiters;
-    struct group_cache *cache;
-    struct entry *next;
-} entry_t;
-
-struct group_cache {
-    const api_env_t *env;
-    entry_t *buckets[CACHE_BUCKETS];
-};
-
-static unsigned bucket_of(const char *id)
-{
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h % CACHE_BUCKETS;
-}
-
-static entry_t **find_slot(struct group_cache *c, const char *group_id)
-{
-    entry_t **pp = &c->buckets[bucket_of(group_id)];
-    while (*pp && strcmp((*pp)->group_id, group_id) != 0)
-        pp = &(*pp)->next;
-    return pp;
-}
-
-static void entry_free(entry_t *e)
-{
-    for (size_t i = 0; i < e->n; i++)
-        xfree(e->members[i]);
-    xfree(e->members);
-    xfree(e->opts);
-    xfree(e->type);
-    xfree(e->group_id);
-    xfree(e);
-}
-
-group_cache_t *group_cache_new(const api_env_t *env)
-{
-    group_cache_t *c = XNEW(group_cache_t);
-    c->env = env;
-    return c;
-}
-
-void group_cache_free(group_cache_t *c)
-{
-    if (c == NULL)
-        return;
-    for (size_t i = 0; i < CACHE_BUCKETS; i++) {
-        entry_t *e = c->buckets[i];
-        while (e) {
-            entry_t *next = e->next;
-            /* A load still in flight owns its entry (it was failed by the pool already). */
-            if (!e->loading)
-                entry_free(e);
-            e = next;
-        }
-    }
-    xfree(c);
-}
-
-typedef void (*cache_fn)(const api_env_t *env, bool found, const char *type, char **members,
-                         const int *opts, size_t n, void *arg);
-
-static void on_loaded(err_t err, bool found, const char *type, const store_ids_t *ids,
-                      const int *opts, void *arg)
-{
-    entry_t *e = arg;
-    bool ok = err == ERR_OK && found;
-    if (ok) {
-        e->type = xstrdup(type);
-        e->members = xcalloc(ids->n ? ids->n : 1, sizeof(char *));
-        e->opts = xcalloc(ids->n ? ids->n : 1, sizeof(int));
-        for (size_t i = 0; i < ids->n; i++) {
-            e->members[i] = xstrdup(ids->ids[i]);
-            e->opts[i] = opts[i];
-        }
-        e->n = ids->n;
-    }
-    /* Waiters may ask for this group again (they join the list) or change it (stale). */
-    while (e->waiters) {
-        waiter_t *w = e->waiters;
-        e->waiters = NULL;
-        while (w) {
-            waiter_t *next = w->next;
-            w->fn(NULL, ok, e->type, e->members, e->opts, e->n, w->arg);
-            xfree(w);
-            w = next;
-        }
-    }
-    e->loading = false;
-    if (!ok || e->stale) {
-        entry_t **slot = find_slot(e->cache, e->group_id);
-        if (*slot == e)
-            *slot = e->next;
-        entry_free(e);
-    }
-}
-
-/* Calls fn with the group's members, from the cache or after one load (several callers of the
- * same group share it). fn's env argument is unused (NULL); callers keep their own. */
-static void cache_get(group_cache_t *c, const char *group_id, cache_fn fn, void *arg)
-{
-    entry_t **slot = find_slot(c, group_id);
-    entry_t *e = *slot;
-    if (e && !e->loading) {
-        fn(NULL, true, e->type, e->members, e->opts, e->n, arg);
-        return;
-    }
-    waiter_t *w = XNEW(waiter_t);
-    w->fn = fn;
-    w->arg = arg;
-    if (e) {
-        /* In arrival order: two sends waiting for the same load keep their order. */
-        waiter_t **tail = &e->waiters;
-        while (*tail)
-            tail = &(*tail)->next;
-        *tail = w;
-        return;
-    }
-    e = XNEW(entry_t);
-    e->group_id = xstrdup(group_id);
-    e->cache = c;
-    e->loading = true;
-    e->waiters = w;
-    *slot = e;
-    store_group_fanout(c->env->db, group_id, on_loaded, e);
-}
-
-void group_members_changed(const api_env_t *env, const char *group_id)
-{
-    entry_t **slot = find_slot(env->groups, group_id);
-    entry_t *e = *slot;
-    if (e == NULL)
-        return;
-    *slot = e->next;
-    e->next = NULL;
-    if (e->loading)
-        e->stale = true; /* on_loaded frees it */
-    else
-        entry_free(e);
-}
-
-static bool is_member(char **members, size_t n, const char *user)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(members[i], user) == 0)
-            return true;
-    return false;
-}
-
-/* ---- pushes ---- */
-
-/* Pushes one frame to the given members (and `also`), skipping connection `skip`. Returns how
- * many members have sessions here. */
-static size_t push_members(const api_env_t *env, char **members, size_t n, router_frame_t *f,
-                           uint64_t skip, const char *also)
-{
-    size_t online = 0;
-    for (size_t i = 0; i < n; i++)
-        online += router_push_user(env->router, members[i], f, skip) > 0;
-    if (also && !is_member(members, n, also))
-        router_push_user(env->router, also, f, skip);
-    return online;
-}
-
-typedef struct {
-    const api_env_t *env;
-    router_frame_t *frame;
-    char *also;
-} push_ctx_t;
-
-static void on_push_members(const api_env_t *unused, bool found, const char *type, char **members,
-                            const int *opts, size_t n, void *arg)
-{
-    push_ctx_t *p = arg;
-    if (found)
-        push_members(p->env, members, n, p->frame, 0, p->also);
-    else if (p->also)
-        router_push_user(p->env->router, p->also, p->frame, 0);
-    router_frame_unref(p->frame);
-    xfree(p->also);
-    xfree(p);
-}
-
-void group_push(const api_env_t *env, const char *group_id, const char *event, json_t *body,
-                const char *also)
-{
-    push_ctx_t *p = XNEW(push_ctx_t);
-    p->env = env;
-    p->frame = router_frame_from_json(event, body);
-    p->also = also ? xstrdup(also) : NULL;
-    cache_get(env->groups, group_id, on_push_members, p);
-}
 
 /* ---- sending ---- */
 
@@ -324,7 +112,7 @@ static void fan_out(const api_env_t *env, gsend_t *g, char **members, const int 
         if (targeted && wants(g, members[i], opts ? opts[i] : 0))
             to[k++] = members[i];
     }
-    size_t online = push_members(env, to, k, f, g->m.origin_conn, NULL);
+    size_t online = group_push_members(env, to, k, f, g->m.origin_conn, NULL);
     router_frame_unref(f);
     if (g->sent.seq != 0 && online <= NOTIFY_MEMBERS_MAX) {
         char *conv = xasprintf("g:%s", g->group_id);
@@ -388,7 +176,7 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
         gsend_free(g);
         return;
     }
-    cache_get(g->env->groups, g->group_id, on_fanout_members, g);
+    group_cache_get(g->env->groups, g->group_id, on_fanout_members, g);
 }
 
 static void store_group_message(gsend_t *g)
@@ -474,7 +262,7 @@ static void on_before(const api_before_result_t *r, void *arg)
         if (r->reply)
             apply_replacement(g, r->reply);
         /* The members may have changed while the app thought: look again. */
-        cache_get(g->env->groups, g->group_id, on_group_checked, g);
+        group_cache_get(g->env->groups, g->group_id, on_group_checked, g);
         return;
     }
 }
@@ -494,6 +282,40 @@ static void ask_before(gsend_t *g, const char *type)
     env->hooks->before(env->hooks->ctx, STORE_WEBHOOK_GROUP_BEFORE_SEND, &o, body, on_before, g);
 }
 
+/* An unstored message: answered at once, then pushed to the online members. */
+static void send_online(gsend_t *g, char **members, const int *opts, size_t n)
+{
+    g->sent = (msg_sent_t){.msg_id = g->msg_id, .ts = g->m.ts, .random = g->m.random};
+    g->cb(ERR_OK, &g->sent, g->arg);
+    fan_out(g->env, g, members, opts, n);
+    gsend_free(g);
+}
+
+static void on_online_members(const api_env_t *unused, bool found, const char *type, char **members,
+                              const int *opts, size_t n, void *arg)
+{
+    gsend_t *g = arg;
+    if (!found || !group_is_member(members, n, g->sender)) {
+        g->cb(found ? ERR_GROUP_PERMISSION : ERR_GROUP_NOT_FOUND, NULL, g->arg);
+        gsend_free(g);
+        return;
+    }
+    send_online(g, members, opts, n);
+}
+
+static void on_online_muted(err_t err, bool muted, void *arg)
+{
+    gsend_t *g = arg;
+    if (err == ERR_OK && muted)
+        err = ERR_GROUP_MUTED;
+    if (err != ERR_OK) {
+        g->cb(err, NULL, g->arg);
+        gsend_free(g);
+        return;
+    }
+    group_cache_get(g->env->groups, g->group_id, on_online_members, g);
+}
+
 static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
                              const int *opts, size_t n, void *arg)
 {
@@ -501,7 +323,7 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
     err_t err = ERR_OK;
     if (!found)
         err = ERR_GROUP_NOT_FOUND;
-    else if (!g->m.trusted && !is_member(members, n, g->sender))
+    else if (!g->m.trusted && !group_is_member(members, n, g->sender))
         err = ERR_GROUP_PERMISSION;
     if (err != ERR_OK) {
         g->cb(err, NULL, g->arg);
@@ -516,17 +338,23 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
             return;
         }
     }
-    if (!g->m.online_only && strcmp(type, "AVChatRoom") != 0) {
-        /* Meeting groups keep history but have no unread counts. */
-        g->m.no_unread = g->m.no_unread || strcmp(type, "ChatRoom") == 0;
+    group_type_t t = GROUP_WORK;
+    group_type_parse(type, &t);
+    const group_type_rules_t *rules = group_rules(t);
+    if (!g->m.online_only && rules->stores_history) {
+        g->m.no_unread = g->m.no_unread || !rules->counts_unread;
         store_group_message(g);
         return;
     }
     g->m.online_only = true;
-    g->sent = (msg_sent_t){.msg_id = g->msg_id, .ts = g->m.ts, .random = g->m.random};
-    g->cb(ERR_OK, &g->sent, g->arg);
-    fan_out(g->env, g, members, opts, n);
-    gsend_free(g);
+    if (g->m.trusted) {
+        send_online(g, members, opts, n);
+        return;
+    }
+    /* Not stored, so the writer's mute check does not run: ask for it, then look at the
+     * members again (they may have changed meanwhile). */
+    store_group_sender_muted(g->env->db, g->group_id, g->sender, (int64_t)time(NULL),
+                             on_online_muted, g);
 }
 
 /* Converts the @ list: the @all marker becomes "" (the store's spelling). */
@@ -597,7 +425,7 @@ void msg_group_send(const api_env_t *env, const msg_group_t *m, msg_sent_fn cb, 
     if (g->m.ts == 0)
         g->m.ts = (int64_t)time(NULL);
     msg_new_id(g->msg_id);
-    cache_get(env->groups, g->group_id, on_group_checked, g);
+    group_cache_get(env->groups, g->group_id, on_group_checked, g);
 }
 
 /* ---- tips ---- */

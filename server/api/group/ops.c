@@ -1,12 +1,12 @@
-#include "api/group_ops.h"
+#include "api/group/ops.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/group.h"
-#include "api/group_rules.h"
+#include "api/group/group.h"
+#include "api/group/rules.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/profile_tags.h"
+#include "api/user/tags.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "store/store.h"

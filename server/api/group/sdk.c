@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/group_ops.h"
-#include "api/group_rules.h"
+#include "api/group/ops.h"
+#include "api/group/rules.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "router/router.h"

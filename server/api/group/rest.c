@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "api/group.h"
-#include "api/group_ops.h"
-#include "api/group_rules.h"
-#include "api/msgbody.h"
+#include "api/group/group.h"
+#include "api/group/ops.h"
+#include "api/group/rules.h"
+#include "api/message/body.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "router/router.h"
