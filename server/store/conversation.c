@@ -192,23 +192,8 @@ static const char recv_opt_sql[] =
     " SELECT $1, e->>0, e->>1, e->>2, $3::int FROM jsonb_array_elements($2::jsonb) AS e"
     " ON CONFLICT (user_id, conv_key) DO UPDATE SET recv_opt = EXCLUDED.recv_opt";
 
-/* $1 user, $2 keys, $3 mask, $4 enable. Conversations carrying marks, a custom mark or a
- * conversation group are capped at 1000. Returns (updated, existing). */
-static const char mark_sql[] =
-    "WITH keys AS (SELECT jsonb_array_elements_text($2::jsonb) AS k),"
-    " tgt AS (SELECT v.conv_key, v.marks FROM conv_views v JOIN keys ON keys.k = v.conv_key"
-    "   WHERE v.user_id = $1),"
-    " cnt AS (SELECT count(*) AS n FROM conv_views v WHERE v.user_id = $1"
-    "   AND v.conv_key NOT IN (SELECT conv_key FROM tgt)"
-    "   AND (v.marks <> 0 OR v.custom_mark IS NOT NULL OR EXISTS (SELECT 1"
-    "     FROM conv_group_members gm WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key))),"
-    " up AS (UPDATE conv_views v SET marks = CASE WHEN $4::bool THEN v.marks | $3::bigint"
-    "   ELSE v.marks & ~$3::bigint END"
-    "   FROM cnt WHERE v.user_id = $1 AND v.conv_key IN (SELECT conv_key FROM tgt)"
-    "   AND (NOT $4::bool OR cnt.n + (SELECT count(*) FROM tgt) <= 1000) RETURNING 1)"
-    " SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM tgt)";
-
-/* $1 user, $2 name, $3 keys, $4 max groups. Returns (created, existed). */
+/* $1 user, $2 name, $3 keys (REST create passes none), $4 max groups. Returns (created,
+ * existed). */
 static const char group_create_sql[] =
     "WITH cnt AS (SELECT count(*) AS n, COALESCE(max(group_no), 0) + 1 AS nxt,"
     "   COALESCE(bool_or(name = $2), false) AS ex FROM conv_groups WHERE user_id = $1),"
@@ -229,20 +214,6 @@ static const char group_rename_sql[] =
     " up AS (UPDATE conv_groups SET name = $3 WHERE user_id = $1 AND name = $2"
     "   AND NOT EXISTS (SELECT 1 FROM n) RETURNING 1)"
     " SELECT (SELECT count(*) FROM up), EXISTS (SELECT 1 FROM o), EXISTS (SELECT 1 FROM n)";
-
-static const char group_add_sql[] =
-    "WITH g AS (SELECT group_no FROM conv_groups WHERE user_id = $1 AND name = $2),"
-    " ins AS (INSERT INTO conv_group_members (user_id, group_no, conv_key)"
-    "   SELECT $1, g.group_no, v.conv_key FROM g JOIN conv_views v ON v.user_id = $1"
-    "   AND v.conv_key IN (SELECT jsonb_array_elements_text($3::jsonb)) ON CONFLICT DO NOTHING)"
-    " SELECT count(*) FROM g";
-
-static const char group_remove_sql[] =
-    "WITH g AS (SELECT group_no FROM conv_groups WHERE user_id = $1 AND name = $2),"
-    " del AS (DELETE FROM conv_group_members m USING g WHERE m.user_id = $1"
-    "   AND m.group_no = g.group_no"
-    "   AND m.conv_key IN (SELECT jsonb_array_elements_text($3::jsonb)))"
-    " SELECT count(*) FROM g";
 
 static const char group_list_sql[] =
     "SELECT g.group_no, g.name, (SELECT count(*) FROM conv_group_members m"
@@ -529,113 +500,7 @@ void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const 
     store_submit_done(db, b, cb, arg);
 }
 
-static void on_marked(db_batch_t *b, err_t err, void *arg)
-{
-    ctx_t *c = arg;
-    if (err == ERR_OK && db_batch_int(b, 0, 0, 1, 0) == 0)
-        err = ERR_CONV_NOT_FOUND;
-    else if (err == ERR_OK && db_batch_int(b, 0, 0, 0, 0) == 0)
-        err = ERR_CONV_MARK_LIMIT;
-    ((store_done_fn)c->cb)(err, c->arg);
-    xfree(c);
-}
-
-void store_conv_mark(db_pool_t *db, const char *user, const char *const *keys, size_t n,
-                     int64_t mask, bool enable, store_done_fn cb, void *arg)
-{
-    db_batch_t *b = db_batch_new();
-    store_add(b, mark_sql, 4,
-              (char *[]){store_str(user), keys_json(keys, n), store_int(mask), store_bool(enable)});
-    db_pool_submit(db, b, on_marked, ctx_new((void (*)(void))cb, arg));
-}
-
 /* ---- conversation groups ---- */
-
-typedef struct {
-    store_group_fn cb;
-    void *arg;
-    int kind; /* which statement's result shape */
-} group_ctx_t;
-
-enum { G_CREATE, G_PRESENT, G_RENAME };
-
-static conv_group_status_t group_status(const db_batch_t *b, int kind)
-{
-    int64_t first = db_batch_int(b, 0, 0, 0, 0);
-    switch (kind) {
-    case G_CREATE:
-        if (first > 0)
-            return CONV_GROUP_OK;
-        return is_true(b, 0, 1) ? CONV_GROUP_EXISTS : CONV_GROUP_LIMIT;
-    case G_RENAME:
-        if (first > 0)
-            return CONV_GROUP_OK;
-        return !is_true(b, 0, 1) ? CONV_GROUP_MISSING : CONV_GROUP_EXISTS;
-    default:
-        return db_batch_rows(b, 0) > 0 && first > 0 ? CONV_GROUP_OK : CONV_GROUP_MISSING;
-    }
-}
-
-static void on_group(db_batch_t *b, err_t err, void *arg)
-{
-    group_ctx_t *c = arg;
-    c->cb(err, err == ERR_OK ? group_status(b, c->kind) : CONV_GROUP_OK, c->arg);
-    xfree(c);
-}
-
-static void submit_group(db_pool_t *db, db_batch_t *b, int kind, store_group_fn cb, void *arg)
-{
-    group_ctx_t *c = XNEW(group_ctx_t);
-    c->cb = cb;
-    c->arg = arg;
-    c->kind = kind;
-    db_pool_submit(db, b, on_group, c);
-}
-
-void store_conv_group_create(db_pool_t *db, const char *user, const char *name,
-                             const char *const *keys, size_t n, int max_groups, store_group_fn cb,
-                             void *arg)
-{
-    db_batch_t *b = db_batch_new();
-    store_add(
-        b, group_create_sql, 4,
-        (char *[]){store_str(user), store_str(name), keys_json(keys, n), store_int(max_groups)});
-    submit_group(db, b, G_CREATE, cb, arg);
-}
-
-void store_conv_group_delete(db_pool_t *db, const char *user, const char *name, store_group_fn cb,
-                             void *arg)
-{
-    db_batch_t *b = db_batch_new();
-    db_batch_add(b, group_delete_sql, 2, (const char *const[]){user, name});
-    submit_group(db, b, G_PRESENT, cb, arg);
-}
-
-void store_conv_group_rename(db_pool_t *db, const char *user, const char *old_name,
-                             const char *new_name, store_group_fn cb, void *arg)
-{
-    db_batch_t *b = db_batch_new();
-    db_batch_add(b, group_rename_sql, 3, (const char *const[]){user, old_name, new_name});
-    submit_group(db, b, G_RENAME, cb, arg);
-}
-
-void store_conv_group_add(db_pool_t *db, const char *user, const char *name,
-                          const char *const *keys, size_t n, store_group_fn cb, void *arg)
-{
-    db_batch_t *b = db_batch_new();
-    store_add(b, group_add_sql, 3,
-              (char *[]){store_str(user), store_str(name), keys_json(keys, n)});
-    submit_group(db, b, G_PRESENT, cb, arg);
-}
-
-void store_conv_group_remove(db_pool_t *db, const char *user, const char *name,
-                             const char *const *keys, size_t n, store_group_fn cb, void *arg)
-{
-    db_batch_t *b = db_batch_new();
-    store_add(b, group_remove_sql, 3,
-              (char *[]){store_str(user), store_str(name), keys_json(keys, n)});
-    submit_group(db, b, G_PRESENT, cb, arg);
-}
 
 static void on_group_list(db_batch_t *b, err_t err, void *arg)
 {

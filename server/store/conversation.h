@@ -107,30 +107,13 @@ void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or
                              const store_webhook_origin_t *hook, store_read_marks_fn cb, void *arg);
 void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                              int opt, store_done_fn cb, void *arg);
-/* Sets (enable) or clears the mark bits on the user's existing conversations among keys;
- * ERR_CONV_NOT_FOUND when none exists, ERR_CONV_MARK_LIMIT when marking would pass 1000. */
-void store_conv_mark(db_pool_t *db, const char *user, const char *const *keys, size_t n,
-                     int64_t mask, bool enable, store_done_fn cb, void *arg);
-
-/* Conversation groups. */
+/* Conversation groups: the outcome of a change. */
 typedef enum {
     CONV_GROUP_OK = 0,
     CONV_GROUP_EXISTS,
     CONV_GROUP_MISSING,
     CONV_GROUP_LIMIT,
 } conv_group_status_t;
-typedef void (*store_group_fn)(err_t err, conv_group_status_t st, void *arg);
-void store_conv_group_create(db_pool_t *db, const char *user, const char *name,
-                             const char *const *keys, size_t n, int max_groups, store_group_fn cb,
-                             void *arg);
-void store_conv_group_delete(db_pool_t *db, const char *user, const char *name, store_group_fn cb,
-                             void *arg);
-void store_conv_group_rename(db_pool_t *db, const char *user, const char *old_name,
-                             const char *new_name, store_group_fn cb, void *arg);
-void store_conv_group_add(db_pool_t *db, const char *user, const char *name,
-                          const char *const *keys, size_t n, store_group_fn cb, void *arg);
-void store_conv_group_remove(db_pool_t *db, const char *user, const char *name,
-                             const char *const *keys, size_t n, store_group_fn cb, void *arg);
 typedef struct {
     int64_t group_no;
     const char *name;
@@ -145,7 +128,7 @@ typedef struct store_purger store_purger_t;
 store_purger_t *store_purger_new(struct event_base *base, db_pool_t *db, int interval_s);
 void store_purger_free(store_purger_t *p);
 
-/* ---- REST recentcontact: pages, contact data, per-item marks and group members ---- */
+/* ---- pages, contact data, per-item marks and conversation-group changes (both doors) ---- */
 
 /* A page of the list for REST recentcontact/get_list, newest activity first. pins_first: the
  * pinned conversations with order_key below top_cursor come first (only while cursor is 0), then

@@ -360,8 +360,9 @@ def test_portrait_set_of_unknown_user_fires_nothing(hooked, receiver, pg):
 
 
 def state_calls(receiver, n):
-    """The first n distinct State.StateChange events (a retry after a slow answer may deliver one
-    twice: at least once, with the same EventId)."""
+    """The first n distinct State.StateChange events in the order chatd made them (a retry after a
+    slow answer may deliver one twice, with the same EventId; two requests in flight may arrive
+    in either order)."""
     seen, events = set(), []
 
     def distinct(call):
@@ -377,6 +378,7 @@ def state_calls(receiver, n):
         events = [c for c in receiver.of(STATE) if distinct(c)]
         if len(events) < n:
             receiver.wait(STATE, len(receiver.of(STATE)) + 1, timeout=max(0.1, deadline - time.monotonic()))
+    events.sort(key=lambda c: c["body"]["EventId"])
     return [(c["body"]["Info"]["To_Account"], c["body"]["Info"]["Action"], c["body"]["Info"]["Reason"])
             for c in events[:n]]
 

@@ -24,6 +24,79 @@ json_t *conv_to_json(const store_conv_t *c, const char *viewer);
 /* A JSON array of conv_to_json() of each row. */
 json_t *conv_list_to_json(const store_conv_t *rows, size_t n, const char *viewer);
 
+/* ---- limits: the conversation area's, for every door ---- */
+
+enum {
+    CONV_PAGE_MAX = 100,          /* conversations per list page */
+    CONV_IDS_MAX = 100,           /* conversation IDs (or REST items) per request */
+    CONV_SEARCH_MAX = 300,        /* REST search_contact_group items */
+    CONV_RECV_OPT_USERS_MAX = 30, /* users per getC2CReceiveMessageOpt */
+    CONV_PINNED_MAX = 50,         /* pinned conversations per user */
+    CONV_GROUPS_MAX = 20,         /* conversation groups per user */
+    CONV_GROUP_NAME_MAX = 32,     /* bytes of a conversation group's name */
+    CONV_WITH_DATA_MAX = 1000,    /* conversations carrying marks, a custom mark or a group */
+    CONV_CUSTOM_MARK_MAX = 256,   /* bytes of a custom mark */
+    CONV_MARK_BIT_MAX = 62,       /* highest REST SetMark/ClearMark bit index */
+    CONV_CUSTOM_MARK_MIN_BIT = 32 /* SDK custom marks are 1 << n, n >= 32 */
+};
+
+/* ---- ops: conversation groups and marks, one rule set for REST and WebSocket ---- */
+
+/* An SDK markType: one built-in mark (0x1, 0x2, 0x4, 0x8) or one custom bit 1 << n,
+ * n >= CONV_CUSTOM_MARK_MIN_BIT. */
+bool conv_mark_valid(uint64_t mark);
+
+/* A conversation group name: ERR_OK, ERR_BAD_PARAM (empty), ERR_CONV_GROUP_NAME (too long). */
+err_t conv_group_name_check(const char *name);
+
+/* The per-item ResultCode of a per-item outcome: 0, ERR_CONV_NOT_FOUND, ERR_CONV_MARK_LIMIT. */
+int conv_item_code(store_item_status_t st);
+
+/* Deletes or renames (to new_name) the user's conversation group (STORE_GROUP_CREATE: use
+ * conv_group_create()). err: ERR_OK, ERR_BAD_PARAM (new_name exists), ERR_CONV_GROUP_MISSING or
+ * a database error; group_no is the group's number (0 when none). On success every session of
+ * the user hears onConversationGroupDeleted / onConversationGroupNameChanged. */
+typedef void (*conv_group_fn)(err_t err, int64_t group_no, void *arg);
+void conv_group_change(const api_env_t *env, const char *user, store_group_op_t op,
+                       const char *name, const char *new_name, conv_group_fn cb, void *arg);
+
+/* One request's conversations: store keys and the client's conversationIDs, index for index
+ * (both borrowed). */
+typedef struct {
+    const char *const *keys;
+    const char *const *ids;
+    size_t n;
+} conv_set_t;
+
+/* Per-item outcomes: codes[i] as conv_item_code() (valid during the callback). err is not OK
+ * when the whole request failed (ERR_CONV_GROUP_MISSING, database errors). */
+typedef void (*conv_items_fn)(err_t err, int64_t group_no, const int *codes, size_t n, void *arg);
+
+/* Adds (adds[i]) or removes each conversation to/from the group `name`; adding one more
+ * conversation carrying data beyond CONV_WITH_DATA_MAX is refused per item. Pushes the changed
+ * conversations and onConversationsAddedToGroup / onConversationsDeletedFromGroup with the
+ * conversations that changed. */
+void conv_group_members(const api_env_t *env, const char *user, const char *name,
+                        const conv_set_t *set, const bool *adds, conv_items_fn cb, void *arg);
+
+/* Creates the group `name` holding the conversations of `set` (n may be 0); err on the whole:
+ * ERR_BAD_PARAM (the name exists), ERR_CONV_GROUP_LIMIT (beyond CONV_GROUPS_MAX); then one code
+ * per conversation as conv_group_members(). Every session hears onConversationGroupCreated
+ * with the conversations it holds. */
+void conv_group_create(const api_env_t *env, const char *user, const char *name,
+                       const conv_set_t *set, conv_items_fn cb, void *arg);
+
+/* Applies marks[i] to set->keys[i] (marks[i].conv_key is set here), with the same
+ * CONV_WITH_DATA_MAX cap, and pushes the changed conversations. */
+void conv_mark(const api_env_t *env, const char *user, const conv_set_t *set,
+               store_mark_item_t *marks, conv_items_fn cb, void *arg);
+
+/* The error a whole request answers when every item failed alike (codes all equal and not 0),
+ * else ERR_OK (the answer lists each item's code). */
+err_t conv_items_err(const int *codes, size_t n);
+
+/* ---- the notifier ---- */
+
 typedef struct conv_notify conv_notify_t;
 conv_notify_t *conv_notify_new(const api_env_t *env);
 void conv_notify_free(conv_notify_t *n);

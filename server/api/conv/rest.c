@@ -12,20 +12,11 @@
 
 #include "api/api.h"
 #include "api/conv/conv.h"
+#include "api/group/rules.h"
 #include "api/valid.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
-
-#define PAGE 100            /* get_list and get_contact_group page size */
-#define ITEMS_MAX 100       /* mark_contact, create/update_contact_group items */
-#define SEARCH_MAX 300      /* search_contact_group items */
-#define MAX_CONV_GROUPS 20  /* conversation groups per user */
-#define GROUP_NAME_MAX 32   /* bytes */
-#define CUSTOM_MARK_MAX 256 /* bytes */
-#define MAX_WITH_DATA 1000  /* conversations carrying group or mark data */
-#define GROUP_ID_MAX 128    /* bytes of a group conversation's GroupId */
-#define MARK_BIT_MAX 62     /* highest SetMark/ClearMark bit index */
 
 static const char *const from_names[] = {"From_Account", NULL};
 
@@ -34,6 +25,7 @@ typedef struct {
     const char *user; /* From_Account, borrowed from the body */
     void (*next)(api_call_t *call);
     char **keys;       /* conversation keys, heap */
+    char **ids;        /* their conversationIDs ("c2c_<user>", "group_<id>"), heap */
     json_t **contacts; /* the ContactItem object of each key, borrowed from the body */
     bool *adds;        /* update_contact_group: add (true) or remove each key */
     size_t n;
@@ -46,9 +38,12 @@ static void rc_free(rc_t *rc)
 {
     if (rc == NULL)
         return;
-    for (size_t i = 0; i < rc->n; i++)
+    for (size_t i = 0; i < rc->n; i++) {
         xfree(rc->keys[i]);
+        xfree(rc->ids[i]);
+    }
     xfree(rc->keys);
+    xfree(rc->ids);
     xfree(rc->contacts);
     xfree(rc->adds);
     xfree(rc->marks);
@@ -170,6 +165,12 @@ static json_t *contact_echo(const json_t *item)
                         json_string_value(valid_member(item, group_names)));
 }
 
+/* The To_Account of a valid one-to-one ContactItem. */
+static const char *contact_peer(const json_t *contact)
+{
+    return json_string_value(json_object_get(contact, "To_Account"));
+}
+
 /* list[i][field] (field NULL: list[i]) for i < n as contact keys into rc; fails the call. */
 static bool read_contacts(api_call_t *call, const char *list_name, const json_t *list,
                           const char *field, size_t max)
@@ -189,6 +190,7 @@ static bool read_contacts(api_call_t *call, const char *list_name, const json_t 
         return false;
     }
     rc->keys = xcalloc(n ? n : 1, sizeof(char *));
+    rc->ids = xcalloc(n ? n : 1, sizeof(char *));
     rc->contacts = xcalloc(n ? n : 1, sizeof(json_t *));
     for (size_t i = 0; i < n; i++) {
         json_t *item = json_array_get(list, i);
@@ -205,6 +207,8 @@ static bool read_contacts(api_call_t *call, const char *list_name, const json_t 
             return false;
         }
         rc->keys[rc->n] = key;
+        rc->ids[rc->n] = key[0] == 'g' ? xasprintf("group_%s", key + 2)
+                                       : xasprintf("c2c_%s", contact_peer(contact));
         rc->contacts[rc->n] = contact;
         rc->n++;
     }
@@ -223,19 +227,6 @@ static json_t *result_item(const char *opt_name, long long opt, const json_t *co
     return item;
 }
 
-static int item_code(store_item_status_t st)
-{
-    switch (st) {
-    case STORE_ITEM_OK:
-        return 0;
-    case STORE_ITEM_NO_CONV:
-        return ERR_CONV_NOT_FOUND;
-    case STORE_ITEM_LIMIT:
-        return ERR_CONV_MARK_LIMIT;
-    }
-    return ERR_CONV_NOT_FOUND;
-}
-
 /* A conversation-group name: 1 to 32 bytes of text; fails the call (51011 when too long). */
 static bool group_name_ok(api_call_t *call, const json_t *v, const char *field)
 {
@@ -246,7 +237,7 @@ static bool group_name_ok(api_call_t *call, const json_t *v, const char *field)
         rc_fail(call, ERR_BAD_PARAM, detail);
         return false;
     }
-    if (json_string_length(v) > GROUP_NAME_MAX) {
+    if (json_string_length(v) > CONV_GROUP_NAME_MAX) {
         snprintf(detail, sizeof detail, "%s is %zu bytes", field, json_string_length(v));
         rc_fail(call, ERR_CONV_GROUP_NAME, detail);
         return false;
@@ -289,17 +280,17 @@ static void on_page(err_t err, const store_conv_t *rows, size_t n, void *arg)
                                         "TopFlag", c->pinned ? 1 : 0));
     }
     rc_finish(call, json_pack("{s:o, s:i, s:I, s:I, s:I, s:I}", "SessionItem", items,
-                              "CompleteFlag", n < PAGE ? 1 : 0, "TimeStamp", (json_int_t)ts,
-                              "StartIndex", (json_int_t)start, "TopTimeStamp", (json_int_t)top_ts,
-                              "TopStartIndex", (json_int_t)top_start));
+                              "CompleteFlag", n < CONV_PAGE_MAX ? 1 : 0, "TimeStamp",
+                              (json_int_t)ts, "StartIndex", (json_int_t)start, "TopTimeStamp",
+                              (json_int_t)top_ts, "TopStartIndex", (json_int_t)top_start));
 }
 
 static void get_list_query(api_call_t *call)
 {
     rc_t *rc = rc_of(call);
     long long flags = rc->ints[4];
-    store_conv_page(call->env->db, rc->user, flags & 1, flags & 2, rc->ints[2], rc->ints[0], PAGE,
-                    on_page, call);
+    store_conv_page(call->env->db, rc->user, flags & 1, flags & 2, rc->ints[2], rc->ints[0],
+                    CONV_PAGE_MAX, on_page, call);
 }
 
 void api_recentcontact_get_list(api_call_t *call)
@@ -383,54 +374,31 @@ void api_recentcontact_delete(api_call_t *call)
         with_account(call, delete_query);
 }
 
-/* ---- conversation groups ---- */
+/* ---- conversation groups (the rules are in conv/ops.c) ---- */
 
-static void on_members(err_t err, bool found, int64_t group_no, const store_item_status_t *st,
-                       size_t n, void *arg);
-
-static void members_query(api_call_t *call)
+static conv_set_t set_of(const rc_t *rc)
 {
-    rc_t *rc = rc_of(call);
-    store_conv_group_members(call->env->db, rc->user, rc->name, (const char *const *)rc->keys,
-                             rc->adds, rc->n, MAX_WITH_DATA, (int64_t)time(NULL), on_members, call);
+    return (conv_set_t){(const char *const *)rc->keys, (const char *const *)rc->ids, rc->n};
 }
 
-static void on_created(err_t err, conv_group_status_t st, int64_t group_no, void *arg)
-{
-    api_call_t *call = arg;
-    if (err != ERR_OK)
-        rc_fail(call, err, NULL);
-    else if (st == CONV_GROUP_EXISTS)
-        rc_fail(call, ERR_BAD_PARAM, "a conversation group with that GroupName exists");
-    else if (st == CONV_GROUP_LIMIT)
-        rc_fail(call, ERR_CONV_GROUP_LIMIT, NULL);
-    else
-        members_query(call);
-}
-
-/* The answer of create_contact_group / update_contact_group (type 2) from per-item outcomes. */
-static void on_members(err_t err, bool found, int64_t group_no, const store_item_status_t *st,
-                       size_t n, void *arg)
+/* The answer of create_contact_group / update_contact_group (type 2) from per-item codes. */
+static void on_members(err_t err, int64_t group_no, const int *codes, size_t n, void *arg)
 {
     api_call_t *call = arg;
     rc_t *rc = rc_of(call);
+    if (err == ERR_BAD_PARAM) {
+        rc_fail(call, err, "a conversation group with that GroupName exists");
+        return;
+    }
     if (err != ERR_OK) {
         rc_fail(call, err, NULL);
         return;
     }
-    if (!found) {
-        rc_fail(call, ERR_CONV_GROUP_MISSING, NULL);
-        return;
-    }
     bool update = json_object_get(call->body, "UpdateGroup") != NULL;
     json_t *results = json_array();
-    for (size_t i = 0; i < n && i < rc->n; i++) {
-        int code = item_code(st[i]);
-        if (code == 0)
-            conv_notify_add(call->env->conv_notify, rc->user, rc->keys[i]);
+    for (size_t i = 0; i < n && i < rc->n; i++)
         json_array_append_new(results, result_item(update ? "ContactOptType" : NULL,
-                                                   rc->adds[i] ? 1 : 2, rc->contacts[i], code));
-    }
+                                                   rc->adds[i] ? 1 : 2, rc->contacts[i], codes[i]));
     if (update)
         rc_finish(call, json_pack("{s:i, s:{s:i, s:s, s:I, s:s, s:o}}", "UpdateType", 1,
                                   "UpdateGroupResult", "UpdateGroupType", 2, "GroupName", rc->name,
@@ -441,11 +409,18 @@ static void on_members(err_t err, bool found, int64_t group_no, const store_item
                                   group_item(rc->name, group_no), "ResultItem", results));
 }
 
+static void members_query(api_call_t *call)
+{
+    rc_t *rc = rc_of(call);
+    conv_set_t set = set_of(rc);
+    conv_group_members(call->env, rc->user, rc->name, &set, rc->adds, on_members, call);
+}
+
 static void create_query(api_call_t *call)
 {
     rc_t *rc = rc_of(call);
-    store_conv_group_change(call->env->db, rc->user, STORE_GROUP_CREATE, rc->name, NULL,
-                            MAX_CONV_GROUPS, on_created, call);
+    conv_set_t set = set_of(rc);
+    conv_group_create(call->env, rc->user, rc->name, &set, on_members, call);
 }
 
 void api_recentcontact_create_contact_group(api_call_t *call)
@@ -465,7 +440,7 @@ void api_recentcontact_create_contact_group(api_call_t *call)
         return;
     rc->name = json_string_value(json_object_get(group, "GroupName"));
     json_t *none = json_array();
-    bool ok = read_contacts(call, "ContactItem", contacts ? contacts : none, NULL, ITEMS_MAX);
+    bool ok = read_contacts(call, "ContactItem", contacts ? contacts : none, NULL, CONV_IDS_MAX);
     json_decref(none);
     if (!ok)
         return;
@@ -475,14 +450,12 @@ void api_recentcontact_create_contact_group(api_call_t *call)
     with_account(call, create_query);
 }
 
-static void on_group_deleted(err_t err, conv_group_status_t st, int64_t group_no, void *arg)
+static void on_group_deleted(err_t err, int64_t group_no, void *arg)
 {
     api_call_t *call = arg;
     rc_t *rc = rc_of(call);
     if (err != ERR_OK)
         rc_fail(call, err, NULL);
-    else if (st != CONV_GROUP_OK)
-        rc_fail(call, ERR_CONV_GROUP_MISSING, NULL);
     else
         rc_finish(call, json_pack("{s:[o]}", "GroupItem", group_item(rc->name, group_no)));
 }
@@ -490,8 +463,8 @@ static void on_group_deleted(err_t err, conv_group_status_t st, int64_t group_no
 static void del_group_query(api_call_t *call)
 {
     rc_t *rc = rc_of(call);
-    store_conv_group_change(call->env->db, rc->user, STORE_GROUP_DELETE, rc->name, NULL, 0,
-                            on_group_deleted, call);
+    conv_group_change(call->env, rc->user, STORE_GROUP_DELETE, rc->name, NULL, on_group_deleted,
+                      call);
 }
 
 void api_recentcontact_del_contact_group(api_call_t *call)
@@ -513,16 +486,14 @@ void api_recentcontact_del_contact_group(api_call_t *call)
     with_account(call, del_group_query);
 }
 
-static void on_renamed(err_t err, conv_group_status_t st, int64_t group_no, void *arg)
+static void on_renamed(err_t err, int64_t group_no, void *arg)
 {
     api_call_t *call = arg;
     rc_t *rc = rc_of(call);
-    if (err != ERR_OK)
+    if (err == ERR_BAD_PARAM)
+        rc_fail(call, err, "a conversation group named NewGroupName exists");
+    else if (err != ERR_OK)
         rc_fail(call, err, NULL);
-    else if (st == CONV_GROUP_MISSING)
-        rc_fail(call, ERR_CONV_GROUP_MISSING, NULL);
-    else if (st == CONV_GROUP_EXISTS)
-        rc_fail(call, ERR_BAD_PARAM, "a conversation group named NewGroupName exists");
     else
         rc_finish(call, json_pack("{s:i, s:{s:i, s:s, s:I, s:s, s:[]}}", "UpdateType", 1,
                                   "UpdateGroupResult", "UpdateGroupType", 1, "GroupName",
@@ -533,8 +504,8 @@ static void on_renamed(err_t err, conv_group_status_t st, int64_t group_no, void
 static void rename_query(api_call_t *call)
 {
     rc_t *rc = rc_of(call);
-    store_conv_group_change(call->env->db, rc->user, STORE_GROUP_RENAME, rc->name, rc->new_name, 0,
-                            on_renamed, call);
+    conv_group_change(call->env, rc->user, STORE_GROUP_RENAME, rc->name, rc->new_name, on_renamed,
+                      call);
 }
 
 void api_recentcontact_update_contact_group(api_call_t *call)
@@ -567,7 +538,7 @@ void api_recentcontact_update_contact_group(api_call_t *call)
         rc_fail(call, ERR_BAD_PARAM, "ContactUpdateItem must be a non-empty array");
         return;
     }
-    if (!read_contacts(call, "ContactUpdateItem", items, "ContactItem", ITEMS_MAX))
+    if (!read_contacts(call, "ContactUpdateItem", items, "ContactItem", CONV_IDS_MAX))
         return;
     rc->adds = xcalloc(rc->n, sizeof(bool));
     for (size_t i = 0; i < rc->n; i++) {
@@ -646,7 +617,7 @@ static void contacts_query(api_call_t *call)
 {
     rc_t *rc = rc_of(call);
     store_conv_contacts(call->env->db, rc->user, (const char *const *)rc->keys, rc->n, rc->ints[0],
-                        PAGE, on_contacts, call);
+                        CONV_PAGE_MAX, on_contacts, call);
 }
 
 void api_recentcontact_search_contact_group(api_call_t *call)
@@ -659,7 +630,7 @@ void api_recentcontact_search_contact_group(api_call_t *call)
         rc_fail(call, ERR_BAD_PARAM, "ContactItem must be a non-empty array");
         return;
     }
-    if (read_contacts(call, "ContactItem", list, NULL, SEARCH_MAX))
+    if (read_contacts(call, "ContactItem", list, NULL, CONV_SEARCH_MAX))
         with_account(call, contacts_query);
 }
 
@@ -678,7 +649,7 @@ void api_recentcontact_get_contact_group(api_call_t *call)
 
 /* ---- mark_contact ---- */
 
-static void on_marked(err_t err, const store_item_status_t *st, size_t n, void *arg)
+static void on_marked(err_t err, int64_t group_no, const int *codes, size_t n, void *arg)
 {
     api_call_t *call = arg;
     rc_t *rc = rc_of(call);
@@ -688,12 +659,9 @@ static void on_marked(err_t err, const store_item_status_t *st, size_t n, void *
     }
     json_t *results = json_array(), *items = json_object_get(call->body, "MarkItem");
     for (size_t i = 0; i < n && i < rc->n; i++) {
-        int code = item_code(st[i]);
         long long opt = 1;
         valid_get_int(json_array_get(items, i), "OptType", 1, 3, &opt);
-        if (code == 0)
-            conv_notify_add(call->env->conv_notify, rc->user, rc->keys[i]);
-        json_array_append_new(results, result_item("OptType", opt, rc->contacts[i], code));
+        json_array_append_new(results, result_item("OptType", opt, rc->contacts[i], codes[i]));
     }
     rc_finish(call, json_pack("{s:o}", "ResultItem", results));
 }
@@ -701,8 +669,8 @@ static void on_marked(err_t err, const store_item_status_t *st, size_t n, void *
 static void mark_query(api_call_t *call)
 {
     rc_t *rc = rc_of(call);
-    store_conv_mark_items(call->env->db, rc->user, rc->marks, rc->n, MAX_WITH_DATA, on_marked,
-                          call);
+    conv_set_t set = set_of(rc);
+    conv_mark(call->env, rc->user, &set, rc->marks, on_marked, call);
 }
 
 /* item[field]: absent, or an array of bit indexes 0..62 → *mask. Bit 63 would make the mark
@@ -719,7 +687,7 @@ static bool read_bits(const json_t *item, const char *field, int64_t *mask)
     json_array_foreach(list, i, v)
     {
         if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-            json_integer_value(v) > MARK_BIT_MAX)
+            json_integer_value(v) > CONV_MARK_BIT_MAX)
             return false;
         *mask = (int64_t)((uint64_t)*mask | (1ULL << json_integer_value(v)));
     }
@@ -736,7 +704,7 @@ void api_recentcontact_mark_contact(api_call_t *call)
         rc_fail(call, ERR_BAD_PARAM, "MarkItem must be a non-empty array");
         return;
     }
-    if (!read_contacts(call, "MarkItem", items, "ContactItem", ITEMS_MAX))
+    if (!read_contacts(call, "MarkItem", items, "ContactItem", CONV_IDS_MAX))
         return;
     rc->marks = xcalloc(rc->n, sizeof *rc->marks);
     for (size_t i = 0; i < rc->n; i++) {
@@ -751,13 +719,13 @@ void api_recentcontact_mark_contact(api_call_t *call)
                                !read_bits(item, "ClearMark", &m->clear_mask)))
             snprintf(detail, sizeof detail,
                      "MarkItem[%zu]: SetMark and ClearMark must be arrays of bit indexes 0 to %d",
-                     i, MARK_BIT_MAX);
+                     i, CONV_MARK_BIT_MAX);
         else if (opt & 2) {
-            valid_t v = valid_get_text(item, "CustomMark", CUSTOM_MARK_MAX, &m->custom_mark);
+            valid_t v = valid_get_text(item, "CustomMark", CONV_CUSTOM_MARK_MAX, &m->custom_mark);
             if (v != VALID_OK)
                 snprintf(detail, sizeof detail,
                          "MarkItem[%zu].CustomMark must be a string of at most %d bytes", i,
-                         CUSTOM_MARK_MAX);
+                         CONV_CUSTOM_MARK_MAX);
             m->set_custom = true;
         }
         if (*detail) {

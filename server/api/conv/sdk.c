@@ -13,14 +13,6 @@
 #include "core/xalloc.h"
 #include "router/router.h"
 
-#define LIST_MAX 100
-#define IDS_MAX 100
-#define RECV_OPT_USERS_MAX 30
-#define MAX_PINNED 50
-#define MAX_CONV_GROUPS 20
-#define CONV_GROUP_NAME_MAX 32
-#define CUSTOM_MARK_MIN_BIT 32
-
 /* ---- helpers ---- */
 
 static void fail_or(api_call_t *call, err_t err)
@@ -76,12 +68,6 @@ static void keys_free(char **keys, size_t n)
     xfree(keys);
 }
 
-static void notify_keys(api_call_t *call, const char *const *keys, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        conv_notify_add(call->env->conv_notify, call->identifier, keys[i]);
-}
-
 /* ---- reads ---- */
 
 static void on_page(err_t err, const store_conv_t *rows, size_t n, void *arg)
@@ -91,8 +77,8 @@ static void on_page(err_t err, const store_conv_t *rows, size_t n, void *arg)
         fail_or(call, err);
         return;
     }
-    long long count = LIST_MAX;
-    valid_get_int(call->body, "count", 1, LIST_MAX, &count);
+    long long count = CONV_PAGE_MAX;
+    valid_get_int(call->body, "count", 1, CONV_PAGE_MAX, &count);
     int64_t next = n ? rows[n - 1].sort_key : 0;
     api_finish(call, json_pack("{s:o, s:I, s:b}", "conversationList",
                                conv_list_to_json(rows, n, call->identifier), "nextSeq",
@@ -102,11 +88,11 @@ static void on_page(err_t err, const store_conv_t *rows, size_t n, void *arg)
 static bool read_page(api_call_t *call, long long *cursor, long long *count)
 {
     *cursor = 0;
-    *count = LIST_MAX;
+    *count = CONV_PAGE_MAX;
     valid_t vs = valid_get_int(call->body, "nextSeq", 0, INT64_MAX, cursor);
-    valid_t vc = valid_get_int(call->body, "count", 1, LIST_MAX, count);
+    valid_t vc = valid_get_int(call->body, "count", 1, CONV_PAGE_MAX, count);
     if ((vs != VALID_OK && vs != VALID_MISSING) || (vc != VALID_OK && vc != VALID_MISSING)) {
-        api_fail(call, ERR_BAD_PARAM, "nextSeq must be a cursor and count 1..%d", LIST_MAX);
+        api_fail(call, ERR_BAD_PARAM, "nextSeq must be a cursor and count 1..%d", CONV_PAGE_MAX);
         return false;
     }
     return true;
@@ -185,7 +171,7 @@ static void on_many(err_t err, const store_conv_t *rows, size_t n, void *arg)
 void api_conv_get_by_ids(api_call_t *call)
 {
     size_t n;
-    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
+    char **keys = keys_of(call, "conversationIDList", CONV_IDS_MAX, &n);
     if (keys == NULL)
         return;
     store_conv_get(call->env->db, call->identifier, (const char *const *)keys, n, on_many, call);
@@ -287,7 +273,7 @@ void api_conv_delete(api_call_t *call)
 void api_conv_delete_list(api_call_t *call)
 {
     size_t n;
-    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
+    char **keys = keys_of(call, "conversationIDList", CONV_IDS_MAX, &n);
     if (keys == NULL)
         return;
     json_t *clear = json_object_get(call->body, "clearMessage");
@@ -338,7 +324,7 @@ void api_conv_pin(api_call_t *call)
     if (key == NULL)
         return;
     hold_key(call, key);
-    store_conv_pin(call->env->db, call->identifier, key, json_is_true(pinned), MAX_PINNED,
+    store_conv_pin(call->env->db, call->identifier, key, json_is_true(pinned), CONV_PINNED_MAX,
                    on_updated, call);
 }
 
@@ -425,8 +411,9 @@ static char **user_keys(api_call_t *call, size_t *n)
 {
     json_t *list = json_object_get(call->body, "userIDList");
     if (!json_is_array(list) || json_array_size(list) == 0 ||
-        json_array_size(list) > RECV_OPT_USERS_MAX) {
-        api_fail(call, ERR_BAD_PARAM, "userIDList must hold 1 to %d UserIDs", RECV_OPT_USERS_MAX);
+        json_array_size(list) > CONV_RECV_OPT_USERS_MAX) {
+        api_fail(call, ERR_BAD_PARAM, "userIDList must hold 1 to %d UserIDs",
+                 CONV_RECV_OPT_USERS_MAX);
         return NULL;
     }
     char **keys = xcalloc(json_array_size(list), sizeof(char *));
@@ -518,180 +505,162 @@ void api_conv_get_c2c_recv_opt(api_call_t *call)
     keys_free(keys, n);
 }
 
-/* ---- marks ---- */
+/* ---- marks and conversation groups (the rules are in conv/ops.c) ---- */
 
+/* A request's conversations (call->state): keys and the body's conversationIDs. */
 typedef struct {
     char **keys;
+    const char **ids; /* borrowed from the body */
     size_t n;
-} keys_state_t;
+} set_state_t;
 
-static void on_marked(err_t err, void *arg)
+static void set_free(set_state_t *st)
 {
-    api_call_t *call = arg;
-    keys_state_t *st = call->state;
-    call->state = NULL;
-    if (err == ERR_OK)
-        notify_keys(call, (const char *const *)st->keys, st->n);
+    if (st == NULL)
+        return;
     keys_free(st->keys, st->n);
+    xfree(st->ids);
     xfree(st);
-    if (err != ERR_OK)
-        fail_or(call, err);
-    else
-        api_finish(call, NULL);
 }
 
-/* Built-in marks are 0x1, 0x2, 0x4, 0x8; custom ones 1<<n with 32 <= n < 64. One bit only. */
-static bool mark_ok(uint64_t m)
+/* body[field] as 1..CONV_IDS_MAX conversations (optional: absent gives none); NULL after
+ * failing the call. */
+static set_state_t *set_of(api_call_t *call, const char *field, bool optional)
 {
-    if (m == 0 || (m & (m - 1)) != 0)
-        return false;
-    return m <= 0x8 || m >= (1ULL << CUSTOM_MARK_MIN_BIT);
+    set_state_t *st = XNEW(set_state_t);
+    json_t *list = json_object_get(call->body, field);
+    if (list == NULL && optional)
+        return st;
+    st->keys = keys_of(call, field, CONV_IDS_MAX, &st->n);
+    if (st->keys == NULL) {
+        xfree(st);
+        return NULL;
+    }
+    st->ids = xcalloc(st->n, sizeof(char *));
+    for (size_t i = 0; i < st->n; i++)
+        st->ids[i] = json_string_value(json_array_get(list, i));
+    return st;
+}
+
+static conv_set_t set_view(const set_state_t *st)
+{
+    return (conv_set_t){(const char *const *)st->keys, st->ids, st->n};
+}
+
+/* The SDK's answer to a per-item change: V2TIMConversationOperationResult per conversation; a
+ * request whose every item failed alike fails with that code. */
+static void on_items(err_t err, int64_t group_no, const int *codes, size_t n, void *arg)
+{
+    api_call_t *call = arg;
+    set_state_t *st = call->state;
+    call->state = NULL;
+    if (err == ERR_OK)
+        err = conv_items_err(codes, n);
+    if (err != ERR_OK) {
+        set_free(st);
+        fail_or(call, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n && i < st->n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:i, s:s}", "conversationID", st->ids[i],
+                                              "resultCode", codes[i], "resultInfo",
+                                              codes[i] ? err_text((err_t)codes[i]) : ""));
+    set_free(st);
+    api_finish(call, json_pack("{s:o}", "resultList", list));
 }
 
 void api_conv_mark(api_call_t *call)
 {
     json_t *type = json_object_get(call->body, "markType");
     json_t *enable = json_object_get(call->body, "enableMark");
-    if (!json_is_integer(type) || !mark_ok((uint64_t)json_integer_value(type)) ||
+    if (!json_is_integer(type) || !conv_mark_valid((uint64_t)json_integer_value(type)) ||
         !json_is_boolean(enable)) {
         api_fail(call, ERR_BAD_PARAM,
                  "markType must be one mark (0x1, 0x2, 0x4, 0x8 or 1<<32.."
                  "1<<63) and enableMark a boolean");
         return;
     }
-    size_t n;
-    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
-    if (keys == NULL)
+    set_state_t *st = set_of(call, "conversationIDList", false);
+    if (st == NULL)
         return;
-    keys_state_t *st = XNEW(keys_state_t);
-    st->keys = keys;
-    st->n = n;
     call->state = st;
-    store_conv_mark(call->env->db, call->identifier, (const char *const *)keys, n,
-                    json_integer_value(type), json_is_true(enable), on_marked, call);
-}
-
-/* ---- conversation groups ---- */
-
-/* Tells every session of the user what a successful conversation-group command changed. */
-static void push_group_event(api_call_t *call)
-{
-    const char *cmd = call->state ? (const char *)call->state : "";
-    static const struct {
-        const char *cmd, *event;
-    } map[] = {
-        {"createConversationGroup", "onConversationGroupCreated"},
-        {"deleteConversationGroup", "onConversationGroupDeleted"},
-        {"renameConversationGroup", "onConversationGroupNameChanged"},
-        {"addConversationsToGroup", "onConversationsAddedToGroup"},
-        {"deleteConversationsFromGroup", "onConversationsDeletedFromGroup"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        if (strcmp(map[i].cmd, cmd) != 0)
-            continue;
-        json_t *body = json_deep_copy(call->body);
-        if (strcmp(cmd, "deleteConversationsFromGroup") == 0)
-            json_object_set_new(body, "reason", json_integer(0));
-        router_frame_t *f = router_frame_from_json(map[i].event, body);
-        router_push_user(call->env->router, call->identifier, f, 0);
-        router_frame_unref(f);
+    store_mark_item_t *marks = xcalloc(st->n, sizeof *marks);
+    for (size_t i = 0; i < st->n; i++) {
+        if (json_is_true(enable))
+            marks[i].set_mask = json_integer_value(type);
+        else
+            marks[i].clear_mask = json_integer_value(type);
     }
-}
-
-static void on_group_done(err_t err, conv_group_status_t st, void *arg)
-{
-    api_call_t *call = arg;
-    if (err == ERR_OK && st == CONV_GROUP_OK)
-        push_group_event(call);
-    call->state = NULL;
-    if (err != ERR_OK)
-        fail_or(call, err);
-    else if (st == CONV_GROUP_EXISTS)
-        api_fail(call, ERR_BAD_PARAM, "a conversation group with that name exists");
-    else if (st == CONV_GROUP_MISSING)
-        api_fail(call, ERR_CONV_GROUP_MISSING, NULL);
-    else if (st == CONV_GROUP_LIMIT)
-        api_fail(call, ERR_CONV_GROUP_LIMIT, NULL);
-    else
-        api_finish(call, NULL);
+    conv_set_t set = set_view(st);
+    conv_mark(call->env, call->identifier, &set, marks, on_items, call);
+    xfree(marks);
 }
 
 static const char *group_name(api_call_t *call, const char *field)
 {
     const char *name = NULL;
-    valid_t v = valid_get_text(call->body, field, 4096, &name);
-    if (v != VALID_OK || *name == '\0') {
-        api_fail(call, ERR_BAD_PARAM, "%s must be a non-empty string", field);
-        return NULL;
-    }
-    if (strlen(name) > CONV_GROUP_NAME_MAX) {
-        api_fail(call, ERR_CONV_GROUP_NAME, NULL);
-        return NULL;
-    }
-    return name;
+    valid_get_text(call->body, field, 4096, &name);
+    err_t err = conv_group_name_check(name);
+    if (err == ERR_BAD_PARAM)
+        api_fail(call, err, "%s must be a non-empty string", field);
+    else if (err != ERR_OK)
+        api_fail(call, err, NULL);
+    return err == ERR_OK ? name : NULL;
 }
 
-/* Optional conversationIDList → keys (n = 0 when absent). */
-static bool optional_keys(api_call_t *call, char ***keys, size_t *n)
+static void on_group_changed(err_t err, int64_t group_no, void *arg)
 {
-    *keys = NULL;
-    *n = 0;
-    if (json_object_get(call->body, "conversationIDList") == NULL)
-        return true;
-    *keys = keys_of(call, "conversationIDList", IDS_MAX, n);
-    return *keys != NULL;
+    api_call_t *call = arg;
+    if (err == ERR_BAD_PARAM)
+        api_fail(call, err, "a conversation group with that name exists");
+    else if (err != ERR_OK)
+        fail_or(call, err);
+    else
+        api_finish(call, NULL);
 }
 
 void api_conv_group_create(api_call_t *call)
 {
-    call->state = (void *)"createConversationGroup";
     const char *name = group_name(call, "groupName");
-    char **keys;
-    size_t n;
-    if (name == NULL || !optional_keys(call, &keys, &n))
+    set_state_t *st = name ? set_of(call, "conversationIDList", true) : NULL;
+    if (st == NULL)
         return;
-    store_conv_group_create(call->env->db, call->identifier, name, (const char *const *)keys, n,
-                            MAX_CONV_GROUPS, on_group_done, call);
-    keys_free(keys, n);
+    call->state = st;
+    conv_set_t set = set_view(st);
+    conv_group_create(call->env, call->identifier, name, &set, on_items, call);
 }
 
 void api_conv_group_delete(api_call_t *call)
 {
-    call->state = (void *)"deleteConversationGroup";
     const char *name = group_name(call, "groupName");
     if (name != NULL)
-        store_conv_group_delete(call->env->db, call->identifier, name, on_group_done, call);
+        conv_group_change(call->env, call->identifier, STORE_GROUP_DELETE, name, NULL,
+                          on_group_changed, call);
 }
 
 void api_conv_group_rename(api_call_t *call)
 {
-    call->state = (void *)"renameConversationGroup";
     const char *old_name = group_name(call, "oldName");
-    if (old_name == NULL)
-        return;
-    const char *new_name = group_name(call, "newName");
+    const char *new_name = old_name ? group_name(call, "newName") : NULL;
     if (new_name != NULL)
-        store_conv_group_rename(call->env->db, call->identifier, old_name, new_name, on_group_done,
-                                call);
+        conv_group_change(call->env, call->identifier, STORE_GROUP_RENAME, old_name, new_name,
+                          on_group_changed, call);
 }
 
 static void group_members(api_call_t *call, bool add)
 {
-    call->state = (void *)(add ? "addConversationsToGroup" : "deleteConversationsFromGroup");
     const char *name = group_name(call, "groupName");
-    if (name == NULL)
+    set_state_t *st = name ? set_of(call, "conversationIDList", false) : NULL;
+    if (st == NULL)
         return;
-    size_t n;
-    char **keys = keys_of(call, "conversationIDList", IDS_MAX, &n);
-    if (keys == NULL)
-        return;
-    if (add)
-        store_conv_group_add(call->env->db, call->identifier, name, (const char *const *)keys, n,
-                             on_group_done, call);
-    else
-        store_conv_group_remove(call->env->db, call->identifier, name, (const char *const *)keys, n,
-                                on_group_done, call);
-    keys_free(keys, n);
+    call->state = st;
+    bool *adds = xcalloc(st->n, sizeof(bool));
+    for (size_t i = 0; i < st->n; i++)
+        adds[i] = add;
+    conv_set_t set = set_view(st);
+    conv_group_members(call->env, call->identifier, name, &set, adds, on_items, call);
+    xfree(adds);
 }
 
 void api_conv_group_add(api_call_t *call)

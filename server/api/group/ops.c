@@ -392,6 +392,22 @@ static void create_submit(gop_t *op)
     json_decref(members);
 }
 
+/* A maximum member count (may be NULL: absent): a positive integer, within the type's limit. */
+static err_t check_max_members(const json_t *v, const group_type_rules_t *r, char *buf, size_t len)
+{
+    if (v == NULL)
+        return ERR_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        snprintf(buf, len, "MaxMemberCount must be a positive integer");
+        return ERR_GROUP_PARAM;
+    }
+    if (r->max_members_limit > 0 && json_integer_value(v) > r->max_members_limit) {
+        snprintf(buf, len, "MaxMemberCount must be at most %lld", (long long)r->max_members_limit);
+        return ERR_GROUP_PARAM;
+    }
+    return ERR_OK;
+}
+
 void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_done_fn done)
 {
     gop_t *op = XNEW(gop_t);
@@ -415,11 +431,9 @@ void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_don
         fail(op, ERR_GROUP_PERMISSION, "this group type cannot be imported");
         return;
     }
-    json_int_t max = json_integer_value(json_object_get(req, "max_members"));
-    if (r->max_members_limit > 0 && max > r->max_members_limit) {
-        char detail[96];
-        snprintf(detail, sizeof detail, "MaxMemberCount must be at most %lld",
-                 (long long)r->max_members_limit);
+    char detail[96];
+    if (check_max_members(json_object_get(req, "max_members"), r, detail, sizeof detail) !=
+        ERR_OK) {
         fail(op, ERR_GROUP_PARAM, detail);
         return;
     }
@@ -930,16 +944,13 @@ static void do_modify(gop_t *op)
 {
     json_t *f = json_object_get(op->req, "fields");
     const group_type_rules_t *r = rules_of(op);
-    if (json_object_get(f, "max_members") && r->max_members_limit == 0)
-        json_object_del(f, "max_members"); /* ignored for AVChatRoom */
-    json_int_t max = json_integer_value(json_object_get(f, "max_members"));
-    if (r->max_members_limit > 0 && max > r->max_members_limit) {
-        char detail[96];
-        snprintf(detail, sizeof detail, "MaxMemberNum must be at most %lld",
-                 (long long)r->max_members_limit);
+    char detail[96];
+    if (check_max_members(json_object_get(f, "max_members"), r, detail, sizeof detail) != ERR_OK) {
         fail(op, ERR_GROUP_PARAM, detail);
         return;
     }
+    if (json_object_get(f, "max_members") && r->max_members_limit == 0)
+        json_object_del(f, "max_members"); /* ignored for AVChatRoom */
     if (group_rule_modify(op->type, op->role, field_mask(f)) != ERR_OK) {
         fail(op, ERR_GROUP_PERMISSION,
              op->role == GROUP_ROLE_NONE ? "not a member of the group"
@@ -1323,6 +1334,14 @@ static void on_ctx(err_t err, json_t *res, void *arg)
     }
 }
 
+/* The checks of a request's own fields, before the group is loaded. */
+static err_t check_request(gop_kind_t kind, const json_t *req, char *buf, size_t len)
+{
+    if (kind == GOP_KICK)
+        return gop_check_text(json_object_get(req, "reason"), "Reason", GROUP_REASON_MAX, buf, len);
+    return ERR_OK;
+}
+
 void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const char *group_id,
              json_t *req, gop_done_fn done)
 {
@@ -1335,6 +1354,12 @@ void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const 
     op->silent = actor->silent;
     op->group_id = xstrdup(group_id);
     op->req = req;
+    char detail[96];
+    err_t err = check_request(kind, req, detail, sizeof detail);
+    if (err != ERR_OK) {
+        fail(op, err, detail);
+        return;
+    }
     /* The targets whose roles and accounts the rules need. */
     json_t *targets = NULL;
     if (json_object_get(req, "users"))
@@ -1419,4 +1444,32 @@ err_t gop_check_attrs(const json_t *map, char *buf, size_t len)
         }
     }
     return ERR_OK;
+}
+
+/* ---- joined groups ---- */
+
+/* The REST spellings of the types a joined list leaves out, as a JSON array text (free()). */
+static char *joined_hidden(const gop_joined_t *q, bool activation)
+{
+    json_t *a = json_array();
+    for (int k = 0; k < GROUP_TYPE_COUNT; k++) {
+        const group_type_rules_t *r = group_rules((group_type_t)k);
+        bool asked = q->has_type && q->type == (group_type_t)k;
+        bool out = activation ? r->needs_activation && !q->with_inactive
+                              : !r->in_joined_list && !q->with_huge && !asked;
+        if (out)
+            json_array_append_new(a, json_string(r->rest_name));
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
+}
+
+void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_json_fn cb, void *arg)
+{
+    char *hidden = joined_hidden(q, false), *inactive = joined_hidden(q, true);
+    store_group_joined(env->db, q->user, q->has_type ? group_type_rest(q->type) : NULL, hidden,
+                       inactive, q->offset, q->limit, cb, arg);
+    free(hidden);
+    free(inactive);
 }

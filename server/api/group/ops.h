@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "api/group/rules.h"
+#include "store/group.h"
 
 typedef struct {
     const char *user; /* who acts: a UserID, or the REST admin identifier */
@@ -63,6 +65,18 @@ typedef enum {
 /* Runs one operation on an existing group (10010 when it does not exist). */
 void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const char *group_id,
              json_t *req, gop_done_fn done);
+
+/* The groups `user` belongs to, newest join first: {total, groups: [group + {self}]}. Types not
+ * in joined lists (AVChatRoom) only with with_huge or when asked for by type; types that need
+ * activation only once they have a message, unless with_inactive. */
+typedef struct {
+    const char *user;
+    bool with_huge, with_inactive;
+    bool has_type; /* only groups of `type` */
+    group_type_t type;
+    int64_t offset, limit;
+} gop_joined_t;
+void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_json_fn cb, void *arg);
 
 /* ---- validation shared by the doors: ERR_OK, or an error with a detail in buf ---- */
 

@@ -18,21 +18,6 @@
 #include "router/router.h"
 #include "store/group.h"
 
-#define APPID_LIST_MAX 10000
-#define GROUP_INFO_MAX 50
-#define MEMBER_PAGE_MAX 6000
-#define SPECIFIED_MAX 50
-#define CREATE_MEMBERS_MAX 100
-#define ADD_MEMBERS_MAX 300
-#define DELETE_MEMBERS_MAX 100
-#define ACCOUNTS_MAX 500 /* forbid_send_msg, get_role_in_group, system notifications */
-#define JOINED_MAX 10000
-#define IMPORT_MSGS_MAX 20
-#define HISTORY_MAX 20
-#define SENDER_WINDOW 1000 /* delete_group_msg_by_sender looks at the latest 1000 messages */
-#define REASON_MAX 100
-#define CONTENT_MAX 12288
-
 static const char *str(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
@@ -289,12 +274,12 @@ static void on_appid_list(err_t err, json_t *res, void *arg)
 
 void api_group_rest_appid_list(api_call_t *call)
 {
-    long long limit = APPID_LIST_MAX, next = 0;
-    if (!opt_int(call, "Limit", 1, APPID_LIST_MAX, &limit) ||
+    long long limit = GROUP_APPID_LIST_MAX, next = 0;
+    if (!opt_int(call, "Limit", 1, GROUP_APPID_LIST_MAX, &limit) ||
         !opt_int(call, "Next", 0, INT64_MAX, &next))
         return;
     json_t *type = json_object_get(call->body, "GroupType");
-    group_type_t t;
+    group_type_t t = GROUP_WORK;
     if (type && !group_type_parse(json_string_value(type), &t)) {
         api_fail(call, ERR_GROUP_PARAM,
                  "GroupType must be Private, Public, ChatRoom, AVChatRoom or Community");
@@ -379,13 +364,8 @@ static bool read_profile(api_call_t *call, json_t *req)
         json_object_set_new(req, "mute_all", json_boolean(strcmp(m, "On") == 0));
     }
     json_t *max = either(body, "MaxMemberCount", "MaxMemberNum");
-    if (max) {
-        if (!json_is_integer(max) || json_integer_value(max) < 1) {
-            api_fail(call, ERR_GROUP_PARAM, "MaxMemberCount must be a positive integer");
-            return false;
-        }
+    if (max)
         json_object_set(req, "max_members", max);
-    }
     json_t *custom = json_object_get(body, "AppDefinedData");
     if (custom) {
         json_t *obj = kv_object(call, custom, "AppDefinedData", false);
@@ -444,9 +424,9 @@ static void create_or_import(api_call_t *call, bool import)
         api_fail(call, ERR_GROUP_PARAM, "MemberList must be an array of {Member_Account}");
         goto fail;
     }
-    if (json_array_size(list) > CREATE_MEMBERS_MAX) {
+    if (json_array_size(list) > GROUP_CREATE_MEMBERS_MAX) {
         api_fail(call, ERR_GROUP_TOO_MANY, "MemberList holds at most %d members",
-                 CREATE_MEMBERS_MAX);
+                 GROUP_CREATE_MEMBERS_MAX);
         goto fail;
     }
     json_t *members = json_array();
@@ -591,8 +571,8 @@ static void on_info_groups(err_t err, json_t *res, void *arg)
         member_load_t *ml = XNEW(member_load_t);
         ml->call = call;
         ml->group_id = xstrdup(str(g, "id"));
-        store_group_members(call->env->db, ml->group_id, NULL, 0, MEMBER_PAGE_MAX, on_info_members,
-                            ml);
+        store_group_members(call->env->db, ml->group_id, NULL, 0, GROUP_MEMBER_PAGE_MAX,
+                            on_info_members, ml);
     }
 }
 
@@ -604,8 +584,9 @@ void api_group_rest_info(api_call_t *call)
         api_fail(call, ERR_GROUP_PARAM, "GroupIdList must be a non-empty array of GroupIds");
         return;
     }
-    if (json_array_size(ids) > GROUP_INFO_MAX) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "GroupIdList holds at most %d groups", GROUP_INFO_MAX);
+    if (json_array_size(ids) > GROUP_INFO_IDS_MAX) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "GroupIdList holds at most %d groups",
+                 GROUP_INFO_IDS_MAX);
         return;
     }
     json_array_foreach(ids, i, v) if (!json_is_string(v))
@@ -689,12 +670,13 @@ static bool check_filters(api_call_t *call)
 void api_group_rest_members(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    long long limit = MEMBER_PAGE_MAX, offset = 0;
-    if (id == NULL || !check_filters(call) || !opt_int(call, "Limit", 0, MEMBER_PAGE_MAX, &limit) ||
+    long long limit = GROUP_MEMBER_PAGE_MAX, offset = 0;
+    if (id == NULL || !check_filters(call) ||
+        !opt_int(call, "Limit", 0, GROUP_MEMBER_PAGE_MAX, &limit) ||
         !opt_int(call, "Offset", 0, INT64_MAX, &offset))
         return;
     if (limit == 0)
-        limit = MEMBER_PAGE_MAX;
+        limit = GROUP_MEMBER_PAGE_MAX;
     json_t *next = json_object_get(call->body, "Next");
     if (next) {
         char *end = NULL;
@@ -753,7 +735,7 @@ void api_group_rest_specified_members(api_call_t *call)
     const char *id = group_id_of(call);
     if (id == NULL || !check_filters(call))
         return;
-    json_t *users = accounts_of(call, "Member_List_Account", NULL, SPECIFIED_MAX);
+    json_t *users = accounts_of(call, "Member_List_Account", NULL, GROUP_SPECIFIED_MAX);
     if (users == NULL)
         return;
     char *users_json = json_dumps(users, JSON_COMPACT);
@@ -845,7 +827,7 @@ void api_group_rest_add_members(api_call_t *call)
     long long silence = 0;
     if (id == NULL || !opt_int(call, "Silence", 0, 1, &silence))
         return;
-    json_t *users = accounts_of(call, "MemberList", "Member_Account", ADD_MEMBERS_MAX);
+    json_t *users = accounts_of(call, "MemberList", "Member_Account", GROUP_ADD_MEMBERS_MAX);
     if (users == NULL)
         return;
     json_t *list = json_array(), *v;
@@ -862,7 +844,7 @@ void api_group_rest_import_members(api_call_t *call)
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
-    json_t *users = accounts_of(call, "MemberList", "Member_Account", ADD_MEMBERS_MAX);
+    json_t *users = accounts_of(call, "MemberList", "Member_Account", GROUP_ADD_MEMBERS_MAX);
     if (users == NULL)
         return;
     json_decref(users);
@@ -903,11 +885,7 @@ void api_group_rest_delete_members(api_call_t *call)
     if (id == NULL || !opt_int(call, "Silence", 0, 1, &silence))
         return;
     json_t *reason = json_object_get(call->body, "Reason");
-    if (reason && (!json_is_string(reason) || json_string_length(reason) > REASON_MAX)) {
-        api_fail(call, ERR_GROUP_PARAM, "Reason must be a string of at most %d bytes", REASON_MAX);
-        return;
-    }
-    json_t *users = accounts_of(call, "MemberToDel_Account", NULL, DELETE_MEMBERS_MAX);
+    json_t *users = accounts_of(call, "MemberToDel_Account", NULL, GROUP_KICK_MAX);
     if (users == NULL)
         return;
     json_t *req = json_pack("{s:o}", "users", users);
@@ -1007,7 +985,7 @@ void api_group_rest_forbid(api_call_t *call)
         api_fail(call, ERR_GROUP_PARAM, "MuteTime is required: 0 (unmute) to 4294967295 seconds");
         return;
     }
-    json_t *users = accounts_of(call, "Members_Account", NULL, ACCOUNTS_MAX);
+    json_t *users = accounts_of(call, "Members_Account", NULL, GROUP_ACCOUNTS_MAX);
     if (users == NULL)
         return;
     gop_actor_t actor = admin_actor(call, false);
@@ -1079,14 +1057,14 @@ static void on_rest_joined(err_t err, json_t *res, void *arg)
 void api_group_rest_joined(api_call_t *call)
 {
     const char *user = user_of(call, "Member_Account");
-    long long huge = 0, inactive = 0, limit = JOINED_MAX, offset = 0;
+    long long huge = 0, inactive = 0, limit = GROUP_JOINED_MAX, offset = 0;
     if (user == NULL || !opt_int(call, "WithHugeGroups", 0, 1, &huge) ||
         !opt_int(call, "WithNoActiveGroups", 0, 1, &inactive) ||
-        !opt_int(call, "Limit", 1, JOINED_MAX, &limit) ||
+        !opt_int(call, "Limit", 1, GROUP_JOINED_MAX, &limit) ||
         !opt_int(call, "Offset", 0, INT64_MAX, &offset))
         return;
     json_t *type = json_object_get(call->body, "GroupType");
-    group_type_t t;
+    group_type_t t = GROUP_WORK;
     if (type && !group_type_parse(json_string_value(type), &t)) {
         api_fail(call, ERR_GROUP_PARAM,
                  "GroupType must be Private, Public, ChatRoom, AVChatRoom or Community");
@@ -1097,23 +1075,8 @@ void api_group_rest_joined(api_call_t *call)
         api_fail(call, ERR_GROUP_PARAM, "ResponseFilter must be an object");
         return;
     }
-    json_t *hidden = json_array(), *pending = json_array();
-    for (int k = 0; k < GROUP_TYPE_COUNT; k++) {
-        const group_type_rules_t *r = group_rules((group_type_t)k);
-        /* AVChatRoom only with WithHugeGroups (or when asked for by GroupType). */
-        if (!r->in_joined_list && huge == 0 && !(type && t == (group_type_t)k))
-            json_array_append_new(hidden, json_string(r->rest_name));
-        if (r->needs_activation && inactive == 0)
-            json_array_append_new(pending, json_string(r->rest_name));
-    }
-    char *hidden_json = json_dumps(hidden, JSON_COMPACT);
-    char *pending_json = json_dumps(pending, JSON_COMPACT);
-    json_decref(hidden);
-    json_decref(pending);
-    store_group_joined(call->env->db, user, type ? group_type_rest(t) : NULL, hidden_json,
-                       pending_json, offset, limit, on_rest_joined, call);
-    free(hidden_json);
-    free(pending_json);
+    gop_joined_t q = {user, huge == 1, inactive == 1, type != NULL, t, offset, limit};
+    gop_joined(call->env, &q, on_rest_joined, call);
 }
 
 /* ---- get_role_in_group ---- */
@@ -1140,7 +1103,7 @@ static void on_roles(err_t err, json_t *res, void *arg)
 void api_group_rest_roles(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    json_t *users = id ? accounts_of(call, "User_Account", NULL, ACCOUNTS_MAX) : NULL;
+    json_t *users = id ? accounts_of(call, "User_Account", NULL, GROUP_ACCOUNTS_MAX) : NULL;
     if (users == NULL)
         return;
     char *users_json = json_dumps(users, JSON_COMPACT);
@@ -1287,7 +1250,7 @@ void api_group_rest_send_msg(api_call_t *call)
             json_t *all = json_object_get(v, "GroupAtAllFlag");
             json_t *acct = json_object_get(v, "GroupAt_Account");
             if (json_is_integer(all) && json_integer_value(all) == 1) {
-                json_array_append_new(ats, json_string("__kImSDK_MesssageAtALL__"));
+                json_array_append_new(ats, json_string(GROUP_AT_ALL));
             } else if (is_user_id(acct)) {
                 json_array_append(ats, acct);
             } else {
@@ -1336,14 +1299,14 @@ void api_group_rest_system_notification(api_call_t *call)
         return;
     json_t *content = json_object_get(call->body, "Content");
     if (!json_is_string(content) || json_string_length(content) == 0 ||
-        json_string_length(content) > CONTENT_MAX) {
+        json_string_length(content) > GROUP_NOTIFICATION_CONTENT_MAX) {
         api_fail(call, ERR_GROUP_PARAM, "Content is required: a string of at most %d bytes",
-                 CONTENT_MAX);
+                 GROUP_NOTIFICATION_CONTENT_MAX);
         return;
     }
     char *users_json = NULL;
     if (json_object_get(call->body, "ToMembers_Account")) {
-        json_t *users = accounts_of(call, "ToMembers_Account", NULL, ACCOUNTS_MAX);
+        json_t *users = accounts_of(call, "ToMembers_Account", NULL, GROUP_ACCOUNTS_MAX);
         if (users == NULL)
             return;
         users_json = json_dumps(users, JSON_COMPACT);
@@ -1504,8 +1467,9 @@ void api_group_rest_import_msg(api_call_t *call)
         api_fail(call, ERR_GROUP_PARAM, "MsgList must be a non-empty array");
         return;
     }
-    if (json_array_size(list) > IMPORT_MSGS_MAX) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "MsgList holds at most %d messages", IMPORT_MSGS_MAX);
+    if (json_array_size(list) > GROUP_IMPORT_MSGS_MAX) {
+        api_fail(call, ERR_GROUP_TOO_MANY, "MsgList holds at most %d messages",
+                 GROUP_IMPORT_MSGS_MAX);
         return;
     }
     with_group(call, id, NULL, true, import_msgs);
@@ -1563,7 +1527,7 @@ static void on_sender_deleted(err_t err, json_t *res, void *arg)
 static void delete_by_sender(api_call_t *call, const json_t *ctx)
 {
     store_group_delete_by_sender(call->env->db, str(json_object_get(ctx, "group"), "id"),
-                                 str(call->body, "Sender_Account"), SENDER_WINDOW,
+                                 str(call->body, "Sender_Account"), GROUP_SENDER_WINDOW,
                                  on_sender_deleted, call);
 }
 
@@ -1637,8 +1601,8 @@ void api_group_rest_history(api_call_t *call)
     long long n = 0, seq = 0, recalled = 0;
     if (id == NULL)
         return;
-    if (valid_get_int(call->body, "ReqMsgNumber", 1, HISTORY_MAX, &n) != VALID_OK) {
-        api_fail(call, ERR_GROUP_PARAM, "ReqMsgNumber is required: 1 to %d", HISTORY_MAX);
+    if (valid_get_int(call->body, "ReqMsgNumber", 1, GROUP_HISTORY_MAX, &n) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "ReqMsgNumber is required: 1 to %d", GROUP_HISTORY_MAX);
         return;
     }
     if (!opt_int(call, "ReqMsgSeq", 0, INT64_MAX, &seq) ||

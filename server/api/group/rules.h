@@ -175,6 +175,38 @@ bool group_id_valid_custom(group_type_t t, const char *id, size_t len);
  * (at least 32 bytes). `rnd` supplies random bytes (10 needed). */
 void group_id_generate(group_type_t t, const unsigned char rnd[10], char *out, size_t out_len);
 
+/* ---- request limits (items per request; REST and SDK limits as Tencent documents each) ---- */
+
+enum {
+    GROUP_APPID_LIST_MAX = 10000,           /* REST get_appid_group_list */
+    GROUP_INFO_IDS_MAX = 50,                /* REST get_group_info */
+    GROUP_SDK_INFO_IDS_MAX = 100,           /* SDK getGroupsInfo */
+    GROUP_MEMBER_PAGE_MAX = 6000,           /* REST get_group_member_info */
+    GROUP_SDK_MEMBER_PAGE_MAX = 100,        /* SDK getGroupMemberList */
+    GROUP_SPECIFIED_MAX = 50,               /* REST get_specified_group_member_info */
+    GROUP_SDK_MEMBERS_INFO_MAX = 100,       /* SDK getGroupMembersInfo */
+    GROUP_CREATE_MEMBERS_MAX = 100,         /* initial members of create_group / createGroup */
+    GROUP_ADD_MEMBERS_MAX = 300,            /* REST add_group_member */
+    GROUP_SDK_INVITE_MAX = 100,             /* SDK inviteUserToGroup */
+    GROUP_KICK_MAX = 100,                   /* delete_group_member / kickGroupMember */
+    GROUP_ACCOUNTS_MAX = 500,               /* forbid_send_msg, get_role_in_group, notifications */
+    GROUP_JOINED_MAX = 10000,               /* joined groups per answer */
+    GROUP_IMPORT_MSGS_MAX = 20,             /* import_group_msg */
+    GROUP_HISTORY_MAX = 20,                 /* REST group_msg_get_simple */
+    GROUP_SENDER_WINDOW = 1000,             /* delete_group_msg_by_sender: the latest messages */
+    GROUP_NOTIFICATION_CONTENT_MAX = 12288, /* send_group_system_notification Content */
+};
+
+/* ---- group messages ---- */
+
+enum {
+    GROUP_AT_MAX = 30,              /* @ mentions per message */
+    GROUP_TARGETS_MAX = 50,         /* receivers of a targeted message */
+    GROUP_NOTIFY_MEMBERS_MAX = 200, /* conversation-change pushes only for groups with fewer
+                                     * online members; larger ones follow onRecvNewMessage */
+};
+#define GROUP_AT_ALL "__kImSDK_MesssageAtALL__"
+
 /* ---- field limits (bytes) ---- */
 
 #define GROUP_NAME_MAX 30
@@ -188,6 +220,7 @@ void group_id_generate(group_type_t t, const unsigned char rnd[10], char *out, s
 #define GROUP_MEMBER_CUSTOM_KEYS_MAX 5
 #define GROUP_MEMBER_CUSTOM_VALUE_MAX 64
 #define GROUP_MUTE_FOREVER 4294967295LL
+#define GROUP_REASON_MAX 100 /* a kick's Reason */
 
 /* A custom field key: 1–16 bytes of [A-Za-z0-9_], not starting with a digit. */
 bool group_custom_key_valid(const char *key, size_t len);

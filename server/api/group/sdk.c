@@ -14,13 +14,6 @@
 #include "router/router.h"
 #include "store/group.h"
 
-#define GROUPS_INFO_MAX 100
-#define MEMBERS_PAGE_MAX 100
-#define MEMBERS_INFO_MAX 100
-#define INVITE_MAX 100
-#define KICK_MAX 100
-#define CREATE_MEMBERS_MAX 100
-
 /* SDK GroupMemberFilterTypeEnum. */
 enum { FILTER_ALL = 0, FILTER_OWNER = 1, FILTER_ADMIN = 2, FILTER_COMMON = 4 };
 
@@ -279,9 +272,9 @@ void api_group_create(api_call_t *call)
         api_fail(call, ERR_GROUP_PARAM, "memberList must be an array of {userID, role}");
         goto fail;
     }
-    if (json_array_size(list) > CREATE_MEMBERS_MAX) {
+    if (json_array_size(list) > GROUP_CREATE_MEMBERS_MAX) {
         api_fail(call, ERR_GROUP_TOO_MANY, "memberList holds at most %d members",
-                 CREATE_MEMBERS_MAX);
+                 GROUP_CREATE_MEMBERS_MAX);
         goto fail;
     }
     json_t *members = json_array();
@@ -301,10 +294,6 @@ void api_group_create(api_call_t *call)
                               json_pack("{s:s, s:s}", "user", u, "role", group_role_rest(r)));
     }
     json_t *max = json_object_get(body, "memberMaxCount");
-    if (max && (!json_is_integer(max) || json_integer_value(max) < 0)) {
-        api_fail(call, ERR_GROUP_PARAM, "memberMaxCount must be a positive integer");
-        goto fail;
-    }
     if (max)
         json_object_set(req, "max_members", max);
     json_object_set_new(req, "owner", json_string(call->identifier));
@@ -377,36 +366,10 @@ static void on_joined_list(err_t err, json_t *res, void *arg)
     api_finish(call, json_pack("{s:o}", "groupList", list));
 }
 
-/* The REST spellings of the types a list leaves out, as a JSON array text. */
-static char *types_where(bool (*pred)(const group_type_rules_t *r))
-{
-    json_t *a = json_array();
-    for (int t = 0; t < GROUP_TYPE_COUNT; t++)
-        if (pred(group_rules((group_type_t)t)))
-            json_array_append_new(a, json_string(group_type_rest((group_type_t)t)));
-    char *text = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
-    return text;
-}
-
-static bool not_listed(const group_type_rules_t *r)
-{
-    return !r->in_joined_list;
-}
-
-static bool needs_activation(const group_type_rules_t *r)
-{
-    return r->needs_activation;
-}
-
 void api_group_joined_list(api_call_t *call)
 {
-    char *hidden = types_where(not_listed);
-    char *inactive = types_where(needs_activation);
-    store_group_joined(call->env->db, call->identifier, NULL, hidden, inactive, 0, 10000,
-                       on_joined_list, call);
-    free(hidden);
-    free(inactive);
+    gop_joined_t q = {.user = call->identifier, .limit = GROUP_JOINED_MAX};
+    gop_joined(call->env, &q, on_joined_list, call);
 }
 
 static void on_groups_info(err_t err, json_t *res, void *arg)
@@ -447,9 +410,9 @@ void api_group_get_info(api_call_t *call)
         api_fail(call, ERR_GROUP_PARAM, "groupIDList must be a non-empty array of groupIDs");
         return;
     }
-    if (json_array_size(ids) > GROUPS_INFO_MAX) {
+    if (json_array_size(ids) > GROUP_SDK_INFO_IDS_MAX) {
         api_fail(call, ERR_GROUP_TOO_MANY, "groupIDList holds at most %d groupIDs",
-                 GROUPS_INFO_MAX);
+                 GROUP_SDK_INFO_IDS_MAX);
         return;
     }
     json_array_foreach(ids, i, v) if (!json_is_string(v))
@@ -570,7 +533,7 @@ void api_group_member_list(api_call_t *call)
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
-    long long filter = 0, count = MEMBERS_PAGE_MAX, offset = 0;
+    long long filter = 0, count = GROUP_SDK_MEMBER_PAGE_MAX, offset = 0;
     json_t *f = json_object_get(call->body, "filter");
     if (f && (!json_is_integer(f) ||
               (json_integer_value(f) != FILTER_ALL && json_integer_value(f) != FILTER_OWNER &&
@@ -581,8 +544,8 @@ void api_group_member_list(api_call_t *call)
     filter = f ? json_integer_value(f) : 0;
     json_t *c = json_object_get(call->body, "count");
     if (c && (!json_is_integer(c) || json_integer_value(c) < 1 ||
-              json_integer_value(c) > MEMBERS_PAGE_MAX)) {
-        api_fail(call, ERR_GROUP_PARAM, "count must be 1 to %d", MEMBERS_PAGE_MAX);
+              json_integer_value(c) > GROUP_SDK_MEMBER_PAGE_MAX)) {
+        api_fail(call, ERR_GROUP_PARAM, "count must be 1 to %d", GROUP_SDK_MEMBER_PAGE_MAX);
         return;
     }
     if (c)
@@ -639,7 +602,7 @@ void api_group_members_info(api_call_t *call)
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
-    json_t *users = users_of(call, "memberList", MEMBERS_INFO_MAX);
+    json_t *users = users_of(call, "memberList", GROUP_SDK_MEMBERS_INFO_MAX);
     if (users == NULL)
         return;
     char *users_json = json_dumps(users, JSON_COMPACT);
@@ -752,7 +715,7 @@ static void on_member_results(api_call_t *call, err_t err, const char *detail, j
 void api_group_invite(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    json_t *users = id ? users_of(call, "userList", INVITE_MAX) : NULL;
+    json_t *users = id ? users_of(call, "userList", GROUP_SDK_INVITE_MAX) : NULL;
     if (users == NULL)
         return;
     json_t *list = json_array(), *v;
@@ -767,12 +730,12 @@ void api_group_invite(api_call_t *call)
 void api_group_kick(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    json_t *users = id ? users_of(call, "memberList", KICK_MAX) : NULL;
+    json_t *users = id ? users_of(call, "memberList", GROUP_KICK_MAX) : NULL;
     if (users == NULL)
         return;
     json_t *reason = json_object_get(call->body, "reason");
     json_t *req = json_pack("{s:o}", "users", users);
-    if (json_is_string(reason))
+    if (reason)
         json_object_set(req, "reason", reason);
     gop_actor_t actor = actor_of(call);
     gop_run(call, GOP_KICK, &actor, id, req, on_member_results);

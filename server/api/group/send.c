@@ -13,13 +13,6 @@
 #include "router/router.h"
 #include "store/webhook.h"
 
-#define AT_MAX 30
-#define TARGETS_MAX 50
-/* Conversation-change pushes are skipped for groups with more online members than this: their
- * clients follow onRecvNewMessage instead of one list row per member per message. */
-#define NOTIFY_MEMBERS_MAX 200
-#define AT_ALL "__kImSDK_MesssageAtALL__"
-
 /* ---- sending ---- */
 
 typedef struct {
@@ -91,7 +84,7 @@ static bool wants(const gsend_t *g, const char *member, int opt)
     json_array_foreach(g->ats_json, i, v)
     {
         const char *u = json_string_value(v);
-        if (strcmp(u, AT_ALL) == 0 || strcmp(u, member) == 0)
+        if (strcmp(u, GROUP_AT_ALL) == 0 || strcmp(u, member) == 0)
             return true;
     }
     return false;
@@ -114,7 +107,7 @@ static void fan_out(const api_env_t *env, gsend_t *g, char **members, const int 
     }
     size_t online = group_push_members(env, to, k, f, g->m.origin_conn, NULL);
     router_frame_unref(f);
-    if (g->sent.seq != 0 && online <= NOTIFY_MEMBERS_MAX) {
+    if (g->sent.seq != 0 && online <= GROUP_NOTIFY_MEMBERS_MAX) {
         char *conv = xasprintf("g:%s", g->group_id);
         for (size_t i = 0; i < k; i++)
             conv_notify_message(env->conv_notify, to[i], conv);
@@ -366,7 +359,7 @@ static json_t *at_list(const json_t *ats)
     json_array_foreach(ats, i, v)
     {
         const char *u = json_string_value(v);
-        json_array_append_new(out, json_string(strcmp(u, AT_ALL) == 0 ? "" : u));
+        json_array_append_new(out, json_string(strcmp(u, GROUP_AT_ALL) == 0 ? "" : u));
     }
     return out;
 }
@@ -374,7 +367,7 @@ static json_t *at_list(const json_t *ats)
 static err_t check_lists(const msg_group_t *m)
 {
     const json_t *lists[] = {m->at_users, m->targets};
-    const size_t max[] = {AT_MAX, TARGETS_MAX};
+    const size_t max[] = {GROUP_AT_MAX, GROUP_TARGETS_MAX};
     for (int k = 0; k < 2; k++) {
         if (lists[k] == NULL)
             continue;

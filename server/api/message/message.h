@@ -15,6 +15,19 @@
 #include "api/api.h"
 #include "store/message.h"
 
+/* The message area's request limits (REST and SDK limits as Tencent documents each). */
+enum {
+    MSG_BATCH_MAX = 500,       /* REST batchsendmsg receivers */
+    MSG_LIFETIME_MAX = 604800, /* MsgLifeTime: Tencent keeps offline messages 7 days */
+    MSG_ROAM_PAGE_MAX = 100,   /* REST admin_getroammsg page (a bigger MaxCnt pages) */
+    MSG_UNREAD_PEERS_MAX = 10, /* REST get_c2c_unread_msg_num peers */
+    MSG_HISTORY_MAX = 100,     /* SDK history page */
+    MSG_HISTORY_DEFAULT = 20,
+    MSG_SYNC_MAX = 500, /* SDK syncMessages page */
+    MSG_SYNC_DEFAULT = 100,
+    MSG_IDS_MAX = 100, /* SDK msgIDs per request */
+};
+
 typedef struct {
     const char *sender;
     bool trusted; /* the sender is an app admin and need not be an account */

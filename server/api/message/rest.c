@@ -16,11 +16,6 @@
 #include "core/xalloc.h"
 #include "store/store.h"
 
-#define BATCH_MAX 500
-#define LIFETIME_MAX 604800 /* Tencent keeps offline messages at most 7 days */
-#define ROAM_PAGE_MAX 100   /* Tencent cuts pages at ~13 KB; a bigger MaxCnt just pages */
-#define UNREAD_PEERS_MAX 10
-
 static const char *const from_names[] = {"From_Account", NULL};
 static const char *const to_names[] = {"To_Account", NULL};
 static const char *const operator_names[] = {"Operator_Account", "From_Account", NULL};
@@ -164,7 +159,7 @@ static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
     if (kind == SEND_IMPORT)
         return true;
 
-    long long sync = 1, lifetime = LIFETIME_MAX, online = 0, receipt = 0, ext = 0;
+    long long sync = 1, lifetime = MSG_LIFETIME_MAX, online = 0, receipt = 0, ext = 0;
     switch (valid_get_int(call->body, "SyncOtherMachine", 1, 2, &sync)) {
     case VALID_OK:
     case VALID_MISSING:
@@ -173,7 +168,7 @@ static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
         api_fail(call, ERR_OPENIM_SYNC_OTHER, "SyncOtherMachine must be 1 (sync) or 2 (don't)");
         return false;
     }
-    switch (valid_get_int(call->body, "MsgLifeTime", 0, LIFETIME_MAX, &lifetime)) {
+    switch (valid_get_int(call->body, "MsgLifeTime", 0, MSG_LIFETIME_MAX, &lifetime)) {
     case VALID_OK:
     case VALID_MISSING:
         break;
@@ -181,7 +176,8 @@ static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
         api_fail(call, ERR_OPENIM_LIFETIME_TYPE, "MsgLifeTime must be an integer (seconds)");
         return false;
     default:
-        api_fail(call, ERR_OPENIM_LIFETIME, "MsgLifeTime must be 0 to %d seconds", LIFETIME_MAX);
+        api_fail(call, ERR_OPENIM_LIFETIME, "MsgLifeTime must be 0 to %d seconds",
+                 MSG_LIFETIME_MAX);
         return false;
     }
     if (!opt_int(call, "OnlineOnlyFlag", 0, 1, ERR_BAD_PARAM, &online) ||
@@ -333,7 +329,7 @@ static void on_batch_sent(err_t err, const msg_sent_t *sent, void *arg)
     batch_done_one(b);
 }
 
-/* To_Account of batchsendmsg: 1..BATCH_MAX strings. */
+/* To_Account of batchsendmsg: 1..MSG_BATCH_MAX strings. */
 static json_t *read_batch_receivers(api_call_t *call)
 {
     json_t *list = json_object_get(call->body, "To_Account"), *v;
@@ -346,8 +342,8 @@ static json_t *read_batch_receivers(api_call_t *call)
         api_fail(call, ERR_OPENIM_TO_EMPTY, "To_Account needs at least one UserID");
         return NULL;
     }
-    if (json_array_size(list) > BATCH_MAX) {
-        api_fail(call, ERR_OPENIM_TOO_MANY, "at most %d recipients per request", BATCH_MAX);
+    if (json_array_size(list) > MSG_BATCH_MAX) {
+        api_fail(call, ERR_OPENIM_TOO_MANY, "at most %d recipients per request", MSG_BATCH_MAX);
         return NULL;
     }
     json_array_foreach(list, i, v)
@@ -576,8 +572,8 @@ void api_openim_getroammsg(api_call_t *call)
         api_fail(call, ERR_BAD_PARAM, "MinTime must not be after MaxTime");
         return;
     }
-    if (q.count > ROAM_PAGE_MAX)
-        q.count = ROAM_PAGE_MAX;
+    if (q.count > MSG_ROAM_PAGE_MAX)
+        q.count = MSG_ROAM_PAGE_MAX;
     json_t *last = json_object_get(call->body, "LastMsgKey");
     if (last && !(json_is_string(last) && json_string_length(last) == 0)) {
         q.before_seq = msgkey_seq(json_string_value(last));
@@ -743,8 +739,9 @@ void api_openim_c2c_unread(api_call_t *call)
         api_fail(call, ERR_BAD_PARAM, "Peer_Account must be an array of UserIDs");
         return;
     }
-    if (json_array_size(peers) > UNREAD_PEERS_MAX) {
-        api_fail(call, ERR_OPENIM_TOO_MANY, "at most %d Peer_Account entries", UNREAD_PEERS_MAX);
+    if (json_array_size(peers) > MSG_UNREAD_PEERS_MAX) {
+        api_fail(call, ERR_OPENIM_TOO_MANY, "at most %d Peer_Account entries",
+                 MSG_UNREAD_PEERS_MAX);
         return;
     }
     const char **ids = xcalloc(json_array_size(peers) + 1, sizeof(char *));

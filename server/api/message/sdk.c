@@ -15,12 +15,6 @@
 #include "core/xalloc.h"
 #include "router/router.h"
 
-#define HISTORY_MAX 100
-#define HISTORY_DEFAULT 20
-#define SYNC_MAX 500
-#define SYNC_DEFAULT 100
-#define MSG_IDS_MAX 100
-
 static const char *const receiver_names[] = {"receiver", "userID", NULL};
 
 /* An optional flag: true/false or 0/1. False (call failed) for anything else. */
@@ -184,11 +178,11 @@ static char *conv_key_of(api_call_t *call)
 
 void api_ws_get_history(api_call_t *call)
 {
-    long long count = HISTORY_DEFAULT, last = 0;
-    valid_t vc = valid_get_int(call->body, "count", 1, HISTORY_MAX, &count);
+    long long count = MSG_HISTORY_DEFAULT, last = 0;
+    valid_t vc = valid_get_int(call->body, "count", 1, MSG_HISTORY_MAX, &count);
     valid_t vl = valid_get_int(call->body, "lastMsgSeq", 0, INT64_MAX, &last);
     if ((vc != VALID_OK && vc != VALID_MISSING) || (vl != VALID_OK && vl != VALID_MISSING)) {
-        api_fail(call, ERR_BAD_PARAM, "count must be 1..%d and lastMsgSeq a seq", HISTORY_MAX);
+        api_fail(call, ERR_BAD_PARAM, "count must be 1..%d and lastMsgSeq a seq", MSG_HISTORY_MAX);
         return;
     }
     char *key = conv_key_of(call);
@@ -249,8 +243,8 @@ static void on_sync(err_t err, const store_msg_row_t *rows, size_t n, const stor
                                         reads[i].peer, "userID", reads[i].peer, "peerReadSeq",
                                         (json_int_t)reads[i].peer_read_seq, "timestamp",
                                         (json_int_t)reads[i].peer_read_time));
-    long long count = SYNC_DEFAULT;
-    valid_get_int(call->body, "count", 1, SYNC_MAX, &count);
+    long long count = MSG_SYNC_DEFAULT;
+    valid_get_int(call->body, "count", 1, MSG_SYNC_MAX, &count);
     api_finish(call,
                json_pack("{s:o, s:o, s:b}", "messageList", message_list(rows, n, call->identifier),
                          "readReceipts", receipts, "isFinished", n < (size_t)count));
@@ -286,10 +280,10 @@ static char *positions_param(api_call_t *call)
 
 void api_ws_sync_messages(api_call_t *call)
 {
-    long long count = SYNC_DEFAULT;
-    valid_t vc = valid_get_int(call->body, "count", 1, SYNC_MAX, &count);
+    long long count = MSG_SYNC_DEFAULT;
+    valid_t vc = valid_get_int(call->body, "count", 1, MSG_SYNC_MAX, &count);
     if (vc != VALID_OK && vc != VALID_MISSING) {
-        api_fail(call, ERR_BAD_PARAM, "count must be 1..%d", SYNC_MAX);
+        api_fail(call, ERR_BAD_PARAM, "count must be 1..%d", MSG_SYNC_MAX);
         return;
     }
     char *positions = positions_param(call);
@@ -445,9 +439,9 @@ static void on_read_members(err_t err, const store_ids_t *ids, void *arg)
         api_fail(call, err, NULL);
         return;
     }
-    long long offset = 0, count = HISTORY_DEFAULT;
+    long long offset = 0, count = MSG_HISTORY_DEFAULT;
     valid_get_int(call->body, "nextSeq", 0, INT64_MAX, &offset);
-    valid_get_int(call->body, "count", 1, HISTORY_MAX, &count);
+    valid_get_int(call->body, "count", 1, MSG_HISTORY_MAX, &count);
     json_t *list = json_array();
     for (size_t i = 0; i < ids->n; i++)
         json_array_append_new(list, json_string(ids->ids[i]));
@@ -459,14 +453,14 @@ static void on_read_members(err_t err, const store_ids_t *ids, void *arg)
 void api_ws_group_read_members(api_call_t *call)
 {
     const char *msg_id = json_string_value(json_object_get(call->body, "msgID"));
-    long long filter = 0, offset = 0, count = HISTORY_DEFAULT;
+    long long filter = 0, offset = 0, count = MSG_HISTORY_DEFAULT;
     valid_t vf = valid_get_int(call->body, "filter", 0, 1, &filter);
     valid_t vo = valid_get_int(call->body, "nextSeq", 0, INT64_MAX, &offset);
-    valid_t vc = valid_get_int(call->body, "count", 1, HISTORY_MAX, &count);
+    valid_t vc = valid_get_int(call->body, "count", 1, MSG_HISTORY_MAX, &count);
     if (msg_id == NULL || (vf != VALID_OK && vf != VALID_MISSING) ||
         (vo != VALID_OK && vo != VALID_MISSING) || (vc != VALID_OK && vc != VALID_MISSING)) {
         api_fail(call, ERR_BAD_PARAM, "msgID (string), filter 0|1, nextSeq, count 1..%d",
-                 HISTORY_MAX);
+                 MSG_HISTORY_MAX);
         return;
     }
     store_receipt_members(call->env->db, call->identifier, msg_id, filter == 0, offset, (int)count,
