@@ -11,8 +11,9 @@ import pytest
 
 from expect import call_fail, call_ok
 from util import ADMIN
-from ws_client import (WsClient, chatd, chatd_of, chatd_pool,  # noqa: F401
-                       text_body)
+from ws_client import WsClient, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 SVC = "group_open_http_svc"
 ATTR_SVC = "group_open_attr_http_svc"

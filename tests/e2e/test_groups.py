@@ -8,8 +8,9 @@ changes do to delivery (a removed member stops receiving, a muted one cannot sen
 
 import pytest
 
-from ws_client import (WsClient, chatd, chatd_of, chatd_pool,  # noqa: F401
-                       import_users, text_body)
+from ws_client import WsClient, import_users, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 USERS = ["alice", "bob", "carol", "dave", "erin"]
 MEMBER, ADMIN_ROLE, OWNER = 200, 300, 400

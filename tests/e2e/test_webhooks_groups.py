@@ -1,11 +1,13 @@
 """Webhooks of group management and read reports (docs/webhooks.md), against the recording
-receiver of test_webhooks.py: each after-event is written in the transaction of the change and
+receiver of conftest.py: each after-event is written in the transaction of the change and
 carries Tencent's body and the caller's OptPlatform."""
 
 import time
 
-from expect import call_ok
-from test_webhooks import check_query, hooked, receiver, ws  # noqa: F401 (fixtures)
+import pytest
+
+from expect import call_fail, call_ok
+from util import OK, check_query
 from ws_client import text_body
 
 G = "group_open_http_svc/"
@@ -320,13 +322,8 @@ def test_msg_report_not_listed_does_not_fire(hooked, receiver, ws, pg):
 
 # ---- Group.CallbackBeforeSendMsg -----------------------------------------------------------------
 
-import pytest  # noqa: E402
-
-from expect import call_fail  # noqa: E402
-
 G_BEFORE = "Group.CallbackBeforeSendMsg"
 G_AFTER = "Group.CallbackAfterSendMsg"
-OK = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
 
 
 def group_before_answers(receiver, reply):

@@ -12,8 +12,10 @@ import time
 import pytest
 
 from util import SDKAPPID, usersig
-from ws_client import (Closed, RawWs, WsClient, accept_key, chatd, chatd_of,  # noqa: F401
-                       chatd_pool, import_users, online_platforms, text_body)
+from ws_client import (Closed, RawWs, WsClient, accept_key, import_users, online_platforms,
+                       text_body)
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 JWT_SECRET = "chatd-e2e-jwt-secret-of-more-than-32-bytes"
 HS256 = {"jwt_algorithm": "HS256", "jwt_secret": JWT_SECRET}

@@ -1,15 +1,21 @@
-"""Helpers for chatd's end-to-end tests: UserSig, a REST client, free ports, polling."""
+"""Helpers for chatd's end-to-end tests: UserSig, a REST client, free ports, polling and the
+recording webhook receiver."""
 
 import base64
 import hashlib
 import hmac
 import json
+import os
 import random
 import socket
+import threading
 import time
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
+import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +62,15 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def chatd_binary():
+    """build/chatd, or $CHATD_BIN (relative to the repository); fails the test if not built."""
+    path = Path(os.environ.get("CHATD_BIN", "build/chatd"))
+    path = path if path.is_absolute() else REPO / path
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not an executable: build it first (make, or make asan)")
+    return path
 
 
 def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
@@ -113,3 +128,145 @@ class Rest:
         except ValueError:
             raise AssertionError(f"POST /v4/{api}: HTTP {self.last.status_code}, not JSON: "
                                  f"{self.last.text[:500]!r}") from None
+
+
+# ---- webhooks -----------------------------------------------------------------------------------
+
+TOKEN = "webhook-test-token"
+OK = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
+
+
+
+class Receiver:
+    """An HTTP server recording callbacks. `answer(call)` decides each reply: it returns a dict
+    (sent as JSON with status 200), or (status, body) with body a dict, str or bytes, or a
+    ("sleep", seconds, reply) triple."""
+
+    def __init__(self, port=None, tls=None):
+        self.port = port or free_port()
+        self.tls = tls  # an ssl.SSLContext for HTTPS
+        self.calls = []
+        self.cond = threading.Condition()
+        self.answer = lambda call: OK
+        self.server = None
+        self.thread = None
+
+    def start(self):
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                url = urlparse(self.path)
+                call = {
+                    "path": url.path,
+                    "query": {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()},
+                    "raw": raw,
+                    "headers": dict(self.headers),
+                    "body": json.loads(raw) if raw else None,
+                    "at": time.monotonic(),
+                }
+                with owner.cond:
+                    owner.calls.append(call)
+                    owner.cond.notify_all()
+                reply = owner.answer(call)
+                if isinstance(reply, tuple) and reply and reply[0] == "sleep":
+                    time.sleep(reply[1])
+                    reply = reply[2]
+                status, body = (200, reply) if not isinstance(reply, tuple) else reply
+                if isinstance(body, (dict, list)):
+                    body = json.dumps(body)
+                if isinstance(body, str):
+                    body = body.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass
+
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def url(self, path="/hook"):
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
+
+    def of(self, command, where=None):
+        """The callbacks of `command` (matching where(call)) recorded so far, oldest first."""
+        with self.cond:
+            return [c for c in self.calls if c["query"].get("CallbackCommand") == command
+                    and (where is None or where(c))]
+
+    def wait(self, command, n=1, where=None, timeout=15):
+        """The first n callbacks of `command` (matching where(call)), waiting for them."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                got = [c for c in self.calls if c["query"].get("CallbackCommand") == command
+                       and (where is None or where(c))]
+                if len(got) >= n:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c["query"].get("CallbackCommand"), c["body"]) for c in self.calls]
+                    raise AssertionError(f"{len(got)} of {n} {command} callbacks within "
+                                         f"{timeout} s; seen: {seen[-10:]}")
+                self.cond.wait(left)
+
+
+def hook_config(receiver, **keys):
+    """chatd config keys sending webhooks to `receiver`, fast polls and retries; `keys` override."""
+    config = {
+        "webhook_url": receiver.url("/hook?app=chat"),
+        "webhook_token": TOKEN,
+        "webhook_poll_ms": 50,
+        "webhook_retry_base_ms": 50,
+        "webhook_retry_max_ms": 200,
+        "webhook_timeout_ms": 1000,
+    }
+    config.update(keys)
+    return config
+
+
+
+def check_query(call, command, platform, token=TOKEN):
+    """The query parameters of Tencent's protocol, Sign recomputed."""
+    q = call["query"]
+    assert call["path"] == "/hook"
+    assert q["app"] == "chat", "webhook_url's own query is kept"
+    assert q["SdkAppid"] == str(SDKAPPID)
+    assert q["CallbackCommand"] == command
+    assert q["contenttype"] == "json"
+    assert q["ClientIP"] == "127.0.0.1"
+    assert q["OptPlatform"] == platform
+    if token:
+        request_time = int(q["RequestTime"])
+        assert abs(request_time - time.time()) < 60
+        assert q["Sign"] == hashlib.sha256(f"{token}{request_time}".encode()).hexdigest()
+    else:
+        assert "Sign" not in q and "RequestTime" not in q
+    assert call["body"]["CallbackCommand"] == command
+    assert call["headers"]["Content-Type"].startswith("application/json")
+

@@ -7,12 +7,8 @@
   odd handshakes, unmasked frames, never answering a ping, never reading.
 
 Every wait is a deadline poll, mostly reading the socket until the deadline. Every client
-registers itself until closed, so `close_all()` (run by the `chatd` fixture below) leaves no
-session behind for the next test.
-
-The fixtures at the end let a test module share one chatd per config among its tests (starting
-and stopping an ASan build per test would cost more than most tests): import `chatd`,
-`chatd_of` and `chatd_pool` into the module to use them.
+registers itself until closed, so `close_all()` (run by conftest.py's `chatd_of` fixture) leaves
+no session behind for the next test.
 """
 
 import base64
@@ -24,8 +20,6 @@ import struct
 import time
 from urllib.parse import urlparse
 
-import pytest
-import requests
 import websocket
 
 from util import usersig
@@ -416,123 +410,3 @@ def online_platforms(rest, user):
                        for d in result["Detail"])
     assert result["Status"] == ("Online" if platforms else "Offline"), result
     return platforms
-
-
-# ---- a chatd per config, shared by a module's tests ----
-
-def ws_connections(instance):
-    """chatd_ws_connections from /metrics."""
-    page = requests.get(f"{instance.url}/metrics", timeout=5).text
-    for line in page.splitlines():
-        if line.startswith("chatd_ws_connections "):
-            return int(line.split()[1])
-    raise AssertionError("no chatd_ws_connections in /metrics")
-
-
-class ChatdPool:
-    """Running chatd instances keyed by their config overrides."""
-
-    def __init__(self, pg, workdir):
-        self.pg, self.workdir = pg, workdir
-        self.instances = {}
-        self.started = 0  # names are never reused: a replaced instance keeps its log
-
-    def get(self, config):
-        import conftest  # the harness; imported late so that this module stays importable
-        key = json.dumps(sorted(config.items()), default=str)
-        if key not in self.instances:
-            self.started += 1
-            instance = conftest.Chatd(self.pg, self.workdir, f"shared-{self.started}",
-                                      dict(config))
-            self.instances[key] = instance.start()
-        return self.instances[key]
-
-    def discard(self, instance):
-        self.instances = {k: v for k, v in self.instances.items() if v is not instance}
-
-    def stop_all(self):
-        errors = []
-        for instance in self.instances.values():
-            try:
-                instance.check_shutdown()
-            except Exception as e:
-                errors.append(str(e))
-        self.instances = {}
-        return errors
-
-
-@pytest.fixture(scope="module")
-def chatd_pool(pg, tmp_path_factory):
-    """The module's shared chatd instances; at the end each must stop cleanly (exit 0)."""
-    pool = ChatdPool(pg, tmp_path_factory.mktemp("shared-chatd"))
-    yield pool
-    errors = pool.stop_all()
-    if errors:
-        pytest.fail("\n\n".join(errors), pytrace=False)
-
-
-def _after_test(pool, instance, log_from):
-    """After a test on a shared instance: no client left, still running, nothing alarming in the
-    log since the test began. A broken instance leaves the pool. Returns problems."""
-    import conftest
-    problems = []
-    alive = instance.proc.poll() is None
-    if alive:
-        try:
-            deadline = time.monotonic() + 5
-            while ws_connections(instance) != 0:
-                if time.monotonic() > deadline:
-                    problems.append("WebSocket connections still open 5 s after the test")
-                    break
-                time.sleep(0.01)
-        except requests.RequestException as e:
-            problems.append(f"/metrics failed: {e}")
-    else:
-        instance.returncode = instance.proc.returncode
-        instance.expect_exit_0 = False
-        problems.append(f"chatd exited with status {instance.returncode} during the test")
-    log = instance.log()[log_from:]
-    for alarm in conftest.LOG_ALARMS:
-        at = log.find(alarm)
-        if at >= 0:
-            start = log.rfind("\n", 0, at) + 1
-            problems.append(f"chatd log shows {alarm!r}:\n" +
-                            "\n".join(log[start:].splitlines()[:40]))
-    print(f"--- log of {instance.log_path} during the test (tail) ---\n" +
-          "\n".join(log.splitlines()[-60:]))
-    if problems:
-        pool.discard(instance)
-        try:
-            instance.check_shutdown()
-        except Exception:
-            pass  # already reported
-    return problems
-
-
-@pytest.fixture
-def chatd_of(chatd_pool):
-    """chatd_of(**config) -> the module's shared chatd for that config. After the test every
-    WebSocket client is closed, and the test fails if the instance died or logged a sanitizer
-    report or an assertion meanwhile."""
-    used = {}
-
-    def get(**config):
-        instance = chatd_pool.get(config)
-        used.setdefault(id(instance), (instance, len(instance.log())))
-        return instance
-
-    yield get
-    close_all()
-    problems = []
-    for instance, log_from in used.values():
-        problems += _after_test(chatd_pool, instance, log_from)
-    if problems:
-        pytest.fail("\n\n".join(problems), pytrace=False)
-
-
-@pytest.fixture
-def chatd(request, chatd_of):
-    """Overrides the harness's `chatd`: the module's shared instance for the test's
-    @pytest.mark.chatd_config (the default config without one)."""
-    marker = request.node.get_closest_marker("chatd_config")
-    return chatd_of(**(marker.kwargs if marker else {}))
