@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from expect import call_fail, call_ok
-from util import OK, Receiver, check_query, hook_config, wait_until
+from util import OK, Receiver, check_query, hook_config, outbox_drained, wait_until
 from ws_client import text_body
 
 SEND = "openim/sendmsg"
@@ -95,7 +95,7 @@ def test_unread_msg_num_counts_the_conversation(hooked, receiver):
     assert [c["body"]["UnreadMsgNum"] for c in calls] == [1, 2, 3]
 
 
-def test_switches_skip_the_after_send_callback(hooked, receiver, ws):
+def test_switches_skip_the_after_send_callback(hooked, receiver, ws, pg):
     """ForbidAfterSendMsgCallback (REST) and disableCloudMessagePostHook (WebSocket) skip the
     after-send callback of that message only; importmsg fires none."""
     chatd = hooked()
@@ -109,7 +109,7 @@ def test_switches_skip_the_after_send_callback(hooked, receiver, ws):
                                        "MsgBody": text_body("old")})
     send(rest, "alice", "bob", "loud", random=2)
     calls = receiver.wait(AFTER_SEND, where=lambda c: c["body"]["MsgBody"] == text_body("loud"))
-    time.sleep(0.3)  # a wrong extra callback would have arrived with or before "loud"
+    outbox_drained(pg)  # "loud" came last, and every event recorded has been delivered
     assert [c["body"]["MsgBody"][0]["MsgContent"]["Text"] for c in receiver.of(AFTER_SEND)] == ["loud"]
     assert calls
 
@@ -137,7 +137,7 @@ def test_webhook_commands_limits_what_fires(hooked, receiver, ws, pg):
     alice = ws(chatd, "alice")
     alice.call("sendMessage", {"receiver": "bob", "msgBody": text_body("x")})
     receiver.wait(AFTER_SEND)
-    time.sleep(0.2)
+    outbox_drained(pg)  # the login came first: a State.StateChange would be here by now
     assert receiver.of(STATE) == []
     assert pg.sql("SELECT count(*) FROM webhook_outbox WHERE command = %s", (STATE,)) == [(0,)]
 
@@ -445,7 +445,7 @@ def texts_by_conv(calls):
     return out
 
 
-def test_receiver_down_then_up_delivers_all_in_order_once(hooked, receiver):
+def test_receiver_down_then_up_delivers_all_in_order_once(hooked, receiver, pg):
     """Events recorded while the receiver is down arrive when it is back: all of them, once each
     (distinct EventIds), and in order within each conversation."""
     chatd = hooked(webhook_commands=AFTER_SEND)
@@ -456,10 +456,12 @@ def test_receiver_down_then_up_delivers_all_in_order_once(hooked, receiver):
         peer = "bob" if i % 2 else "carol"
         send(rest, "alice", peer, f"{peer}-{i}", random=i)
         sent[("alice", peer)].append(f"{peer}-{i}")
-    time.sleep(0.5)  # a few failed attempts
+    # each conversation's first event failed at least twice, the others wait behind it
+    wait_until(lambda: pg.sql("SELECT count(DISTINCT order_key) FROM webhook_outbox"
+                              " WHERE attempts >= 2") == [(2,)], what="failed attempts")
     receiver.start()
-    calls = receiver.wait(AFTER_SEND, 12)
-    time.sleep(0.5)
+    receiver.wait(AFTER_SEND, 12)
+    outbox_drained(pg)  # every event acknowledged: no delivery is still to come
     calls = receiver.of(AFTER_SEND)
     ids = [c["body"]["EventId"] for c in calls]
     assert len(ids) == len(set(ids)) == 12
@@ -620,7 +622,9 @@ def test_https_refuses_unverified_certificates(chatd_factory, tmp_path, pg, trus
         send(chatd.rest(), "alice", "bob")
         wait_until(lambda: (pg.sql("SELECT last_error FROM webhook_outbox") or [(None,)])[0][0],
                    what="a recorded failure")
-        time.sleep(0.3)
+        # a retry was refused too: every attempt so far has ended, and none got through
+        wait_until(lambda: pg.sql("SELECT attempts >= 2 AND last_error IS NOT NULL"
+                                  " FROM webhook_outbox") == [(True,)], what="a failed retry")
         assert receiver.of(AFTER_SEND) == []
     finally:
         receiver.stop()

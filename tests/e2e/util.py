@@ -1,5 +1,5 @@
-"""Helpers for chatd's end-to-end tests: UserSig, a REST client, free ports, polling and the
-recording webhook receiver."""
+"""Helpers for chatd's end-to-end tests: UserSig, a REST client, free ports, polling, the
+webhook receiver and the barriers that show a callback did not come."""
 
 import base64
 import hashlib
@@ -270,3 +270,12 @@ def check_query(call, command, platform, token=TOKEN):
     assert call["body"]["CallbackCommand"] == command
     assert call["headers"]["Content-Type"].startswith("application/json")
 
+
+def outbox_drained(pg, timeout=15):
+    """A positive barrier for "no other callback came": waits until webhook_outbox holds no event
+    left to deliver (dead ones aside). Each event is written in the transaction of its change and
+    the receiver records a call before answering it, so once the changes were acknowledged and
+    the outbox is empty every callback they caused has been recorded; what is missing then will
+    not come. Call it after waiting for a marker callback that comes after the ones that must not."""
+    wait_until(lambda: pg.sql("SELECT count(*) FROM webhook_outbox WHERE NOT dead") == [(0,)],
+               timeout=timeout, what="every webhook event delivered")

@@ -239,6 +239,18 @@ class WsClient:
             except Closed:
                 return False
 
+    def pump_until(self, done, timeout=None):
+        """Reads (answering pings) in short slices until done() is true; returns False if the
+        server closed this connection first, fails at the deadline."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            if not self.pump_for(0.02):
+                return False
+            if done():
+                return True
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.user}: pump_until still waiting after the deadline")
+
     def close(self):
         if self in _open:
             _open.remove(self)
@@ -322,7 +334,9 @@ class RawWs:
     def send_json(self, obj):
         self.send_frame(0x1, json.dumps(obj))
 
-    def _need(self, n, deadline):
+    def _fill(self, n, deadline):
+        """Reads until the buffer holds at least n bytes; they stay in the buffer, so a timeout
+        loses nothing."""
         while len(self.buf) < n:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -337,20 +351,23 @@ class RawWs:
             if not chunk:
                 raise Closed(ABNORMAL)
             self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
 
     def recv_frame(self, timeout=None):
         """(opcode, payload) of the next frame from chatd (which never masks); never answers."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        b0, b1 = self._need(2, deadline)
+        self._fill(2, deadline)
+        b0, b1 = self.buf[0], self.buf[1]
         assert not b1 & 0x80, "chatd masked a frame"
-        n = b1 & 0x7F
+        n, head = b1 & 0x7F, 2
         if n == 126:
-            n = struct.unpack("!H", self._need(2, deadline))[0]
+            self._fill(4, deadline)
+            n, head = struct.unpack("!H", self.buf[2:4])[0], 4
         elif n == 127:
-            n = struct.unpack("!Q", self._need(8, deadline))[0]
-        return b0 & 0x0F, self._need(n, deadline)
+            self._fill(10, deadline)
+            n, head = struct.unpack("!Q", self.buf[2:10])[0], 10
+        self._fill(head + n, deadline)
+        payload, self.buf = self.buf[head:head + n], self.buf[head + n:]
+        return b0 & 0x0F, payload
 
     def recv_json(self, timeout=None):
         """The next text frame as JSON, skipping pings (unanswered); Closed on a close frame."""
@@ -375,6 +392,19 @@ class RawWs:
             if opcode == 0x8:
                 return struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
 
+    def is_closed(self):
+        """True once chatd closed the connection (a close frame or the stream's end); reads only
+        what has arrived, without waiting, and answers no ping."""
+        while True:
+            try:
+                opcode, _ = self.recv_frame(timeout=0.001)
+            except Closed:
+                return True
+            except TimeoutError:
+                return False
+            if opcode == 0x8:
+                return True
+
     def login(self, user, platform="Web"):
         self.send_json({"seq": "login", "cmd": "login",
                         "body": {"userID": user, "userSig": usersig(user), "platform": platform}})
@@ -386,6 +416,20 @@ class RawWs:
         if self in _open:
             _open.remove(self)
         self.sock.close()
+
+
+# ---- barriers on chatd's timers ----
+
+def login_timer_barrier(base_url):
+    """A positive barrier for login_timeout_ms: opens a connection that never logs in and waits
+    until chatd closes it 1008. Every connection opened before it has passed its own login
+    deadline by then, so one that chatd left open meanwhile was not going to be closed."""
+    late = WsClient(base_url)
+    try:
+        code = late.wait_closed().code
+    finally:
+        late.close()
+    assert code == 1008, f"the marker connection was closed {code}, not 1008"
 
 
 # ---- REST helpers used with WebSocket tests ----
