@@ -1,13 +1,15 @@
-"""Helpers for chatd's end-to-end tests: UserSig, a REST client, free ports, polling, the
+"""Helpers for chatd's end-to-end tests: UserSig, a REST client, race-free ports, polling, the
 webhook receiver and the barriers that show a callback did not come."""
 
 import base64
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import random
 import socket
+import tempfile
 import threading
 import time
 import zlib
@@ -57,11 +59,84 @@ def decode_usersig(sig):
     return json.loads(zlib.decompress(packed))
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+# ---- ports ------------------------------------------------------------------------------------
+#
+# Binding port 0, closing the socket and returning its number races: another pytest process (or
+# the kernel, for an outgoing connection) may take the same number before the daemon binds it.
+# chatd cannot listen on port 0 and tell us its port, so each test process reserves a block of
+# PORT_BLOCK ports of its own and hands them out one after the other. The reservation is an
+# exclusive flock(2) on /tmp/chatd-e2e-ports/<first port>: parallel runs (any user) skip a locked
+# block, and the kernel drops the lock when the process ends, so a crash leaves no stale
+# reservation. The first block tried is chosen from the pid, so parallel runs rarely even meet.
+# The blocks lie below the kernel's ephemeral range (ip_local_port_range), where the kernel never
+# picks a port by itself; a port another program listens on is skipped by a test bind.
+
+PORT_BLOCK = 200
+PORT_LOCK_DIR = Path(tempfile.gettempdir()) / "chatd-e2e-ports"
+_ports = {"lock": None, "first": None, "next": 0}
+_ports_mutex = threading.Lock()
+
+
+def _port_range():
+    """[low, high) below the ephemeral range, where the kernel assigns no port by itself."""
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    return 10000, max(ephemeral_low, 10000 + 2 * PORT_BLOCK)
+
+
+def _reserve_block():
+    """Locks one free block for this process; returns its first port."""
+    low, high = _port_range()
+    blocks = (high - low) // PORT_BLOCK
+    PORT_LOCK_DIR.mkdir(exist_ok=True)
+    try:
+        os.chmod(PORT_LOCK_DIR, 0o1777)  # shared by every user's runs; fails if not ours: fine
+    except OSError:
+        pass
+    start = os.getpid() % blocks
+    for i in range(blocks):
+        first = low + (start + i) % blocks * PORT_BLOCK
+        # read-only is enough for flock(2), so a lock file another user created works too
+        fd = os.open(PORT_LOCK_DIR / str(first), os.O_RDONLY | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _ports["lock"] = fd  # held until the process exits
+        return first
+    raise RuntimeError(f"all {blocks} port blocks of {PORT_BLOCK} are locked in {PORT_LOCK_DIR}")
+
+
+def _unused(port):
+    """True if nothing listens on 127.0.0.1:port. With SO_REUSEADDR, as chatd (libevent's evhttp),
+    PostgreSQL and the webhook receiver bind, TIME_WAIT leftovers of an earlier daemon do not
+    count."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 from this process's reserved block that nothing listens on; no
+    other test process hands it out. The block is used round-robin: a port comes back only
+    after PORT_BLOCK others, long after the daemon that had it stopped (one still running, as the
+    session's PostgreSQL, is skipped)."""
+    with _ports_mutex:
+        if _ports["first"] is None:
+            _ports["first"] = _reserve_block()
+        for _ in range(PORT_BLOCK):
+            port = _ports["first"] + _ports["next"]
+            _ports["next"] = (_ports["next"] + 1) % PORT_BLOCK
+            if _unused(port):
+                return port
+    raise RuntimeError(f"every port of the block at {_ports['first']} is in use")
 
 
 def chatd_binary():
