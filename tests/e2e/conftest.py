@@ -5,9 +5,18 @@
 - `chatd_factory(**keys)` starts build/chatd (or $CHATD_BIN) with a per-test config; `chatd` is
   one default instance, whose keys `@pytest.mark.chatd_config(key=value)` can change. At teardown
   each instance gets SIGTERM and must exit 0 with no sanitizer report or assertion in its log.
+- `chatd_of(**keys)`: the test module's shared instance for that config (`chatd_pool`). A module
+  marked `pytestmark = pytest.mark.shared_chatd` gets its `chatd` from there: starting and
+  stopping an ASan build per test would cost more than most tests.
 - `rest`: a util.Rest client for the `chatd` instance.
+- webhooks: `receiver` (a recording util.Receiver), `hooked(**keys)` (a chatd sending its
+  webhooks there) and `ws(chatd, user)` (logged-in WebSocket clients, closed at teardown).
+
+Test modules take fixtures from here and helpers from util.py, ws_client.py and expect.py, never
+from another test module.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -20,7 +29,10 @@ import psycopg2
 import pytest
 import requests
 
-from util import ADMIN, REPO, SDKAPPID, SECRET_KEY, Rest, free_port
+from expect import call_ok
+from util import (ADMIN, REPO, SDKAPPID, SECRET_KEY, Receiver, Rest, chatd_binary, free_port,
+                  hook_config)
+from ws_client import WsClient, close_all
 
 PG_BINDIR = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
 IS_ROOT = os.geteuid() == 0
@@ -30,6 +42,9 @@ LOG_ALARMS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "Ass
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "chatd_config(**keys): config keys for the `chatd` fixture (None removes a key)"
+    )
+    config.addinivalue_line(
+        "markers", "shared_chatd: `chatd` is the module's shared instance for the config (chatd_of)"
     )
 
 
@@ -131,14 +146,6 @@ def clean_tables(pg):
         pg.sql("SET session_replication_role = replica; "
                + "; ".join(f"DELETE FROM {t}" for (t,) in tables)
                + "; SET session_replication_role = DEFAULT")
-
-
-def chatd_binary():
-    path = Path(os.environ.get("CHATD_BIN", "build/chatd"))
-    path = path if path.is_absolute() else REPO / path
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"{path} is not an executable: build it first (make, or make asan)")
-    return path
 
 
 class Chatd:
@@ -281,14 +288,167 @@ def chatd_factory(pg, tmp_path):
         pytest.fail("\n\n".join(errors), pytrace=False)
 
 
+# ---- a chatd per config, shared by a module's tests ----
+
+def ws_connections(instance):
+    """chatd_ws_connections from /metrics."""
+    page = requests.get(f"{instance.url}/metrics", timeout=5).text
+    for line in page.splitlines():
+        if line.startswith("chatd_ws_connections "):
+            return int(line.split()[1])
+    raise AssertionError("no chatd_ws_connections in /metrics")
+
+
+class ChatdPool:
+    """Running chatd instances keyed by their config overrides."""
+
+    def __init__(self, pg, workdir):
+        self.pg, self.workdir = pg, workdir
+        self.instances = {}
+        self.started = 0  # names are never reused: a replaced instance keeps its log
+
+    def get(self, config):
+        key = json.dumps(sorted(config.items()), default=str)
+        if key not in self.instances:
+            self.started += 1
+            instance = Chatd(self.pg, self.workdir, f"shared-{self.started}",
+                                      dict(config))
+            self.instances[key] = instance.start()
+        return self.instances[key]
+
+    def discard(self, instance):
+        self.instances = {k: v for k, v in self.instances.items() if v is not instance}
+
+    def stop_all(self):
+        errors = []
+        for instance in self.instances.values():
+            try:
+                instance.check_shutdown()
+            except Exception as e:
+                errors.append(str(e))
+        self.instances = {}
+        return errors
+
+
+@pytest.fixture(scope="module")
+def chatd_pool(pg, tmp_path_factory):
+    """The module's shared chatd instances; at the end each must stop cleanly (exit 0)."""
+    pool = ChatdPool(pg, tmp_path_factory.mktemp("shared-chatd"))
+    yield pool
+    errors = pool.stop_all()
+    if errors:
+        pytest.fail("\n\n".join(errors), pytrace=False)
+
+
+def _after_test(pool, instance, log_from):
+    """After a test on a shared instance: no client left, still running, nothing alarming in the
+    log since the test began. A broken instance leaves the pool. Returns problems."""
+    problems = []
+    alive = instance.proc.poll() is None
+    if alive:
+        try:
+            deadline = time.monotonic() + 5
+            while ws_connections(instance) != 0:
+                if time.monotonic() > deadline:
+                    problems.append("WebSocket connections still open 5 s after the test")
+                    break
+                time.sleep(0.01)
+        except requests.RequestException as e:
+            problems.append(f"/metrics failed: {e}")
+    else:
+        instance.returncode = instance.proc.returncode
+        instance.expect_exit_0 = False
+        problems.append(f"chatd exited with status {instance.returncode} during the test")
+    log = instance.log()[log_from:]
+    for alarm in LOG_ALARMS:
+        at = log.find(alarm)
+        if at >= 0:
+            start = log.rfind("\n", 0, at) + 1
+            problems.append(f"chatd log shows {alarm!r}:\n" +
+                            "\n".join(log[start:].splitlines()[:40]))
+    print(f"--- log of {instance.log_path} during the test (tail) ---\n" +
+          "\n".join(log.splitlines()[-60:]))
+    if problems:
+        pool.discard(instance)
+        try:
+            instance.check_shutdown()
+        except Exception:
+            pass  # already reported
+    return problems
+
+
 @pytest.fixture
-def chatd(request, chatd_factory):
-    """A running chatd with the default test config, changed by @pytest.mark.chatd_config."""
+def chatd_of(chatd_pool):
+    """chatd_of(**config) -> the module's shared chatd for that config. After the test every
+    WebSocket client is closed, and the test fails if the instance died or logged a sanitizer
+    report or an assertion meanwhile."""
+    used = {}
+
+    def get(**config):
+        instance = chatd_pool.get(config)
+        used.setdefault(id(instance), (instance, len(instance.log())))
+        return instance
+
+    yield get
+    close_all()
+    problems = []
+    for instance, log_from in used.values():
+        problems += _after_test(chatd_pool, instance, log_from)
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def chatd(request):
+    """A running chatd with the default test config, changed by @pytest.mark.chatd_config: the
+    test's own (chatd_factory), or the module's shared one if the module is marked shared_chatd."""
     marker = request.node.get_closest_marker("chatd_config")
-    return chatd_factory(**(marker.kwargs if marker else {}))
+    keys = marker.kwargs if marker else {}
+    if request.node.get_closest_marker("shared_chatd"):
+        return request.getfixturevalue("chatd_of")(**keys)
+    return request.getfixturevalue("chatd_factory")(**keys)
 
 
 @pytest.fixture
 def rest(chatd):
     """A REST client for `chatd`, signing as the app administrator by default."""
     return chatd.rest()
+
+
+# ---- webhooks ----
+
+@pytest.fixture
+def receiver():
+    """A recording webhook receiver (util.Receiver) on a free port, answering OK by default."""
+    r = Receiver().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def hooked(chatd_factory, receiver):
+    """hooked(**keys) -> a running chatd whose webhooks go to `receiver`; alice, bob, carol."""
+
+    def start(**keys):
+        instance = chatd_factory(**hook_config(receiver, **keys))
+        call_ok(instance.rest(), "im_open_login_svc/multiaccount_import",
+                {"Accounts": ["alice", "bob", "carol"]})
+        return instance
+
+    return start
+
+
+@pytest.fixture
+def ws():
+    """ws(chatd, user, platform="Web") -> a WsClient logged in to that instance, closed at
+    teardown."""
+    clients = []
+
+    def connect(chatd, user, platform="Web"):
+        client = WsClient.login_as(chatd.url, user, platform=platform)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        client.close()

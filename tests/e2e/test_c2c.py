@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from ws_client import (WsClient, chatd, chatd_of, chatd_pool, close_all,  # noqa: F401
-                       import_users, text_body)
+from ws_client import WsClient, close_all, import_users, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 USERS = ("alice", "bob", "carol")
 

@@ -11,7 +11,9 @@ import pytest
 
 from expect import call_ok
 from util import wait_until
-from ws_client import WsClient, chatd, chatd_of, chatd_pool, text_body  # noqa: F401 (fixtures)
+from ws_client import WsClient, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 BAD = 70402          # invalid parameter, as WebSocket responses spell it
 NOT_FOUND = 6004     # conversation does not exist

@@ -14,9 +14,8 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import chatd_binary
 from expect import call_fail, call_ok, fail
-from util import ADMIN, REPO, SDKAPPID, decode_usersig, wait_until
+from util import ADMIN, REPO, SDKAPPID, chatd_binary, decode_usersig, wait_until
 
 CHECK = "im_open_login_svc/account_check"
 CHECK_BODY = {"CheckItem": [{"UserID": "alice"}]}

@@ -11,8 +11,9 @@ import pytest
 
 from expect import call_fail, call_ok
 from util import ADMIN
-from ws_client import (WsClient, chatd, chatd_of, chatd_pool,  # noqa: F401
-                       text_body)
+from ws_client import WsClient, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 SVC = "group_open_http_svc"
 ATTR_SVC = "group_open_attr_http_svc"
@@ -289,6 +290,8 @@ def test_add_group_member_results(rest, users, ws):
     ({"MemberList": [{"Member_Account": "bob"}], "Silence": 2}, 10004),
 ])
 def test_add_group_member_bad_input(rest, users, body, code):
+    """add_group_member refuses more than 300 members (10005), an empty or malformed MemberList
+    or Silence (10004) and an unknown account (10019); nobody is added."""
     gid = create(rest, "Public", "alice")
     call_fail(rest, api("add_group_member"), {"GroupId": gid, **body}, code)
     assert roles(rest, gid, ["bob"]) == {"bob": "NotMember"}
@@ -379,6 +382,9 @@ def test_msg_flag_discard_stops_delivery(rest, users, ws):
     ({"AppMemberDefinedData": [{"Key": f"k{i}", "Value": "v"} for i in range(6)]}, 10004),
 ])
 def test_modify_group_member_info_bad_input(rest, users, fields, code):
+    """modify_group_member_info refuses an unknown Role or MsgFlag, a NameCard over 50 bytes, a
+    negative MuteTime and oversized or too many AppMemberDefinedData items with 10004; the
+    member is unchanged."""
     gid = create(rest, "Public", "alice", ["bob"])
     call_fail(rest, api("modify_group_member_info"),
               {"GroupId": gid, "Member_Account": "bob", **fields}, code)
@@ -435,6 +441,9 @@ def test_modify_group_base_info(rest, users, ws):
     ({"AppDefinedData": {"Key": "a"}}, 10004),
 ])
 def test_modify_group_base_info_bad_input(rest, users, fields, code):
+    """modify_group_base_info refuses an empty or over-long Name, unknown option values,
+    MaxMemberNum over 6000, a non-string From_Account and malformed AppDefinedData with 10004;
+    the group keeps its name."""
     gid = create(rest, "Public", "alice", Name="keep")
     call_fail(rest, api("modify_group_base_info"), {"GroupId": gid, **fields}, code)
     assert info(rest, gid)["Name"] == "keep"
@@ -514,6 +523,8 @@ def test_get_joined_group_list(rest, users, ws):
 
 
 def test_get_role_in_group(rest, users):
+    """get_role_in_group reports Owner, Member or NotMember (unknown accounts too); more than
+    500 accounts is 10005, an unknown group 10010."""
     gid = create(rest, "Public", "alice", ["bob"])
     assert roles(rest, gid, ["alice", "bob", "carol", "ghost"]) == {
         "alice": "Owner", "bob": "Member", "carol": "NotMember", "ghost": "NotMember"}
@@ -554,6 +565,8 @@ def test_forbid_send_msg_and_muted_lists(rest, users, ws):
     ({"Members_Account": [f"u{i}" for i in range(501)], "MuteTime": 5}, 10005),
 ])
 def test_forbid_send_msg_bad_input(rest, users, body, code):
+    """forbid_send_msg refuses a missing or out-of-range MuteTime and an empty account list (10004),
+    and more than 500 accounts (10005)."""
     gid = create(rest, "Public", "alice", ["bob"])
     call_fail(rest, api("forbid_send_msg"), {"GroupId": gid, **body}, code)
 
@@ -609,6 +622,8 @@ def test_send_group_msg_numbers_and_delivers(rest, users, ws):
     ({"GroupAtInfo": [{"GroupAtAllFlag": 0}]}, 10004),
 ])
 def test_send_group_msg_bad_input(rest, users, pg, fields, code):
+    """send_group_msg refuses each malformed field with its code (10004, 80002 for an oversized
+    body, 10007 for a non-member sender, 10053 for too many @s) and stores no message."""
     gid = create(rest, "Public", "alice", ["bob"])
     body = {"GroupId": gid, "Random": 1, "MsgBody": text_body("x"), **fields}
     body = {k: v for k, v in body.items() if v is not None}
@@ -617,6 +632,7 @@ def test_send_group_msg_bad_input(rest, users, pg, fields, code):
 
 
 def test_send_group_msg_unknown_group_is_10010(rest, users):
+    """send_group_msg to a group that does not exist is 10010."""
     call_fail(rest, api("send_group_msg"), {"GroupId": "nope", "Random": 1,
                                             "MsgBody": text_body("x")}, 10010)
 
@@ -736,6 +752,8 @@ def test_set_unread_msg_num(rest, users):
 # ---- online count ------------------------------------------------------------------------------
 
 def test_get_online_member_num(rest, users, ws):
+    """get_online_member_num counts the members with a WebSocket session; an unknown group is
+    10010."""
     gid = create(rest, "Public", "alice", ["bob", "carol"])
     ws("bob")
     ws("carol")
@@ -783,6 +801,9 @@ def test_group_attributes(rest, users, ws):
     ([], 10004),
 ])
 def test_group_attributes_limits(rest, users, attr, code):
+    """modify_group_attr refuses a key that is empty or over 32 bytes (10045), a value over 4000
+    bytes (10046), more than 16 keys (10047) and a non-string value or empty list (10004);
+    nothing is stored."""
     gid = create(rest, "Public", "alice")
     call_fail(rest, api("modify_group_attr"), {"GroupId": gid, "GroupAttr": attr}, code)
     assert attrs(rest, gid) == {}

@@ -8,8 +8,9 @@ changes do to delivery (a removed member stops receiving, a muted one cannot sen
 
 import pytest
 
-from ws_client import (WsClient, chatd, chatd_of, chatd_pool,  # noqa: F401
-                       import_users, text_body)
+from ws_client import WsClient, import_users, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 USERS = ["alice", "bob", "carol", "dave", "erin"]
 MEMBER, ADMIN_ROLE, OWNER = 200, 300, 400
@@ -80,6 +81,9 @@ def test_create_group_makes_creator_owner(people):
     ({"groupType": "Public", "groupName": "n", "customInfo": {"9x": "v"}}, 10004),
 ])
 def test_create_group_bad_input(people, body, code):
+    """createGroup refuses an unknown type, a missing or over-long name, a bad role, groupAddOpt
+    or customInfo key (10004), an @TGS# groupID (10015), an unknown member (10019) and members
+    for an AVChatRoom (10007)."""
     people["alice"].fail("createGroup", body, code)
 
 
@@ -89,6 +93,8 @@ def test_create_group_bad_input(people, body, code):
     ("Work", 10007), ("Public", "pending"), ("Meeting", "joined"), ("AVChatRoom", "joined"),
     ("Community", "joined")])
 def test_join_per_type(people, group_type, outcome):
+    """joinGroup per type: a Work group refuses (10007), a Public group makes the request
+    pending, Meeting, AVChatRoom and Community groups take the user at once."""
     alice, dave = people["alice"], people["dave"]
     gid = create(alice, group_type)
     if outcome == 10007:
@@ -100,6 +106,8 @@ def test_join_per_type(people, group_type, outcome):
 
 
 def test_join_errors(people):
+    """joinGroup answers a member 10013, an unknown group 10010, a missing groupID 10004, a
+    group that forbids joining 10007 and a full group 10014."""
     alice, bob = people["alice"], people["bob"]
     gid = create(alice, "Meeting", ["bob"])
     bob.fail("joinGroup", {"groupID": gid}, 10013)
@@ -138,6 +146,9 @@ def test_join_by_application_accepted(people):
 
 
 def test_join_by_application_refused(people):
+    """Refusing dave's application tells him (onApplicationProcessed, isAgreeJoin false, the
+    reason), leaves him outside, and the handled application can be neither refused nor accepted
+    again (10024)."""
     alice, dave = people["alice"], people["dave"]
     gid = create(alice, "Public")
     dave.call("joinGroup", {"groupID": gid})
@@ -214,6 +225,8 @@ def public_group(people):
     ("erin", "dave", 10007),    # a non-member can't kick
 ])
 def test_kick_permissions(people, public_group, actor, target, code):
+    """kickGroupMember is refused (10007) to a plain member, to an admin kicking the owner and
+    to a non-member; the target stays in the group."""
     people[actor].fail("kickGroupMember", {"groupID": public_group, "memberList": [target]}, code)
     assert role_of(people["alice"], public_group, target) is not None
 
@@ -275,6 +288,8 @@ def test_owner_quit_rules(people, chatd):
 
 
 def test_transfer_owner(people, public_group):
+    """Only the owner transfers ownership, and only to a member (10007, 10004); the members hear
+    onGroupInfoChanged type 5, the new owner is owner and the old one a member."""
     alice, bob, carol = people["alice"], people["bob"], people["carol"]
     bob.fail("transferGroupOwner", {"groupID": public_group, "userID": "carol"}, 10007)
     alice.fail("transferGroupOwner", {"groupID": public_group, "userID": "erin"}, 10004)
@@ -340,6 +355,8 @@ def test_joined_group_list(people):
 # ---- members ----------------------------------------------------------------------------------------
 
 def test_member_list_filters_and_paging(people, public_group):
+    """getGroupMemberList pages with nextSeq and filters owner (1) and admins (2); a non-member
+    gets 10007, an unknown filter 10004, an unknown group 10010."""
     alice, erin = people["alice"], people["erin"]
     page = alice.call("getGroupMemberList", {"groupID": public_group, "filter": 0,
                                              "nextSeq": "0", "count": 2})
@@ -460,6 +477,8 @@ def test_dismiss_with_members_online(people, public_group):
 
 
 def test_work_group_dismissed_only_by_app_admin(people):
+    """The owner of a Work group cannot dismiss it over WebSocket (10007): only the app admin
+    can."""
     alice = people["alice"]
     work = create(alice, "Work", ["bob"])
     alice.fail("dismissGroup", {"groupID": work}, 10007)

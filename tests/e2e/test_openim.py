@@ -12,7 +12,7 @@ import pytest
 
 from expect import call_fail, call_ok
 from util import ADMIN
-from ws_client import WsClient, text_body
+from ws_client import text_body
 
 SEND = "openim/sendmsg"
 BATCH = "openim/batchsendmsg"
@@ -34,18 +34,11 @@ def users(rest):
 
 
 @pytest.fixture
-def ws(chatd):
-    """ws(user, platform="Web") -> a logged-in WsClient, closed at teardown."""
-    clients = []
-
-    def connect(user, platform="Web"):
-        client = WsClient.login_as(chatd.url, user, platform=platform)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        client.close()
+def ws(chatd, ws):
+    """ws(user, platform="Web") -> a logged-in WsClient on `chatd` (conftest.py's `ws`, which
+    closes it at teardown)."""
+    connect = ws
+    return lambda user, platform="Web": connect(chatd, user, platform)
 
 
 def send(rest, to, text="hi", random=1, **fields):

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from expect import call_fail, call_ok
-from test_webhooks import hooked, receiver  # noqa: F401
-from ws_client import (WsClient, chatd, chatd_of, chatd_pool,  # noqa: F401
-                       import_users, text_body)
+from ws_client import WsClient, import_users, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 USERS = ("alice", "bob", "carol")
 G = "group_open_http_svc/"

@@ -10,7 +10,9 @@ import itertools
 import pytest
 
 from expect import call_fail, call_ok
-from ws_client import WsClient, chatd, chatd_of, chatd_pool, text_body  # noqa: F401 (fixtures)
+from ws_client import WsClient, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 GET_LIST = "recentcontact/get_list"
 DELETE = "recentcontact/delete"

@@ -3,8 +3,9 @@
 import pytest
 
 from expect import call_ok
-from ws_client import (WsClient, chatd, chatd_of, chatd_pool, close_all,  # noqa: F401
-                       import_users, text_body)
+from ws_client import WsClient, import_users, text_body
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 
 @pytest.fixture

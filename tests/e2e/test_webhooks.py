@@ -9,201 +9,29 @@ FAIL and 500 answers, max age and dead events), HTTPS with a private CA, and tha
 does not slow message delivery.
 """
 
-import hashlib
 import json
 import shutil
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 
 from expect import call_fail, call_ok
-from util import SDKAPPID, free_port, wait_until
-from ws_client import Closed, WsClient, text_body
+from util import OK, Receiver, check_query, hook_config, outbox_drained, wait_until
+from ws_client import text_body
 
-TOKEN = "webhook-test-token"
 SEND = "openim/sendmsg"
 AFTER_SEND = "C2C.CallbackAfterSendMsg"
 BEFORE_SEND = "C2C.CallbackBeforeSendMsg"
 STATE = "State.StateChange"
-OK = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
-
-
-# ---- the receiver ------------------------------------------------------------------------------
-
-class Receiver:
-    """An HTTP server recording callbacks. `answer(call)` decides each reply: it returns a dict
-    (sent as JSON with status 200), or (status, body) with body a dict, str or bytes, or a
-    ("sleep", seconds, reply) triple."""
-
-    def __init__(self, port=None, tls=None):
-        self.port = port or free_port()
-        self.tls = tls  # an ssl.SSLContext for HTTPS
-        self.calls = []
-        self.cond = threading.Condition()
-        self.answer = lambda call: OK
-        self.server = None
-        self.thread = None
-
-    def start(self):
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length)
-                url = urlparse(self.path)
-                call = {
-                    "path": url.path,
-                    "query": {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()},
-                    "raw": raw,
-                    "headers": dict(self.headers),
-                    "body": json.loads(raw) if raw else None,
-                    "at": time.monotonic(),
-                }
-                with owner.cond:
-                    owner.calls.append(call)
-                    owner.cond.notify_all()
-                reply = owner.answer(call)
-                if isinstance(reply, tuple) and reply and reply[0] == "sleep":
-                    time.sleep(reply[1])
-                    reply = reply[2]
-                status, body = (200, reply) if not isinstance(reply, tuple) else reply
-                if isinstance(body, (dict, list)):
-                    body = json.dumps(body)
-                if isinstance(body, str):
-                    body = body.encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass
-
-        class Server(ThreadingHTTPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", self.port), Handler)
-        if self.tls:
-            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def url(self, path="/hook"):
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
-
-    def of(self, command, where=None):
-        with self.cond:
-            return [c for c in self.calls if c["query"].get("CallbackCommand") == command
-                    and (where is None or where(c))]
-
-    def wait(self, command, n=1, where=None, timeout=15):
-        """The first n callbacks of `command` (matching where(call)), waiting for them."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                got = [c for c in self.calls if c["query"].get("CallbackCommand") == command
-                       and (where is None or where(c))]
-                if len(got) >= n:
-                    return got
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    seen = [(c["query"].get("CallbackCommand"), c["body"]) for c in self.calls]
-                    raise AssertionError(f"{len(got)} of {n} {command} callbacks within "
-                                         f"{timeout} s; seen: {seen[-10:]}")
-                self.cond.wait(left)
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver().start()
-    yield r
-    r.stop()
-
-
-def hook_config(receiver, **keys):
-    config = {
-        "webhook_url": receiver.url("/hook?app=chat"),
-        "webhook_token": TOKEN,
-        "webhook_poll_ms": 50,
-        "webhook_retry_base_ms": 50,
-        "webhook_retry_max_ms": 200,
-        "webhook_timeout_ms": 1000,
-    }
-    config.update(keys)
-    return config
-
-
-@pytest.fixture
-def hooked(chatd_factory, receiver):
-    """hooked(**keys) -> a running chatd whose webhooks go to `receiver`; alice, bob, carol."""
-
-    def start(**keys):
-        instance = chatd_factory(**hook_config(receiver, **keys))
-        call_ok(instance.rest(), "im_open_login_svc/multiaccount_import",
-                {"Accounts": ["alice", "bob", "carol"]})
-        return instance
-
-    return start
-
-
-@pytest.fixture
-def ws():
-    clients = []
-
-    def connect(chatd, user, platform="Web"):
-        client = WsClient.login_as(chatd.url, user, platform=platform)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        client.close()
 
 
 def send(rest, sender, to, text="hi", random=1, **fields):
     body = {"From_Account": sender, "To_Account": to, "MsgRandom": random,
             "MsgBody": text_body(text), **fields}
     return rest.call(SEND, body)
-
-
-def check_query(call, command, platform, token=TOKEN):
-    """The query parameters of Tencent's protocol, Sign recomputed."""
-    q = call["query"]
-    assert call["path"] == "/hook"
-    assert q["app"] == "chat", "webhook_url's own query is kept"
-    assert q["SdkAppid"] == str(SDKAPPID)
-    assert q["CallbackCommand"] == command
-    assert q["contenttype"] == "json"
-    assert q["ClientIP"] == "127.0.0.1"
-    assert q["OptPlatform"] == platform
-    if token:
-        request_time = int(q["RequestTime"])
-        assert abs(request_time - time.time()) < 60
-        assert q["Sign"] == hashlib.sha256(f"{token}{request_time}".encode()).hexdigest()
-    else:
-        assert "Sign" not in q and "RequestTime" not in q
-    assert call["body"]["CallbackCommand"] == command
-    assert call["headers"]["Content-Type"].startswith("application/json")
 
 
 def stored_texts(pg):
@@ -267,7 +95,7 @@ def test_unread_msg_num_counts_the_conversation(hooked, receiver):
     assert [c["body"]["UnreadMsgNum"] for c in calls] == [1, 2, 3]
 
 
-def test_switches_skip_the_after_send_callback(hooked, receiver, ws):
+def test_switches_skip_the_after_send_callback(hooked, receiver, ws, pg):
     """ForbidAfterSendMsgCallback (REST) and disableCloudMessagePostHook (WebSocket) skip the
     after-send callback of that message only; importmsg fires none."""
     chatd = hooked()
@@ -281,7 +109,7 @@ def test_switches_skip_the_after_send_callback(hooked, receiver, ws):
                                        "MsgBody": text_body("old")})
     send(rest, "alice", "bob", "loud", random=2)
     calls = receiver.wait(AFTER_SEND, where=lambda c: c["body"]["MsgBody"] == text_body("loud"))
-    time.sleep(0.3)  # a wrong extra callback would have arrived with or before "loud"
+    outbox_drained(pg)  # "loud" came last, and every event recorded has been delivered
     assert [c["body"]["MsgBody"][0]["MsgContent"]["Text"] for c in receiver.of(AFTER_SEND)] == ["loud"]
     assert calls
 
@@ -309,7 +137,7 @@ def test_webhook_commands_limits_what_fires(hooked, receiver, ws, pg):
     alice = ws(chatd, "alice")
     alice.call("sendMessage", {"receiver": "bob", "msgBody": text_body("x")})
     receiver.wait(AFTER_SEND)
-    time.sleep(0.2)
+    outbox_drained(pg)  # the login came first: a State.StateChange would be here by now
     assert receiver.of(STATE) == []
     assert pg.sql("SELECT count(*) FROM webhook_outbox WHERE command = %s", (STATE,)) == [(0,)]
 
@@ -619,7 +447,7 @@ def texts_by_conv(calls):
     return out
 
 
-def test_receiver_down_then_up_delivers_all_in_order_once(hooked, receiver):
+def test_receiver_down_then_up_delivers_all_in_order_once(hooked, receiver, pg):
     """Events recorded while the receiver is down arrive when it is back: all of them, once each
     (distinct EventIds), and in order within each conversation."""
     chatd = hooked(webhook_commands=AFTER_SEND)
@@ -630,10 +458,12 @@ def test_receiver_down_then_up_delivers_all_in_order_once(hooked, receiver):
         peer = "bob" if i % 2 else "carol"
         send(rest, "alice", peer, f"{peer}-{i}", random=i)
         sent[("alice", peer)].append(f"{peer}-{i}")
-    time.sleep(0.5)  # a few failed attempts
+    # each conversation's first event failed at least twice, the others wait behind it
+    wait_until(lambda: pg.sql("SELECT count(DISTINCT order_key) FROM webhook_outbox"
+                              " WHERE attempts >= 2") == [(2,)], what="failed attempts")
     receiver.start()
-    calls = receiver.wait(AFTER_SEND, 12)
-    time.sleep(0.5)
+    receiver.wait(AFTER_SEND, 12)
+    outbox_drained(pg)  # every event acknowledged: no delivery is still to come
     calls = receiver.of(AFTER_SEND)
     ids = [c["body"]["EventId"] for c in calls]
     assert len(ids) == len(set(ids)) == 12
@@ -794,7 +624,9 @@ def test_https_refuses_unverified_certificates(chatd_factory, tmp_path, pg, trus
         send(chatd.rest(), "alice", "bob")
         wait_until(lambda: (pg.sql("SELECT last_error FROM webhook_outbox") or [(None,)])[0][0],
                    what="a recorded failure")
-        time.sleep(0.3)
+        # a retry was refused too: every attempt so far has ended, and none got through
+        wait_until(lambda: pg.sql("SELECT attempts >= 2 AND last_error IS NOT NULL"
+                                  " FROM webhook_outbox") == [(True,)], what="a failed retry")
         assert receiver.of(AFTER_SEND) == []
     finally:
         receiver.stop()

@@ -1,11 +1,13 @@
 """Webhooks of group management and read reports (docs/webhooks.md), against the recording
-receiver of test_webhooks.py: each after-event is written in the transaction of the change and
+receiver of conftest.py: each after-event is written in the transaction of the change and
 carries Tencent's body and the caller's OptPlatform."""
 
 import time
 
-from expect import call_ok
-from test_webhooks import check_query, hooked, receiver, ws  # noqa: F401 (fixtures)
+import pytest
+
+from expect import call_fail, call_ok
+from util import OK, check_query, outbox_drained
 from ws_client import text_body
 
 G = "group_open_http_svc/"
@@ -70,17 +72,17 @@ def test_group_commands_not_listed_do_not_fire(hooked, receiver, pg):
     call_ok(chatd.rest(), "openim/sendmsg", {"From_Account": "alice", "To_Account": "bob",
                                              "MsgRandom": 1, "MsgBody": text_body("x")})
     receiver.wait(AFTER_SEND)
-    time.sleep(0.2)
+    outbox_drained(pg)  # the group changes came first: their events would be here by now
     assert [c["query"]["CallbackCommand"] for c in receiver.calls] == [AFTER_SEND]
     assert pg.sql("SELECT count(*) FROM webhook_outbox WHERE command LIKE 'Group.%%'") == [(0,)]
 
 
-def test_only_listed_group_command_fires(hooked, receiver):
+def test_only_listed_group_command_fires(hooked, receiver, pg):
     chatd = hooked(webhook_commands=EXIT)
     gid = rest_group(chatd)
     call_ok(chatd.rest(), G + "delete_group_member", {"GroupId": gid, "MemberToDel_Account": ["bob"]})
     receiver.wait(EXIT)
-    time.sleep(0.2)
+    outbox_drained(pg)  # the creation came first: its event would be here by now
     assert {c["query"]["CallbackCommand"] for c in receiver.calls} == {EXIT}
 
 
@@ -248,7 +250,7 @@ def c2c(chatd, sender, to, text, random=1):
                                              "MsgRandom": random, "MsgBody": text_body(text)})
 
 
-def test_mark_c2c_read_fires_msg_report(hooked, receiver, ws):
+def test_mark_c2c_read_fires_msg_report(hooked, receiver, ws, pg):
     chatd = hooked()
     for i in range(3):
         c2c(chatd, "bob", "alice", f"m{i}", random=i + 1)
@@ -264,7 +266,7 @@ def test_mark_c2c_read_fires_msg_report(hooked, receiver, ws):
     alice.call("markC2CMessageAsRead", {"userID": "bob"})
     c2c(chatd, "bob", "alice", "later", random=9)
     receiver.wait(AFTER_SEND, 4)
-    time.sleep(0.2)
+    outbox_drained(pg)  # "later" came after the second mark: a second report would be here
     assert len(receiver.of(REPORT)) == 1
 
 
@@ -278,7 +280,7 @@ def test_partial_read_reports_what_stays_unread(hooked, receiver, ws):
     assert call["body"]["UnreadMsgNum"] == 2
 
 
-def test_clean_unread_fires_msg_report_for_c2c_only(hooked, receiver, ws):
+def test_clean_unread_fires_msg_report_for_c2c_only(hooked, receiver, ws, pg):
     chatd = hooked()
     c2c(chatd, "bob", "alice", "x", random=1)
     c2c(chatd, "carol", "alice", "y", random=2)
@@ -288,7 +290,7 @@ def test_clean_unread_fires_msg_report_for_c2c_only(hooked, receiver, ws):
     alice = ws(chatd, "alice", platform="Web")
     alice.call("cleanConversationUnreadMessageCount", {"conversationID": ""})
     calls = receiver.wait(REPORT, 2)
-    time.sleep(0.2)
+    outbox_drained(pg)  # every event of the clean-up delivered: no third report is coming
     assert len(receiver.of(REPORT)) == 2
     for call in calls:
         check_query(call, REPORT, "Web")
@@ -313,20 +315,15 @@ def test_msg_report_not_listed_does_not_fire(hooked, receiver, ws, pg):
     alice = ws(chatd, "alice")
     alice.call("markC2CMessageAsRead", {"userID": "bob"})
     receiver.wait(AFTER_SEND)
-    time.sleep(0.2)
+    outbox_drained(pg)  # the mark was acknowledged: a report would be here by now
     assert receiver.of(REPORT) == []
     assert pg.sql("SELECT count(*) FROM webhook_outbox WHERE command = %s", (REPORT,)) == [(0,)]
 
 
 # ---- Group.CallbackBeforeSendMsg -----------------------------------------------------------------
 
-import pytest  # noqa: E402
-
-from expect import call_fail  # noqa: E402
-
 G_BEFORE = "Group.CallbackBeforeSendMsg"
 G_AFTER = "Group.CallbackAfterSendMsg"
-OK = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
 
 
 def group_before_answers(receiver, reply):

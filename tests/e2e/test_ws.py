@@ -12,8 +12,10 @@ import time
 import pytest
 
 from util import SDKAPPID, usersig
-from ws_client import (Closed, RawWs, WsClient, accept_key, chatd, chatd_of,  # noqa: F401
-                       chatd_pool, import_users, online_platforms, text_body)
+from ws_client import (Closed, RawWs, WsClient, accept_key, import_users, login_timer_barrier,
+                       online_platforms, text_body)
+
+pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
 JWT_SECRET = "chatd-e2e-jwt-secret-of-more-than-32-bytes"
 HS256 = {"jwt_algorithm": "HS256", "jwt_secret": JWT_SECRET}
@@ -119,11 +121,16 @@ def test_login_with_jwt(alice, rest):
 
 
 @pytest.mark.chatd_config(**HS256)
-def test_jwt_within_leeway_not_expired_at_once(alice):
+def test_jwt_within_leeway_not_expired_at_once(alice, chatd):
     """A JWT whose exp passed less than jwt_leeway ago logs in (clock skew) and the session is
     not declared expired before exp + jwt_leeway."""
     alice.login("alice", sig=hs256_jwt({"sub": "alice", "exp": int(time.time()) - 5}))
-    assert alice.pump_for(0.5), "closed right after login"
+    # Barrier: bob's session, opened later, expires 1-2 s from now (exp + the default leeway of
+    # 30 s); alice's, had it been declared expired at exp, would have gone before it.
+    bob = WsClient.login_as(chatd.url, "bob", sig=hs256_jwt({"sub": "bob",
+                                                             "exp": int(time.time()) - 28}))
+    bob.wait_event("onUserSigExpired")
+    alice.barrier()  # raises Closed if alice's session was closed meanwhile
     assert alice.take_events("onUserSigExpired") == []
 
 
@@ -249,10 +256,10 @@ def test_no_login_in_time_closes_1008(alice, chatd):
 
 
 @pytest.mark.chatd_config(login_timeout_ms=200)
-def test_login_in_time_is_not_closed(alice):
+def test_login_in_time_is_not_closed(alice, chatd):
     """A connection that logged in in time stays open past login_timeout_ms."""
     alice.login("alice")
-    assert alice.pump_for(0.4)
+    login_timer_barrier(chatd.url)  # alice's login deadline has passed
     alice.barrier()
 
 
@@ -278,10 +285,11 @@ def test_logout_then_login_as_another_user(alice, chatd, rest):
 
 
 @pytest.mark.chatd_config(login_timeout_ms=200)
-def test_logout_restarts_login_timeout(alice):
+def test_logout_restarts_login_timeout(alice, chatd):
     """After logout the socket must log in again within login_timeout_ms, or is closed 1008."""
     alice.login("alice")
-    assert alice.pump_for(0.3)
+    login_timer_barrier(chatd.url)  # alice's first login deadline has passed
+    alice.barrier()
     alice.call("logout")
     assert alice.wait_closed(timeout=5).code == 1008
 
@@ -606,10 +614,13 @@ def test_silent_client_closed_after_heartbeat_timeout(chatd, rest):
 
 
 @pytest.mark.chatd_config(heartbeat_timeout_s=1)
-def test_client_answering_pings_stays(alice, rest):
+def test_client_answering_pings_stays(alice, chatd, rest):
     """A client that answers chatd's pings (and sends nothing else) stays online."""
     alice.login("alice")
-    assert alice.pump_for(2.2), "closed although it answered every ping"
+    # Barrier: bob, silent from a later login on, is dropped after heartbeat_timeout_s; alice,
+    # had her answers not counted, would have been dropped before him.
+    silent = RawWs(chatd.url).upgrade().login("bob")
+    assert alice.pump_until(silent.is_closed), "closed although it answered every ping"
     assert online_platforms(rest, "alice") == ["Web"]
     alice.barrier()
 

@@ -1,15 +1,23 @@
-"""Helpers for chatd's end-to-end tests: UserSig, a REST client, free ports, polling."""
+"""Helpers for chatd's end-to-end tests: UserSig, a REST client, race-free ports, polling, the
+webhook receiver and the barriers that show a callback did not come."""
 
 import base64
+import fcntl
 import hashlib
 import hmac
 import json
+import os
 import random
 import socket
+import tempfile
+import threading
 import time
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
+import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,11 +59,93 @@ def decode_usersig(sig):
     return json.loads(zlib.decompress(packed))
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+# ---- ports ------------------------------------------------------------------------------------
+#
+# Binding port 0, closing the socket and returning its number races: another pytest process (or
+# the kernel, for an outgoing connection) may take the same number before the daemon binds it.
+# chatd cannot listen on port 0 and tell us its port, so each test process reserves a block of
+# PORT_BLOCK ports of its own and hands them out one after the other. The reservation is an
+# exclusive flock(2) on /tmp/chatd-e2e-ports/<first port>: parallel runs (any user) skip a locked
+# block, and the kernel drops the lock when the process ends, so a crash leaves no stale
+# reservation. The first block tried is chosen from the pid, so parallel runs rarely even meet.
+# The blocks lie below the kernel's ephemeral range (ip_local_port_range), where the kernel never
+# picks a port by itself; a port another program listens on is skipped by a test bind.
+
+PORT_BLOCK = 200
+PORT_LOCK_DIR = Path(tempfile.gettempdir()) / "chatd-e2e-ports"
+_ports = {"lock": None, "first": None, "next": 0}
+_ports_mutex = threading.Lock()
+
+
+def _port_range():
+    """[low, high) below the ephemeral range, where the kernel assigns no port by itself."""
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    return 10000, max(ephemeral_low, 10000 + 2 * PORT_BLOCK)
+
+
+def _reserve_block():
+    """Locks one free block for this process; returns its first port."""
+    low, high = _port_range()
+    blocks = (high - low) // PORT_BLOCK
+    PORT_LOCK_DIR.mkdir(exist_ok=True)
+    try:
+        os.chmod(PORT_LOCK_DIR, 0o1777)  # shared by every user's runs; fails if not ours: fine
+    except OSError:
+        pass
+    start = os.getpid() % blocks
+    for i in range(blocks):
+        first = low + (start + i) % blocks * PORT_BLOCK
+        # read-only is enough for flock(2), so a lock file another user created works too
+        fd = os.open(PORT_LOCK_DIR / str(first), os.O_RDONLY | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _ports["lock"] = fd  # held until the process exits
+        return first
+    raise RuntimeError(f"all {blocks} port blocks of {PORT_BLOCK} are locked in {PORT_LOCK_DIR}")
+
+
+def _unused(port):
+    """True if nothing listens on 127.0.0.1:port. With SO_REUSEADDR, as chatd (libevent's evhttp),
+    PostgreSQL and the webhook receiver bind, TIME_WAIT leftovers of an earlier daemon do not
+    count."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 from this process's reserved block that nothing listens on; no
+    other test process hands it out. The block is used round-robin: a port comes back only
+    after PORT_BLOCK others, long after the daemon that had it stopped (one still running, as the
+    session's PostgreSQL, is skipped)."""
+    with _ports_mutex:
+        if _ports["first"] is None:
+            _ports["first"] = _reserve_block()
+        for _ in range(PORT_BLOCK):
+            port = _ports["first"] + _ports["next"]
+            _ports["next"] = (_ports["next"] + 1) % PORT_BLOCK
+            if _unused(port):
+                return port
+    raise RuntimeError(f"every port of the block at {_ports['first']} is in use")
+
+
+def chatd_binary():
+    """build/chatd, or $CHATD_BIN (relative to the repository); fails the test if not built."""
+    path = Path(os.environ.get("CHATD_BIN", "build/chatd"))
+    path = path if path.is_absolute() else REPO / path
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not an executable: build it first (make, or make asan)")
+    return path
 
 
 def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
@@ -113,3 +203,154 @@ class Rest:
         except ValueError:
             raise AssertionError(f"POST /v4/{api}: HTTP {self.last.status_code}, not JSON: "
                                  f"{self.last.text[:500]!r}") from None
+
+
+# ---- webhooks -----------------------------------------------------------------------------------
+
+TOKEN = "webhook-test-token"
+OK = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
+
+
+
+class Receiver:
+    """An HTTP server recording callbacks. `answer(call)` decides each reply: it returns a dict
+    (sent as JSON with status 200), or (status, body) with body a dict, str or bytes, or a
+    ("sleep", seconds, reply) triple."""
+
+    def __init__(self, port=None, tls=None):
+        self.port = port or free_port()
+        self.tls = tls  # an ssl.SSLContext for HTTPS
+        self.calls = []
+        self.cond = threading.Condition()
+        self.answer = lambda call: OK
+        self.server = None
+        self.thread = None
+
+    def start(self):
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                url = urlparse(self.path)
+                call = {
+                    "path": url.path,
+                    "query": {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()},
+                    "raw": raw,
+                    "headers": dict(self.headers),
+                    "body": json.loads(raw) if raw else None,
+                    "at": time.monotonic(),
+                }
+                with owner.cond:
+                    owner.calls.append(call)
+                    owner.cond.notify_all()
+                reply = owner.answer(call)
+                if isinstance(reply, tuple) and reply and reply[0] == "sleep":
+                    time.sleep(reply[1])
+                    reply = reply[2]
+                status, body = (200, reply) if not isinstance(reply, tuple) else reply
+                if isinstance(body, (dict, list)):
+                    body = json.dumps(body)
+                if isinstance(body, str):
+                    body = body.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass
+
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def url(self, path="/hook"):
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
+
+    def of(self, command, where=None):
+        """The callbacks of `command` (matching where(call)) recorded so far, oldest first."""
+        with self.cond:
+            return [c for c in self.calls if c["query"].get("CallbackCommand") == command
+                    and (where is None or where(c))]
+
+    def wait(self, command, n=1, where=None, timeout=15):
+        """The first n callbacks of `command` (matching where(call)), waiting for them."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                got = [c for c in self.calls if c["query"].get("CallbackCommand") == command
+                       and (where is None or where(c))]
+                if len(got) >= n:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c["query"].get("CallbackCommand"), c["body"]) for c in self.calls]
+                    raise AssertionError(f"{len(got)} of {n} {command} callbacks within "
+                                         f"{timeout} s; seen: {seen[-10:]}")
+                self.cond.wait(left)
+
+
+def hook_config(receiver, **keys):
+    """chatd config keys sending webhooks to `receiver`, fast polls and retries; `keys` override."""
+    config = {
+        "webhook_url": receiver.url("/hook?app=chat"),
+        "webhook_token": TOKEN,
+        "webhook_poll_ms": 50,
+        "webhook_retry_base_ms": 50,
+        "webhook_retry_max_ms": 200,
+        "webhook_timeout_ms": 1000,
+    }
+    config.update(keys)
+    return config
+
+
+
+def check_query(call, command, platform, token=TOKEN):
+    """The query parameters of Tencent's protocol, Sign recomputed."""
+    q = call["query"]
+    assert call["path"] == "/hook"
+    assert q["app"] == "chat", "webhook_url's own query is kept"
+    assert q["SdkAppid"] == str(SDKAPPID)
+    assert q["CallbackCommand"] == command
+    assert q["contenttype"] == "json"
+    assert q["ClientIP"] == "127.0.0.1"
+    assert q["OptPlatform"] == platform
+    if token:
+        request_time = int(q["RequestTime"])
+        assert abs(request_time - time.time()) < 60
+        assert q["Sign"] == hashlib.sha256(f"{token}{request_time}".encode()).hexdigest()
+    else:
+        assert "Sign" not in q and "RequestTime" not in q
+    assert call["body"]["CallbackCommand"] == command
+    assert call["headers"]["Content-Type"].startswith("application/json")
+
+
+def outbox_drained(pg, timeout=15):
+    """A positive barrier for "no other callback came": waits until webhook_outbox holds no event
+    left to deliver (dead ones aside). Each event is written in the transaction of its change and
+    the receiver records a call before answering it, so once the changes were acknowledged and
+    the outbox is empty every callback they caused has been recorded; what is missing then will
+    not come. Call it after waiting for a marker callback that comes after the ones that must not."""
+    wait_until(lambda: pg.sql("SELECT count(*) FROM webhook_outbox WHERE NOT dead") == [(0,)],
+               timeout=timeout, what="every webhook event delivered")

@@ -7,12 +7,8 @@
   odd handshakes, unmasked frames, never answering a ping, never reading.
 
 Every wait is a deadline poll, mostly reading the socket until the deadline. Every client
-registers itself until closed, so `close_all()` (run by the `chatd` fixture below) leaves no
-session behind for the next test.
-
-The fixtures at the end let a test module share one chatd per config among its tests (starting
-and stopping an ASan build per test would cost more than most tests): import `chatd`,
-`chatd_of` and `chatd_pool` into the module to use them.
+registers itself until closed, so `close_all()` (run by conftest.py's `chatd_of` fixture) leaves
+no session behind for the next test.
 """
 
 import base64
@@ -24,8 +20,6 @@ import struct
 import time
 from urllib.parse import urlparse
 
-import pytest
-import requests
 import websocket
 
 from util import usersig
@@ -245,6 +239,18 @@ class WsClient:
             except Closed:
                 return False
 
+    def pump_until(self, done, timeout=None):
+        """Reads (answering pings) in short slices until done() is true; returns False if the
+        server closed this connection first, fails at the deadline."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            if not self.pump_for(0.02):
+                return False
+            if done():
+                return True
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.user}: pump_until still waiting after the deadline")
+
     def close(self):
         if self in _open:
             _open.remove(self)
@@ -328,7 +334,9 @@ class RawWs:
     def send_json(self, obj):
         self.send_frame(0x1, json.dumps(obj))
 
-    def _need(self, n, deadline):
+    def _fill(self, n, deadline):
+        """Reads until the buffer holds at least n bytes; they stay in the buffer, so a timeout
+        loses nothing."""
         while len(self.buf) < n:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -343,20 +351,23 @@ class RawWs:
             if not chunk:
                 raise Closed(ABNORMAL)
             self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
 
     def recv_frame(self, timeout=None):
         """(opcode, payload) of the next frame from chatd (which never masks); never answers."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        b0, b1 = self._need(2, deadline)
+        self._fill(2, deadline)
+        b0, b1 = self.buf[0], self.buf[1]
         assert not b1 & 0x80, "chatd masked a frame"
-        n = b1 & 0x7F
+        n, head = b1 & 0x7F, 2
         if n == 126:
-            n = struct.unpack("!H", self._need(2, deadline))[0]
+            self._fill(4, deadline)
+            n, head = struct.unpack("!H", self.buf[2:4])[0], 4
         elif n == 127:
-            n = struct.unpack("!Q", self._need(8, deadline))[0]
-        return b0 & 0x0F, self._need(n, deadline)
+            self._fill(10, deadline)
+            n, head = struct.unpack("!Q", self.buf[2:10])[0], 10
+        self._fill(head + n, deadline)
+        payload, self.buf = self.buf[head:head + n], self.buf[head + n:]
+        return b0 & 0x0F, payload
 
     def recv_json(self, timeout=None):
         """The next text frame as JSON, skipping pings (unanswered); Closed on a close frame."""
@@ -381,6 +392,19 @@ class RawWs:
             if opcode == 0x8:
                 return struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
 
+    def is_closed(self):
+        """True once chatd closed the connection (a close frame or the stream's end); reads only
+        what has arrived, without waiting, and answers no ping."""
+        while True:
+            try:
+                opcode, _ = self.recv_frame(timeout=0.001)
+            except Closed:
+                return True
+            except TimeoutError:
+                return False
+            if opcode == 0x8:
+                return True
+
     def login(self, user, platform="Web"):
         self.send_json({"seq": "login", "cmd": "login",
                         "body": {"userID": user, "userSig": usersig(user), "platform": platform}})
@@ -392,6 +416,20 @@ class RawWs:
         if self in _open:
             _open.remove(self)
         self.sock.close()
+
+
+# ---- barriers on chatd's timers ----
+
+def login_timer_barrier(base_url):
+    """A positive barrier for login_timeout_ms: opens a connection that never logs in and waits
+    until chatd closes it 1008. Every connection opened before it has passed its own login
+    deadline by then, so one that chatd left open meanwhile was not going to be closed."""
+    late = WsClient(base_url)
+    try:
+        code = late.wait_closed().code
+    finally:
+        late.close()
+    assert code == 1008, f"the marker connection was closed {code}, not 1008"
 
 
 # ---- REST helpers used with WebSocket tests ----
@@ -416,123 +454,3 @@ def online_platforms(rest, user):
                        for d in result["Detail"])
     assert result["Status"] == ("Online" if platforms else "Offline"), result
     return platforms
-
-
-# ---- a chatd per config, shared by a module's tests ----
-
-def ws_connections(instance):
-    """chatd_ws_connections from /metrics."""
-    page = requests.get(f"{instance.url}/metrics", timeout=5).text
-    for line in page.splitlines():
-        if line.startswith("chatd_ws_connections "):
-            return int(line.split()[1])
-    raise AssertionError("no chatd_ws_connections in /metrics")
-
-
-class ChatdPool:
-    """Running chatd instances keyed by their config overrides."""
-
-    def __init__(self, pg, workdir):
-        self.pg, self.workdir = pg, workdir
-        self.instances = {}
-        self.started = 0  # names are never reused: a replaced instance keeps its log
-
-    def get(self, config):
-        import conftest  # the harness; imported late so that this module stays importable
-        key = json.dumps(sorted(config.items()), default=str)
-        if key not in self.instances:
-            self.started += 1
-            instance = conftest.Chatd(self.pg, self.workdir, f"shared-{self.started}",
-                                      dict(config))
-            self.instances[key] = instance.start()
-        return self.instances[key]
-
-    def discard(self, instance):
-        self.instances = {k: v for k, v in self.instances.items() if v is not instance}
-
-    def stop_all(self):
-        errors = []
-        for instance in self.instances.values():
-            try:
-                instance.check_shutdown()
-            except Exception as e:
-                errors.append(str(e))
-        self.instances = {}
-        return errors
-
-
-@pytest.fixture(scope="module")
-def chatd_pool(pg, tmp_path_factory):
-    """The module's shared chatd instances; at the end each must stop cleanly (exit 0)."""
-    pool = ChatdPool(pg, tmp_path_factory.mktemp("shared-chatd"))
-    yield pool
-    errors = pool.stop_all()
-    if errors:
-        pytest.fail("\n\n".join(errors), pytrace=False)
-
-
-def _after_test(pool, instance, log_from):
-    """After a test on a shared instance: no client left, still running, nothing alarming in the
-    log since the test began. A broken instance leaves the pool. Returns problems."""
-    import conftest
-    problems = []
-    alive = instance.proc.poll() is None
-    if alive:
-        try:
-            deadline = time.monotonic() + 5
-            while ws_connections(instance) != 0:
-                if time.monotonic() > deadline:
-                    problems.append("WebSocket connections still open 5 s after the test")
-                    break
-                time.sleep(0.01)
-        except requests.RequestException as e:
-            problems.append(f"/metrics failed: {e}")
-    else:
-        instance.returncode = instance.proc.returncode
-        instance.expect_exit_0 = False
-        problems.append(f"chatd exited with status {instance.returncode} during the test")
-    log = instance.log()[log_from:]
-    for alarm in conftest.LOG_ALARMS:
-        at = log.find(alarm)
-        if at >= 0:
-            start = log.rfind("\n", 0, at) + 1
-            problems.append(f"chatd log shows {alarm!r}:\n" +
-                            "\n".join(log[start:].splitlines()[:40]))
-    print(f"--- log of {instance.log_path} during the test (tail) ---\n" +
-          "\n".join(log.splitlines()[-60:]))
-    if problems:
-        pool.discard(instance)
-        try:
-            instance.check_shutdown()
-        except Exception:
-            pass  # already reported
-    return problems
-
-
-@pytest.fixture
-def chatd_of(chatd_pool):
-    """chatd_of(**config) -> the module's shared chatd for that config. After the test every
-    WebSocket client is closed, and the test fails if the instance died or logged a sanitizer
-    report or an assertion meanwhile."""
-    used = {}
-
-    def get(**config):
-        instance = chatd_pool.get(config)
-        used.setdefault(id(instance), (instance, len(instance.log())))
-        return instance
-
-    yield get
-    close_all()
-    problems = []
-    for instance, log_from in used.values():
-        problems += _after_test(chatd_pool, instance, log_from)
-    if problems:
-        pytest.fail("\n\n".join(problems), pytrace=False)
-
-
-@pytest.fixture
-def chatd(request, chatd_of):
-    """Overrides the harness's `chatd`: the module's shared instance for the test's
-    @pytest.mark.chatd_config (the default config without one)."""
-    marker = request.node.get_closest_marker("chatd_config")
-    return chatd_of(**(marker.kwargs if marker else {}))
