@@ -11,7 +11,7 @@ import pytest
 
 from expect import call_ok
 from util import wait_until
-from ws_client import WsClient, text_body
+from ws_client import WsClient, fan_out, import_users, text_body
 
 pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
@@ -30,25 +30,10 @@ _random = itertools.count(1)
 
 # ---- helpers ------------------------------------------------------------------------------------
 
-def import_all(rest, names):
-    names = list(names)
-    for i in range(0, len(names), 100):
-        call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": names[i:i + 100]})
-
-
 def rest_send(rest, frm, to, text="hi"):
     return call_ok(rest, "openim/sendmsg", {"From_Account": frm, "To_Account": to,
                                             "MsgRandom": next(_random),
                                             "MsgBody": text_body(text)})
-
-
-def fan_out(rest, frm, peers):
-    """One message from `frm` to each peer, 500 per batchsendmsg."""
-    peers = list(peers)
-    for i in range(0, len(peers), 500):
-        call_ok(rest, "openim/batchsendmsg", {"From_Account": frm, "To_Account": peers[i:i + 500],
-                                              "MsgRandom": next(_random),
-                                              "MsgBody": text_body("hello")})
 
 
 def send(client, to, text="hi"):
@@ -110,7 +95,7 @@ def delete(side, rest, client, peer):
 @pytest.fixture
 def users(rest):
     """alice, bob, carol, dave and erin, imported."""
-    import_all(rest, ["alice", "bob", "carol", "dave", "erin"])
+    import_users(rest, "alice", "bob", "carol", "dave", "erin")
     return rest
 
 
@@ -186,7 +171,7 @@ def test_deletion_sync_on_tells_the_other_sessions(chatd_of, side):
     (the deleting session itself gets only its answer; a REST deletion tells every session)."""
     instance = chatd_of(conversation_delete_sync="on")
     rest = instance.rest()
-    import_all(rest, ["alice", "bob"])
+    import_users(rest, "alice", "bob")
     phone = WsClient.login_as(instance.url, "alice", platform="Android")
     laptop = WsClient.login_as(instance.url, "alice", platform="Windows")
     rest_send(rest, "bob", "alice", "hello")
@@ -201,7 +186,7 @@ def test_delete_list_sync_on_names_only_the_deleted(chatd_of):
     ones that did not exist."""
     instance = chatd_of(conversation_delete_sync="on")
     rest = instance.rest()
-    import_all(rest, ["alice", "bob", "carol"])
+    import_users(rest, "alice", "bob", "carol")
     phone = WsClient.login_as(instance.url, "alice", platform="Android")
     laptop = WsClient.login_as(instance.url, "alice", platform="Windows")
     rest_send(rest, "bob", "alice")
@@ -383,7 +368,7 @@ def fast_purge(chatd_of, pg):
     between them, two of them with read receipts."""
     instance = chatd_of(purge_interval_s=1)
     rest = instance.rest()
-    import_all(rest, ["alice", "bob"])
+    import_users(rest, "alice", "bob")
     alice = WsClient.login_as(instance.url, "alice")
     bob = WsClient.login_as(instance.url, "bob")
     for i in range(4):
@@ -497,7 +482,7 @@ def test_unpinned_conversation_returns_to_its_order_key(three, users):
 def test_pin_limit_is_50(users, login):
     """50 conversations can be pinned; the 51st is refused with 51012 until one is unpinned."""
     peers = [f"p{i:02}" for i in range(51)]
-    import_all(users, peers)
+    import_users(users, *peers)
     fan_out(users, "alice", peers)
     alice = login("alice")
     for peer in peers[:50]:
@@ -559,7 +544,7 @@ def test_paging_with_next_seq_while_messages_arrive(users, login):
     """Paging 30 conversations by 10 while new messages arrive: the pages never repeat a
     conversation, and every conversation that did not change meanwhile is seen exactly once."""
     peers = [f"p{i:02}" for i in range(30)]
-    import_all(users, peers)
+    import_users(users, *peers)
     alice = login("alice")
     for peer in peers:
         rest_send(users, peer, "alice")
@@ -819,7 +804,7 @@ def test_mark_beyond_signed_64_bits_is_refused(three, number):
 def test_marked_conversations_are_capped_at_1000(users, login):
     """At most 1000 conversations carry marks: marking one more answers 51008."""
     peers = [f"p{i:04}" for i in range(1001)]
-    import_all(users, peers)
+    import_users(users, *peers)
     fan_out(users, "alice", peers)
     alice = login("alice")
     for i in range(0, 1000, 100):

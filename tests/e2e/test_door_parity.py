@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 from expect import call_fail, call_ok
-from ws_client import WsClient, chatd, chatd_of, chatd_pool, import_users, text_body  # noqa: F401
+from ws_client import WsClient, fan_out, import_users, text_body
 
 BAD_GROUP_PARAM = 10004
 CONV_DATA_LIMIT = 51008
@@ -33,20 +33,6 @@ def login(chatd, rest):
     return lambda user: WsClient.login_as(chatd.url, user)
 
 
-def fan_out(rest, frm, peers):
-    """One message from `frm` to each peer, so that each has a conversation with it."""
-    peers = list(peers)
-    for i in range(0, len(peers), 500):
-        call_ok(rest, "openim/batchsendmsg", {"From_Account": frm, "To_Account": peers[i:i + 500],
-                                              "MsgRandom": next(_random),
-                                              "MsgBody": text_body("hello")})
-
-
-def import_many(rest, names):
-    for i in range(0, len(names), 100):
-        call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": names[i:i + 100]})
-
-
 # ---- conversations ------------------------------------------------------------------------------
 
 def test_data_carrying_conversation_cap_holds_on_both_doors(rest, login):
@@ -55,7 +41,7 @@ def test_data_carrying_conversation_cap_holds_on_both_doors(rest, login):
     update_contact_group, item by item, while a conversation already in a group can join
     another."""
     peers = [f"p{i:04}" for i in range(1002)]
-    import_many(rest, peers)
+    import_users(rest, *peers)
     fan_out(rest, "alice", peers)
     alice = login("alice")
     alice.call("createConversationGroup", {"groupName": "all"})

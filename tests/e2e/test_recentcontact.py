@@ -10,7 +10,7 @@ import itertools
 import pytest
 
 from expect import call_fail, call_ok
-from ws_client import WsClient, text_body
+from ws_client import WsClient, fan_out, import_users, text_body
 
 pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
@@ -30,27 +30,11 @@ _random = itertools.count(1)
 
 # ---- helpers ------------------------------------------------------------------------------------
 
-def import_all(rest, names):
-    """Imports the accounts, 100 per call."""
-    names = list(names)
-    for i in range(0, len(names), 100):
-        call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": names[i:i + 100]})
-
-
 def send(rest, frm, to, text="hi"):
     """One message frm -> to through openim/sendmsg."""
     return call_ok(rest, "openim/sendmsg", {"From_Account": frm, "To_Account": to,
                                             "MsgRandom": next(_random),
                                             "MsgBody": text_body(text)})
-
-
-def fan_out(rest, frm, peers):
-    """One message from `frm` to each of `peers` (batchsendmsg, 500 per call)."""
-    peers = list(peers)
-    for i in range(0, len(peers), 500):
-        call_ok(rest, "openim/batchsendmsg", {"From_Account": frm, "To_Account": peers[i:i + 500],
-                                              "MsgRandom": next(_random),
-                                              "MsgBody": text_body("hello")})
 
 
 def get_list(rest, user="alice", flags=0, **cursors):
@@ -110,7 +94,7 @@ def codes(results):
 def users(rest):
     """alice, bob, carol, dave and erin, imported; alice has talked with bob, carol and dave
     (in that order, so dave is the newest)."""
-    import_all(rest, ["alice", "bob", "carol", "dave", "erin"])
+    import_users(rest, "alice", "bob", "carol", "dave", "erin")
     for peer in ("bob", "carol", "dave"):
         send(rest, "alice", peer, f"to {peer}")
     return rest
@@ -231,7 +215,7 @@ def test_get_list_pages_through_150_conversations(rest, ws, flags):
     """150 conversations come in pages of 100 and 50; each page's cursors, sent back, give the
     next page; no conversation is missing or repeated; pinned ones lead with bit 0."""
     peers = [f"p{i:03}" for i in range(150)]
-    import_all(rest, ["alice", *peers])
+    import_users(rest, "alice", *peers)
     fan_out(rest, "alice", peers)
     alice = ws("alice")
     for peer in ("p010", "p020"):
@@ -727,7 +711,7 @@ def test_get_contact_group_lists_all_data_and_groups(users):
 def test_get_contact_group_pages_by_100(rest):
     """150 marked conversations come as 100 (CompleteFlag 0, NextStartIndex 100) then 50."""
     peers = [f"p{i:03}" for i in range(150)]
-    import_all(rest, ["alice", *peers])
+    import_users(rest, "alice", *peers)
     fan_out(rest, "alice", peers)
     for i in range(0, 150, 100):
         mark(rest, [mark_item(c2c(p), 1, [0]) for p in peers[i:i + 100]])
@@ -750,7 +734,7 @@ def test_marked_and_grouped_conversations_are_capped_at_1000(rest):
     by mark_contact and by update_contact_group alike; a conversation already carrying data
     can still change."""
     peers = [f"p{i:04}" for i in range(1002)]
-    import_all(rest, ["alice", *peers])
+    import_users(rest, "alice", *peers)
     fan_out(rest, "alice", peers)
     for i in range(0, 1000, 100):
         answer = mark(rest, [mark_item(c2c(p), 1, [0]) for p in peers[i:i + 100]])

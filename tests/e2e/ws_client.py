@@ -13,6 +13,7 @@ no session behind for the next test.
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import socket
@@ -435,9 +436,25 @@ def login_timer_barrier(base_url):
 # ---- REST helpers used with WebSocket tests ----
 
 def import_users(rest, *users):
-    """Imports the accounts through REST (multiaccount_import)."""
-    answer = rest.call("im_open_login_svc/multiaccount_import", {"Accounts": list(users)})
-    assert answer["ErrorCode"] == 0 and answer["FailAccounts"] == [], answer
+    """Imports the accounts through REST (multiaccount_import, 100 per call)."""
+    users = list(users)
+    for i in range(0, len(users), 100):
+        answer = rest.call("im_open_login_svc/multiaccount_import", {"Accounts": users[i:i + 100]})
+        assert answer["ErrorCode"] == 0 and answer["FailAccounts"] == [], answer
+
+
+_fan_out_random = itertools.count(1 << 30)  # apart from the modules' own MsgRandoms
+
+
+def fan_out(rest, frm, peers, text="hello"):
+    """One message from `frm` to each of `peers` (batchsendmsg, 500 per call), so that each
+    pair has a conversation."""
+    peers = list(peers)
+    for i in range(0, len(peers), 500):
+        answer = rest.call("openim/batchsendmsg", {
+            "From_Account": frm, "To_Account": peers[i:i + 500],
+            "MsgRandom": next(_fan_out_random), "MsgBody": text_body(text)})
+        assert answer["ErrorCode"] == 0, answer
 
 
 # Tencent's spelling in query_online_status Detail -> chatd's session platform name.
