@@ -7,6 +7,7 @@
 #include "api/conversation.h"
 #include "api/group.h"
 #include "api/msgbody.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -49,10 +50,7 @@ struct group_cache {
 
 static unsigned bucket_of(const char *id)
 {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h % CACHE_BUCKETS;
+    return hash_str(id) % CACHE_BUCKETS;
 }
 
 static entry_t **find_slot(struct group_cache *c, const char *group_id)

@@ -1,12 +1,12 @@
 #include "api/group_ops.h"
 
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/group.h"
 #include "api/group_rules.h"
+#include "core/rand.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -338,9 +338,7 @@ static void create_submit(gop_t *op)
     } else {
         unsigned char rnd[10];
         char id[40];
-        if (RAND_bytes(rnd, sizeof rnd) != 1)
-            for (size_t i = 0; i < sizeof rnd; i++)
-                rnd[i] = (unsigned char)rand();
+        rand_bytes(rnd, sizeof rnd);
         group_id_generate(op->type, rnd, id, sizeof id);
         op->group_id = xstrdup(id);
     }

@@ -4,15 +4,15 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/rand.h"
 #include "core/xalloc.h"
 #include "webhook/client.h"
 #include "webhook/webhook.h"
@@ -91,34 +91,12 @@ static void set_state(webhook_t *w, wh_state_t state)
     w->state = state;
 }
 
-static uint32_t random_u32(void)
-{
-    uint32_t r;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = (uint32_t)rand();
-    return r;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The URI (path?query) of one callback. */
 static char *callback_uri(const webhook_t *w, const char *command, const char *client_ip,
                           const char *platform)
 {
     char *query = webhook_query(w->cfg->sdkappid, command, client_ip, platform,
-                                w->cfg->webhook_token, (int64_t)time(NULL));
+                                w->cfg->webhook_token, wall_s());
     char *uri = xasprintf("%s%s%s", w->path, strchr(w->path, '?') ? "&" : "?", query);
     xfree(query);
     return uri;
@@ -200,7 +178,7 @@ static void on_delivered(int status, const char *body, size_t len, const char *e
     } else {
         w->failed++;
         int64_t delay = webhook_backoff_ms(e->attempts + 1, w->cfg->webhook_retry_base_ms,
-                                           w->cfg->webhook_retry_max_ms, random_u32());
+                                           w->cfg->webhook_retry_max_ms, rand_u32());
         log_info("webhook: event %lld %s attempt %d failed: %s; next in %lld ms", (long long)e->id,
                  e->command, e->attempts + 1, why, (long long)delay);
         ack_add(w, e, STORE_WEBHOOK_FAILED, delay, why);
@@ -527,7 +505,7 @@ static void hook_before(void *ctx, store_webhook_cmd_t cmd, const store_webhook_
     const char *name = store_webhook_cmd(cmd)->name;
     json_t *full = json_pack("{s:s}", "CallbackCommand", name);
     json_object_update(full, body);
-    json_object_set_new(full, "EventTime", json_integer((json_int_t)now_ms()));
+    json_object_set_new(full, "EventTime", json_integer((json_int_t)wall_ms()));
     json_decref(body);
     char *text = json_dumps(full, JSON_COMPACT);
     json_decref(full);

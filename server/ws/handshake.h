@@ -18,7 +18,4 @@ bool ws_accept_key(const char *client_key, char out[WS_ACCEPT_LEN + 1]);
  * "Connection: keep-alive, Upgrade". */
 bool ws_header_has_token(const char *value, const char *token);
 
-/* Well-formed UTF-8 (RFC 3629), as text frames must be. */
-bool ws_utf8_valid(const unsigned char *s, size_t len);
-
 #endif
