@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/err.h"
 
 struct event_base;
@@ -64,6 +65,7 @@ const char *db_batch_errmsg(const db_batch_t *b);
  * dir/NNN_*.sql in order, each in its own transaction, under an advisory lock, recording them in
  * chatd_migrations. False with a reason in errbuf if any step fails (that migration is rolled
  * back; earlier ones stay). */
-bool db_migrate(const char *conninfo, const char *dir, int wait_s, char *errbuf, size_t errlen);
+MUSTCHECK bool db_migrate(const char *conninfo, const char *dir, int wait_s, char *errbuf,
+                          size_t errlen);
 
 #endif
