@@ -151,8 +151,9 @@ static bool start(daemon_t *d)
     d->base = event_base_new();
     d->env.base = d->base;
     d->env.cfg = &d->cfg;
-    d->env.db =
-        db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting);
+    db_pool_config_t pool = {d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting,
+                             d->cfg.db_statement_timeout_ms};
+    d->env.db = db_pool_new(d->base, &pool);
     d->env.router = router_new();
     d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s,
                                        d->cfg.msg_writer_lanes);

@@ -36,6 +36,8 @@ static const key_def_t keys[] = {
     {"database_url", T_STR, OFF(database_url), NULL, false, 0, 0, NULL},
     {"db_pool_size", T_INT, OFF(db_pool_size), "4", false, 1, 64, NULL},
     {"db_max_waiting", T_INT, OFF(db_max_waiting), "10000", false, 1, 10000000, NULL},
+    {"db_statement_timeout_ms", T_INT, OFF(db_statement_timeout_ms), "30000", false, 100, 3600000,
+     NULL},
     {"sdkappid", T_U64, OFF(sdkappid), NULL, false, 0, 0, NULL},
     {"secret_key", T_STR, OFF(secret_key), NULL, false, 0, 0, NULL},
     {"admin_identifier", T_STR, OFF(admin_identifier), "administrator", false, 0, 0, NULL},

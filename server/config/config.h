@@ -26,6 +26,7 @@ typedef struct {
     char *database_url;
     int db_pool_size;
     int db_max_waiting;
+    int db_statement_timeout_ms;
     uint64_t sdkappid;
     char *secret_key;
     char *admin_identifier; /* as written: comma separated */
