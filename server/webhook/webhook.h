@@ -27,9 +27,11 @@
  * verified; names resolved by evdns). A slow receiver only fills the in-flight window; message
  * delivery never waits for it.
  *
- * States: the dispatcher is IDLE (timer armed), POLLING (a cycle in flight) or STOPPED; each
- * delivery and each before-call is one HTTP request (QUEUED -> SENT -> DONE) on a connection
- * (IDLE <-> BUSY, any -> BROKEN, replaced before reuse).
+ * States: the dispatcher is OFF (no webhook_url), IDLE (timer armed), POLLING (a cycle in
+ * flight) or STOPPED (OFF -> IDLE <-> POLLING, any -> STOPPED); each delivery and each
+ * before-call is one HTTP request (QUEUED -> SENT -> DONE, QUEUED -> DONE when it times out
+ * waiting) on a connection (idle <-> busy, any -> broken, replaced before reuse). Each state
+ * setter asserts the move against its table of allowed transitions and logs it at debug level.
  *
  * Errors: nothing here fails a caller. A before-callback that fails becomes the policy's
  * verdict; a delivery that fails is retried; a cycle that fails (PostgreSQL down) is simply

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -14,6 +15,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/state.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "router/policy.h"
@@ -90,11 +92,23 @@ typedef struct {
 static void session_close(ws_session_t *s, uint16_t code, const char *reason);
 static void session_arm_timer(ws_session_t *s);
 
+/* The moves a session may make (docs in ws/ws.h); anything else is a bug (asserted). */
+static const unsigned allowed_moves[] = {
+    [WS_AWAIT_LOGIN] = STATE_BIT(WS_LOGGING_IN) | STATE_BIT(WS_CLOSING) | STATE_BIT(WS_DEAD),
+    [WS_LOGGING_IN] = STATE_BIT(WS_ONLINE) | STATE_BIT(WS_AWAIT_LOGIN) | STATE_BIT(WS_CLOSING) |
+                      STATE_BIT(WS_DEAD),
+    [WS_ONLINE] = STATE_BIT(WS_AWAIT_LOGIN) | STATE_BIT(WS_CLOSING) | STATE_BIT(WS_DEAD),
+    [WS_CLOSING] = STATE_BIT(WS_DEAD),
+    [WS_DEAD] = 0,
+};
+
 static void session_set_state(ws_session_t *s, ws_state_t state)
 {
-    if (s->state != state)
-        log_debug("ws#%llu user=%s: %s -> %s", (unsigned long long)s->id,
-                  s->user_id ? s->user_id : "-", state_names[s->state], state_names[state]);
+    if (s->state == state)
+        return;
+    assert(STATE_ALLOWED(allowed_moves, s->state, state));
+    log_debug("ws#%llu user=%s: %s -> %s", (unsigned long long)s->id, s->user_id ? s->user_id : "-",
+              state_names[s->state], state_names[state]);
     s->state = state;
 }
 
