@@ -1,16 +1,17 @@
 /* chatd: argv, config, start-up order, signals, loop, shutdown — nothing else. */
+#include <assert.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "auth/auth.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/state.h"
 #include "version.h"
 #include "core/metrics.h"
 #include "core/xalloc.h"
@@ -28,6 +29,9 @@
 #define DEFAULT_USERSIG_EXPIRE (180 * 86400)
 #define MIGRATE_WAIT_S 30
 
+typedef enum { DAEMON_RUNNING = 0, DAEMON_DRAINING, DAEMON_EXITING } daemon_state_t;
+static const char *const daemon_state_names[] = {"running", "draining", "exiting"};
+
 typedef struct {
     const char *config_path;
     config_t cfg;
@@ -38,8 +42,8 @@ typedef struct {
     store_purger_t *purger;
     webhook_t *webhook;
     struct event *sigterm, *sigint, *sighup, *drain;
-    struct timeval shutdown_deadline;
-    bool stopping;
+    int64_t shutdown_deadline_ms; /* mono_ms(), set when DRAINING begins */
+    daemon_state_t state;
 } daemon_t;
 
 static void usage(FILE *out)
@@ -63,7 +67,7 @@ static int print_usersig(const config_t *cfg, const char *user, const char *expi
             return 2;
         }
     }
-    char *sig = usersig_generate(cfg->sdkappid, cfg->secret_key, user, (int64_t)time(NULL), expire);
+    char *sig = usersig_generate(cfg->sdkappid, cfg->secret_key, user, wall_s(), expire);
     if (sig == NULL) {
         fprintf(stderr, "chatd: cannot make a UserSig for that UserID\n");
         return 1;
@@ -73,37 +77,50 @@ static int print_usersig(const config_t *cfg, const char *user, const char *expi
     return 0;
 }
 
+/* RUNNING -> DRAINING (first SIGTERM/SIGINT) -> EXITING (drained, or the deadline passed). */
+static void daemon_set_state(daemon_t *d, daemon_state_t state)
+{
+    static const unsigned allowed[] = {
+        [DAEMON_RUNNING] = STATE_BIT(DAEMON_DRAINING),
+        [DAEMON_DRAINING] = STATE_BIT(DAEMON_EXITING),
+        [DAEMON_EXITING] = 0,
+    };
+    if (d->state == state)
+        return;
+    assert(STATE_ALLOWED(allowed, d->state, state));
+    log_debug("chatd: %s -> %s", daemon_state_names[d->state], daemon_state_names[state]);
+    d->state = state;
+}
+
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
     daemon_t *d = arg;
-    struct timeval now;
-    evutil_gettimeofday(&now, NULL);
     /* Sessions close first (their Disconnect events are writes), then those writes finish. */
     if (http_server_in_flight(d->http) == 0 && ws_server_session_count(d->ws) == 0 &&
         webhook_pending_writes(d->webhook) == 0) {
         log_info("chatd: all requests answered, exiting");
-        event_base_loopexit(d->base, NULL);
-    } else if (evutil_timercmp(&now, &d->shutdown_deadline, >=)) {
+    } else if (mono_ms() >= d->shutdown_deadline_ms) {
         log_warn("chatd: %d requests still in flight after %d ms, exiting anyway",
                  http_server_in_flight(d->http), d->cfg.shutdown_timeout_ms);
-        event_base_loopexit(d->base, NULL);
+    } else {
+        return;
     }
+    daemon_set_state(d, DAEMON_EXITING);
+    event_del(d->drain);
+    event_base_loopexit(d->base, NULL);
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
     daemon_t *d = arg;
-    if (d->stopping)
+    if (d->state != DAEMON_RUNNING)
         return;
-    d->stopping = true;
+    daemon_set_state(d, DAEMON_DRAINING);
     log_info("chatd: %s received, no longer accepting; answering what is in flight",
              sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop_accepting(d->http);
     ws_server_close_all(d->ws);
-    struct timeval now,
-        limit = {d->cfg.shutdown_timeout_ms / 1000, (d->cfg.shutdown_timeout_ms % 1000) * 1000};
-    evutil_gettimeofday(&now, NULL);
-    evutil_timeradd(&now, &limit, &d->shutdown_deadline);
+    d->shutdown_deadline_ms = mono_ms() + d->cfg.shutdown_timeout_ms;
     struct timeval tick = {0, 10 * 1000};
     d->drain = event_new(d->base, -1, EV_PERSIST, on_drain_tick, d);
     event_add(d->drain, &tick);
@@ -134,8 +151,9 @@ static bool start(daemon_t *d)
     d->base = event_base_new();
     d->env.base = d->base;
     d->env.cfg = &d->cfg;
-    d->env.db =
-        db_pool_new(d->base, d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting);
+    db_pool_config_t pool = {d->cfg.database_url, d->cfg.db_pool_size, d->cfg.db_max_waiting,
+                             d->cfg.db_statement_timeout_ms};
+    d->env.db = db_pool_new(d->base, &pool);
     d->env.router = router_new();
     d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s,
                                        d->cfg.msg_writer_lanes);
@@ -163,10 +181,10 @@ static bool start(daemon_t *d)
 
 static void stop(daemon_t *d)
 {
-    /* The pool first (its in-flight batches fail into the still-alive writer, purger and
-     * doors), then what fed it; the doors last, so every failed request is answered. */
-    /* Webhooks before the pool: pending before-callbacks are answered while the writer and the
-     * pool can still take what they allow; nothing calls the hooks afterwards. */
+    /* Webhooks first: pending before-callbacks are answered while the writer and the pool can
+     * still take what they allow, and nothing calls the hooks afterwards. Then the pool (its
+     * in-flight batches fail into the still-alive writer, purger and doors), then what fed it;
+     * the doors last, so every failed request is answered. */
     webhook_free(d->webhook);
     d->env.hooks = NULL;
     db_pool_free(d->env.db);
@@ -221,7 +239,6 @@ int main(int argc, char **argv)
         return rc;
     }
     signal(SIGPIPE, SIG_IGN);
-    srand((unsigned)time(NULL) ^ (unsigned)getpid()); /* retry jitter only; never for secrets */
     int rc = 1;
     if (start(&d)) {
         event_base_dispatch(d.base);

@@ -3,34 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Length of the UTF-8 sequence starting at s (0 when malformed), per RFC 3629. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
+#include "core/utf8.h"
 
 bool valid_utf8_text(const char *s, size_t len)
 {
@@ -39,7 +12,7 @@ bool valid_utf8_text(const char *s, size_t len)
     while (i < len) {
         if (p[i] < 0x20 || p[i] == 0x7F)
             return false;
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = utf8_seq_len(p + i, len - i);
         if (n == 0)
             return false;
         i += n;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "core/attr.h"
 #include "core/err.h"
 
 /* ---- UserSig (usersig.c) ---------------------------------------------------------------- */
@@ -28,14 +29,14 @@
  * over the five-line content keyed with the ASCII bytes of `key`, compared in constant time.
  * A sig carrying TLS.userbuf is verified with the userbuf line included.
  * On success *expires_at (if not NULL) is TLS.time + TLS.expire. */
-err_t usersig_verify(const char *sig, const char *identifier, uint64_t sdkappid, const char *key,
-                     int64_t now, int64_t *expires_at);
+MUSTCHECK err_t usersig_verify(const char *sig, const char *identifier, uint64_t sdkappid,
+                               const char *key, int64_t now, int64_t *expires_at);
 
 /* Makes a UserSig as Tencent's libraries do (JSON, zlib, url-base64 variant). Returns a heap
  * string the caller frees with xfree(), or NULL when the key is empty or the identifier is not
  * valid UTF-8. */
-char *usersig_generate(uint64_t sdkappid, const char *key, const char *identifier, int64_t now,
-                       int64_t expire);
+MUSTCHECK char *usersig_generate(uint64_t sdkappid, const char *key, const char *identifier,
+                                 int64_t now, int64_t expire);
 
 /* ---- JWT (jwt.c) ------------------------------------------------------------------------ */
 
@@ -43,7 +44,7 @@ char *usersig_generate(uint64_t sdkappid, const char *key, const char *identifie
 typedef enum { AUTH_JWT_NONE = 0, AUTH_JWT_HS256, AUTH_JWT_RS256, AUTH_JWT_ES256 } auth_jwt_alg_t;
 
 /* Parses "none", "HS256", "RS256", "ES256" (exact case); false if unknown. */
-bool auth_jwt_alg_parse(const char *name, auth_jwt_alg_t *out);
+MUSTCHECK bool auth_jwt_alg_parse(const char *name, auth_jwt_alg_t *out);
 
 typedef struct {
     auth_jwt_alg_t alg;       /* AUTH_JWT_NONE: JWTs are refused altogether */
@@ -64,8 +65,8 @@ typedef struct {
  * missing or non-string user claim, a `crit` header, a bad signature). A JWT is expired when
  * now >= exp + leeway (a UserSig only when now > time + expire). An empty user_claim means "sub".
  * Note libjwt 1.10 compares HS256 signatures with strcmp and refuses a `typ` other than "JWT". */
-err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token, const char *identifier,
-                      int64_t now, int64_t *expires_at);
+MUSTCHECK err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token,
+                                const char *identifier, int64_t now, int64_t *expires_at);
 
 /* ---- Either (auth.c) -------------------------------------------------------------------- */
 
@@ -79,7 +80,7 @@ typedef struct {
 auth_config_t auth_config_from(const config_t *cfg);
 
 /* A token with two '.' is a JWT, anything else a UserSig. */
-err_t auth_verify(const auth_config_t *cfg, const char *token, const char *identifier, int64_t now,
-                  int64_t *expires_at);
+MUSTCHECK err_t auth_verify(const auth_config_t *cfg, const char *token, const char *identifier,
+                            int64_t now, int64_t *expires_at);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "core/xalloc.h"
 
 typedef enum { T_STR, T_INT, T_U64, T_LOGLEVEL, T_ENUM, T_LISTEN } key_type_t;
@@ -35,6 +36,8 @@ static const key_def_t keys[] = {
     {"database_url", T_STR, OFF(database_url), NULL, false, 0, 0, NULL},
     {"db_pool_size", T_INT, OFF(db_pool_size), "4", false, 1, 64, NULL},
     {"db_max_waiting", T_INT, OFF(db_max_waiting), "10000", false, 1, 10000000, NULL},
+    {"db_statement_timeout_ms", T_INT, OFF(db_statement_timeout_ms), "30000", false, 100, 3600000,
+     NULL},
     {"sdkappid", T_U64, OFF(sdkappid), NULL, false, 0, 0, NULL},
     {"secret_key", T_STR, OFF(secret_key), NULL, false, 0, 0, NULL},
     {"admin_identifier", T_STR, OFF(admin_identifier), "administrator", false, 0, 0, NULL},
@@ -262,26 +265,6 @@ static bool split_admins(config_t *cfg, char *errbuf, size_t errlen)
     return true;
 }
 
-static bool read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return false;
-    size_t cap = 4096, n = 0;
-    char *buf = xmalloc(cap);
-    size_t r;
-    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return true;
-}
-
 static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
 {
     const char *alg = jwt_algorithms[cfg->jwt_algorithm];
@@ -294,7 +277,7 @@ static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
         }
         return true;
     }
-    if (!read_file(cfg->jwt_public_key_file, &cfg->jwt_public_key, &cfg->jwt_public_key_len)) {
+    if (!file_read_all(cfg->jwt_public_key_file, &cfg->jwt_public_key, &cfg->jwt_public_key_len)) {
         fail(errbuf, errlen, "key 'jwt_public_key_file': cannot read '%s'",
              cfg->jwt_public_key_file);
         return false;

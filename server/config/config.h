@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/log.h"
 
 #define CONFIG_MAX_ADMINS 5
@@ -25,6 +26,7 @@ typedef struct {
     char *database_url;
     int db_pool_size;
     int db_max_waiting;
+    int db_statement_timeout_ms;
     uint64_t sdkappid;
     char *secret_key;
     char *admin_identifier; /* as written: comma separated */
@@ -70,7 +72,7 @@ typedef struct {
 
 /* Loads `path` (NULL: defaults and environment only) into *cfg. On failure returns false with a
  * one-line reason in errbuf and leaves *cfg cleared. */
-bool config_load(const char *path, config_t *cfg, char *errbuf, size_t errlen);
+MUSTCHECK bool config_load(const char *path, config_t *cfg, char *errbuf, size_t errlen);
 void config_clear(config_t *cfg);
 
 /* Copies the reloadable keys from `fresh` into `live` and logs each change. */

@@ -19,7 +19,7 @@ static const err_entry_t table[] = {
     {70402, "invalid parameters"},
     {70403, "this API requires an app administrator"},
     {70500, "internal server error"},
-    {70169, "database unavailable, try again later"},
+    {70169, "internal server timeout, try again later"},
     {6014, "not logged in: send login first"},
     {60018, "too many requests"},
     {20003, "sender or receiver UserID is invalid or does not exist"},

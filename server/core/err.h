@@ -24,7 +24,7 @@ typedef enum {
     ERR_INTERNAL = 3,     /* chatd or PostgreSQL failed; nothing was changed */
     ERR_NOT_ADMIN = 4,    /* the caller must be an app administrator */
     ERR_NOT_IMPORTED = 5, /* an account named in the request does not exist */
-    ERR_DB_DOWN = 6,      /* PostgreSQL is unreachable; try again later */
+    ERR_DB_DOWN = 6,      /* PostgreSQL unreachable or too slow (70169, server timeout) */
     ERR_TOO_MANY = 7,     /* a list in the request is longer than the API allows */
 
     /* Common REST access errors. */

@@ -9,12 +9,14 @@
 
 #include <stdbool.h>
 
+#include "core/attr.h"
+
 typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 
 void log_set_level(log_level_t level);
 log_level_t log_get_level(void);
 /* Parses "debug"/"info"/"warn"/"error"; false when the name is unknown. */
-bool log_level_parse(const char *name, log_level_t *out);
+MUSTCHECK bool log_level_parse(const char *name, log_level_t *out);
 const char *log_level_name(log_level_t level);
 
 void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

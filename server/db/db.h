@@ -6,13 +6,22 @@
  * or more parameterized statements that run as one implicit transaction (one pipeline sync), so
  * a batch commits entirely or not at all and costs one round trip.
  *
- * Connection states (one function changes them and logs at debug level):
+ * Connection states (one function changes them, asserts the move is allowed and logs it at
+ * debug level):
  *   CONNECTING -> IDLE <-> BUSY;  any -> BROKEN -> (retry timer, backoff) -> CONNECTING.
  * While no connection is usable, submitted batches fail at once with ERR_DB_DOWN instead of
  * waiting; service resumes by itself when PostgreSQL is back.
  *
- * Ownership: db_pool_submit() takes the batch. Its callback runs exactly once, on the loop,
- * possibly before db_pool_submit() returns (when it fails at once); the batch and its results are
+ * Deadline: a batch sent on a connection must complete within statement_timeout_ms
+ * (db_statement_timeout_ms). If it does not, its callback gets ERR_DB_DOWN and the connection
+ * is reset (closed and opened again at once, not counted as an outage). PostgreSQL itself
+ * cancels each statement a little later (statement_timeout), so what a reset session left
+ * running does not hold its locks; a statement it cancels also fails its batch with
+ * ERR_DB_DOWN. A write whose batch timed out may or may not have committed.
+ *
+ * Ownership: db_pool_submit() takes the batch. Its callback runs exactly once, on the loop, and
+ * never before db_pool_submit() returns: a batch that fails without running (pool down, queue
+ * full, connection lost) is called back on the next loop pass. The batch and its results are
  * freed when the callback returns. Callbacks may submit new batches but must not free the pool.
  */
 #ifndef CHATD_DB_DB_H
@@ -22,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/err.h"
 
 struct event_base;
@@ -29,12 +39,20 @@ typedef struct db_pool db_pool_t;
 typedef struct db_batch db_batch_t;
 
 /* err is ERR_OK (every statement succeeded, the transaction committed), ERR_DB_DOWN (no usable
- * connection, or it broke before the outcome was known) or ERR_INTERNAL (a statement failed;
- * the whole batch was rolled back; see db_batch_sqlstate()). */
+ * connection, it broke before the outcome was known, or the batch passed its deadline) or
+ * ERR_INTERNAL (a statement failed; the whole batch was rolled back; see db_batch_sqlstate()). */
 typedef void (*db_done_fn)(db_batch_t *batch, err_t err, void *arg);
 
-db_pool_t *db_pool_new(struct event_base *base, const char *conninfo, int size, int max_waiting);
-/* Closes every connection; pending batches get ERR_DB_DOWN. Accepts NULL. */
+typedef struct {
+    const char *conninfo;     /* libpq connection string or URL (copied) */
+    int size;                 /* connections */
+    int max_waiting;          /* batches that may wait for a connection; more fail at once */
+    int statement_timeout_ms; /* deadline of a batch once sent */
+} db_pool_config_t;
+
+db_pool_t *db_pool_new(struct event_base *base, const db_pool_config_t *cfg);
+/* Closes every connection; pending batches get ERR_DB_DOWN (called back before it returns,
+ * as the loop no longer runs). Accepts NULL. */
 void db_pool_free(db_pool_t *pool);
 
 typedef struct {
@@ -64,6 +82,7 @@ const char *db_batch_errmsg(const db_batch_t *b);
  * dir/NNN_*.sql in order, each in its own transaction, under an advisory lock, recording them in
  * chatd_migrations. False with a reason in errbuf if any step fails (that migration is rolled
  * back; earlier ones stay). */
-bool db_migrate(const char *conninfo, const char *dir, int wait_s, char *errbuf, size_t errlen);
+MUSTCHECK bool db_migrate(const char *conninfo, const char *dir, int wait_s, char *errbuf,
+                          size_t errlen);
 
 #endif

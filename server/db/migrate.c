@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 
@@ -37,12 +39,12 @@ static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
 
 static PGconn *connect_wait(const char *conninfo, int wait_s, char *errbuf, size_t errlen)
 {
-    time_t deadline = time(NULL) + wait_s;
+    int64_t deadline_ms = mono_ms() + (int64_t)wait_s * 1000;
     for (;;) {
         PGconn *pg = PQconnectdb(conninfo);
         if (PQstatus(pg) == CONNECTION_OK)
             return pg;
-        if (time(NULL) >= deadline) {
+        if (mono_ms() >= deadline_ms) {
             fail(errbuf, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(pg));
             PQfinish(pg);
             return NULL;
@@ -72,23 +74,6 @@ static int is_migration(const struct dirent *d)
            n[2] <= '9' && n[3] == '_' && strcmp(n + len - 4, ".sql") == 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 8192, n = 0, r;
-    char *buf = xmalloc(cap);
-    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
 static bool is_applied(PGconn *pg, int version)
 {
     char v[16];
@@ -108,12 +93,13 @@ static bool apply_one(PGconn *pg, const char *dir, const char *name, char *errbu
     if (is_applied(pg, version))
         return true;
     char *path = xasprintf("%s/%s", dir, name);
-    char *sql = slurp(path);
-    xfree(path);
-    if (sql == NULL) {
+    char *sql = NULL;
+    if (!file_read_all(path, &sql, NULL)) {
         fail(errbuf, errlen, "migration %s: cannot read: %s", name, strerror(errno));
+        xfree(path);
         return false;
     }
+    xfree(path);
     char v[16];
     snprintf(v, sizeof v, "%d", version);
     const char *params[] = {v, name};

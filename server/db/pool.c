@@ -1,5 +1,6 @@
 #include "db/db.h"
 
+#include <assert.h>
 #include <event2/event.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/state.h"
 #include "core/xalloc.h"
 
 typedef enum {
@@ -17,6 +19,18 @@ typedef enum {
 } db_conn_state_t;
 
 static const char *const state_names[] = {"broken", "connecting", "idle", "busy"};
+
+/* The moves a connection may make; anything else is a bug (asserted). */
+static const unsigned allowed_moves[] = {
+    [DB_CONN_BROKEN] = STATE_BIT(DB_CONN_CONNECTING),
+    [DB_CONN_CONNECTING] = STATE_BIT(DB_CONN_IDLE) | STATE_BIT(DB_CONN_BROKEN),
+    [DB_CONN_IDLE] = STATE_BIT(DB_CONN_BUSY) | STATE_BIT(DB_CONN_BROKEN),
+    [DB_CONN_BUSY] = STATE_BIT(DB_CONN_IDLE) | STATE_BIT(DB_CONN_BROKEN),
+};
+
+/* How much later than the batch deadline PostgreSQL cancels a statement by itself: the
+ * statement a reset connection left behind does not hold its locks for long. */
+#define SERVER_TIMEOUT_MARGIN_MS 1000
 
 typedef struct {
     const char *sql;
@@ -39,6 +53,7 @@ struct db_batch {
     db_stmt_t *stmts;
     int count, cap;
     int failed; /* index of the failing statement, or -1 */
+    err_t err;  /* the outcome, while on the deferred list */
     db_done_fn cb;
     void *arg;
     struct db_batch *next;
@@ -50,8 +65,9 @@ typedef struct db_conn {
     db_conn_state_t state;
     PGconn *pg;
     struct event *rd, *wr, *timer;
-    db_batch_t *batch; /* in flight while BUSY */
-    int cur;           /* statement whose results are being read */
+    struct event *deadline; /* armed while BUSY: the batch's statement timeout */
+    db_batch_t *batch;      /* in flight while BUSY */
+    int cur;                /* statement whose results are being read */
     int backoff_ms;
     bool failing; /* reconnecting after a loss or a failed attempt (logged once) */
     prepared_t prepared[PREPARED_MAX];
@@ -61,9 +77,14 @@ typedef struct db_conn {
 struct db_pool {
     struct event_base *base;
     char *conninfo;
+    char *options; /* libpq `options`: the caller's, plus the server-side statement_timeout */
+    int statement_timeout_ms;
     db_conn_t *conns;
     int size, max_waiting, waiting;
-    db_batch_t *head, *tail; /* waiting for a connection */
+    db_batch_t *head, *tail;           /* waiting for a connection */
+    db_batch_t *failed, **failed_tail; /* failed, called back on the next loop pass */
+    struct event *deferred;            /* runs the failed list */
+    bool closing;                      /* db_pool_free() is running */
 };
 
 static void conn_connect(db_conn_t *c);
@@ -120,6 +141,35 @@ static void batch_finish(db_batch_t *b, err_t err)
     batch_free(b);
 }
 
+/* A batch that failed without a result is called back on the next loop pass, never inside
+ * the caller's db_pool_submit() (which may hold state the callback frees). */
+static void batch_fail_later(db_pool_t *p, db_batch_t *b, err_t err)
+{
+    b->err = err;
+    b->next = NULL;
+    *p->failed_tail = b;
+    p->failed_tail = &b->next;
+    if (!p->closing)
+        event_active(p->deferred, EV_TIMEOUT, 0);
+}
+
+/* Calls back every failed batch, those that fail meanwhile included. */
+static void run_failed(db_pool_t *p)
+{
+    db_batch_t *b;
+    while ((b = p->failed) != NULL) {
+        p->failed = b->next;
+        if (p->failed == NULL)
+            p->failed_tail = &p->failed;
+        batch_finish(b, b->err);
+    }
+}
+
+static void on_deferred(evutil_socket_t fd, short what, void *arg)
+{
+    run_failed(arg);
+}
+
 static const PGresult *stmt_res(const db_batch_t *b, int stmt)
 {
     return (stmt >= 0 && stmt < b->count) ? b->stmts[stmt].res : NULL;
@@ -170,8 +220,10 @@ const char *db_batch_errmsg(const db_batch_t *b)
 
 static void conn_set_state(db_conn_t *c, db_conn_state_t state)
 {
-    if (c->state != state)
-        log_debug("db#%d: %s -> %s", c->id, state_names[c->state], state_names[state]);
+    if (c->state == state)
+        return;
+    assert(STATE_ALLOWED(allowed_moves, c->state, state));
+    log_debug("db#%d: %s -> %s", c->id, state_names[c->state], state_names[state]);
     c->state = state;
 }
 
@@ -203,6 +255,29 @@ static void one_line(char *dst, size_t len, const char *src)
     dst[n] = '\0';
 }
 
+/* Closes the session and fails its batch (ERR_DB_DOWN, on the next loop pass). */
+static void conn_close(db_conn_t *c)
+{
+    conn_drop_events(c);
+    evtimer_del(c->deadline);
+    if (c->pg) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    c->nprepared = 0; /* prepared statements die with their session */
+    db_batch_t *b = c->batch;
+    c->batch = NULL;
+    conn_set_state(c, DB_CONN_BROKEN);
+    if (b)
+        batch_fail_later(c->pool, b, ERR_DB_DOWN);
+}
+
+static void conn_retry_in(db_conn_t *c, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(c->timer, &tv);
+}
+
 /* Closes the connection, fails its batch and schedules a reconnect with backoff. Only the
  * first failure of an outage is logged as a warning; retries are debug. */
 static void conn_break(db_conn_t *c, const char *why)
@@ -215,22 +290,24 @@ static void conn_break(db_conn_t *c, const char *why)
     else
         log_debug("db#%d: still down: %s", c->id, reason);
     c->failing = true;
-    conn_drop_events(c);
-    if (c->pg) {
-        PQfinish(c->pg);
-        c->pg = NULL;
-    }
-    c->nprepared = 0; /* prepared statements die with their session */
-    db_batch_t *b = c->batch;
-    c->batch = NULL;
-    conn_set_state(c, DB_CONN_BROKEN);
+    conn_close(c);
     c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 100;
     if (c->backoff_ms > 1000)
         c->backoff_ms = 1000;
-    struct timeval tv = {c->backoff_ms / 1000, (c->backoff_ms % 1000) * 1000};
-    evtimer_add(c->timer, &tv);
-    if (b)
-        batch_finish(b, ERR_DB_DOWN);
+    conn_retry_in(c, c->backoff_ms);
+}
+
+/* The batch in flight passed its deadline: its callers get ERR_DB_DOWN (70169) and the
+ * connection is replaced at once (the server cancels what the old session left running). */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    db_conn_t *c = arg;
+    log_warn("db#%d: a batch of %d statements did not complete within db_statement_timeout_ms "
+             "= %d; resetting the connection",
+             c->id, c->batch ? c->batch->count : 0, c->pool->statement_timeout_ms);
+    conn_close(c);
+    conn_retry_in(c, 0);
+    pool_dispatch(c->pool);
 }
 
 static const char *pg_error(db_conn_t *c)
@@ -280,7 +357,9 @@ static void on_notice(void *arg, const char *message)
 static void conn_connect(db_conn_t *c)
 {
     conn_set_state(c, DB_CONN_CONNECTING);
-    c->pg = PQconnectStart(c->pool->conninfo);
+    static const char *const keywords[] = {"dbname", "options", NULL};
+    const char *values[] = {c->pool->conninfo, c->pool->options, NULL};
+    c->pg = PQconnectStartParams(keywords, values, 1);
     if (c->pg == NULL || PQstatus(c->pg) == CONNECTION_BAD) {
         conn_break(c, pg_error(c));
         return;
@@ -363,6 +442,9 @@ static void conn_send(db_conn_t *c, db_batch_t *b)
     c->batch = b;
     c->cur = 0;
     conn_set_state(c, DB_CONN_BUSY);
+    int ms = c->pool->statement_timeout_ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(c->deadline, &tv);
     for (int i = 0; i < b->count; i++) {
         if (!conn_send_stmt(c, &b->stmts[i])) {
             conn_break(c, pg_error(c));
@@ -376,12 +458,20 @@ static void conn_send(db_conn_t *c, db_batch_t *b)
     conn_flush(c);
 }
 
+/* SQLSTATE 57014: PostgreSQL cancelled a statement (its statement_timeout, or an operator). */
+static bool batch_cancelled(const db_batch_t *b)
+{
+    return b->failed >= 0 && strcmp(db_batch_sqlstate(b), "57014") == 0;
+}
+
 static void conn_complete(db_conn_t *c)
 {
     db_batch_t *b = c->batch;
     c->batch = NULL;
+    evtimer_del(c->deadline);
     conn_set_state(c, DB_CONN_IDLE);
-    batch_finish(b, b->failed >= 0 ? ERR_INTERNAL : ERR_OK);
+    err_t err = b->failed < 0 ? ERR_OK : batch_cancelled(b) ? ERR_DB_DOWN : ERR_INTERNAL;
+    batch_finish(b, err);
 }
 
 /* The result of a statement's Parse: remember the name, or forget it if the Parse failed. */
@@ -462,11 +552,15 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the pool ----------------------------------------------------------------------------- */
 
+/* Up, or about to be: connected, or connecting when not in an outage (at start-up, or just
+ * reset after a deadline). While none is, batches fail at once instead of waiting. */
 static bool pool_any_up(const db_pool_t *p)
 {
-    for (int i = 0; i < p->size; i++)
-        if (p->conns[i].state == DB_CONN_IDLE || p->conns[i].state == DB_CONN_BUSY)
+    for (int i = 0; i < p->size; i++) {
+        const db_conn_t *c = &p->conns[i];
+        if (c->state == DB_CONN_IDLE || c->state == DB_CONN_BUSY || !c->failing)
             return true;
+    }
     return false;
 }
 
@@ -500,7 +594,7 @@ static void pool_dispatch(db_pool_t *p)
     if (p->head && !pool_any_up(p)) {
         db_batch_t *b;
         while ((b = pool_pop(p)) != NULL)
-            batch_finish(b, ERR_DB_DOWN);
+            batch_fail_later(p, b, ERR_DB_DOWN);
     }
 }
 
@@ -508,8 +602,8 @@ void db_pool_submit(db_pool_t *p, db_batch_t *b, db_done_fn cb, void *arg)
 {
     b->cb = cb;
     b->arg = arg;
-    if (!pool_any_up(p) || p->waiting >= p->max_waiting) {
-        batch_finish(b, ERR_DB_DOWN);
+    if (p->closing || !pool_any_up(p) || p->waiting >= p->max_waiting) {
+        batch_fail_later(p, b, ERR_DB_DOWN);
         return;
     }
     if (p->tail)
@@ -521,19 +615,38 @@ void db_pool_submit(db_pool_t *p, db_batch_t *b, db_done_fn cb, void *arg)
     pool_dispatch(p);
 }
 
-db_pool_t *db_pool_new(struct event_base *base, const char *conninfo, int size, int max_waiting)
+/* The caller's libpq `options` (from conninfo) followed by the server-side statement timeout. */
+static char *server_options(const char *conninfo, int timeout_ms)
+{
+    const char *given = "";
+    PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "options") == 0 && o->val)
+            given = o->val;
+    char *all = xasprintf("%s%s-c statement_timeout=%d", given, *given ? " " : "",
+                          timeout_ms + SERVER_TIMEOUT_MARGIN_MS);
+    PQconninfoFree(opts);
+    return all;
+}
+
+db_pool_t *db_pool_new(struct event_base *base, const db_pool_config_t *cfg)
 {
     db_pool_t *p = XNEW(db_pool_t);
     p->base = base;
-    p->conninfo = xstrdup(conninfo);
-    p->size = size;
-    p->max_waiting = max_waiting;
-    p->conns = xcalloc((size_t)size, sizeof *p->conns);
-    for (int i = 0; i < size; i++) {
+    p->conninfo = xstrdup(cfg->conninfo);
+    p->options = server_options(cfg->conninfo, cfg->statement_timeout_ms);
+    p->statement_timeout_ms = cfg->statement_timeout_ms;
+    p->size = cfg->size;
+    p->max_waiting = cfg->max_waiting;
+    p->failed_tail = &p->failed;
+    p->deferred = event_new(base, -1, 0, on_deferred, p);
+    p->conns = xcalloc((size_t)p->size, sizeof *p->conns);
+    for (int i = 0; i < p->size; i++) {
         db_conn_t *c = &p->conns[i];
         c->pool = p;
         c->id = i;
         c->timer = evtimer_new(base, on_retry, c);
+        c->deadline = evtimer_new(base, on_deadline, c);
         conn_connect(c);
     }
     return p;
@@ -543,25 +656,21 @@ void db_pool_free(db_pool_t *p)
 {
     if (p == NULL)
         return;
+    p->closing = true; /* callbacks that submit now fail onto the list drained below */
     for (int i = 0; i < p->size; i++) {
         db_conn_t *c = &p->conns[i];
-        conn_drop_events(c);
+        conn_close(c);
         event_free(c->timer);
-        if (c->pg)
-            PQfinish(c->pg);
-        c->pg = NULL;
-        c->state = DB_CONN_BROKEN;
-        if (c->batch) {
-            db_batch_t *b = c->batch;
-            c->batch = NULL;
-            batch_finish(b, ERR_DB_DOWN);
-        }
+        event_free(c->deadline);
     }
     db_batch_t *b;
     while ((b = pool_pop(p)) != NULL)
-        batch_finish(b, ERR_DB_DOWN);
+        batch_fail_later(p, b, ERR_DB_DOWN);
+    run_failed(p);
+    event_free(p->deferred);
     xfree(p->conns);
     xfree(p->conninfo);
+    xfree(p->options);
     xfree(p);
 }
 

@@ -7,10 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include "auth/auth.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "version.h"
 #include "core/metrics.h"
@@ -38,15 +37,8 @@ typedef struct {
     char api_name[128];
     char *identifier;
     uint64_t id;
-    struct timeval started;
+    int64_t started_us; /* mono_us() */
 } rest_req_t;
-
-static double elapsed_since(const struct timeval *t0)
-{
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_usec - t0->tv_usec) / 1e6;
-}
 
 static void on_reply_written(struct evhttp_request *req, void *arg)
 {
@@ -102,7 +94,7 @@ static void rest_reply(api_call_t *call, err_t err, const char *detail, json_t *
     count_done_when_written(r->server, r->req);
     send_json(r->req, 200, "OK", body);
     json_decref(body);
-    double secs = elapsed_since(&r->started);
+    double secs = (double)(mono_us() - r->started_us) / 1e6;
     metrics_request(r->api_name, code, secs);
     if (code != 0)
         log_info("http#%llu POST /v4/%s: ErrorCode %d %s%s%s (%.1f ms)", (unsigned long long)r->id,
@@ -122,7 +114,7 @@ static rest_req_t *rest_new(http_server_t *s, struct evhttp_request *req)
     r->server = s;
     r->req = req;
     r->id = ++s->next_id;
-    gettimeofday(&r->started, NULL);
+    r->started_us = mono_us();
     r->call.env = s->env;
     r->call.platform = "RESTAPI";
     r->call.reply = rest_reply;
@@ -178,7 +170,7 @@ static err_t check_params(rest_req_t *r, const struct evkeyvalq *q, const char *
     }
     r->identifier = xstrdup(ident);
     auth_config_t ac = auth_config_from(cfg);
-    err_t err = auth_verify(&ac, sig, ident, (int64_t)time(NULL), NULL);
+    err_t err = auth_verify(&ac, sig, ident, wall_s(), NULL);
     *why = NULL;
     return err;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "api/api.h"
+#include "core/attr.h"
 
 typedef struct http_server http_server_t;
 
@@ -21,7 +22,7 @@ struct evhttp_request;
 typedef void (*http_upgrade_fn)(struct evhttp_request *req, void *arg);
 
 /* Binds cfg->listen_host:listen_port. NULL (and a logged reason) when it cannot. */
-http_server_t *http_server_new(const api_env_t *env);
+MUSTCHECK http_server_t *http_server_new(const api_env_t *env);
 void http_server_set_upgrade(http_server_t *s, http_upgrade_fn fn, void *arg);
 /* Stops accepting new connections; requests in flight still get their answers. */
 void http_server_stop_accepting(http_server_t *s);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 
@@ -72,10 +73,7 @@ size_t router_frame_len(const router_frame_t *f)
 
 static unsigned bucket_of(const char *user_id)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)user_id; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h % NBUCKETS;
+    return hash_str(user_id) % NBUCKETS;
 }
 
 router_t *router_new(void)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
@@ -225,10 +226,7 @@ void store_msg_writer_free(store_msg_writer_t *w)
 
 static unsigned lane_of(const store_msg_writer_t *w, const char *conv_key)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)conv_key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h % (unsigned)w->nlanes;
+    return hash_str(conv_key) % (unsigned)w->nlanes;
 }
 
 void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn cb, void *arg)

@@ -2,6 +2,7 @@
  * flight per connection, a queue beyond max_conns, a timer per request. */
 #include "webhook/client.h"
 
+#include <assert.h>
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/state.h"
 #include "core/xalloc.h"
 
 #define MAX_ANSWER_BYTES 65536
@@ -68,11 +70,20 @@ struct wh_client {
     struct event *reaper;
 };
 
+/* The moves a request may make; anything else is a bug (asserted). */
+static const unsigned req_allowed_moves[] = {
+    [REQ_QUEUED] = STATE_BIT(REQ_SENT) | STATE_BIT(REQ_DONE), /* DONE: timed out or freed */
+    [REQ_SENT] = STATE_BIT(REQ_DONE),
+    [REQ_DONE] = 0,
+};
+
 static void req_set_state(wh_req_t *r, req_state_t state)
 {
-    if (r->state != state)
-        log_debug("webhook: request %p %s -> %s", (void *)r, req_state_names[r->state],
-                  req_state_names[state]);
+    if (r->state == state)
+        return;
+    assert(STATE_ALLOWED(req_allowed_moves, r->state, state));
+    log_debug("webhook: request %p %s -> %s", (void *)r, req_state_names[r->state],
+              req_state_names[state]);
     r->state = state;
 }
 

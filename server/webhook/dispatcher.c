@@ -1,18 +1,20 @@
 /* The webhook module's glue: the hooks the api layer calls (before-callbacks, emitted events,
  * pokes) and the outbox dispatcher (claim, deliver, acknowledge), with its metrics. */
+#include <assert.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/rand.h"
+#include "core/state.h"
 #include "core/xalloc.h"
 #include "webhook/client.h"
 #include "webhook/webhook.h"
@@ -23,8 +25,18 @@
 #define HOLD_PER_SLOT 4
 #define CYCLE_GAP_MS 10
 
-typedef enum { WH_IDLE = 0, WH_POLLING, WH_STOPPED } wh_state_t;
-static const char *const state_names[] = {"idle", "polling", "stopped"};
+/* OFF: no webhook_url, nothing is dispatched. IDLE: waiting for the timer or a poke. POLLING: a
+ * cycle in flight. STOPPED: webhook_free() ran; the struct lives on until our batches return. */
+typedef enum { WH_OFF = 0, WH_IDLE, WH_POLLING, WH_STOPPED } wh_state_t;
+static const char *const state_names[] = {"off", "idle", "polling", "stopped"};
+
+/* The moves the dispatcher may make; anything else is a bug (asserted). */
+static const unsigned allowed_moves[] = {
+    [WH_OFF] = STATE_BIT(WH_IDLE) | STATE_BIT(WH_STOPPED),
+    [WH_IDLE] = STATE_BIT(WH_POLLING) | STATE_BIT(WH_STOPPED),
+    [WH_POLLING] = STATE_BIT(WH_IDLE) | STATE_BIT(WH_STOPPED),
+    [WH_STOPPED] = 0,
+};
 
 enum { B_ALLOW = 0, B_REFUSE, B_DROP, B_FAILED, B_KINDS };
 static const char *const before_outcomes[] = {"allow", "refuse", "drop", "failed"};
@@ -58,9 +70,7 @@ struct webhook {
     const config_t *cfg;
     db_pool_t *db;
     api_hooks_t hooks;
-    bool on;
     wh_state_t state;
-    bool stopping;
     struct evdns_base *dns;
     SSL_CTX *ssl;
     wh_client_t *after, *before;
@@ -86,31 +96,22 @@ static void maybe_release(webhook_t *w);
 
 static void set_state(webhook_t *w, wh_state_t state)
 {
-    if (w->state != state)
-        log_debug("webhook: dispatcher %s -> %s", state_names[w->state], state_names[state]);
+    if (w->state == state)
+        return;
+    assert(STATE_ALLOWED(allowed_moves, w->state, state));
+    log_debug("webhook: dispatcher %s -> %s", state_names[w->state], state_names[state]);
     w->state = state;
 }
 
-static uint32_t random_u32(void)
+static bool stopped(const webhook_t *w)
 {
-    uint32_t r;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = (uint32_t)rand();
-    return r;
+    return w->state == WH_STOPPED;
 }
 
-static int64_t mono_ms(void)
+/* Delivering: a webhook_url is set and webhook_free() has not run. */
+static bool dispatching(const webhook_t *w)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return w->state == WH_IDLE || w->state == WH_POLLING;
 }
 
 /* The URI (path?query) of one callback. */
@@ -118,7 +119,7 @@ static char *callback_uri(const webhook_t *w, const char *command, const char *c
                           const char *platform)
 {
     char *query = webhook_query(w->cfg->sdkappid, command, client_ip, platform,
-                                w->cfg->webhook_token, (int64_t)time(NULL));
+                                w->cfg->webhook_token, wall_s());
     char *uri = xasprintf("%s%s%s", w->path, strchr(w->path, '?') ? "&" : "?", query);
     xfree(query);
     return uri;
@@ -182,7 +183,7 @@ static void on_delivered(int status, const char *body, size_t len, const char *e
     chain_t *c = arg;
     webhook_t *w = c->w;
     w->in_flight--;
-    if (w->stopping)
+    if (stopped(w))
         return; /* webhook_free() frees the chains */
     event_item_t *e = c->head;
     char why[300];
@@ -200,7 +201,7 @@ static void on_delivered(int status, const char *body, size_t len, const char *e
     } else {
         w->failed++;
         int64_t delay = webhook_backoff_ms(e->attempts + 1, w->cfg->webhook_retry_base_ms,
-                                           w->cfg->webhook_retry_max_ms, random_u32());
+                                           w->cfg->webhook_retry_max_ms, rand_u32());
         log_info("webhook: event %lld %s attempt %d failed: %s; next in %lld ms", (long long)e->id,
                  e->command, e->attempts + 1, why, (long long)delay);
         ack_add(w, e, STORE_WEBHOOK_FAILED, delay, why);
@@ -294,7 +295,7 @@ static void on_cycle(err_t err, const store_ids_t *dead, store_webhook_row_t *ro
 {
     webhook_t *w = arg;
     w->db_pending--;
-    if (w->stopping) {
+    if (stopped(w)) {
         maybe_release(w);
         return;
     }
@@ -323,7 +324,7 @@ static void on_cycle(err_t err, const store_ids_t *dead, store_webhook_row_t *ro
 
 static void cycle_now(webhook_t *w)
 {
-    if (!w->on || w->stopping)
+    if (!dispatching(w))
         return;
     if (w->state == WH_POLLING) {
         w->poll_again = true;
@@ -362,7 +363,7 @@ static void on_soon(evutil_socket_t fd, short what, void *arg)
  * so that the pokes and outcomes of a busy moment share one transaction. */
 static void poll_soon(webhook_t *w)
 {
-    if (!w->on || w->stopping || evtimer_pending(w->soon, NULL))
+    if (!dispatching(w) || evtimer_pending(w->soon, NULL))
         return;
     int64_t wait = w->last_cycle_ms + CYCLE_GAP_MS - mono_ms();
     if (wait < 0)
@@ -382,7 +383,7 @@ static void on_counts(err_t err, int64_t pending, int64_t dead, void *arg)
 {
     webhook_t *w = arg;
     w->db_pending--;
-    if (w->stopping) {
+    if (stopped(w)) {
         maybe_release(w);
         return;
     }
@@ -395,7 +396,7 @@ static void on_counts(err_t err, int64_t pending, int64_t dead, void *arg)
 static void on_count_timer(evutil_socket_t fd, short what, void *arg)
 {
     webhook_t *w = arg;
-    if (w->stopping)
+    if (stopped(w))
         return;
     w->db_pending++;
     store_webhook_counts(w->db, on_counts, w);
@@ -443,7 +444,7 @@ static void on_emitted(err_t err, void *arg)
     webhook_t *w = arg;
     w->db_pending--;
     w->pending_writes--;
-    if (w->stopping) {
+    if (stopped(w)) {
         maybe_release(w);
         return;
     }
@@ -460,7 +461,7 @@ static void hook_emit(void *ctx, store_webhook_cmd_t cmd, const char *order_key,
     webhook_t *w = ctx;
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    if (!w->on || w->stopping || text == NULL) {
+    if (!dispatching(w) || text == NULL) {
         free(text);
         return;
     }
@@ -527,7 +528,7 @@ static void hook_before(void *ctx, store_webhook_cmd_t cmd, const store_webhook_
     const char *name = store_webhook_cmd(cmd)->name;
     json_t *full = json_pack("{s:s}", "CallbackCommand", name);
     json_object_update(full, body);
-    json_object_set_new(full, "EventTime", json_integer((json_int_t)now_ms()));
+    json_object_set_new(full, "EventTime", json_integer((json_int_t)wall_ms()));
     json_decref(body);
     char *text = json_dumps(full, JSON_COMPACT);
     json_decref(full);
@@ -613,7 +614,6 @@ webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *
     w->cfg = cfg;
     w->db = db;
     w->hooks = (api_hooks_t){.ctx = w, .before = hook_before, .emit = hook_emit, .poke = hook_poke};
-    w->on = *cfg->webhook_url != '\0';
     w->ready_tail = &w->ready;
     w->poll_timer = event_new(base, -1, EV_PERSIST, on_poll_timer, w);
     w->soon = evtimer_new(base, on_soon, w);
@@ -621,7 +621,7 @@ webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *
     struct timeval every = {COUNTS_EVERY_S, 0};
     event_add(w->count_timer, &every);
     event_active(w->count_timer, EV_TIMEOUT, 0);
-    if (!w->on) {
+    if (*cfg->webhook_url == '\0') {
         metrics_register(write_metrics, w);
         log_info("webhook: off (webhook_url is empty)");
         return w;
@@ -642,6 +642,7 @@ webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *
     w->after = wh_client_new(base, w->dns, w->ssl, host, port, cfg->webhook_max_in_flight);
     w->before = wh_client_new(base, w->dns, w->ssl, host, port, BEFORE_MAX_CONNS);
     w->hooks.enabled = mask;
+    set_state(w, WH_IDLE);
     struct timeval poll = {cfg->webhook_poll_ms / 1000, (cfg->webhook_poll_ms % 1000) * 1000};
     event_add(w->poll_timer, &poll);
     log_info("webhook: delivering to %s://%s:%d%s (%s), at most %d in flight",
@@ -653,7 +654,6 @@ webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *
     return w;
 fail:
     xfree(host);
-    w->on = false;
     webhook_free(w);
     return NULL;
 }
@@ -671,7 +671,7 @@ int webhook_pending_writes(const webhook_t *w)
 /* Frees the struct once no batch of ours can call back any more. */
 static void maybe_release(webhook_t *w)
 {
-    if (!w->stopping || w->db_pending > 0)
+    if (!stopped(w) || w->db_pending > 0)
         return;
     xfree(w);
 }
@@ -684,7 +684,6 @@ void webhook_free(webhook_t *w)
     wh_client_free(w->before);
     w->before = NULL;
     set_state(w, WH_STOPPED);
-    w->stopping = true;
     wh_client_free(w->after);
     while (w->chains)
         chain_free(w, w->chains);

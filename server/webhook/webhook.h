@@ -27,9 +27,11 @@
  * verified; names resolved by evdns). A slow receiver only fills the in-flight window; message
  * delivery never waits for it.
  *
- * States: the dispatcher is IDLE (timer armed), POLLING (a cycle in flight) or STOPPED; each
- * delivery and each before-call is one HTTP request (QUEUED -> SENT -> DONE) on a connection
- * (IDLE <-> BUSY, any -> BROKEN, replaced before reuse).
+ * States: the dispatcher is OFF (no webhook_url), IDLE (timer armed), POLLING (a cycle in
+ * flight) or STOPPED (OFF -> IDLE <-> POLLING, any -> STOPPED); each delivery and each
+ * before-call is one HTTP request (QUEUED -> SENT -> DONE, QUEUED -> DONE when it times out
+ * waiting) on a connection (idle <-> busy, any -> broken, replaced before reuse). Each state
+ * setter asserts the move against its table of allowed transitions and logs it at debug level.
  *
  * Errors: nothing here fails a caller. A before-callback that fails becomes the policy's
  * verdict; a delivery that fails is retried; a cycle that fails (PostgreSQL down) is simply
@@ -50,6 +52,7 @@
 
 #include "api/api.h"
 #include "config/config.h"
+#include "core/attr.h"
 #include "db/db.h"
 #include "store/webhook.h"
 
@@ -58,8 +61,8 @@ typedef struct webhook webhook_t;
 
 /* NULL, with a reason naming the config key in errbuf, when webhook_url, webhook_commands or
  * webhook_ca_file is unusable. With an empty webhook_url the hooks fire nothing. */
-webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *db, char *errbuf,
-                       size_t errlen);
+MUSTCHECK webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *db,
+                                 char *errbuf, size_t errlen);
 /* Accepts NULL. */
 void webhook_free(webhook_t *w);
 /* The hooks for api_env_t; valid until webhook_free(). */
@@ -83,11 +86,11 @@ char *webhook_query(uint64_t sdkappid, const char *command, const char *client_i
 
 /* The body POSTed for an outbox event: {"CallbackCommand", <the stored fields>, "EventTime",
  * "EventId"}; NULL when fields_json is not a JSON object text. Heap string (xfree). */
-char *webhook_event_body(const char *command, const char *fields_json, int64_t event_time,
-                         int64_t event_id);
+MUSTCHECK char *webhook_event_body(const char *command, const char *fields_json, int64_t event_time,
+                                   int64_t event_id);
 
 /* Whether an after-callback answer (HTTP status and body) means delivered; if not, why. */
-bool webhook_after_ok(int status, const char *body, size_t len, char *why, size_t whylen);
+MUSTCHECK bool webhook_after_ok(int status, const char *body, size_t len, char *why, size_t whylen);
 
 /* What a before-callback answer means for `def` (reference §2.4): 0 allow, 1 refuse with
  * def->refuse_code, 2 drop, a code in [custom_min, custom_max] refuse with that code and the

@@ -7,18 +7,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
+
 #define WS_ACCEPT_LEN 28 /* base64 of a SHA-1 digest */
 
 /* Sec-WebSocket-Accept for a client's Sec-WebSocket-Key: base64(SHA1(key + GUID)).
  * `out` receives WS_ACCEPT_LEN characters and a NUL. False when the key is not 24 base64
  * characters (16 bytes). */
-bool ws_accept_key(const char *client_key, char out[WS_ACCEPT_LEN + 1]);
+MUSTCHECK bool ws_accept_key(const char *client_key, char out[WS_ACCEPT_LEN + 1]);
 
 /* True when a comma-separated header value contains `token` (case-insensitive), as in
  * "Connection: keep-alive, Upgrade". */
 bool ws_header_has_token(const char *value, const char *token);
-
-/* Well-formed UTF-8 (RFC 3629), as text frames must be. */
-bool ws_utf8_valid(const unsigned char *s, size_t len);
 
 #endif

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -8,12 +9,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <wslay/wslay.h>
 
 #include "auth/auth.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/state.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "router/policy.h"
 #include "router/router.h"
@@ -83,24 +86,29 @@ typedef struct {
     char cmd[48];
     char *user_id;
     char platform[16];
-    struct timespec started;
+    int64_t started_us; /* mono_us() */
 } ws_cmd_t;
 
 static void session_close(ws_session_t *s, uint16_t code, const char *reason);
 static void session_arm_timer(ws_session_t *s);
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* The moves a session may make (docs in ws/ws.h); anything else is a bug (asserted). */
+static const unsigned allowed_moves[] = {
+    [WS_AWAIT_LOGIN] = STATE_BIT(WS_LOGGING_IN) | STATE_BIT(WS_CLOSING) | STATE_BIT(WS_DEAD),
+    [WS_LOGGING_IN] = STATE_BIT(WS_ONLINE) | STATE_BIT(WS_AWAIT_LOGIN) | STATE_BIT(WS_CLOSING) |
+                      STATE_BIT(WS_DEAD),
+    [WS_ONLINE] = STATE_BIT(WS_AWAIT_LOGIN) | STATE_BIT(WS_CLOSING) | STATE_BIT(WS_DEAD),
+    [WS_CLOSING] = STATE_BIT(WS_DEAD),
+    [WS_DEAD] = 0,
+};
 
 static void session_set_state(ws_session_t *s, ws_state_t state)
 {
-    if (s->state != state)
-        log_debug("ws#%llu user=%s: %s -> %s", (unsigned long long)s->id,
-                  s->user_id ? s->user_id : "-", state_names[s->state], state_names[state]);
+    if (s->state == state)
+        return;
+    assert(STATE_ALLOWED(allowed_moves, s->state, state));
+    log_debug("ws#%llu user=%s: %s -> %s", (unsigned long long)s->id, s->user_id ? s->user_id : "-",
+              state_names[s->state], state_names[state]);
     s->state = state;
 }
 
@@ -307,13 +315,6 @@ static void session_close(ws_session_t *s, uint16_t code, const char *reason)
 
 /* ---- commands ---- */
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static void respond(ws_session_t *s, json_t *seq, int code, const char *detail, json_t *body)
 {
     char desc[768] = "";
@@ -341,7 +342,7 @@ static void on_cmd_reply(api_call_t *call, err_t err, const char *detail, json_t
     int code = err_code(err, &api_ws_errors);
     char name[64];
     snprintf(name, sizeof name, "ws/%s", c->cmd);
-    metrics_request(name, code, seconds_since(&c->started));
+    metrics_request(name, code, (double)(mono_us() - c->started_us) / 1e6);
     ws_session_t *s = session_find(c->server, c->session_id);
     if (s == NULL) {
         log_debug("ws#%llu: %s answered after the session closed; dropped",
@@ -366,7 +367,7 @@ static ws_cmd_t *cmd_new(ws_session_t *s, json_t *seq, const char *cmd, json_t *
     c->session_id = s->id;
     c->seq = json_incref(seq);
     snprintf(c->cmd, sizeof c->cmd, "%s", cmd);
-    clock_gettime(CLOCK_MONOTONIC, &c->started);
+    c->started_us = mono_us();
     c->call.env = s->server->env;
     c->call.body = json_incref(body);
     c->call.conn_id = s->id;
@@ -490,7 +491,7 @@ static void cmd_login(ws_session_t *s, json_t *seq, json_t *body)
     }
     auth_config_t ac = auth_config_from(s->server->env->cfg);
     int64_t expires_at = 0;
-    err_t err = auth_verify(&ac, sig, user, (int64_t)time(NULL), &expires_at);
+    err_t err = auth_verify(&ac, sig, user, wall_s(), &expires_at);
     if (err != ERR_OK) {
         respond(s, seq, err_code(err, &api_ws_errors), NULL, NULL);
         return;
@@ -516,7 +517,7 @@ static void cmd_logout(ws_session_t *s, json_t *seq)
     xfree(s->user_id);
     s->user_id = NULL;
     s->sig_expires_at = 0;
-    s->login_deadline_ms = now_ms() + s->server->env->cfg->login_timeout_ms;
+    s->login_deadline_ms = mono_ms() + s->server->env->cfg->login_timeout_ms;
     session_set_state(s, WS_AWAIT_LOGIN);
     respond(s, seq, 0, NULL, NULL);
     session_arm_timer(s);
@@ -585,7 +586,7 @@ static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on
         return;
     switch (arg->opcode) {
     case WSLAY_TEXT_FRAME:
-        if (!ws_utf8_valid(arg->msg, arg->msg_length)) {
+        if (!utf8_valid(arg->msg, arg->msg_length)) {
             session_close(s, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
             return;
         }
@@ -692,11 +693,11 @@ static void session_arm_timer(ws_session_t *s)
 {
     if (s->state >= WS_CLOSING)
         return;
-    int64_t now = now_ms(), next = s->next_ping_ms;
+    int64_t now = mono_ms(), next = s->next_ping_ms;
     if (s->login_deadline_ms && s->login_deadline_ms < next)
         next = s->login_deadline_ms;
     if (s->sig_expires_at) {
-        int64_t left_s = s->sig_expires_at - (int64_t)time(NULL);
+        int64_t left_s = s->sig_expires_at - wall_s();
         if (left_s > 86400 * 365)
             left_s = 86400 * 365; /* far-future expiries: re-armed long before */
         int64_t wall_left_ms = left_s * 1000;
@@ -718,7 +719,7 @@ static void send_ping(ws_session_t *s)
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     ws_session_t *s = arg;
-    int64_t now = now_ms();
+    int64_t now = mono_ms();
     if (s->state == WS_CLOSING) {
         session_kill(s, "close not flushed in time");
         return;
@@ -727,7 +728,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         session_close(s, WSLAY_CODE_POLICY_VIOLATION, "no login in time");
         return;
     }
-    if (s->sig_expires_at && (int64_t)time(NULL) >= s->sig_expires_at && s->state == WS_ONLINE) {
+    if (s->sig_expires_at && wall_s() >= s->sig_expires_at && s->state == WS_ONLINE) {
         push_event(s, "onUserSigExpired", NULL);
         session_close(s, WS_CLOSE_SIG_EXPIRED, "UserSig expired");
         return;
@@ -768,7 +769,7 @@ static ws_session_t *session_new(ws_server_t *srv, struct evhttp_request *req)
     wslay_event_config_set_max_recv_msg_length(s->wslay,
                                                (uint64_t)srv->env->cfg->ws_max_frame_bytes);
     s->timer = evtimer_new(srv->env->base, on_timer, s);
-    int64_t now = now_ms();
+    int64_t now = mono_ms();
     s->login_deadline_ms = now + srv->env->cfg->login_timeout_ms;
     s->next_ping_ms = now + (int64_t)srv->env->cfg->heartbeat_timeout_s * 1000 / 2;
     ws_session_t **b = bucket(srv, s->id);

@@ -6,8 +6,10 @@
  * written as whole frames straight into the connection's output buffer, so one serialized push
  * is shared by every recipient (router_frame_t references, no copy per session).
  *
- * Session states (ws_session_set_state() changes them and logs at debug level):
- *   AWAIT_LOGIN -> LOGGING_IN -> ONLINE -> (logout) AWAIT_LOGIN;  any -> CLOSING -> DEAD.
+ * Session states (session_set_state() in session.c is the one function that changes them: it
+ * asserts the move against its table of allowed transitions and logs it at debug level):
+ *   AWAIT_LOGIN -> LOGGING_IN -> ONLINE -> (logout) AWAIT_LOGIN;  LOGGING_IN -> (refused)
+ *   AWAIT_LOGIN;  any -> CLOSING -> DEAD;  any -> DEAD (socket gone).
  * A session is freed only after the loop pass that killed it (the reaper), never inside its own
  * callbacks. Commands in flight hold the session's id, not its pointer: a reply for a session
  * that is gone is dropped.

@@ -207,6 +207,51 @@ def test_db_queue_limit_refuses_at_once(chatd, rest, pg):
         assert out and isinstance(out[0], dict) and out[0]["ErrorCode"] == 0, out
 
 
+def chatd_lock_waits(pg):
+    """Backends of the chatd database waiting for a lock, this test's own excepted."""
+    with psycopg2.connect(host="127.0.0.1", port=pg.port, user="postgres",
+                          dbname="chatd") as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = 'chatd' AND "
+                    "wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+@pytest.mark.chatd_config(db_pool_size=1, db_statement_timeout_ms=500)
+def test_hung_statement_gets_70169_at_its_deadline(chatd, rest, pg):
+    """A request whose statement hangs on a lock past db_statement_timeout_ms is answered with
+    70169 at the deadline, its connection is reset, and the next request on the (only)
+    connection is served normally."""
+    call_ok(rest, CHECK, CHECK_BODY)
+    blocked = Blocked(pg)
+    try:
+        started = time.monotonic()
+        rest.call(CHECK, CHECK_BODY, timeout=10)
+        elapsed = time.monotonic() - started
+        fail(rest.last, 70169)
+        assert 0.5 <= elapsed < 5, elapsed
+        assert log_has(chatd, "did not complete within db_statement_timeout_ms = 500; "
+                              "resetting the connection")
+    finally:
+        blocked.release()
+    call_ok(rest, CHECK, CHECK_BODY)
+    assert healthz(chatd).status_code == 200
+
+
+@pytest.mark.chatd_config(db_pool_size=1, db_statement_timeout_ms=500)
+def test_statement_left_by_a_reset_is_cancelled_by_postgres(chatd, rest, pg):
+    """The statement a reset connection left waiting on a lock is cancelled by PostgreSQL
+    itself (statement_timeout), so it stops waiting while the lock is still held."""
+    blocked = Blocked(pg)
+    try:
+        rest.call(CHECK, CHECK_BODY, timeout=10)
+        fail(rest.last, 70169)
+        wait_until(lambda: chatd_lock_waits(pg) == 0, timeout=10,
+                   what="the orphaned statement cancelled")
+    finally:
+        blocked.release()
+
+
 # ---- /metrics ----------------------------------------------------------------------------------
 
 def test_metrics_count_requests_by_api_and_code(chatd, rest):

@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "config/config.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/xalloc.h"
 #include "unit.h"
 
@@ -24,21 +25,10 @@
 /* The whole file as a string (xfree), or NULL after saying why. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    char *text = NULL;
+    if (!file_read_all(path, &text, NULL))
         fprintf(stderr, "%s: cannot open; run from the repository root\n", path);
-        return NULL;
-    }
-    size_t cap = 8192, n = 0, r;
-    char *buf = xmalloc(cap);
-    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
+    return text;
 }
 
 static const char *next_line(const char *line)

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 
@@ -37,10 +38,7 @@ struct group_cache {
 
 static unsigned bucket_of(const char *id)
 {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h % CACHE_BUCKETS;
+    return hash_str(id) % CACHE_BUCKETS;
 }
 
 static entry_t **find_slot(struct group_cache *c, const char *group_id)

@@ -1,6 +1,5 @@
 #include "api/group/ops.h"
 
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +7,7 @@
 #include "api/group/group.h"
 #include "api/group/rules.h"
 #include "core/log.h"
+#include "core/rand.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 #include "store/group.h"
@@ -338,9 +338,7 @@ static void create_submit(gop_t *op)
     } else {
         unsigned char rnd[10];
         char id[40];
-        if (RAND_bytes(rnd, sizeof rnd) != 1)
-            for (size_t i = 0; i < sizeof rnd; i++)
-                rnd[i] = (unsigned char)rand();
+        rand_bytes(rnd, sizeof rnd);
         group_id_generate(op->type, rnd, id, sizeof id);
         op->group_id = xstrdup(id);
     }

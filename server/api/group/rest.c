@@ -14,6 +14,7 @@
 #include "api/group/rules.h"
 #include "api/message/body.h"
 #include "api/valid.h"
+#include "core/rand.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 #include "store/group.h"
@@ -1431,7 +1432,7 @@ static void import_next(api_call_t *call)
             .sender = json_string_value(from),
             .trusted = true,
             .group_id = st->group_id,
-            .random = rnd ? (uint32_t)json_integer_value(rnd) : (uint32_t)rand(),
+            .random = rnd ? (uint32_t)json_integer_value(rnd) : rand_u32(),
             .body = json_object_get(item, "MsgBody"),
             .cloud_custom_data = str(item, "CloudCustomData"),
             .ts = json_integer_value(t),

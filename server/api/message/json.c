@@ -2,20 +2,17 @@
 #include "api/message/message.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/rand.h"
 #include "core/xalloc.h"
 
 /* msgIDs: a random per-process prefix and a counter, unique across nodes and restarts. */
 uint32_t msg_random(void)
 {
-    uint32_t r;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = (uint32_t)time(NULL) ^ (uint32_t)clock();
-    return r;
+    return rand_u32();
 }
 
 void msg_new_id(char out[33])
@@ -24,10 +21,7 @@ void msg_new_id(char out[33])
     static uint64_t counter;
     static bool seeded;
     if (!seeded) {
-        if (RAND_bytes(prefix, sizeof prefix) != 1) {
-            uint64_t t = (uint64_t)time(NULL) ^ (uint64_t)clock();
-            memcpy(prefix, &t, sizeof prefix);
-        }
+        rand_bytes(prefix, sizeof prefix);
         seeded = true;
     }
     counter++;

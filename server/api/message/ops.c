@@ -3,8 +3,6 @@
 
 #include "api/conv/conv.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
