@@ -83,6 +83,15 @@ void err_tally_add(err_tally_t *t, int code);
 /* Writes "0" or "N(code:count,…)" into buf. */
 void err_tally_format(const err_tally_t *t, char *buf, size_t size);
 
+/* A message's text: fmt (the mode's marker, which must fit in size) padded with 'x' to --size
+ * bytes. Returns its length. */
+int bench_text(const bench_opts_t *o, char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Appends one zeroed element of elem_size bytes to the array *items of *n (capacity *cap,
+ * first_cap the first time) and returns it; exits when out of memory. */
+void *bench_grow(void **items, uint32_t *n, uint32_t *cap, size_t elem_size, uint32_t first_cap);
+
 /* The user ID of account i: prefix + i, written into buf (≥ 64 bytes). */
 void bench_user_id(const bench_opts_t *o, int i, char *buf, size_t size);
 

@@ -18,10 +18,8 @@
  *      check that the deletion took.
  * A request's time includes chatd's JSON work and the loopback round trip; scripts/bench.sh
  * reads PostgreSQL's own statement times from its log beside it. */
-#include <event2/event.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "driver.h"
 #include "restpool.h"
 #include "wsc.h"
 
@@ -100,19 +99,11 @@ typedef enum {
 } step_t;
 
 typedef struct {
-    wsc_t ws;
-} cconn_t;
-
-typedef struct {
-    const bench_opts_t *o;
-    struct event_base *base;
-    wsc_pool_t pool;
-    cconn_t conn;
-    struct event *ev_timeout, *ev_int;
+    driver_t d;
+    wsc_t conn;
     step_t step;
     int count; /* requests done in this step */
     int64_t seq, sent_us;
-    int exit_code;
     char peer_big[64], peer_small[64];
 
     hist_t first_page, pages, unread, del_big, del_small;
@@ -143,17 +134,15 @@ static void request(crun_t *r, const char *cmd, const char *body_fmt, ...)
     int n = snprintf(frame, sizeof frame, "{\"seq\":%" PRId64 ",\"cmd\":\"%s\",\"body\":%s}",
                      ++r->seq, cmd, body);
     r->sent_us = now_us();
-    wsc_send_text(&r->conn.ws, frame, (size_t)n);
+    wsc_send_text(&r->conn, frame, (size_t)n);
 }
 
 static void finish(crun_t *r, const char *why)
 {
-    if (why) {
+    if (why)
         fprintf(stderr, "chatd-bench: conv: %s\n", why);
-        r->exit_code = 1;
-    }
     r->step = S_DONE;
-    event_base_loopexit(r->base, NULL);
+    driver_stop(&r->d, why != NULL);
 }
 
 /* Sends the request of the current step. */
@@ -199,7 +188,7 @@ static void advance(crun_t *r, step_t to)
 
 static void on_answer(crun_t *r, json_t *doc, int64_t us)
 {
-    const bench_opts_t *o = r->o;
+    const bench_opts_t *o = r->d.o;
     json_t *body = json_object_get(doc, "body");
     r->count++;
     switch (r->step) {
@@ -264,7 +253,7 @@ static void on_answer(crun_t *r, json_t *doc, int64_t us)
 
 static void on_text(wsc_t *w, const char *data, size_t len)
 {
-    crun_t *r = w->pool->user;
+    crun_t *r = driver_user(w);
     int64_t us = now_us() - r->sent_us;
     json_t *doc = json_loadb(data, len, 0, NULL);
     if (json_is_string(json_object_get(doc, "event"))) {
@@ -292,38 +281,25 @@ static void on_text(wsc_t *w, const char *data, size_t len)
     json_decref(doc);
 }
 
-static void on_closed(wsc_t *w, const char *reason, bool opening)
+static void started(driver_t *d)
 {
-    crun_t *r = w->pool->user;
-    char why[300];
-    snprintf(why, sizeof why, "connection %s: %s", opening ? "failed while opening" : "closed",
-             reason);
-    finish(r, why);
+    next_request(d->user);
 }
 
-static void all_ready(wsc_pool_t *p)
+/* The summary line, once every step is done; a run cut short (--duration, a signal) fails. */
+static void report(driver_t *d)
 {
-    crun_t *r = p->user;
-    next_request(r);
-}
-
-static void on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    finish(arg, "timed out (--duration)");
-}
-
-static void on_int(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    finish(arg, "interrupted");
-}
-
-static void report(crun_t *r)
-{
-    const bench_opts_t *o = r->o;
+    const crun_t *r = d->user;
+    const bench_opts_t *o = d->o;
+    if (d->exit_code)
+        return;
+    if (r->step != S_DONE) {
+        fprintf(stderr, "chatd-bench: conv: stopped at step %d, request %" PRId64
+                        " (--duration, or a signal)\n",
+                (int)r->step, r->seq);
+        d->exit_code = 1;
+        return;
+    }
     printf("conv convs=%d big_msgs=%d small_msgs=%d repeat=%d"
            " first_page_items=%d first_page_p50_ms=%.2f first_page_p99_ms=%.2f"
            " first_page_min_ms=%.2f first_page_max_ms=%.2f"
@@ -346,35 +322,19 @@ static void report(crun_t *r)
     fflush(stdout);
 }
 
+static const driver_mode_t conv_mode = {.started = started, .report = report, .on_text = on_text};
+
 int conv_run(const bench_opts_t *o)
 {
     crun_t *r = calloc(1, sizeof *r);
-    r->o = o;
     bench_user_id(o, 0, r->peer_big, sizeof r->peer_big);
     bench_user_id(o, 1, r->peer_small, sizeof r->peer_small);
-    r->base = event_base_new();
-    static const wsc_handlers_t handlers = {
-        .on_text = on_text, .on_closed = on_closed, .on_all_ready = all_ready};
-    if (wsc_pool_init(&r->pool, o, r->base, &handlers, r) != 0)
-        return 1;
-    wsc_t *one[1] = {&r->conn.ws};
-    r->pool.conn = one;
-    r->pool.n = 1;
-    r->pool.user_id = owner_id;
-    r->ev_timeout = evtimer_new(r->base, on_timeout, r);
-    r->ev_int = evsignal_new(r->base, SIGINT, on_int, r);
-    evsignal_add(r->ev_int, NULL);
-    struct timeval limit = {(time_t)o->duration, 0};
-    evtimer_add(r->ev_timeout, &limit);
-    wsc_pool_open(&r->pool);
-    event_base_dispatch(r->base);
-    if (r->exit_code == 0)
-        report(r);
-    int status = r->exit_code;
-    wsc_close(&r->conn.ws);
-    event_free(r->ev_timeout);
-    event_free(r->ev_int);
-    event_base_free(r->base);
+    wsc_t *one[1] = {&r->conn};
+    int status = 1;
+    if (driver_init(&r->d, o, &conv_mode, r) == 0 && driver_connect(&r->d, one, 1, owner_id) == 0)
+        status = driver_run(&r->d);
+    wsc_close(&r->conn);
+    driver_free(&r->d);
     free(r);
     return status;
 }

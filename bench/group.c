@@ -13,24 +13,20 @@
  * and duplicated deliveries are exact. A message is complete when all S - 1 other members have
  * it (the sender's only session is the one that sent it, which chatd skips). Pushes are not
  * parsed as JSON: the bench looks for the text, so it stays cheap at 100,000 pushes a second. */
-#include <event2/event.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
+#include "driver.h"
 #include "restpool.h"
 #include "wsc.h"
 
-#define TICK_US 1000
-#define REPORT_CLOSES 5
 #define CREATE_MEMBERS 100 /* create_group's MemberList limit, the owner included here */
 #define ADD_MEMBERS 300    /* add_group_member's limit */
 
-typedef enum { P_CONNECT, P_WARMUP, P_MEASURE, P_DRAIN, P_DONE } phase_t;
 enum { ACK_NONE, ACK_OK, ACK_ERROR };
 
 typedef struct {
@@ -43,40 +39,28 @@ typedef struct {
     uint8_t *seen; /* bitmap by member position */
 } gmsg_t;
 
-typedef struct grun grun_t;
-
 typedef struct {
     wsc_t ws;
     gmsg_t *msgs;
     uint32_t nmsgs, cap, inflight;
     uint32_t next_group; /* round robin over the user's groups */
-    bool sender;
 } gconn_t;
 
-struct grun {
-    const bench_opts_t *o;
-    struct event_base *base;
-    wsc_pool_t pool;
+typedef struct {
+    driver_t d;
     gconn_t *conns;
+    wsc_t **ptrs;
     int n, step, groups, size;
-    int *senders, nsenders, rr;
-    int exit_code;
-    phase_t phase;
-    int64_t t_measure_start, t_measure_end, t_rate_start, t_drain_deadline;
-    struct event *ev_phase, *ev_tick, *ev_progress, *ev_int, *ev_term;
+    int *senders, nsenders;
 
-    uint64_t sent_total, rate_sent, skipped, acked_total, inflight, deliveries_total;
+    uint64_t deliveries_total;
     uint64_t incomplete; /* acknowledged messages not yet complete */
-    uint64_t dup, misrouted, foreign, unknown_answer, double_answer, closed;
+    uint64_t dup, misrouted, foreign, unknown_answer, double_answer;
     uint64_t ev_conv, ev_unread, ev_other, ev_total;
-    err_tally_t errors;
-    uint64_t sent_win, acked_win, deliveries_win, completed_win;
-    hist_t ack_lat, deliver_lat, complete_lat;
-    uint64_t last_acked, last_deliveries;
-    char cpu[256];
-};
-
-static void finish(grun_t *r);
+    uint64_t deliveries_win, completed_win;
+    hist_t deliver_lat, complete_lat;
+    uint64_t last_deliveries;
+} grun_t;
 
 /* ---- membership arithmetic ---- */
 
@@ -110,6 +94,7 @@ static void group_id(const bench_opts_t *o, int g, char *buf, size_t size)
 /* ---- set-up: create_group, then add_group_member ---- */
 
 typedef struct {
+    const bench_opts_t *o;
     grun_t *r;
     int adds_per_group;
 } setup_t;
@@ -120,13 +105,13 @@ static char *create_call(void *arg, uint64_t i, char *path)
     grun_t *r = st->r;
     int g = (int)i;
     char gid[64], id[64];
-    group_id(r->o, g, gid, sizeof gid);
+    group_id(st->o, g, gid, sizeof gid);
     json_t *list = json_array();
     for (int j = 1; j < r->size && j < CREATE_MEMBERS; j++) {
-        bench_user_id(r->o, member_of(r, g, j), id, sizeof id);
+        bench_user_id(st->o, member_of(r, g, j), id, sizeof id);
         json_array_append_new(list, json_pack("{s:s}", "Member_Account", id));
     }
-    bench_user_id(r->o, member_of(r, g, 0), id, sizeof id);
+    bench_user_id(st->o, member_of(r, g, 0), id, sizeof id);
     json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:o}", "Type", "Private", "GroupId", gid, "Name",
                             "bench", "Owner_Account", id, "MemberList", list);
     char *body = json_dumps(req, JSON_COMPACT);
@@ -144,10 +129,10 @@ static char *add_call(void *arg, uint64_t i, char *path)
     int g = (int)(i % (uint64_t)r->groups), chunk = (int)(i / (uint64_t)r->groups);
     int first = CREATE_MEMBERS + chunk * ADD_MEMBERS;
     char gid[64], id[64];
-    group_id(r->o, g, gid, sizeof gid);
+    group_id(st->o, g, gid, sizeof gid);
     json_t *list = json_array();
     for (int j = first; j < r->size && j < first + ADD_MEMBERS; j++) {
-        bench_user_id(r->o, member_of(r, g, j), id, sizeof id);
+        bench_user_id(st->o, member_of(r, g, j), id, sizeof id);
         json_array_append_new(list, json_pack("{s:s}", "Member_Account", id));
     }
     json_t *req = json_pack("{s:s, s:i, s:o}", "GroupId", gid, "Silence", 1, "MemberList", list);
@@ -157,10 +142,9 @@ static char *add_call(void *arg, uint64_t i, char *path)
     return body;
 }
 
-static int setup_groups(grun_t *r)
+static int setup_groups(grun_t *r, const bench_opts_t *o)
 {
-    const bench_opts_t *o = r->o;
-    setup_t st = {.r = r};
+    setup_t st = {.o = o, .r = r};
     int64_t t0 = now_us();
     if (restpool_run(o, o->setup_conns, (uint64_t)r->groups, create_call, NULL, &st,
                      "create_group") != 0)
@@ -178,40 +162,24 @@ static int setup_groups(grun_t *r)
 
 /* ---- sending ---- */
 
-static bool sending(const grun_t *r)
+static bool try_send(driver_t *d, int u)
 {
-    return r->phase == P_WARMUP || r->phase == P_MEASURE;
-}
-
-static void send_message(grun_t *r, gconn_t *c)
-{
-    const bench_opts_t *o = r->o;
-    int u = c->ws.idx;
+    grun_t *r = d->user;
+    const bench_opts_t *o = d->o;
+    gconn_t *c = &r->conns[u];
+    if (c->ws.state != WSC_READY || (o->window > 0 && c->inflight >= (uint32_t)o->window))
+        return false;
     int ng = groups_of(r, u);
     int g = u % r->step + (int)(c->next_group++ % (uint32_t)ng) * r->step;
-    if (c->nmsgs == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->msgs = realloc(c->msgs, c->cap * sizeof *c->msgs);
-        if (c->msgs == NULL) {
-            fprintf(stderr, "chatd-bench: out of memory\n");
-            exit(1);
-        }
-    }
-    uint32_t n = c->nmsgs++;
-    gmsg_t *m = &c->msgs[n];
-    memset(m, 0, sizeof *m);
+    uint32_t n = c->nmsgs;
+    gmsg_t *m = bench_grow((void **)&c->msgs, &c->nmsgs, &c->cap, sizeof *c->msgs, 256);
     m->sent_us = now_us();
     m->group = (uint32_t)g;
-    m->measured = r->phase == P_MEASURE;
+    m->measured = driver_sent(d);
     m->seen = calloc((size_t)(r->size + 7) / 8, 1);
 
     char text[8192];
-    int tl = snprintf(text, sizeof text, "G %d %d %u %" PRId64 " ", g, u, n, m->sent_us);
-    if (tl < o->size) {
-        memset(text + tl, 'x', (size_t)(o->size - tl));
-        tl = o->size;
-    }
-    text[tl] = '\0';
+    bench_text(o, text, sizeof text, "G %d %d %u %" PRId64 " ", g, u, n, m->sent_us);
     char gid[64];
     group_id(o, g, gid, sizeof gid);
     char frame[8192 + 512];
@@ -219,13 +187,10 @@ static void send_message(grun_t *r, gconn_t *c)
                       "{\"seq\":%u,\"cmd\":\"sendMessage\",\"body\":{\"groupID\":\"%s\","
                       "\"random\":%u,\"msgBody\":[{\"MsgType\":\"TIMTextElem\",\"MsgContent\":"
                       "{\"Text\":\"%s\"}}]}}",
-                      n + 1, gid, (unsigned)wsc_rng(&r->pool), text);
+                      n + 1, gid, (unsigned)wsc_rng(&d->pool), text);
     wsc_send_text(&c->ws, frame, (size_t)fl);
     c->inflight++;
-    r->inflight++;
-    r->sent_total++;
-    if (m->measured)
-        r->sent_win++;
+    return true;
 }
 
 /* ---- what arrives ---- */
@@ -247,24 +212,11 @@ static void on_answer(grun_t *r, gconn_t *c, const char *data, size_t len)
         r->double_answer++;
         return;
     }
-    int64_t now = now_us();
     c->inflight--;
-    r->inflight--;
-    if (code == 0) {
-        m->ack = ACK_OK;
-        r->acked_total++;
-        if (r->phase == P_MEASURE)
-            r->acked_win++;
-        if (m->measured)
-            hist_add(&r->ack_lat, now - m->sent_us);
-        if (m->got < (uint32_t)r->size - 1)
-            r->incomplete++;
-    } else {
-        m->ack = ACK_ERROR;
-        err_tally_add(&r->errors, code);
-    }
-    if (sending(r) && r->o->rate <= 0 && c->inflight < (uint32_t)r->o->window)
-        send_message(r, c);
+    m->ack = code == 0 ? ACK_OK : ACK_ERROR;
+    if (code == 0 && m->got < (uint32_t)r->size - 1)
+        r->incomplete++;
+    driver_answered(&r->d, c->ws.idx, code, m->sent_us, m->measured);
 }
 
 static void on_group_message(grun_t *r, gconn_t *c, const char *data, size_t len)
@@ -296,17 +248,18 @@ static void on_group_message(grun_t *r, gconn_t *c, const char *data, size_t len
     }
     m->seen[pos / 8] |= (uint8_t)(1 << (pos % 8));
     int64_t now = now_us();
+    bool measuring = r->d.phase == DRIVER_MEASURE;
     m->got++;
     m->last_us = now;
     r->deliveries_total++;
-    if (r->phase == P_MEASURE)
+    if (measuring)
         r->deliveries_win++;
     if (m->measured)
         hist_add(&r->deliver_lat, now - sent_us);
     if (m->got == (uint32_t)r->size - 1) {
         if (m->measured)
             hist_add(&r->complete_lat, now - sent_us);
-        if (r->phase == P_MEASURE)
+        if (measuring)
             r->completed_win++;
         if (m->ack == ACK_OK)
             r->incomplete--;
@@ -316,7 +269,7 @@ static void on_group_message(grun_t *r, gconn_t *c, const char *data, size_t len
 static void on_text(wsc_t *w, const char *data, size_t len)
 {
     gconn_t *c = (gconn_t *)w;
-    grun_t *r = w->pool->user;
+    grun_t *r = driver_user(w);
     static const char ev[] = "{\"event\":\"";
     if (len < sizeof ev || memcmp(data, ev, sizeof ev - 1) != 0) {
         on_answer(r, c, data, len);
@@ -337,149 +290,26 @@ static void on_text(wsc_t *w, const char *data, size_t len)
 #undef IS
 }
 
-static void on_closed(wsc_t *w, const char *reason, bool opening)
+/* ---- what the driver asks ---- */
+
+static bool drained(driver_t *d)
 {
-    grun_t *r = w->pool->user;
-    if (r->phase == P_DONE)
-        return;
-    r->exit_code = 1;
-    if (opening) {
-        fprintf(stderr, "chatd-bench: connection %d failed while opening: %s\n", w->idx, reason);
-        finish(r);
-        return;
-    }
-    if (r->closed++ < REPORT_CLOSES)
-        fprintf(stderr, "chatd-bench: connection %d closed: %s\n", w->idx, reason);
+    const grun_t *r = d->user;
+    return r->incomplete == 0;
 }
 
-/* ---- phases ---- */
-
-static void set_timer(struct event *ev, double seconds)
+static void progress(driver_t *d, char *buf, size_t size)
 {
-    struct timeval tv = {.tv_sec = (time_t)seconds,
-                         .tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6)};
-    evtimer_add(ev, &tv);
-}
-
-static void start_measure(grun_t *r)
-{
-    r->phase = P_MEASURE;
-    r->t_measure_start = now_us();
-    bench_cpu_start();
-    set_timer(r->ev_phase, r->o->duration);
-}
-
-static void all_ready(wsc_pool_t *p)
-{
-    grun_t *r = p->user;
-    const bench_opts_t *o = r->o;
-    fprintf(stderr, "chatd-bench: %d connections logged in in %.2f s\n", r->n,
-            (double)(now_us() - p->t_open) / 1e6);
-    r->phase = P_WARMUP;
-    r->t_rate_start = now_us();
-    struct timeval tick = {0, TICK_US};
-    evtimer_add(r->ev_tick, &tick);
-    if (o->rate <= 0)
-        for (int i = 0; i < r->nsenders; i++)
-            for (int k = 0; k < o->window; k++)
-                send_message(r, &r->conns[r->senders[i]]);
-    if (o->warmup > 0)
-        set_timer(r->ev_phase, o->warmup);
-    else
-        start_measure(r);
-}
-
-static void on_phase(evutil_socket_t fd, short what, void *arg)
-{
-    grun_t *r = arg;
-    (void)fd;
-    (void)what;
-    switch (r->phase) {
-    case P_CONNECT:
-        fprintf(stderr, "chatd-bench: only %d of %d connections logged in after %g s\n",
-                r->pool.ready, r->n, r->o->connect_timeout);
-        wsc_pool_stop_opening(&r->pool);
-        r->exit_code = 1;
-        finish(r);
-        break;
-    case P_WARMUP:
-        start_measure(r);
-        break;
-    case P_MEASURE:
-        r->phase = P_DRAIN;
-        r->t_measure_end = now_us();
-        bench_cpu_format(r->cpu, sizeof r->cpu);
-        r->t_drain_deadline = r->t_measure_end + (int64_t)(r->o->drain * 1e6);
-        break;
-    default:
-        break;
-    }
-}
-
-static void on_tick(evutil_socket_t fd, short what, void *arg)
-{
-    grun_t *r = arg;
-    (void)fd;
-    (void)what;
-    const bench_opts_t *o = r->o;
-    int64_t now = now_us();
-    if (sending(r) && o->rate > 0) {
-        uint64_t due = (uint64_t)((double)(now - r->t_rate_start) * o->rate / 1e6);
-        int idle_turns = 0;
-        while (r->rate_sent < due) {
-            gconn_t *c = &r->conns[r->senders[r->rr]];
-            r->rr = (r->rr + 1) % r->nsenders;
-            if (c->ws.state == WSC_READY && (o->window == 0 || c->inflight < (uint32_t)o->window)) {
-                send_message(r, c);
-                r->rate_sent++;
-                idle_turns = 0;
-            } else if (++idle_turns >= r->nsenders) {
-                r->skipped += due - r->rate_sent;
-                r->rate_sent = due;
-            }
-        }
-    }
-    if (r->phase == P_DRAIN &&
-        ((r->inflight == 0 && r->incomplete == 0) || now >= r->t_drain_deadline)) {
-        finish(r);
-        return;
-    }
-    struct timeval tick = {0, r->phase == P_DRAIN ? 10000 : TICK_US};
-    evtimer_add(r->ev_tick, &tick);
-}
-
-static void on_progress(evutil_socket_t fd, short what, void *arg)
-{
-    grun_t *r = arg;
-    (void)fd;
-    (void)what;
-    static const char *const names[] = {"connect", "warmup", "measure", "drain", "done"};
-    fprintf(stderr,
-            "chatd-bench: %-7s ready=%d acked/s=%" PRIu64 " deliveries/s=%" PRIu64
-            " inflight=%" PRIu64 " incomplete=%" PRIu64 " errors=%" PRIu64 " closed=%" PRIu64 "\n",
-            names[r->phase], r->pool.ready, r->acked_total - r->last_acked,
-            r->deliveries_total - r->last_deliveries, r->inflight, r->incomplete, r->errors.total,
-            r->closed);
-    r->last_acked = r->acked_total;
+    grun_t *r = d->user;
+    snprintf(buf, size, " deliveries/s=%" PRIu64 " incomplete=%" PRIu64,
+             r->deliveries_total - r->last_deliveries, r->incomplete);
     r->last_deliveries = r->deliveries_total;
 }
 
-static void on_signal(evutil_socket_t fd, short what, void *arg)
+static void report(driver_t *d)
 {
-    grun_t *r = arg;
-    (void)what;
-    fprintf(stderr, "chatd-bench: signal %d, stopping\n", (int)fd);
-    if ((r->phase == P_MEASURE || r->phase == P_DRAIN) && r->t_measure_end == 0) {
-        r->t_measure_end = now_us();
-        bench_cpu_format(r->cpu, sizeof r->cpu);
-    }
-    r->exit_code = 1;
-    finish(r);
-}
-
-static void report(grun_t *r)
-{
-    const bench_opts_t *o = r->o;
+    const grun_t *r = d->user;
+    const bench_opts_t *o = d->o;
     uint64_t lost = 0, unanswered = 0, lost_msgs = 0, failed_delivered = 0;
     for (int i = 0; i < r->n; i++) {
         const gconn_t *c = &r->conns[i];
@@ -493,33 +323,26 @@ static void report(grun_t *r)
             }
         }
     }
-    double secs = r->t_measure_start && r->t_measure_end > r->t_measure_start
-                      ? (double)(r->t_measure_end - r->t_measure_start) / 1e6
-                      : 0;
     char errs[512];
-    err_tally_format(&r->errors, errs, sizeof errs);
+    err_tally_format(&d->errors, errs, sizeof errs);
     printf("group conns=%d groups=%d size=%d senders=%d window=%d rate=%g msg_size=%d"
            " duration_s=%.2f sent=%" PRIu64 " acked=%" PRIu64 " acked/s=%.0f completed=%" PRIu64
            " completed/s=%.0f deliveries=%" PRIu64 " deliveries/s=%.0f errors=%s lost=%" PRIu64
            " lost_msgs=%" PRIu64 " dup=%" PRIu64 " unanswered=%" PRIu64
            " ack_p50_ms=%.2f ack_p99_ms=%.2f last_p50_ms=%.2f last_p99_ms=%.2f last_max_ms=%.2f"
            " each_p50_ms=%.2f each_p99_ms=%.2f",
-           r->n, r->groups, r->size, r->nsenders, o->window, o->rate, o->size, secs, r->sent_win,
-           r->acked_win, secs > 0 ? (double)r->acked_win / secs : 0, r->completed_win,
-           secs > 0 ? (double)r->completed_win / secs : 0, r->deliveries_win,
-           secs > 0 ? (double)r->deliveries_win / secs : 0, errs, lost, lost_msgs, r->dup,
-           unanswered, bench_ms(hist_quantile(&r->ack_lat, 0.5)),
-           bench_ms(hist_quantile(&r->ack_lat, 0.99)),
+           r->n, r->groups, r->size, r->nsenders, o->window, o->rate, o->size, driver_window_s(d),
+           d->sent_win, d->acked_win, driver_per_s(d, d->acked_win), r->completed_win,
+           driver_per_s(d, r->completed_win), r->deliveries_win,
+           driver_per_s(d, r->deliveries_win), errs, lost, lost_msgs, r->dup, unanswered,
+           bench_ms(hist_quantile(&d->ack_lat, 0.5)), bench_ms(hist_quantile(&d->ack_lat, 0.99)),
            bench_ms(hist_quantile(&r->complete_lat, 0.5)),
            bench_ms(hist_quantile(&r->complete_lat, 0.99)), bench_ms(r->complete_lat.max),
            bench_ms(hist_quantile(&r->deliver_lat, 0.5)),
            bench_ms(hist_quantile(&r->deliver_lat, 0.99)));
     printf(" conv_events=%" PRIu64 " unread_events=%" PRIu64 " other_events=%" PRIu64, r->ev_conv,
            r->ev_unread, r->ev_other);
-    if (r->skipped)
-        printf(" skipped=%" PRIu64, r->skipped);
-    if (r->closed)
-        printf(" closed=%" PRIu64, r->closed);
+    driver_print_flags(d);
     if (r->misrouted)
         printf(" misrouted=%" PRIu64, r->misrouted);
     if (r->foreign)
@@ -529,86 +352,61 @@ static void report(grun_t *r)
                r->unknown_answer);
     if (failed_delivered)
         printf(" failed_but_delivered=%" PRIu64, failed_delivered);
-    printf(" total_sent=%" PRIu64 " total_acked=%" PRIu64 "%s\n", r->sent_total, r->acked_total,
-           r->cpu);
+    printf(" total_sent=%" PRIu64 " total_acked=%" PRIu64 "%s\n", d->sent_total, d->acked_total,
+           d->cpu);
     fflush(stdout);
     if (lost || r->dup || unanswered || r->misrouted || r->double_answer || failed_delivered)
-        r->exit_code = 1;
+        d->exit_code = 1;
 }
 
-static void finish(grun_t *r)
-{
-    if (r->phase == P_DONE)
-        return;
-    bool measured = r->phase >= P_MEASURE;
-    r->phase = P_DONE;
-    if (measured)
-        report(r);
-    event_base_loopexit(r->base, NULL);
-}
+static const driver_mode_t group_mode = {
+    .try_send = try_send,
+    .drained = drained,
+    .progress = progress,
+    .report = report,
+    .on_text = on_text,
+};
 
-int group_run(const bench_opts_t *o)
+static void group_free(grun_t *r)
 {
-    grun_t *r = calloc(1, sizeof *r);
-    r->o = o;
-    r->n = o->conns;
-    r->size = o->group_size;
-    r->groups = o->groups;
-    r->step = r->n / r->size;
-    if (o->import && setup_groups(r) != 0) {
-        free(r);
-        return 1;
-    }
-    r->base = event_base_new();
-    static const wsc_handlers_t handlers = {
-        .on_text = on_text, .on_closed = on_closed, .on_all_ready = all_ready};
-    if (wsc_pool_init(&r->pool, o, r->base, &handlers, r) != 0)
-        return 1;
-    r->conns = calloc((size_t)r->n, sizeof *r->conns);
-    r->pool.conn = calloc((size_t)r->n, sizeof *r->pool.conn);
-    r->pool.n = r->n;
-    r->senders = calloc((size_t)r->n, sizeof *r->senders);
-    for (int i = 0; i < r->n; i++) {
-        r->pool.conn[i] = &r->conns[i].ws;
-        if (groups_of(r, i) > 0 && (o->senders == 0 || r->nsenders < o->senders))
-            r->senders[r->nsenders++] = i;
-    }
-    if (r->nsenders == 0) {
-        fprintf(stderr, "chatd-bench: no client is in a group\n");
-        return 2;
-    }
-    r->ev_phase = evtimer_new(r->base, on_phase, r);
-    r->ev_tick = evtimer_new(r->base, on_tick, r);
-    r->ev_progress = event_new(r->base, -1, EV_PERSIST, on_progress, r);
-    r->ev_int = evsignal_new(r->base, SIGINT, on_signal, r);
-    r->ev_term = evsignal_new(r->base, SIGTERM, on_signal, r);
-    evsignal_add(r->ev_int, NULL);
-    evsignal_add(r->ev_term, NULL);
-    if (o->progress) {
-        struct timeval sec = {1, 0};
-        evtimer_add(r->ev_progress, &sec);
-    }
-    r->phase = P_CONNECT;
-    set_timer(r->ev_phase, o->connect_timeout);
-    wsc_pool_open(&r->pool);
-    event_base_dispatch(r->base);
-
-    int status = r->exit_code;
-    for (int i = 0; i < r->n; i++) {
+    for (int i = 0; r->conns && i < r->n; i++) {
         wsc_close(&r->conns[i].ws);
         for (uint32_t k = 0; k < r->conns[i].nmsgs; k++)
             free(r->conns[i].msgs[k].seen);
         free(r->conns[i].msgs);
     }
-    event_free(r->ev_phase);
-    event_free(r->ev_tick);
-    event_free(r->ev_progress);
-    event_free(r->ev_int);
-    event_free(r->ev_term);
-    event_base_free(r->base);
+    driver_free(&r->d);
     free(r->senders);
-    free(r->pool.conn);
+    free(r->ptrs);
     free(r->conns);
     free(r);
+}
+
+int group_run(const bench_opts_t *o)
+{
+    grun_t *r = calloc(1, sizeof *r);
+    r->n = o->conns;
+    r->size = o->group_size;
+    r->groups = o->groups;
+    r->step = r->n / r->size;
+    r->conns = calloc((size_t)r->n, sizeof *r->conns);
+    r->ptrs = calloc((size_t)r->n, sizeof *r->ptrs);
+    r->senders = calloc((size_t)r->n, sizeof *r->senders);
+    for (int i = 0; i < r->n; i++) {
+        r->ptrs[i] = &r->conns[i].ws;
+        if (groups_of(r, i) > 0 && (o->senders == 0 || r->nsenders < o->senders))
+            r->senders[r->nsenders++] = i;
+    }
+    int status = 1;
+    if (r->nsenders == 0) {
+        fprintf(stderr, "chatd-bench: no client is in a group\n");
+        status = 2;
+    } else if ((!o->import || setup_groups(r, o) == 0) && driver_init(&r->d, o, &group_mode, r) == 0) {
+        r->d.senders = r->senders;
+        r->d.nsenders = r->nsenders;
+        if (driver_connect(&r->d, r->ptrs, r->n, NULL) == 0)
+            status = driver_run(&r->d);
+    }
+    group_free(r);
     return status;
 }

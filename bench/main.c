@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,37 @@ void err_tally_format(const err_tally_t *t, char *buf, size_t size)
         off += (size_t)snprintf(buf + off, size - off, ",other:%" PRIu64, t->other);
     if (t->n && off < size)
         snprintf(buf + off, size - off, ")");
+}
+
+int bench_text(const bench_opts_t *o, char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (len < o->size && (size_t)o->size < size) {
+        memset(buf + len, 'x', (size_t)(o->size - len));
+        len = o->size;
+        buf[len] = '\0';
+    }
+    return len;
+}
+
+void *bench_grow(void **items, uint32_t *n, uint32_t *cap, size_t elem_size, uint32_t first_cap)
+{
+    if (*n == *cap) {
+        uint32_t grown = *cap ? *cap * 2 : first_cap;
+        void *p = realloc(*items, grown * elem_size);
+        if (p == NULL) {
+            fprintf(stderr, "chatd-bench: out of memory\n");
+            exit(1);
+        }
+        *items = p;
+        *cap = grown;
+    }
+    char *item = (char *)*items + (size_t)(*n)++ * elem_size;
+    memset(item, 0, elem_size);
+    return item;
 }
 
 void bench_user_id(const bench_opts_t *o, int i, char *buf, size_t size)
