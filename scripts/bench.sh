@@ -282,7 +282,7 @@ if [ "$mode" = conversations ]; then
         / LOG:  duration: [0-9.]+ ms  execute / {
             if (kind != "") print kind, dur
             dur = $0; sub(/.* duration: /, "", dur); sub(/ ms .*/, "", dur); kind = ""
-            if (index($0, "ORDER BY q.sort_key DESC")) kind = "list"
+            if (index($0, "ORDER BY page.sk DESC")) kind = "list"
             else if (index($0, ": SELECT COALESCE(sum(GREATEST")) kind = "unread"
             else if (index($0, "WITH d AS (  UPDATE conv_views")) kind = "delete"
             else if (index($0, "WITH q AS (DELETE FROM purge_queue")) kind = "purge"
@@ -304,7 +304,7 @@ if [ "$mode" = conversations ]; then
         awk -v want="$1" '
             / LOG:  duration: [0-9.]+ ms  execute / { sql = $0; sub(/.* ms  execute [^:]*: /, "", sql); next }
             / DETAIL:  parameters: / && sql != "" {
-                ok = want == "list" ? index(sql, "ORDER BY q.sort_key DESC") && index($0, "$6 = '"'"'0'"'"'") \
+                ok = want == "list" ? index(sql, "ORDER BY page.sk DESC") && index($0, "$6 = '"'"'0'"'"'") \
                                     : index(sql, "SELECT COALESCE(sum(GREATEST") == 1
                 if (ok) { p = $0; sub(/.*parameters: /, "", p); gsub(/\$[0-9]+ = /, "", p)
                           print "PREPARE q AS " sql ";"; print "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q(" p ");"; exit }
