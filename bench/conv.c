@@ -294,8 +294,9 @@ static void report(driver_t *d)
     if (d->exit_code)
         return;
     if (r->step != S_DONE) {
-        fprintf(stderr, "chatd-bench: conv: stopped at step %d, request %" PRId64
-                        " (--duration, or a signal)\n",
+        fprintf(stderr,
+                "chatd-bench: conv: stopped at step %d, request %" PRId64
+                " (--duration, or a signal)\n",
                 (int)r->step, r->seq);
         d->exit_code = 1;
         return;

@@ -248,8 +248,7 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
     if (d->mode->progress)
         d->mode->progress(d, extra, sizeof extra);
     fprintf(stderr,
-            "chatd-bench: %-7s%s acked/s=%" PRIu64 "%s inflight=%" PRIu64 " errors=%" PRIu64
-            "%s\n",
+            "chatd-bench: %-7s%s acked/s=%" PRIu64 "%s inflight=%" PRIu64 " errors=%" PRIu64 "%s\n",
             phase_names[d->phase], ready, d->acked_total - d->last_acked, extra, d->inflight,
             d->errors.total, closed);
     d->last_acked = d->acked_total;

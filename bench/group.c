@@ -333,9 +333,9 @@ static void report(driver_t *d)
            " each_p50_ms=%.2f each_p99_ms=%.2f",
            r->n, r->groups, r->size, r->nsenders, o->window, o->rate, o->size, driver_window_s(d),
            d->sent_win, d->acked_win, driver_per_s(d, d->acked_win), r->completed_win,
-           driver_per_s(d, r->completed_win), r->deliveries_win,
-           driver_per_s(d, r->deliveries_win), errs, lost, lost_msgs, r->dup, unanswered,
-           bench_ms(hist_quantile(&d->ack_lat, 0.5)), bench_ms(hist_quantile(&d->ack_lat, 0.99)),
+           driver_per_s(d, r->completed_win), r->deliveries_win, driver_per_s(d, r->deliveries_win),
+           errs, lost, lost_msgs, r->dup, unanswered, bench_ms(hist_quantile(&d->ack_lat, 0.5)),
+           bench_ms(hist_quantile(&d->ack_lat, 0.99)),
            bench_ms(hist_quantile(&r->complete_lat, 0.5)),
            bench_ms(hist_quantile(&r->complete_lat, 0.99)), bench_ms(r->complete_lat.max),
            bench_ms(hist_quantile(&r->deliver_lat, 0.5)),
@@ -401,7 +401,8 @@ int group_run(const bench_opts_t *o)
     if (r->nsenders == 0) {
         fprintf(stderr, "chatd-bench: no client is in a group\n");
         status = 2;
-    } else if ((!o->import || setup_groups(r, o) == 0) && driver_init(&r->d, o, &group_mode, r) == 0) {
+    } else if ((!o->import || setup_groups(r, o) == 0) &&
+               driver_init(&r->d, o, &group_mode, r) == 0) {
         r->d.senders = r->senders;
         r->d.nsenders = r->nsenders;
         if (driver_connect(&r->d, r->ptrs, r->n, NULL) == 0)

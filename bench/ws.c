@@ -192,9 +192,10 @@ static void report(driver_t *d)
            " lost=%" PRIu64 " dup=%" PRIu64 " unanswered=%" PRIu64 " ack_p50_ms=%.2f"
            " ack_p99_ms=%.2f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f",
            r->n, o->window, o->rate, o->size, driver_window_s(d), d->sent_win, d->acked_win,
-           driver_per_s(d, d->acked_win), r->delivered_win, driver_per_s(d, r->delivered_win),
-           errs, lost, r->dup, unanswered, bench_ms(hist_quantile(&d->ack_lat, 0.5)),
-           bench_ms(hist_quantile(&d->ack_lat, 0.99)), bench_ms(hist_quantile(&r->deliver_lat, 0.5)),
+           driver_per_s(d, d->acked_win), r->delivered_win, driver_per_s(d, r->delivered_win), errs,
+           lost, r->dup, unanswered, bench_ms(hist_quantile(&d->ack_lat, 0.5)),
+           bench_ms(hist_quantile(&d->ack_lat, 0.99)),
+           bench_ms(hist_quantile(&r->deliver_lat, 0.5)),
            bench_ms(hist_quantile(&r->deliver_lat, 0.99)), bench_ms(r->deliver_lat.max));
     driver_print_flags(d);
     if (r->misrouted)
@@ -221,8 +222,8 @@ static void report(driver_t *d)
 /* Idle mode: the clients are logged in; say so on stdout, then hold them. */
 static void idle_started(driver_t *d)
 {
-    fprintf(stdout, "idle conns=%d logged_in=%d open_s=%.2f hold_s=%g\n", d->pool.n,
-            d->pool.ready, (double)(now_us() - d->pool.t_open) / 1e6, d->o->duration);
+    fprintf(stdout, "idle conns=%d logged_in=%d open_s=%.2f hold_s=%g\n", d->pool.n, d->pool.ready,
+            (double)(now_us() - d->pool.t_open) / 1e6, d->o->duration);
     fflush(stdout);
 }
 

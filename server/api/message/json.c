@@ -1,8 +1,10 @@
 /* The message model as clients see it: msgIDs, MsgKeys, the V2TIMMessage JSON. */
 #include "api/message/message.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,6 +52,29 @@ void msg_content_hash(const char *body, const char *ccd, char out[33])
 char *msg_key(int64_t seq, uint32_t random, int64_t ts)
 {
     return xasprintf("%lld_%u_%lld", (long long)seq, random, (long long)ts);
+}
+
+bool msg_key_parse(const char *key, int64_t *seq, int64_t *random, int64_t *ts)
+{
+    int64_t part[3];
+    const char *p = key;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        if (p == NULL || *p < '0' || *p > '9')
+            return false;
+        errno = 0;
+        long long v = strtoll(p, &end, 10);
+        if (errno != 0 || *end != (i < 2 ? '_' : '\0'))
+            return false;
+        part[i] = v;
+        p = end + 1;
+    }
+    if (part[0] < 1 || part[1] > UINT32_MAX)
+        return false;
+    *seq = part[0];
+    *random = part[1];
+    *ts = part[2];
+    return true;
 }
 
 char *msg_conv_key_from_id(const char *viewer, const char *conversation_id)

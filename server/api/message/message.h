@@ -90,6 +90,8 @@ void msg_content_hash(const char *body, const char *ccd, char out[33]);
 json_t *msg_to_json(const store_msg_row_t *row, const char *viewer);
 /* "<seq>_<random>_<time>", Tencent's MsgKey shape. */
 char *msg_key(int64_t seq, uint32_t random, int64_t ts);
+/* Parses a MsgKey msg_key() wrote (seq >= 1, random a uint32); false for anything else. */
+bool msg_key_parse(const char *key, int64_t *seq, int64_t *random, int64_t *ts);
 /* Parses "c2c_<peer>" into the conversation key between viewer and peer (heap), or NULL. */
 char *msg_conv_key_from_id(const char *viewer, const char *conversation_id);
 

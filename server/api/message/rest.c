@@ -478,28 +478,6 @@ typedef struct {
     int64_t before_seq; /* from LastMsgKey; 0: from the newest */
 } roam_t;
 
-/* The seq of a MsgKey "<seq>_<random>_<time>", or 0 when it is not one. */
-static int64_t msgkey_seq(const char *key)
-{
-    char *end;
-    if (key == NULL || *key < '1' || *key > '9')
-        return 0;
-    errno = 0;
-    long long seq = strtoll(key, &end, 10);
-    if (errno != 0 || *end != '_')
-        return 0;
-    for (int part = 0; part < 2; part++) {
-        const char *p = end + 1;
-        if (*p < '0' || *p > '9')
-            return 0;
-        errno = 0;
-        (void)strtoull(p, &end, 10);
-        if (errno != 0 || *end != (part == 0 ? '_' : '\0'))
-            return 0;
-    }
-    return seq;
-}
-
 static json_t *roam_item(const store_msg_row_t *r)
 {
     char *key = msg_key(r->seq, r->random, r->ts);
@@ -576,7 +554,9 @@ void api_openim_getroammsg(api_call_t *call)
         q.count = MSG_ROAM_PAGE_MAX;
     json_t *last = json_object_get(call->body, "LastMsgKey");
     if (last && !(json_is_string(last) && json_string_length(last) == 0)) {
-        q.before_seq = msgkey_seq(json_string_value(last));
+        int64_t random, ts;
+        if (!msg_key_parse(json_string_value(last), &q.before_seq, &random, &ts))
+            q.before_seq = 0;
         if (q.before_seq == 0) {
             api_fail(call, ERR_OPENIM_MSGKEY, "LastMsgKey must be the LastMsgKey of a page");
             return;
