@@ -207,57 +207,17 @@ static void store_group_message(gsend_t *g)
 static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
                              const int *opts, size_t n, void *arg);
 
-/* The app's replacement MsgBody / CloudCustomData, when well-formed; a malformed one is
- * ignored (the message goes as sent) and logged. */
-static void apply_replacement(gsend_t *g, const json_t *reply)
-{
-    const json_t *mb = json_object_get(reply, "MsgBody");
-    const json_t *ccd = json_object_get(reply, "CloudCustomData");
-    char detail[256];
-    if (mb == NULL && ccd == NULL)
-        return;
-    json_t *body = mb ? json_deep_copy(mb) : json_loads(g->body_text, 0, NULL);
-    err_t err = msgbody_validate(body, detail, sizeof detail);
-    if (err == ERR_OK && ccd)
-        err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
-    if (err != ERR_OK) {
-        log_warn("webhook: Group.CallbackBeforeSendMsg answer ignored for %s in %s: %s", g->sender,
-                 g->group_id, detail);
-        json_decref(body);
-        return;
-    }
-    if (mb) {
-        free(g->body_text);
-        g->body_text = json_dumps(body, JSON_COMPACT);
-    }
-    if (ccd) {
-        xfree(g->ccd);
-        g->ccd = xstrdup(json_string_value(ccd));
-    }
-    json_decref(body);
-}
-
 static void on_before(const api_before_result_t *r, void *arg)
 {
     gsend_t *g = arg;
     msg_sent_t sent = {0, g->msg_id, g->m.ts, g->m.random, false, NULL};
-    switch (r->verdict) {
-    case API_BEFORE_REFUSE:
-        sent.detail = r->info;
-        g->cb((err_t)r->code, &sent, g->arg);
+    msg_draft_t d = {"Group.CallbackBeforeSendMsg", g->sender, g->group_id, &g->body_text, &g->ccd};
+    if (msg_before_answered(r, &sent, g->cb, g->arg, &d)) {
         gsend_free(g);
-        return;
-    case API_BEFORE_DROP:
-        g->cb(ERR_OK, &sent, g->arg);
-        gsend_free(g);
-        return;
-    case API_BEFORE_ALLOW:
-        if (r->reply)
-            apply_replacement(g, r->reply);
-        /* The members may have changed while the app thought: look again. */
-        group_cache_get(g->env->groups, g->group_id, on_group_checked, g);
         return;
     }
+    /* The members may have changed while the app thought: look again. */
+    group_cache_get(g->env->groups, g->group_id, on_group_checked, g);
 }
 
 /* Group.CallbackBeforeSendMsg: MsgSeq and MsgTime do not exist yet. */

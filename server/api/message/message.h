@@ -70,6 +70,23 @@ typedef struct {
  * with msg_fail(). A message the callback dropped is reported sent (seq 0) and goes nowhere. */
 typedef void (*msg_sent_fn)(err_t err, const msg_sent_t *sent, void *arg);
 void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void *arg);
+/* The message a before-send callback may change: its body and custom data (heap strings the
+ * app's replacement goes into) and, for the log line of a malformed answer, the command and
+ * the message's ends. */
+typedef struct {
+    const char *command;
+    const char *from, *to;
+    char **body_text;
+    char **ccd;
+} msg_draft_t;
+
+/* A before-send callback's answer, the same for every send path: REFUSE and DROP are answered
+ * through cb(arg) with `sent` (the app's ErrorInfo as detail for a refusal) and return true:
+ * the send is over, free it. ALLOW applies the app's well-formed replacement MsgBody /
+ * CloudCustomData to the draft (a malformed one is logged and ignored) and returns false. */
+bool msg_before_answered(const api_before_result_t *r, const msg_sent_t *sent, msg_sent_fn cb,
+                         void *arg, const msg_draft_t *d);
+
 /* Fails the call with a send's error and its detail. */
 void msg_fail(api_call_t *call, err_t err, const msg_sent_t *sent);
 

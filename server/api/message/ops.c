@@ -183,54 +183,62 @@ static void send_go(send_ctx_t *c);
 
 /* The app's replacement MsgBody / CloudCustomData, when well-formed; a malformed one is
  * ignored (the message goes as sent) and logged. */
-static void apply_replacement(send_ctx_t *c, const json_t *reply)
+static void apply_replacement(const json_t *reply, const msg_draft_t *d)
 {
     const json_t *mb = json_object_get(reply, "MsgBody");
     const json_t *ccd = json_object_get(reply, "CloudCustomData");
     char detail[256];
     if (mb == NULL && ccd == NULL)
         return;
-    json_t *body = mb ? json_deep_copy(mb) : json_loads(c->body_text, 0, NULL);
+    json_t *body = mb ? json_deep_copy(mb) : json_loads(*d->body_text, 0, NULL);
     err_t err = msgbody_validate(body, detail, sizeof detail);
     if (err == ERR_OK && ccd)
         err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
     if (err != ERR_OK) {
-        log_warn("webhook: C2C.CallbackBeforeSendMsg answer ignored for %s -> %s: %s", c->sender,
-                 c->receiver, detail);
+        log_warn("webhook: %s answer ignored for %s -> %s: %s", d->command, d->from, d->to, detail);
         json_decref(body);
         return;
     }
     if (mb) {
-        free(c->body_text);
-        c->body_text = json_dumps(body, JSON_COMPACT);
+        free(*d->body_text);
+        *d->body_text = json_dumps(body, JSON_COMPACT);
     }
     if (ccd) {
-        xfree(c->ccd);
-        c->ccd = xstrdup(json_string_value(ccd));
+        xfree(*d->ccd);
+        *d->ccd = xstrdup(json_string_value(ccd));
     }
     json_decref(body);
+}
+
+bool msg_before_answered(const api_before_result_t *r, const msg_sent_t *sent, msg_sent_fn cb,
+                         void *arg, const msg_draft_t *d)
+{
+    msg_sent_t answer = *sent;
+    switch (r->verdict) {
+    case API_BEFORE_REFUSE:
+        answer.detail = r->info;
+        cb((err_t)r->code, &answer, arg);
+        return true;
+    case API_BEFORE_DROP:
+        cb(ERR_OK, &answer, arg);
+        return true;
+    case API_BEFORE_ALLOW:
+        if (r->reply)
+            apply_replacement(r->reply, d);
+        return false;
+    }
+    return false;
 }
 
 static void on_before(const api_before_result_t *r, void *arg)
 {
     send_ctx_t *c = arg;
     msg_sent_t sent = {0, c->msg_id, c->m.ts, c->m.random, false, NULL};
-    switch (r->verdict) {
-    case API_BEFORE_REFUSE:
-        sent.detail = r->info;
-        c->cb((err_t)r->code, &sent, c->arg);
+    msg_draft_t d = {"C2C.CallbackBeforeSendMsg", c->sender, c->receiver, &c->body_text, &c->ccd};
+    if (msg_before_answered(r, &sent, c->cb, c->arg, &d))
         send_ctx_free(c);
-        return;
-    case API_BEFORE_DROP:
-        c->cb(ERR_OK, &sent, c->arg);
-        send_ctx_free(c);
-        return;
-    case API_BEFORE_ALLOW:
-        if (r->reply)
-            apply_replacement(c, r->reply);
+    else
         send_go(c);
-        return;
-    }
 }
 
 void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void *arg)
