@@ -4,14 +4,11 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "api/hook/hook.h"
 #include "api/valid.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "store/webhook.h"
-
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
-#define RETRY_MAX 1000
 
 static void on_list(err_t err, const store_webhook_dead_t *rows, size_t n, void *arg)
 {
@@ -39,12 +36,12 @@ static void on_list(err_t err, const store_webhook_dead_t *rows, size_t n, void 
 
 void api_webhook_list_dead(api_call_t *call)
 {
-    long long after = 0, limit = LIST_DEFAULT;
+    long long after = 0, limit = HOOK_LIST_DEFAULT;
     valid_t va = valid_get_int(call->body, "AfterEventId", 0, INT64_MAX, &after);
-    valid_t vl = valid_get_int(call->body, "Limit", 1, LIST_MAX, &limit);
+    valid_t vl = valid_get_int(call->body, "Limit", 1, HOOK_LIST_MAX, &limit);
     if ((va != VALID_OK && va != VALID_MISSING) || (vl != VALID_OK && vl != VALID_MISSING)) {
         api_fail(call, ERR_BAD_PARAM, "AfterEventId must be an EventId and Limit 1 to %d",
-                 LIST_MAX);
+                 HOOK_LIST_MAX);
         return;
     }
     store_webhook_list_dead(call->env->db, after, (int)limit, on_list, call);
@@ -74,9 +71,9 @@ void api_webhook_retry_dead(api_call_t *call)
         store_webhook_retry_dead(call->env->db, NULL, 0, on_retry, call);
         return;
     }
-    if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > RETRY_MAX) {
+    if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > HOOK_RETRY_MAX) {
         api_fail(call, ERR_BAD_PARAM, "EventIds must be an array of 1 to %d EventIds (or All: 1)",
-                 RETRY_MAX);
+                 HOOK_RETRY_MAX);
         return;
     }
     int64_t *list = xcalloc(json_array_size(ids), sizeof *list);

@@ -3,14 +3,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/user/user.h"
 #include "api/valid.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 #include "store/store.h"
-
-#define ACCOUNT_BATCH_MAX 100
-#define PROFILE_TEXT_MAX 500
 
 static const char *const user_id_names[] = {"UserID", "Identifier", NULL};
 
@@ -30,10 +28,10 @@ static bool read_profile_fields(api_call_t *call, const json_t *item, store_acco
     static const char *const fields[] = {"Nick", "FaceUrl"};
     const char **outs[] = {&acct->nick, &acct->face_url};
     for (int i = 0; i < 2; i++) {
-        valid_t v = valid_get_text(item, fields[i], PROFILE_TEXT_MAX, outs[i]);
+        valid_t v = valid_get_text(item, fields[i], USER_PROFILE_TEXT_MAX, outs[i]);
         if (v != VALID_OK && v != VALID_MISSING) {
             api_fail(call, ERR_BAD_PARAM, "%s must be a string of at most %d bytes", fields[i],
-                     PROFILE_TEXT_MAX);
+                     USER_PROFILE_TEXT_MAX);
             return false;
         }
     }
@@ -125,8 +123,8 @@ void api_account_multi_import(api_call_t *call)
         api_fail(call, ERR_BAD_PARAM, "AccountList (or Accounts) must be a non-empty array");
         return;
     }
-    if (json_array_size(list) > ACCOUNT_BATCH_MAX) {
-        api_fail(call, ERR_TOO_MANY, "at most %d accounts per request", ACCOUNT_BATCH_MAX);
+    if (json_array_size(list) > USER_BATCH_MAX) {
+        api_fail(call, ERR_TOO_MANY, "at most %d accounts per request", USER_BATCH_MAX);
         return;
     }
     multi_state_t *st = XNEW(multi_state_t);
@@ -161,8 +159,8 @@ static const char **collect_items(api_call_t *call, const char *field, size_t *n
         api_fail(call, ERR_BAD_PARAM, "%s must be a non-empty array of {\"UserID\": …}", field);
         return NULL;
     }
-    if (json_array_size(list) > ACCOUNT_BATCH_MAX) {
-        api_fail(call, ERR_TOO_MANY, "at most %d items in %s", ACCOUNT_BATCH_MAX, field);
+    if (json_array_size(list) > USER_BATCH_MAX) {
+        api_fail(call, ERR_TOO_MANY, "at most %d items in %s", USER_BATCH_MAX, field);
         return NULL;
     }
     const char **ids = xcalloc(json_array_size(list), sizeof(char *));

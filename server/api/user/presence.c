@@ -2,13 +2,11 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/user/user.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 #include "store/store.h"
-
-#define QUERY_MAX 500
-#define PLATFORMS_MAX 16
 
 /* Tencent's query_online_status names Windows sessions "PC". */
 static const char *tencent_platform(const char *canonical)
@@ -18,12 +16,12 @@ static const char *tencent_platform(const char *canonical)
 
 static json_t *status_of(const router_t *r, const char *id, bool detail)
 {
-    const char *platforms[PLATFORMS_MAX];
-    size_t n = router_user_platforms(r, id, platforms, PLATFORMS_MAX);
+    const char *platforms[USER_PLATFORMS_MAX];
+    size_t n = router_user_platforms(r, id, platforms, USER_PLATFORMS_MAX);
     json_t *q = json_pack("{ssss}", "To_Account", id, "Status", n ? "Online" : "Offline");
     if (detail) {
         json_t *d = json_array();
-        for (size_t i = 0; i < n && i < PLATFORMS_MAX; i++)
+        for (size_t i = 0; i < n && i < USER_PLATFORMS_MAX; i++)
             json_array_append_new(d, json_pack("{ssss}", "Platform", tencent_platform(platforms[i]),
                                                "Status", "Online"));
         json_object_set_new(q, "Detail", d);
@@ -62,8 +60,8 @@ void api_query_online_status(api_call_t *call)
         api_fail(call, ERR_OPENIM_TO_ACCOUNT, "To_Account must be a non-empty array of UserIDs");
         return;
     }
-    if (json_array_size(list) > QUERY_MAX) {
-        api_fail(call, ERR_TOO_MANY, "at most %d accounts per query", QUERY_MAX);
+    if (json_array_size(list) > USER_PRESENCE_QUERY_MAX) {
+        api_fail(call, ERR_TOO_MANY, "at most %d accounts per query", USER_PRESENCE_QUERY_MAX);
         return;
     }
     const char **ids = xcalloc(json_array_size(list), sizeof(char *));

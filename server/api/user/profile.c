@@ -4,13 +4,11 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/user/user.h"
 #include "api/user/tags.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "store/store.h"
-
-#define PORTRAIT_MAX_USERS 100
-#define PORTRAIT_MAX_TAGS 64
 
 static const char *const from_names[] = {"From_Account", NULL};
 
@@ -19,9 +17,9 @@ static json_t *read_profile_items(api_call_t *call)
 {
     json_t *items = json_object_get(call->body, "ProfileItem");
     if (!json_is_array(items) || json_array_size(items) == 0 ||
-        json_array_size(items) > PORTRAIT_MAX_TAGS) {
+        json_array_size(items) > USER_PORTRAIT_TAGS_MAX) {
         api_fail(call, ERR_PROFILE_PARAM, "ProfileItem must be an array of 1 to %d {Tag, Value}",
-                 PORTRAIT_MAX_TAGS);
+                 USER_PORTRAIT_TAGS_MAX);
         return NULL;
     }
     json_t *tags = json_object();
@@ -153,10 +151,10 @@ static void on_get(err_t err, const store_ids_t *existing, json_t *values, void 
 void api_portrait_get(api_call_t *call)
 {
     size_t nusers = 0, ntags = 0;
-    const char **users = read_strings(call, "To_Account", PORTRAIT_MAX_USERS, &nusers);
+    const char **users = read_strings(call, "To_Account", USER_PORTRAIT_USERS_MAX, &nusers);
     if (users == NULL)
         return;
-    const char **tags = read_strings(call, "TagList", PORTRAIT_MAX_TAGS, &ntags);
+    const char **tags = read_strings(call, "TagList", USER_PORTRAIT_TAGS_MAX, &ntags);
     if (tags == NULL) {
         xfree(users);
         return;

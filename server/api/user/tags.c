@@ -7,8 +7,6 @@
 #include "api/valid.h"
 
 #define CUSTOM_PREFIX "Tag_Profile_Custom_"
-#define CUSTOM_KEY_MAX 8
-#define VALUE_MAX 500
 
 typedef enum { TAG_STRING, TAG_UINT32, TAG_UINT64 } tag_type_t;
 
@@ -41,12 +39,12 @@ static const tag_def_t standard[] = {
     {"Tag_Profile_IM_Role", TAG_UINT32, 0, NULL},
 };
 
-static const tag_def_t custom = {"Tag_Profile_Custom_", TAG_STRING, VALUE_MAX, NULL};
+static const tag_def_t custom = {"Tag_Profile_Custom_", TAG_STRING, PROFILE_VALUE_MAX, NULL};
 
 static bool custom_key_ok(const char *key)
 {
     size_t n = strlen(key);
-    if (n == 0 || n > CUSTOM_KEY_MAX)
+    if (n == 0 || n > PROFILE_CUSTOM_KEY_MAX)
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isalpha((unsigned char)key[i]))
@@ -87,7 +85,7 @@ static err_t check_string(const tag_def_t *def, const json_t *value)
     if (strlen(s) != len)
         return ERR_PROFILE_VALUE;
     if (len > def->max_len)
-        return def->max_len == VALUE_MAX ? ERR_PROFILE_VALUE_LONG : ERR_PROFILE_VALUE;
+        return def->max_len == PROFILE_VALUE_MAX ? ERR_PROFILE_VALUE_LONG : ERR_PROFILE_VALUE;
     if (def->choices && !one_of(s, def->choices))
         return ERR_PROFILE_VALUE;
     return ERR_OK;

@@ -13,6 +13,11 @@
 
 #include "core/err.h"
 
+enum {
+    PROFILE_CUSTOM_KEY_MAX = 8, /* letters after Tag_Profile_Custom_ */
+    PROFILE_VALUE_MAX = 500,    /* bytes of a custom tag's string */
+};
+
 bool profile_tag_known(const char *tag);
 /* ERR_OK, or ERR_PROFILE_TAG (unknown tag), ERR_PROFILE_VALUE_TYPE, ERR_PROFILE_VALUE_LONG,
  * ERR_PROFILE_VALUE (not one of the enumeration). */
