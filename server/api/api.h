@@ -1,10 +1,13 @@
 /*
- * api — the request handlers, one file per area, shared by every door (REST now, WebSocket next).
+ * api — the request handlers, one folder per area (message/ conv/ group/ recall/ user/ hook/;
+ * docs/architecture.md). In an area, ops.c holds the rules and operations; rest.c (REST) and
+ * sdk.c (WebSocket commands) only read requests and write answers, so both doors give one answer.
  *
- * A door (http/, ws/) authenticates the caller, parses the body and fills an api_call_t, then
- * calls the route's handler. The handler validates the body, talks to store/ and router/, and
- * ends the call exactly once with api_finish() or api_fail() — synchronously or after an async
- * database round trip. The door's `reply` hook then writes the answer and frees the call.
+ * A transport (http/, ws/) authenticates the caller, parses the body and fills an api_call_t,
+ * then calls the route's or command's handler. The handler validates the body, calls its area's
+ * ops (which talk to store/ and router/), and ends the call exactly once with api_finish() or
+ * api_fail() — synchronously or after an async database round trip. The transport's `reply`
+ * hook then writes the answer and frees the call.
  *
  * Across the async gap a handler holds the api_call_t: the door guarantees it stays valid until
  * it is finished, even if the client has gone away (the answer is then dropped by the door).
@@ -32,8 +35,8 @@ typedef struct {
     db_pool_t *db;
     router_t *router;
     struct store_msg_writer *msgs;   /* the batching message writer (store/message.h) */
-    struct conv_notify *conv_notify; /* conversation-change pushes (api/conversation.h) */
-    struct group_cache *groups;      /* group member lists for fan-out (api/group.h) */
+    struct conv_notify *conv_notify; /* conversation-change pushes (api/conv/conv.h) */
+    struct group_cache *groups;      /* group member lists for fan-out (api/group/cache.h) */
     const api_hooks_t *hooks;        /* webhooks (below); NULL: none */
 } api_env_t;
 
@@ -173,7 +176,7 @@ void api_openim_c2c_unread(api_call_t *call);
 void api_nospeaking_set(api_call_t *call);
 void api_nospeaking_get(api_call_t *call);
 
-/* REST recentcontact (recentcontact.c) */
+/* REST recentcontact (conv/rest.c) */
 void api_recentcontact_get_list(api_call_t *call);
 void api_recentcontact_delete(api_call_t *call);
 void api_recentcontact_create_contact_group(api_call_t *call);
@@ -183,7 +186,7 @@ void api_recentcontact_search_contact_group(api_call_t *call);
 void api_recentcontact_mark_contact(api_call_t *call);
 void api_recentcontact_get_contact_group(api_call_t *call);
 
-/* WebSocket commands (conversation.c) */
+/* WebSocket commands (conv/sdk.c) */
 void api_conv_list(api_call_t *call);
 void api_conv_list_by_filter(api_call_t *call);
 void api_conv_get(api_call_t *call);
@@ -205,7 +208,7 @@ void api_conv_group_add(api_call_t *call);
 void api_conv_group_remove(api_call_t *call);
 void api_conv_group_list(api_call_t *call);
 
-/* WebSocket commands (c2c.c) */
+/* WebSocket commands (message/sdk.c) */
 void api_ws_send_message(api_call_t *call);
 void api_ws_get_history(api_call_t *call);
 void api_ws_find_messages(api_call_t *call);
@@ -215,7 +218,7 @@ void api_ws_send_receipts(api_call_t *call);
 void api_ws_get_receipts(api_call_t *call);
 void api_ws_group_read_members(api_call_t *call);
 
-/* WebSocket commands (group_sdk.c): the SDK group manager */
+/* WebSocket commands (group/sdk.c): the SDK group manager */
 void api_group_create(api_call_t *call);
 void api_group_join(api_call_t *call);
 void api_group_quit(api_call_t *call);
@@ -241,7 +244,7 @@ void api_group_attrs_delete(api_call_t *call);
 void api_group_attrs_get(api_call_t *call);
 void api_group_online_count(api_call_t *call);
 
-/* REST group_open_http_svc and group_open_attr_http_svc (group_admin.c) */
+/* REST group_open_http_svc and group_open_attr_http_svc (group/rest.c) */
 void api_group_rest_appid_list(api_call_t *call);
 void api_group_rest_create(api_call_t *call);
 void api_group_rest_info(api_call_t *call);
@@ -273,7 +276,7 @@ void api_group_rest_attr_clear(api_call_t *call);
 void api_group_rest_attr_set(api_call_t *call);
 void api_group_rest_attr_delete(api_call_t *call);
 
-/* Recall, modify, group read receipts and clearing history (recall.c): REST openim and
+/* Recall, modify, group read receipts and clearing history (recall/): REST openim and
  * group_open_http_svc, WebSocket revokeMessage / modifyMessage */
 void api_openim_msgwithdraw(api_call_t *call);
 void api_openim_modify_c2c_msg(api_call_t *call);

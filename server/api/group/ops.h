@@ -1,5 +1,5 @@
 /*
- * group_ops — group management shared by the two doors (private to api/): the REST handlers
+ * group/ops — group management shared by the two doors (private to api/): the REST handlers
  * (group_admin.c) and the WebSocket commands (group_sdk.c) parse and format; everything else
  * happens here once.
  *

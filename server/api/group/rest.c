@@ -1,6 +1,6 @@
 /* Groups for app backends (REST group_open_http_svc and group_open_attr_http_svc). Changes go
- * through group_ops.c, the path the WebSocket commands take too; messages through
- * msg_group_send() (api/group.h). This file reads Tencent's request fields, legacy spellings
+ * through group/ops.c, the path the WebSocket commands take too; messages through
+ * msg_group_send() (group/group.h). This file reads Tencent's request fields, legacy spellings
  * included, and writes Tencent's answers. The caller is an app administrator: owner rights in
  * every group, within what each group type supports. */
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Group management commands of the WebSocket protocol, named as the Chat SDK's group manager
  * names them (createGroup, joinGroup, … getGroupOnlineMemberCount). Changes go through
- * group_ops.c, the path REST takes too; this file reads SDK parameters and writes SDK results
+ * group/ops.c, the path REST takes too; this file reads SDK parameters and writes SDK results
  * (V2TIMGroupInfo, V2TIMGroupMemberFullInfo, V2TIMGroupApplication field names). */
 #include <stdio.h>
 #include <stdlib.h>
