@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/valid.h"
 #include "core/xalloc.h"
 
 static const api_service_t services[] = {
@@ -269,4 +270,61 @@ void api_fail(api_call_t *call, err_t err, const char *fmt, ...)
         va_end(ap);
     }
     finish(call, err, fmt ? detail : NULL, NULL);
+}
+
+/* The i-th ID of a list api_ids_t describes, or NULL when the element is not one. */
+static const char *id_at(const api_ids_t *spec, const json_t *list, size_t i)
+{
+    const json_t *v = json_array_get(list, i);
+    if (spec->key && json_is_object(v))
+        v = json_object_get(v, spec->key);
+    if (!json_is_string(v))
+        return NULL;
+    if (spec->user_ids && !valid_user_id(json_string_value(v), json_string_length(v)))
+        return NULL;
+    return json_string_value(v);
+}
+
+/* body[spec->name] when it is a list of 1..max good IDs; NULL after failing the call. */
+static const json_t *id_list(api_call_t *call, const api_ids_t *spec)
+{
+    const json_t *list = json_object_get(call->body, spec->name);
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        api_fail(call, spec->bad, "%s must be a non-empty array of %s", spec->name, spec->what);
+        return NULL;
+    }
+    if (json_array_size(list) > spec->max) {
+        api_fail(call, spec->too_many, "%s holds at most %zu %s", spec->name, spec->max,
+                 spec->what);
+        return NULL;
+    }
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (id_at(spec, list, i) == NULL) {
+            api_fail(call, spec->bad, "%s[%zu] is not one of the %s", spec->name, i, spec->what);
+            return NULL;
+        }
+    return list;
+}
+
+const char **api_read_ids(api_call_t *call, const api_ids_t *spec, size_t *n)
+{
+    const json_t *list = id_list(call, spec);
+    if (list == NULL)
+        return NULL;
+    *n = json_array_size(list);
+    const char **ids = xcalloc(*n, sizeof *ids);
+    for (size_t i = 0; i < *n; i++)
+        ids[i] = id_at(spec, list, i);
+    return ids;
+}
+
+json_t *api_read_id_array(api_call_t *call, const api_ids_t *spec)
+{
+    const json_t *list = id_list(call, spec);
+    if (list == NULL)
+        return NULL;
+    json_t *out = json_array();
+    for (size_t i = 0; i < json_array_size(list); i++)
+        json_array_append_new(out, json_string(id_at(spec, list, i)));
+    return out;
 }

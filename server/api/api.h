@@ -137,6 +137,24 @@ void api_finish(api_call_t *call, json_t *result);
 void api_fail(api_call_t *call, err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The list of 1..max IDs a batch request carries in body[name]: strings (or, with `key`, also
+ * objects {key: "<id>"}), each a UserID when `user_ids`. `what` names an element in the error
+ * texts ("UserIDs", "groupIDs"). Missing, malformed or empty answers `bad`; longer than max
+ * answers `too_many`. */
+typedef struct {
+    const char *name;
+    size_t max;
+    const char *key;
+    bool user_ids;
+    err_t bad, too_many;
+    const char *what;
+} api_ids_t;
+
+/* A heap array (xfree it) of the n IDs, borrowed from the body; NULL after failing the call. */
+const char **api_read_ids(api_call_t *call, const api_ids_t *spec, size_t *n);
+/* The same IDs as a new JSON array of strings; NULL after failing the call. */
+json_t *api_read_id_array(api_call_t *call, const api_ids_t *spec);
+
 /* A WebSocket command ({"seq", "cmd", "body"}); names follow the Chat SDK's managers. */
 typedef struct {
     const char *name; /* "sendMessage" */

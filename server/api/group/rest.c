@@ -60,28 +60,8 @@ static const char *user_of(api_call_t *call, const char *name)
  * failing (10005 when longer than max). */
 static json_t *accounts_of(api_call_t *call, const char *name, const char *key, size_t max)
 {
-    json_t *list = json_object_get(call->body, name), *v;
-    size_t i;
-    if (!json_is_array(list) || json_array_size(list) == 0) {
-        api_fail(call, ERR_GROUP_PARAM, "%s must be a non-empty array", name);
-        return NULL;
-    }
-    if (json_array_size(list) > max) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "%s holds at most %zu accounts", name, max);
-        return NULL;
-    }
-    json_t *out = json_array();
-    json_array_foreach(list, i, v)
-    {
-        json_t *id = key && json_is_object(v) ? json_object_get(v, key) : v;
-        if (!is_user_id(id)) {
-            json_decref(out);
-            api_fail(call, ERR_GROUP_PARAM, "%s[%zu] must be a UserID", name, i);
-            return NULL;
-        }
-        json_array_append(out, id);
-    }
-    return out;
+    api_ids_t spec = {name, max, key, true, ERR_GROUP_PARAM, ERR_GROUP_TOO_MANY, "accounts"};
+    return api_read_id_array(call, &spec);
 }
 
 /* An optional integer in [min, max] (*out untouched when absent); false after failing. */
@@ -579,22 +559,11 @@ static void on_info_groups(err_t err, json_t *res, void *arg)
 
 void api_group_rest_info(api_call_t *call)
 {
-    json_t *ids = json_object_get(call->body, "GroupIdList"), *v;
-    size_t i;
-    if (!json_is_array(ids) || json_array_size(ids) == 0) {
-        api_fail(call, ERR_GROUP_PARAM, "GroupIdList must be a non-empty array of GroupIds");
+    api_ids_t spec = {"GroupIdList",   GROUP_INFO_IDS_MAX, NULL,      false,
+                      ERR_GROUP_PARAM, ERR_GROUP_TOO_MANY, "GroupIds"};
+    json_t *ids = api_read_id_array(call, &spec);
+    if (ids == NULL)
         return;
-    }
-    if (json_array_size(ids) > GROUP_INFO_IDS_MAX) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "GroupIdList holds at most %d groups",
-                 GROUP_INFO_IDS_MAX);
-        return;
-    }
-    json_array_foreach(ids, i, v) if (!json_is_string(v))
-    {
-        api_fail(call, ERR_GROUP_PARAM, "GroupIdList[%zu] must be a string", i);
-        return;
-    }
     json_t *filter = json_object_get(call->body, "ResponseFilter");
     if (filter && !json_is_object(filter)) {
         api_fail(call, ERR_GROUP_PARAM, "ResponseFilter must be an object");
@@ -607,6 +576,7 @@ void api_group_rest_info(api_call_t *call)
                        json_object_get(filter, "AppDefinedDataFilter_GroupMember");
     call->state = st;
     char *ids_json = json_dumps(ids, JSON_COMPACT);
+    json_decref(ids);
     store_group_get(call->env->db, ids_json, NULL, on_info_groups, call);
     free(ids_json);
 }

@@ -61,27 +61,8 @@ static const char *user_of(api_call_t *call, const char *name)
 /* An array of 1..max UserIDs under `name`, as a new array of strings; NULL after failing. */
 static json_t *users_of(api_call_t *call, const char *name, size_t max)
 {
-    json_t *list = json_object_get(call->body, name), *v;
-    size_t i;
-    if (!json_is_array(list) || json_array_size(list) == 0) {
-        api_fail(call, ERR_GROUP_PARAM, "%s must be a non-empty array of UserIDs", name);
-        return NULL;
-    }
-    if (json_array_size(list) > max) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "%s holds at most %zu UserIDs", name, max);
-        return NULL;
-    }
-    json_t *out = json_array();
-    json_array_foreach(list, i, v)
-    {
-        if (!json_is_string(v) || !valid_user_id_text(json_string_value(v))) {
-            json_decref(out);
-            api_fail(call, ERR_GROUP_PARAM, "%s[%zu] must be a UserID string", name, i);
-            return NULL;
-        }
-        json_array_append(out, v);
-    }
-    return out;
+    api_ids_t spec = {name, max, NULL, true, ERR_GROUP_PARAM, ERR_GROUP_TOO_MANY, "UserIDs"};
+    return api_read_id_array(call, &spec);
 }
 
 /* Ends the call the way every change without its own result does. */
@@ -404,23 +385,13 @@ static void on_groups_info(err_t err, json_t *res, void *arg)
 
 void api_group_get_info(api_call_t *call)
 {
-    json_t *ids = json_object_get(call->body, "groupIDList"), *v;
-    size_t i;
-    if (!json_is_array(ids) || json_array_size(ids) == 0) {
-        api_fail(call, ERR_GROUP_PARAM, "groupIDList must be a non-empty array of groupIDs");
+    api_ids_t spec = {"groupIDList",   GROUP_SDK_INFO_IDS_MAX, NULL,      false,
+                      ERR_GROUP_PARAM, ERR_GROUP_TOO_MANY,     "groupIDs"};
+    json_t *ids = api_read_id_array(call, &spec);
+    if (ids == NULL)
         return;
-    }
-    if (json_array_size(ids) > GROUP_SDK_INFO_IDS_MAX) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "groupIDList holds at most %d groupIDs",
-                 GROUP_SDK_INFO_IDS_MAX);
-        return;
-    }
-    json_array_foreach(ids, i, v) if (!json_is_string(v))
-    {
-        api_fail(call, ERR_GROUP_PARAM, "groupIDList[%zu] must be a string", i);
-        return;
-    }
     char *ids_json = json_dumps(ids, JSON_COMPACT);
+    json_decref(ids);
     store_group_get(call->env->db, ids_json, call->identifier, on_groups_info, call);
     free(ids_json);
 }

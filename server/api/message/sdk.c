@@ -192,28 +192,11 @@ void api_ws_get_history(api_call_t *call)
     xfree(key);
 }
 
-/* A non-empty array of at most `max` strings; fails the call otherwise. */
+/* A non-empty array of at most `max` msgIDs; fails the call otherwise. */
 static const char **read_ids(api_call_t *call, const char *field, size_t max, size_t *n)
 {
-    json_t *list = json_object_get(call->body, field);
-    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > max) {
-        api_fail(call, ERR_BAD_PARAM, "%s must be an array of 1 to %zu strings", field, max);
-        return NULL;
-    }
-    const char **ids = xcalloc(json_array_size(list), sizeof(char *));
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (!json_is_string(v)) {
-            api_fail(call, ERR_BAD_PARAM, "%s[%zu] must be a string", field, i);
-            xfree(ids);
-            return NULL;
-        }
-        ids[i] = json_string_value(v);
-    }
-    *n = json_array_size(list);
-    return ids;
+    api_ids_t spec = {field, max, NULL, false, ERR_BAD_PARAM, ERR_BAD_PARAM, "msgIDs"};
+    return api_read_ids(call, &spec, n);
 }
 
 void api_ws_find_messages(api_call_t *call)

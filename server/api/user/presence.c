@@ -55,27 +55,13 @@ static void on_existing(err_t err, const store_ids_t *found, void *arg)
 
 void api_query_online_status(api_call_t *call)
 {
-    json_t *list = json_object_get(call->body, "To_Account");
-    if (!json_is_array(list) || json_array_size(list) == 0) {
-        api_fail(call, ERR_OPENIM_TO_ACCOUNT, "To_Account must be a non-empty array of UserIDs");
+    api_ids_t spec = {"To_Account", USER_PRESENCE_QUERY_MAX, NULL,
+                      false,        ERR_OPENIM_TO_ACCOUNT,   ERR_TOO_MANY,
+                      "UserIDs"};
+    size_t n;
+    const char **ids = api_read_ids(call, &spec, &n);
+    if (ids == NULL)
         return;
-    }
-    if (json_array_size(list) > USER_PRESENCE_QUERY_MAX) {
-        api_fail(call, ERR_TOO_MANY, "at most %d accounts per query", USER_PRESENCE_QUERY_MAX);
-        return;
-    }
-    const char **ids = xcalloc(json_array_size(list), sizeof(char *));
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (!json_is_string(v)) {
-            api_fail(call, ERR_OPENIM_TO_ACCOUNT, "To_Account[%zu] must be a string", i);
-            xfree(ids);
-            return;
-        }
-        ids[i] = json_string_value(v);
-    }
-    store_accounts_existing(call->env->db, ids, json_array_size(list), on_existing, call);
+    store_accounts_existing(call->env->db, ids, n, on_existing, call);
     xfree(ids);
 }

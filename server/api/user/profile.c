@@ -80,25 +80,8 @@ void api_portrait_set(api_call_t *call)
 /* Reads a non-empty array of strings of at most `max` entries into a heap array. */
 static const char **read_strings(api_call_t *call, const char *field, size_t max, size_t *n)
 {
-    json_t *list = json_object_get(call->body, field);
-    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > max) {
-        api_fail(call, ERR_PROFILE_PARAM, "%s must be an array of 1 to %zu strings", field, max);
-        return NULL;
-    }
-    const char **out = xcalloc(json_array_size(list), sizeof(char *));
-    size_t i;
-    json_t *item;
-    json_array_foreach(list, i, item)
-    {
-        if (!json_is_string(item)) {
-            api_fail(call, ERR_PROFILE_PARAM, "%s[%zu] must be a string", field, i);
-            xfree(out);
-            return NULL;
-        }
-        out[i] = json_string_value(item);
-    }
-    *n = json_array_size(list);
-    return out;
+    api_ids_t spec = {field, max, NULL, false, ERR_PROFILE_PARAM, ERR_PROFILE_PARAM, "strings"};
+    return api_read_ids(call, &spec, n);
 }
 
 static json_t *user_items(const json_t *tag_list, const json_t *stored)
