@@ -139,3 +139,19 @@ def test_joined_group_list_is_the_same_through_both_doors(rest, login):
     alice.call("sendMessage", {"groupID": work, "msgBody": text_body("first"),
                                "random": next(_random)})
     assert both() == (sorted([pub, work]), sorted([pub, work]))
+
+
+def test_initial_member_cap_is_the_same_on_both_doors(rest, login):
+    """A new group takes at most 100 members besides its owner through either door: 101 is
+    10005 and no group is made."""
+    names = [f"m{i:03}" for i in range(101)]
+    import_users(rest, *names)
+    alice = login("alice")
+    alice.fail("createGroup", {"groupType": "Public", "groupName": "g", "memberList": [
+        {"userID": n} for n in names]}, 10005)
+    call_fail(rest, f"{GROUP_SVC}/create_group", {
+        "Type": "Public", "Name": "g", "Owner_Account": "alice",
+        "MemberList": [{"Member_Account": n} for n in names]}, 10005)
+    answer = call_ok(rest, f"{GROUP_SVC}/get_joined_group_list", {
+        "Member_Account": "alice", "WithHugeGroups": 1, "WithNoActiveGroups": 1})
+    assert answer["TotalCount"] == 0

@@ -421,6 +421,13 @@ void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_don
         return;
     }
     const group_type_rules_t *r = rules_of(op);
+    char detail[96];
+    if (json_array_size(json_object_get(req, "members")) > GROUP_CREATE_MEMBERS_MAX) {
+        snprintf(detail, sizeof detail, "the member list holds at most %d members",
+                 GROUP_CREATE_MEMBERS_MAX);
+        fail(op, ERR_GROUP_TOO_MANY, detail);
+        return;
+    }
     if (json_array_size(json_object_get(req, "members")) > 0 && !r->initial_members) {
         fail(op, ERR_GROUP_PERMISSION, "members of this group type join by themselves");
         return;
@@ -429,7 +436,6 @@ void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_don
         fail(op, ERR_GROUP_PERMISSION, "this group type cannot be imported");
         return;
     }
-    char detail[96];
     if (check_max_members(json_object_get(req, "max_members"), r, detail, sizeof detail) !=
         ERR_OK) {
         fail(op, ERR_GROUP_PARAM, detail);

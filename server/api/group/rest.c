@@ -405,11 +405,6 @@ static void create_or_import(api_call_t *call, bool import)
         api_fail(call, ERR_GROUP_PARAM, "MemberList must be an array of {Member_Account}");
         goto fail;
     }
-    if (json_array_size(list) > GROUP_CREATE_MEMBERS_MAX) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "MemberList holds at most %d members",
-                 GROUP_CREATE_MEMBERS_MAX);
-        goto fail;
-    }
     json_t *members = json_array();
     json_object_set_new(req, "members", members);
     json_array_foreach(list, i, v)

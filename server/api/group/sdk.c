@@ -253,11 +253,6 @@ void api_group_create(api_call_t *call)
         api_fail(call, ERR_GROUP_PARAM, "memberList must be an array of {userID, role}");
         goto fail;
     }
-    if (json_array_size(list) > GROUP_CREATE_MEMBERS_MAX) {
-        api_fail(call, ERR_GROUP_TOO_MANY, "memberList holds at most %d members",
-                 GROUP_CREATE_MEMBERS_MAX);
-        goto fail;
-    }
     json_t *members = json_array();
     json_object_set_new(req, "members", members);
     json_array_foreach(list, i, v)
