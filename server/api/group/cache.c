@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/state.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 
@@ -18,14 +19,24 @@ typedef struct waiter {
     struct waiter *next;
 } waiter_t;
 
+/* LOADING: the member list is being read, callers wait; READY: it answers at once; STALE: the
+ * group changed while it was loading, so the result is handed to the waiters and dropped. A
+ * STALE entry is out of the table already; a READY one is freed the moment it goes stale. */
+typedef enum { ENTRY_LOADING, ENTRY_READY, ENTRY_STALE } entry_state_t;
+
+static const unsigned entry_moves[] = {
+    [ENTRY_LOADING] = STATE_BIT(ENTRY_READY) | STATE_BIT(ENTRY_STALE),
+    [ENTRY_READY] = 0,
+    [ENTRY_STALE] = 0,
+};
+
 typedef struct entry {
     char *group_id;
     char *type;
     char **members;
     int *opts; /* each member's receive option for this group */
     size_t n;
-    bool loading;
-    bool stale; /* changed while loading: do not keep the result */
+    entry_state_t state;
     waiter_t *waiters;
     struct group_cache *cache;
     struct entry *next;
@@ -76,12 +87,18 @@ void group_cache_free(group_cache_t *c)
         while (e) {
             entry_t *next = e->next;
             /* A load still in flight owns its entry (it was failed by the pool already). */
-            if (!e->loading)
+            if (e->state == ENTRY_READY)
                 entry_free(e);
             e = next;
         }
     }
     xfree(c);
+}
+
+static void entry_set_state(entry_t *e, entry_state_t to)
+{
+    assert(STATE_ALLOWED(entry_moves, e->state, to));
+    e->state = to;
 }
 
 static void on_loaded(err_t err, bool found, const char *type, const store_ids_t *ids,
@@ -110,13 +127,14 @@ static void on_loaded(err_t err, bool found, const char *type, const store_ids_t
             w = next;
         }
     }
-    e->loading = false;
-    if (!ok || e->stale) {
+    if (!ok || e->state == ENTRY_STALE) {
         entry_t **slot = find_slot(e->cache, e->group_id);
         if (*slot == e)
             *slot = e->next;
         entry_free(e);
+        return;
     }
+    entry_set_state(e, ENTRY_READY);
 }
 
 /* Calls fn with the group's members, from the cache or after one load (several callers of the
@@ -125,7 +143,7 @@ void group_cache_get(group_cache_t *c, const char *group_id, cache_fn fn, void *
 {
     entry_t **slot = find_slot(c, group_id);
     entry_t *e = *slot;
-    if (e && !e->loading) {
+    if (e && e->state == ENTRY_READY) {
         fn(NULL, true, e->type, e->members, e->opts, e->n, arg);
         return;
     }
@@ -143,7 +161,7 @@ void group_cache_get(group_cache_t *c, const char *group_id, cache_fn fn, void *
     e = XNEW(entry_t);
     e->group_id = xstrdup(group_id);
     e->cache = c;
-    e->loading = true;
+    e->state = ENTRY_LOADING;
     e->waiters = w;
     *slot = e;
     store_group_fanout(c->env->db, group_id, on_loaded, e);
@@ -157,8 +175,8 @@ void group_members_changed(const api_env_t *env, const char *group_id)
         return;
     *slot = e->next;
     e->next = NULL;
-    if (e->loading)
-        e->stale = true; /* on_loaded frees it */
+    if (e->state == ENTRY_LOADING)
+        entry_set_state(e, ENTRY_STALE); /* on_loaded frees it */
     else
         entry_free(e);
 }
