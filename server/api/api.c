@@ -66,139 +66,224 @@ static const api_service_t services[] = {
       .too_many = 70402}},
 };
 
-static const api_route_t routes[] = {
-    {"im_open_login_svc", "account_import", api_account_import, API_ADMIN},
-    {"im_open_login_svc", "multiaccount_import", api_account_multi_import, API_ADMIN},
-    {"im_open_login_svc", "account_delete", api_account_delete, API_ADMIN},
-    {"im_open_login_svc", "account_check", api_account_check, API_ADMIN},
-    {"im_open_login_svc", "kick", api_account_kick, API_ADMIN},
-    {"openim", "query_online_status", api_query_online_status, API_ADMIN},
-    {"openim", "querystate", api_query_online_status, API_ADMIN},
-    {"openim", "sendmsg", api_openim_sendmsg, API_ADMIN},
-    {"openim", "batchsendmsg", api_openim_batchsendmsg, API_ADMIN},
-    {"openim", "importmsg", api_openim_importmsg, API_ADMIN},
-    {"openim", "admin_getroammsg", api_openim_getroammsg, API_ADMIN},
-    {"openim", "admin_set_msg_read", api_openim_set_msg_read, API_ADMIN},
-    {"openim", "get_c2c_unread_msg_num", api_openim_c2c_unread, API_ADMIN},
-    {"openim", "admin_msgwithdraw", api_openim_msgwithdraw, API_ADMIN},
-    {"openim", "modify_c2c_msg", api_openim_modify_c2c_msg, API_ADMIN},
-    {"openim", "modify_group_msg", api_openim_modify_group_msg, API_ADMIN},
-    {"openconfigsvr", "setnospeaking", api_nospeaking_set, API_ADMIN},
-    {"openconfigsvr", "getnospeaking", api_nospeaking_get, API_ADMIN},
-    {"recentcontact", "get_list", api_recentcontact_get_list, API_ADMIN},
-    {"recentcontact", "delete", api_recentcontact_delete, API_ADMIN},
-    {"recentcontact", "create_contact_group", api_recentcontact_create_contact_group, API_ADMIN},
-    {"recentcontact", "del_contact_group", api_recentcontact_del_contact_group, API_ADMIN},
-    {"recentcontact", "update_contact_group", api_recentcontact_update_contact_group, API_ADMIN},
-    {"recentcontact", "search_contact_group", api_recentcontact_search_contact_group, API_ADMIN},
-    {"recentcontact", "mark_contact", api_recentcontact_mark_contact, API_ADMIN},
-    {"recentcontact", "get_contact_group", api_recentcontact_get_contact_group, API_ADMIN},
-    {"group_open_http_svc", "get_appid_group_list", api_group_rest_appid_list, API_ADMIN},
-    {"group_open_http_svc", "create_group", api_group_rest_create, API_ADMIN},
-    {"group_open_http_svc", "get_group_info", api_group_rest_info, API_ADMIN},
-    {"group_open_http_svc", "get_group_member_info", api_group_rest_members, API_ADMIN},
-    {"group_open_http_svc", "get_specified_group_member_info", api_group_rest_specified_members,
-     API_ADMIN},
-    {"group_open_http_svc", "modify_group_base_info", api_group_rest_modify, API_ADMIN},
-    {"group_open_http_svc", "add_group_member", api_group_rest_add_members, API_ADMIN},
-    {"group_open_http_svc", "delete_group_member", api_group_rest_delete_members, API_ADMIN},
-    {"group_open_http_svc", "modify_group_member_info", api_group_rest_modify_member, API_ADMIN},
-    {"group_open_http_svc", "destroy_group", api_group_rest_destroy, API_ADMIN},
-    {"group_open_http_svc", "get_joined_group_list", api_group_rest_joined, API_ADMIN},
-    {"group_open_http_svc", "get_role_in_group", api_group_rest_roles, API_ADMIN},
-    {"group_open_http_svc", "forbid_send_msg", api_group_rest_forbid, API_ADMIN},
-    {"group_open_http_svc", "get_group_muted_account", api_group_rest_muted, API_ADMIN},
-    {"group_open_http_svc", "get_group_shutted_uin", api_group_rest_shutted, API_ADMIN},
-    {"group_open_http_svc", "send_group_msg", api_group_rest_send_msg, API_ADMIN},
-    {"group_open_http_svc", "send_group_system_notification", api_group_rest_system_notification,
-     API_ADMIN},
-    {"group_open_http_svc", "change_group_owner", api_group_rest_change_owner, API_ADMIN},
-    {"group_open_http_svc", "import_group", api_group_rest_import, API_ADMIN},
-    {"group_open_http_svc", "import_group_msg", api_group_rest_import_msg, API_ADMIN},
-    {"group_open_http_svc", "import_group_member", api_group_rest_import_members, API_ADMIN},
-    {"group_open_http_svc", "set_unread_msg_num", api_group_rest_set_unread, API_ADMIN},
-    {"group_open_http_svc", "delete_group_msg_by_sender", api_group_rest_delete_by_sender,
-     API_ADMIN},
-    {"group_open_http_svc", "group_msg_get_simple", api_group_rest_history, API_ADMIN},
-    {"group_open_http_svc", "group_msg_recall", api_group_rest_msg_recall, API_ADMIN},
-    {"group_open_http_svc", "group_msg_receipt", api_group_rest_msg_receipt, API_ADMIN},
-    {"group_open_http_svc", "get_group_msg_receipt", api_group_rest_get_msg_receipt, API_ADMIN},
-    {"group_open_http_svc", "get_group_msg_receipt_detail", api_group_rest_msg_receipt_detail,
-     API_ADMIN},
-    {"group_open_http_svc", "clear_group_msg", api_group_rest_clear_msg, API_ADMIN},
-    {"group_open_http_svc", "get_online_member_num", api_group_rest_online_num, API_ADMIN},
-    {"group_open_http_svc", "get_group_attr", api_group_rest_attr_get, API_ADMIN},
-    {"group_open_http_svc", "modify_group_attr", api_group_rest_attr_modify, API_ADMIN},
-    {"group_open_http_svc", "clear_group_attr", api_group_rest_attr_clear, API_ADMIN},
-    {"group_open_http_svc", "set_group_attr", api_group_rest_attr_set, API_ADMIN},
-    {"group_open_http_svc", "delete_group_attr", api_group_rest_attr_delete, API_ADMIN},
-    {"group_open_attr_http_svc", "get_group_attr", api_group_rest_attr_get, API_ADMIN},
-    {"group_open_attr_http_svc", "modify_group_attr", api_group_rest_attr_modify, API_ADMIN},
-    {"group_open_attr_http_svc", "clear_group_attr", api_group_rest_attr_clear, API_ADMIN},
-    {"group_open_attr_http_svc", "set_group_attr", api_group_rest_attr_set, API_ADMIN},
-    {"group_open_attr_http_svc", "delete_group_attr", api_group_rest_attr_delete, API_ADMIN},
-    {"profile", "portrait_get", api_portrait_get, API_ADMIN},
-    {"profile", "portrait_set", api_portrait_set, API_ADMIN},
-    {"chatd_webhook", "list_dead", api_webhook_list_dead, API_ADMIN},
-    {"chatd_webhook", "retry_dead", api_webhook_retry_dead, API_ADMIN},
-};
+/* Every API chatd serves, once: its area (server/api/<area>/), its REST route (Tencent's
+ * service/command; all REST routes are for app administrators) and its WebSocket command (the
+ * Chat SDK's name; for the logged-in user). A row with both names is one capability behind two
+ * doors, its rules in the area's ops (docs/architecture.md). login and logout change the
+ * session itself and are ws/'s. */
+#define NO_REST                                                                                    \
+    {                                                                                              \
+        NULL, NULL, NULL, 0                                                                        \
+    }
+#define NO_WS                                                                                      \
+    {                                                                                              \
+        NULL, NULL                                                                                 \
+    }
 
-/* login and logout change the session itself and are handled by ws/. */
-static const api_command_t commands[] = {
-    {"sendMessage", api_ws_send_message},
-    {"getHistoryMessageList", api_ws_get_history},
-    {"findMessages", api_ws_find_messages},
-    {"syncMessages", api_ws_sync_messages},
-    {"markC2CMessageAsRead", api_ws_mark_c2c_read},
-    {"cleanConversationUnreadMessageCount", api_conv_clean_unread},
-    {"getConversationList", api_conv_list},
-    {"getConversationListByFilter", api_conv_list_by_filter},
-    {"getConversation", api_conv_get},
-    {"getConversationListByConversationIDs", api_conv_get_by_ids},
-    {"getTotalUnreadMessageCount", api_conv_total_unread},
-    {"deleteConversation", api_conv_delete},
-    {"deleteConversationList", api_conv_delete_list},
-    {"pinConversation", api_conv_pin},
-    {"setConversationDraft", api_conv_draft},
-    {"setC2CReceiveMessageOpt", api_conv_set_c2c_recv_opt},
-    {"getC2CReceiveMessageOpt", api_conv_get_c2c_recv_opt},
-    {"setGroupReceiveMessageOpt", api_conv_set_group_recv_opt},
-    {"markConversation", api_conv_mark},
-    {"createConversationGroup", api_conv_group_create},
-    {"getConversationGroupList", api_conv_group_list},
-    {"deleteConversationGroup", api_conv_group_delete},
-    {"renameConversationGroup", api_conv_group_rename},
-    {"addConversationsToGroup", api_conv_group_add},
-    {"deleteConversationsFromGroup", api_conv_group_remove},
-    {"sendMessageReadReceipts", api_ws_send_receipts},
-    {"getMessageReadReceipts", api_ws_get_receipts},
-    {"getGroupMessageReadMemberList", api_ws_group_read_members},
-    {"revokeMessage", api_ws_revoke_message},
-    {"modifyMessage", api_ws_modify_message},
-    {"createGroup", api_group_create},
-    {"joinGroup", api_group_join},
-    {"quitGroup", api_group_quit},
-    {"dismissGroup", api_group_dismiss},
-    {"getJoinedGroupList", api_group_joined_list},
-    {"getGroupsInfo", api_group_get_info},
-    {"setGroupInfo", api_group_set_info},
-    {"getGroupMemberList", api_group_member_list},
-    {"getGroupMembersInfo", api_group_members_info},
-    {"setGroupMemberInfo", api_group_set_member_info},
-    {"muteGroupMember", api_group_mute_member},
-    {"muteAllGroupMembers", api_group_mute_all},
-    {"inviteUserToGroup", api_group_invite},
-    {"kickGroupMember", api_group_kick},
-    {"setGroupMemberRole", api_group_set_member_role},
-    {"transferGroupOwner", api_group_transfer_owner},
-    {"getGroupApplicationList", api_group_applications},
-    {"acceptGroupApplication", api_group_accept_application},
-    {"refuseGroupApplication", api_group_refuse_application},
-    {"initGroupAttributes", api_group_attrs_init},
-    {"setGroupAttributes", api_group_attrs_set},
-    {"deleteGroupAttributes", api_group_attrs_delete},
-    {"getGroupAttributes", api_group_attrs_get},
-    {"getGroupOnlineMemberCount", api_group_online_count},
+static const api_op_t ops[] = {
+    /* message */
+    {"message",
+     {"openim", "sendmsg", api_openim_sendmsg, API_ADMIN},
+     {"sendMessage", api_ws_send_message}},
+    {"message", {"openim", "batchsendmsg", api_openim_batchsendmsg, API_ADMIN}, NO_WS},
+    {"message", {"openim", "importmsg", api_openim_importmsg, API_ADMIN}, NO_WS},
+    {"message", {"openim", "admin_getroammsg", api_openim_getroammsg, API_ADMIN}, NO_WS},
+    {"message",
+     {"openim", "admin_set_msg_read", api_openim_set_msg_read, API_ADMIN},
+     {"markC2CMessageAsRead", api_ws_mark_c2c_read}},
+    {"message", NO_REST, {"findMessages", api_ws_find_messages}},
+    {"message", NO_REST, {"syncMessages", api_ws_sync_messages}},
+    {"message", NO_REST, {"getHistoryMessageList", api_ws_get_history}},
+    {"message", NO_REST, {"sendMessageReadReceipts", api_ws_send_receipts}},
+    {"message", NO_REST, {"getMessageReadReceipts", api_ws_get_receipts}},
+    {"message", NO_REST, {"getGroupMessageReadMemberList", api_ws_group_read_members}},
+    /* conv */
+    {"conv",
+     {"recentcontact", "get_list", api_recentcontact_get_list, API_ADMIN},
+     {"getConversationList", api_conv_list}},
+    {"conv",
+     {"recentcontact", "delete", api_recentcontact_delete, API_ADMIN},
+     {"deleteConversation", api_conv_delete}},
+    {"conv",
+     {"recentcontact", "create_contact_group", api_recentcontact_create_contact_group, API_ADMIN},
+     {"createConversationGroup", api_conv_group_create}},
+    {"conv",
+     {"recentcontact", "del_contact_group", api_recentcontact_del_contact_group, API_ADMIN},
+     {"deleteConversationGroup", api_conv_group_delete}},
+    {"conv",
+     {"recentcontact", "update_contact_group", api_recentcontact_update_contact_group, API_ADMIN},
+     {"renameConversationGroup", api_conv_group_rename}},
+    {"conv",
+     {"recentcontact", "search_contact_group", api_recentcontact_search_contact_group, API_ADMIN},
+     NO_WS},
+    {"conv",
+     {"recentcontact", "mark_contact", api_recentcontact_mark_contact, API_ADMIN},
+     {"markConversation", api_conv_mark}},
+    {"conv",
+     {"recentcontact", "get_contact_group", api_recentcontact_get_contact_group, API_ADMIN},
+     {"getConversationGroupList", api_conv_group_list}},
+    {"conv", NO_REST, {"cleanConversationUnreadMessageCount", api_conv_clean_unread}},
+    {"conv", NO_REST, {"getConversationListByFilter", api_conv_list_by_filter}},
+    {"conv", NO_REST, {"getConversation", api_conv_get}},
+    {"conv", NO_REST, {"getConversationListByConversationIDs", api_conv_get_by_ids}},
+    {"conv", {"openim", "get_c2c_unread_msg_num", api_openim_c2c_unread, API_ADMIN}, NO_WS},
+    {"conv", NO_REST, {"deleteConversationList", api_conv_delete_list}},
+    {"conv", NO_REST, {"pinConversation", api_conv_pin}},
+    {"conv", NO_REST, {"setConversationDraft", api_conv_draft}},
+    {"conv", NO_REST, {"setC2CReceiveMessageOpt", api_conv_set_c2c_recv_opt}},
+    {"conv", NO_REST, {"getC2CReceiveMessageOpt", api_conv_get_c2c_recv_opt}},
+    {"conv", NO_REST, {"setGroupReceiveMessageOpt", api_conv_set_group_recv_opt}},
+    {"conv", NO_REST, {"addConversationsToGroup", api_conv_group_add}},
+    {"conv", NO_REST, {"deleteConversationsFromGroup", api_conv_group_remove}},
+    {"conv", NO_REST, {"getTotalUnreadMessageCount", api_conv_total_unread}},
+    /* group */
+    {"group",
+     {"group_open_http_svc", "get_appid_group_list", api_group_rest_appid_list, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "create_group", api_group_rest_create, API_ADMIN},
+     {"createGroup", api_group_create}},
+    {"group",
+     {"group_open_http_svc", "get_group_info", api_group_rest_info, API_ADMIN},
+     {"getGroupsInfo", api_group_get_info}},
+    {"group",
+     {"group_open_http_svc", "get_group_member_info", api_group_rest_members, API_ADMIN},
+     {"getGroupMemberList", api_group_member_list}},
+    {"group",
+     {"group_open_http_svc", "get_specified_group_member_info", api_group_rest_specified_members,
+      API_ADMIN},
+     {"getGroupMembersInfo", api_group_members_info}},
+    {"group",
+     {"group_open_http_svc", "modify_group_base_info", api_group_rest_modify, API_ADMIN},
+     {"setGroupInfo", api_group_set_info}},
+    {"group",
+     {"group_open_http_svc", "add_group_member", api_group_rest_add_members, API_ADMIN},
+     {"inviteUserToGroup", api_group_invite}},
+    {"group",
+     {"group_open_http_svc", "delete_group_member", api_group_rest_delete_members, API_ADMIN},
+     {"kickGroupMember", api_group_kick}},
+    {"group",
+     {"group_open_http_svc", "modify_group_member_info", api_group_rest_modify_member, API_ADMIN},
+     {"setGroupMemberInfo", api_group_set_member_info}},
+    {"group",
+     {"group_open_http_svc", "destroy_group", api_group_rest_destroy, API_ADMIN},
+     {"dismissGroup", api_group_dismiss}},
+    {"group",
+     {"group_open_http_svc", "get_joined_group_list", api_group_rest_joined, API_ADMIN},
+     {"getJoinedGroupList", api_group_joined_list}},
+    {"group", {"group_open_http_svc", "get_role_in_group", api_group_rest_roles, API_ADMIN}, NO_WS},
+    {"group",
+     {"group_open_http_svc", "forbid_send_msg", api_group_rest_forbid, API_ADMIN},
+     {"muteGroupMember", api_group_mute_member}},
+    {"group",
+     {"group_open_http_svc", "get_group_muted_account", api_group_rest_muted, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "get_group_shutted_uin", api_group_rest_shutted, API_ADMIN},
+     NO_WS},
+    /* WebSocket: sendMessage with a groupID (message/sdk.c hands it to group/send.c) */
+    {"group", {"group_open_http_svc", "send_group_msg", api_group_rest_send_msg, API_ADMIN}, NO_WS},
+    {"group",
+     {"group_open_http_svc", "send_group_system_notification", api_group_rest_system_notification,
+      API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "change_group_owner", api_group_rest_change_owner, API_ADMIN},
+     {"transferGroupOwner", api_group_transfer_owner}},
+    {"group", {"group_open_http_svc", "import_group", api_group_rest_import, API_ADMIN}, NO_WS},
+    {"group",
+     {"group_open_http_svc", "import_group_msg", api_group_rest_import_msg, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "import_group_member", api_group_rest_import_members, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "set_unread_msg_num", api_group_rest_set_unread, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "delete_group_msg_by_sender", api_group_rest_delete_by_sender,
+      API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "group_msg_get_simple", api_group_rest_history, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "get_online_member_num", api_group_rest_online_num, API_ADMIN},
+     {"getGroupOnlineMemberCount", api_group_online_count}},
+    {"group", {"group_open_http_svc", "get_group_attr", api_group_rest_attr_get, API_ADMIN}, NO_WS},
+    {"group",
+     {"group_open_http_svc", "modify_group_attr", api_group_rest_attr_modify, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_http_svc", "clear_group_attr", api_group_rest_attr_clear, API_ADMIN},
+     NO_WS},
+    {"group", {"group_open_http_svc", "set_group_attr", api_group_rest_attr_set, API_ADMIN}, NO_WS},
+    {"group",
+     {"group_open_http_svc", "delete_group_attr", api_group_rest_attr_delete, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_attr_http_svc", "get_group_attr", api_group_rest_attr_get, API_ADMIN},
+     {"getGroupAttributes", api_group_attrs_get}},
+    {"group",
+     {"group_open_attr_http_svc", "modify_group_attr", api_group_rest_attr_modify, API_ADMIN},
+     {"setGroupAttributes", api_group_attrs_set}},
+    {"group",
+     {"group_open_attr_http_svc", "clear_group_attr", api_group_rest_attr_clear, API_ADMIN},
+     NO_WS},
+    {"group",
+     {"group_open_attr_http_svc", "set_group_attr", api_group_rest_attr_set, API_ADMIN},
+     {"initGroupAttributes", api_group_attrs_init}},
+    {"group",
+     {"group_open_attr_http_svc", "delete_group_attr", api_group_rest_attr_delete, API_ADMIN},
+     {"deleteGroupAttributes", api_group_attrs_delete}},
+    {"group", NO_REST, {"joinGroup", api_group_join}},
+    {"group", NO_REST, {"quitGroup", api_group_quit}},
+    {"group", NO_REST, {"muteAllGroupMembers", api_group_mute_all}},
+    {"group", NO_REST, {"setGroupMemberRole", api_group_set_member_role}},
+    {"group", NO_REST, {"getGroupApplicationList", api_group_applications}},
+    {"group", NO_REST, {"acceptGroupApplication", api_group_accept_application}},
+    {"group", NO_REST, {"refuseGroupApplication", api_group_refuse_application}},
+    /* recall */
+    {"recall",
+     {"openim", "admin_msgwithdraw", api_openim_msgwithdraw, API_ADMIN},
+     {"revokeMessage", api_ws_revoke_message}},
+    {"recall", {"openim", "modify_group_msg", api_openim_modify_group_msg, API_ADMIN}, NO_WS},
+    {"recall",
+     {"group_open_http_svc", "group_msg_recall", api_group_rest_msg_recall, API_ADMIN},
+     NO_WS},
+    {"recall",
+     {"group_open_http_svc", "group_msg_receipt", api_group_rest_msg_receipt, API_ADMIN},
+     NO_WS},
+    {"recall",
+     {"group_open_http_svc", "get_group_msg_receipt", api_group_rest_get_msg_receipt, API_ADMIN},
+     NO_WS},
+    {"recall",
+     {"group_open_http_svc", "get_group_msg_receipt_detail", api_group_rest_msg_receipt_detail,
+      API_ADMIN},
+     NO_WS},
+    {"recall",
+     {"group_open_http_svc", "clear_group_msg", api_group_rest_clear_msg, API_ADMIN},
+     NO_WS},
+    {"recall",
+     {"openim", "modify_c2c_msg", api_openim_modify_c2c_msg, API_ADMIN},
+     {"modifyMessage", api_ws_modify_message}},
+    /* user */
+    {"user", {"im_open_login_svc", "account_import", api_account_import, API_ADMIN}, NO_WS},
+    {"user",
+     {"im_open_login_svc", "multiaccount_import", api_account_multi_import, API_ADMIN},
+     NO_WS},
+    {"user", {"im_open_login_svc", "account_delete", api_account_delete, API_ADMIN}, NO_WS},
+    {"user", {"im_open_login_svc", "account_check", api_account_check, API_ADMIN}, NO_WS},
+    {"user", {"im_open_login_svc", "kick", api_account_kick, API_ADMIN}, NO_WS},
+    {"user", {"openim", "query_online_status", api_query_online_status, API_ADMIN}, NO_WS},
+    {"user", {"openim", "querystate", api_query_online_status, API_ADMIN}, NO_WS},
+    {"user", {"openconfigsvr", "setnospeaking", api_nospeaking_set, API_ADMIN}, NO_WS},
+    {"user", {"openconfigsvr", "getnospeaking", api_nospeaking_get, API_ADMIN}, NO_WS},
+    {"user", {"profile", "portrait_get", api_portrait_get, API_ADMIN}, NO_WS},
+    {"user", {"profile", "portrait_set", api_portrait_set, API_ADMIN}, NO_WS},
+    /* hook */
+    {"hook", {"chatd_webhook", "list_dead", api_webhook_list_dead, API_ADMIN}, NO_WS},
+    {"hook", {"chatd_webhook", "retry_dead", api_webhook_retry_dead, API_ADMIN}, NO_WS},
 };
 
 const err_service_t api_ws_errors = {.json = 60003,
@@ -208,25 +293,28 @@ const err_service_t api_ws_errors = {.json = 60003,
                                      .not_imported = 20003,
                                      .too_many = 70402};
 
-const api_command_t *api_command_find(const char *name)
+#define NOPS (sizeof ops / sizeof ops[0])
+
+const api_op_t *api_ops(size_t *count)
 {
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i].name, name) == 0)
-            return &commands[i];
-    return NULL;
+    *count = NOPS;
+    return ops;
 }
 
-const api_command_t *api_commands(size_t *count)
+const api_command_t *api_command_find(const char *name)
 {
-    *count = sizeof commands / sizeof commands[0];
-    return commands;
+    for (size_t i = 0; i < NOPS; i++)
+        if (ops[i].ws.name && strcmp(ops[i].ws.name, name) == 0)
+            return &ops[i].ws;
+    return NULL;
 }
 
 const api_route_t *api_route_find(const char *service, const char *command)
 {
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (strcmp(routes[i].service, service) == 0 && strcmp(routes[i].command, command) == 0)
-            return &routes[i];
+    for (size_t i = 0; i < NOPS; i++)
+        if (ops[i].rest.service && strcmp(ops[i].rest.service, service) == 0 &&
+            strcmp(ops[i].rest.command, command) == 0)
+            return &ops[i].rest;
     return NULL;
 }
 
@@ -236,12 +324,6 @@ const api_service_t *api_service_find(const char *service)
         if (strcmp(services[i].name, service) == 0)
             return &services[i];
     return NULL;
-}
-
-const api_route_t *api_routes(size_t *count)
-{
-    *count = sizeof routes / sizeof routes[0];
-    return routes;
 }
 
 static void finish(api_call_t *call, err_t err, const char *detail, json_t *result)

@@ -161,9 +161,19 @@ typedef struct {
     api_handler_fn handler;
 } api_command_t;
 
+/* One operation of the table in api.c: its area and its two doors. A door it does not have is
+ * all NULL (rest.service, ws.name). */
+typedef struct {
+    const char *area; /* "message", "conv", "group", "recall", "user", "hook" */
+    api_route_t rest;
+    api_command_t ws;
+} api_op_t;
+
+/* Every operation, for docs checks and tests. */
+const api_op_t *api_ops(size_t *count);
+
 /* The command called `name`, or NULL. */
 const api_command_t *api_command_find(const char *name);
-const api_command_t *api_commands(size_t *count);
 /* How WebSocket responses spell the generic error kinds. */
 extern const err_service_t api_ws_errors;
 
@@ -171,8 +181,6 @@ extern const err_service_t api_ws_errors;
 const api_route_t *api_route_find(const char *service, const char *command);
 /* Error spelling of a service, or NULL when the service is unknown. */
 const api_service_t *api_service_find(const char *service);
-/* Every route, for docs checks. */
-const api_route_t *api_routes(size_t *count);
 
 /* ---- handlers (one file per area) ---- */
 void api_account_import(api_call_t *call);

@@ -20,6 +20,7 @@
 #define ERRORS_MD "docs/errors.md"
 #define REST_MD "docs/rest-api.md"
 #define PROTOCOL_MD "docs/protocol.md"
+#define ARCHITECTURE_MD "docs/architecture.md"
 #define CONF "config/chatd.conf"
 
 /* The whole file as a string (xfree), or NULL after saying why. */
@@ -147,16 +148,17 @@ static void test_service_rows_show_each_services_codes(void)
     char *doc = slurp(ERRORS_MD);
     REQUIRE(doc != NULL);
     size_t n;
-    const api_route_t *routes = api_routes(&n);
+    const api_op_t *ops = api_ops(&n);
     for (size_t i = 0; i < n; i++) {
-        bool seen = false;
+        const char *service = ops[i].rest.service;
+        bool seen = service == NULL;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(routes[j].service, routes[i].service) == 0;
+            seen = ops[j].rest.service && strcmp(ops[j].rest.service, service) == 0;
         if (seen)
             continue;
-        const api_service_t *svc = api_service_find(routes[i].service);
+        const api_service_t *svc = api_service_find(service);
         char row[256];
-        service_row(routes[i].service, svc ? &svc->errors : NULL, row, sizeof row);
+        service_row(service, svc ? &svc->errors : NULL, row, sizeof row);
         bool found = has_line_starting(doc, row);
         if (!found)
             fprintf(stderr, "%s: no row starting \"%s\"\n", ERRORS_MD, row);
@@ -234,10 +236,12 @@ static void test_every_route_is_documented(void)
         fprintf(stderr, "%s: no \"## Implemented APIs\" section\n", REST_MD);
     CHECK(table != NULL);
     size_t n;
-    const api_route_t *routes = api_routes(&n);
+    const api_op_t *ops = api_ops(&n);
     for (size_t i = 0; i < n; i++) {
+        if (ops[i].rest.service == NULL)
+            continue;
         char api[160];
-        snprintf(api, sizeof api, "%s/%s", routes[i].service, routes[i].command);
+        snprintf(api, sizeof api, "%s/%s", ops[i].rest.service, ops[i].rest.command);
         bool found = has_word(doc, api);
         if (!found)
             fprintf(stderr, "%s: %s is not mentioned\n", REST_MD, api);
@@ -251,17 +255,19 @@ static void test_every_route_is_documented(void)
     xfree(doc);
 }
 
-/* Every WebSocket command (api_commands(), plus login and logout, which ws/ handles itself) has
- * a row `| \`<name>\` |` in a commands table of docs/protocol.md. */
+/* Every WebSocket command (the ws door of api_ops(), plus login and logout, which ws/ handles
+ * itself) has a row `| \`<name>\` |` in a commands table of docs/protocol.md. */
 static void test_every_ws_command_is_documented(void)
 {
     char *doc = slurp(PROTOCOL_MD);
     REQUIRE(doc != NULL);
     static const char *const session_cmds[] = {"login", "logout"};
     size_t n;
-    const api_command_t *cmds = api_commands(&n);
+    const api_op_t *ops = api_ops(&n);
     for (size_t i = 0; i < n + 2; i++) {
-        const char *name = i < n ? cmds[i].name : session_cmds[i - n];
+        const char *name = i < n ? ops[i].ws.name : session_cmds[i - n];
+        if (name == NULL)
+            continue;
         char row[128];
         snprintf(row, sizeof row, "| `%s` |", name);
         bool found = has_line_starting(doc, row);
@@ -272,7 +278,37 @@ static void test_every_ws_command_is_documented(void)
     xfree(doc);
 }
 
-UNIT_MAIN(test_every_error_code_has_a_row, test_error_rows_quote_the_error_text,
-          test_error_rows_name_only_codes_in_the_table, test_service_rows_show_each_services_codes,
-          test_every_config_key_is_documented, test_shipped_config_loads,
-          test_every_route_is_documented, test_every_ws_command_is_documented)
+/* Every operation belongs to an area that docs/architecture.md describes, has at least one door,
+ * and no REST route or WebSocket command is listed twice. */
+static void test_every_op_has_an_area_and_unique_names(void)
+{
+    char *doc = slurp(ARCHITECTURE_MD);
+    REQUIRE(doc != NULL);
+    size_t n;
+    const api_op_t *ops = api_ops(&n);
+    for (size_t i = 0; i < n; i++) {
+        char folder[64];
+        snprintf(folder, sizeof folder, "`%s/`", ops[i].area);
+        if (strstr(doc, folder) == NULL)
+            fprintf(stderr, "%s: area %s is not described\n", ARCHITECTURE_MD, folder);
+        CHECK(strstr(doc, folder) != NULL);
+        CHECK(ops[i].rest.service != NULL || ops[i].ws.name != NULL);
+        for (size_t j = 0; j < i; j++) {
+            bool same_rest = ops[i].rest.service && ops[j].rest.service &&
+                             strcmp(ops[i].rest.service, ops[j].rest.service) == 0 &&
+                             strcmp(ops[i].rest.command, ops[j].rest.command) == 0;
+            bool same_ws =
+                ops[i].ws.name && ops[j].ws.name && strcmp(ops[i].ws.name, ops[j].ws.name) == 0;
+            if (same_rest || same_ws)
+                fprintf(stderr, "api_ops: row %zu repeats row %zu\n", i, j);
+            CHECK(!same_rest && !same_ws);
+        }
+    }
+    xfree(doc);
+}
+
+UNIT_MAIN(test_every_op_has_an_area_and_unique_names, test_every_error_code_has_a_row,
+          test_error_rows_quote_the_error_text, test_error_rows_name_only_codes_in_the_table,
+          test_service_rows_show_each_services_codes, test_every_config_key_is_documented,
+          test_shipped_config_loads, test_every_route_is_documented,
+          test_every_ws_command_is_documented)
