@@ -119,6 +119,17 @@ def test_join_errors(people):
     people["carol"].fail("joinGroup", {"groupID": full}, 10014)
 
 
+def test_join_application_message_limit(people):
+    """A join application's message holds at most 300 bytes (10004 beyond, nothing recorded);
+    300 bytes are accepted and the request waits for approval."""
+    alice, dave = people["alice"], people["dave"]
+    gid = create(alice, "Public", groupAddOpt=1)
+    dave.fail("joinGroup", {"groupID": gid, "message": "m" * 301}, 10004)
+    dave.fail("joinGroup", {"groupID": gid, "message": 5}, 10004)
+    assert alice.call("getGroupApplicationList", {})["groupApplicationList"] == []
+    assert dave.call("joinGroup", {"groupID": gid, "message": "m" * 300})["pending"] is True
+
+
 # ---- join by application -------------------------------------------------------------------------
 
 def test_join_by_application_accepted(people):

@@ -1,5 +1,6 @@
 #include "api/group/ops.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,8 +47,11 @@ typedef struct gop {
     char *user; /* actor */
     bool app_admin, silent;
     char *group_id;
-    json_t *req;
-    json_t *ctx; /* store_group_ctx's document */
+    json_t *req;          /* the untyped kinds' request (gop_run) */
+    gop_new_t create;     /* gop_create */
+    gop_profile_t change; /* gop_modify */
+    gop_member_t member;  /* gop_member */
+    json_t *ctx;          /* store_group_ctx's document */
     group_type_t type;
     group_role_t role;              /* the actor's */
     int tries;                      /* gop_create */
@@ -64,6 +68,9 @@ static void gop_free(gop_t *op)
     xfree(op->user);
     xfree(op->group_id);
     json_decref(op->req);
+    gop_new_release(&op->create);
+    fields_release(&gop_profile_fields, &op->change);
+    fields_release(&gop_member_fields, &op->member);
     json_decref(op->ctx);
     json_decref(op->refused);
     xfree(op);
@@ -281,6 +288,15 @@ static json_t *user_ids(const json_t *users)
     return ids;
 }
 
+/* The UserIDs a new group's request lists. */
+static json_t *new_member_ids(const gop_new_t *g)
+{
+    json_t *ids = json_array();
+    for (size_t i = 0; i < g->n_members; i++)
+        json_array_append_new(ids, json_string(g->members[i].user));
+    return ids;
+}
+
 /* ---- create ---- */
 
 static void create_submit(gop_t *op);
@@ -302,7 +318,7 @@ static void on_created(err_t err, json_t *res, void *arg)
         return;
     }
     if (!json_is_true(json_object_get(res, "created"))) {
-        if (str(op->req, "group_id") == NULL && ++op->tries < CREATE_TRIES) {
+        if (op->create.group_id == NULL && ++op->tries < CREATE_TRIES) {
             create_submit(op);
             return;
         }
@@ -311,14 +327,14 @@ static void on_created(err_t err, json_t *res, void *arg)
     }
     const api_env_t *env = env_of(op);
     group_members_changed(env, op->group_id);
-    const char *owner = str(op->req, "owner");
-    json_t *members = user_ids(json_object_get(op->req, "members"));
+    const char *owner = op->create.owner;
+    json_t *members = new_member_ids(&op->create);
     if (owner) {
         /* The creator's other devices learn of it too; the owner named by REST learns it. */
         uint64_t skip = strcmp(owner, op->user) == 0 ? op->call->conn_id : 0;
         push_user(env, owner, "onGroupCreated", event_body(op), skip);
     }
-    if (json_array_size(members) > 0 && !json_is_true(json_object_get(op->req, "import"))) {
+    if (json_array_size(members) > 0 && !op->create.import) {
         json_t *body = event_body(op);
         json_object_set_new(body, "opUser", op_user(op));
         json_object_set_new(body, "memberList", member_refs(members));
@@ -328,13 +344,40 @@ static void on_created(err_t err, json_t *res, void *arg)
     finish(op, ERR_OK, NULL, json_pack("{s:s}", "group_id", op->group_id));
 }
 
+/* The store's {user, role, custom} list: the owner first unless they do not join, then the
+ * listed members other than the owner. */
+static json_t *new_members_json(const gop_new_t *g, bool owner_joins)
+{
+    json_t *members = json_array();
+    if (g->owner && owner_joins)
+        json_array_append_new(members, json_pack("{s:s, s:s}", "user", g->owner, "role", "Owner"));
+    for (size_t i = 0; i < g->n_members; i++) {
+        const gop_new_member_t *m = &g->members[i];
+        if (g->owner && strcmp(m->user, g->owner) == 0)
+            continue;
+        group_role_t role = (m->given & GOP_M_ROLE) ? (group_role_t)m->role : GROUP_ROLE_MEMBER;
+        json_t *e = json_pack("{s:s, s:s}", "user", m->user, "role", group_role_rest(role));
+        if (m->custom)
+            json_object_set(e, "custom", m->custom);
+        json_array_append_new(members, e);
+    }
+    return members;
+}
+
+static const char *opt_given(const gop_profile_t *p, unsigned bit, int value, group_opt_t dflt,
+                             bool invite)
+{
+    return group_opt_rest((p->given & bit) ? (group_opt_t)value : dflt, invite);
+}
+
 static void create_submit(gop_t *op)
 {
-    const json_t *req = op->req;
+    const gop_new_t *req = &op->create;
+    const gop_profile_t *p = &req->profile;
     const group_type_rules_t *r = rules_of(op);
     xfree(op->group_id);
-    if (str(req, "group_id")) {
-        op->group_id = xstrdup(str(req, "group_id"));
+    if (req->group_id) {
+        op->group_id = xstrdup(req->group_id);
     } else {
         unsigned char rnd[10];
         char id[40];
@@ -342,37 +385,26 @@ static void create_submit(gop_t *op)
         group_id_generate(op->type, rnd, id, sizeof id);
         op->group_id = xstrdup(id);
     }
-    const char *owner = str(req, "owner");
-    json_t *members = json_array(), *v;
-    size_t i;
-    /* An AVChatRoom created through REST has an owner who joins by themselves. */
-    if (owner && !json_is_false(json_object_get(req, "owner_joins")))
-        json_array_append_new(members, json_pack("{s:s, s:s}", "user", owner, "role", "Owner"));
-    json_array_foreach(json_object_get(req, "members"), i, v)
-    {
-        if (owner && strcmp(str(v, "user"), owner) == 0)
-            continue;
-        json_array_append(members, v);
-    }
-    json_int_t max = json_integer_value(json_object_get(req, "max_members"));
-    json_int_t created = json_integer_value(json_object_get(req, "create_time"));
-    const json_t *custom = json_object_get(req, "custom");
+    /* An AVChatRoom's owner named by someone else (REST) joins through the SDK (§3.6). */
+    bool owner_joins =
+        op->type != GROUP_AVCHATROOM || (req->owner && strcmp(req->owner, op->user) == 0);
+    json_t *members = new_members_json(req, owner_joins);
     char *members_json = dumps(members);
-    char *custom_json = custom ? dumps(custom) : NULL;
-    const char *apply = str(req, "apply_opt"), *invite = str(req, "invite_opt");
+    char *custom_json = p->custom ? dumps(p->custom) : NULL;
+    bool max_given = (p->given & GROUP_F_MAX_MEMBERS) && r->max_members_limit > 0;
     store_group_new_t g = {
         .group_id = op->group_id,
         .type = group_type_rest(op->type),
-        .name = str(req, "name"),
-        .introduction = str(req, "introduction"),
-        .notification = str(req, "notification"),
-        .face_url = str(req, "face_url"),
-        .owner = owner,
-        .create_time = created > 0 ? created : (int64_t)time(NULL),
-        .max_members = max > 0 && r->max_members_limit > 0 ? max : r->default_max_members,
-        .apply_opt = apply ? apply : group_opt_rest(r->default_apply, false),
-        .invite_opt = invite ? invite : group_opt_rest(r->default_invite, true),
-        .mute_all = json_is_true(json_object_get(req, "mute_all")),
+        .name = p->name,
+        .introduction = p->introduction,
+        .notification = p->notification,
+        .face_url = p->face_url,
+        .owner = req->owner,
+        .create_time = req->import && req->create_time > 0 ? req->create_time : (int64_t)time(NULL),
+        .max_members = max_given ? p->max_members : r->default_max_members,
+        .apply_opt = opt_given(p, GROUP_F_APPLY_OPT, p->apply_opt, r->default_apply, false),
+        .invite_opt = opt_given(p, GROUP_F_INVITE_OPT, p->invite_opt, r->default_invite, true),
+        .mute_all = (p->given & GROUP_F_MUTE_ALL) && p->mute_all,
         .history_before_join = r->history_before_join,
         .custom_json = custom_json,
         .members_json = members_json,
@@ -381,81 +413,111 @@ static void create_submit(gop_t *op)
         .views = r->stores_history,
     };
     store_group_create(env_of(op)->db, &g,
-                       json_is_true(json_object_get(req, "import"))
-                           ? NULL
-                           : hook_of(op, STORE_WEBHOOK_GROUP_AFTER_CREATE, NULL),
+                       req->import ? NULL : hook_of(op, STORE_WEBHOOK_GROUP_AFTER_CREATE, NULL),
                        on_created, op);
     xfree(members_json);
     xfree(custom_json);
     json_decref(members);
 }
 
-/* A maximum member count (may be NULL: absent): a positive integer, within the type's limit. */
-static err_t check_max_members(const json_t *v, const group_type_rules_t *r, char *buf, size_t len)
+/* A maximum member count, when given: within the type's limit. */
+static err_t check_max_members(const gop_profile_t *p, const group_type_rules_t *r, char *buf,
+                               size_t len)
 {
-    if (v == NULL)
-        return ERR_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < 1) {
-        snprintf(buf, len, "MaxMemberCount must be a positive integer");
-        return ERR_GROUP_PARAM;
-    }
-    if (r->max_members_limit > 0 && json_integer_value(v) > r->max_members_limit) {
+    if ((p->given & GROUP_F_MAX_MEMBERS) && r->max_members_limit > 0 &&
+        p->max_members > r->max_members_limit) {
         snprintf(buf, len, "MaxMemberCount must be at most %lld", (long long)r->max_members_limit);
         return ERR_GROUP_PARAM;
     }
     return ERR_OK;
 }
 
-void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_done_fn done)
+/* [{Member_Account}] of the new group's listed members. */
+static json_t *new_member_accounts(const gop_new_t *g)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < g->n_members; i++)
+        json_array_append_new(out, json_pack("{s:s}", "Member_Account", g->members[i].user));
+    return out;
+}
+
+void gop_new_release(gop_new_t *g)
+{
+    for (size_t i = 0; i < g->n_members; i++)
+        fields_release(&gop_new_member_fields, &g->members[i]);
+    xfree(g->members);
+    g->members = NULL;
+    g->n_members = 0;
+    fields_release(&gop_profile_fields, &g->profile);
+}
+
+/* The checks of a new group against its type; ERR_OK or the error with a detail. */
+static err_t check_create(const gop_new_t *g, char *buf, size_t len)
+{
+    const group_type_rules_t *r = group_rules((group_type_t)g->type);
+    if (!(g->profile.given & GROUP_F_NAME)) {
+        snprintf(buf, len, "a group needs a name of 1 to %d bytes", GROUP_NAME_MAX);
+        return ERR_GROUP_PARAM;
+    }
+    if (g->n_members > GROUP_CREATE_MEMBERS_MAX) {
+        snprintf(buf, len, "the member list holds at most %d members", GROUP_CREATE_MEMBERS_MAX);
+        return ERR_GROUP_TOO_MANY;
+    }
+    if (g->n_members > 0 && !r->initial_members) {
+        snprintf(buf, len, "members of this group type join by themselves");
+        return ERR_GROUP_PERMISSION;
+    }
+    if (g->import && !r->importable) {
+        snprintf(buf, len, "this group type cannot be imported");
+        return ERR_GROUP_PERMISSION;
+    }
+    err_t err = check_max_members(&g->profile, r, buf, len);
+    if (err != ERR_OK)
+        return err;
+    if (g->group_id &&
+        !group_id_valid_custom((group_type_t)g->type, g->group_id, strlen(g->group_id))) {
+        snprintf(buf, len, "%s",
+                 g->type == GROUP_COMMUNITY
+                     ? "a Community GroupId starts with @TGS#_ and is under 48 printable ASCII "
+                       "bytes"
+                     : "a custom GroupId is 1 to 47 printable ASCII bytes not starting with @TGS#");
+        return ERR_GROUP_BAD_ID;
+    }
+    return ERR_OK;
+}
+
+static gop_t *op_new(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, gop_done_fn done)
 {
     gop_t *op = XNEW(gop_t);
     op->call = call;
+    op->kind = kind;
     op->done = done;
     op->user = xstrdup(actor->user);
     op->app_admin = actor->app_admin;
     op->silent = actor->silent;
-    op->req = req;
-    if (!group_type_parse(str(req, "type"), &op->type)) {
-        fail(op, ERR_GROUP_PARAM,
-             "Type must be Private, Public, ChatRoom, AVChatRoom or Community");
+    return op;
+}
+
+void gop_create(api_call_t *call, const gop_actor_t *actor, gop_new_t *g, gop_done_fn done)
+{
+    gop_t *op = op_new(call, GOP_CREATE, actor, done);
+    op->create = *g;
+    memset(g, 0, sizeof *g);
+    op->type = (group_type_t)op->create.type;
+    if (op->create.group_id && *op->create.group_id == '\0')
+        op->create.group_id = NULL;
+    char detail[160];
+    err_t err = check_create(&op->create, detail, sizeof detail);
+    if (err != ERR_OK) {
+        fail(op, err, detail);
         return;
     }
-    const group_type_rules_t *r = rules_of(op);
-    char detail[96];
-    if (json_array_size(json_object_get(req, "members")) > GROUP_CREATE_MEMBERS_MAX) {
-        snprintf(detail, sizeof detail, "the member list holds at most %d members",
-                 GROUP_CREATE_MEMBERS_MAX);
-        fail(op, ERR_GROUP_TOO_MANY, detail);
-        return;
-    }
-    if (json_array_size(json_object_get(req, "members")) > 0 && !r->initial_members) {
-        fail(op, ERR_GROUP_PERMISSION, "members of this group type join by themselves");
-        return;
-    }
-    if (json_is_true(json_object_get(req, "import")) && !r->importable) {
-        fail(op, ERR_GROUP_PERMISSION, "this group type cannot be imported");
-        return;
-    }
-    if (check_max_members(json_object_get(req, "max_members"), r, detail, sizeof detail) !=
-        ERR_OK) {
-        fail(op, ERR_GROUP_PARAM, detail);
-        return;
-    }
-    const char *id = str(req, "group_id");
-    if (id && !group_id_valid_custom(op->type, id, strlen(id))) {
-        fail(op, ERR_GROUP_BAD_ID,
-             op->type == GROUP_COMMUNITY
-                 ? "a Community GroupId starts with @TGS#_ and is under 48 printable ASCII bytes"
-                 : "a custom GroupId is 1 to 47 printable ASCII bytes not starting with @TGS#");
-        return;
-    }
-    if (!json_is_true(json_object_get(req, "import")) &&
-        before_wanted(op, STORE_WEBHOOK_GROUP_BEFORE_CREATE)) {
-        const char *owner = str(req, "owner"), *name = str(req, "name");
-        json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:o}", "Operator_Account", op->user,
-                                 "Owner_Account", owner ? owner : "", "Type",
-                                 group_type_rest(op->type), "Name", name ? name : "", "MemberList",
-                                 member_accounts(json_object_get(req, "members")));
+    if (!op->create.import && before_wanted(op, STORE_WEBHOOK_GROUP_BEFORE_CREATE)) {
+        const char *owner = op->create.owner;
+        json_t *body =
+            json_pack("{s:s, s:s, s:s, s:s, s:o}", "Operator_Account", op->user, "Owner_Account",
+                      owner ? owner : "", "Type", group_type_rest(op->type), "Name",
+                      op->create.profile.name, "MemberList", new_member_accounts(&op->create));
         ask_before(op, STORE_WEBHOOK_GROUP_BEFORE_CREATE, body, create_submit);
         return;
     }
@@ -858,62 +920,69 @@ static void do_dismiss(gop_t *op)
 }
 
 /* The profile fields named in `f` as GROUP_F_* bits. */
-static unsigned field_mask(const json_t *f)
-{
-    static const struct {
-        const char *key;
-        unsigned bit;
-    } map[] = {
-        {"name", GROUP_F_NAME},
-        {"introduction", GROUP_F_INTRODUCTION},
-        {"notification", GROUP_F_NOTIFICATION},
-        {"face_url", GROUP_F_FACE_URL},
-        {"max_members", GROUP_F_MAX_MEMBERS},
-        {"apply_opt", GROUP_F_APPLY_OPT},
-        {"invite_opt", GROUP_F_INVITE_OPT},
-        {"mute_all", GROUP_F_MUTE_ALL},
-        {"custom", GROUP_F_CUSTOM},
-        {"history_before_join", GROUP_F_HISTORY},
-    };
-    unsigned mask = 0;
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (json_object_get(f, map[i].key))
-            mask |= map[i].bit;
-    return mask;
-}
-
 /* V2TIMGroupChangeInfo entries for the changed fields. */
-static json_t *change_infos(const json_t *f)
+static json_t *change_infos(const gop_profile_t *p)
 {
-    static const struct {
-        const char *key;
+    const struct {
+        unsigned bit;
+        const char *value;
         int type;
     } texts[] = {
-        {"name", CHANGE_NAME},
-        {"introduction", CHANGE_INTRODUCTION},
-        {"notification", CHANGE_NOTIFICATION},
-        {"face_url", CHANGE_FACE},
+        {GROUP_F_NAME, p->name, CHANGE_NAME},
+        {GROUP_F_INTRODUCTION, p->introduction, CHANGE_INTRODUCTION},
+        {GROUP_F_NOTIFICATION, p->notification, CHANGE_NOTIFICATION},
+        {GROUP_F_FACE_URL, p->face_url, CHANGE_FACE},
     };
     json_t *out = json_array();
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        if (str(f, texts[i].key))
+        if (p->given & texts[i].bit)
             json_array_append_new(
-                out, json_pack("{s:i, s:s}", "type", texts[i].type, "value", str(f, texts[i].key)));
+                out, json_pack("{s:i, s:s}", "type", texts[i].type, "value", texts[i].value));
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)json_object_get(f, "custom"), key, v)
+    json_object_foreach(p->custom, key, v)
         json_array_append_new(out, json_pack("{s:i, s:s, s:s}", "type", CHANGE_CUSTOM, "key", key,
                                              "value", json_string_value(v)));
-    if (json_object_get(f, "mute_all"))
-        json_array_append_new(out, json_pack("{s:i, s:b}", "type", CHANGE_MUTE_ALL, "boolValue",
-                                             json_is_true(json_object_get(f, "mute_all"))));
-    if (str(f, "apply_opt"))
+    if (p->given & GROUP_F_MUTE_ALL)
+        json_array_append_new(
+            out, json_pack("{s:i, s:b}", "type", CHANGE_MUTE_ALL, "boolValue", p->mute_all));
+    if (p->given & GROUP_F_APPLY_OPT)
         json_array_append_new(out, json_pack("{s:i, s:i}", "type", CHANGE_ADD_OPT, "intValue",
-                                             group_opt_sdk(opt_of(str(f, "apply_opt")))));
-    if (str(f, "invite_opt"))
+                                             group_opt_sdk((group_opt_t)p->apply_opt)));
+    if (p->given & GROUP_F_INVITE_OPT)
         json_array_append_new(out, json_pack("{s:i, s:i}", "type", CHANGE_APPROVE_OPT, "intValue",
-                                             group_opt_sdk(opt_of(str(f, "invite_opt")))));
+                                             group_opt_sdk((group_opt_t)p->invite_opt)));
     return out;
+}
+
+/* The store's `fields` object of a profile change (store/group.h names). */
+static json_t *change_store_fields(const gop_profile_t *p)
+{
+    json_t *f = json_object();
+    const struct {
+        unsigned bit;
+        const char *key;
+        json_t *value;
+    } map[] = {
+        {GROUP_F_NAME, "name", json_string(p->name)},
+        {GROUP_F_INTRODUCTION, "introduction", json_string(p->introduction)},
+        {GROUP_F_NOTIFICATION, "notification", json_string(p->notification)},
+        {GROUP_F_FACE_URL, "face_url", json_string(p->face_url)},
+        {GROUP_F_MAX_MEMBERS, "max_members", json_integer((json_int_t)p->max_members)},
+        {GROUP_F_APPLY_OPT, "apply_opt",
+         json_string(group_opt_rest((group_opt_t)p->apply_opt, false))},
+        {GROUP_F_INVITE_OPT, "invite_opt",
+         json_string(group_opt_rest((group_opt_t)p->invite_opt, true))},
+        {GROUP_F_MUTE_ALL, "mute_all", json_boolean(p->mute_all)},
+        {GROUP_F_HISTORY, "history_before_join", json_boolean(p->history_before_join)},
+        {GROUP_F_CUSTOM, "custom", json_incref(p->custom)},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (p->given & map[i].bit)
+            json_object_set(f, map[i].key, map[i].value);
+        json_decref(map[i].value);
+    }
+    return f;
 }
 
 static void tell_info_changed(gop_t *op, json_t *changes)
@@ -940,28 +1009,30 @@ static void on_modified(err_t err, json_t *res, void *arg)
         fail(op, ERR_GROUP_PARAM, detail);
         return;
     }
-    tell_info_changed(op, change_infos(json_object_get(op->req, "fields")));
+    tell_info_changed(op, change_infos(&op->change));
     finish(op, ERR_OK, NULL, NULL);
 }
 
 static void do_modify(gop_t *op)
 {
-    json_t *f = json_object_get(op->req, "fields");
+    gop_profile_t *p = &op->change;
     const group_type_rules_t *r = rules_of(op);
     char detail[96];
-    if (check_max_members(json_object_get(f, "max_members"), r, detail, sizeof detail) != ERR_OK) {
+    if (check_max_members(p, r, detail, sizeof detail) != ERR_OK) {
         fail(op, ERR_GROUP_PARAM, detail);
         return;
     }
-    if (json_object_get(f, "max_members") && r->max_members_limit == 0)
-        json_object_del(f, "max_members"); /* ignored for AVChatRoom */
-    if (group_rule_modify(op->type, op->role, field_mask(f)) != ERR_OK) {
+    if (r->max_members_limit == 0)
+        p->given &= ~(unsigned)GROUP_F_MAX_MEMBERS; /* ignored for AVChatRoom */
+    if (group_rule_modify(op->type, op->role, p->given) != ERR_OK) {
         fail(op, ERR_GROUP_PERMISSION,
              op->role == GROUP_ROLE_NONE ? "not a member of the group"
                                          : "may not change these fields of this group");
         return;
     }
+    json_t *f = change_store_fields(p);
     char *fields = dumps(f);
+    json_decref(f);
     store_group_update(env_of(op)->db, op->group_id, fields, (int64_t)time(NULL),
                        GROUP_CUSTOM_KEYS_MAX,
                        hook_of(op, STORE_WEBHOOK_GROUP_AFTER_INFO_CHANGED, NULL), on_modified, op);
@@ -987,16 +1058,14 @@ static void on_member_updated(err_t err, json_t *res, void *arg)
         return;
     }
     const api_env_t *env = env_of(op);
-    const json_t *req = op->req;
-    const char *target = str(req, "user");
+    const gop_member_t *m = &op->member;
     /* The fan-out cache keeps each member's receive option, which MsgFlag sets. */
-    if (json_object_get(req, "msg_flag"))
+    if (m->given & GOP_M_MSG_FLAG)
         group_members_changed(env, op->group_id);
-    json_t *who = json_pack("[s]", target);
-    const char *role = str(req, "role");
+    json_t *who = json_pack("[s]", m->user);
     group_role_t before = member_role(json_object_get(ctx_target(op, 0), "member"));
-    if (role && group_role_parse(role) != before) {
-        bool grant = strcmp(role, "Admin") == 0;
+    if ((m->given & GOP_M_ROLE) && (group_role_t)m->role != before) {
+        bool grant = m->role == GROUP_ROLE_ADMIN;
         json_t *body = event_body(op);
         json_object_set_new(body, "opUser", op_user(op));
         json_object_set_new(body, "memberList", member_refs(who));
@@ -1004,21 +1073,20 @@ static void on_member_updated(err_t err, json_t *res, void *arg)
                    body, NULL);
         tip(op, grant ? TIP_SET_ADMIN : TIP_CANCEL_ADMIN, who, NULL);
     }
-    json_t *mute = json_object_get(req, "mute_seconds");
-    if (mute) {
+    if (m->given & GOP_M_MUTE) {
         json_t *change =
-            json_pack("[{s:s, s:I}]", "userID", target, "muteTime", json_integer_value(mute));
+            json_pack("[{s:s, s:I}]", "userID", m->user, "muteTime", (json_int_t)m->mute_seconds);
         json_t *body = event_body(op);
         json_object_set(body, "v2TIMGroupMemberChangeInfoList", change);
         group_push(env, op->group_id, "onMemberInfoChanged", body, NULL);
         tip(op, TIP_MEMBER_INFO, who, json_pack("{s:o}", "memberChangeInfoList", change));
     }
-    if (json_object_get(req, "name_card") || json_object_get(req, "custom")) {
-        json_t *change = json_pack("{s:s}", "userID", target);
-        if (json_object_get(req, "name_card"))
-            json_object_set(change, "nameCard", json_object_get(req, "name_card"));
-        if (json_object_get(req, "custom"))
-            json_object_set(change, "customInfo", json_object_get(req, "custom"));
+    if (m->given & (GOP_M_NAME_CARD | GOP_M_CUSTOM)) {
+        json_t *change = json_pack("{s:s}", "userID", m->user);
+        if (m->given & GOP_M_NAME_CARD)
+            json_object_set_new(change, "nameCard", json_string(m->name_card));
+        if (m->custom)
+            json_object_set(change, "customInfo", m->custom);
         json_t *body = event_body(op);
         json_object_set_new(body, "v2TIMGroupMemberChangeInfoList", json_pack("[o]", change));
         group_push(env, op->group_id, "onMemberInfoChanged", body, NULL);
@@ -1027,56 +1095,73 @@ static void on_member_updated(err_t err, json_t *res, void *arg)
     finish(op, ERR_OK, NULL, NULL);
 }
 
+/* Whether the actor may make the change `m` to a member whose role is `target`; the reason in
+ * *why when not. */
+static err_t member_change_allowed(const gop_t *op, const gop_member_t *m, group_role_t target,
+                                   const char **why)
+{
+    bool self = strcmp(m->user, op->user) == 0;
+    err_t err = ERR_OK;
+    *why = "no permission";
+    if (m->given & GOP_M_ROLE) {
+        err = group_rule_set_admin(op->type, op->role, target);
+        *why = group_rules(op->type)->has_admins ? "only the owner sets admins"
+                                                 : "this group type has no admins";
+    }
+    if (err == ERR_OK && (m->given & GOP_M_MUTE)) {
+        err = group_rule_mute(op->type, op->role, target);
+        *why = "may not mute this member";
+    }
+    if (err == ERR_OK && (m->given & (GOP_M_NAME_CARD | GOP_M_CUSTOM))) {
+        err = group_rule_member_info(op->type, op->role, target, self);
+        *why = "may not change this member's profile";
+    }
+    if (err == ERR_OK && (m->given & GOP_M_MSG_FLAG) && !self && !op->app_admin) {
+        err = ERR_GROUP_PERMISSION;
+        *why = "only the member sets its MsgFlag";
+    }
+    return err;
+}
+
+/* The store's `fields` object of a member change (store/group.h names). */
+static json_t *member_store_fields(const gop_member_t *m)
+{
+    json_t *f = json_object();
+    if (m->given & GOP_M_ROLE)
+        json_object_set_new(f, "role", json_string(group_role_rest((group_role_t)m->role)));
+    if (m->given & GOP_M_NAME_CARD)
+        json_object_set_new(f, "name_card", json_string(m->name_card));
+    if (m->custom)
+        json_object_set(f, "custom", m->custom);
+    if (m->given & GOP_M_MSG_FLAG)
+        json_object_set_new(f, "msg_flag", json_string(group_msg_flag_from_recv_opt(m->msg_flag)));
+    if (m->given & GOP_M_MUTE)
+        json_object_set_new(
+            f, "mute_until",
+            json_integer(m->mute_seconds > 0 ? (json_int_t)time(NULL) + m->mute_seconds : 0));
+    return f;
+}
+
 static void do_member(gop_t *op)
 {
-    const json_t *req = op->req;
-    const json_t *t = ctx_target(op, 0);
-    const json_t *m = json_object_get(t, "member");
-    if (!json_is_object(m)) {
+    const gop_member_t *m = &op->member;
+    const json_t *t = json_object_get(ctx_target(op, 0), "member");
+    if (!json_is_object(t)) {
         fail(op, ERR_GROUP_PERMISSION, "the user is not a member of the group");
         return;
     }
-    group_role_t target = member_role(m);
-    bool self = strcmp(str(req, "user"), op->user) == 0;
-    err_t err = ERR_OK;
-    const char *why = "no permission";
-    if (str(req, "role")) {
-        err = group_rule_set_admin(op->type, op->role, target);
-        why = group_rules(op->type)->has_admins ? "only the owner sets admins"
-                                                : "this group type has no admins";
-    }
-    if (err == ERR_OK && json_object_get(req, "mute_seconds")) {
-        err = group_rule_mute(op->type, op->role, target);
-        why = "may not mute this member";
-    }
-    if (err == ERR_OK && (json_object_get(req, "name_card") || json_object_get(req, "custom"))) {
-        err = group_rule_member_info(op->type, op->role, target, self);
-        why = "may not change this member's profile";
-    }
-    if (err == ERR_OK && json_object_get(req, "msg_flag") && !self && !op->app_admin) {
-        err = ERR_GROUP_PERMISSION;
-        why = "only the member sets its MsgFlag";
-    }
+    const char *why;
+    err_t err = member_change_allowed(op, m, member_role(t), &why);
     if (err != ERR_OK) {
         fail(op, err, why);
         return;
     }
-    json_t *fields = json_object();
-    static const char *const copy[] = {"role", "name_card", "custom", "msg_flag"};
-    for (size_t i = 0; i < sizeof copy / sizeof copy[0]; i++)
-        if (json_object_get(req, copy[i]))
-            json_object_set(fields, copy[i], json_object_get(req, copy[i]));
-    json_t *mute = json_object_get(req, "mute_seconds");
-    if (mute) {
-        json_int_t secs = json_integer_value(mute);
-        json_object_set_new(fields, "mute_until",
-                            json_integer(secs > 0 ? (json_int_t)time(NULL) + secs : 0));
-    }
+    json_t *fields = member_store_fields(m);
     char *fields_json = dumps(fields);
     json_decref(fields);
     store_group_member_update(
-        env_of(op)->db, op->group_id, str(req, "user"), fields_json, GROUP_MEMBER_CUSTOM_KEYS_MAX,
-        group_msg_flag_to_recv_opt(str(req, "msg_flag")), on_member_updated, op);
+        env_of(op)->db, op->group_id, m->user, fields_json, GROUP_MEMBER_CUSTOM_KEYS_MAX,
+        (m->given & GOP_M_MSG_FLAG) ? m->msg_flag : -1, on_member_updated, op);
     xfree(fields_json);
 }
 
@@ -1335,6 +1420,10 @@ static void on_ctx(err_t err, json_t *res, void *arg)
     case GOP_ATTRS:
         do_attrs(op);
         break;
+    case GOP_CREATE: /* creation loads no context */
+        assert(!"gop_create loads no context");
+        fail(op, ERR_INTERNAL, NULL);
+        break;
     }
 }
 
@@ -1343,20 +1432,27 @@ static err_t check_request(gop_kind_t kind, const json_t *req, char *buf, size_t
 {
     if (kind == GOP_KICK)
         return gop_check_text(json_object_get(req, "reason"), "Reason", GROUP_REASON_MAX, buf, len);
+    if (kind == GOP_JOIN)
+        return gop_check_text(json_object_get(req, "message"), "message", GROUP_APPLY_MESSAGE_MAX,
+                              buf, len);
     return ERR_OK;
+}
+
+/* Loads the context (the group, the actor, the targets: a JSON array or NULL, stolen), then
+ * runs the op's kind. */
+static void load(gop_t *op, const char *group_id, json_t *targets)
+{
+    op->group_id = xstrdup(group_id);
+    char *targets_json = targets ? dumps(targets) : NULL;
+    json_decref(targets);
+    store_group_ctx(op->call->env->db, group_id, op->user, targets_json, on_ctx, op);
+    xfree(targets_json);
 }
 
 void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const char *group_id,
              json_t *req, gop_done_fn done)
 {
-    gop_t *op = XNEW(gop_t);
-    op->call = call;
-    op->kind = kind;
-    op->done = done;
-    op->user = xstrdup(actor->user);
-    op->app_admin = actor->app_admin;
-    op->silent = actor->silent;
-    op->group_id = xstrdup(group_id);
+    gop_t *op = op_new(call, kind, actor, done);
     op->req = req;
     char detail[96];
     err_t err = check_request(kind, req, detail, sizeof detail);
@@ -1370,10 +1466,25 @@ void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const 
         targets = user_ids(json_object_get(req, "users"));
     else if (str(req, "user"))
         targets = json_pack("[s]", str(req, "user"));
-    char *targets_json = targets ? dumps(targets) : NULL;
-    json_decref(targets);
-    store_group_ctx(call->env->db, group_id, actor->user, targets_json, on_ctx, op);
-    xfree(targets_json);
+    load(op, group_id, targets);
+}
+
+void gop_modify(api_call_t *call, const gop_actor_t *actor, const char *group_id, gop_profile_t *p,
+                gop_done_fn done)
+{
+    gop_t *op = op_new(call, GOP_MODIFY, actor, done);
+    op->change = *p;
+    memset(p, 0, sizeof *p);
+    load(op, group_id, NULL);
+}
+
+void gop_member(api_call_t *call, const gop_actor_t *actor, const char *group_id, gop_member_t *m,
+                gop_done_fn done)
+{
+    gop_t *op = op_new(call, GOP_MEMBER, actor, done);
+    op->member = *m;
+    memset(m, 0, sizeof *m);
+    load(op, group_id, json_pack("[s]", op->member.user));
 }
 
 /* ---- validation ---- */
@@ -1390,7 +1501,7 @@ err_t gop_check_text(const json_t *v, const char *name, size_t max, char *buf, s
     return ERR_OK;
 }
 
-err_t gop_check_custom(const json_t *map, bool member, char *buf, size_t len)
+static err_t check_custom(const json_t *map, bool member, char *buf, size_t len)
 {
     size_t max_keys = member ? GROUP_MEMBER_CUSTOM_KEYS_MAX : GROUP_CUSTOM_KEYS_MAX;
     size_t max_value = member ? GROUP_MEMBER_CUSTOM_VALUE_MAX : GROUP_CUSTOM_VALUE_MAX;
@@ -1417,6 +1528,16 @@ err_t gop_check_custom(const json_t *map, bool member, char *buf, size_t len)
         }
     }
     return ERR_OK;
+}
+
+err_t gop_check_group_custom(const json_t *map, char *buf, size_t len)
+{
+    return check_custom(map, false, buf, len);
+}
+
+err_t gop_check_member_custom(const json_t *map, char *buf, size_t len)
+{
+    return check_custom(map, true, buf, len);
 }
 
 err_t gop_check_attrs(const json_t *map, char *buf, size_t len)

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "api/fields.h"
 #include "api/group/rules.h"
 #include "store/group.h"
 
@@ -33,14 +34,97 @@ typedef struct {
 
 typedef void (*gop_done_fn)(api_call_t *call, err_t err, const char *detail, json_t *result);
 
-/* Creates a group. req: {group_id?, type (REST spelling), name, introduction?, notification?,
- * face_url?, owner? (NULL: ownerless), max_members? (0: the type's default), apply_opt?,
- * invite_opt? (REST spellings; absent: the type's defaults), mute_all?, custom? {k: v},
- * members? [{user, role?, custom?}] (besides the owner), owner_joins? (false: the owner is not
- * made a member), create_time?, import? (import_group)}.
- * Result {group_id}. Errors: 10007 (members or import not allowed for the type), 10021 (the
- * custom ID is taken), 10019 (an account is missing; the detail names it). */
-void gop_create(api_call_t *call, const gop_actor_t *actor, json_t *req, gop_done_fn done);
+/* ---- typed requests: the doors fill them with fields_read() from the tables below ---- */
+
+/* A group's profile: of a new group, or the fields a change sets. `given` holds the GROUP_F_*
+ * bits of the fields present. Texts are borrowed from the request body; custom is owned. */
+typedef struct {
+    unsigned given;
+    const char *name, *introduction, *notification, *face_url;
+    int64_t max_members;
+    int apply_opt, invite_opt; /* group_opt_t */
+    bool mute_all, history_before_join;
+    json_t *custom; /* AppDefinedData {key: value}; "" deletes a key in a change */
+} gop_profile_t;
+
+/* One member of a new group's list. */
+typedef struct {
+    unsigned given; /* GOP_M_* */
+    const char *user;
+    int role;       /* group_role_t: member or admin */
+    json_t *custom; /* AppMemberDefinedData, owned */
+} gop_new_member_t;
+
+/* A change of one member. */
+enum {
+    GOP_M_USER = 1 << 0,
+    GOP_M_ROLE = 1 << 1,
+    GOP_M_NAME_CARD = 1 << 2,
+    GOP_M_CUSTOM = 1 << 3,
+    GOP_M_MSG_FLAG = 1 << 4,
+    GOP_M_MUTE = 1 << 5,
+};
+typedef struct {
+    unsigned given; /* GOP_M_* */
+    const char *user;
+    int role;     /* group_role_t: GROUP_ROLE_ADMIN or GROUP_ROLE_MEMBER */
+    int msg_flag; /* as the SDK's receive option (group_msg_flag_to_recv_opt) */
+    const char *name_card;
+    json_t *custom;       /* merged into AppMemberDefinedData, owned */
+    int64_t mute_seconds; /* 0 unmutes */
+} gop_member_t;
+
+/* Tables (group/fields.c). Profile: REST create_group, import_group, modify_group_base_info;
+ * SDK createGroup, setGroupInfo. New member: REST MemberList entries; SDK memberList entries.
+ * Member change: REST modify_group_member_info, SDK setGroupMemberInfo; SDK muteGroupMember
+ * and setGroupMemberRole read their own one-field tables into the same struct. */
+extern const field_table_t gop_profile_fields;
+extern const field_table_t gop_mute_all_fields; /* SDK muteAllGroupMembers {isMute} */
+extern const field_table_t gop_new_member_fields;
+extern const field_table_t gop_member_fields;
+extern const field_table_t gop_mute_fields;
+extern const field_table_t gop_role_fields;
+
+enum {
+    GOP_N_TYPE = 1 << 0,
+    GOP_N_ID = 1 << 1,
+    GOP_N_OWNER = 1 << 2,
+    GOP_N_CREATE_TIME = 1 << 3,
+};
+typedef struct {
+    unsigned given;       /* GOP_N_* */
+    int type;             /* group_type_t */
+    const char *group_id; /* NULL or "": generated */
+    const char *owner;    /* NULL: ownerless (REST), the caller (SDK) */
+    int64_t create_time;  /* import_group only; 0: now */
+    bool import;          /* import_group: no webhooks, no events to members */
+    gop_profile_t profile;
+    gop_new_member_t *members; /* xmalloc'd, owned */
+    size_t n_members;
+} gop_new_t;
+
+/* Reads a new group's request (REST create_group/import_group, SDK createGroup) into `g`
+ * (zeroed by the caller): its own fields, the profile and, with_members, the member list
+ * (REST MemberList, SDK memberList). On error nothing is owned. */
+err_t gop_read_new(const json_t *body, field_door_t door, bool with_members, gop_new_t *g,
+                   char *detail, size_t len) MUSTCHECK;
+/* Frees what a request owns (a door that fails before handing it over). */
+void gop_new_release(gop_new_t *g);
+
+/* Creates a group; `g` is taken over (its owned parts are the op's, the struct is copied).
+ * An owner named by someone else joins an AVChatRoom by themselves (reference §3.6); any
+ * other owner is made a member. Result {group_id}. Errors: 10007 (members or import not allowed for
+ * the type), 10021 (the custom ID is taken), 10019 (an account is missing; the detail names it),
+ * 10004 (max members beyond the type's limit). */
+void gop_create(api_call_t *call, const gop_actor_t *actor, gop_new_t *g, gop_done_fn done);
+
+/* Changes the profile (`p` taken over as above). Result {}. */
+void gop_modify(api_call_t *call, const gop_actor_t *actor, const char *group_id, gop_profile_t *p,
+                gop_done_fn done);
+
+/* Changes one member (`m` taken over). Result {}. */
+void gop_member(api_call_t *call, const gop_actor_t *actor, const char *group_id, gop_member_t *m,
+                gop_done_fn done);
 
 typedef enum {
     GOP_JOIN,     /* {message?} → {pending} */
@@ -51,15 +135,14 @@ typedef enum {
     GOP_KICK,     /* {users: [UserID], reason?} → {results: [{user, status: removed|
                    * not_member}]} */
     GOP_DISMISS,  /* {} → {} */
-    GOP_MODIFY,   /* {fields: {name?, introduction?, notification?, face_url?, max_members?,
-                   * apply_opt?, invite_opt?, mute_all?, history_before_join?, custom?}} → {} */
-    GOP_MEMBER,   /* {user, role? ("Admin"/"Member"), name_card?, custom?, msg_flag?,
-                   * mute_seconds?} → {} */
+    GOP_MODIFY,   /* gop_modify() */
+    GOP_MEMBER,   /* gop_member() */
     GOP_MUTE,     /* {users: [UserID], seconds} → {muted: [UserID]} */
     GOP_TRANSFER, /* {user} → {} */
     GOP_ACCEPT,   /* {user (who would join), kind ("apply"/"invite"), reason?} → {} */
     GOP_REFUSE,   /* same → {} */
     GOP_ATTRS,    /* {mode: init|set|delete|clear, data} → {attrs} */
+    GOP_CREATE,   /* gop_create() */
 } gop_kind_t;
 
 /* Runs one operation on an existing group (10010 when it does not exist). */
@@ -82,10 +165,11 @@ void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_json_fn
 
 /* v (may be NULL: absent) is a string of at most max bytes: else 10004. */
 err_t gop_check_text(const json_t *v, const char *name, size_t max, char *buf, size_t len);
-/* A custom-field object {key: string} (AppDefinedData: member false; AppMemberDefinedData:
- * member true): keys per group_custom_key_valid(), values strings within the limits, not more
- * keys than a group or member may hold. 10004. */
-err_t gop_check_custom(const json_t *map, bool member, char *buf, size_t len);
+/* Custom-field objects {key: string}, AppDefinedData and AppMemberDefinedData: keys per
+ * group_custom_key_valid(), values strings within the limits, not more keys than a group or a
+ * member may hold. 10004. */
+err_t gop_check_group_custom(const json_t *map, char *buf, size_t len);
+err_t gop_check_member_custom(const json_t *map, char *buf, size_t len);
 /* Group attributes {key: string}: 10045 for a bad key, 10046 for a long value, 10047 for more
  * than 16 keys, 10004 for a value that is not a string. */
 err_t gop_check_attrs(const json_t *map, char *buf, size_t len);

@@ -85,38 +85,6 @@ static json_t *either(const json_t *obj, const char *a, const char *b)
     return v ? v : json_object_get(obj, b);
 }
 
-/* [{Key, Value}] → {Key: Value} (later keys win); NULL after failing. */
-static json_t *kv_object(api_call_t *call, const json_t *list, const char *name, bool member)
-{
-    json_t *obj = json_object(), *v;
-    size_t i;
-    char detail[200];
-    if (!json_is_array(list)) {
-        json_decref(obj);
-        api_fail(call, ERR_GROUP_PARAM, "%s must be an array of {Key, Value}", name);
-        return NULL;
-    }
-    json_array_foreach(list, i, v)
-    {
-        const char *k = str(v, "Key");
-        json_t *value = json_object_get(v, "Value");
-        if (k == NULL || !json_is_string(value)) {
-            json_decref(obj);
-            api_fail(call, ERR_GROUP_PARAM, "%s[%zu] must be {Key: string, Value: string}", name,
-                     i);
-            return NULL;
-        }
-        json_object_set(obj, k, value);
-    }
-    err_t err = gop_check_custom(obj, member, detail, sizeof detail);
-    if (err != ERR_OK) {
-        json_decref(obj);
-        api_fail(call, err, "%s", detail);
-        return NULL;
-    }
-    return obj;
-}
-
 static void on_done(api_call_t *call, err_t err, const char *detail, json_t *result)
 {
     json_decref(result);
@@ -292,147 +260,18 @@ static void on_rest_created(api_call_t *call, err_t err, const char *detail, jso
     json_decref(result);
 }
 
-/* The profile fields shared by create_group, import_group and modify_group_base_info into req
- * (store names); false after failing. */
-static bool read_profile(api_call_t *call, json_t *req)
-{
-    static const struct {
-        const char *name, *key;
-        size_t max;
-    } texts[] = {
-        {"Name", "name", GROUP_NAME_MAX},
-        {"Introduction", "introduction", GROUP_INTRODUCTION_MAX},
-        {"Notification", "notification", GROUP_NOTIFICATION_MAX},
-        {"FaceUrl", "face_url", GROUP_FACE_URL_MAX},
-    };
-    const json_t *body = call->body;
-    char detail[200];
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        json_t *v = json_object_get(body, texts[i].name);
-        if (gop_check_text(v, texts[i].name, texts[i].max, detail, sizeof detail) != ERR_OK) {
-            api_fail(call, ERR_GROUP_PARAM, "%s", detail);
-            return false;
-        }
-        if (v)
-            json_object_set(req, texts[i].key, v);
-    }
-    static const struct {
-        const char *name, *key;
-        bool invite;
-    } opts[] = {
-        {"ApplyJoinOption", "apply_opt", false},
-        {"InviteJoinOption", "invite_opt", true},
-    };
-    for (size_t i = 0; i < 2; i++) {
-        json_t *v = json_object_get(body, opts[i].name);
-        group_opt_t o;
-        if (v == NULL)
-            continue;
-        if (!group_opt_parse(json_string_value(v), &o)) {
-            api_fail(call, ERR_GROUP_PARAM, "%s must be FreeAccess, NeedPermission or %s",
-                     opts[i].name, opts[i].invite ? "DisableInvite" : "DisableApply");
-            return false;
-        }
-        json_object_set_new(req, opts[i].key, json_string(group_opt_rest(o, opts[i].invite)));
-    }
-    json_t *mute = either(body, "MuteAllMember", "ShutUpAllMember");
-    if (mute) {
-        const char *m = json_string_value(mute);
-        if (m == NULL || (strcmp(m, "On") != 0 && strcmp(m, "Off") != 0)) {
-            api_fail(call, ERR_GROUP_PARAM, "MuteAllMember must be On or Off");
-            return false;
-        }
-        json_object_set_new(req, "mute_all", json_boolean(strcmp(m, "On") == 0));
-    }
-    json_t *max = either(body, "MaxMemberCount", "MaxMemberNum");
-    if (max)
-        json_object_set(req, "max_members", max);
-    json_t *custom = json_object_get(body, "AppDefinedData");
-    if (custom) {
-        json_t *obj = kv_object(call, custom, "AppDefinedData", false);
-        if (obj == NULL)
-            return false;
-        json_object_set_new(req, "custom", obj);
-    }
-    return true;
-}
-
 static void create_or_import(api_call_t *call, bool import)
 {
-    const json_t *body = call->body;
-    json_t *req = json_object();
-    json_t *type = json_object_get(body, "Type");
-    group_type_t t;
-    if (!group_type_parse(json_string_value(type), &t)) {
-        api_fail(call, ERR_GROUP_PARAM,
-                 "Type is required: Private, Public, ChatRoom, AVChatRoom or Community");
-        goto fail;
+    gop_new_t g = {0};
+    char detail[200];
+    err_t err = gop_read_new(call->body, FIELD_REST, !import, &g, detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
+        return;
     }
-    json_object_set_new(req, "type", json_string(group_type_rest(t)));
-    if (!read_profile(call, req))
-        goto fail;
-    if (str(req, "name") == NULL || *str(req, "name") == '\0') {
-        api_fail(call, ERR_GROUP_PARAM, "Name is required: 1 to %d bytes", GROUP_NAME_MAX);
-        goto fail;
-    }
-    json_t *id = json_object_get(body, "GroupId");
-    if (id && !json_is_string(id)) {
-        api_fail(call, ERR_GROUP_PARAM, "GroupId must be a string");
-        goto fail;
-    }
-    if (id && json_string_length(id) > 0)
-        json_object_set(req, "group_id", id);
-    json_t *owner = json_object_get(body, "Owner_Account");
-    if (owner && !is_user_id(owner)) {
-        api_fail(call, ERR_GROUP_PARAM, "Owner_Account must be a UserID");
-        goto fail;
-    }
-    if (owner)
-        json_object_set(req, "owner", owner);
-    /* AVChatRoom members, the owner included, join through the SDK (reference §3.6). */
-    if (t == GROUP_AVCHATROOM)
-        json_object_set_new(req, "owner_joins", json_false());
-    if (import) {
-        long long created = 0;
-        if (!opt_int(call, "CreateTime", 0, UINT32_MAX, &created))
-            goto fail;
-        json_object_set_new(req, "create_time", json_integer(created));
-        json_object_set_new(req, "import", json_true());
-    }
-    json_t *list = import ? NULL : json_object_get(body, "MemberList"), *v;
-    size_t i;
-    if (list && !json_is_array(list)) {
-        api_fail(call, ERR_GROUP_PARAM, "MemberList must be an array of {Member_Account}");
-        goto fail;
-    }
-    json_t *members = json_array();
-    json_object_set_new(req, "members", members);
-    json_array_foreach(list, i, v)
-    {
-        json_t *acct = json_object_get(v, "Member_Account");
-        const char *role = str(v, "Role");
-        if (!is_user_id(acct) || (role && strcmp(role, "Admin") != 0 && strcmp(role, "Member"))) {
-            api_fail(call, ERR_GROUP_PARAM,
-                     "MemberList[%zu] must be {Member_Account, Role: \"Admin\"?}", i);
-            goto fail;
-        }
-        json_t *m = json_pack("{s:O, s:s}", "user", acct, "role", role ? role : "Member");
-        json_t *custom = json_object_get(v, "AppMemberDefinedData");
-        if (custom) {
-            json_t *obj = kv_object(call, custom, "AppMemberDefinedData", true);
-            if (obj == NULL) {
-                json_decref(m);
-                goto fail;
-            }
-            json_object_set_new(m, "custom", obj);
-        }
-        json_array_append_new(members, m);
-    }
+    g.import = import;
     gop_actor_t actor = admin_actor(call, false);
-    gop_create(call, &actor, req, on_rest_created);
-    return;
-fail:
-    json_decref(req);
+    gop_create(call, &actor, &g, on_rest_created);
 }
 
 void api_group_rest_create(api_call_t *call)
@@ -717,37 +556,23 @@ void api_group_rest_modify(api_call_t *call)
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
-    json_t *fields = json_object();
-    if (!read_profile(call, fields)) {
-        json_decref(fields);
-        return;
-    }
-    if (str(fields, "name") && *str(fields, "name") == '\0') {
-        json_decref(fields);
-        api_fail(call, ERR_GROUP_PARAM, "Name must not be empty");
-        return;
-    }
-    json_t *history = json_object_get(call->body, "HistoryMsgBeforeJoin");
-    if (history) {
-        const char *h = json_string_value(history);
-        if (h == NULL || (strcmp(h, "On") != 0 && strcmp(h, "Off") != 0)) {
-            json_decref(fields);
-            api_fail(call, ERR_GROUP_PARAM, "HistoryMsgBeforeJoin must be On or Off");
-            return;
-        }
-        json_object_set_new(fields, "history_before_join", json_boolean(strcmp(h, "On") == 0));
-    }
     /* From_Account is who the tips and events name as the operator. */
     json_t *from = json_object_get(call->body, "From_Account");
     if (from && !is_user_id(from)) {
-        json_decref(fields);
         api_fail(call, ERR_GROUP_PARAM, "From_Account must be a UserID");
+        return;
+    }
+    gop_profile_t p = {0};
+    char detail[200];
+    err_t err = fields_read(&gop_profile_fields, FIELD_REST, call->body, &p, detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
         return;
     }
     gop_actor_t actor = admin_actor(call, false);
     if (from)
         actor.user = json_string_value(from);
-    gop_run(call, GOP_MODIFY, &actor, id, json_pack("{s:o}", "fields", fields), on_done);
+    gop_modify(call, &actor, id, &p, on_done);
 }
 
 /* ---- add_group_member, import_group_member ---- */
@@ -885,59 +710,17 @@ void api_group_rest_change_owner(api_call_t *call)
 void api_group_rest_modify_member(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    const char *user = id ? user_of(call, "Member_Account") : NULL;
-    if (user == NULL)
+    if (id == NULL)
         return;
-    const json_t *body = call->body;
-    json_t *req = json_pack("{s:s}", "user", user);
+    gop_member_t m = {0};
     char detail[200];
-    json_t *role = json_object_get(body, "Role");
-    if (role) {
-        const char *r = json_string_value(role);
-        if (r == NULL || (strcmp(r, "Admin") != 0 && strcmp(r, "Member") != 0)) {
-            api_fail(call, ERR_GROUP_PARAM, "Role must be Admin or Member");
-            goto fail;
-        }
-        json_object_set(req, "role", role);
-    }
-    json_t *flag = json_object_get(body, "MsgFlag");
-    if (flag) {
-        if (group_msg_flag_to_recv_opt(json_string_value(flag)) < 0) {
-            api_fail(call, ERR_GROUP_PARAM,
-                     "MsgFlag must be AcceptAndNotify, AcceptNotNotify, "
-                     "Discard or AcceptNotNotifyExceptAt");
-            goto fail;
-        }
-        json_object_set(req, "msg_flag", flag);
-    }
-    json_t *card = json_object_get(body, "NameCard");
-    if (gop_check_text(card, "NameCard", GROUP_NAME_CARD_MAX, detail, sizeof detail) != ERR_OK) {
-        api_fail(call, ERR_GROUP_PARAM, "%s", detail);
-        goto fail;
-    }
-    if (card)
-        json_object_set(req, "name_card", card);
-    json_t *custom = json_object_get(body, "AppMemberDefinedData");
-    if (custom) {
-        json_t *obj = kv_object(call, custom, "AppMemberDefinedData", true);
-        if (obj == NULL)
-            goto fail;
-        json_object_set_new(req, "custom", obj);
-    }
-    json_t *mute = either(body, "MuteTime", "ShutUpTime");
-    if (mute) {
-        if (!json_is_integer(mute) || json_integer_value(mute) < 0 ||
-            json_integer_value(mute) > GROUP_MUTE_FOREVER) {
-            api_fail(call, ERR_GROUP_PARAM, "MuteTime must be 0 to 4294967295 seconds");
-            goto fail;
-        }
-        json_object_set(req, "mute_seconds", mute);
+    err_t err = fields_read(&gop_member_fields, FIELD_REST, call->body, &m, detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
+        return;
     }
     gop_actor_t actor = admin_actor(call, false);
-    gop_run(call, GOP_MEMBER, &actor, id, req, on_done);
-    return;
-fail:
-    json_decref(req);
+    gop_member(call, &actor, id, &m, on_done);
 }
 
 void api_group_rest_forbid(api_call_t *call)

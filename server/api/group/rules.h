@@ -220,7 +220,8 @@ enum {
 #define GROUP_MEMBER_CUSTOM_KEYS_MAX 5
 #define GROUP_MEMBER_CUSTOM_VALUE_MAX 64
 #define GROUP_MUTE_FOREVER 4294967295LL
-#define GROUP_REASON_MAX 100 /* a kick's Reason */
+#define GROUP_REASON_MAX 100        /* a kick's Reason */
+#define GROUP_APPLY_MESSAGE_MAX 300 /* the message of a join application */
 
 /* A custom field key: 1–16 bytes of [A-Za-z0-9_], not starting with a digit. */
 bool group_custom_key_valid(const char *key, size_t len);

@@ -155,129 +155,18 @@ static void on_created(api_call_t *call, err_t err, const char *detail, json_t *
     json_decref(result);
 }
 
-/* Reads groupAddOpt/groupApproveOpt (SDK integers, or the REST strings) into req. */
-static bool read_opt(api_call_t *call, const json_t *body, const char *const *names,
-                     const char *key, bool invite, json_t *req)
-{
-    json_t *v = NULL;
-    const char *name = names[0];
-    for (; *names && v == NULL; names++)
-        v = json_object_get(body, *names);
-    if (v == NULL)
-        return true;
-    group_opt_t o;
-    bool ok = json_is_integer(v) ? group_opt_from_sdk(json_integer_value(v), &o)
-                                 : group_opt_parse(json_string_value(v), &o);
-    if (!ok) {
-        api_fail(call, ERR_GROUP_PARAM, "%s must be 0 (forbid), 1 (approval) or 2 (any)", name);
-        return false;
-    }
-    json_object_set_new(req, key, json_string(group_opt_rest(o, invite)));
-    return true;
-}
-
-static const char *const add_opt_names[] = {"groupAddOpt", "addOpt", NULL};
-static const char *const approve_opt_names[] = {"groupApproveOpt", "approveOpt", NULL};
-
-/* The texts of a group profile (SDK names) into req (store names); false after failing. */
-static bool read_texts(api_call_t *call, const json_t *body, json_t *req)
-{
-    static const struct {
-        const char *sdk, *key;
-        size_t max;
-    } texts[] = {
-        {"groupName", "name", GROUP_NAME_MAX},
-        {"introduction", "introduction", GROUP_INTRODUCTION_MAX},
-        {"notification", "notification", GROUP_NOTIFICATION_MAX},
-        {"faceUrl", "face_url", GROUP_FACE_URL_MAX},
-    };
-    char detail[160];
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        json_t *v = json_object_get(body, texts[i].sdk);
-        if (gop_check_text(v, texts[i].sdk, texts[i].max, detail, sizeof detail) != ERR_OK) {
-            api_fail(call, ERR_GROUP_PARAM, "%s", detail);
-            return false;
-        }
-        if (v)
-            json_object_set(req, texts[i].key, v);
-    }
-    json_t *custom = json_object_get(body, "customInfo");
-    if (custom) {
-        err_t err = gop_check_custom(custom, false, detail, sizeof detail);
-        if (err != ERR_OK) {
-            api_fail(call, err, "%s", detail);
-            return false;
-        }
-        json_object_set(req, "custom", custom);
-    }
-    json_t *muted = json_object_get(body, "isAllMuted");
-    if (muted && !json_is_boolean(muted)) {
-        api_fail(call, ERR_GROUP_PARAM, "isAllMuted must be a boolean");
-        return false;
-    }
-    if (muted)
-        json_object_set(req, "mute_all", muted);
-    return read_opt(call, body, add_opt_names, "apply_opt", false, req) &&
-           read_opt(call, body, approve_opt_names, "invite_opt", true, req);
-}
-
 void api_group_create(api_call_t *call)
 {
-    const json_t *body = call->body;
-    json_t *req = json_object();
-    const char *type = str(body, "groupType");
-    group_type_t t;
-    if (!group_type_parse(type, &t)) {
-        json_decref(req);
-        api_fail(call, ERR_GROUP_PARAM,
-                 "groupType must be Work, Public, Meeting, AVChatRoom or Community");
+    gop_new_t g = {0};
+    char detail[200];
+    err_t err = gop_read_new(call->body, FIELD_SDK, true, &g, detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
         return;
     }
-    json_object_set_new(req, "type", json_string(group_type_rest(t)));
-    if (!read_texts(call, body, req))
-        goto fail;
-    if (str(req, "name") == NULL || *str(req, "name") == '\0') {
-        api_fail(call, ERR_GROUP_PARAM, "groupName is required");
-        goto fail;
-    }
-    json_t *id = json_object_get(body, "groupID");
-    if (id && !json_is_string(id)) {
-        api_fail(call, ERR_GROUP_PARAM, "groupID must be a string");
-        goto fail;
-    }
-    if (id && json_string_length(id) > 0)
-        json_object_set(req, "group_id", id);
-    json_t *list = json_object_get(body, "memberList"), *v;
-    size_t i;
-    if (list && !json_is_array(list)) {
-        api_fail(call, ERR_GROUP_PARAM, "memberList must be an array of {userID, role}");
-        goto fail;
-    }
-    json_t *members = json_array();
-    json_object_set_new(req, "members", members);
-    json_array_foreach(list, i, v)
-    {
-        const char *u = str(v, "userID");
-        json_t *role = json_object_get(v, "role");
-        group_role_t r = role ? group_role_from_sdk(json_integer_value(role)) : GROUP_ROLE_MEMBER;
-        if (u == NULL || !valid_user_id_text(u) ||
-            (r != GROUP_ROLE_MEMBER && r != GROUP_ROLE_ADMIN)) {
-            api_fail(call, ERR_GROUP_PARAM,
-                     "memberList[%zu] must be {userID, role: 200 (member) or 300 (admin)}", i);
-            goto fail;
-        }
-        json_array_append_new(members,
-                              json_pack("{s:s, s:s}", "user", u, "role", group_role_rest(r)));
-    }
-    json_t *max = json_object_get(body, "memberMaxCount");
-    if (max)
-        json_object_set(req, "max_members", max);
-    json_object_set_new(req, "owner", json_string(call->identifier));
+    g.owner = call->identifier;
     gop_actor_t actor = actor_of(call);
-    gop_create(call, &actor, req, on_created);
-    return;
-fail:
-    json_decref(req);
+    gop_create(call, &actor, &g, on_created);
 }
 
 /* ---- joinGroup, quitGroup, dismissGroup ---- */
@@ -297,10 +186,6 @@ void api_group_join(api_call_t *call)
     if (id == NULL)
         return;
     json_t *message = json_object_get(call->body, "message");
-    if (message && (!json_is_string(message) || json_string_length(message) > 300)) {
-        api_fail(call, ERR_GROUP_PARAM, "message must be a string of at most 300 bytes");
-        return;
-    }
     json_t *req = json_object();
     if (message)
         json_object_set(req, "message", message);
@@ -393,42 +278,33 @@ void api_group_get_info(api_call_t *call)
 
 /* ---- setGroupInfo, muteAllGroupMembers ---- */
 
-void api_group_set_info(api_call_t *call)
+/* A profile change read with `t` (SDK spellings) from `body`. */
+static void modify_with(api_call_t *call, const field_table_t *t, const json_t *body)
 {
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
-    /* Flutter passes {info: V2TimGroupInfo}; accept the fields at the top level too. */
-    const json_t *info = json_is_object(json_object_get(call->body, "info"))
-                             ? json_object_get(call->body, "info")
-                             : call->body;
-    json_t *fields = json_object();
-    if (!read_texts(call, info, fields)) {
-        json_decref(fields);
-        return;
-    }
-    if (str(fields, "name") && *str(fields, "name") == '\0') {
-        json_decref(fields);
-        api_fail(call, ERR_GROUP_PARAM, "groupName must not be empty");
+    gop_profile_t p = {0};
+    char detail[200];
+    err_t err = fields_read(t, FIELD_SDK, body, &p, detail, sizeof detail);
+    if (err != ERR_OK) {
+        api_fail(call, err, "%s", detail);
         return;
     }
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_MODIFY, &actor, id, json_pack("{s:o}", "fields", fields), on_done);
+    gop_modify(call, &actor, id, &p, on_done);
+}
+
+void api_group_set_info(api_call_t *call)
+{
+    /* Flutter passes {info: V2TimGroupInfo}; accept the fields at the top level too. */
+    const json_t *info = json_object_get(call->body, "info");
+    modify_with(call, &gop_profile_fields, json_is_object(info) ? info : call->body);
 }
 
 void api_group_mute_all(api_call_t *call)
 {
-    const char *id = group_id_of(call);
-    if (id == NULL)
-        return;
-    json_t *mute = json_object_get(call->body, "isMute");
-    if (!json_is_boolean(mute)) {
-        api_fail(call, ERR_GROUP_PARAM, "isMute must be a boolean");
-        return;
-    }
-    gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_MODIFY, &actor, id, json_pack("{s:{s:O}}", "fields", "mute_all", mute),
-            on_done);
+    modify_with(call, &gop_mute_all_fields, call->body);
 }
 
 /* ---- members: lists ---- */
@@ -579,64 +455,36 @@ void api_group_members_info(api_call_t *call)
 
 /* ---- members: changes ---- */
 
-void api_group_set_member_info(api_call_t *call)
+/* A member change read with `t` (SDK spellings). */
+static void member_with(api_call_t *call, const field_table_t *t)
 {
     const char *id = group_id_of(call);
-    const char *user = id ? user_of(call, "userID") : NULL;
-    if (user == NULL)
+    if (id == NULL)
         return;
-    char detail[160];
-    json_t *card = json_object_get(call->body, "nameCard");
-    json_t *custom = json_object_get(call->body, "customInfo");
-    err_t err = gop_check_text(card, "nameCard", GROUP_NAME_CARD_MAX, detail, sizeof detail);
-    if (err == ERR_OK && custom)
-        err = gop_check_custom(custom, true, detail, sizeof detail);
+    gop_member_t m = {0};
+    char detail[200];
+    err_t err = fields_read(t, FIELD_SDK, call->body, &m, detail, sizeof detail);
     if (err != ERR_OK) {
         api_fail(call, err, "%s", detail);
         return;
     }
-    json_t *req = json_pack("{s:s}", "user", user);
-    if (card)
-        json_object_set(req, "name_card", card);
-    if (custom)
-        json_object_set(req, "custom", custom);
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_MEMBER, &actor, id, req, on_done);
+    gop_member(call, &actor, id, &m, on_done);
+}
+
+void api_group_set_member_info(api_call_t *call)
+{
+    member_with(call, &gop_member_fields);
 }
 
 void api_group_mute_member(api_call_t *call)
 {
-    const char *id = group_id_of(call);
-    const char *user = id ? user_of(call, "userID") : NULL;
-    if (user == NULL)
-        return;
-    json_t *secs = json_object_get(call->body, "seconds");
-    if (!json_is_integer(secs) || json_integer_value(secs) < 0 ||
-        json_integer_value(secs) > GROUP_MUTE_FOREVER) {
-        api_fail(call, ERR_GROUP_PARAM, "seconds must be 0 (unmute) to 4294967295");
-        return;
-    }
-    gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_MEMBER, &actor, id,
-            json_pack("{s:s, s:O}", "user", user, "mute_seconds", secs), on_done);
+    member_with(call, &gop_mute_fields);
 }
 
 void api_group_set_member_role(api_call_t *call)
 {
-    const char *id = group_id_of(call);
-    const char *user = id ? user_of(call, "userID") : NULL;
-    if (user == NULL)
-        return;
-    json_t *role = json_object_get(call->body, "role");
-    group_role_t r = json_is_integer(role) ? group_role_from_sdk(json_integer_value(role))
-                                           : group_role_parse(json_string_value(role));
-    if (r != GROUP_ROLE_ADMIN && r != GROUP_ROLE_MEMBER) {
-        api_fail(call, ERR_GROUP_PARAM, "role must be 300 (admin) or 200 (member)");
-        return;
-    }
-    gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_MEMBER, &actor, id,
-            json_pack("{s:s, s:s}", "user", user, "role", group_role_rest(r)), on_done);
+    member_with(call, &gop_role_fields);
 }
 
 void api_group_transfer_owner(api_call_t *call)

@@ -1,0 +1,254 @@
+#include "api/fields.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/valid.h"
+
+static unsigned *mask_of(const field_table_t *t, void *req)
+{
+    return (unsigned *)((char *)req + t->mask_offset);
+}
+
+static void *slot(const field_t *f, void *req)
+{
+    return (char *)req + f->offset;
+}
+
+static const void *cslot(const field_t *f, const void *req)
+{
+    return (const char *)req + f->offset;
+}
+
+static const char *const *spellings(const field_t *f, field_door_t door)
+{
+    return door == FIELD_REST ? f->rest : f->sdk;
+}
+
+/* The value under the first present spelling of the door, or NULL. */
+static const json_t *lookup(const field_t *f, field_door_t door, const json_t *body)
+{
+    const char *const *names = spellings(f, door);
+    for (size_t i = 0; i < FIELD_SPELLINGS && names[i]; i++) {
+        const json_t *v = json_object_get(body, names[i]);
+        if (v)
+            return v;
+    }
+    return NULL;
+}
+
+/* REST [{Key, Value}] or SDK {key: value}, as a new object; NULL when not the door's shape. */
+static json_t *kv_read(const json_t *v, field_door_t door)
+{
+    if (door == FIELD_SDK)
+        return json_is_object(v) ? json_deep_copy(v) : NULL;
+    if (!json_is_array(v))
+        return NULL;
+    json_t *obj = json_object(), *e;
+    size_t i;
+    json_array_foreach(v, i, e)
+    {
+        const char *k = json_string_value(json_object_get(e, "Key"));
+        json_t *value = json_object_get(e, "Value");
+        if (k == NULL || !json_is_string(value)) {
+            json_decref(obj);
+            return NULL;
+        }
+        json_object_set(obj, k, value);
+    }
+    return obj;
+}
+
+static bool switch_read(const json_t *v, bool *out)
+{
+    const char *s = json_string_value(v);
+    if (json_is_boolean(v))
+        *out = json_is_true(v);
+    else if (s && (strcmp(s, "On") == 0 || strcmp(s, "Off") == 0))
+        *out = strcmp(s, "On") == 0;
+    else
+        return false;
+    return true;
+}
+
+static bool text_ok(const field_t *f, const json_t *v)
+{
+    size_t n = json_string_length(v);
+    return json_is_string(v) && strlen(json_string_value(v)) == n && (long long)n >= f->min &&
+           (long long)n <= f->max;
+}
+
+/* Why a value of field f (named `name`) is refused. */
+static void describe(const field_t *f, field_door_t door, const char *name, char *buf, size_t len)
+{
+    switch (f->kind) {
+    case FIELD_TEXT:
+        if (f->min > 0)
+            snprintf(buf, len, "%s must be a string of %lld to %lld bytes", name, f->min, f->max);
+        else
+            snprintf(buf, len, "%s must be a string of at most %lld bytes", name, f->max);
+        break;
+    case FIELD_USER:
+        snprintf(buf, len, "%s must be a UserID (1 to %d bytes)", name, VALID_USERID_MAX);
+        break;
+    case FIELD_INT:
+        snprintf(buf, len, "%s must be an integer from %lld to %lld", name, f->min, f->max);
+        break;
+    case FIELD_SWITCH:
+        snprintf(buf, len, "%s must be On or Off", name);
+        break;
+    case FIELD_ENUM:
+        snprintf(buf, len, "%s must be %s", name, f->expect);
+        break;
+    case FIELD_KV:
+        snprintf(buf, len, "%s must be %s", name,
+                 door == FIELD_REST ? "an array of {Key, Value} strings"
+                                    : "an object of string values");
+        break;
+    }
+}
+
+/* Stores one present value; false when it has the wrong shape. */
+static bool store(const field_t *f, field_door_t door, const json_t *v, void *req)
+{
+    switch (f->kind) {
+    case FIELD_TEXT:
+        if (!text_ok(f, v))
+            return false;
+        *(const char **)slot(f, req) = json_string_value(v);
+        return true;
+    case FIELD_USER:
+        if (!json_is_string(v) || !valid_user_id(json_string_value(v), json_string_length(v)))
+            return false;
+        *(const char **)slot(f, req) = json_string_value(v);
+        return true;
+    case FIELD_INT:
+        if (!json_is_integer(v) || json_integer_value(v) < f->min || json_integer_value(v) > f->max)
+            return false;
+        *(int64_t *)slot(f, req) = (int64_t)json_integer_value(v);
+        return true;
+    case FIELD_SWITCH:
+        return switch_read(v, (bool *)slot(f, req));
+    case FIELD_ENUM:
+        return f->parse(v, (int *)slot(f, req));
+    case FIELD_KV: {
+        json_t *obj = kv_read(v, door);
+        *(json_t **)slot(f, req) = obj;
+        return obj != NULL;
+    }
+    }
+    return false;
+}
+
+static const json_t *value_json(const field_t *f, const void *req, json_t **tmp)
+{
+    *tmp = NULL;
+    switch (f->kind) {
+    case FIELD_TEXT:
+    case FIELD_USER:
+        return *tmp = json_string(*(const char *const *)cslot(f, req));
+    case FIELD_INT:
+        return *tmp = json_integer((json_int_t) * (const int64_t *)cslot(f, req));
+    case FIELD_SWITCH:
+        return *tmp = json_boolean(*(const bool *)cslot(f, req));
+    case FIELD_ENUM:
+        return *tmp = json_integer(*(const int *)cslot(f, req));
+    case FIELD_KV:
+        return *(json_t *const *)cslot(f, req);
+    }
+    return NULL;
+}
+
+err_t fields_read(const field_table_t *t, field_door_t door, const json_t *body, void *req,
+                  char *detail, size_t len)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        const field_t *f = &t->fields[i];
+        const char *name = spellings(f, door)[0];
+        if (name == NULL)
+            continue;
+        const json_t *v = lookup(f, door, body);
+        err_t err = t->err;
+        if (v == NULL && f->required) {
+            snprintf(detail, len, "%s is required", name);
+        } else if (v == NULL) {
+            continue;
+        } else if (!store(f, door, v, req)) {
+            describe(f, door, name, detail, len);
+        } else {
+            *mask_of(t, req) |= f->bit;
+            json_t *tmp;
+            const json_t *got = value_json(f, req, &tmp);
+            err = f->check ? f->check(got, detail, len) : ERR_OK;
+            json_decref(tmp);
+            if (err == ERR_OK)
+                continue;
+        }
+        fields_release(t, req);
+        return err;
+    }
+    return ERR_OK;
+}
+
+static json_t *kv_array(const json_t *obj)
+{
+    json_t *out = json_array(), *v;
+    const char *k;
+    json_object_foreach((json_t *)obj, k, v)
+        json_array_append_new(out, json_pack("{s:s, s:O}", "Key", k, "Value", v));
+    return out;
+}
+
+static json_t *write_one(const field_t *f, field_door_t door, const void *req)
+{
+    switch (f->kind) {
+    case FIELD_SWITCH: {
+        bool on = *(const bool *)cslot(f, req);
+        return door == FIELD_REST ? json_string(on ? "On" : "Off") : json_boolean(on);
+    }
+    case FIELD_ENUM:
+        return f->format(*(const int *)cslot(f, req), door);
+    case FIELD_KV: {
+        const json_t *obj = *(json_t *const *)cslot(f, req);
+        return door == FIELD_REST ? kv_array(obj) : json_deep_copy(obj);
+    }
+    default: {
+        json_t *tmp;
+        value_json(f, req, &tmp);
+        return tmp;
+    }
+    }
+}
+
+void fields_write(const field_table_t *t, field_door_t door, const void *req, json_t *out)
+{
+    unsigned given = *mask_of(t, (void *)req);
+    for (size_t i = 0; i < t->count; i++) {
+        const field_t *f = &t->fields[i];
+        const char *name = spellings(f, door)[0];
+        if (name && (given & f->bit))
+            json_object_set_new(out, name, write_one(f, door, req));
+    }
+}
+
+void fields_release(const field_table_t *t, void *req)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        const field_t *f = &t->fields[i];
+        if (f->kind == FIELD_KV) {
+            json_t **obj = (json_t **)slot(f, req);
+            json_decref(*obj);
+            *obj = NULL;
+        }
+    }
+    *mask_of(t, req) = 0;
+}
+
+const char *fields_name(const field_table_t *t, field_door_t door, unsigned bit)
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (t->fields[i].bit == bit && spellings(&t->fields[i], door)[0])
+            return spellings(&t->fields[i], door)[0];
+    return "";
+}
