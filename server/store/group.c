@@ -7,7 +7,101 @@
 #include "core/xalloc.h"
 #include "store/internal.h"
 
-/* Each statement returns one row with one column: the result document as JSON text. */
+/* Each statement returns one row with one column: the result document as JSON text. The
+ * views below are the only readers of the group and member objects' keys. */
+
+static const char *text_of(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int64_t int_of(const json_t *o, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+bool store_group_view(const json_t *g, store_group_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(g) || text_of(g, "id") == NULL)
+        return false;
+    *out = (store_group_t){
+        .id = text_of(g, "id"),
+        .type = text_of(g, "type"),
+        .name = text_of(g, "name"),
+        .introduction = text_of(g, "introduction"),
+        .notification = text_of(g, "notification"),
+        .face_url = text_of(g, "face_url"),
+        .owner = text_of(g, "owner"),
+        .create_time = int_of(g, "create_time"),
+        .info_seq = int_of(g, "info_seq"),
+        .last_info_time = int_of(g, "last_info_time"),
+        .max_members = int_of(g, "max_members"),
+        .apply_opt = text_of(g, "apply_opt"),
+        .invite_opt = text_of(g, "invite_opt"),
+        .mute_all = json_is_true(json_object_get(g, "mute_all")),
+        .history_before_join = json_is_true(json_object_get(g, "history_before_join")),
+        .custom = json_object_get(g, "custom"),
+        .member_count = int_of(g, "member_count"),
+        .last_seq = int_of(g, "last_seq"),
+        .last_time = int_of(g, "last_time"),
+        .self = json_is_object(json_object_get(g, "self")) ? json_object_get(g, "self") : NULL,
+    };
+    return true;
+}
+
+bool store_group_member_view(const json_t *m, store_group_member_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(m) || text_of(m, "user") == NULL)
+        return false;
+    const json_t *recv = json_object_get(m, "recv_opt");
+    *out = (store_group_member_t){
+        .user = text_of(m, "user"),
+        .role = text_of(m, "role"),
+        .join_time = int_of(m, "join_time"),
+        .join_seq = int_of(m, "join_seq"),
+        .mute_until = int_of(m, "mute_until"),
+        .msg_flag = text_of(m, "msg_flag"),
+        .name_card = text_of(m, "name_card") ? text_of(m, "name_card") : "",
+        .custom = json_object_get(m, "custom"),
+        .last_send_time = int_of(m, "last_send_time"),
+        .read_seq = int_of(m, "read_seq"),
+        .recv_opt = json_is_integer(recv) ? (int)json_integer_value(recv) : -1,
+        .nick = text_of(m, "nick") ? text_of(m, "nick") : "",
+        .face_url = text_of(m, "face_url") ? text_of(m, "face_url") : "",
+    };
+    return true;
+}
+
+bool store_group_ctx_view(const json_t *res, store_group_ctx_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->found = store_group_view(json_object_get(res, "group"), &out->group);
+    out->is_member = store_group_member_view(json_object_get(res, "actor"), &out->actor);
+    out->targets = json_object_get(res, "targets");
+    out->n_targets = json_array_size(out->targets);
+    return out->found;
+}
+
+void store_group_ctx_target(const store_group_ctx_t *ctx, size_t i, store_group_target_t *out)
+{
+    store_group_target_view(json_array_get(ctx->targets, i), out);
+}
+
+bool store_group_target_view(const json_t *t, store_group_target_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(t) || text_of(t, "user") == NULL)
+        return false;
+    const json_t *m = json_object_get(t, "member");
+    *out = (store_group_target_t){
+        .user = text_of(t, "user"),
+        .exists = json_is_true(json_object_get(t, "exists")),
+        .member = json_is_object(m) ? m : NULL,
+    };
+    return true;
+}
 
 /* The group row g with its conversation c (LEFT JOIN conversations c ON c.conv_key = 'g:' || id).
  */

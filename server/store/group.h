@@ -8,6 +8,8 @@
  * statement itself, whose keys each function documents. `res` is borrowed: valid during the
  * callback only (json_incref to keep a part). Input strings are copied before returning.
  *
+ * Group and member objects, and store_group_ctx's document, are read only through the typed
+ * views below (store_group_view and friends); no reader outside this module spells their keys.
  * The objects inside results:
  *   group  {id, type (REST spelling), name, introduction, notification, face_url, owner (null:
  *           ownerless), create_time, info_seq, last_info_time, max_members, apply_opt,
@@ -36,6 +38,64 @@
 #include "store/webhook.h"
 
 typedef void (*store_group_json_fn)(err_t err, json_t *res, void *arg);
+
+/* ---- typed views of the objects inside results ----
+ *
+ * Readers never look a key up by name: they take a view, whose fields borrow from the document
+ * (valid as long as it is). The keys are spelt once, in group.c, beside the SQL that builds
+ * them. A view of something that is not such an object (null: no group, not a member) fails
+ * and leaves *out zeroed. */
+
+typedef struct {
+    const char *id;
+    const char *type; /* REST spelling */
+    const char *name, *introduction, *notification, *face_url;
+    const char *owner; /* NULL: ownerless */
+    int64_t create_time, info_seq, last_info_time, max_members;
+    const char *apply_opt, *invite_opt; /* REST spellings */
+    bool mute_all, history_before_join;
+    const json_t *custom; /* {key: value} */
+    int64_t member_count;
+    int64_t last_seq, last_time; /* of the group conversation */
+    const json_t *self;          /* the viewer's member object (store_group_get, _joined) */
+} store_group_t;
+
+typedef struct {
+    const char *user;
+    const char *role; /* "Owner", "Admin", "Member" */
+    int64_t join_time, join_seq, mute_until;
+    const char *msg_flag, *name_card;
+    const json_t *custom;
+    int64_t last_send_time, read_seq;
+    int recv_opt;                /* -1: no conversation view */
+    const char *nick, *face_url; /* "" when unset */
+} store_group_member_t;
+
+/* A target of store_group_ctx: whether the account exists and its membership (NULL: none). */
+typedef struct {
+    const char *user;
+    bool exists;
+    const json_t *member;
+} store_group_target_t;
+
+/* store_group_ctx's document: the group (found false: none), the actor's membership (is_member
+ * false: none) and the targets in the order asked (store_group_ctx_target). */
+typedef struct {
+    bool found;
+    store_group_t group;
+    bool is_member;
+    store_group_member_t actor;
+    const json_t *targets;
+    size_t n_targets;
+} store_group_ctx_t;
+
+bool store_group_ctx_view(const json_t *res, store_group_ctx_t *out);
+/* Target i (< n_targets) of a context view. */
+void store_group_ctx_target(const store_group_ctx_t *ctx, size_t i, store_group_target_t *out);
+
+bool store_group_view(const json_t *obj, store_group_t *out);
+bool store_group_member_view(const json_t *obj, store_group_member_t *out);
+bool store_group_target_view(const json_t *obj, store_group_target_t *out);
 
 /* ---- reads ---- */
 

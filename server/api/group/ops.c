@@ -51,7 +51,8 @@ typedef struct gop {
     gop_new_t create;     /* gop_create */
     gop_profile_t change; /* gop_modify */
     gop_member_t member;  /* gop_member */
-    json_t *ctx;          /* store_group_ctx's document */
+    json_t *ctx;          /* store_group_ctx's document, which `c` borrows from */
+    store_group_ctx_t c;
     group_type_t type;
     group_role_t role;              /* the actor's */
     int tries;                      /* gop_create */
@@ -247,19 +248,18 @@ static json_t *op_user(const gop_t *op)
 
 /* ---- context ---- */
 
-static json_t *ctx_group(const gop_t *op)
+static store_group_target_t ctx_target(const gop_t *op, size_t i)
 {
-    return json_object_get(op->ctx, "group");
+    store_group_target_t t;
+    store_group_ctx_target(&op->c, i, &t);
+    return t;
 }
 
-static json_t *ctx_target(const gop_t *op, size_t i)
+/* A target's role in the group (GROUP_ROLE_NONE: not a member). */
+static group_role_t target_role(const store_group_target_t *t)
 {
-    return json_array_get(json_object_get(op->ctx, "targets"), i);
-}
-
-static group_role_t member_role(const json_t *member)
-{
-    return group_role_parse(str(member, "role"));
+    store_group_member_t m;
+    return store_group_member_view(t->member, &m) ? group_role_parse(m.role) : GROUP_ROLE_NONE;
 }
 
 static group_opt_t opt_of(const char *s)
@@ -605,13 +605,13 @@ static void on_applied(err_t err, json_t *res, void *arg)
     }
     /* Invitations waiting for approval: the targets were classified in the context. */
     json_t *results = json_array();
-    json_array_foreach(json_object_get(op->ctx, "targets"), i, v)
-    {
-        const char *u = str(v, "user");
-        const char *status = is_refused(op, u)                              ? "refused"
-                             : !json_is_true(json_object_get(v, "exists"))  ? "missing"
-                             : json_is_object(json_object_get(v, "member")) ? "already"
-                                                                            : "pending";
+    for (i = 0; i < op->c.n_targets; i++) {
+        store_group_target_t t = ctx_target(op, i);
+        const char *u = t.user;
+        const char *status = is_refused(op, u) ? "refused"
+                             : !t.exists       ? "missing"
+                             : t.member        ? "already"
+                                               : "pending";
         json_array_append_new(results, json_pack("{s:s, s:s}", "user", u, "status", status));
     }
     finish(op, ERR_OK, NULL, json_pack("{s:o}", "results", results));
@@ -619,13 +619,13 @@ static void on_applied(err_t err, json_t *res, void *arg)
 
 static void do_join(gop_t *op)
 {
-    const json_t *g = ctx_group(op);
+    const store_group_t *g = &op->c.group;
     if (op->role >= GROUP_ROLE_MEMBER && op->role <= GROUP_ROLE_OWNER) {
         fail(op, ERR_GROUP_ALREADY_MEMBER, NULL);
         return;
     }
     bool approval;
-    err_t err = group_rule_join(op->type, opt_of(str(g, "apply_opt")), &approval);
+    err_t err = group_rule_join(op->type, opt_of(g->apply_opt), &approval);
     if (err != ERR_OK) {
         fail(op, err,
              op->type == GROUP_WORK ? "Work groups are joined by invitation only"
@@ -656,8 +656,7 @@ static void do_join(gop_t *op)
             .users_json = list_json,
             .now = (int64_t)time(NULL),
             .views = r->stores_history,
-            .pre_join_visible = group_rule_pre_join_visible(
-                op->type, json_is_true(json_object_get(g, "history_before_join"))),
+            .pre_join_visible = group_rule_pre_join_visible(op->type, g->history_before_join),
             .enforce_max = true,
             .msg_flag = r->default_msg_flag,
             .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
@@ -740,8 +739,6 @@ static void do_quit(gop_t *op)
 
 static void do_kick(gop_t *op)
 {
-    json_t *v;
-    size_t i;
     if (op->role == GROUP_ROLE_NONE) {
         fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
         return;
@@ -750,19 +747,19 @@ static void do_kick(gop_t *op)
         fail(op, ERR_GROUP_PERMISSION, "members of this group type cannot be removed");
         return;
     }
-    json_array_foreach(json_object_get(op->ctx, "targets"), i, v)
-    {
-        const json_t *m = json_object_get(v, "member");
-        if (!json_is_object(m))
+    for (size_t i = 0; i < op->c.n_targets; i++) {
+        store_group_target_t t = ctx_target(op, i);
+        if (t.member == NULL)
             continue;
-        if (strcmp(str(v, "user"), op->user) == 0) {
+        if (strcmp(t.user, op->user) == 0) {
             fail(op, ERR_GROUP_PERMISSION, "use quitGroup to leave");
             return;
         }
-        if (group_rule_kick(op->type, op->role, member_role(m)) != ERR_OK) {
+        group_role_t role = target_role(&t);
+        if (group_rule_kick(op->type, op->role, role) != ERR_OK) {
             char detail[128];
-            snprintf(detail, sizeof detail, "may not remove %s (%s)", str(v, "user"),
-                     str(m, "role"));
+            snprintf(detail, sizeof detail, "may not remove %s (%s)", t.user,
+                     group_role_rest(role));
             fail(op, ERR_GROUP_PERMISSION, detail);
             return;
         }
@@ -812,11 +809,11 @@ static void on_added(err_t err, json_t *res, void *arg)
 static void do_add(gop_t *op)
 {
     const group_type_rules_t *r = rules_of(op);
-    const json_t *g = ctx_group(op);
+    const store_group_t *g = &op->c.group;
     const char *mode = str(op->req, "mode");
     bool approval = false;
     if (strcmp(mode, "invite") == 0) {
-        err_t err = group_rule_invite(op->type, opt_of(str(g, "invite_opt")), op->role, &approval);
+        err_t err = group_rule_invite(op->type, opt_of(g->invite_opt), op->role, &approval);
         if (err != ERR_OK) {
             fail(op, err,
                  op->role == GROUP_ROLE_NONE ? "not a member of the group"
@@ -879,9 +876,7 @@ static void do_add(gop_t *op)
         .users_json = users_json,
         .now = (int64_t)time(NULL),
         .views = r->stores_history,
-        .pre_join_visible =
-            import || group_rule_pre_join_visible(
-                          op->type, json_is_true(json_object_get(g, "history_before_join"))),
+        .pre_join_visible = import || group_rule_pre_join_visible(op->type, g->history_before_join),
         .enforce_max = true,
         .msg_flag = r->default_msg_flag,
         .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
@@ -1063,7 +1058,8 @@ static void on_member_updated(err_t err, json_t *res, void *arg)
     if (m->given & GOP_M_MSG_FLAG)
         group_members_changed(env, op->group_id);
     json_t *who = json_pack("[s]", m->user);
-    group_role_t before = member_role(json_object_get(ctx_target(op, 0), "member"));
+    store_group_target_t t = ctx_target(op, 0);
+    group_role_t before = target_role(&t);
     if ((m->given & GOP_M_ROLE) && (group_role_t)m->role != before) {
         bool grant = m->role == GROUP_ROLE_ADMIN;
         json_t *body = event_body(op);
@@ -1145,13 +1141,13 @@ static json_t *member_store_fields(const gop_member_t *m)
 static void do_member(gop_t *op)
 {
     const gop_member_t *m = &op->member;
-    const json_t *t = json_object_get(ctx_target(op, 0), "member");
-    if (!json_is_object(t)) {
+    store_group_target_t t = ctx_target(op, 0);
+    if (t.member == NULL) {
         fail(op, ERR_GROUP_PERMISSION, "the user is not a member of the group");
         return;
     }
     const char *why;
-    err_t err = member_change_allowed(op, m, member_role(t), &why);
+    err_t err = member_change_allowed(op, m, target_role(&t), &why);
     if (err != ERR_OK) {
         fail(op, err, why);
         return;
@@ -1189,8 +1185,6 @@ static void on_muted(err_t err, json_t *res, void *arg)
 
 static void do_mute(gop_t *op)
 {
-    json_t *v;
-    size_t i;
     if (group_rule_mute_all(op->type, op->role) != ERR_OK) {
         fail(op, ERR_GROUP_PERMISSION,
              group_rules(op->type)->mute_min == GROUP_ROLE_NONE
@@ -1199,11 +1193,10 @@ static void do_mute(gop_t *op)
         return;
     }
     json_t *users = json_array();
-    json_array_foreach(json_object_get(op->ctx, "targets"), i, v)
-    {
-        const json_t *m = json_object_get(v, "member");
-        if (json_is_object(m) && group_rule_mute(op->type, op->role, member_role(m)) == ERR_OK)
-            json_array_append_new(users, json_string(str(v, "user")));
+    for (size_t i = 0; i < op->c.n_targets; i++) {
+        store_group_target_t t = ctx_target(op, i);
+        if (t.member && group_rule_mute(op->type, op->role, target_role(&t)) == ERR_OK)
+            json_array_append_new(users, json_string(t.user));
     }
     json_int_t secs = json_integer_value(json_object_get(op->req, "seconds"));
     char *users_json = dumps(users);
@@ -1229,17 +1222,17 @@ static void on_transferred(err_t err, json_t *res, void *arg)
 
 static void do_transfer(gop_t *op)
 {
-    const json_t *m = json_object_get(ctx_target(op, 0), "member");
+    store_group_target_t t = ctx_target(op, 0);
     if (!rules_of(op)->transfer_allowed) {
         fail(op, ERR_GROUP_PERMISSION, "this group type has a fixed owner");
         return;
     }
-    if (!json_is_object(m)) {
+    if (t.member == NULL) {
         fail(op, ERR_GROUP_PARAM, "the new owner must be a member of the group");
         return;
     }
     /* An ownerless group (a Work group whose owner left) gets an owner from an app admin. */
-    if (group_rule_transfer(op->type, op->role, member_role(m)) != ERR_OK) {
+    if (group_rule_transfer(op->type, op->role, target_role(&t)) != ERR_OK) {
         fail(op, ERR_GROUP_PERMISSION, "only the owner transfers the group");
         return;
     }
@@ -1316,8 +1309,7 @@ static void do_application(gop_t *op)
         .now = (int64_t)time(NULL),
         .application = kind,
         .views = r->stores_history,
-        .pre_join_visible = group_rule_pre_join_visible(
-            op->type, json_is_true(json_object_get(ctx_group(op), "history_before_join"))),
+        .pre_join_visible = group_rule_pre_join_visible(op->type, op->c.group.history_before_join),
         .enforce_max = true,
         .msg_flag = r->default_msg_flag,
         .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
@@ -1378,13 +1370,13 @@ static void on_ctx(err_t err, json_t *res, void *arg)
         return;
     }
     op->ctx = json_incref(res);
-    const json_t *g = ctx_group(op);
-    if (!json_is_object(g) || !group_type_parse(str(g, "type"), &op->type)) {
+    if (!store_group_ctx_view(op->ctx, &op->c) || !group_type_parse(op->c.group.type, &op->type)) {
         fail(op, ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    op->role =
-        op->app_admin ? GROUP_ROLE_APP_ADMIN : member_role(json_object_get(op->ctx, "actor"));
+    op->role = op->app_admin     ? GROUP_ROLE_APP_ADMIN
+               : op->c.is_member ? group_role_parse(op->c.actor.role)
+                                 : GROUP_ROLE_NONE;
     switch (op->kind) {
     case GOP_JOIN:
         do_join(op);
@@ -1485,6 +1477,17 @@ void gop_member(api_call_t *call, const gop_actor_t *actor, const char *group_id
     op->member = *m;
     memset(m, 0, sizeof *m);
     load(op, group_id, json_pack("[s]", op->member.user));
+}
+
+/* ---- reads ---- */
+
+err_t gop_may_read(const store_group_ctx_t *c, bool app_admin)
+{
+    if (!c->found)
+        return ERR_GROUP_NOT_FOUND;
+    if (!c->is_member && !app_admin)
+        return ERR_GROUP_PERMISSION;
+    return ERR_OK;
 }
 
 /* ---- validation ---- */

@@ -161,6 +161,10 @@ typedef struct {
 } gop_joined_t;
 void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_json_fn cb, void *arg);
 
+/* Whether a caller may read a group's members and attributes: 10010 when the context found no
+ * group, 10007 when the caller is neither a member nor an app administrator. */
+err_t gop_may_read(const store_group_ctx_t *c, bool app_admin);
+
 /* ---- validation shared by the doors: ERR_OK, or an error with a detail in buf ---- */
 
 /* v (may be NULL: absent) is a string of at most max bytes: else 10004. */

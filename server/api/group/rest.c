@@ -115,70 +115,78 @@ static json_t *kv_array(const json_t *obj, const json_t *keys)
     return out;
 }
 
-static group_type_t type_of(const json_t *g)
+static group_type_t type_of(const store_group_t *g)
 {
     group_type_t t = GROUP_WORK;
-    group_type_parse(str(g, "type"), &t);
+    group_type_parse(g->type, &t);
     return t;
 }
 
-/* A member profile (§5.3) with the fields of `filter` (NULL: all). */
-static json_t *rest_member(const json_t *m, const json_t *filter, const json_t *custom_filter)
+/* A member profile (§5.3) of the store's member object with the fields of `filter` (NULL:
+ * all). */
+static json_t *rest_member(const json_t *obj, const json_t *filter, const json_t *custom_filter)
 {
-    static const struct {
-        const char *name, *key;
+    store_group_member_t m;
+    store_group_member_view(obj, &m);
+    const struct {
+        const char *name;
+        int64_t value;
     } ints[] = {
-        {"JoinTime", "join_time"},
-        {"MsgSeq", "read_seq"},
-        {"LastSendMsgTime", "last_send_time"},
-        {"MuteUntil", "mute_until"},
+        {"JoinTime", m.join_time},
+        {"MsgSeq", m.read_seq},
+        {"LastSendMsgTime", m.last_send_time},
+        {"MuteUntil", m.mute_until},
     };
     bool all = !json_is_array(filter);
-    json_t *o = json_pack("{s:s}", "Member_Account", str(m, "user"));
+    json_t *o = json_pack("{s:s}", "Member_Account", m.user);
     if (all || listed(filter, "Role"))
-        json_object_set_new(o, "Role", json_string(str(m, "role")));
+        json_object_set_new(o, "Role", json_string(m.role));
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (all || listed(filter, ints[i].name))
-            json_object_set(o, ints[i].name, json_object_get(m, ints[i].key));
+            json_object_set_new(o, ints[i].name, json_integer((json_int_t)ints[i].value));
     if (listed(filter, "ShutUpUntil"))
-        json_object_set(o, "ShutUpUntil", json_object_get(m, "mute_until"));
+        json_object_set_new(o, "ShutUpUntil", json_integer((json_int_t)m.mute_until));
     if (all || listed(filter, "MsgFlag"))
-        json_object_set_new(o, "MsgFlag", json_string(str(m, "msg_flag")));
+        json_object_set_new(o, "MsgFlag", json_string(m.msg_flag));
     if (all || listed(filter, "NameCard"))
-        json_object_set_new(o, "NameCard", json_string(str(m, "name_card")));
-    json_object_set_new(o, "AppMemberDefinedData",
-                        kv_array(json_object_get(m, "custom"), custom_filter));
+        json_object_set_new(o, "NameCard", json_string(m.name_card));
+    json_object_set_new(o, "AppMemberDefinedData", kv_array(m.custom, custom_filter));
     return o;
 }
 
+static const char *on_off(bool on)
+{
+    return on ? "On" : "Off";
+}
+
 /* A group's base info (§3.7) with the fields of `filter` (NULL: all). */
-static json_t *rest_group(const api_call_t *call, const json_t *g, const json_t *filter,
+static json_t *rest_group(const api_call_t *call, const store_group_t *g, const json_t *filter,
                           const json_t *custom_filter)
 {
     bool all = !json_is_array(filter);
     group_type_t t = type_of(g);
-    json_t *o = json_pack("{s:s}", "GroupId", str(g, "id"));
+    json_t *o = json_pack("{s:s}", "GroupId", g->id);
     struct {
         const char *name;
         json_t *value;
     } fields[] = {
         {"Type", json_string(group_type_rest(t))},
-        {"Name", json_string(str(g, "name"))},
+        {"Name", json_string(g->name)},
         {"Appid", json_integer((json_int_t)call->env->cfg->sdkappid)},
-        {"Introduction", json_string(str(g, "introduction"))},
-        {"Notification", json_string(str(g, "notification"))},
-        {"FaceUrl", json_string(str(g, "face_url"))},
-        {"Owner_Account", json_string(str(g, "owner") ? str(g, "owner") : "")},
-        {"CreateTime", json_incref(json_object_get(g, "create_time"))},
-        {"InfoSeq", json_incref(json_object_get(g, "info_seq"))},
-        {"LastInfoTime", json_incref(json_object_get(g, "last_info_time"))},
-        {"LastMsgTime", json_incref(json_object_get(g, "last_time"))},
-        {"NextMsgSeq", json_integer(json_integer_value(json_object_get(g, "last_seq")) + 1)},
-        {"MemberNum", json_incref(json_object_get(g, "member_count"))},
-        {"MaxMemberNum", json_incref(json_object_get(g, "max_members"))},
-        {"ApplyJoinOption", json_string(str(g, "apply_opt"))},
-        {"InviteJoinOption", json_string(str(g, "invite_opt"))},
-        {"MuteAllMember", json_string(json_is_true(json_object_get(g, "mute_all")) ? "On" : "Off")},
+        {"Introduction", json_string(g->introduction)},
+        {"Notification", json_string(g->notification)},
+        {"FaceUrl", json_string(g->face_url)},
+        {"Owner_Account", json_string(g->owner ? g->owner : "")},
+        {"CreateTime", json_integer((json_int_t)g->create_time)},
+        {"InfoSeq", json_integer((json_int_t)g->info_seq)},
+        {"LastInfoTime", json_integer((json_int_t)g->last_info_time)},
+        {"LastMsgTime", json_integer((json_int_t)g->last_time)},
+        {"NextMsgSeq", json_integer((json_int_t)g->last_seq + 1)},
+        {"MemberNum", json_integer((json_int_t)g->member_count)},
+        {"MaxMemberNum", json_integer((json_int_t)g->max_members)},
+        {"ApplyJoinOption", json_string(g->apply_opt)},
+        {"InviteJoinOption", json_string(g->invite_opt)},
+        {"MuteAllMember", json_string(on_off(g->mute_all))},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (all || listed(filter, fields[i].name))
@@ -186,12 +194,9 @@ static json_t *rest_group(const api_call_t *call, const json_t *g, const json_t 
         json_decref(fields[i].value);
     }
     if (listed(filter, "ShutUpAllMember"))
-        json_object_set_new(
-            o, "ShutUpAllMember",
-            json_string(json_is_true(json_object_get(g, "mute_all")) ? "On" : "Off"));
+        json_object_set_new(o, "ShutUpAllMember", json_string(on_off(g->mute_all)));
     if (all || listed(filter, "AppDefinedData") || json_is_array(custom_filter))
-        json_object_set_new(o, "AppDefinedData",
-                            kv_array(json_object_get(g, "custom"), custom_filter));
+        json_object_set_new(o, "AppDefinedData", kv_array(g->custom, custom_filter));
     return o;
 }
 
@@ -319,22 +324,28 @@ static void info_answer(api_call_t *call)
     size_t i;
     json_array_foreach(json_object_get(call->body, "GroupIdList"), i, id)
     {
-        const json_t *g = NULL, *x;
-        size_t k;
-        json_array_foreach(st->groups, k, x) if (strcmp(str(x, "id"), json_string_value(id)) == 0)
-            g = x;
-        if (g == NULL) {
+        store_group_t g, x;
+        bool found = false;
+        for (size_t k = 0; !found && k < json_array_size(st->groups); k++) {
+            store_group_view(json_array_get(st->groups, k), &x);
+            if (strcmp(x.id, json_string_value(id)) == 0) {
+                g = x;
+                found = true;
+            }
+        }
+        if (!found) {
             json_array_append_new(out, json_pack("{s:O, s:i, s:s}", "GroupId", id, "ErrorCode",
                                                  ERR_GROUP_NOT_FOUND, "ErrorInfo",
                                                  err_text(ERR_GROUP_NOT_FOUND)));
             continue;
         }
-        json_t *o = rest_group(call, g, base, custom);
+        json_t *o = rest_group(call, &g, base, custom);
         json_object_set_new(o, "ErrorCode", json_integer(0));
         json_object_set_new(o, "ErrorInfo", json_string(""));
         if (st->with_members) {
             json_t *list = json_array(), *m;
-            json_array_foreach(json_object_get(st->members, str(g, "id")), k, m)
+            size_t k;
+            json_array_foreach(json_object_get(st->members, g.id), k, m)
                 json_array_append_new(list, rest_member(m, mfilter, mcustom));
             json_object_set_new(o, "MemberList", list);
         }
@@ -383,9 +394,11 @@ static void on_info_groups(err_t err, json_t *res, void *arg)
     st->waiting = json_array_size(st->groups);
     json_array_foreach(st->groups, i, g)
     {
+        store_group_t view;
+        store_group_view(g, &view);
         member_load_t *ml = XNEW(member_load_t);
         ml->call = call;
-        ml->group_id = xstrdup(str(g, "id"));
+        ml->group_id = xstrdup(view.id);
         store_group_members(call->env->db, ml->group_id, NULL, 0, GROUP_MEMBER_PAGE_MAX,
                             on_info_members, ml);
     }
@@ -517,22 +530,21 @@ static void on_specified(err_t err, json_t *res, void *arg)
         api_fail(call, err, NULL);
         return;
     }
-    const json_t *g = json_object_get(res, "group");
-    if (!json_is_object(g)) {
+    store_group_ctx_t c;
+    if (!store_group_ctx_view(res, &c)) {
         api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
     const json_t *mfilter = json_object_get(call->body, "MemberInfoFilter");
     const json_t *mcustom = json_object_get(call->body, "AppDefinedDataFilter_GroupMember");
-    json_t *list = json_array(), *t;
-    size_t i;
-    json_array_foreach(json_object_get(res, "targets"), i, t)
-    {
-        const json_t *m = json_object_get(t, "member");
-        if (json_is_object(m))
-            json_array_append_new(list, rest_member(m, mfilter, mcustom));
+    json_t *list = json_array();
+    for (size_t i = 0; i < c.n_targets; i++) {
+        store_group_target_t t;
+        store_group_ctx_target(&c, i, &t);
+        if (t.member)
+            json_array_append_new(list, rest_member(t.member, mfilter, mcustom));
     }
-    api_finish(call, json_pack("{s:s, s:o}", "GroupId", str(g, "id"), "MemberList", list));
+    api_finish(call, json_pack("{s:s, s:o}", "GroupId", c.group.id, "MemberList", list));
 }
 
 void api_group_rest_specified_members(api_call_t *call)
@@ -785,14 +797,16 @@ static void on_rest_joined(err_t err, json_t *res, void *arg)
     const json_t *filter = json_object_get(call->body, "ResponseFilter");
     const json_t *base = json_object_get(filter, "GroupBaseInfoFilter");
     const json_t *self = json_object_get(filter, "SelfInfoFilter");
-    json_t *list = json_array(), *g;
+    json_t *list = json_array(), *v;
     size_t i;
-    json_array_foreach(json_object_get(res, "groups"), i, g)
+    json_array_foreach(json_object_get(res, "groups"), i, v)
     {
-        json_t *o = json_is_array(base) ? rest_group(call, g, base, NULL)
-                                        : json_pack("{s:s}", "GroupId", str(g, "id"));
+        store_group_t g;
+        store_group_view(v, &g);
+        json_t *o = json_is_array(base) ? rest_group(call, &g, base, NULL)
+                                        : json_pack("{s:s}", "GroupId", g.id);
         if (json_is_array(self)) {
-            json_t *s = rest_member(json_object_get(g, "self"), self, NULL);
+            json_t *s = rest_member(g.self, self, NULL);
             json_object_del(s, "Member_Account");
             json_object_del(s, "AppMemberDefinedData");
             json_object_set_new(o, "SelfInfo", s);
@@ -833,18 +847,19 @@ void api_group_rest_joined(api_call_t *call)
 static void on_roles(err_t err, json_t *res, void *arg)
 {
     api_call_t *call = arg;
-    if (err != ERR_OK || !json_is_object(json_object_get(res, "group"))) {
+    store_group_ctx_t c;
+    if (err != ERR_OK || !store_group_ctx_view(res, &c)) {
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    json_t *list = json_array(), *t;
-    size_t i;
-    json_array_foreach(json_object_get(res, "targets"), i, t)
-    {
-        const json_t *m = json_object_get(t, "member");
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s}", "Member_Account", str(t, "user"), "Role",
-                                        json_is_object(m) ? str(m, "role") : "NotMember"));
+    json_t *list = json_array();
+    for (size_t i = 0; i < c.n_targets; i++) {
+        store_group_target_t t;
+        store_group_member_t m;
+        store_group_ctx_target(&c, i, &t);
+        bool member = store_group_member_view(t.member, &m);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "Member_Account", t.user, "Role",
+                                              member ? m.role : "NotMember"));
     }
     api_finish(call, json_pack("{s:o}", "UserIdList", list));
 }
@@ -1020,21 +1035,24 @@ void api_group_rest_send_msg(api_call_t *call)
 static void on_notice_ctx(err_t err, json_t *res, void *arg)
 {
     api_call_t *call = arg;
-    if (err != ERR_OK || !json_is_object(json_object_get(res, "group"))) {
+    store_group_ctx_t c;
+    if (err != ERR_OK || !store_group_ctx_view(res, &c)) {
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    const char *id = str(json_object_get(res, "group"), "id");
+    const char *id = c.group.id;
     json_t *body = json_pack("{s:s, s:s}", "groupID", id, "customData", str(call->body, "Content"));
     json_t *to = json_object_get(call->body, "ToMembers_Account");
     if (json_array_size(to) == 0) {
         group_push(call->env, id, "onReceiveRESTCustomData", body, NULL);
     } else {
-        json_t *members = json_array(), *t;
-        size_t i;
-        json_array_foreach(json_object_get(res, "targets"), i,
-                           t) if (json_is_object(json_object_get(t, "member")))
-            json_array_append_new(members, json_string(str(t, "user")));
+        json_t *members = json_array();
+        for (size_t i = 0; i < c.n_targets; i++) {
+            store_group_target_t t;
+            store_group_ctx_target(&c, i, &t);
+            if (t.member)
+                json_array_append_new(members, json_string(t.user));
+        }
         gop_push_users(call->env, members, "onReceiveRESTCustomData", body, 0);
         json_decref(members);
     }
@@ -1068,7 +1086,7 @@ void api_group_rest_system_notification(api_call_t *call)
 /* ---- checks that need the group first ---- */
 
 /* Runs `next` with the group once it is known to exist and to keep history (AVChatRoom: 10007). */
-typedef void (*with_group_fn)(api_call_t *call, const json_t *ctx);
+typedef void (*with_group_fn)(api_call_t *call, const store_group_ctx_t *ctx);
 
 typedef struct {
     with_group_fn next;
@@ -1083,17 +1101,17 @@ static void on_with_group(err_t err, json_t *res, void *arg)
     with_group_fn next = w->next;
     bool need_history = w->need_history;
     xfree(w);
-    const json_t *g = json_object_get(res, "group");
-    if (err != ERR_OK || !json_is_object(g)) {
+    store_group_ctx_t c;
+    if (err != ERR_OK || !store_group_ctx_view(res, &c)) {
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    if (need_history && !group_rules(type_of(g))->stores_history) {
+    if (need_history && !group_rules(type_of(&c.group))->stores_history) {
         api_fail(call, ERR_GROUP_PERMISSION, "%s groups keep no history",
-                 group_type_rest(type_of(g)));
+                 group_type_rest(type_of(&c.group)));
         return;
     }
-    next(call, res);
+    next(call, &c);
 }
 
 static void with_group(api_call_t *call, const char *group_id, const char *target,
@@ -1196,11 +1214,11 @@ static void import_next(api_call_t *call)
     api_finish(call, json_pack("{s:o}", "ImportMsgResult", results));
 }
 
-static void import_msgs(api_call_t *call, const json_t *ctx)
+static void import_msgs(api_call_t *call, const store_group_ctx_t *ctx)
 {
     import_t *st = XNEW(import_t);
     st->results = json_array();
-    st->group_id = xstrdup(str(json_object_get(ctx, "group"), "id"));
+    st->group_id = xstrdup(ctx->group.id);
     call->state = st;
     import_next(call);
 }
@@ -1237,14 +1255,15 @@ static void on_unread_set(err_t err, json_t *res, void *arg)
         api_finish(call, NULL);
 }
 
-static void set_unread(api_call_t *call, const json_t *ctx)
+static void set_unread(api_call_t *call, const store_group_ctx_t *ctx)
 {
-    const json_t *t = json_array_get(json_object_get(ctx, "targets"), 0);
-    if (!json_is_object(json_object_get(t, "member"))) {
+    store_group_target_t t;
+    store_group_ctx_target(ctx, 0, &t);
+    if (t.member == NULL) {
         api_fail(call, ERR_GROUP_PERMISSION, "Member_Account is not a member of the group");
         return;
     }
-    store_group_set_unread(call->env->db, str(json_object_get(ctx, "group"), "id"), str(t, "user"),
+    store_group_set_unread(call->env->db, ctx->group.id, t.user,
                            json_integer_value(json_object_get(call->body, "UnreadMsgNum")),
                            on_unread_set, call);
 }
@@ -1273,11 +1292,10 @@ static void on_sender_deleted(err_t err, json_t *res, void *arg)
         api_finish(call, NULL);
 }
 
-static void delete_by_sender(api_call_t *call, const json_t *ctx)
+static void delete_by_sender(api_call_t *call, const store_group_ctx_t *ctx)
 {
-    store_group_delete_by_sender(call->env->db, str(json_object_get(ctx, "group"), "id"),
-                                 str(call->body, "Sender_Account"), GROUP_SENDER_WINDOW,
-                                 on_sender_deleted, call);
+    store_group_delete_by_sender(call->env->db, ctx->group.id, str(call->body, "Sender_Account"),
+                                 GROUP_SENDER_WINDOW, on_sender_deleted, call);
 }
 
 void api_group_rest_delete_by_sender(api_call_t *call)
@@ -1333,13 +1351,13 @@ static void on_history(err_t err, json_t *res, void *arg)
                                "IsFinished", lo <= 1 ? 1 : 0, "RspMsgList", list));
 }
 
-static void history(api_call_t *call, const json_t *ctx)
+static void history(api_call_t *call, const store_group_ctx_t *ctx)
 {
     long long seq = -1;
     json_t *req = json_object_get(call->body, "ReqMsgSeq");
     if (req)
         seq = json_integer_value(req);
-    store_group_history(call->env->db, str(json_object_get(ctx, "group"), "id"), seq,
+    store_group_history(call->env->db, ctx->group.id, seq,
                         json_integer_value(json_object_get(call->body, "ReqMsgNumber")), on_history,
                         call);
 }

@@ -82,10 +82,10 @@ static json_t *custom_copy(const json_t *custom)
     return json_is_object(custom) ? json_deep_copy(custom) : json_object();
 }
 
-static group_type_t type_of(const json_t *g)
+static group_type_t type_of(const store_group_t *g)
 {
     group_type_t t = GROUP_WORK;
-    group_type_parse(str(g, "type"), &t);
+    group_type_parse(g->type, &t);
     return t;
 }
 
@@ -96,51 +96,45 @@ static int opt_sdk(const char *s)
     return group_opt_sdk(o);
 }
 
-/* V2TIMGroupInfo from a store group (+ self). */
-static json_t *group_info(const json_t *g)
+/* V2TIMGroupInfo of a store group (with the viewer's membership when it has one). */
+static json_t *group_info(const store_group_t *g)
 {
-    const json_t *self = json_object_get(g, "self");
     json_t *info = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s?, s:O, s:i, s:i, s:O, s:O, s:O, s:O, s:o, s:b}",
-        "groupID", str(g, "id"), "groupType", group_type_sdk(type_of(g)), "groupName",
-        str(g, "name"), "notification", str(g, "notification"), "introduction",
-        str(g, "introduction"), "faceUrl", str(g, "face_url"), "isAllMuted",
-        json_is_true(json_object_get(g, "mute_all")), "owner", str(g, "owner"), "createTime",
-        json_object_get(g, "create_time"), "groupAddOpt", opt_sdk(str(g, "apply_opt")),
-        "groupApproveOpt", opt_sdk(str(g, "invite_opt")), "lastInfoTime",
-        json_object_get(g, "last_info_time"), "lastMessageTime", json_object_get(g, "last_time"),
-        "memberCount", json_object_get(g, "member_count"), "memberMaxCount",
-        json_object_get(g, "max_members"), "customInfo", custom_copy(json_object_get(g, "custom")),
-        "isSupportTopic", 0);
-    if (!json_is_string(json_object_get(info, "owner")))
-        json_object_set_new(info, "owner", json_string(""));
-    if (json_is_object(self)) {
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:o, s:b}",
+        "groupID", g->id, "groupType", group_type_sdk(type_of(g)), "groupName", g->name,
+        "notification", g->notification, "introduction", g->introduction, "faceUrl", g->face_url,
+        "isAllMuted", g->mute_all, "owner", g->owner ? g->owner : "", "createTime",
+        (json_int_t)g->create_time, "groupAddOpt", opt_sdk(g->apply_opt), "groupApproveOpt",
+        opt_sdk(g->invite_opt), "lastInfoTime", (json_int_t)g->last_info_time, "lastMessageTime",
+        (json_int_t)g->last_time, "memberCount", (json_int_t)g->member_count, "memberMaxCount",
+        (json_int_t)g->max_members, "customInfo", custom_copy(g->custom), "isSupportTopic", 0);
+    store_group_member_t self;
+    if (store_group_member_view(g->self, &self)) {
         json_object_set_new(info, "role",
-                            json_integer(group_role_sdk(group_role_parse(str(self, "role")))));
-        json_t *recv = json_object_get(self, "recv_opt");
+                            json_integer(group_role_sdk(group_role_parse(self.role))));
         json_object_set_new(info, "recvOpt",
-                            json_integer(json_is_integer(recv)
-                                             ? json_integer_value(recv)
-                                             : group_msg_flag_to_recv_opt(str(self, "msg_flag"))));
-        json_object_set(info, "joinTime", json_object_get(self, "join_time"));
-        json_object_set(info, "muteUntil", json_object_get(self, "mute_until"));
-        json_object_set(info, "readSeq", json_object_get(self, "read_seq"));
+                            json_integer(self.recv_opt >= 0
+                                             ? self.recv_opt
+                                             : group_msg_flag_to_recv_opt(self.msg_flag)));
+        json_object_set_new(info, "joinTime", json_integer((json_int_t)self.join_time));
+        json_object_set_new(info, "muteUntil", json_integer((json_int_t)self.mute_until));
+        json_object_set_new(info, "readSeq", json_integer((json_int_t)self.read_seq));
     } else {
         json_object_set_new(info, "role", json_integer(0));
     }
     return info;
 }
 
-/* V2TIMGroupMemberFullInfo from a store member. */
-static json_t *member_info(const json_t *m)
+/* V2TIMGroupMemberFullInfo of a store member object. */
+static json_t *member_info(const json_t *obj)
 {
-    return json_pack("{s:s, s:i, s:O, s:O, s:o, s:s, s:s, s:s, s:s}", "userID", str(m, "user"),
-                     "role", group_role_sdk(group_role_parse(str(m, "role"))), "muteUntil",
-                     json_object_get(m, "mute_until"), "joinTime", json_object_get(m, "join_time"),
-                     "customInfo", custom_copy(json_object_get(m, "custom")), "nickName",
-                     str(m, "nick") ? str(m, "nick") : "", "nameCard",
-                     str(m, "name_card") ? str(m, "name_card") : "", "faceUrl",
-                     str(m, "face_url") ? str(m, "face_url") : "", "friendRemark", "");
+    store_group_member_t m;
+    store_group_member_view(obj, &m);
+    return json_pack("{s:s, s:i, s:I, s:I, s:o, s:s, s:s, s:s, s:s}", "userID", m.user, "role",
+                     group_role_sdk(group_role_parse(m.role)), "muteUntil",
+                     (json_int_t)m.mute_until, "joinTime", (json_int_t)m.join_time, "customInfo",
+                     custom_copy(m.custom), "nickName", m.nick, "nameCard", m.name_card, "faceUrl",
+                     m.face_url, "friendRemark", "");
 }
 
 /* ---- createGroup ---- */
@@ -220,10 +214,14 @@ static void on_joined_list(err_t err, json_t *res, void *arg)
         api_fail(call, err, NULL);
         return;
     }
-    json_t *list = json_array(), *g;
+    json_t *list = json_array(), *v;
     size_t i;
-    json_array_foreach(json_object_get(res, "groups"), i, g)
-        json_array_append_new(list, group_info(g));
+    json_array_foreach(json_object_get(res, "groups"), i, v)
+    {
+        store_group_t g;
+        if (store_group_view(v, &g))
+            json_array_append_new(list, group_info(&g));
+    }
     api_finish(call, json_pack("{s:o}", "groupList", list));
 }
 
@@ -246,18 +244,26 @@ static void on_groups_info(err_t err, json_t *res, void *arg)
     size_t i;
     json_array_foreach(json_object_get(call->body, "groupIDList"), i, id)
     {
-        const json_t *g = NULL, *x;
-        size_t k;
-        json_array_foreach(found, k, x) if (strcmp(str(x, "id"), json_string_value(id)) == 0) g = x;
+        store_group_t g, x;
+        bool has = false;
+        for (size_t k = 0; !has && k < json_array_size(found); k++) {
+            store_group_view(json_array_get(found, k), &x);
+            if (strcmp(x.id, json_string_value(id)) == 0) {
+                g = x;
+                has = true;
+            }
+        }
         err_t e = ERR_GROUP_NOT_FOUND;
-        if (g) {
-            group_role_t role = group_role_parse(str(json_object_get(g, "self"), "role"));
-            e = admin ? ERR_OK : group_rule_read_info(type_of(g), role);
+        if (has) {
+            store_group_member_t self;
+            group_role_t role = store_group_member_view(g.self, &self) ? group_role_parse(self.role)
+                                                                       : GROUP_ROLE_NONE;
+            e = admin ? ERR_OK : group_rule_read_info(type_of(&g), role);
         }
         json_t *item = json_pack("{s:i, s:s}", "resultCode", e == ERR_OK ? 0 : (int)e,
                                  "resultMessage", e == ERR_OK ? "" : err_text((int)e));
         json_object_set_new(item, "groupInfo",
-                            e == ERR_OK ? group_info(g) : json_pack("{s:O}", "groupID", id));
+                            e == ERR_OK ? group_info(&g) : json_pack("{s:O}", "groupID", id));
         json_array_append_new(list, item);
     }
     api_finish(call, json_pack("{s:o}", "groupInfoResultList", list));
@@ -338,18 +344,15 @@ static void on_members_page(err_t err, json_t *res, void *arg)
     xfree(p);
 }
 
-static bool member_or_admin(api_call_t *call, const json_t *res)
+/* Whether the caller may read the group's members or attributes (gop_may_read); the view of
+ * the context in *c. */
+static bool member_or_admin(api_call_t *call, const json_t *res, store_group_ctx_t *c)
 {
-    if (!json_is_object(json_object_get(res, "group"))) {
-        api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
-        return false;
-    }
-    if (!json_is_object(json_object_get(res, "actor")) &&
-        !config_is_admin(call->env->cfg, call->identifier)) {
-        api_fail(call, ERR_GROUP_PERMISSION, "not a member of the group");
-        return false;
-    }
-    return true;
+    store_group_ctx_view(res, c);
+    err_t err = gop_may_read(c, config_is_admin(call->env->cfg, call->identifier));
+    if (err != ERR_OK)
+        api_fail(call, err, err == ERR_GROUP_PERMISSION ? "not a member of the group" : NULL);
+    return err == ERR_OK;
 }
 
 static void on_page_ctx(err_t err, json_t *res, void *arg)
@@ -357,7 +360,8 @@ static void on_page_ctx(err_t err, json_t *res, void *arg)
     api_call_t *call = arg;
     page_t *p = call->state;
     call->state = NULL; /* a failed call is gone once answered */
-    if (err != ERR_OK || !member_or_admin(call, res)) {
+    store_group_ctx_t c;
+    if (err != ERR_OK || !member_or_admin(call, res, &c)) {
         if (err != ERR_OK)
             api_fail(call, err, NULL);
         xfree(p->group_id);
@@ -426,15 +430,15 @@ static void on_members_info(err_t err, json_t *res, void *arg)
         api_fail(call, err, NULL);
         return;
     }
-    if (!member_or_admin(call, res))
+    store_group_ctx_t c;
+    if (!member_or_admin(call, res, &c))
         return;
-    json_t *list = json_array(), *t;
-    size_t i;
-    json_array_foreach(json_object_get(res, "targets"), i, t)
-    {
-        const json_t *m = json_object_get(t, "member");
-        if (json_is_object(m))
-            json_array_append_new(list, member_info(m));
+    json_t *list = json_array();
+    for (size_t i = 0; i < c.n_targets; i++) {
+        store_group_target_t t;
+        store_group_ctx_target(&c, i, &t);
+        if (t.member)
+            json_array_append_new(list, member_info(t.member));
     }
     api_finish(call, json_pack("{s:o}", "memberInfoList", list));
 }
@@ -715,10 +719,10 @@ static void on_attrs_ctx(err_t err, json_t *res, void *arg)
         api_fail(call, err, NULL);
         return;
     }
-    if (!member_or_admin(call, res))
+    store_group_ctx_t c;
+    if (!member_or_admin(call, res, &c))
         return;
-    store_group_attrs_get(call->env->db, str(json_object_get(res, "group"), "id"), on_attrs_got,
-                          call);
+    store_group_attrs_get(call->env->db, c.group.id, on_attrs_got, call);
 }
 
 void api_group_attrs_get(api_call_t *call)
