@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/fields.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 
@@ -340,6 +341,25 @@ static void finish(api_call_t *call, err_t err, const char *detail, json_t *resu
 void api_finish(api_call_t *call, json_t *result)
 {
     finish(call, ERR_OK, NULL, result);
+}
+
+bool api_read_fields(api_call_t *call, const struct field_table *t, int door, const json_t *body,
+                     void *req)
+{
+    char detail[256];
+    err_t err = fields_read(t, (field_door_t)door, body, req, detail, sizeof detail);
+    if (err != ERR_OK)
+        api_fail(call, err, "%s", detail);
+    return err == ERR_OK;
+}
+
+api_call_t *api_call_if_ok(err_t err, void *arg)
+{
+    api_call_t *call = arg;
+    if (err == ERR_OK)
+        return call;
+    api_fail(call, err, NULL);
+    return NULL;
 }
 
 void api_fail(api_call_t *call, err_t err, const char *fmt, ...)

@@ -137,6 +137,16 @@ void api_finish(api_call_t *call, json_t *result);
 void api_fail(api_call_t *call, err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Reads `req` (zeroed) from `body` with a field table (api/fields.h) in the door's spellings;
+ * false after failing the call with the table's error and detail. */
+struct field_table;
+bool api_read_fields(api_call_t *call, const struct field_table *t, int door, const json_t *body,
+                     void *req) MUSTCHECK;
+
+/* For a store callback whose arg is the call: the call when err is ERR_OK, else NULL after
+ * failing the call with err (and no detail). */
+api_call_t *api_call_if_ok(err_t err, void *arg);
+
 /* The list of 1..max IDs a batch request carries in body[name]: strings (or, with `key`, also
  * objects {key: "<id>"}), each a UserID when `user_ids`. `what` names an element in the error
  * texts ("UserIDs", "groupIDs"). Missing, malformed or empty answers `bad`; longer than max

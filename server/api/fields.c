@@ -72,6 +72,38 @@ static bool switch_read(const json_t *v, bool *out)
     return true;
 }
 
+/* REST 0/1; SDK true/false or 0/1. */
+static bool flag_read(const json_t *v, field_door_t door, bool *out)
+{
+    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
+        *out = json_integer_value(v) == 1;
+    else if (door == FIELD_SDK && json_is_boolean(v))
+        *out = json_is_true(v);
+    else
+        return false;
+    return true;
+}
+
+static bool set_read(const field_t *f, const json_t *v, unsigned *out)
+{
+    const json_t *e;
+    size_t i;
+    *out = 0;
+    if (!json_is_array(v))
+        return false;
+    json_array_foreach(v, i, e)
+    {
+        const char *s = json_string_value(e);
+        size_t k = 0;
+        while (s && f->values[k] && strcmp(s, f->values[k]) != 0)
+            k++;
+        if (s == NULL || f->values[k] == NULL)
+            return false;
+        *out |= 1u << k;
+    }
+    return true;
+}
+
 static bool text_ok(const field_t *f, const json_t *v)
 {
     size_t n = json_string_length(v);
@@ -106,6 +138,18 @@ static void describe(const field_t *f, field_door_t door, const char *name, char
                  door == FIELD_REST ? "an array of {Key, Value} strings"
                                     : "an object of string values");
         break;
+    case FIELD_FLAG:
+        snprintf(buf, len, "%s must be %s", name, door == FIELD_REST ? "0 or 1" : "a boolean");
+        break;
+    case FIELD_SET: {
+        int n = snprintf(buf, len, "%s must be an array of", name);
+        for (size_t k = 0; f->values[k] && n > 0 && (size_t)n < len; k++)
+            n += snprintf(buf + n, len - (size_t)n, "%s %s", k ? "," : "", f->values[k]);
+        break;
+    }
+    case FIELD_JSON:
+        snprintf(buf, len, "%s is malformed", name);
+        break;
     }
 }
 
@@ -137,8 +181,38 @@ static bool store(const field_t *f, field_door_t door, const json_t *v, void *re
         *(json_t **)slot(f, req) = obj;
         return obj != NULL;
     }
+    case FIELD_FLAG:
+        return flag_read(v, door, (bool *)slot(f, req));
+    case FIELD_SET:
+        return set_read(f, v, (unsigned *)slot(f, req));
+    case FIELD_JSON:
+        *(const json_t **)slot(f, req) = v;
+        return true;
     }
     return false;
+}
+
+/* Whether v has the JSON type the field's kind reads (for rest_type_err). */
+static bool type_ok(const field_t *f, const json_t *v)
+{
+    switch (f->kind) {
+    case FIELD_TEXT:
+    case FIELD_USER:
+        return json_is_string(v);
+    case FIELD_INT:
+        return json_is_integer(v);
+    default:
+        return true;
+    }
+}
+
+/* The code the door answers for field f: its override, else `natural`. */
+static err_t door_err(const field_t *f, field_door_t door, const json_t *v, err_t natural)
+{
+    err_t over = door == FIELD_REST ? f->rest_err : f->sdk_err;
+    if (door == FIELD_REST && f->rest_type_err && v && !type_ok(f, v))
+        return f->rest_type_err;
+    return over ? over : natural;
 }
 
 static const json_t *value_json(const field_t *f, const void *req, json_t **tmp)
@@ -154,8 +228,14 @@ static const json_t *value_json(const field_t *f, const void *req, json_t **tmp)
         return *tmp = json_boolean(*(const bool *)cslot(f, req));
     case FIELD_ENUM:
         return *tmp = json_integer(*(const int *)cslot(f, req));
+    case FIELD_FLAG:
+        return *tmp = json_boolean(*(const bool *)cslot(f, req));
+    case FIELD_SET:
+        return *tmp = json_integer((json_int_t) * (const unsigned *)cslot(f, req));
     case FIELD_KV:
         return *(json_t *const *)cslot(f, req);
+    case FIELD_JSON:
+        return *(const json_t *const *)cslot(f, req);
     }
     return NULL;
 }
@@ -170,8 +250,12 @@ err_t fields_read(const field_table_t *t, field_door_t door, const json_t *body,
             continue;
         const json_t *v = lookup(f, door, body);
         err_t err = t->err;
-        if (v == NULL && f->required) {
-            snprintf(detail, len, "%s is required", name);
+        if (v == NULL && (f->need & (1u << door))) {
+            /* A missing JSON field is judged by its own check, which says what it needs. */
+            if (f->kind == FIELD_JSON && f->check)
+                err = f->check(NULL, detail, len);
+            else
+                snprintf(detail, len, "%s is required", name);
         } else if (v == NULL) {
             continue;
         } else if (!store(f, door, v, req)) {
@@ -186,7 +270,7 @@ err_t fields_read(const field_table_t *t, field_door_t door, const json_t *body,
                 continue;
         }
         fields_release(t, req);
-        return err;
+        return door_err(f, door, v, err);
     }
     return ERR_OK;
 }
@@ -213,6 +297,20 @@ static json_t *write_one(const field_t *f, field_door_t door, const void *req)
         const json_t *obj = *(json_t *const *)cslot(f, req);
         return door == FIELD_REST ? kv_array(obj) : json_deep_copy(obj);
     }
+    case FIELD_FLAG: {
+        bool on = *(const bool *)cslot(f, req);
+        return door == FIELD_REST ? json_integer(on) : json_boolean(on);
+    }
+    case FIELD_SET: {
+        unsigned mask = *(const unsigned *)cslot(f, req);
+        json_t *out = json_array();
+        for (size_t k = 0; f->values[k]; k++)
+            if (mask & (1u << k))
+                json_array_append_new(out, json_string(f->values[k]));
+        return out;
+    }
+    case FIELD_JSON:
+        return json_deep_copy(*(const json_t *const *)cslot(f, req));
     default: {
         json_t *tmp;
         value_json(f, req, &tmp);

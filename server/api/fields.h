@@ -11,8 +11,9 @@
  * key-value objects are new references the struct owns until fields_release().
  *
  * Errors: fields_read() returns the table's error code (10004 for groups, say) for a missing
- * required field or a malformed one, a field's own check code when its check refuses, and
- * writes a detail naming the field in the door's own spelling. On error nothing is owned:
+ * required field or a malformed one, a field's own check code when its check refuses, or the
+ * field's door-specific code when it has one, and writes a detail naming the field in the
+ * door's own spelling. On error nothing is owned:
  * the struct has been released.
  */
 #ifndef CHATD_API_FIELDS_H
@@ -37,7 +38,18 @@ typedef enum {
     FIELD_SWITCH, /* REST "On"/"Off", SDK true/false (either is read on both) → bool */
     FIELD_ENUM,   /* what `parse` accepts → int */
     FIELD_KV,     /* REST [{Key, Value}], SDK {key: value} → json_t * object, owned */
+    FIELD_FLAG,   /* REST 0/1, SDK true/false or 0/1 → bool */
+    FIELD_SET,    /* an array of strings, each one of `values` → unsigned mask (1 << index) */
+    FIELD_JSON,   /* any value, judged by `check` (also when a required one is missing: the
+                   * check gets NULL) → const json_t * (borrowed) */
 } field_kind_t;
+
+/* Which doors require a field. */
+enum {
+    FIELD_NEED_REST = 1 << 0,
+    FIELD_NEED_SDK = 1 << 1,
+    FIELD_NEED = FIELD_NEED_REST | FIELD_NEED_SDK,
+};
 
 #define FIELD_SPELLINGS 3
 
@@ -45,19 +57,24 @@ typedef struct {
     const char *rest[FIELD_SPELLINGS]; /* the documented spelling first; legacy ones after */
     const char *sdk[FIELD_SPELLINGS];  /* none: the door does not carry the field */
     field_kind_t kind;
-    size_t offset; /* of the value in the request struct */
-    unsigned bit;  /* set in the struct's mask when the field was given */
-    bool required;
-    long long min, max; /* TEXT: bytes; INT: range */
+    size_t offset;             /* of the value in the request struct */
+    unsigned bit;              /* set in the struct's mask when the field was given */
+    unsigned need;             /* FIELD_NEED_*: the doors on which it is required */
+    long long min, max;        /* TEXT: bytes; INT: range */
+    const char *const *values; /* SET: the accepted strings, NULL-terminated */
     /* ENUM: reads a value (either door's spelling); format writes one for a door. */
     bool (*parse)(const json_t *v, int *out);
     json_t *(*format)(int value, field_door_t door);
     const char *expect; /* ENUM: the accepted values, for the error detail */
     /* An area rule on the value once read (KV: key names, sizes); NULL: none. */
     err_t (*check)(const json_t *v, char *buf, size_t len);
+    /* The code a door answers for this field instead of the check's or the table's (0: none;
+     * Tencent gives some REST fields their own codes); rest_type_err for a REST value of the
+     * wrong JSON type (0: rest_err). */
+    err_t rest_err, sdk_err, rest_type_err;
 } field_t;
 
-typedef struct {
+typedef struct field_table {
     const field_t *fields;
     size_t count;
     size_t mask_offset; /* of the struct's `unsigned given` */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/file.h"
 #include "core/xalloc.h"
 
@@ -79,17 +80,6 @@ static const key_def_t keys[] = {
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
-
-static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static const key_def_t *find_key(const char *name)
 {
@@ -183,7 +173,7 @@ static bool load_file(const char *path, config_t *cfg, bool *seen, char *errbuf,
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        fail(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+        err_message(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return false;
     }
     /* Whole lines of any length: a fixed buffer would split a long value into a second "line". */
@@ -201,7 +191,7 @@ static bool load_file(const char *path, config_t *cfg, bool *seen, char *errbuf,
             continue;
         char *eq = strchr(line, '=');
         if (eq == NULL) {
-            fail(errbuf, errlen, "%s:%d: expected `key = value`", path, lineno);
+            err_message(errbuf, errlen, "%s:%d: expected `key = value`", path, lineno);
             ok = false;
             break;
         }
@@ -209,10 +199,10 @@ static bool load_file(const char *path, config_t *cfg, bool *seen, char *errbuf,
         char *name = trim(line), *value = trim(eq + 1);
         const key_def_t *k = find_key(name);
         if (k == NULL) {
-            fail(errbuf, errlen, "%s:%d: unknown key '%s'", path, lineno, name);
+            err_message(errbuf, errlen, "%s:%d: unknown key '%s'", path, lineno, name);
             ok = false;
         } else if (!set_value(cfg, k, value)) {
-            fail(errbuf, errlen, "%s:%d: bad value for key '%s'", path, lineno, name);
+            err_message(errbuf, errlen, "%s:%d: bad value for key '%s'", path, lineno, name);
             ok = false;
         } else {
             seen[k - keys] = true;
@@ -233,7 +223,8 @@ static bool load_env(config_t *cfg, bool *seen, char *errbuf, size_t errlen)
         if (value == NULL)
             continue;
         if (!set_value(cfg, &keys[i], value)) {
-            fail(errbuf, errlen, "environment %s: bad value for key '%s'", var, keys[i].name);
+            err_message(errbuf, errlen, "environment %s: bad value for key '%s'", var,
+                        keys[i].name);
             return false;
         }
         seen[i] = true;
@@ -249,9 +240,9 @@ static bool split_admins(config_t *cfg, char *errbuf, size_t errlen)
         if (*tok == '\0')
             continue;
         if (cfg->admin_count == CONFIG_MAX_ADMINS || strlen(tok) > 32) {
-            fail(errbuf, errlen,
-                 "bad value for key 'admin_identifier': at most %d IDs of <= 32 bytes",
-                 CONFIG_MAX_ADMINS);
+            err_message(errbuf, errlen,
+                        "bad value for key 'admin_identifier': at most %d IDs of <= 32 bytes",
+                        CONFIG_MAX_ADMINS);
             xfree(copy);
             return false;
         }
@@ -259,7 +250,7 @@ static bool split_admins(config_t *cfg, char *errbuf, size_t errlen)
     }
     xfree(copy);
     if (cfg->admin_count == 0) {
-        fail(errbuf, errlen, "bad value for key 'admin_identifier': empty");
+        err_message(errbuf, errlen, "bad value for key 'admin_identifier': empty");
         return false;
     }
     return true;
@@ -272,14 +263,14 @@ static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
         return true;
     if (strcmp(alg, "HS256") == 0) {
         if (strlen(cfg->jwt_secret) < 32) {
-            fail(errbuf, errlen, "key 'jwt_secret' must hold at least 32 bytes for HS256");
+            err_message(errbuf, errlen, "key 'jwt_secret' must hold at least 32 bytes for HS256");
             return false;
         }
         return true;
     }
     if (!file_read_all(cfg->jwt_public_key_file, &cfg->jwt_public_key, &cfg->jwt_public_key_len)) {
-        fail(errbuf, errlen, "key 'jwt_public_key_file': cannot read '%s'",
-             cfg->jwt_public_key_file);
+        err_message(errbuf, errlen, "key 'jwt_public_key_file': cannot read '%s'",
+                    cfg->jwt_public_key_file);
         return false;
     }
     return true;
@@ -289,13 +280,13 @@ static bool finish(config_t *cfg, const bool *seen, char *errbuf, size_t errlen)
 {
     for (size_t i = 0; i < NKEYS; i++) {
         if (keys[i].def == NULL && !seen[i]) {
-            fail(errbuf, errlen, "missing required key '%s'", keys[i].name);
+            err_message(errbuf, errlen, "missing required key '%s'", keys[i].name);
             return false;
         }
     }
     if (*cfg->secret_key == '\0' || *cfg->database_url == '\0') {
-        fail(errbuf, errlen, "missing required key '%s'",
-             *cfg->secret_key == '\0' ? "secret_key" : "database_url");
+        err_message(errbuf, errlen, "missing required key '%s'",
+                    *cfg->secret_key == '\0' ? "secret_key" : "database_url");
         return false;
     }
     return split_admins(cfg, errbuf, errlen) && check_jwt(cfg, errbuf, errlen);

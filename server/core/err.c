@@ -1,5 +1,9 @@
 #include "core/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 static const err_entry_t table[] = {
     {0, ""},
     {60002, "HTTP parse error: the URL is malformed"},
@@ -152,4 +156,15 @@ const err_entry_t *err_table(size_t *count)
 {
     *count = sizeof table / sizeof table[0];
     return table;
+}
+
+void err_message(char *errbuf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, len, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(errbuf);
+    while (n > 0 && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' '))
+        errbuf[--n] = '\0';
 }

@@ -150,4 +150,9 @@ typedef struct {
 /* Every code chatd emits, for docs checks and tests. */
 const err_entry_t *err_table(size_t *count);
 
+/* Writes a formatted message into errbuf (len bytes) without trailing newlines or spaces
+ * (libpq's messages end in one): how startup code (config, migrate) reports why it failed. */
+void err_message(char *errbuf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

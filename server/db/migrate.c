@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/err.h"
 #include "core/clock.h"
 #include "core/file.h"
 #include "core/log.h"
@@ -23,20 +24,6 @@ static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS chatd_migrati
                                        " name text NOT NULL,"
                                        " applied_at timestamptz NOT NULL DEFAULT now())";
 
-static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-    size_t n = strlen(errbuf);
-    while (n > 0 && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' '))
-        errbuf[--n] = '\0';
-}
-
 static PGconn *connect_wait(const char *conninfo, int wait_s, char *errbuf, size_t errlen)
 {
     int64_t deadline_ms = mono_ms() + (int64_t)wait_s * 1000;
@@ -45,7 +32,7 @@ static PGconn *connect_wait(const char *conninfo, int wait_s, char *errbuf, size
         if (PQstatus(pg) == CONNECTION_OK)
             return pg;
         if (mono_ms() >= deadline_ms) {
-            fail(errbuf, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(pg));
+            err_message(errbuf, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(pg));
             PQfinish(pg);
             return NULL;
         }
@@ -61,7 +48,7 @@ static bool exec_ok(PGconn *pg, const char *sql, char *errbuf, size_t errlen, co
     ExecStatusType st = PQresultStatus(r);
     bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
     if (!ok)
-        fail(errbuf, errlen, "%s: %s", what, PQresultErrorMessage(r));
+        err_message(errbuf, errlen, "%s: %s", what, PQresultErrorMessage(r));
     PQclear(r);
     return ok;
 }
@@ -95,7 +82,7 @@ static bool apply_one(PGconn *pg, const char *dir, const char *name, char *errbu
     char *path = xasprintf("%s/%s", dir, name);
     char *sql = NULL;
     if (!file_read_all(path, &sql, NULL)) {
-        fail(errbuf, errlen, "migration %s: cannot read: %s", name, strerror(errno));
+        err_message(errbuf, errlen, "migration %s: cannot read: %s", name, strerror(errno));
         xfree(path);
         return false;
     }
@@ -110,7 +97,7 @@ static bool apply_one(PGconn *pg, const char *dir, const char *name, char *errbu
                          NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok)
-            fail(errbuf, errlen, "migration %s: %s", name, PQresultErrorMessage(r));
+            err_message(errbuf, errlen, "migration %s: %s", name, PQresultErrorMessage(r));
         PQclear(r);
     }
     ok = ok && exec_ok(pg, "COMMIT", errbuf, errlen, name);
@@ -129,7 +116,7 @@ static bool apply_all(PGconn *pg, const char *dir, char *errbuf, size_t errlen)
     struct dirent **list;
     int n = scandir(dir, &list, is_migration, alphasort);
     if (n < 0) {
-        fail(errbuf, errlen, "schema directory '%s': %s", dir, strerror(errno));
+        err_message(errbuf, errlen, "schema directory '%s': %s", dir, strerror(errno));
         return false;
     }
     bool ok = true;

@@ -10,6 +10,7 @@
 
 #include "api/group/ops.h"
 #include "api/group/rules.h"
+#include "api/message/message.h"
 #include "unit.h"
 
 static json_t *parse(const char *text)
@@ -168,6 +169,83 @@ static void test_writer_gives_each_door_its_spelling(void)
     json_decref(sdk);
 }
 
-UNIT_MAIN(test_both_doors_fill_the_same_struct, test_a_door_reads_only_its_own_spellings,
-          test_limits_and_shapes_name_the_doors_field, test_required_fields,
-          test_member_list_entries_use_the_entry_table, test_writer_gives_each_door_its_spelling)
+static err_t read_msg(const char *text, field_door_t door, msg_fields_t *f, char *detail)
+{
+    json_t *body = parse(text);
+    memset(f, 0, sizeof *f);
+    err_t err = fields_read(&msg_send_fields, door, body, f, detail, 200);
+    json_decref(body);
+    return err;
+}
+
+#define BODY "\"MsgBody\": [{\"MsgType\": \"TIMTextElem\", \"MsgContent\": {\"Text\": \"hi\"}}]"
+#define SDK_BODY "\"msgBody\": [{\"MsgType\": \"TIMTextElem\", \"MsgContent\": {\"Text\": \"hi\"}}]"
+
+static void test_a_field_may_be_required_on_one_door_only(void)
+{
+    msg_fields_t f;
+    char detail[200];
+    /* MsgRandom is required on REST, with Tencent's own code; random is optional on the SDK. */
+    CHECK_EQ_INT(read_msg("{" BODY "}", FIELD_REST, &f, detail), ERR_OPENIM_MSG_RANDOM);
+    CHECK(strstr(detail, "MsgRandom") != NULL);
+    CHECK_EQ_INT(read_msg("{" SDK_BODY "}", FIELD_SDK, &f, detail), ERR_OK);
+    CHECK(!(f.given & MSG_F_RANDOM) && (f.given & MSG_F_BODY));
+    CHECK_EQ_INT(read_msg("{" SDK_BODY ", \"random\": -1}", FIELD_SDK, &f, detail), ERR_BAD_PARAM);
+}
+
+static void test_door_codes_and_type_codes(void)
+{
+    static const struct {
+        const char *body;
+        field_door_t door;
+        err_t want;
+    } rows[] = {
+        {"{\"MsgRandom\": 1, " BODY ", \"MsgLifeTime\": \"60\"}", FIELD_REST,
+         ERR_OPENIM_LIFETIME_TYPE},
+        {"{\"MsgRandom\": 1, " BODY ", \"MsgLifeTime\": 604801}", FIELD_REST, ERR_OPENIM_LIFETIME},
+        {"{\"MsgRandom\": 1, " BODY ", \"SyncOtherMachine\": 3}", FIELD_REST,
+         ERR_OPENIM_SYNC_OTHER},
+        {"{\"MsgRandom\": 1, " BODY ", \"OfflinePushInfo\": \"x\"}", FIELD_REST, ERR_OFFLINE_PUSH},
+        {"{" SDK_BODY ", \"offlinePushInfo\": \"x\"}", FIELD_SDK, ERR_BAD_PARAM},
+        {"{\"MsgRandom\": 1}", FIELD_REST,
+         ERR_MSGBODY_FORMAT}, /* the check judges a missing body */
+        {"{}", FIELD_SDK, ERR_MSGBODY_FORMAT},
+        {"{\"MsgRandom\": 1, " BODY ", \"IsNeedReadReceipt\": true}", FIELD_REST, ERR_BAD_PARAM},
+        {"{\"MsgRandom\": 1, " BODY ", \"SendMsgControl\": [\"NoUnread\", \"Loud\"]}", FIELD_REST,
+         ERR_BAD_PARAM},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        msg_fields_t f;
+        char detail[200] = "";
+        err_t err = read_msg(rows[i].body, rows[i].door, &f, detail);
+        if (err != rows[i].want)
+            fprintf(stderr, "row %zu: %s → %d \"%s\"\n", i, rows[i].body, err, detail);
+        CHECK_EQ_INT(err, rows[i].want);
+        CHECK(detail[0] != '\0');
+    }
+}
+
+static void test_flags_and_sets_per_door(void)
+{
+    msg_fields_t f;
+    char detail[200];
+    REQUIRE(read_msg("{\"MsgRandom\": 7, " BODY ", \"IsNeedReadReceipt\": 1, "
+                     "\"SendMsgControl\": [\"NoLastMsg\", \"NoUnread\"], "
+                     "\"ForbidCallbackControl\": [\"ForbidAfterSendMsgCallback\"]}",
+                     FIELD_REST, &f, detail) == ERR_OK);
+    CHECK(f.need_read_receipt);
+    CHECK_EQ_INT(f.random, 7);
+    CHECK_EQ_INT(f.control, MSG_CONTROL_NO_UNREAD | 1 << 1);
+    CHECK_EQ_INT(f.forbid, MSG_FORBID_AFTER);
+    REQUIRE(read_msg("{" SDK_BODY ", \"needReadReceipt\": true, \"onlineUserOnly\": 0, "
+                     "\"disableCloudMessagePreHook\": true}",
+                     FIELD_SDK, &f, detail) == ERR_OK);
+    CHECK(f.need_read_receipt && !f.online_only && f.no_before_hook);
+    CHECK_EQ_INT(f.given & MSG_F_CONTROL, 0); /* a REST-only field is not read on the SDK */
+}
+
+UNIT_MAIN(test_a_field_may_be_required_on_one_door_only, test_door_codes_and_type_codes,
+          test_flags_and_sets_per_door, test_both_doors_fill_the_same_struct,
+          test_a_door_reads_only_its_own_spellings, test_limits_and_shapes_name_the_doors_field,
+          test_required_fields, test_member_list_entries_use_the_entry_table,
+          test_writer_gives_each_door_its_spelling)

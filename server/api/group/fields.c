@@ -96,7 +96,7 @@ static const field_t profile[] = {
     {.rest = {"AppDefinedData"}, .sdk = {"customInfo"}, .kind = FIELD_KV, P(custom), .bit = GROUP_F_CUSTOM, .check = gop_check_group_custom},
 };
 static const field_t mute_all[] = {
-    {.sdk = {"isMute"}, .kind = FIELD_SWITCH, P(mute_all), .bit = GROUP_F_MUTE_ALL, .required = true},
+    {.sdk = {"isMute"}, .kind = FIELD_SWITCH, P(mute_all), .bit = GROUP_F_MUTE_ALL, .need = FIELD_NEED},
 };
 #undef P
 
@@ -104,7 +104,7 @@ static const field_t mute_all[] = {
 
 #define N(m) .offset = offsetof(gop_new_t, m)
 static const field_t new_group[] = {
-    {.rest = {"Type"}, .sdk = {"groupType"}, .kind = FIELD_ENUM, N(type), .bit = GOP_N_TYPE, .required = true,
+    {.rest = {"Type"}, .sdk = {"groupType"}, .kind = FIELD_ENUM, N(type), .bit = GOP_N_TYPE, .need = FIELD_NEED,
      .parse = type_parse, .format = type_format, .expect = "Private, Public, ChatRoom, AVChatRoom or Community (SDK Work, Meeting)"},
     /* The ID's own rules (group_id_valid_custom) are gop_create's, with their own code. */
     {.rest = {"GroupId"}, .sdk = {"groupID"}, .kind = FIELD_TEXT, N(group_id), .bit = GOP_N_ID, .max = 4096},
@@ -115,7 +115,7 @@ static const field_t new_group[] = {
 
 #define E(m) .offset = offsetof(gop_new_member_t, m)
 static const field_t new_member[] = {
-    {.rest = {"Member_Account"}, .sdk = {"userID"}, .kind = FIELD_USER, E(user), .bit = GOP_M_USER, .required = true},
+    {.rest = {"Member_Account"}, .sdk = {"userID"}, .kind = FIELD_USER, E(user), .bit = GOP_M_USER, .need = FIELD_NEED},
     {.rest = {"Role"}, .sdk = {"role"}, .kind = FIELD_ENUM, E(role), .bit = GOP_M_ROLE,
      .parse = role_parse, .format = role_format, .expect = "Admin or Member (SDK 300 or 200)"},
     {.rest = {"AppMemberDefinedData"}, .kind = FIELD_KV, E(custom), .bit = GOP_M_CUSTOM, .check = gop_check_member_custom},
@@ -125,7 +125,7 @@ static const field_t new_member[] = {
 /* ---- member changes ---- */
 
 #define M(m) .offset = offsetof(gop_member_t, m)
-#define M_USER {.rest = {"Member_Account"}, .sdk = {"userID"}, .kind = FIELD_USER, M(user), .bit = GOP_M_USER, .required = true}
+#define M_USER {.rest = {"Member_Account"}, .sdk = {"userID"}, .kind = FIELD_USER, M(user), .bit = GOP_M_USER, .need = FIELD_NEED}
 static const field_t member[] = {
     M_USER,
     {.rest = {"Role"}, .kind = FIELD_ENUM, M(role), .bit = GOP_M_ROLE,
@@ -139,15 +139,26 @@ static const field_t member[] = {
 /* SDK muteGroupMember and setGroupMemberRole. */
 static const field_t mute[] = {
     M_USER,
-    {.sdk = {"seconds"}, .kind = FIELD_INT, M(mute_seconds), .bit = GOP_M_MUTE, .required = true, .max = GROUP_MUTE_FOREVER},
+    {.sdk = {"seconds"}, .kind = FIELD_INT, M(mute_seconds), .bit = GOP_M_MUTE, .need = FIELD_NEED, .max = GROUP_MUTE_FOREVER},
 };
 static const field_t role[] = {
     M_USER,
-    {.sdk = {"role"}, .kind = FIELD_ENUM, M(role), .bit = GOP_M_ROLE, .required = true,
+    {.sdk = {"role"}, .kind = FIELD_ENUM, M(role), .bit = GOP_M_ROLE, .need = FIELD_NEED,
      .parse = role_parse, .format = role_format, .expect = "300 (admin) or 200 (member)"},
 };
 #undef M_USER
 #undef M
+
+/* ---- the other requests ---- */
+
+#define R(m) .offset = offsetof(gop_req_t, m)
+static const field_t join[] = {
+    {.sdk = {"message"}, .kind = FIELD_TEXT, R(message), .bit = GOP_R_MESSAGE, .max = GROUP_APPLY_MESSAGE_MAX},
+};
+static const field_t kick[] = {
+    {.rest = {"Reason"}, .sdk = {"reason"}, .kind = FIELD_TEXT, R(reason), .bit = GOP_R_REASON, .max = GROUP_REASON_MAX},
+};
+#undef R
 
 /* clang-format on */
 
@@ -161,6 +172,8 @@ const field_table_t gop_new_member_fields = TABLE(new_member, gop_new_member_t);
 const field_table_t gop_member_fields = TABLE(member, gop_member_t);
 const field_table_t gop_mute_fields = TABLE(mute, gop_member_t);
 const field_table_t gop_role_fields = TABLE(role, gop_member_t);
+const field_table_t gop_join_fields = TABLE(join, gop_req_t);
+const field_table_t gop_kick_fields = TABLE(kick, gop_req_t);
 static const field_table_t new_group_fields = TABLE(new_group, gop_new_t);
 #undef TABLE
 

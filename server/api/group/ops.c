@@ -47,7 +47,7 @@ typedef struct gop {
     char *user; /* actor */
     bool app_admin, silent;
     char *group_id;
-    json_t *req;          /* the untyped kinds' request (gop_run) */
+    gop_req_t req;        /* gop_run */
     gop_new_t create;     /* gop_create */
     gop_profile_t change; /* gop_modify */
     gop_member_t member;  /* gop_member */
@@ -68,7 +68,8 @@ static void gop_free(gop_t *op)
 {
     xfree(op->user);
     xfree(op->group_id);
-    json_decref(op->req);
+    json_decref(op->req.users);
+    json_decref(op->req.data);
     gop_new_release(&op->create);
     fields_release(&gop_profile_fields, &op->change);
     fields_release(&gop_member_fields, &op->member);
@@ -88,6 +89,17 @@ static void finish(gop_t *op, err_t err, const char *detail, json_t *result)
 static void fail(gop_t *op, err_t err, const char *detail)
 {
     finish(op, err, detail, NULL);
+}
+
+/* For a store callback whose arg is the op: the op when err is ERR_OK, else NULL after failing
+ * it with err. */
+static gop_t *op_if_ok(err_t err, void *arg)
+{
+    gop_t *op = arg;
+    if (err == ERR_OK)
+        return op;
+    fail(op, err, NULL);
+    return NULL;
 }
 
 static const api_env_t *env_of(const gop_t *op)
@@ -303,11 +315,9 @@ static void create_submit(gop_t *op);
 
 static void on_created(err_t err, json_t *res, void *arg)
 {
-    gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
         return;
-    }
     json_t *missing = json_object_get(res, "missing");
     if (json_array_size(missing) > 0) {
         char *names = dumps(missing);
@@ -592,7 +602,7 @@ static void on_applied(err_t err, json_t *res, void *arg)
     {
         json_t *body = event_body(op);
         json_object_set_new(body, "member", member_ref(json_string_value(v)));
-        const char *reason = op->kind == GOP_JOIN ? str(op->req, "message") : NULL;
+        const char *reason = op->kind == GOP_JOIN ? op->req.message : NULL;
         json_object_set_new(body, "opReason", json_string(reason ? reason : ""));
         json_object_set_new(body, "type", json_integer(op->kind == GOP_JOIN ? 0 : 1));
         if (op->kind != GOP_JOIN)
@@ -644,8 +654,8 @@ static void do_join(gop_t *op)
     char *users_json = dumps(users);
     json_decref(users);
     if (approval) {
-        store_group_apply(env->db, op->group_id, users_json, "apply", op->user,
-                          str(op->req, "message"), (int64_t)time(NULL), on_applied, op);
+        store_group_apply(env->db, op->group_id, users_json, "apply", op->user, op->req.message,
+                          (int64_t)time(NULL), on_applied, op);
     } else {
         const group_type_rules_t *r = rules_of(op);
         json_t *list = json_pack("[{s:s}]", "user", op->user);
@@ -671,11 +681,9 @@ static void do_join(gop_t *op)
 
 static void on_removed(err_t err, json_t *res, void *arg)
 {
-    gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
         return;
-    }
     const api_env_t *env = env_of(op);
     json_t *removed = json_object_get(res, "removed");
     json_t *ids = user_ids(removed);
@@ -708,7 +716,7 @@ static void on_removed(err_t err, json_t *res, void *arg)
     }
     json_t *results = json_array(), *v;
     size_t i;
-    json_array_foreach(json_object_get(op->req, "users"), i, v)
+    json_array_foreach(op->req.users, i, v)
     {
         const char *u = json_string_value(v);
         bool gone = false;
@@ -765,7 +773,7 @@ static void do_kick(gop_t *op)
         }
     }
     const char *roles = op->role == GROUP_ROLE_ADMIN ? "[\"Member\"]" : "[\"Admin\",\"Member\"]";
-    char *users_json = dumps(json_object_get(op->req, "users"));
+    char *users_json = dumps(op->req.users);
     store_group_remove(env_of(op)->db, op->group_id, users_json, roles,
                        hook_of(op, STORE_WEBHOOK_GROUP_AFTER_MEMBER_EXIT, "Kicked"), on_removed,
                        op);
@@ -783,10 +791,9 @@ static void on_added(err_t err, json_t *res, void *arg)
     size_t i;
     json_array_foreach(results, i, v) if (strcmp(str(v, "status"), "added") == 0)
         json_array_append_new(added, json_string(str(v, "user")));
-    const char *mode = str(op->req, "mode");
     if (json_array_size(added) > 0) {
         group_members_changed(env, op->group_id);
-        if (strcmp(mode, "import") != 0) {
+        if (op->req.mode != GOP_ADD_IMPORT) {
             json_t *body = event_body(op);
             json_object_set_new(body, "opUser", op_user(op));
             json_object_set_new(body, "memberList", member_refs(added));
@@ -810,9 +817,9 @@ static void do_add(gop_t *op)
 {
     const group_type_rules_t *r = rules_of(op);
     const store_group_t *g = &op->c.group;
-    const char *mode = str(op->req, "mode");
+    int mode = op->req.mode;
     bool approval = false;
-    if (strcmp(mode, "invite") == 0) {
+    if (mode == GOP_ADD_INVITE) {
         err_t err = group_rule_invite(op->type, opt_of(g->invite_opt), op->role, &approval);
         if (err != ERR_OK) {
             fail(op, err,
@@ -820,7 +827,7 @@ static void do_add(gop_t *op)
                                              : "may not invite to this group");
             return;
         }
-    } else if (strcmp(mode, "import") == 0) {
+    } else if (mode == GOP_ADD_IMPORT) {
         if (!r->importable) {
             fail(op, ERR_GROUP_PERMISSION, "members cannot be imported into this group type");
             return;
@@ -829,7 +836,7 @@ static void do_add(gop_t *op)
         fail(op, ERR_GROUP_PERMISSION, "members of this group type join by themselves");
         return;
     }
-    json_t *users = json_object_get(op->req, "users"), *v;
+    json_t *users = op->req.users, *v;
     size_t i;
     json_array_foreach(users, i, v)
     {
@@ -839,7 +846,7 @@ static void do_add(gop_t *op)
             return;
         }
     }
-    if (strcmp(mode, "import") != 0 && before_wanted(op, STORE_WEBHOOK_GROUP_BEFORE_INVITE_JOIN)) {
+    if (mode != GOP_ADD_IMPORT && before_wanted(op, STORE_WEBHOOK_GROUP_BEFORE_INVITE_JOIN)) {
         ask_before(op, STORE_WEBHOOK_GROUP_BEFORE_INVITE_JOIN,
                    json_pack("{s:s, s:s, s:s, s:o}", "GroupId", op->group_id, "Type",
                              group_type_rest(op->type), "Operator_Account", op->user,
@@ -856,8 +863,8 @@ static void do_add(gop_t *op)
             if (!is_refused(op, u))
                 json_array_append(kept, v);
         }
-        json_object_set_new(op->req, "users", kept);
-        users = kept;
+        json_decref(op->req.users);
+        op->req.users = users = kept;
     }
     const api_env_t *env = env_of(op);
     if (approval) {
@@ -869,7 +876,7 @@ static void do_add(gop_t *op)
         xfree(ids_json);
         return;
     }
-    bool import = strcmp(mode, "import") == 0;
+    bool import = mode == GOP_ADD_IMPORT;
     char *users_json = dumps(users);
     store_group_add_t a = {
         .group_id = op->group_id,
@@ -1036,11 +1043,9 @@ static void do_modify(gop_t *op)
 
 static void on_member_updated(err_t err, json_t *res, void *arg)
 {
-    gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
         return;
-    }
     if (!json_is_true(json_object_get(res, "found"))) {
         fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
         return;
@@ -1163,14 +1168,12 @@ static void do_member(gop_t *op)
 
 static void on_muted(err_t err, json_t *res, void *arg)
 {
-    gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
         return;
-    }
     json_t *muted = json_object_get(res, "muted"), *v;
     if (json_array_size(muted) > 0) {
-        json_int_t secs = json_integer_value(json_object_get(op->req, "seconds"));
+        json_int_t secs = (json_int_t)op->req.seconds;
         json_t *changes = json_array();
         size_t i;
         json_array_foreach(muted, i, v)
@@ -1198,7 +1201,7 @@ static void do_mute(gop_t *op)
         if (t.member && group_rule_mute(op->type, op->role, target_role(&t)) == ERR_OK)
             json_array_append_new(users, json_string(t.user));
     }
-    json_int_t secs = json_integer_value(json_object_get(op->req, "seconds"));
+    json_int_t secs = (json_int_t)op->req.seconds;
     char *users_json = dumps(users);
     json_decref(users);
     store_group_mute(env_of(op)->db, op->group_id, users_json,
@@ -1215,8 +1218,7 @@ static void on_transferred(err_t err, json_t *res, void *arg)
         fail(op, ERR_GROUP_PARAM, "the new owner must be a member of the group");
         return;
     }
-    tell_info_changed(
-        op, json_pack("[{s:i, s:s}]", "type", CHANGE_OWNER, "value", str(op->req, "user")));
+    tell_info_changed(op, json_pack("[{s:i, s:s}]", "type", CHANGE_OWNER, "value", op->req.user));
     finish(op, ERR_OK, NULL, NULL);
 }
 
@@ -1236,7 +1238,7 @@ static void do_transfer(gop_t *op)
         fail(op, ERR_GROUP_PERMISSION, "only the owner transfers the group");
         return;
     }
-    store_group_transfer(env_of(op)->db, op->group_id, str(op->req, "user"), (int64_t)time(NULL),
+    store_group_transfer(env_of(op)->db, op->group_id, op->req.user, (int64_t)time(NULL),
                          on_transferred, op);
 }
 
@@ -1245,9 +1247,8 @@ static void tell_applicant(gop_t *op, bool agreed)
     json_t *body = event_body(op);
     json_object_set_new(body, "opUser", op_user(op));
     json_object_set_new(body, "isAgreeJoin", json_boolean(agreed));
-    json_object_set_new(body, "opReason",
-                        json_string(str(op->req, "reason") ? str(op->req, "reason") : ""));
-    push_user(env_of(op), str(op->req, "user"), "onApplicationProcessed", body, 0);
+    json_object_set_new(body, "opReason", json_string(op->req.reason ? op->req.reason : ""));
+    push_user(env_of(op), op->req.user, "onApplicationProcessed", body, 0);
 }
 
 static void on_accepted(err_t err, json_t *res, void *arg)
@@ -1258,8 +1259,8 @@ static void on_accepted(err_t err, json_t *res, void *arg)
     const api_env_t *env = env_of(op);
     group_members_changed(env, op->group_id);
     tell_applicant(op, true);
-    json_t *who = json_pack("[s]", str(op->req, "user"));
-    bool invite = strcmp(str(op->req, "kind"), "invite") == 0;
+    json_t *who = json_pack("[s]", op->req.user);
+    bool invite = op->req.invitation;
     json_t *body = event_body(op);
     json_object_set_new(body, "memberList", member_refs(who));
     if (invite)
@@ -1274,11 +1275,9 @@ static void on_accepted(err_t err, json_t *res, void *arg)
 
 static void on_refused(err_t err, json_t *res, void *arg)
 {
-    gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
         return;
-    }
     if (!json_is_true(json_object_get(res, "found"))) {
         fail(op, ERR_GROUP_HANDLED, NULL);
         return;
@@ -1294,7 +1293,7 @@ static void do_application(gop_t *op)
         return;
     }
     const api_env_t *env = env_of(op);
-    const char *user = str(op->req, "user"), *kind = str(op->req, "kind");
+    const char *user = op->req.user, *kind = op->req.invitation ? "invite" : "apply";
     if (op->kind == GOP_REFUSE) {
         store_group_application_drop(env->db, op->group_id, user, kind, on_refused, op);
         return;
@@ -1351,9 +1350,13 @@ static void do_attrs(gop_t *op)
         fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
         return;
     }
-    const json_t *data = json_object_get(op->req, "data");
+    static const char *const modes[] = {[GOP_ATTRS_INIT] = "init",
+                                        [GOP_ATTRS_SET] = "set",
+                                        [GOP_ATTRS_DELETE] = "delete",
+                                        [GOP_ATTRS_CLEAR] = "clear"};
+    const json_t *data = op->req.data;
     char *data_json = data ? dumps(data) : NULL;
-    store_group_attrs_write(env_of(op)->db, op->group_id, str(op->req, "mode"), data_json,
+    store_group_attrs_write(env_of(op)->db, op->group_id, modes[op->req.mode], data_json,
                             GROUP_ATTR_KEYS_MAX, GROUP_ATTR_TOTAL_MAX,
                             hook_of(op, STORE_WEBHOOK_GROUP_AFTER_ATTR_CHANGED, NULL), on_attrs,
                             op);
@@ -1364,11 +1367,9 @@ static void do_attrs(gop_t *op)
 
 static void on_ctx(err_t err, json_t *res, void *arg)
 {
-    gop_t *op = arg;
-    if (err != ERR_OK) {
-        fail(op, err, NULL);
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
         return;
-    }
     op->ctx = json_incref(res);
     if (!store_group_ctx_view(op->ctx, &op->c) || !group_type_parse(op->c.group.type, &op->type)) {
         fail(op, ERR_GROUP_NOT_FOUND, NULL);
@@ -1419,17 +1420,6 @@ static void on_ctx(err_t err, json_t *res, void *arg)
     }
 }
 
-/* The checks of a request's own fields, before the group is loaded. */
-static err_t check_request(gop_kind_t kind, const json_t *req, char *buf, size_t len)
-{
-    if (kind == GOP_KICK)
-        return gop_check_text(json_object_get(req, "reason"), "Reason", GROUP_REASON_MAX, buf, len);
-    if (kind == GOP_JOIN)
-        return gop_check_text(json_object_get(req, "message"), "message", GROUP_APPLY_MESSAGE_MAX,
-                              buf, len);
-    return ERR_OK;
-}
-
 /* Loads the context (the group, the actor, the targets: a JSON array or NULL, stolen), then
  * runs the op's kind. */
 static void load(gop_t *op, const char *group_id, json_t *targets)
@@ -1442,22 +1432,17 @@ static void load(gop_t *op, const char *group_id, json_t *targets)
 }
 
 void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const char *group_id,
-             json_t *req, gop_done_fn done)
+             gop_req_t *req, gop_done_fn done)
 {
     gop_t *op = op_new(call, kind, actor, done);
-    op->req = req;
-    char detail[96];
-    err_t err = check_request(kind, req, detail, sizeof detail);
-    if (err != ERR_OK) {
-        fail(op, err, detail);
-        return;
-    }
+    op->req = *req;
+    memset(req, 0, sizeof *req);
     /* The targets whose roles and accounts the rules need. */
     json_t *targets = NULL;
-    if (json_object_get(req, "users"))
-        targets = user_ids(json_object_get(req, "users"));
-    else if (str(req, "user"))
-        targets = json_pack("[s]", str(req, "user"));
+    if (op->req.users)
+        targets = user_ids(op->req.users);
+    else if (op->req.user)
+        targets = json_pack("[s]", op->req.user);
     load(op, group_id, targets);
 }
 
@@ -1491,18 +1476,6 @@ err_t gop_may_read(const store_group_ctx_t *c, bool app_admin)
 }
 
 /* ---- validation ---- */
-
-err_t gop_check_text(const json_t *v, const char *name, size_t max, char *buf, size_t len)
-{
-    if (v == NULL)
-        return ERR_OK;
-    if (!json_is_string(v) || json_string_length(v) > max ||
-        strlen(json_string_value(v)) != json_string_length(v)) {
-        snprintf(buf, len, "%s must be a string of at most %zu bytes", name, max);
-        return ERR_GROUP_PARAM;
-    }
-    return ERR_OK;
-}
 
 static err_t check_custom(const json_t *map, bool member, char *buf, size_t len)
 {

@@ -9,10 +9,10 @@
  * members (group_push) or straight to the users concerned (a removed member, an applicant, the
  * approvers), and a group tips message is stored where the SDK shows one (msg_group_tip).
  *
- * Ownership: `req` is stolen. `done` runs exactly once (maybe before gop_run returns) with the
- * call, an err_t, an optional detail text, and on success a result object (stolen by done, may
- * be NULL) whose keys each operation documents. The call must stay valid until then (the doors
- * guarantee it).
+ * Ownership: the typed request is taken over. `done` runs exactly once (maybe before gop_run
+ * returns) with the call, an err_t, an optional detail text, and on success a result object (stolen
+ * by done, may be NULL) whose keys each operation documents. The call must stay valid until then
+ * (the doors guarantee it).
  */
 #ifndef CHATD_API_GROUP_OPS_H
 #define CHATD_API_GROUP_OPS_H
@@ -127,27 +127,60 @@ void gop_member(api_call_t *call, const gop_actor_t *actor, const char *group_id
                 gop_done_fn done);
 
 typedef enum {
-    GOP_JOIN,     /* {message?} → {pending} */
-    GOP_QUIT,     /* {} → {} */
-    GOP_ADD,      /* {mode: "invite"|"add"|"import", users: [{user, role?, join_time?,
-                   * unread?}]} → {results: [{user, status: added|already|missing|full|
-                   * pending}]} */
-    GOP_KICK,     /* {users: [UserID], reason?} → {results: [{user, status: removed|
+    GOP_JOIN,     /* message? → {pending} */
+    GOP_QUIT,     /* → {} */
+    GOP_ADD,      /* mode, users: [{user, role?, join_time?, unread?}] → {results: [{user,
+                   * status: added|already|missing|full|pending}]} */
+    GOP_KICK,     /* users: [UserID], reason? → {results: [{user, status: removed|
                    * not_member}]} */
-    GOP_DISMISS,  /* {} → {} */
+    GOP_DISMISS,  /* → {} */
     GOP_MODIFY,   /* gop_modify() */
     GOP_MEMBER,   /* gop_member() */
-    GOP_MUTE,     /* {users: [UserID], seconds} → {muted: [UserID]} */
-    GOP_TRANSFER, /* {user} → {} */
-    GOP_ACCEPT,   /* {user (who would join), kind ("apply"/"invite"), reason?} → {} */
+    GOP_MUTE,     /* users: [UserID], seconds → {muted: [UserID]} */
+    GOP_TRANSFER, /* user → {} */
+    GOP_ACCEPT,   /* user (who would join), invitation, reason? → {} */
     GOP_REFUSE,   /* same → {} */
-    GOP_ATTRS,    /* {mode: init|set|delete|clear, data} → {attrs} */
+    GOP_ATTRS,    /* mode, data → {attrs} */
     GOP_CREATE,   /* gop_create() */
 } gop_kind_t;
 
-/* Runs one operation on an existing group (10010 when it does not exist). */
+typedef enum {
+    GOP_ADD_INVITE, /* SDK inviteUserToGroup: the invite rules, maybe an approval */
+    GOP_ADD_PLAIN,  /* REST add_group_member */
+    GOP_ADD_IMPORT, /* REST import_group_member */
+} gop_add_mode_t;
+
+typedef enum {
+    GOP_ATTRS_INIT,   /* replace all with data */
+    GOP_ATTRS_SET,    /* upsert data */
+    GOP_ATTRS_DELETE, /* data: [key] */
+    GOP_ATTRS_CLEAR,
+} gop_attrs_mode_t;
+
+/* The request of a gop_run() kind (which fields each kind reads: above). Texts are borrowed;
+ * users and data are taken over by gop_run(). message and reason come from the tables below
+ * (`given`: GOP_R_*). */
+enum { GOP_R_MESSAGE = 1 << 0, GOP_R_REASON = 1 << 1 };
+typedef struct {
+    unsigned given;
+    const char *user;
+    const char *message; /* a join application's text */
+    const char *reason;  /* a kick's, an accepted or refused application's */
+    bool invitation;     /* ACCEPT/REFUSE: an invitation rather than a join request */
+    int mode;            /* ADD: gop_add_mode_t; ATTRS: gop_attrs_mode_t */
+    json_t *users;
+    json_t *data;
+    int64_t seconds; /* MUTE: 0 unmutes */
+} gop_req_t;
+
+/* SDK joinGroup {message}; REST delete_group_member {Reason}, SDK kickGroupMember {reason}. */
+extern const field_table_t gop_join_fields;
+extern const field_table_t gop_kick_fields;
+
+/* Runs one operation on an existing group (10010 when it does not exist); `req` is taken over
+ * (its users and data are the op's). */
 void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const char *group_id,
-             json_t *req, gop_done_fn done);
+             gop_req_t *req, gop_done_fn done);
 
 /* The groups `user` belongs to, newest join first: {total, groups: [group + {self}]}. Types not
  * in joined lists (AVChatRoom) only with with_huge or when asked for by type; types that need
@@ -167,8 +200,6 @@ err_t gop_may_read(const store_group_ctx_t *c, bool app_admin);
 
 /* ---- validation shared by the doors: ERR_OK, or an error with a detail in buf ---- */
 
-/* v (may be NULL: absent) is a string of at most max bytes: else 10004. */
-err_t gop_check_text(const json_t *v, const char *name, size_t max, char *buf, size_t len);
 /* Custom-field objects {key: string}, AppDefinedData and AppMemberDefinedData: keys per
  * group_custom_key_valid(), values strings within the limits, not more keys than a group or a
  * member may hold. 10004. */

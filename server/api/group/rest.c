@@ -525,11 +525,9 @@ void api_group_rest_members(api_call_t *call)
 
 static void on_specified(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     store_group_ctx_t c;
     if (!store_group_ctx_view(res, &c)) {
         api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
@@ -575,12 +573,8 @@ void api_group_rest_modify(api_call_t *call)
         return;
     }
     gop_profile_t p = {0};
-    char detail[200];
-    err_t err = fields_read(&gop_profile_fields, FIELD_REST, call->body, &p, detail, sizeof detail);
-    if (err != ERR_OK) {
-        api_fail(call, err, "%s", detail);
+    if (!api_read_fields(call, &gop_profile_fields, FIELD_REST, call->body, &p))
         return;
-    }
     gop_actor_t actor = admin_actor(call, false);
     if (from)
         actor.user = json_string_value(from);
@@ -638,7 +632,7 @@ void api_group_rest_add_members(api_call_t *call)
     json_array_foreach(users, i, v) json_array_append_new(list, json_pack("{s:O}", "user", v));
     json_decref(users);
     gop_actor_t actor = admin_actor(call, silence == 1);
-    gop_run(call, GOP_ADD, &actor, id, json_pack("{s:s, s:o}", "mode", "add", "users", list),
+    gop_run(call, GOP_ADD, &actor, id, &(gop_req_t){.mode = GOP_ADD_PLAIN, .users = list},
             on_rest_added);
 }
 
@@ -675,7 +669,7 @@ void api_group_rest_import_members(api_call_t *call)
         json_array_append_new(list, m);
     }
     gop_actor_t actor = admin_actor(call, true);
-    gop_run(call, GOP_ADD, &actor, id, json_pack("{s:s, s:o}", "mode", "import", "users", list),
+    gop_run(call, GOP_ADD, &actor, id, &(gop_req_t){.mode = GOP_ADD_IMPORT, .users = list},
             on_rest_added);
 }
 
@@ -687,15 +681,14 @@ void api_group_rest_delete_members(api_call_t *call)
     long long silence = 0;
     if (id == NULL || !opt_int(call, "Silence", 0, 1, &silence))
         return;
-    json_t *reason = json_object_get(call->body, "Reason");
-    json_t *users = accounts_of(call, "MemberToDel_Account", NULL, GROUP_KICK_MAX);
-    if (users == NULL)
+    gop_req_t req = {0};
+    if (!api_read_fields(call, &gop_kick_fields, FIELD_REST, call->body, &req))
         return;
-    json_t *req = json_pack("{s:o}", "users", users);
-    if (reason)
-        json_object_set(req, "reason", reason);
+    req.users = accounts_of(call, "MemberToDel_Account", NULL, GROUP_KICK_MAX);
+    if (req.users == NULL)
+        return;
     gop_actor_t actor = admin_actor(call, silence == 1);
-    gop_run(call, GOP_KICK, &actor, id, req, on_done);
+    gop_run(call, GOP_KICK, &actor, id, &req, on_done);
 }
 
 void api_group_rest_destroy(api_call_t *call)
@@ -704,7 +697,7 @@ void api_group_rest_destroy(api_call_t *call)
     if (id == NULL)
         return;
     gop_actor_t actor = admin_actor(call, false);
-    gop_run(call, GOP_DISMISS, &actor, id, json_object(), on_done);
+    gop_run(call, GOP_DISMISS, &actor, id, &(gop_req_t){0}, on_done);
 }
 
 void api_group_rest_change_owner(api_call_t *call)
@@ -714,7 +707,7 @@ void api_group_rest_change_owner(api_call_t *call)
     if (owner == NULL)
         return;
     gop_actor_t actor = admin_actor(call, false);
-    gop_run(call, GOP_TRANSFER, &actor, id, json_pack("{s:s}", "user", owner), on_done);
+    gop_run(call, GOP_TRANSFER, &actor, id, &(gop_req_t){.user = owner}, on_done);
 }
 
 /* ---- modify_group_member_info, forbid_send_msg ---- */
@@ -725,12 +718,8 @@ void api_group_rest_modify_member(api_call_t *call)
     if (id == NULL)
         return;
     gop_member_t m = {0};
-    char detail[200];
-    err_t err = fields_read(&gop_member_fields, FIELD_REST, call->body, &m, detail, sizeof detail);
-    if (err != ERR_OK) {
-        api_fail(call, err, "%s", detail);
+    if (!api_read_fields(call, &gop_member_fields, FIELD_REST, call->body, &m))
         return;
-    }
     gop_actor_t actor = admin_actor(call, false);
     gop_member(call, &actor, id, &m, on_done);
 }
@@ -750,8 +739,8 @@ void api_group_rest_forbid(api_call_t *call)
     if (users == NULL)
         return;
     gop_actor_t actor = admin_actor(call, false);
-    gop_run(call, GOP_MUTE, &actor, id, json_pack("{s:o, s:O}", "users", users, "seconds", mute),
-            on_done);
+    gop_run(call, GOP_MUTE, &actor, id,
+            &(gop_req_t){.users = users, .seconds = (int64_t)json_integer_value(mute)}, on_done);
 }
 
 /* ---- get_group_muted_account, get_group_shutted_uin ---- */
@@ -789,11 +778,9 @@ void api_group_rest_shutted(api_call_t *call)
 
 static void on_rest_joined(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     const json_t *filter = json_object_get(call->body, "ResponseFilter");
     const json_t *base = json_object_get(filter, "GroupBaseInfoFilter");
     const json_t *self = json_object_get(filter, "SelfInfoFilter");
@@ -1310,11 +1297,9 @@ void api_group_rest_delete_by_sender(api_call_t *call)
 
 static void on_history(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_int_t hi = json_integer_value(json_object_get(res, "hi"));
     json_int_t n = json_integer_value(json_object_get(call->body, "ReqMsgNumber"));
     json_int_t lo = hi - n + 1 > 1 ? hi - n + 1 : 1;
@@ -1462,40 +1447,37 @@ static json_t *attr_list(api_call_t *call, bool keys_only)
     return out;
 }
 
-static void attr_write(api_call_t *call, const char *mode)
+static void attr_write(api_call_t *call, gop_attrs_mode_t mode)
 {
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
     json_t *data = NULL;
-    if (strcmp(mode, "clear") != 0) {
-        data = attr_list(call, strcmp(mode, "delete") == 0);
+    if (mode != GOP_ATTRS_CLEAR) {
+        data = attr_list(call, mode == GOP_ATTRS_DELETE);
         if (data == NULL)
             return;
     }
-    json_t *req = json_pack("{s:s}", "mode", mode);
-    if (data)
-        json_object_set_new(req, "data", data);
     gop_actor_t actor = admin_actor(call, false);
-    gop_run(call, GOP_ATTRS, &actor, id, req, on_done);
+    gop_run(call, GOP_ATTRS, &actor, id, &(gop_req_t){.mode = mode, .data = data}, on_done);
 }
 
 void api_group_rest_attr_modify(api_call_t *call)
 {
-    attr_write(call, "set");
+    attr_write(call, GOP_ATTRS_SET);
 }
 
 void api_group_rest_attr_clear(api_call_t *call)
 {
-    attr_write(call, "clear");
+    attr_write(call, GOP_ATTRS_CLEAR);
 }
 
 void api_group_rest_attr_set(api_call_t *call)
 {
-    attr_write(call, "init");
+    attr_write(call, GOP_ATTRS_INIT);
 }
 
 void api_group_rest_attr_delete(api_call_t *call)
 {
-    attr_write(call, "delete");
+    attr_write(call, GOP_ATTRS_DELETE);
 }

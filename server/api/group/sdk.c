@@ -179,12 +179,11 @@ void api_group_join(api_call_t *call)
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
-    json_t *message = json_object_get(call->body, "message");
-    json_t *req = json_object();
-    if (message)
-        json_object_set(req, "message", message);
+    gop_req_t req = {0};
+    if (!api_read_fields(call, &gop_join_fields, FIELD_SDK, call->body, &req))
+        return;
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_JOIN, &actor, id, req, on_joined);
+    gop_run(call, GOP_JOIN, &actor, id, &req, on_joined);
 }
 
 void api_group_quit(api_call_t *call)
@@ -193,7 +192,7 @@ void api_group_quit(api_call_t *call)
     if (id == NULL)
         return;
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_QUIT, &actor, id, json_object(), on_done);
+    gop_run(call, GOP_QUIT, &actor, id, &(gop_req_t){0}, on_done);
 }
 
 void api_group_dismiss(api_call_t *call)
@@ -202,18 +201,16 @@ void api_group_dismiss(api_call_t *call)
     if (id == NULL)
         return;
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_DISMISS, &actor, id, json_object(), on_done);
+    gop_run(call, GOP_DISMISS, &actor, id, &(gop_req_t){0}, on_done);
 }
 
 /* ---- getJoinedGroupList, getGroupsInfo ---- */
 
 static void on_joined_list(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *list = json_array(), *v;
     size_t i;
     json_array_foreach(json_object_get(res, "groups"), i, v)
@@ -233,11 +230,9 @@ void api_group_joined_list(api_call_t *call)
 
 static void on_groups_info(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     bool admin = config_is_admin(call->env->cfg, call->identifier);
     json_t *found = json_object_get(res, "groups");
     json_t *list = json_array(), *id;
@@ -291,12 +286,8 @@ static void modify_with(api_call_t *call, const field_table_t *t, const json_t *
     if (id == NULL)
         return;
     gop_profile_t p = {0};
-    char detail[200];
-    err_t err = fields_read(t, FIELD_SDK, body, &p, detail, sizeof detail);
-    if (err != ERR_OK) {
-        api_fail(call, err, "%s", detail);
+    if (!api_read_fields(call, t, FIELD_SDK, body, &p))
         return;
-    }
     gop_actor_t actor = actor_of(call);
     gop_modify(call, &actor, id, &p, on_done);
 }
@@ -425,11 +416,9 @@ void api_group_member_list(api_call_t *call)
 
 static void on_members_info(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     store_group_ctx_t c;
     if (!member_or_admin(call, res, &c))
         return;
@@ -466,12 +455,8 @@ static void member_with(api_call_t *call, const field_table_t *t)
     if (id == NULL)
         return;
     gop_member_t m = {0};
-    char detail[200];
-    err_t err = fields_read(t, FIELD_SDK, call->body, &m, detail, sizeof detail);
-    if (err != ERR_OK) {
-        api_fail(call, err, "%s", detail);
+    if (!api_read_fields(call, t, FIELD_SDK, call->body, &m))
         return;
-    }
     gop_actor_t actor = actor_of(call);
     gop_member(call, &actor, id, &m, on_done);
 }
@@ -498,7 +483,7 @@ void api_group_transfer_owner(api_call_t *call)
     if (user == NULL)
         return;
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_TRANSFER, &actor, id, json_pack("{s:s}", "user", user), on_done);
+    gop_run(call, GOP_TRANSFER, &actor, id, &(gop_req_t){.user = user}, on_done);
 }
 
 static int result_code(const char *status)
@@ -541,33 +526,30 @@ void api_group_invite(api_call_t *call)
     json_array_foreach(users, i, v) json_array_append_new(list, json_pack("{s:O}", "user", v));
     json_decref(users);
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_ADD, &actor, id, json_pack("{s:s, s:o}", "mode", "invite", "users", list),
+    gop_run(call, GOP_ADD, &actor, id, &(gop_req_t){.mode = GOP_ADD_INVITE, .users = list},
             on_member_results);
 }
 
 void api_group_kick(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    json_t *users = id ? users_of(call, "memberList", GROUP_KICK_MAX) : NULL;
-    if (users == NULL)
+    gop_req_t req = {0};
+    if (id == NULL || !api_read_fields(call, &gop_kick_fields, FIELD_SDK, call->body, &req))
         return;
-    json_t *reason = json_object_get(call->body, "reason");
-    json_t *req = json_pack("{s:o}", "users", users);
-    if (reason)
-        json_object_set(req, "reason", reason);
+    req.users = users_of(call, "memberList", GROUP_KICK_MAX);
+    if (req.users == NULL)
+        return;
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_KICK, &actor, id, req, on_member_results);
+    gop_run(call, GOP_KICK, &actor, id, &req, on_member_results);
 }
 
 /* ---- applications ---- */
 
 static void on_applications(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *list = json_array(), *a;
     size_t i;
     json_array_foreach(json_object_get(res, "applications"), i, a)
@@ -611,12 +593,11 @@ static void handle_application(api_call_t *call, gop_kind_t kind)
                  invite ? "toUser" : "fromUser");
         return;
     }
-    json_t *req = json_pack("{s:s, s:s}", "user", user, "kind", invite ? "invite" : "apply");
-    json_t *reason = json_object_get(call->body, "reason");
-    if (json_is_string(reason))
-        json_object_set(req, "reason", reason);
+    gop_req_t req = {.user = user,
+                     .invitation = invite,
+                     .reason = json_string_value(json_object_get(call->body, "reason"))};
     gop_actor_t actor = actor_of(call);
-    gop_run(call, kind, &actor, id, req, on_done);
+    gop_run(call, kind, &actor, id, &req, on_done);
 }
 
 void api_group_accept_application(api_call_t *call)
@@ -631,17 +612,17 @@ void api_group_refuse_application(api_call_t *call)
 
 /* ---- attributes ---- */
 
-static void attrs_write(api_call_t *call, const char *mode)
+static void attrs_write(api_call_t *call, gop_attrs_mode_t mode)
 {
     const char *id = group_id_of(call);
     if (id == NULL)
         return;
     json_t *data = NULL;
     char detail[160];
-    if (strcmp(mode, "delete") == 0) {
+    if (mode == GOP_ATTRS_DELETE) {
         json_t *keys = json_object_get(call->body, "keys");
         if (keys == NULL || (json_is_array(keys) && json_array_size(keys) == 0)) {
-            mode = "clear";
+            mode = GOP_ATTRS_CLEAR;
         } else {
             json_t *v;
             size_t i;
@@ -665,35 +646,30 @@ static void attrs_write(api_call_t *call, const char *mode)
         }
         data = json_incref(attrs);
     }
-    json_t *req = json_pack("{s:s}", "mode", mode);
-    if (data)
-        json_object_set_new(req, "data", data);
     gop_actor_t actor = actor_of(call);
-    gop_run(call, GOP_ATTRS, &actor, id, req, on_done);
+    gop_run(call, GOP_ATTRS, &actor, id, &(gop_req_t){.mode = mode, .data = data}, on_done);
 }
 
 void api_group_attrs_init(api_call_t *call)
 {
-    attrs_write(call, "init");
+    attrs_write(call, GOP_ATTRS_INIT);
 }
 
 void api_group_attrs_set(api_call_t *call)
 {
-    attrs_write(call, "set");
+    attrs_write(call, GOP_ATTRS_SET);
 }
 
 void api_group_attrs_delete(api_call_t *call)
 {
-    attrs_write(call, "delete");
+    attrs_write(call, GOP_ATTRS_DELETE);
 }
 
 static void on_attrs_got(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *attrs = json_object_get(res, "attrs");
     json_t *keys = json_object_get(call->body, "keys");
     json_t *out = json_object();
@@ -714,11 +690,9 @@ static void on_attrs_got(err_t err, json_t *res, void *arg)
 
 static void on_attrs_ctx(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     store_group_ctx_t c;
     if (!member_or_admin(call, res, &c))
         return;
@@ -742,11 +716,9 @@ void api_group_attrs_get(api_call_t *call)
 
 static void on_online_ids(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     if (!json_is_true(json_object_get(res, "found"))) {
         api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
         return;

@@ -12,11 +12,9 @@
 
 static void on_list(err_t err, const store_webhook_dead_t *rows, size_t n, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         const store_webhook_dead_t *r = &rows[i];
@@ -49,11 +47,9 @@ void api_webhook_list_dead(api_call_t *call)
 
 static void on_retry(err_t err, const store_ids_t *ids, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *list = json_array();
     for (size_t i = 0; i < ids->n; i++)
         json_array_append_new(list, json_integer(strtoll(ids->ids[i], NULL, 10)));

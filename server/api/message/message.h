@@ -54,6 +54,54 @@ typedef struct {
     bool no_after_hook;
 } msg_c2c_t;
 
+/* The fields of a message in a send request, read with the tables of message/fields.c;
+ * `given` holds the MSG_F_* bits of those present. Values are borrowed from the request. */
+enum {
+    MSG_F_RANDOM = 1 << 0,
+    MSG_F_SEQ = 1 << 1,
+    MSG_F_TIME = 1 << 2,
+    MSG_F_BODY = 1 << 3,
+    MSG_F_CCD = 1 << 4,
+    MSG_F_PUSH = 1 << 5,
+    MSG_F_SYNC = 1 << 6,
+    MSG_F_LIFETIME = 1 << 7,
+    MSG_F_ONLINE = 1 << 8,
+    MSG_F_RECEIPT = 1 << 9,
+    MSG_F_EXTENSION = 1 << 10,
+    MSG_F_CONTROL = 1 << 11,
+    MSG_F_FORBID = 1 << 12,
+    MSG_F_NO_BEFORE = 1 << 13,
+    MSG_F_NO_AFTER = 1 << 14,
+};
+enum { MSG_CONTROL_NO_UNREAD = 1 << 0 };                        /* SendMsgControl */
+enum { MSG_FORBID_BEFORE = 1 << 0, MSG_FORBID_AFTER = 1 << 1 }; /* ForbidCallbackControl */
+typedef struct {
+    unsigned given;
+    int64_t random, seq, time; /* MsgRandom, MsgSeq (the caller's own number), MsgTimeStamp */
+    const json_t *body, *ccd, *push;
+    int64_t sync, lifetime; /* SyncOtherMachine 1/2, MsgLifeTime seconds */
+    bool online_only, need_read_receipt, extension;
+    bool no_before_hook, no_after_hook; /* SDK disableCloudMessagePre/PostHook */
+    unsigned control, forbid;           /* MSG_CONTROL_*, MSG_FORBID_* */
+} msg_fields_t;
+
+/* sendmsg, batchsendmsg and sendMessage; importmsg (MsgTimeStamp required, no send options). */
+extern const struct field_table msg_send_fields;
+extern const struct field_table msg_import_fields;
+
+typedef enum {
+    MSG_SEND,       /* sendmsg, sendMessage */
+    MSG_SEND_BATCH, /* batchsendmsg */
+    MSG_IMPORT,     /* importmsg: history from another system */
+} msg_kind_t;
+
+/* Turns a request's message fields into m's message part: random (drawn when absent), body,
+ * custom data, time, the delivery options and the webhook switches, by the kind's rules
+ * (importmsg fires no callbacks; online-only per OnlineOnlyFlag or MsgLifeTime). Checks what
+ * spans fields: MsgBody and CloudCustomData together within 12 KB (80002). */
+err_t msg_apply_fields(const msg_fields_t *f, msg_kind_t kind, msg_c2c_t *m, char *detail,
+                       size_t len) MUSTCHECK;
+
 typedef struct {
     int64_t seq; /* 0 for online-only messages */
     const char *msg_id;

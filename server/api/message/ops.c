@@ -307,3 +307,34 @@ static void send_go(send_ctx_t *c)
     store_msg_submit(env->msgs, &sm, on_stored, c);
     xfree(conv);
 }
+
+/* ---- a request's message fields ---- */
+
+err_t msg_apply_fields(const msg_fields_t *f, msg_kind_t kind, msg_c2c_t *m, char *detail,
+                       size_t len)
+{
+    err_t err = msgbody_validate_cloud_custom_data(f->ccd, msgbody_size(f->body), detail, len);
+    if (err != ERR_OK)
+        return err;
+    m->body = f->body;
+    m->cloud_custom_data = json_string_value(f->ccd);
+    m->random = (f->given & MSG_F_RANDOM) ? (uint32_t)f->random : msg_random();
+    m->ts = f->time;
+    if (kind == MSG_IMPORT) {
+        /* Tencent's importmsg fires no callbacks; imported history is not mute-checked. */
+        m->imported = true;
+        m->no_before_hook = m->no_after_hook = true;
+        return ERR_OK;
+    }
+    int64_t lifetime = (f->given & MSG_F_LIFETIME) ? f->lifetime : MSG_LIFETIME_MAX;
+    /* Tencent's docs name three ways to ask for "online only": OnlineOnlyFlag 1, MsgLifeTime 0
+     * and, for batchsendmsg in the English docs, MsgLifeTime 1. */
+    m->online_only = f->online_only || lifetime == 0 || (kind == MSG_SEND_BATCH && lifetime == 1);
+    m->need_read_receipt = f->need_read_receipt;
+    m->sync_sender = !(f->given & MSG_F_SYNC) || f->sync == 1;
+    m->no_unread = (f->control & MSG_CONTROL_NO_UNREAD) != 0;
+    m->no_before_hook = f->no_before_hook || (f->forbid & MSG_FORBID_BEFORE);
+    m->no_after_hook = f->no_after_hook || (f->forbid & MSG_FORBID_AFTER);
+    m->deliver = true;
+    return ERR_OK;
+}

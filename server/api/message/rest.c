@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/fields.h"
 #include "api/conv/conv.h"
 #include "api/message/message.h"
 #include "api/message/body.h"
@@ -21,10 +22,6 @@ static const char *const to_names[] = {"To_Account", NULL};
 static const char *const operator_names[] = {"Operator_Account", "From_Account", NULL};
 static const char *const peer_names[] = {"Peer_Account", "To_Account", NULL};
 static const char *const report_names[] = {"Report_Account", NULL};
-
-static const char *const send_controls[] = {"NoUnread", "NoLastMsg", "WithMuteNotifications", NULL};
-static const char *const callback_controls[] = {"ForbidBeforeSendMsgCallback",
-                                                "ForbidAfterSendMsgCallback", NULL};
 
 typedef enum {
     SEND_ONE,    /* sendmsg */
@@ -43,32 +40,6 @@ static bool opt_int(api_call_t *call, const char *name, long long min, long long
         return true;
     api_fail(call, err, "%s must be an integer from %lld to %lld", name, min, max);
     return false;
-}
-
-/* An optional array of strings, each one of `allowed`. */
-static bool opt_string_set(api_call_t *call, const char *name, const char *const *allowed)
-{
-    json_t *list = json_object_get(call->body, name), *v;
-    size_t i;
-    if (list == NULL)
-        return true;
-    if (!json_is_array(list)) {
-        api_fail(call, ERR_BAD_PARAM, "%s must be an array of strings", name);
-        return false;
-    }
-    json_array_foreach(list, i, v)
-    {
-        const char *s = json_string_value(v);
-        size_t k = 0;
-        while (s && allowed[k] && strcmp(s, allowed[k]) != 0)
-            k++;
-        if (s == NULL || allowed[k] == NULL) {
-            api_fail(call, ERR_BAD_PARAM, "%s[%zu] must be one of %s, %s%s%s", name, i, allowed[0],
-                     allowed[1], allowed[2] ? ", " : "", allowed[2] ? allowed[2] : "");
-            return false;
-        }
-    }
-    return true;
 }
 
 /* A UserID under one of `names`. Missing or not a string: `err_missing`; a string that cannot
@@ -108,105 +79,20 @@ static bool read_sender(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
 /* The fields of the message itself, shared by sendmsg, batchsendmsg and importmsg. */
 static bool read_message(api_call_t *call, send_kind_t kind, msg_c2c_t *m)
 {
+    msg_fields_t f = {0};
+    const field_table_t *t = kind == SEND_IMPORT ? &msg_import_fields : &msg_send_fields;
+    if (!api_read_fields(call, t, FIELD_REST, call->body, &f))
+        return false;
+    static const msg_kind_t kinds[] = {
+        [SEND_ONE] = MSG_SEND, [SEND_BATCH] = MSG_SEND_BATCH, [SEND_IMPORT] = MSG_IMPORT};
     char detail[256];
-    long long v = 0;
-
-    switch (valid_get_int(call->body, "MsgRandom", 0, UINT32_MAX, &v)) {
-    case VALID_OK:
-        m->random = (uint32_t)v;
-        break;
-    default:
-        api_fail(call, ERR_OPENIM_MSG_RANDOM, "MsgRandom is required: an integer from 0 to %u",
-                 UINT32_MAX);
-        return false;
-    }
-    /* Tencent's C2C MsgSeq is the caller's number; chatd numbers each conversation itself. */
-    if (!opt_int(call, "MsgSeq", 0, UINT32_MAX, ERR_BAD_PARAM, &v))
-        return false;
-
-    /* Imported messages keep their original time; a live send may name its own (0: now). */
-    v = 0;
-    valid_t vt = valid_get_int(call->body, "MsgTimeStamp", kind == SEND_IMPORT, UINT32_MAX, &v);
-    if ((vt == VALID_MISSING && kind == SEND_IMPORT) || (vt != VALID_OK && vt != VALID_MISSING)) {
-        api_fail(call, ERR_OPENIM_MSG_TIME, "MsgTimeStamp %s a unix time in seconds (%d to %u)",
-                 kind == SEND_IMPORT ? "is required:" : "must be", kind == SEND_IMPORT, UINT32_MAX);
-        return false;
-    }
-    m->ts = v;
-
-    m->platform = call->platform;
-    m->client_ip = call->client_ip;
-    /* Tencent's importmsg fires no callbacks; imported history is not mute-checked. */
-    m->no_before_hook = m->no_after_hook = kind == SEND_IMPORT;
-    m->imported = kind == SEND_IMPORT;
-
-    const json_t *body = json_object_get(call->body, "MsgBody");
-    err_t err = msgbody_validate(body, detail, sizeof detail);
-    if (err == ERR_OK) {
-        const json_t *ccd = json_object_get(call->body, "CloudCustomData");
-        err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
-        m->cloud_custom_data = json_string_value(ccd);
-    }
-    if (err == ERR_OK)
-        err = msgbody_validate_offline_push(json_object_get(call->body, "OfflinePushInfo"), detail,
-                                            sizeof detail);
+    err_t err = msg_apply_fields(&f, kinds[kind], m, detail, sizeof detail);
     if (err != ERR_OK) {
         api_fail(call, err, "%s", detail);
         return false;
     }
-    m->body = body;
-
-    if (kind == SEND_IMPORT)
-        return true;
-
-    long long sync = 1, lifetime = MSG_LIFETIME_MAX, online = 0, receipt = 0, ext = 0;
-    switch (valid_get_int(call->body, "SyncOtherMachine", 1, 2, &sync)) {
-    case VALID_OK:
-    case VALID_MISSING:
-        break;
-    default:
-        api_fail(call, ERR_OPENIM_SYNC_OTHER, "SyncOtherMachine must be 1 (sync) or 2 (don't)");
-        return false;
-    }
-    switch (valid_get_int(call->body, "MsgLifeTime", 0, MSG_LIFETIME_MAX, &lifetime)) {
-    case VALID_OK:
-    case VALID_MISSING:
-        break;
-    case VALID_TYPE:
-        api_fail(call, ERR_OPENIM_LIFETIME_TYPE, "MsgLifeTime must be an integer (seconds)");
-        return false;
-    default:
-        api_fail(call, ERR_OPENIM_LIFETIME, "MsgLifeTime must be 0 to %d seconds",
-                 MSG_LIFETIME_MAX);
-        return false;
-    }
-    if (!opt_int(call, "OnlineOnlyFlag", 0, 1, ERR_BAD_PARAM, &online) ||
-        !opt_int(call, "IsNeedReadReceipt", 0, 1, ERR_BAD_PARAM, &receipt) ||
-        !opt_int(call, "SupportMessageExtension", 0, 1, ERR_BAD_PARAM, &ext) ||
-        !opt_string_set(call, "SendMsgControl", send_controls) ||
-        !opt_string_set(call, "ForbidCallbackControl", callback_controls))
-        return false;
-    json_t *forbid = json_object_get(call->body, "ForbidCallbackControl"), *item;
-    size_t k;
-    json_array_foreach(json_object_get(call->body, "SendMsgControl"), k, item)
-    {
-        if (strcmp(json_string_value(item), "NoUnread") == 0)
-            m->no_unread = true;
-    }
-    json_array_foreach(forbid, k, item)
-    {
-        if (strcmp(json_string_value(item), "ForbidBeforeSendMsgCallback") == 0)
-            m->no_before_hook = true;
-        else
-            m->no_after_hook = true;
-    }
-
-    m->sync_sender = sync == 1;
-    /* Tencent's docs name three ways to ask for "online only": OnlineOnlyFlag 1, MsgLifeTime 0
-     * and, for batchsendmsg in the English docs, MsgLifeTime 1. */
-    m->online_only = online == 1 || lifetime == 0 || (kind == SEND_BATCH && lifetime == 1);
-    m->need_read_receipt = receipt == 1;
-    m->deliver = true;
+    m->platform = call->platform;
+    m->client_ip = call->client_ip;
     return true;
 }
 
@@ -573,11 +459,9 @@ void api_openim_getroammsg(api_call_t *call)
 
 static void on_set_read(err_t err, bool found, int64_t read_seq, const char *peer, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     if (found && peer) {
         /* As WebSocket markC2CMessageAsRead: the reader's sessions see the conversation's new
          * unread count, the peer's get the read receipt. */

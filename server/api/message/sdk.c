@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/fields.h"
 #include "api/conv/conv.h"
 #include "api/group/group.h"
 #include "api/message/message.h"
@@ -16,23 +17,6 @@
 #include "router/router.h"
 
 static const char *const receiver_names[] = {"receiver", "userID", NULL};
-
-/* An optional flag: true/false or 0/1. False (call failed) for anything else. */
-static bool get_flag(api_call_t *call, const char *name, bool *out)
-{
-    json_t *v = json_object_get(call->body, name);
-    *out = false;
-    if (v == NULL || json_is_boolean(v)) {
-        *out = json_is_true(v);
-        return true;
-    }
-    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
-        *out = json_integer_value(v) == 1;
-        return true;
-    }
-    api_fail(call, ERR_BAD_PARAM, "%s must be a boolean", name);
-    return false;
-}
 
 /* ---- sendMessage ---- */
 
@@ -53,41 +37,14 @@ static void on_sent(err_t err, const msg_sent_t *sent, void *arg)
 /* Reads and checks the fields every message carries; false when the call was failed. */
 static bool read_message(api_call_t *call, msg_c2c_t *m)
 {
+    msg_fields_t f = {0};
+    if (!api_read_fields(call, &msg_send_fields, FIELD_SDK, call->body, &f))
+        return false;
     char detail[256];
-    const json_t *body = json_object_get(call->body, "msgBody");
-    err_t err = msgbody_validate(body, detail, sizeof detail);
-    if (err != ERR_OK) {
+    err_t err = msg_apply_fields(&f, MSG_SEND, m, detail, sizeof detail);
+    if (err != ERR_OK)
         api_fail(call, err, "%s", detail);
-        return false;
-    }
-    long long random = 0;
-    valid_t v = valid_get_int(call->body, "random", 0, UINT32_MAX, &random);
-    if (v != VALID_OK && v != VALID_MISSING) {
-        api_fail(call, ERR_BAD_PARAM, "random must be a uint32");
-        return false;
-    }
-    json_t *ccd = json_object_get(call->body, "cloudCustomData");
-    if (ccd && !json_is_string(ccd)) {
-        api_fail(call, ERR_BAD_PARAM, "cloudCustomData must be a string");
-        return false;
-    }
-    err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
-    if (err != ERR_OK) {
-        api_fail(call, err, "%s", detail);
-        return false;
-    }
-    json_t *push = json_object_get(call->body, "offlinePushInfo");
-    if (push && msgbody_validate_offline_push(push, detail, sizeof detail) != ERR_OK) {
-        api_fail(call, ERR_BAD_PARAM, "%s", detail);
-        return false;
-    }
-    m->body = body;
-    m->random = v == VALID_OK ? (uint32_t)random : msg_random();
-    m->cloud_custom_data = json_string_value(ccd);
-    return get_flag(call, "needReadReceipt", &m->need_read_receipt) &&
-           get_flag(call, "onlineUserOnly", &m->online_only) &&
-           get_flag(call, "disableCloudMessagePreHook", &m->no_before_hook) &&
-           get_flag(call, "disableCloudMessagePostHook", &m->no_after_hook);
+    return err == ERR_OK;
 }
 
 static void send_group(api_call_t *call, const char *group_id, const msg_c2c_t *c)
@@ -153,11 +110,9 @@ static json_t *message_list(const store_msg_row_t *rows, size_t n, const char *v
 
 static void on_history(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     api_finish(call, json_pack("{s:o}", "messageList", message_list(rows, n, call->identifier)));
 }
 
@@ -214,11 +169,9 @@ void api_ws_find_messages(api_call_t *call)
 static void on_sync(err_t err, const store_msg_row_t *rows, size_t n, const store_read_pos_t *reads,
                     size_t nreads, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *receipts = json_array();
     for (size_t i = 0; i < nreads; i++)
         json_array_append_new(receipts,
@@ -280,11 +233,9 @@ void api_ws_sync_messages(api_call_t *call)
 
 static void on_marked(err_t err, bool found, int64_t read_seq, const char *peer, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     if (found && peer) {
         char *key = store_conv_key_c2c(call->identifier, peer);
         conv_notify_add(call->env->conv_notify, call->identifier, key);
@@ -365,11 +316,9 @@ static void on_counts_for_push(err_t err, const store_receipt_count_t *rows, siz
 
 static void on_receipts_sent(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     for (size_t i = 0; i < n; i++) {
         receipt_push_t *p = XNEW(receipt_push_t);
         p->env = call->env;
@@ -394,11 +343,9 @@ void api_ws_send_receipts(api_call_t *call)
 
 static void on_receipts(err_t err, const store_receipt_count_t *rows, size_t n, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, receipt_json(&rows[i], call->identifier, NULL));
@@ -417,11 +364,9 @@ void api_ws_get_receipts(api_call_t *call)
 
 static void on_read_members(err_t err, const store_ids_t *ids, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     long long offset = 0, count = MSG_HISTORY_DEFAULT;
     valid_get_int(call->body, "nextSeq", 0, INT64_MAX, &offset);
     valid_get_int(call->body, "count", 1, MSG_HISTORY_MAX, &count);

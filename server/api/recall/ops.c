@@ -157,11 +157,9 @@ size_t recall_announce(api_call_t *call, const json_t *res, const char *reason)
 /* One message recalled (admin_msgwithdraw, revokeMessage). */
 void recall_on_one(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     const char *conv_key = str(res, "conv_key");
     json_t *item = json_array_get(json_object_get(res, "items"), 0);
     const char *status = str(item, "status");
@@ -181,11 +179,9 @@ void recall_on_one(err_t err, json_t *res, void *arg)
 /* revokeMessage after looking the message up: who may, and until when. */
 static void on_revoke_lookup(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     const char *conv = str(res, "conv_key"), *role = str(res, "role");
     bool group = recall_is_group(conv);
     bool own = str(res, "sender") && strcmp(str(res, "sender"), call->identifier) == 0;
@@ -249,11 +245,9 @@ bool recall_read_changes(api_call_t *call, const char *body_name, const char *cc
 
 static void on_modified(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     const char *status = str(res, "status");
     json_t *m = json_object_get(res, "message");
     if (status == NULL || strcmp(status, "missing") == 0) {
@@ -295,11 +289,9 @@ void recall_modify(api_call_t *call, store_modify_t *m)
 
 static void on_modify_lookup(err_t err, json_t *res, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     const char *sender = str(res, "sender");
     if (!json_is_true(json_object_get(res, "found")) || strcmp(sender, call->identifier) != 0) {
         api_fail(call, ERR_MSG_NOT_FOUND, "no message of yours with that msgID");

@@ -14,11 +14,9 @@ static const char *const user_id_names[] = {"UserID", "Identifier", NULL};
 
 static void on_imported(err_t err, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     api_finish(call, NULL);
 }
 
@@ -208,21 +206,17 @@ static json_t *result_items(api_call_t *call, const char *field, const store_ids
 
 static void on_checked(err_t err, const store_ids_t *found, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     api_finish(call, json_pack("{so}", "ResultItem", result_items(call, "CheckItem", found, true)));
 }
 
 static void on_deleted(err_t err, const store_ids_t *gone, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     for (size_t i = 0; i < gone->n; i++) {
         router_kick_user(call->env->router, gone->ids[i], "account deleted");
         log_info("api: account %s deleted by %s", gone->ids[i], call->identifier);
@@ -256,11 +250,9 @@ void api_account_delete(api_call_t *call)
 
 static void on_kick_checked(err_t err, const store_ids_t *found, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     if (found->n == 0) {
         api_fail(call, ERR_NOT_IMPORTED, NULL);
         return;

@@ -31,11 +31,9 @@ static json_t *status_of(const router_t *r, const char *id, bool detail)
 
 static void on_existing(err_t err, const store_ids_t *found, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     bool detail = json_is_true(json_object_get(call->body, "IsNeedDetail")) ||
                   json_integer_value(json_object_get(call->body, "IsNeedDetail")) == 1;
     json_t *result = json_array(), *errors = json_array();

@@ -47,11 +47,9 @@ static json_t *read_profile_items(api_call_t *call)
 
 static void on_set(err_t err, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     if (api_hook_on(call->env, STORE_WEBHOOK_PORTRAIT_SET))
         api_hook_poke(call->env);
     api_finish(call, json_pack("{ss}", "ErrorDisplay", ""));
@@ -101,11 +99,9 @@ static json_t *user_items(const json_t *tag_list, const json_t *stored)
 
 static void on_get(err_t err, const store_ids_t *existing, json_t *values, void *arg)
 {
-    api_call_t *call = arg;
-    if (err != ERR_OK) {
-        api_fail(call, err, NULL);
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
         return;
-    }
     json_t *tag_list = json_object_get(call->body, "TagList");
     json_t *out = json_array(), *fail = json_array();
     size_t i;
