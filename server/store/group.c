@@ -1,5 +1,6 @@
 #include "store/group.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,8 +75,9 @@ bool store_group_member_view(const json_t *m, store_group_member_t *out)
     return true;
 }
 
-bool store_group_ctx_view(const json_t *res, store_group_ctx_t *out)
+bool store_group_ctx_view(const store_group_res_t *r, store_group_ctx_t *out)
 {
+    const json_t *res = r->doc;
     memset(out, 0, sizeof *out);
     out->found = store_group_view(json_object_get(res, "group"), &out->group);
     out->is_member = store_group_member_view(json_object_get(res, "actor"), &out->actor);
@@ -533,11 +535,67 @@ static const char delete_by_sender_sql[] =
 
 /* ---- plumbing ---- */
 
-/* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
-static void run(db_pool_t *db, const char *sql, int n, char **params, store_group_json_fn cb,
-                void *arg)
+static void res_view(json_t *doc, store_group_res_t *r)
 {
-    store_run_json(db, "group", sql, n, params, cb, arg);
+    memset(r, 0, sizeof *r);
+    r->doc = doc;
+    if (doc == NULL)
+        return;
+    r->found = json_is_true(json_object_get(doc, "found"));
+    r->created = json_is_true(json_object_get(doc, "created"));
+    r->updated = json_is_true(json_object_get(doc, "updated"));
+    r->done = json_is_true(json_object_get(doc, "done"));
+    r->status = text_of(doc, "status");
+    r->old_owner = text_of(doc, "old_owner");
+    r->from = text_of(doc, "from");
+    r->message = text_of(doc, "message");
+    r->total = int_of(doc, "total");
+    r->member_count = int_of(doc, "member_count");
+    r->hi = int_of(doc, "hi");
+    r->read_seq = int_of(doc, "read_seq");
+    r->deleted = int_of(doc, "deleted");
+    static const struct {
+        const char *key;
+        size_t offset;
+    } parts[] = {
+        {"groups", offsetof(store_group_res_t, groups)},
+        {"members", offsetof(store_group_res_t, members)},
+        {"muted", offsetof(store_group_res_t, muted)},
+        {"attrs", offsetof(store_group_res_t, attrs)},
+        {"results", offsetof(store_group_res_t, results)},
+        {"removed", offsetof(store_group_res_t, removed)},
+        {"missing", offsetof(store_group_res_t, missing)},
+        {"applied", offsetof(store_group_res_t, applied)},
+        {"approvers", offsetof(store_group_res_t, approvers)},
+        {"ids", offsetof(store_group_res_t, ids)},
+        {"messages", offsetof(store_group_res_t, messages)},
+        {"applications", offsetof(store_group_res_t, applications)},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        *(json_t **)((char *)r + parts[i].offset) = json_object_get(doc, parts[i].key);
+}
+
+typedef struct {
+    store_group_fn cb;
+    void *arg;
+} answer_t;
+
+static void on_doc(err_t err, json_t *doc, void *arg)
+{
+    answer_t a = *(answer_t *)arg;
+    xfree(arg);
+    store_group_res_t r;
+    res_view(err == ERR_OK ? doc : NULL, &r);
+    a.cb(err, &r, a.arg);
+}
+
+/* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
+static void run(db_pool_t *db, const char *sql, int n, char **params, store_group_fn cb, void *arg)
+{
+    answer_t *a = XNEW(answer_t);
+    a->cb = cb;
+    a->arg = arg;
+    store_run_json(db, "group", sql, n, params, on_doc, a);
 }
 
 /* The hook's parameters: platform (NULL: no event), client IP, operator, kind. */
@@ -555,21 +613,21 @@ static bool hook_on(const store_group_hook_t *h)
 /* ---- reads ---- */
 
 void store_group_ctx(db_pool_t *db, const char *group_id, const char *actor,
-                     const char *targets_json, store_group_json_fn cb, void *arg)
+                     const char *targets_json, store_group_fn cb, void *arg)
 {
     run(db, ctx_sql, 3, (char *[]){store_str(group_id), store_str(actor), store_str(targets_json)},
         cb, arg);
 }
 
-void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer,
-                     store_group_json_fn cb, void *arg)
+void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer, store_group_fn cb,
+                     void *arg)
 {
     run(db, get_sql, 2, (char *[]){store_str(ids_json), store_str(viewer)}, cb, arg);
 }
 
 void store_group_joined(db_pool_t *db, const char *user, const char *type, const char *hidden_types,
                         const char *inactive_types, int64_t offset, int64_t limit,
-                        store_group_json_fn cb, void *arg)
+                        store_group_fn cb, void *arg)
 {
     run(db, joined_sql, 6,
         (char *[]){store_str(user), store_str(type), store_str(hidden_types ? hidden_types : "[]"),
@@ -579,43 +637,43 @@ void store_group_joined(db_pool_t *db, const char *user, const char *type, const
 }
 
 void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t limit,
-                     store_group_json_fn cb, void *arg)
+                     store_group_fn cb, void *arg)
 {
     run(db, all_sql, 3, (char *[]){store_str(type), store_int(offset), store_int(limit)}, cb, arg);
 }
 
 void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t offset,
-                         int64_t limit, store_group_json_fn cb, void *arg)
+                         int64_t limit, store_group_fn cb, void *arg)
 {
     run(db, members_sql, 4,
         (char *[]){store_str(group_id), store_str(roles), store_int(offset), store_int(limit)}, cb,
         arg);
 }
 
-void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
+void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg)
 {
     run(db, member_ids_sql, 1, (char *[]){store_str(group_id)}, cb, arg);
 }
 
-void store_group_muted(db_pool_t *db, const char *group_id, int64_t now, store_group_json_fn cb,
+void store_group_muted(db_pool_t *db, const char *group_id, int64_t now, store_group_fn cb,
                        void *arg)
 {
     run(db, muted_sql, 2, (char *[]){store_str(group_id), store_int(now)}, cb, arg);
 }
 
-void store_group_attrs_get(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg)
+void store_group_attrs_get(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg)
 {
     run(db, attrs_get_sql, 1, (char *[]){store_str(group_id)}, cb, arg);
 }
 
 void store_group_history(db_pool_t *db, const char *group_id, int64_t req_seq, int64_t count,
-                         store_group_json_fn cb, void *arg)
+                         store_group_fn cb, void *arg)
 {
     run(db, history_sql, 3, (char *[]){store_str(group_id), store_int(req_seq), store_int(count)},
         cb, arg);
 }
 
-void store_group_applications(db_pool_t *db, const char *user, store_group_json_fn cb, void *arg)
+void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb, void *arg)
 {
     run(db, applications_sql, 1, (char *[]){store_str(user)}, cb, arg);
 }
@@ -623,7 +681,7 @@ void store_group_applications(db_pool_t *db, const char *user, store_group_json_
 /* ---- writes ---- */
 
 void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
-                        store_group_json_fn cb, void *arg)
+                        store_group_fn cb, void *arg)
 {
     run(db, create_sql, 21,
         (char *[]){store_str(g->group_id),
@@ -651,7 +709,7 @@ void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_g
 }
 
 void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_group_hook_t *hook,
-                     store_group_json_fn cb, void *arg)
+                     store_group_fn cb, void *arg)
 {
     run(db, add_sql, 13,
         (char *[]){store_str(a->group_id), store_str(a->users_json), store_int(a->now),
@@ -662,8 +720,8 @@ void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_grou
 }
 
 void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
-                        const char *roles_json, const store_group_hook_t *hook,
-                        store_group_json_fn cb, void *arg)
+                        const char *roles_json, const store_group_hook_t *hook, store_group_fn cb,
+                        void *arg)
 {
     run(db, remove_sql, 7,
         (char *[]){store_str(group_id), store_str(users_json), store_str(roles_json),
@@ -672,7 +730,7 @@ void store_group_remove(db_pool_t *db, const char *group_id, const char *users_j
 }
 
 void store_group_update(db_pool_t *db, const char *group_id, const char *fields, int64_t now,
-                        int max_custom, const store_group_hook_t *hook, store_group_json_fn cb,
+                        int max_custom, const store_group_hook_t *hook, store_group_fn cb,
                         void *arg)
 {
     run(db, update_sql, 7,
@@ -682,8 +740,8 @@ void store_group_update(db_pool_t *db, const char *group_id, const char *fields,
 }
 
 void store_group_member_update(db_pool_t *db, const char *group_id, const char *user,
-                               const char *fields, int max_custom, int recv_opt,
-                               store_group_json_fn cb, void *arg)
+                               const char *fields, int max_custom, int recv_opt, store_group_fn cb,
+                               void *arg)
 {
     run(db, member_update_sql, 5,
         (char *[]){store_str(group_id), store_str(user), store_str(fields), store_int(max_custom),
@@ -692,28 +750,28 @@ void store_group_member_update(db_pool_t *db, const char *group_id, const char *
 }
 
 void store_group_mute(db_pool_t *db, const char *group_id, const char *users_json, int64_t until,
-                      store_group_json_fn cb, void *arg)
+                      store_group_fn cb, void *arg)
 {
     run(db, mute_sql, 3, (char *[]){store_str(group_id), store_str(users_json), store_int(until)},
         cb, arg);
 }
 
 void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
-                          store_group_json_fn cb, void *arg)
+                          store_group_fn cb, void *arg)
 {
     run(db, transfer_sql, 3, (char *[]){store_str(group_id), store_str(new_owner), store_int(now)},
         cb, arg);
 }
 
 void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
-                         store_group_json_fn cb, void *arg)
+                         store_group_fn cb, void *arg)
 {
     run(db, destroy_sql, 3, (char *[]){store_str(group_id), H_PLATFORM(hook), H_IP(hook)}, cb, arg);
 }
 
 void store_group_apply(db_pool_t *db, const char *group_id, const char *users_json,
                        const char *kind, const char *from, const char *message, int64_t now,
-                       store_group_json_fn cb, void *arg)
+                       store_group_fn cb, void *arg)
 {
     run(db, apply_sql, 6,
         (char *[]){store_str(group_id), store_str(users_json), store_str(kind), store_str(from),
@@ -722,7 +780,7 @@ void store_group_apply(db_pool_t *db, const char *group_id, const char *users_js
 }
 
 void store_group_application_drop(db_pool_t *db, const char *group_id, const char *user,
-                                  const char *kind, store_group_json_fn cb, void *arg)
+                                  const char *kind, store_group_fn cb, void *arg)
 {
     run(db, application_drop_sql, 3,
         (char *[]){store_str(group_id), store_str(user), store_str(kind)}, cb, arg);
@@ -730,7 +788,7 @@ void store_group_application_drop(db_pool_t *db, const char *group_id, const cha
 
 void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mode,
                              const char *data_json, int max_keys, int max_bytes,
-                             const store_group_hook_t *hook, store_group_json_fn cb, void *arg)
+                             const store_group_hook_t *hook, store_group_fn cb, void *arg)
 {
     run(db, attrs_write_sql, 8,
         (char *[]){store_str(group_id), store_str(mode), store_str(data_json ? data_json : "{}"),
@@ -740,14 +798,14 @@ void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mo
 }
 
 void store_group_set_unread(db_pool_t *db, const char *group_id, const char *user, int64_t unread,
-                            store_group_json_fn cb, void *arg)
+                            store_group_fn cb, void *arg)
 {
     run(db, set_unread_sql, 3, (char *[]){store_str(group_id), store_str(user), store_int(unread)},
         cb, arg);
 }
 
 void store_group_delete_by_sender(db_pool_t *db, const char *group_id, const char *sender,
-                                  int64_t window, store_group_json_fn cb, void *arg)
+                                  int64_t window, store_group_fn cb, void *arg)
 {
     run(db, delete_by_sender_sql, 3,
         (char *[]){store_str(group_id), store_str(sender), store_int(window)}, cb, arg);

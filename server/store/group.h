@@ -4,9 +4,10 @@
  * 'g:<GroupId>') and of history (admin reads, deletions).
  *
  * Each function is one round trip (one batch, one transaction) and calls back exactly once with
- * err (ERR_OK, ERR_DB_DOWN, ERR_INTERNAL) and, on ERR_OK, `res`: one JSON object built by the
- * statement itself, whose keys each function documents. `res` is borrowed: valid during the
- * callback only (json_incref to keep a part). Input strings are copied before returning.
+ * err (ERR_OK, ERR_DB_DOWN, ERR_INTERNAL) and, on ERR_OK, `r`: the typed answer
+ * (store_group_res_t), whose fields each function documents as {found, members, …}. `r` and
+ * what it points to are borrowed: valid during the callback only (json_incref(r->doc) keeps
+ * them). Input strings are copied before returning.
  *
  * Group and member objects, and store_group_ctx's document, are read only through the typed
  * views below (store_group_view and friends); no reader outside this module spells their keys.
@@ -37,7 +38,20 @@
 #include "store/store.h"
 #include "store/webhook.h"
 
-typedef void (*store_group_json_fn)(err_t err, json_t *res, void *arg);
+/* A statement's answer; the fields a function does not document are zero/NULL. Arrays and
+ * objects are JSON (their elements read through the views below). */
+typedef struct {
+    json_t *doc; /* the whole answer, for json_incref; NULL when err != ERR_OK */
+    bool found, created, updated, done;
+    const char *status;         /* store_group_attrs_write */
+    const char *old_owner;      /* store_group_transfer */
+    const char *from, *message; /* store_group_application_drop */
+    int64_t total, member_count, hi, read_seq, deleted;
+    json_t *groups, *members, *muted, *attrs, *results, *removed, *missing, *applied, *approvers,
+        *ids, *messages, *applications;
+} store_group_res_t;
+
+typedef void (*store_group_fn)(err_t err, const store_group_res_t *r, void *arg);
 
 /* ---- typed views of the objects inside results ----
  *
@@ -89,7 +103,7 @@ typedef struct {
     size_t n_targets;
 } store_group_ctx_t;
 
-bool store_group_ctx_view(const json_t *res, store_group_ctx_t *out);
+bool store_group_ctx_view(const store_group_res_t *r, store_group_ctx_t *out);
 /* Target i (< n_targets) of a context view. */
 void store_group_ctx_target(const store_group_ctx_t *ctx, size_t i, store_group_target_t *out);
 
@@ -103,49 +117,49 @@ bool store_group_target_view(const json_t *obj, store_group_target_t *out);
  * {group: group|null, actor: member|null, targets: [{user, exists, member: member|null}]} in the
  * targets' order. actor may be NULL; targets is a JSON array text of UserIDs (NULL: none). */
 void store_group_ctx(db_pool_t *db, const char *group_id, const char *actor,
-                     const char *targets_json, store_group_json_fn cb, void *arg);
+                     const char *targets_json, store_group_fn cb, void *arg);
 
 /* Several groups: {groups: [group + {self: member|null}]} in the order asked, existing ones
  * only. ids_json: array of GroupIds; viewer may be NULL. */
-void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer,
-                     store_group_json_fn cb, void *arg);
+void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer, store_group_fn cb,
+                     void *arg);
 
 /* Groups of `user`: {total, groups: [group + {self: member}]}, newest join first. type: REST
  * type or NULL; hidden_types: types left out (JSON array); inactive_types: types left out while
  * they have no message yet (JSON array). */
 void store_group_joined(db_pool_t *db, const char *user, const char *type, const char *hidden_types,
                         const char *inactive_types, int64_t offset, int64_t limit,
-                        store_group_json_fn cb, void *arg);
+                        store_group_fn cb, void *arg);
 
 /* Every group of the app: {total, ids: [GroupId]}, oldest first. */
 void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t limit,
-                     store_group_json_fn cb, void *arg);
+                     store_group_fn cb, void *arg);
 
 /* Members page: {found, total, members: [member]} (owner, admins, then by join time). roles:
  * JSON array of roles to keep, or NULL for all. */
 void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t offset,
-                         int64_t limit, store_group_json_fn cb, void *arg);
+                         int64_t limit, store_group_fn cb, void *arg);
 
 /* Just the UserIDs: {found, members: [UserID]}. */
-void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg);
+void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg);
 
 /* Muted members now: {found, muted: [{user, until}]}. */
-void store_group_muted(db_pool_t *db, const char *group_id, int64_t now, store_group_json_fn cb,
+void store_group_muted(db_pool_t *db, const char *group_id, int64_t now, store_group_fn cb,
                        void *arg);
 
 /* The group's custom attributes: {found, attrs: {key: value}}. */
-void store_group_attrs_get(db_pool_t *db, const char *group_id, store_group_json_fn cb, void *arg);
+void store_group_attrs_get(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg);
 
 /* Messages with seq in [hi - count + 1, hi] where hi = min(req_seq, last_seq) (req_seq < 0:
  * last_seq), newest first: {hi, messages: [{seq, sender, random, ts, msg_id, body, ccd,
  * flags}]}. Seqs without a row are absent (deleted). */
 void store_group_history(db_pool_t *db, const char *group_id, int64_t req_seq, int64_t count,
-                         store_group_json_fn cb, void *arg);
+                         store_group_fn cb, void *arg);
 
 /* Pending join applications and invitations of the groups where `user` is owner or admin:
  * {applications: [{group_id, user, kind ("apply"/"invite"), from, message, created_at}]},
  * newest first. */
-void store_group_applications(db_pool_t *db, const char *user, store_group_json_fn cb, void *arg);
+void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb, void *arg);
 
 /* ---- writes ---- */
 
@@ -177,7 +191,7 @@ typedef struct {
 /* Creates the group with its members: {created, missing: [UserIDs that are not accounts]}.
  * created is false when the ID is taken (nothing written) or an account is missing. */
 void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
-                        store_group_json_fn cb, void *arg);
+                        store_group_fn cb, void *arg);
 
 typedef struct {
     const char *group_id;
@@ -197,13 +211,13 @@ typedef struct {
  * (import) sets the read position so that exactly that many counting messages are unread.
  * Pending applications of the added users are removed. */
 void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_group_hook_t *hook,
-                     store_group_json_fn cb, void *arg);
+                     store_group_fn cb, void *arg);
 
 /* Removes members whose role is in roles_json (a guard against races): {removed: [{user,
  * role}], member_count}. An owner who leaves makes the group ownerless. */
 void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
-                        const char *roles_json, const store_group_hook_t *hook,
-                        store_group_json_fn cb, void *arg);
+                        const char *roles_json, const store_group_hook_t *hook, store_group_fn cb,
+                        void *arg);
 
 /* Changes profile fields: `fields` is a JSON object with any of name, introduction,
  * notification, face_url, max_members, apply_opt, invite_opt, mute_all, history_before_join,
@@ -211,39 +225,39 @@ void store_group_remove(db_pool_t *db, const char *group_id, const char *users_j
  * info_seq +1, last_info_time = now. {found, updated (false: more than max_custom keys),
  * group: group}. */
 void store_group_update(db_pool_t *db, const char *group_id, const char *fields, int64_t now,
-                        int max_custom, const store_group_hook_t *hook, store_group_json_fn cb,
+                        int max_custom, const store_group_hook_t *hook, store_group_fn cb,
                         void *arg);
 
 /* Changes one member: `fields` with any of role ("Admin"/"Member"; never an owner's),
  * name_card, mute_until, msg_flag, custom (merged, "" deletes). msg_flag also sets the
  * conversation's receive option to recv_opt (ignored when < 0). {found (a member), updated}. */
 void store_group_member_update(db_pool_t *db, const char *group_id, const char *user,
-                               const char *fields, int max_custom, int recv_opt,
-                               store_group_json_fn cb, void *arg);
+                               const char *fields, int max_custom, int recv_opt, store_group_fn cb,
+                               void *arg);
 
 /* Sets mute_until of the members among users (never the owner): {muted: [UserIDs]}. */
 void store_group_mute(db_pool_t *db, const char *group_id, const char *users_json, int64_t until,
-                      store_group_json_fn cb, void *arg);
+                      store_group_fn cb, void *arg);
 
 /* Makes the member `new_owner` owner; the previous owner becomes a plain member. {found,
  * done (false: not a member), old_owner|null}. */
 void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
-                          store_group_json_fn cb, void *arg);
+                          store_group_fn cb, void *arg);
 
 /* Dismisses the group: {found, members: [UserIDs it had]}. */
 void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
-                         store_group_json_fn cb, void *arg);
+                         store_group_fn cb, void *arg);
 
 /* Records (or refreshes) applications of `kind` ("apply": each user asks to join; "invite":
  * `from` invites each user) for the users who are accounts and not members yet: {found,
  * applied: [UserIDs], approvers: [the owner and admins]}. */
 void store_group_apply(db_pool_t *db, const char *group_id, const char *users_json,
                        const char *kind, const char *from, const char *message, int64_t now,
-                       store_group_json_fn cb, void *arg);
+                       store_group_fn cb, void *arg);
 
 /* Removes an application (refusing): {found, from, message}. */
 void store_group_application_drop(db_pool_t *db, const char *group_id, const char *user,
-                                  const char *kind, store_group_json_fn cb, void *arg);
+                                  const char *kind, store_group_fn cb, void *arg);
 
 /* Changes the custom attributes: mode "init" (replace all with data), "set" (upsert data),
  * "delete" (data: array of keys), "clear". Limits: at most max_keys keys and max_bytes bytes of
@@ -251,15 +265,15 @@ void store_group_application_drop(db_pool_t *db, const char *group_id, const cha
  * "too_many", "too_big"), attrs: the attributes after the change}. */
 void store_group_attrs_write(db_pool_t *db, const char *group_id, const char *mode,
                              const char *data_json, int max_keys, int max_bytes,
-                             const store_group_hook_t *hook, store_group_json_fn cb, void *arg);
+                             const store_group_hook_t *hook, store_group_fn cb, void *arg);
 
 /* Sets the member's read position so that `unread` counting messages are unread:
  * {updated, read_seq}. */
 void store_group_set_unread(db_pool_t *db, const char *group_id, const char *user, int64_t unread,
-                            store_group_json_fn cb, void *arg);
+                            store_group_fn cb, void *arg);
 
 /* Deletes what `sender` sent among the group's latest `window` messages: {deleted}. */
 void store_group_delete_by_sender(db_pool_t *db, const char *group_id, const char *sender,
-                                  int64_t window, store_group_json_fn cb, void *arg);
+                                  int64_t window, store_group_fn cb, void *arg);
 
 #endif

@@ -313,12 +313,12 @@ static json_t *new_member_ids(const gop_new_t *g)
 
 static void create_submit(gop_t *op);
 
-static void on_created(err_t err, json_t *res, void *arg)
+static void on_created(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = op_if_ok(err, arg);
     if (op == NULL)
         return;
-    json_t *missing = json_object_get(res, "missing");
+    json_t *missing = res->missing;
     if (json_array_size(missing) > 0) {
         char *names = dumps(missing);
         char detail[256];
@@ -327,7 +327,7 @@ static void on_created(err_t err, json_t *res, void *arg)
         fail(op, ERR_GROUP_USER_MISSING, detail);
         return;
     }
-    if (!json_is_true(json_object_get(res, "created"))) {
+    if (!res->created) {
         if (op->create.group_id == NULL && ++op->tries < CREATE_TRIES) {
             create_submit(op);
             return;
@@ -538,13 +538,13 @@ void gop_create(api_call_t *call, const gop_actor_t *actor, gop_new_t *g, gop_do
 
 /* A statement's answer about one group: true when it ran and found the group; else the op is
  * failed (the error, or ERR_GROUP_NOT_FOUND). */
-static bool group_found(gop_t *op, err_t err, json_t *res)
+static bool group_found(gop_t *op, err_t err, const store_group_res_t *res)
 {
     if (err != ERR_OK) {
         fail(op, err, NULL);
         return false;
     }
-    if (!json_is_true(json_object_get(res, "found"))) {
+    if (!res->found) {
         fail(op, ERR_GROUP_NOT_FOUND, NULL);
         return false;
     }
@@ -553,11 +553,11 @@ static bool group_found(gop_t *op, err_t err, json_t *res)
 
 /* The answer of adding one member: true when they were added; else the op is failed with why
  * (`otherwise` for an unexpected status). */
-static bool one_added(gop_t *op, err_t err, json_t *res, err_t otherwise)
+static bool one_added(gop_t *op, err_t err, const store_group_res_t *res, err_t otherwise)
 {
     if (!group_found(op, err, res))
         return false;
-    const char *st = str(json_array_get(json_object_get(res, "results"), 0), "status");
+    const char *st = str(json_array_get(res->results, 0), "status");
     if (st == NULL || strcmp(st, "added") != 0) {
         fail(op,
              st && strcmp(st, "full") == 0      ? ERR_GROUP_FULL
@@ -570,7 +570,7 @@ static bool one_added(gop_t *op, err_t err, json_t *res, err_t otherwise)
     return true;
 }
 
-static void on_joined(err_t err, json_t *res, void *arg)
+static void on_joined(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!one_added(op, err, res, ERR_INTERNAL))
@@ -581,21 +581,19 @@ static void on_joined(err_t err, json_t *res, void *arg)
     json_t *body = event_body(op);
     json_object_set_new(body, "memberList", member_refs(who));
     group_push(env, op->group_id, "onMemberEnter", body, NULL);
-    tip(op, TIP_JOIN, who,
-        json_pack("{s:I}", "memberCount",
-                  json_integer_value(json_object_get(res, "member_count"))));
+    tip(op, TIP_JOIN, who, json_pack("{s:I}", "memberCount", res->member_count));
     json_decref(who);
     finish(op, ERR_OK, NULL, json_pack("{s:b}", "pending", 0));
 }
 
-static void on_applied(err_t err, json_t *res, void *arg)
+static void on_applied(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!group_found(op, err, res))
         return;
     const api_env_t *env = env_of(op);
-    json_t *applied = json_object_get(res, "applied");
-    json_t *approvers = json_object_get(res, "approvers");
+    json_t *applied = res->applied;
+    json_t *approvers = res->approvers;
     size_t i;
     json_t *v;
     json_array_foreach(applied, i, v)
@@ -679,13 +677,13 @@ static void do_join(gop_t *op)
     xfree(users_json);
 }
 
-static void on_removed(err_t err, json_t *res, void *arg)
+static void on_removed(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = op_if_ok(err, arg);
     if (op == NULL)
         return;
     const api_env_t *env = env_of(op);
-    json_t *removed = json_object_get(res, "removed");
+    json_t *removed = res->removed;
     json_t *ids = user_ids(removed);
     if (json_array_size(ids) > 0)
         group_members_changed(env, op->group_id);
@@ -780,13 +778,13 @@ static void do_kick(gop_t *op)
     xfree(users_json);
 }
 
-static void on_added(err_t err, json_t *res, void *arg)
+static void on_added(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!group_found(op, err, res))
         return;
     const api_env_t *env = env_of(op);
-    json_t *results = json_object_get(res, "results"), *v;
+    json_t *results = res->results, *v;
     json_t *added = json_array();
     size_t i;
     json_array_foreach(results, i, v) if (strcmp(str(v, "status"), "added") == 0)
@@ -801,9 +799,7 @@ static void on_added(err_t err, json_t *res, void *arg)
                 gop_push_users(env, added, "onMemberInvited", body, 0);
             else
                 group_push(env, op->group_id, "onMemberInvited", body, NULL);
-            tip(op, TIP_INVITE, added,
-                json_pack("{s:I}", "memberCount",
-                          json_integer_value(json_object_get(res, "member_count"))));
+            tip(op, TIP_INVITE, added, json_pack("{s:I}", "memberCount", res->member_count));
         }
     }
     json_decref(added);
@@ -895,7 +891,7 @@ static void do_add(gop_t *op)
     xfree(users_json);
 }
 
-static void on_dismissed(err_t err, json_t *res, void *arg)
+static void on_dismissed(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!group_found(op, err, res))
@@ -904,8 +900,7 @@ static void on_dismissed(err_t err, json_t *res, void *arg)
     group_members_changed(env, op->group_id);
     json_t *body = event_body(op);
     json_object_set_new(body, "opUser", op_user(op));
-    gop_push_users(env, json_object_get(res, "members"), "onGroupDismissed", body,
-                   op->call->conn_id);
+    gop_push_users(env, res->members, "onGroupDismissed", body, op->call->conn_id);
     finish(op, ERR_OK, NULL, NULL);
 }
 
@@ -999,12 +994,12 @@ static void tell_info_changed(gop_t *op, json_t *changes)
     tip(op, TIP_GROUP_INFO, NULL, json_pack("{s:o}", "groupChangeInfoList", changes));
 }
 
-static void on_modified(err_t err, json_t *res, void *arg)
+static void on_modified(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!group_found(op, err, res))
         return;
-    if (!json_is_true(json_object_get(res, "updated"))) {
+    if (!res->updated) {
         char detail[96];
         snprintf(detail, sizeof detail, "a group has at most %d AppDefinedData keys",
                  GROUP_CUSTOM_KEYS_MAX);
@@ -1041,16 +1036,16 @@ static void do_modify(gop_t *op)
     xfree(fields);
 }
 
-static void on_member_updated(err_t err, json_t *res, void *arg)
+static void on_member_updated(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = op_if_ok(err, arg);
     if (op == NULL)
         return;
-    if (!json_is_true(json_object_get(res, "found"))) {
+    if (!res->found) {
         fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
         return;
     }
-    if (!json_is_true(json_object_get(res, "updated"))) {
+    if (!res->updated) {
         char detail[96];
         snprintf(detail, sizeof detail, "a member has at most %d AppMemberDefinedData keys",
                  GROUP_MEMBER_CUSTOM_KEYS_MAX);
@@ -1166,12 +1161,12 @@ static void do_member(gop_t *op)
     xfree(fields_json);
 }
 
-static void on_muted(err_t err, json_t *res, void *arg)
+static void on_muted(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = op_if_ok(err, arg);
     if (op == NULL)
         return;
-    json_t *muted = json_object_get(res, "muted"), *v;
+    json_t *muted = res->muted, *v;
     if (json_array_size(muted) > 0) {
         json_int_t secs = (json_int_t)op->req.seconds;
         json_t *changes = json_array();
@@ -1209,12 +1204,12 @@ static void do_mute(gop_t *op)
     xfree(users_json);
 }
 
-static void on_transferred(err_t err, json_t *res, void *arg)
+static void on_transferred(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!group_found(op, err, res))
         return;
-    if (!json_is_true(json_object_get(res, "done"))) {
+    if (!res->done) {
         fail(op, ERR_GROUP_PARAM, "the new owner must be a member of the group");
         return;
     }
@@ -1251,7 +1246,7 @@ static void tell_applicant(gop_t *op, bool agreed)
     push_user(env_of(op), op->req.user, "onApplicationProcessed", body, 0);
 }
 
-static void on_accepted(err_t err, json_t *res, void *arg)
+static void on_accepted(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!one_added(op, err, res, ERR_GROUP_HANDLED))
@@ -1267,18 +1262,17 @@ static void on_accepted(err_t err, json_t *res, void *arg)
         json_object_set_new(body, "opUser", op_user(op));
     group_push(env, op->group_id, invite ? "onMemberInvited" : "onMemberEnter", body, NULL);
     tip(op, invite ? TIP_INVITE : TIP_JOIN, who,
-        json_pack("{s:I}", "memberCount",
-                  json_integer_value(json_object_get(res, "member_count"))));
+        json_pack("{s:I}", "memberCount", res->member_count));
     json_decref(who);
     finish(op, ERR_OK, NULL, NULL);
 }
 
-static void on_refused(err_t err, json_t *res, void *arg)
+static void on_refused(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = op_if_ok(err, arg);
     if (op == NULL)
         return;
-    if (!json_is_true(json_object_get(res, "found"))) {
+    if (!res->found) {
         fail(op, ERR_GROUP_HANDLED, NULL);
         return;
     }
@@ -1320,12 +1314,12 @@ static void do_application(gop_t *op)
     xfree(list_json);
 }
 
-static void on_attrs(err_t err, json_t *res, void *arg)
+static void on_attrs(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = arg;
     if (!group_found(op, err, res))
         return;
-    const char *st = str(res, "status");
+    const char *st = res->status;
     if (strcmp(st, "ok") != 0) {
         bool many = strcmp(st, "too_many") == 0;
         char detail[96];
@@ -1337,7 +1331,7 @@ static void on_attrs(err_t err, json_t *res, void *arg)
         fail(op, many ? ERR_GROUP_ATTR_COUNT : ERR_GROUP_ATTR_SIZE, detail);
         return;
     }
-    json_t *attrs = json_object_get(res, "attrs");
+    json_t *attrs = res->attrs;
     json_t *body = event_body(op);
     json_object_set(body, "groupAttributeMap", attrs);
     group_push(env_of(op), op->group_id, "onGroupAttributeChanged", body, NULL);
@@ -1365,13 +1359,13 @@ static void do_attrs(gop_t *op)
 
 /* ---- the context step ---- */
 
-static void on_ctx(err_t err, json_t *res, void *arg)
+static void on_ctx(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = op_if_ok(err, arg);
     if (op == NULL)
         return;
-    op->ctx = json_incref(res);
-    if (!store_group_ctx_view(op->ctx, &op->c) || !group_type_parse(op->c.group.type, &op->type)) {
+    op->ctx = json_incref(res->doc);
+    if (!store_group_ctx_view(res, &op->c) || !group_type_parse(op->c.group.type, &op->type)) {
         fail(op, ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
@@ -1566,7 +1560,7 @@ static char *joined_hidden(const gop_joined_t *q, bool activation)
     return text;
 }
 
-void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_json_fn cb, void *arg)
+void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_fn cb, void *arg)
 {
     char *hidden = joined_hidden(q, false), *inactive = joined_hidden(q, true);
     store_group_joined(env->db, q->user, q->has_type ? group_type_rest(q->type) : NULL, hidden,

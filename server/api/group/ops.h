@@ -192,7 +192,7 @@ typedef struct {
     group_type_t type;
     int64_t offset, limit;
 } gop_joined_t;
-void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_json_fn cb, void *arg);
+void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_fn cb, void *arg);
 
 /* Whether a caller may read a group's members and attributes: 10010 when the context found no
  * group, 10007 when the caller is neither a member nor an app administrator. */

@@ -206,7 +206,7 @@ typedef struct {
     long long next;
 } appid_t;
 
-static void on_appid_list(err_t err, json_t *res, void *arg)
+static void on_appid_list(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     appid_t *st = call->state;
@@ -216,10 +216,10 @@ static void on_appid_list(err_t err, json_t *res, void *arg)
         xfree(st);
         return;
     }
-    json_t *ids = json_object_get(res, "ids"), *v, *list = json_array();
+    json_t *ids = res->ids, *v, *list = json_array();
     size_t i;
     json_array_foreach(ids, i, v) json_array_append_new(list, json_pack("{s:O}", "GroupId", v));
-    json_int_t total = json_integer_value(json_object_get(res, "total"));
+    json_int_t total = res->total;
     json_int_t next = st->next + (json_int_t)json_array_size(ids);
     api_finish(call, json_pack("{s:I, s:o, s:I}", "TotalCount", total, "GroupIdList", list, "Next",
                                next < total ? next : (json_int_t)0));
@@ -360,7 +360,7 @@ typedef struct {
     char *group_id;
 } member_load_t;
 
-static void on_info_members(err_t err, json_t *res, void *arg)
+static void on_info_members(err_t err, const store_group_res_t *res, void *arg)
 {
     member_load_t *ml = arg;
     api_call_t *call = ml->call;
@@ -368,14 +368,14 @@ static void on_info_members(err_t err, json_t *res, void *arg)
     if (err != ERR_OK)
         st->err = err;
     else
-        json_object_set(st->members, ml->group_id, json_object_get(res, "members"));
+        json_object_set(st->members, ml->group_id, res->members);
     xfree(ml->group_id);
     xfree(ml);
     if (--st->waiting == 0)
         info_answer(call);
 }
 
-static void on_info_groups(err_t err, json_t *res, void *arg)
+static void on_info_groups(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     info_t *st = call->state;
@@ -384,7 +384,7 @@ static void on_info_groups(err_t err, json_t *res, void *arg)
         info_answer(call);
         return;
     }
-    st->groups = json_incref(json_object_get(res, "groups"));
+    st->groups = json_incref(res->groups);
     if (!st->with_members || json_array_size(st->groups) == 0) {
         info_answer(call);
         return;
@@ -435,22 +435,22 @@ typedef struct {
     bool community;
 } members_t;
 
-static void on_rest_members(err_t err, json_t *res, void *arg)
+static void on_rest_members(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     members_t *st = call->state;
     call->state = NULL;
-    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+    if (err != ERR_OK || !res->found) {
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         xfree(st);
         return;
     }
     const json_t *mfilter = json_object_get(call->body, "MemberInfoFilter");
     const json_t *mcustom = json_object_get(call->body, "AppDefinedDataFilter_GroupMember");
-    json_t *members = json_object_get(res, "members"), *m, *list = json_array();
+    json_t *members = res->members, *m, *list = json_array();
     size_t i;
     json_array_foreach(members, i, m) json_array_append_new(list, rest_member(m, mfilter, mcustom));
-    json_int_t total = json_integer_value(json_object_get(res, "total"));
+    json_int_t total = res->total;
     json_t *out = json_pack("{s:I, s:o}", "MemberNum", total, "MemberList", list);
     if (st->community) {
         long long next = st->offset + (long long)json_array_size(members);
@@ -523,7 +523,7 @@ void api_group_rest_members(api_call_t *call)
     free(roles_json);
 }
 
-static void on_specified(err_t err, json_t *res, void *arg)
+static void on_specified(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
@@ -745,17 +745,17 @@ void api_group_rest_forbid(api_call_t *call)
 
 /* ---- get_group_muted_account, get_group_shutted_uin ---- */
 
-static void on_muted(err_t err, json_t *res, void *arg)
+static void on_muted(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
-    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+    if (err != ERR_OK || !res->found) {
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
     bool legacy = strcmp(call->route->command, "get_group_shutted_uin") == 0;
     json_t *list = json_array(), *m;
     size_t i;
-    json_array_foreach(json_object_get(res, "muted"), i, m) json_array_append_new(
+    json_array_foreach(res->muted, i, m) json_array_append_new(
         list, json_pack("{s:s, s:O}", "Member_Account", str(m, "user"),
                         legacy ? "ShuttedUntil" : "MutedUntil", json_object_get(m, "until")));
     api_finish(call, json_pack("{s:O, s:o}", "GroupId", json_object_get(call->body, "GroupId"),
@@ -776,7 +776,7 @@ void api_group_rest_shutted(api_call_t *call)
 
 /* ---- get_joined_group_list ---- */
 
-static void on_rest_joined(err_t err, json_t *res, void *arg)
+static void on_rest_joined(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
@@ -786,7 +786,7 @@ static void on_rest_joined(err_t err, json_t *res, void *arg)
     const json_t *self = json_object_get(filter, "SelfInfoFilter");
     json_t *list = json_array(), *v;
     size_t i;
-    json_array_foreach(json_object_get(res, "groups"), i, v)
+    json_array_foreach(res->groups, i, v)
     {
         store_group_t g;
         store_group_view(v, &g);
@@ -800,8 +800,8 @@ static void on_rest_joined(err_t err, json_t *res, void *arg)
         }
         json_array_append_new(list, o);
     }
-    api_finish(call, json_pack("{s:O, s:o}", "TotalCount", json_object_get(res, "total"),
-                               "GroupIdList", list));
+    api_finish(call,
+               json_pack("{s:I, s:o}", "TotalCount", (json_int_t)res->total, "GroupIdList", list));
 }
 
 void api_group_rest_joined(api_call_t *call)
@@ -831,7 +831,7 @@ void api_group_rest_joined(api_call_t *call)
 
 /* ---- get_role_in_group ---- */
 
-static void on_roles(err_t err, json_t *res, void *arg)
+static void on_roles(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     store_group_ctx_t c;
@@ -1019,7 +1019,7 @@ void api_group_rest_send_msg(api_call_t *call)
 
 /* ---- send_group_system_notification ---- */
 
-static void on_notice_ctx(err_t err, json_t *res, void *arg)
+static void on_notice_ctx(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     store_group_ctx_t c;
@@ -1080,7 +1080,7 @@ typedef struct {
     bool need_history;
 } with_group_t;
 
-static void on_with_group(err_t err, json_t *res, void *arg)
+static void on_with_group(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     with_group_t *w = call->state;
@@ -1231,12 +1231,12 @@ void api_group_rest_import_msg(api_call_t *call)
 
 /* ---- set_unread_msg_num ---- */
 
-static void on_unread_set(err_t err, json_t *res, void *arg)
+static void on_unread_set(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     if (err != ERR_OK)
         api_fail(call, err, NULL);
-    else if (!json_is_true(json_object_get(res, "updated")))
+    else if (!res->updated)
         api_fail(call, ERR_GROUP_PERMISSION, "Member_Account is not a member of the group");
     else
         api_finish(call, NULL);
@@ -1270,7 +1270,7 @@ void api_group_rest_set_unread(api_call_t *call)
 
 /* ---- delete_group_msg_by_sender ---- */
 
-static void on_sender_deleted(err_t err, json_t *res, void *arg)
+static void on_sender_deleted(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     if (err != ERR_OK)
@@ -1295,15 +1295,15 @@ void api_group_rest_delete_by_sender(api_call_t *call)
 
 /* ---- group_msg_get_simple ---- */
 
-static void on_history(err_t err, json_t *res, void *arg)
+static void on_history(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    json_int_t hi = json_integer_value(json_object_get(res, "hi"));
+    json_int_t hi = res->hi;
     json_int_t n = json_integer_value(json_object_get(call->body, "ReqMsgNumber"));
     json_int_t lo = hi - n + 1 > 1 ? hi - n + 1 : 1;
-    json_t *msgs = json_object_get(res, "messages");
+    json_t *msgs = res->messages;
     json_t *list = json_array();
     size_t k = 0;
     for (json_int_t seq = hi; seq >= lo && hi > 0; seq--) {
@@ -1365,17 +1365,17 @@ void api_group_rest_history(api_call_t *call)
 
 /* ---- get_online_member_num ---- */
 
-static void on_online(err_t err, json_t *res, void *arg)
+static void on_online(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
-    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+    if (err != ERR_OK || !res->found) {
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
     json_int_t online = 0;
     json_t *v;
     size_t i;
-    json_array_foreach(json_object_get(res, "members"), i, v) online +=
+    json_array_foreach(res->members, i, v) online +=
         router_user_platforms(call->env->router, json_string_value(v), NULL, 0) > 0;
     api_finish(call, json_pack("{s:I}", "OnlineMemberNum", online));
 }
@@ -1389,16 +1389,16 @@ void api_group_rest_online_num(api_call_t *call)
 
 /* ---- group attributes ---- */
 
-static void on_attr_got(err_t err, json_t *res, void *arg)
+static void on_attr_got(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
-    if (err != ERR_OK || !json_is_true(json_object_get(res, "found"))) {
+    if (err != ERR_OK || !res->found) {
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
     json_t *list = json_array(), *v;
     const char *k;
-    json_object_foreach(json_object_get(res, "attrs"), k, v)
+    json_object_foreach(res->attrs, k, v)
         json_array_append_new(list, json_pack("{s:s, s:O}", "key", k, "value", v));
     api_finish(call, json_pack("{s:o}", "GroupAttrAry", list));
 }

@@ -206,14 +206,14 @@ void api_group_dismiss(api_call_t *call)
 
 /* ---- getJoinedGroupList, getGroupsInfo ---- */
 
-static void on_joined_list(err_t err, json_t *res, void *arg)
+static void on_joined_list(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
     json_t *list = json_array(), *v;
     size_t i;
-    json_array_foreach(json_object_get(res, "groups"), i, v)
+    json_array_foreach(res->groups, i, v)
     {
         store_group_t g;
         if (store_group_view(v, &g))
@@ -228,13 +228,13 @@ void api_group_joined_list(api_call_t *call)
     gop_joined(call->env, &q, on_joined_list, call);
 }
 
-static void on_groups_info(err_t err, json_t *res, void *arg)
+static void on_groups_info(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
     bool admin = config_is_admin(call->env->cfg, call->identifier);
-    json_t *found = json_object_get(res, "groups");
+    json_t *found = res->groups;
     json_t *list = json_array(), *id;
     size_t i;
     json_array_foreach(json_object_get(call->body, "groupIDList"), i, id)
@@ -312,7 +312,7 @@ typedef struct {
     char *roles;
 } page_t;
 
-static void on_members_page(err_t err, json_t *res, void *arg)
+static void on_members_page(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     page_t *p = call->state;
@@ -322,10 +322,10 @@ static void on_members_page(err_t err, json_t *res, void *arg)
     } else {
         json_t *list = json_array(), *m;
         size_t i;
-        json_t *members = json_object_get(res, "members");
+        json_t *members = res->members;
         json_array_foreach(members, i, m) json_array_append_new(list, member_info(m));
         int64_t next = p->offset + (int64_t)json_array_size(members);
-        int64_t total = json_integer_value(json_object_get(res, "total"));
+        int64_t total = res->total;
         char seq[24];
         snprintf(seq, sizeof seq, "%lld", (long long)(next < total ? next : 0));
         api_finish(call, json_pack("{s:s, s:o}", "nextSeq", seq, "memberInfoList", list));
@@ -337,7 +337,7 @@ static void on_members_page(err_t err, json_t *res, void *arg)
 
 /* Whether the caller may read the group's members or attributes (gop_may_read); the view of
  * the context in *c. */
-static bool member_or_admin(api_call_t *call, const json_t *res, store_group_ctx_t *c)
+static bool member_or_admin(api_call_t *call, const store_group_res_t *res, store_group_ctx_t *c)
 {
     store_group_ctx_view(res, c);
     err_t err = gop_may_read(c, config_is_admin(call->env->cfg, call->identifier));
@@ -346,7 +346,7 @@ static bool member_or_admin(api_call_t *call, const json_t *res, store_group_ctx
     return err == ERR_OK;
 }
 
-static void on_page_ctx(err_t err, json_t *res, void *arg)
+static void on_page_ctx(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     page_t *p = call->state;
@@ -414,7 +414,7 @@ void api_group_member_list(api_call_t *call)
     store_group_ctx(call->env->db, id, call->identifier, NULL, on_page_ctx, call);
 }
 
-static void on_members_info(err_t err, json_t *res, void *arg)
+static void on_members_info(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
@@ -545,14 +545,14 @@ void api_group_kick(api_call_t *call)
 
 /* ---- applications ---- */
 
-static void on_applications(err_t err, json_t *res, void *arg)
+static void on_applications(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
     json_t *list = json_array(), *a;
     size_t i;
-    json_array_foreach(json_object_get(res, "applications"), i, a)
+    json_array_foreach(res->applications, i, a)
     {
         bool invite = strcmp(str(a, "kind"), "invite") == 0;
         json_array_append_new(list,
@@ -665,12 +665,12 @@ void api_group_attrs_delete(api_call_t *call)
     attrs_write(call, GOP_ATTRS_DELETE);
 }
 
-static void on_attrs_got(err_t err, json_t *res, void *arg)
+static void on_attrs_got(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    json_t *attrs = json_object_get(res, "attrs");
+    json_t *attrs = res->attrs;
     json_t *keys = json_object_get(call->body, "keys");
     json_t *out = json_object();
     if (json_is_array(keys) && json_array_size(keys) > 0) {
@@ -688,7 +688,7 @@ static void on_attrs_got(err_t err, json_t *res, void *arg)
     api_finish(call, json_pack("{s:o}", "groupAttributeMap", out));
 }
 
-static void on_attrs_ctx(err_t err, json_t *res, void *arg)
+static void on_attrs_ctx(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
@@ -714,12 +714,12 @@ void api_group_attrs_get(api_call_t *call)
 
 /* ---- getGroupOnlineMemberCount ---- */
 
-static void on_online_ids(err_t err, json_t *res, void *arg)
+static void on_online_ids(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    if (!json_is_true(json_object_get(res, "found"))) {
+    if (!res->found) {
         api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
@@ -727,7 +727,7 @@ static void on_online_ids(err_t err, json_t *res, void *arg)
     bool member = config_is_admin(call->env->cfg, call->identifier);
     json_t *v;
     size_t i;
-    json_array_foreach(json_object_get(res, "members"), i, v)
+    json_array_foreach(res->members, i, v)
     {
         const char *u = json_string_value(v);
         member = member || strcmp(u, call->identifier) == 0;
