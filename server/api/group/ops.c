@@ -78,11 +78,19 @@ static void gop_free(gop_t *op)
     xfree(op);
 }
 
-static void finish(gop_t *op, err_t err, const char *detail, json_t *result)
+/* Ends the op; `result` (may be NULL: nothing to report) is borrowed, its JSON parts released
+ * here. */
+static void finish(gop_t *op, err_t err, const char *detail, gop_result_t *result)
 {
     if (err == ERR_OK && op->hooked)
         api_hook_poke(op->call->env);
-    op->done(op->call, err, detail, result);
+    gop_result_t none = {0};
+    op->done(op->call, err, detail, result ? result : &none);
+    if (result) {
+        json_decref(result->results);
+        json_decref(result->muted);
+        json_decref(result->attrs);
+    }
     gop_free(op);
 }
 
@@ -351,7 +359,7 @@ static void on_created(err_t err, const store_group_res_t *res, void *arg)
         gop_push_users(env, members, "onMemberInvited", body, 0);
     }
     json_decref(members);
-    finish(op, ERR_OK, NULL, json_pack("{s:s}", "group_id", op->group_id));
+    finish(op, ERR_OK, NULL, &(gop_result_t){.group_id = op->group_id});
 }
 
 /* The store's {user, role, custom} list: the owner first unless they do not join, then the
@@ -583,7 +591,7 @@ static void on_joined(err_t err, const store_group_res_t *res, void *arg)
     group_push(env, op->group_id, "onMemberEnter", body, NULL);
     tip(op, TIP_JOIN, who, json_pack("{s:I}", "memberCount", res->member_count));
     json_decref(who);
-    finish(op, ERR_OK, NULL, json_pack("{s:b}", "pending", 0));
+    finish(op, ERR_OK, NULL, &(gop_result_t){.pending = false});
 }
 
 static void on_applied(err_t err, const store_group_res_t *res, void *arg)
@@ -608,7 +616,7 @@ static void on_applied(err_t err, const store_group_res_t *res, void *arg)
         gop_push_users(env, approvers, "onReceiveJoinApplication", body, 0);
     }
     if (op->kind == GOP_JOIN) {
-        finish(op, ERR_OK, NULL, json_pack("{s:b}", "pending", 1));
+        finish(op, ERR_OK, NULL, &(gop_result_t){.pending = true});
         return;
     }
     /* Invitations waiting for approval: the targets were classified in the context. */
@@ -622,7 +630,7 @@ static void on_applied(err_t err, const store_group_res_t *res, void *arg)
                                                : "pending";
         json_array_append_new(results, json_pack("{s:s, s:s}", "user", u, "status", status));
     }
-    finish(op, ERR_OK, NULL, json_pack("{s:o}", "results", results));
+    finish(op, ERR_OK, NULL, &(gop_result_t){.results = results});
 }
 
 static void do_join(gop_t *op)
@@ -725,7 +733,7 @@ static void on_removed(err_t err, const store_group_res_t *res, void *arg)
             results, json_pack("{s:s, s:s}", "user", u, "status", gone ? "removed" : "not_member"));
     }
     json_decref(ids);
-    finish(op, ERR_OK, NULL, json_pack("{s:o}", "results", results));
+    finish(op, ERR_OK, NULL, &(gop_result_t){.results = results});
 }
 
 static void do_quit(gop_t *op)
@@ -806,7 +814,7 @@ static void on_added(err_t err, const store_group_res_t *res, void *arg)
     json_t *all = json_deep_copy(results);
     json_array_foreach(op->refused, i, v) if (json_is_string(v))
         json_array_append_new(all, json_pack("{s:O, s:s}", "user", v, "status", "refused"));
-    finish(op, ERR_OK, NULL, json_pack("{s:o}", "results", all));
+    finish(op, ERR_OK, NULL, &(gop_result_t){.results = all});
 }
 
 static void do_add(gop_t *op)
@@ -1178,7 +1186,7 @@ static void on_muted(err_t err, const store_group_res_t *res, void *arg)
         group_push(env_of(op), op->group_id, "onMemberInfoChanged", body, NULL);
         tip(op, TIP_MEMBER_INFO, muted, json_pack("{s:o}", "memberChangeInfoList", changes));
     }
-    finish(op, ERR_OK, NULL, json_pack("{s:O}", "muted", muted));
+    finish(op, ERR_OK, NULL, &(gop_result_t){.muted = json_incref(muted)});
 }
 
 static void do_mute(gop_t *op)
@@ -1335,7 +1343,7 @@ static void on_attrs(err_t err, const store_group_res_t *res, void *arg)
     json_t *body = event_body(op);
     json_object_set(body, "groupAttributeMap", attrs);
     group_push(env_of(op), op->group_id, "onGroupAttributeChanged", body, NULL);
-    finish(op, ERR_OK, NULL, json_pack("{s:O}", "attrs", attrs));
+    finish(op, ERR_OK, NULL, &(gop_result_t){.attrs = json_incref(attrs)});
 }
 
 static void do_attrs(gop_t *op)

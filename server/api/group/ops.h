@@ -32,7 +32,18 @@ typedef struct {
     bool silent;      /* REST Silence 1: no tips; only the members concerned are told */
 } gop_actor_t;
 
-typedef void (*gop_done_fn)(api_call_t *call, err_t err, const char *detail, json_t *result);
+/* What an operation answers on success; the fields a kind fills are listed with it. Borrowed
+ * for the callback. */
+typedef struct {
+    const char *group_id; /* CREATE */
+    bool pending;         /* JOIN: waits for approval */
+    json_t *results;      /* ADD, KICK: [{user, status}] */
+    json_t *muted;        /* MUTE: [UserID] */
+    json_t *attrs;        /* ATTRS: the attributes after the change */
+} gop_result_t;
+
+typedef void (*gop_done_fn)(api_call_t *call, err_t err, const char *detail,
+                            const gop_result_t *result);
 
 /* ---- typed requests: the doors fill them with fields_read() from the tables below ---- */
 
@@ -118,29 +129,29 @@ void gop_new_release(gop_new_t *g);
  * 10004 (max members beyond the type's limit). */
 void gop_create(api_call_t *call, const gop_actor_t *actor, gop_new_t *g, gop_done_fn done);
 
-/* Changes the profile (`p` taken over as above). Result {}. */
+/* Changes the profile (`p` taken over as above). */
 void gop_modify(api_call_t *call, const gop_actor_t *actor, const char *group_id, gop_profile_t *p,
                 gop_done_fn done);
 
-/* Changes one member (`m` taken over). Result {}. */
+/* Changes one member (`m` taken over). */
 void gop_member(api_call_t *call, const gop_actor_t *actor, const char *group_id, gop_member_t *m,
                 gop_done_fn done);
 
 typedef enum {
-    GOP_JOIN,     /* message? → {pending} */
+    GOP_JOIN,     /* message? → pending */
     GOP_QUIT,     /* → {} */
-    GOP_ADD,      /* mode, users: [{user, role?, join_time?, unread?}] → {results: [{user,
-                   * status: added|already|missing|full|pending}]} */
-    GOP_KICK,     /* users: [UserID], reason? → {results: [{user, status: removed|
-                   * not_member}]} */
+    GOP_ADD,      /* mode, users: [{user, role?, join_time?, unread?}] → results: [{user,
+                   * status: added|already|missing|full|pending|refused}] */
+    GOP_KICK,     /* users: [UserID], reason? → results: [{user, status: removed|
+                   * not_member}] */
     GOP_DISMISS,  /* → {} */
     GOP_MODIFY,   /* gop_modify() */
     GOP_MEMBER,   /* gop_member() */
-    GOP_MUTE,     /* users: [UserID], seconds → {muted: [UserID]} */
+    GOP_MUTE,     /* users: [UserID], seconds → muted: [UserID] */
     GOP_TRANSFER, /* user → {} */
     GOP_ACCEPT,   /* user (who would join), invitation, reason? → {} */
     GOP_REFUSE,   /* same → {} */
-    GOP_ATTRS,    /* mode, data → {attrs} */
+    GOP_ATTRS,    /* mode, data → attrs */
     GOP_CREATE,   /* gop_create() */
 } gop_kind_t;
 

@@ -85,9 +85,8 @@ static json_t *either(const json_t *obj, const char *a, const char *b)
     return v ? v : json_object_get(obj, b);
 }
 
-static void on_done(api_call_t *call, err_t err, const char *detail, json_t *result)
+static void on_done(api_call_t *call, err_t err, const char *detail, const gop_result_t *result)
 {
-    json_decref(result);
     if (err != ERR_OK)
         api_fail(call, err, detail ? "%s" : NULL, detail);
     else
@@ -248,12 +247,13 @@ void api_group_rest_appid_list(api_call_t *call)
 
 /* ---- create_group, import_group ---- */
 
-static void on_rest_created(api_call_t *call, err_t err, const char *detail, json_t *result)
+static void on_rest_created(api_call_t *call, err_t err, const char *detail,
+                            const gop_result_t *result)
 {
     if (err != ERR_OK) {
         api_fail(call, err, detail ? "%s" : NULL, detail);
     } else {
-        json_t *out = json_pack("{s:O}", "GroupId", json_object_get(result, "group_id"));
+        json_t *out = json_pack("{s:s}", "GroupId", result->group_id);
         group_type_t t = GROUP_WORK;
         group_type_parse(str(call->body, "Type"), &t);
         if (t == GROUP_COMMUNITY) {
@@ -262,7 +262,6 @@ static void on_rest_created(api_call_t *call, err_t err, const char *detail, jso
         }
         api_finish(call, out);
     }
-    json_decref(result);
 }
 
 static void create_or_import(api_call_t *call, bool import)
@@ -583,14 +582,14 @@ void api_group_rest_modify(api_call_t *call)
 
 /* ---- add_group_member, import_group_member ---- */
 
-static void on_rest_added(api_call_t *call, err_t err, const char *detail, json_t *result)
+static void on_rest_added(api_call_t *call, err_t err, const char *detail,
+                          const gop_result_t *result)
 {
     if (err != ERR_OK) {
         api_fail(call, err, detail ? "%s" : NULL, detail);
-        json_decref(result);
         return;
     }
-    json_t *results = json_object_get(result, "results"), *r, *list = json_array();
+    json_t *results = result->results, *r, *list = json_array();
     size_t i, added = 0, missing = 0, full = 0;
     json_array_foreach(results, i, r)
     {
@@ -603,7 +602,6 @@ static void on_rest_added(api_call_t *call, err_t err, const char *detail, json_
             list, json_pack("{s:s, s:i}", "Member_Account", str(r, "user"), "Result", code));
     }
     size_t n = json_array_size(results);
-    json_decref(result);
     /* Nothing done and every account missing, or nobody fit: the request fails as a whole. */
     if (added == 0 && n > 0 && missing == n) {
         json_decref(list);

@@ -66,9 +66,8 @@ static json_t *users_of(api_call_t *call, const char *name, size_t max)
 }
 
 /* Ends the call the way every change without its own result does. */
-static void on_done(api_call_t *call, err_t err, const char *detail, json_t *result)
+static void on_done(api_call_t *call, err_t err, const char *detail, const gop_result_t *result)
 {
-    json_decref(result);
     if (err != ERR_OK)
         api_fail(call, err, detail ? "%s" : NULL, detail);
     else
@@ -139,14 +138,13 @@ static json_t *member_info(const json_t *obj)
 
 /* ---- createGroup ---- */
 
-static void on_created(api_call_t *call, err_t err, const char *detail, json_t *result)
+static void on_created(api_call_t *call, err_t err, const char *detail, const gop_result_t *result)
 {
     if (err != ERR_OK) {
         api_fail(call, err, detail ? "%s" : NULL, detail);
     } else {
-        api_finish(call, json_pack("{s:O}", "groupID", json_object_get(result, "group_id")));
+        api_finish(call, json_pack("{s:s}", "groupID", result->group_id));
     }
-    json_decref(result);
 }
 
 void api_group_create(api_call_t *call)
@@ -165,13 +163,12 @@ void api_group_create(api_call_t *call)
 
 /* ---- joinGroup, quitGroup, dismissGroup ---- */
 
-static void on_joined(api_call_t *call, err_t err, const char *detail, json_t *result)
+static void on_joined(api_call_t *call, err_t err, const char *detail, const gop_result_t *result)
 {
     if (err != ERR_OK)
         api_fail(call, err, detail ? "%s" : NULL, detail);
     else
-        api_finish(call, json_pack("{s:O}", "pending", json_object_get(result, "pending")));
-    json_decref(result);
+        api_finish(call, json_pack("{s:b}", "pending", result->pending));
 }
 
 void api_group_join(api_call_t *call)
@@ -499,19 +496,18 @@ static int result_code(const char *status)
     return RESULT_FAIL;
 }
 
-static void on_member_results(api_call_t *call, err_t err, const char *detail, json_t *result)
+static void on_member_results(api_call_t *call, err_t err, const char *detail,
+                              const gop_result_t *result)
 {
     if (err != ERR_OK) {
         api_fail(call, err, detail ? "%s" : NULL, detail);
-        json_decref(result);
         return;
     }
     json_t *list = json_array(), *r;
     size_t i;
-    json_array_foreach(json_object_get(result, "results"), i, r)
+    json_array_foreach(result->results, i, r)
         json_array_append_new(list, json_pack("{s:s, s:i}", "memberID", str(r, "user"), "result",
                                               result_code(str(r, "status"))));
-    json_decref(result);
     api_finish(call, json_pack("{s:o}", "resultList", list));
 }
 
