@@ -142,10 +142,102 @@ static const char clear_sql[] =
 
 /* ---- plumbing ---- */
 
+static const char *text_of(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int64_t int_of(const json_t *o, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+static bool true_of(const json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+
+/* A modify answer's message as a row; *body_text is the heap text its body points to. */
+static store_msg_row_t row_of(const json_t *m, char **body_text)
+{
+    *body_text = json_dumps(json_object_get(m, "body"), JSON_COMPACT | JSON_ENCODE_ANY);
+    return (store_msg_row_t){
+        .conv_key = text_of(m, "conv_key"),
+        .seq = int_of(m, "seq"),
+        .sender = text_of(m, "sender"),
+        .receiver = text_of(m, "receiver"),
+        .random = (uint32_t)int_of(m, "random"),
+        .msg_id = text_of(m, "msg_id"),
+        .ts = int_of(m, "ts"),
+        .body = *body_text,
+        .cloud_custom_data = text_of(m, "ccd"),
+        .flags = (int)int_of(m, "flags"),
+        .peer_read_seq = int_of(m, "peer_read_seq"),
+    };
+}
+
+void store_recall_item(const store_recall_res_t *r, size_t i, store_recall_item_t *out)
+{
+    const json_t *e = json_array_get(r->items, i);
+    *out = (store_recall_item_t){
+        .seq = int_of(e, "seq"),
+        .status = text_of(e, "status"),
+        .msg_id = text_of(e, "msg_id"),
+        .sender = text_of(e, "sender"),
+        .receiver = text_of(e, "receiver"),
+        .ok = true_of(e, "ok"),
+        .read = int_of(e, "read"),
+        .unread = int_of(e, "unread"),
+    };
+}
+
+typedef struct {
+    store_recall_fn cb;
+    void *arg;
+} answer_t;
+
+static void on_doc(err_t err, json_t *doc, void *arg)
+{
+    answer_t a = *(answer_t *)arg;
+    xfree(arg);
+    store_recall_res_t r = {0};
+    char *body_text = NULL;
+    if (err == ERR_OK && doc) {
+        const json_t *m = json_object_get(doc, "message");
+        r = (store_recall_res_t){
+            .doc = doc,
+            .found = true_of(doc, "found"),
+            .group = true_of(doc, "group"),
+            .member = true_of(doc, "member"),
+            .conv_key = text_of(doc, "conv_key"),
+            .sender = text_of(doc, "sender"),
+            .receiver = text_of(doc, "receiver"),
+            .role = text_of(doc, "role"),
+            .status = text_of(doc, "status"),
+            .seq = int_of(doc, "seq"),
+            .ts = int_of(doc, "ts"),
+            .random = int_of(doc, "random"),
+            .flags = int_of(doc, "flags"),
+            .deleted = int_of(doc, "deleted"),
+            .items = json_object_get(doc, "items"),
+            .n_items = json_array_size(json_object_get(doc, "items")),
+            .users = json_object_get(doc, "users"),
+            .has_message = json_is_object(m),
+        };
+        if (r.has_message)
+            r.message = row_of(m, &body_text);
+    }
+    a.cb(err, &r, a.arg);
+    free(body_text);
+}
+
 /* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
 static void run(db_pool_t *db, const char *sql, int n, char **params, store_recall_fn cb, void *arg)
 {
-    store_run_json(db, "recall", sql, n, params, cb, arg);
+    answer_t *a = XNEW(answer_t);
+    a->cb = cb;
+    a->arg = arg;
+    store_run_json(db, "recall", sql, n, params, on_doc, a);
 }
 
 static char *seqs_json(const int64_t *seqs, size_t n)

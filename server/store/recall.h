@@ -8,7 +8,8 @@
  * transaction); after-callbacks are written to the webhook outbox in it when asked (hook
  * fields set), so the event exists exactly when the change does.
  *
- * Results come as one JSON document, valid during the callback only (NULL unless ERR_OK).
+ * Each statement answers one JSON document, decoded here into store_recall_res_t (the fields a
+ * function documents as {found, items, …}; the rest zero), valid during the callback only.
  */
 #ifndef CHATD_STORE_RECALL_H
 #define CHATD_STORE_RECALL_H
@@ -17,9 +18,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "store/message.h"
 #include "store/store.h"
 
-typedef void (*store_recall_fn)(err_t err, json_t *res, void *arg);
+typedef struct {
+    json_t *doc; /* NULL when err != ERR_OK */
+    bool found, group, member;
+    const char *conv_key, *sender, *receiver, *role, *status;
+    int64_t seq, ts, random, flags, deleted;
+    json_t *items; /* read with store_recall_item() */
+    size_t n_items;
+    json_t *users;
+    bool has_message;
+    store_msg_row_t message; /* store_msg_modify: the new row (its body text is the store's) */
+} store_recall_res_t;
+
+/* One entry of `items`: recall {seq, status, msg_id, sender, receiver}; receipt_add {seq,
+ * msg_id, sender}; receipt_counts {seq, ok, read, unread}. */
+typedef struct {
+    int64_t seq;
+    const char *status, *msg_id, *sender, *receiver;
+    bool ok;
+    int64_t read, unread;
+} store_recall_item_t;
+
+void store_recall_item(const store_recall_res_t *r, size_t i, store_recall_item_t *out);
+
+typedef void (*store_recall_fn)(err_t err, const store_recall_res_t *r, void *arg);
 
 /* The message msg_id as `viewer` may address it (sender, receiver, or a member of its group):
  * {found, conv_key, seq, sender, receiver, ts, random, flags, role} — role is the viewer's

@@ -15,14 +15,9 @@ static const char *str(const json_t *o, const char *name)
     return json_string_value(json_object_get(o, name));
 }
 
-static int64_t num(const json_t *o, const char *name)
+bool recall_group_found(api_call_t *call, err_t err, const store_recall_res_t *res)
 {
-    return (int64_t)json_integer_value(json_object_get(o, name));
-}
-
-bool recall_group_found(api_call_t *call, err_t err, const json_t *res)
-{
-    if (err == ERR_OK && json_is_true(json_object_get(res, "group")))
+    if (err == ERR_OK && res->group)
         return true;
     api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
     return false;
@@ -43,11 +38,12 @@ static void push_user(const api_env_t *env, const char *user, const char *event,
 }
 
 /* onRecvMessageRevoked for one recalled message (an item of a recall result). */
-static void push_revoked(const api_env_t *env, const char *conv_key, const json_t *item,
-                         const char *operator_id, const char *reason)
+static void push_revoked(const api_env_t *env, const char *conv_key,
+                         const store_recall_item_t *item, const char *operator_id,
+                         const char *reason)
 {
-    const char *msg_id = str(item, "msg_id"), *sender = str(item, "sender");
-    const char *receiver = str(item, "receiver");
+    const char *msg_id = item->msg_id, *sender = item->sender;
+    const char *receiver = item->receiver;
     if (recall_is_group(conv_key)) {
         group_push(env, conv_key + 2, "onRecvMessageRevoked",
                    json_pack("{s:s, s:s+, s:s, s:s, s:s}", "msgID", msg_id, "conversationID",
@@ -65,25 +61,6 @@ static void push_revoked(const api_env_t *env, const char *conv_key, const json_
                             sides[i][1], "userID", sides[i][1], "operateUser", operator_id,
                             "reason", reason));
     }
-}
-
-/* The modified message (a modify result's `message`) as a store row; strings borrowed. */
-static store_msg_row_t row_of(const json_t *m, char **body_text)
-{
-    *body_text = json_dumps(json_object_get(m, "body"), JSON_COMPACT | JSON_ENCODE_ANY);
-    return (store_msg_row_t){
-        .conv_key = str(m, "conv_key"),
-        .seq = num(m, "seq"),
-        .sender = str(m, "sender"),
-        .receiver = str(m, "receiver"),
-        .random = (uint32_t)num(m, "random"),
-        .msg_id = str(m, "msg_id"),
-        .ts = num(m, "ts"),
-        .body = *body_text,
-        .cloud_custom_data = str(m, "ccd"),
-        .flags = (int)num(m, "flags"),
-        .peer_read_seq = num(m, "peer_read_seq"),
-    };
 }
 
 static void push_modified(const api_env_t *env, const store_msg_row_t *row)
@@ -137,16 +114,16 @@ void recall_seqs(api_call_t *call, const char *conv_key, const int64_t *seqs, si
     store_msg_recall(call->env->db, &r, cb, call);
 }
 
-size_t recall_announce(api_call_t *call, const json_t *res, const char *reason)
+size_t recall_announce(api_call_t *call, const store_recall_res_t *res, const char *reason)
 {
-    const char *conv_key = str(res, "conv_key");
-    json_t *item;
-    size_t i, n = 0;
-    json_array_foreach(json_object_get(res, "items"), i, item)
-    {
-        if (strcmp(str(item, "status"), "ok") != 0)
+    const char *conv_key = res->conv_key;
+    size_t n = 0;
+    for (size_t i = 0; i < res->n_items; i++) {
+        store_recall_item_t item;
+        store_recall_item(res, i, &item);
+        if (item.status == NULL || strcmp(item.status, "ok") != 0)
             continue;
-        push_revoked(call->env, conv_key, item, call->identifier, reason ? reason : "");
+        push_revoked(call->env, conv_key, &item, call->identifier, reason ? reason : "");
         n++;
     }
     if (n > 0 && hook_of(call, recall_is_group(conv_key)) != STORE_RECALL_HOOK_NONE)
@@ -155,14 +132,16 @@ size_t recall_announce(api_call_t *call, const json_t *res, const char *reason)
 }
 
 /* One message recalled (admin_msgwithdraw, revokeMessage). */
-void recall_on_one(err_t err, json_t *res, void *arg)
+void recall_on_one(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    const char *conv_key = str(res, "conv_key");
-    json_t *item = json_array_get(json_object_get(res, "items"), 0);
-    const char *status = str(item, "status");
+    const char *conv_key = res->conv_key;
+    store_recall_item_t item = {0};
+    if (res->n_items > 0)
+        store_recall_item(res, 0, &item);
+    const char *status = item.status;
     if (status == NULL || strcmp(status, "missing") == 0) {
         api_fail(call, recall_is_group(conv_key) ? ERR_GROUP_MSG_NOT_FOUND : ERR_MSG_NOT_FOUND,
                  NULL);
@@ -177,17 +156,17 @@ void recall_on_one(err_t err, json_t *res, void *arg)
 }
 
 /* revokeMessage after looking the message up: who may, and until when. */
-static void on_revoke_lookup(err_t err, json_t *res, void *arg)
+static void on_revoke_lookup(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    const char *conv = str(res, "conv_key"), *role = str(res, "role");
+    const char *conv = res->conv_key, *role = res->role;
     bool group = recall_is_group(conv);
-    bool own = str(res, "sender") && strcmp(str(res, "sender"), call->identifier) == 0;
+    bool own = res->sender && strcmp(res->sender, call->identifier) == 0;
     bool manager = role && (strcmp(role, "Owner") == 0 || strcmp(role, "Admin") == 0);
     int64_t limit = call->env->cfg->msg_recall_limit_s;
-    if (!json_is_true(json_object_get(res, "found")) || (!group && !own)) {
+    if (!res->found || (!group && !own)) {
         api_fail(call, group ? ERR_GROUP_MSG_NOT_FOUND : ERR_MSG_NOT_FOUND, NULL);
         return;
     }
@@ -195,16 +174,16 @@ static void on_revoke_lookup(err_t err, json_t *res, void *arg)
         api_fail(call, ERR_GROUP_PERMISSION, "only the sender, the owner or an admin may recall");
         return;
     }
-    if (num(res, "flags") & STORE_MSG_F_RECALLED) {
+    if (res->flags & STORE_MSG_F_RECALLED) {
         api_fail(call, ERR_MSG_RECALLED, NULL);
         return;
     }
-    if (limit > 0 && (int64_t)time(NULL) - num(res, "ts") > limit) {
+    if (limit > 0 && (int64_t)time(NULL) - res->ts > limit) {
         api_fail(call, group ? ERR_GROUP_RECALL_LIMIT : ERR_MSG_RECALL_LIMIT, "after %lld s",
                  (long long)limit);
         return;
     }
-    int64_t seq = num(res, "seq");
+    int64_t seq = res->seq;
     recall_seqs(call, conv, &seq, 1, NULL, -1, -1, recall_on_one);
 }
 
@@ -243,13 +222,12 @@ bool recall_read_changes(api_call_t *call, const char *body_name, const char *cc
     return true;
 }
 
-static void on_modified(err_t err, json_t *res, void *arg)
+static void on_modified(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    const char *status = str(res, "status");
-    json_t *m = json_object_get(res, "message");
+    const char *status = res->status;
     if (status == NULL || strcmp(status, "missing") == 0) {
         api_fail(call, ERR_MSG_NOT_FOUND, NULL);
         return;
@@ -258,8 +236,7 @@ static void on_modified(err_t err, json_t *res, void *arg)
         api_fail(call, ERR_MSG_RECALLED, NULL);
         return;
     }
-    char *body_text;
-    store_msg_row_t row = row_of(m, &body_text);
+    const store_msg_row_t row = res->message;
     if (row.receiver && api_hook_on(call->env, STORE_WEBHOOK_C2C_AFTER_MODIFY))
         api_hook_poke(call->env);
     push_modified(call->env, &row);
@@ -267,10 +244,9 @@ static void on_modified(err_t err, json_t *res, void *arg)
     api_finish(call, call->conn_id
                          ? json_pack("{s:o}", "message", msg_to_json(&row, call->identifier))
                          : NULL);
-    free(body_text);
 }
 
-static void on_group_modified(err_t err, json_t *res, void *arg)
+static void on_group_modified(err_t err, const store_recall_res_t *res, void *arg)
 {
     if (recall_group_found(arg, err, res))
         on_modified(err, res, arg);
@@ -287,18 +263,18 @@ void recall_modify(api_call_t *call, store_modify_t *m)
     store_msg_modify(call->env->db, m, group ? on_group_modified : on_modified, call);
 }
 
-static void on_modify_lookup(err_t err, json_t *res, void *arg)
+static void on_modify_lookup(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    const char *sender = str(res, "sender");
-    if (!json_is_true(json_object_get(res, "found")) || strcmp(sender, call->identifier) != 0) {
+    const char *sender = res->sender;
+    if (!res->found || strcmp(sender, call->identifier) != 0) {
         api_fail(call, ERR_MSG_NOT_FOUND, "no message of yours with that msgID");
         return;
     }
-    store_modify_t m = {.conv_key = str(res, "conv_key"),
-                        .seq = num(res, "seq"),
+    store_modify_t m = {.conv_key = res->conv_key,
+                        .seq = res->seq,
                         .sender = call->identifier,
                         .random = -1,
                         .ts = -1};

@@ -34,9 +34,9 @@ enum {
 /* True for a group conversation key ("g:<id>"). */
 bool recall_is_group(const char *conv_key);
 
-/* True when a group statement ran (err is ERR_OK) and found the group (res "group" true);
+/* True when a group statement ran (err is ERR_OK) and found the group (res->group);
  * otherwise answers call with err, or 10010, and returns false. */
-bool recall_group_found(api_call_t *call, err_t err, const json_t *res);
+bool recall_group_found(api_call_t *call, err_t err, const store_recall_res_t *res);
 
 /* Recalls seqs of conv_key, with the after-recall webhook when it is on; sender, random and ts
  * (NULL / -1 when unknown) must match the stored message. cb (with call as its argument) gets
@@ -45,11 +45,11 @@ void recall_seqs(api_call_t *call, const char *conv_key, const int64_t *seqs, si
                  const char *sender, int64_t random, int64_t ts, store_recall_fn cb);
 /* Tells of the recall result's items with status "ok": onRecvMessageRevoked to the
  * conversation's users, and the webhook dispatcher is woken. Returns how many. */
-size_t recall_announce(api_call_t *call, const json_t *res, const char *reason);
+size_t recall_announce(api_call_t *call, const store_recall_res_t *res, const char *reason);
 /* A store_recall_fn for a one-message recall: answers 20004/10030 for no such message, 20005
  * when it was recalled already, otherwise announces it (reason from the request's "reason")
  * and answers with no body. */
-void recall_on_one(err_t err, json_t *res, void *arg);
+void recall_on_one(err_t err, const store_recall_res_t *res, void *arg);
 /* revokeMessage's rules on msg_id, seen by call->identifier: one-to-one only the sender's own;
  * in a group the sender, the owner or an admin; not after msg_recall_limit_s. Then recalls. */
 void recall_by_id(api_call_t *call, const char *msg_id);

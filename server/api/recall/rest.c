@@ -92,30 +92,29 @@ void api_openim_msgwithdraw(api_call_t *call)
 }
 
 /* The outcome for seq among a recall's items (NULL: not there). */
-static const char *status_of(const json_t *items, int64_t seq)
+static const char *status_of(const store_recall_res_t *res, int64_t seq)
 {
-    size_t i;
-    json_t *item;
-    json_array_foreach(items, i, item)
-    {
-        if (num(item, "seq") == seq)
-            return str(item, "status");
+    for (size_t i = 0; i < res->n_items; i++) {
+        store_recall_item_t item;
+        store_recall_item(res, i, &item);
+        if (item.seq == seq)
+            return item.status;
     }
     return NULL;
 }
 
-static void on_group_recalled(err_t err, json_t *res, void *arg)
+static void on_group_recalled(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     if (!recall_group_found(call, err, res))
         return;
-    json_t *items = json_object_get(res, "items"), *req;
+    json_t *req;
     size_t i;
     json_t *list = json_array();
     json_array_foreach(json_object_get(call->body, "MsgSeqList"), i, req)
     {
         int64_t seq = num(req, "MsgSeq");
-        const char *status = status_of(items, seq);
+        const char *status = status_of(res, seq);
         int code = status && strcmp(status, "ok") == 0 ? 0 : ERR_GROUP_MSG_NOT_FOUND;
         json_array_append_new(list,
                               json_pack("{s:I, s:i}", "MsgSeq", (json_int_t)seq, "RetCode", code));
@@ -184,12 +183,12 @@ void api_openim_modify_group_msg(api_call_t *call)
 
 /* ---- group read receipts ---- */
 
-static void on_receipt_added(err_t err, json_t *res, void *arg)
+static void on_receipt_added(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     if (!recall_group_found(call, err, res))
         return;
-    if (!json_is_true(json_object_get(res, "member"))) {
+    if (!res->member) {
         api_fail(call, ERR_GROUP_PERMISSION, "From_Account is not a member of the group");
         return;
     }
@@ -214,21 +213,19 @@ void api_group_rest_msg_receipt(api_call_t *call)
     xfree(seqs);
 }
 
-static void on_receipt_counts(err_t err, json_t *res, void *arg)
+static void on_receipt_counts(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     if (!recall_group_found(call, err, res))
         return;
-    json_t *list = json_array(), *item;
-    size_t i;
-    json_array_foreach(json_object_get(res, "items"), i, item)
-    {
-        bool ok = json_is_true(json_object_get(item, "ok"));
-        json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:i}", "MsgSeq",
-                                              (json_int_t)num(item, "seq"), "ReadNum",
-                                              (json_int_t)num(item, "read"), "UnreadNum",
-                                              (json_int_t)num(item, "unread"), "Code",
-                                              ok ? 0 : ERR_GROUP_RECEIPT_MISSING));
+    json_t *list = json_array();
+    for (size_t i = 0; i < res->n_items; i++) {
+        store_recall_item_t item;
+        store_recall_item(res, i, &item);
+        json_array_append_new(
+            list, json_pack("{s:I, s:I, s:I, s:i}", "MsgSeq", (json_int_t)item.seq, "ReadNum",
+                            (json_int_t)item.read, "UnreadNum", (json_int_t)item.unread, "Code",
+                            item.ok ? 0 : ERR_GROUP_RECEIPT_MISSING));
     }
     api_finish(call, json_pack("{s:o}", "GroupMsgReceiptList", list));
 }
@@ -246,19 +243,19 @@ void api_group_rest_get_msg_receipt(api_call_t *call)
     xfree(seqs);
 }
 
-static void on_receipt_detail(err_t err, json_t *res, void *arg)
+static void on_receipt_detail(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     if (!recall_group_found(call, err, res))
         return;
-    if (!json_is_true(json_object_get(res, "found"))) {
+    if (!res->found) {
         api_fail(call, ERR_GROUP_RECEIPT_MISSING, NULL);
         return;
     }
     long long filter = 0, count = RECEIPT_DETAIL_DEFAULT;
     valid_get_int(call->body, "Filter", 0, 1, &filter);
     valid_get_int(call->body, "Count", 1, RECEIPT_DETAIL_MAX, &count);
-    json_t *users = json_object_get(res, "users"), *list = json_array(), *v;
+    json_t *users = res->users, *list = json_array(), *v;
     bool finished = json_array_size(users) <= (size_t)count;
     const char *last = "";
     size_t i;
@@ -299,7 +296,7 @@ void api_group_rest_msg_receipt_detail(api_call_t *call)
 
 /* ---- clear_group_msg ---- */
 
-static void on_cleared(err_t err, json_t *res, void *arg)
+static void on_cleared(err_t err, const store_recall_res_t *res, void *arg)
 {
     api_call_t *call = arg;
     if (recall_group_found(call, err, res))
