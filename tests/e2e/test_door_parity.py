@@ -155,3 +155,46 @@ def test_initial_member_cap_is_the_same_on_both_doors(rest, login):
     answer = call_ok(rest, f"{GROUP_SVC}/get_joined_group_list", {
         "Member_Account": "alice", "WithHugeGroups": 1, "WithNoActiveGroups": 1})
     assert answer["TotalCount"] == 0
+
+
+@pytest.mark.parametrize("field, sdk, rest_name, limit", [
+    ("name", "groupName", "Name", 30),
+    ("introduction", "introduction", "Introduction", 240),
+    ("notification", "notification", "Notification", 300),
+    ("face", "faceUrl", "FaceUrl", 100),
+])
+def test_group_profile_limits_are_one_table_on_both_doors(rest, login, field, sdk, rest_name,
+                                                          limit):
+    """A group profile text has one byte limit whether createGroup's lowerCamel field or
+    create_group's PascalCase field carries it: one byte over is 10004 with no group made,
+    the limit itself creates the group (the table in group/fields.c serves both doors)."""
+    alice = login("alice")
+    base_sdk = {"groupType": "Public", "groupName": "g"}
+    base_rest = {"Type": "Public", "Name": "g", "Owner_Account": "alice"}
+    alice.fail("createGroup", {**base_sdk, sdk: "x" * (limit + 1)}, BAD_GROUP_PARAM)
+    call_fail(rest, f"{GROUP_SVC}/create_group", {**base_rest, rest_name: "x" * (limit + 1)},
+              BAD_GROUP_PARAM)
+    joined = {"Member_Account": "alice", "WithHugeGroups": 1, "WithNoActiveGroups": 1}
+    assert call_ok(rest, f"{GROUP_SVC}/get_joined_group_list", joined)["TotalCount"] == 0
+    alice.call("createGroup", {**base_sdk, sdk: "x" * limit})
+    call_ok(rest, f"{GROUP_SVC}/create_group", {**base_rest, rest_name: "x" * limit})
+    assert call_ok(rest, f"{GROUP_SVC}/get_joined_group_list", joined)["TotalCount"] == 2
+
+
+@pytest.mark.parametrize("body, code", [
+    ([], 90002),
+    ([{"MsgType": "TIMTextElem", "MsgContent": {"Text": 5}}], 90002),
+    ([{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x" * 12300}}], 80002),
+])
+def test_message_body_rules_are_one_table_on_both_doors(rest, login, body, code):
+    """sendMessage's msgBody and sendmsg's MsgBody are judged by the same table row and check:
+    the same code on both doors, and nothing is stored."""
+    alice = login("alice")
+    alice.fail("sendMessage", {"receiver": "bob", "msgBody": body, "random": next(_random)},
+               code)
+    call_fail(rest, "openim/sendmsg", {"From_Account": "alice", "To_Account": "bob",
+                                       "MsgRandom": next(_random), "MsgBody": body}, code)
+    answer = call_ok(rest, "openim/admin_getroammsg", {
+        "Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 10, "MinTime": 0,
+        "MaxTime": 4294967295})
+    assert answer["MsgList"] == []
