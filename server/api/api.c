@@ -129,6 +129,8 @@ static const api_op_t ops[] = {
     {"conv", NO_REST, {"getConversationListByConversationIDs", api_conv_get_by_ids}},
     {"conv", {"openim", "get_c2c_unread_msg_num", api_openim_c2c_unread, API_ADMIN}, NO_WS},
     {"conv", NO_REST, {"deleteConversationList", api_conv_delete_list}},
+    {"conv", NO_REST, {"clearC2CHistoryMessage", api_conv_clear_c2c_history}},
+    {"conv", NO_REST, {"clearGroupHistoryMessage", api_conv_clear_group_history}},
     {"conv", NO_REST, {"pinConversation", api_conv_pin}},
     {"conv", NO_REST, {"setConversationDraft", api_conv_draft}},
     {"conv", NO_REST, {"setC2CReceiveMessageOpt", api_conv_set_c2c_recv_opt}},

@@ -230,6 +230,8 @@ void api_conv_get_by_ids(api_call_t *call);
 void api_conv_total_unread(api_call_t *call);
 void api_conv_delete(api_call_t *call);
 void api_conv_delete_list(api_call_t *call);
+void api_conv_clear_c2c_history(api_call_t *call);
+void api_conv_clear_group_history(api_call_t *call);
 void api_conv_pin(api_call_t *call);
 void api_conv_draft(api_call_t *call);
 void api_conv_clean_unread(api_call_t *call);

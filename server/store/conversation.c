@@ -56,7 +56,7 @@
 
 #define VISIBLE                                                                                    \
     "(COALESCE(c.last_seq, 0) > GREATEST(v.deleted_seq, v.hidden_seq)"                             \
-    " OR v.draft_text IS NOT NULL OR v.pinned)"
+    " OR v.draft_text IS NOT NULL OR v.pinned OR v.kept)"
 
 /* $1 user, $2 type (0 any), $3 conversation-group name (NULL any, '' none), $4 mark mask,
  * $5 only unread, $6 cursor (0: start), $7 limit, $8 only with @ info. The page is chosen from
@@ -107,6 +107,19 @@ static const char total_unread_sql[] =
     " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
 /* clang-format on */
 
+/* $1 user, $2 key, $3 now. The deletion point moves to the newest message; the view stays
+ * listed (kept); the conversation is queued for the purge task. One row: the views cleared. */
+static const char clear_sql[] =
+    "WITH u AS ("
+    "  UPDATE conv_views v SET kept = true, deleted_seq = GREATEST(v.deleted_seq,"
+    "   COALESCE((SELECT c.last_seq FROM conversations c WHERE c.conv_key = v.conv_key), 0))"
+    "  WHERE v.user_id = $1 AND v.conv_key = $2"
+    "  RETURNING v.conv_key"
+    "), pq AS ("
+    "  INSERT INTO purge_queue (conv_key, queued_at) SELECT conv_key, $3::bigint FROM u"
+    "  ON CONFLICT (conv_key) DO NOTHING"
+    ") SELECT count(*) FROM u";
+
 /* $1 user, $2 keys, $3 now, $4 clear, $5 OptPlatform of the after-delete event (NULL: no
  * event), $6 its ClientIP. */
 static const char delete_sql[] =
@@ -116,7 +129,7 @@ static const char delete_sql[] =
     "                 ELSE v.deleted_seq END,"
     "   hidden_seq = GREATEST(v.hidden_seq, COALESCE(x.last_seq, 0)),"
     "   pinned = false, draft_text = NULL, draft_time = 0, marks = 0, custom_mark = NULL,"
-    "   local_activity = 0"
+    "   local_activity = 0, kept = false"
     "  FROM (SELECT k.k, c.last_seq FROM jsonb_array_elements_text($2::jsonb) AS k(k)"
     "        LEFT JOIN conversations c ON c.conv_key = k.k) AS x"
     "  WHERE v.user_id = $1 AND v.conv_key = x.k"
@@ -480,6 +493,14 @@ void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or
                          hook ? store_str(hook->platform ? hook->platform : "RESTAPI") : NULL,
                          hook ? store_str(hook->client_ip ? hook->client_ip : "") : NULL});
     db_pool_submit(db, b, on_read_marks, ctx_new((void (*)(void))cb, arg));
+}
+
+void store_conv_clear(db_pool_t *db, const char *user, const char *key, int64_t now,
+                      store_count_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    store_add(b, clear_sql, 3, (char *[]){store_str(user), store_str(key), store_int(now)});
+    db_pool_submit(db, b, on_count, ctx_new((void (*)(void))cb, arg));
 }
 
 void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const *keys, size_t n,

@@ -87,6 +87,15 @@ void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys,
                        bool clear, int64_t now, const struct store_webhook_origin *hook,
                        store_ids_fn cb, void *arg);
 
+/* Clears the user's history of conversation `key` (clearC2CHistoryMessage,
+ * clearGroupHistoryMessage): the deletion point moves to the newest message, so history, sync,
+ * unread and the last message start after it, for this user only; the conversation stays in
+ * the list until it is deleted; it is queued for the purge task, which removes what no
+ * participant can see any more. cb gets the number of views cleared (0: the user has no such
+ * conversation). */
+void store_conv_clear(db_pool_t *db, const char *user, const char *key, int64_t now,
+                      store_count_fn cb, void *arg);
+
 /* Field updates of one view; each creates the view when missing (peer/group given by key). */
 void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinned, int max_pinned,
                     store_done_fn cb, void *arg);

@@ -424,6 +424,95 @@ def test_delete_without_clearing_queues_no_purge(users, chat, pg):
     assert pg.sql("SELECT deleted_seq FROM conv_views WHERE user_id = 'alice'") == [(0,)]
 
 
+# ---- clearing one's history -----------------------------------------------------------------------
+
+def test_clear_c2c_history_keeps_the_conversation_and_empties_it_on_every_device(login, users):
+    """bob clears his history with alice on his phone: on his laptop too the history, sync
+    and unread are empty and the conversation stays listed without a last message; his
+    laptop hears onConversationChanged; alice keeps everything."""
+    alice, phone, laptop = login("alice"), login("bob", "iPhone"), login("bob", "Mac")
+    for text in ("one", "two"):
+        send(alice, "bob", text)
+    phone.call("clearC2CHistoryMessage", {"userID": "alice"})
+    changed = laptop.wait_event("onConversationChanged", where=lambda b: any(
+        c["unreadCount"] == 0 for c in b["conversationList"]))
+    conv = changed["conversationList"][0]
+    assert conv["conversationID"] == "c2c_alice" and not conv.get("lastMessage")
+    assert history(laptop, "c2c_alice") == [] and synced(laptop) == []
+    assert ids(laptop) == ["c2c_alice"]
+    assert conversation(laptop, "c2c_alice")["unreadCount"] == 0
+    assert total_unread(laptop) == 0
+    assert roam(users, "bob", "alice") == []
+    assert history(alice, "c2c_bob") == ["two", "one"]  # newest first
+    assert roam(users, "alice", "bob") == ["one", "two"]
+
+
+def test_clear_c2c_history_then_a_message_is_the_only_one(login, users):
+    """After clearing, a new message is the conversation's only message and its one unread."""
+    alice, bob = login("alice"), login("bob")
+    send(alice, "bob", "old")
+    bob.call("clearC2CHistoryMessage", {"userID": "alice"})
+    send(alice, "bob", "new")
+    assert history(bob, "c2c_alice") == ["new"]
+    assert conversation(bob, "c2c_alice")["unreadCount"] == 1
+
+
+def test_clear_keeps_pin_and_draft_unlike_delete(login, users):
+    """Clearing keeps the conversation's pin and draft (deleting drops them)."""
+    alice, bob = login("alice"), login("bob")
+    send(alice, "bob", "x")
+    bob.call("pinConversation", {"conversationID": "c2c_alice", "isPinned": True})
+    bob.call("setConversationDraft", {"conversationID": "c2c_alice", "draftText": "later"})
+    bob.call("clearC2CHistoryMessage", {"userID": "alice"})
+    conv = conversation(bob, "c2c_alice")
+    assert conv["isPinned"] is True and conv["draftText"] == "later"
+
+
+def test_clear_group_history_is_for_the_caller_only(login, users):
+    """clearGroupHistoryMessage empties the group's history for bob alone: carol still reads
+    it, bob's conversation stays listed with unread 0."""
+    alice, bob, carol = login("alice"), login("bob"), login("carol")
+    gid = alice.call("createGroup", {"groupType": "Public", "groupName": "g", "memberList": [
+        {"userID": "bob"}, {"userID": "carol"}]})["groupID"]
+    for text in ("a", "b"):
+        alice.call("sendMessage", {"groupID": gid, "msgBody": text_body(text),
+                                   "random": next(_random)})
+    bob.call("clearGroupHistoryMessage", {"groupID": gid})
+    assert history(bob, f"group_{gid}") == []
+    assert f"group_{gid}" in ids(bob)
+    assert conversation(bob, f"group_{gid}")["unreadCount"] == 0
+    assert [t for t in history(carol, f"group_{gid}") if t in ("a", "b")] == ["b", "a"]
+
+
+@pytest.mark.parametrize("cmd, body, code", [
+    ("clearC2CHistoryMessage", {}, BAD),
+    ("clearC2CHistoryMessage", {"userID": 5}, BAD),
+    ("clearC2CHistoryMessage", {"userID": ""}, BAD),
+    ("clearC2CHistoryMessage", {"userID": "erin"}, NOT_FOUND),
+    ("clearGroupHistoryMessage", {}, BAD),
+    ("clearGroupHistoryMessage", {"groupID": "no-such-group"}, NOT_FOUND),
+])
+def test_clear_history_bad_input(chat, pg, cmd, body, code):
+    """Clearing answers a missing or malformed ID 70402 and a conversation the caller never had
+    6004; nothing moves."""
+    alice, _ = chat
+    alice.fail(cmd, body, code)
+    assert pg.sql("SELECT deleted_seq FROM conv_views WHERE user_id = 'alice'") == [(0,)]
+    assert history(alice, "c2c_bob") == ["three", "two", "one"]
+
+
+def test_purge_removes_what_both_sides_cleared(fast_purge, pg):
+    """Once both participants cleared their history, the purge task deletes the messages
+    physically; both still list the conversation."""
+    _, alice, bob = fast_purge
+    alice.call("clearC2CHistoryMessage", {"userID": "bob"})
+    wait_until(lambda: queue_length(pg) == 0, what="the first purge pass")
+    assert message_count(pg) == 4
+    bob.call("clearC2CHistoryMessage", {"userID": "alice"})
+    wait_until(lambda: message_count(pg) == 0, what="the messages to be purged")
+    assert ids(alice) == ["c2c_bob"] and ids(bob) == ["c2c_alice"]
+
+
 # ---- order, pins, drafts ------------------------------------------------------------------------
 
 @pytest.fixture

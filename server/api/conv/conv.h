@@ -91,6 +91,14 @@ void conv_group_create(const api_env_t *env, const char *user, const char *name,
 void conv_mark(const api_env_t *env, const char *user, const conv_set_t *set,
                store_mark_item_t *marks, conv_items_fn cb, void *arg);
 
+/* Clears `user`'s history of the conversation `key`, for this user only (store_conv_clear):
+ * the conversation stays in the list with no last message and no unread; every session of
+ * the user hears onConversationChanged. err: ERR_OK, ERR_CONV_NOT_FOUND (the user has no such
+ * conversation) or a database error. */
+typedef void (*conv_done_fn)(err_t err, void *arg);
+void conv_clear_history(const api_env_t *env, const char *user, const char *key, conv_done_fn cb,
+                        void *arg);
+
 /* The error a whole request answers when every item failed alike (codes all equal and not 0),
  * else ERR_OK (the answer lists each item's code). */
 err_t conv_items_err(const int *codes, size_t n);

@@ -289,3 +289,37 @@ void conv_mark(const api_env_t *env, const char *user, const conv_set_t *set,
         marks[i].conv_key = it->keys[i];
     store_conv_mark_items(env->db, user, marks, set->n, CONV_WITH_DATA_MAX, on_marked, it);
 }
+
+/* ---- clearing one's history ---- */
+
+typedef struct {
+    const api_env_t *env;
+    char *user, *key;
+    conv_done_fn cb;
+    void *arg;
+} clear_t;
+
+static void on_cleared(err_t err, int64_t cleared, void *arg)
+{
+    clear_t *c = arg;
+    if (err == ERR_OK && cleared == 0)
+        err = ERR_CONV_NOT_FOUND;
+    if (err == ERR_OK)
+        conv_notify_add(c->env->conv_notify, c->user, c->key);
+    c->cb(err, c->arg);
+    xfree(c->user);
+    xfree(c->key);
+    xfree(c);
+}
+
+void conv_clear_history(const api_env_t *env, const char *user, const char *key, conv_done_fn cb,
+                        void *arg)
+{
+    clear_t *c = XNEW(clear_t);
+    c->env = env;
+    c->user = xstrdup(user);
+    c->key = xstrdup(key);
+    c->cb = cb;
+    c->arg = arg;
+    store_conv_clear(env->db, user, key, (int64_t)time(NULL), on_cleared, c);
+}

@@ -2,6 +2,7 @@
 #include "api/conv/conv.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -283,6 +284,46 @@ void api_conv_delete_list(api_call_t *call)
         return;
     }
     start_delete(call, keys, n, clear == NULL || json_is_true(clear));
+}
+
+/* ---- clearC2CHistoryMessage, clearGroupHistoryMessage ---- */
+
+static void on_history_cleared(err_t err, void *arg)
+{
+    api_call_t *call = arg;
+    if (err != ERR_OK)
+        fail_or(call, err);
+    else
+        api_finish(call, NULL);
+}
+
+/* Clears the conversation named by body[field] (a UserID or a GroupID) with `prefix`. */
+static void clear_history(api_call_t *call, const char *field, const char *prefix)
+{
+    const char *id = json_string_value(json_object_get(call->body, field));
+    if (id == NULL || *id == '\0') {
+        api_fail(call, ERR_BAD_PARAM, "%s is required: a string", field);
+        return;
+    }
+    char conversation_id[256];
+    snprintf(conversation_id, sizeof conversation_id, "%s%s", prefix, id);
+    char *key = conv_key_from_id(call->identifier, conversation_id);
+    if (key == NULL) {
+        api_fail(call, ERR_BAD_PARAM, "%s is not a valid ID", field);
+        return;
+    }
+    conv_clear_history(call->env, call->identifier, key, on_history_cleared, call);
+    xfree(key);
+}
+
+void api_conv_clear_c2c_history(api_call_t *call)
+{
+    clear_history(call, "userID", "c2c_");
+}
+
+void api_conv_clear_group_history(api_call_t *call)
+{
+    clear_history(call, "groupID", "group_");
 }
 
 /* ---- single-conversation updates ---- */
