@@ -270,6 +270,9 @@ static const api_op_t ops[] = {
     {"recall",
      {"openim", "modify_c2c_msg", api_openim_modify_c2c_msg, API_ADMIN},
      {"modifyMessage", api_ws_modify_message}},
+    {"recall",
+     {"openim", "delete_c2c_msg_ramble", api_openim_delete_ramble, API_ADMIN},
+     {"deleteMessages", api_ws_delete_messages}},
     /* user */
     {"user", {"im_open_login_svc", "account_import", api_account_import, API_ADMIN}, NO_WS},
     {"user",

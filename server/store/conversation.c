@@ -49,8 +49,9 @@
     " LEFT JOIN profiles pn ON pn.user_id = v.peer AND pn.tag = 'Tag_Profile_IM_Nick'"             \
     " LEFT JOIN profiles pi ON pi.user_id = v.peer AND pi.tag = 'Tag_Profile_IM_Image'"            \
     " LEFT JOIN groups gr ON gr.group_id = v.group_id"                                             \
-    " LEFT JOIN messages m ON m.conv_key = v.conv_key AND m.seq = c.last_seq"                      \
-    "   AND c.last_seq > v.deleted_seq"
+    " LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conv_key = v.conv_key"                   \
+    "   AND m.seq > v.deleted_seq AND " STORE_NOT_HIDDEN_SQL("v.user_id")                          \
+    "   ORDER BY m.seq DESC LIMIT 1) AS m ON true"
 
 #define CONV_FROM " FROM conv_views v" CONV_JOINS
 
@@ -233,8 +234,10 @@ static const char group_list_sql[] =
     "   WHERE m.user_id = g.user_id AND m.group_no = g.group_no)"
     " FROM conv_groups g WHERE g.user_id = $1 ORDER BY g.group_no";
 
-/* Takes up to 100 queued conversations and deletes the history below every participant's
- * deletion point. A participant without a view (an app admin, a deleted account) sees nothing.
+/* Takes up to 100 queued conversations and deletes the one-to-one history no participant can
+ * see any more: below every participant's deletion point, and the messages each participant
+ * either deleted for themselves or is past. A participant without a view (an app admin, a
+ * deleted account) sees nothing. A group's history stays (later members may read it).
  * $1: queued before. */
 static const char purge_sql[] =
     "WITH q AS (DELETE FROM purge_queue WHERE conv_key IN (SELECT conv_key FROM purge_queue"
@@ -243,11 +246,24 @@ static const char purge_sql[] =
     " lim AS (SELECT v.conv_key, min(v.deleted_seq) AS upto FROM conv_views v"
     "   JOIN q ON q.conv_key = v.conv_key WHERE v.group_id IS NULL"
     "   GROUP BY v.conv_key),"
+    " gone AS (SELECT DISTINCT h.conv_key, h.seq FROM msg_hidden h JOIN lim"
+    "   ON lim.conv_key = h.conv_key AND h.seq > lim.upto"
+    "   WHERE NOT EXISTS (SELECT 1 FROM conv_views v WHERE v.conv_key = h.conv_key"
+    "     AND v.deleted_seq < h.seq AND NOT EXISTS (SELECT 1 FROM msg_hidden o"
+    "       WHERE o.user_id = v.user_id AND o.conv_key = h.conv_key AND o.seq = h.seq))),"
     " r AS (DELETE FROM msg_receipts x USING lim WHERE x.conv_key = lim.conv_key"
     "   AND x.seq <= lim.upto),"
+    " rg AS (DELETE FROM msg_receipts x USING gone WHERE x.conv_key = gone.conv_key"
+    "   AND x.seq = gone.seq),"
+    " h AS (DELETE FROM msg_hidden x USING lim WHERE x.conv_key = lim.conv_key"
+    "   AND x.seq <= lim.upto),"
+    " hg AS (DELETE FROM msg_hidden x USING gone WHERE x.conv_key = gone.conv_key"
+    "   AND x.seq = gone.seq),"
     " del AS (DELETE FROM messages m USING lim WHERE m.conv_key = lim.conv_key"
-    "   AND m.seq <= lim.upto RETURNING 1)"
-    " SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM del)";
+    "   AND m.seq <= lim.upto RETURNING 1),"
+    " delg AS (DELETE FROM messages m USING gone WHERE m.conv_key = gone.conv_key"
+    "   AND m.seq = gone.seq RETURNING 1)"
+    " SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM del) + (SELECT count(*) FROM delg)";
 
 /* ---- helpers ---- */
 

@@ -6,12 +6,24 @@
 
 /* Unread messages of view alias `v` in conversation alias `c`: the seqs after the user's read
  * position and deletion point, minus the messages that never count as unread (flag 2: group
- * tips, targeted and NoUnread messages). Arithmetic on seqs plus an index probe, never a scan
- * of the conversation. */
+ * tips, targeted and NoUnread messages) and those the user deleted for themselves (msg_hidden).
+ * Arithmetic on seqs plus index probes, never a scan of the conversation. */
 #define STORE_UNREAD_SQL(v, c)                                                                     \
     "GREATEST(COALESCE(" c ".last_seq, 0) - " STORE_POSITION_SQL(                                  \
         v) " - (SELECT count(*) FROM messages nu WHERE nu.conv_key = " v ".conv_key"               \
-           "    AND nu.seq > " STORE_POSITION_SQL(v) " AND nu.flags & 2 <> 0), 0)"
+           "    AND nu.seq > " STORE_POSITION_SQL(                                                 \
+               v) " AND nu.flags & 2 <> 0)"                                                        \
+                  " - (SELECT count(*) FROM msg_hidden hu JOIN messages hm ON hm.conv_key = "      \
+                  "hu.conv_key"                                                                    \
+                  "    AND hm.seq = hu.seq AND hm.flags & 2 = 0 WHERE hu.user_id = " v ".user_id"  \
+                  "    AND hu.conv_key = " v                                                       \
+                  ".conv_key AND hu.seq > " STORE_POSITION_SQL(v) "), 0)"
+
+/* The messages user expression `user` deleted for themselves are not theirs to see: a
+ * condition on message alias m. */
+#define STORE_NOT_HIDDEN_SQL(user)                                                                 \
+    "NOT EXISTS (SELECT 1 FROM msg_hidden hx WHERE hx.user_id = " user                             \
+    " AND hx.conv_key = m.conv_key AND hx.seq = m.seq)"
 
 /* Where a user's unread count starts: the furthest of read position, deletion and hide point. */
 #define STORE_POSITION_SQL(v) "GREATEST(" v ".read_seq, " v ".deleted_seq, " v ".hidden_seq)"

@@ -18,12 +18,14 @@
     " AND d.conv_key = " conv "), 0)"
 
 /* Targeted group messages are visible to their sender and targets only; a group's history
- * needs the viewer's view row (a member, or a former one). */
+ * needs the viewer's view row (a member, or a former one); what the viewer deleted for
+ * themselves is gone. */
 #define VISIBLE_TO(user)                                                                           \
     " AND (m.flags & 4 = 0 OR m.sender = " user " OR EXISTS (SELECT 1 FROM msg_targets t"          \
     "   WHERE t.conv_key = m.conv_key AND t.seq = m.seq AND t.user_id = " user "))"                \
     " AND (m.conv_key LIKE 'c:%' OR EXISTS (SELECT 1 FROM conv_views w"                            \
-    "   WHERE w.user_id = " user " AND w.conv_key = m.conv_key))"
+    "   WHERE w.user_id = " user " AND w.conv_key = m.conv_key))"                                  \
+    " AND " STORE_NOT_HIDDEN_SQL(user)
 
 /* clang-format off */
 static const char history_sql[] =

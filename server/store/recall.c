@@ -140,6 +140,48 @@ static const char clear_sql[] =
     " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
     "   'deleted', (SELECT count(*) FROM d))::text";
 
+/* Deleting for oneself. $1 user, $2 the request: [msg_id, …] (by_id) or [[seq, random, ts],
+ * …] in conversation $3 (random/ts < 0: not checked), $4 all (hide nothing unless every item
+ * is the user's to hide), $5 now. An item is the user's to hide when it is a message of one of
+ * their conversations after their deletion point, visible to them (targets) and not hidden
+ * yet. One-to-one conversations are queued for the purge. */
+#define HIDE_SQL(req, match)                                                                       \
+    "WITH req AS (" req "),"                                                                       \
+    " cand AS (SELECT req.o, m.conv_key, m.seq, m.msg_id FROM req JOIN messages m ON " match       \
+    "   JOIN conv_views v ON v.user_id = $1 AND v.conv_key = m.conv_key"                           \
+    "   WHERE m.seq > v.deleted_seq"                                                               \
+    "   AND (m.flags & 4 = 0 OR m.sender = $1 OR EXISTS (SELECT 1 FROM msg_targets t"              \
+    "     WHERE t.conv_key = m.conv_key AND t.seq = m.seq AND t.user_id = $1))"                    \
+    "   AND " STORE_NOT_HIDDEN_SQL(                                                                \
+        "$1") "),"                                                                                 \
+              " go AS (SELECT NOT $4::bool OR (SELECT count(*) FROM cand) = (SELECT count(*) "     \
+              "FROM req)"                                                                          \
+              "   AS ok),"                                                                         \
+              " ins AS (INSERT INTO msg_hidden (user_id, conv_key, seq) SELECT $1, "               \
+              "cand.conv_key, cand.seq"                                                            \
+              "   FROM cand, go WHERE go.ok ON CONFLICT DO NOTHING),"                              \
+              " pq AS (INSERT INTO purge_queue (conv_key, queued_at) SELECT DISTINCT "             \
+              "cand.conv_key,"                                                                     \
+              "   $5::bigint FROM cand, go WHERE go.ok AND cand.conv_key LIKE 'c:%'"               \
+              "   ON CONFLICT (conv_key) DO NOTHING)"                                              \
+              " SELECT json_build_object('done', (SELECT ok FROM go), 'items', COALESCE((SELECT "  \
+              "json_agg("                                                                          \
+              "   json_build_object('seq', c.seq, 'msg_id', c.msg_id, 'conv_key', c.conv_key, "    \
+              "'status',"                                                                          \
+              "   CASE WHEN c.seq IS NULL THEN 'missing' ELSE 'ok' END) ORDER BY r.o)"             \
+              "   FROM req r LEFT JOIN cand c ON c.o = r.o), '[]'))::text"
+
+static const char hide_by_id_sql[] =
+    HIDE_SQL("SELECT x AS msg_id, o FROM jsonb_array_elements_text($2::jsonb)"
+             " WITH ORDINALITY AS r(x, o) WHERE $3::text IS NULL",
+             "m.msg_id = req.msg_id");
+
+static const char hide_by_key_sql[] =
+    HIDE_SQL("SELECT (x->>0)::bigint AS seq, (x->>1)::bigint AS random, (x->>2)::bigint AS ts, o"
+             " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(x, o)",
+             "m.conv_key = $3 AND m.seq = req.seq AND (req.random < 0 OR m.random = req.random)"
+             " AND (req.ts < 0 OR m.ts = req.ts)");
+
 /* ---- plumbing ---- */
 
 static const char *text_of(const json_t *o, const char *key)
@@ -183,6 +225,7 @@ void store_recall_item(const store_recall_res_t *r, size_t i, store_recall_item_
         .seq = int_of(e, "seq"),
         .status = text_of(e, "status"),
         .msg_id = text_of(e, "msg_id"),
+        .conv_key = text_of(e, "conv_key"),
         .sender = text_of(e, "sender"),
         .receiver = text_of(e, "receiver"),
         .ok = true_of(e, "ok"),
@@ -209,6 +252,7 @@ static void on_doc(err_t err, json_t *doc, void *arg)
             .found = true_of(doc, "found"),
             .group = true_of(doc, "group"),
             .member = true_of(doc, "member"),
+            .done = true_of(doc, "done"),
             .conv_key = text_of(doc, "conv_key"),
             .sender = text_of(doc, "sender"),
             .receiver = text_of(doc, "receiver"),
@@ -251,6 +295,25 @@ static char *seqs_json(const int64_t *seqs, size_t n)
 }
 
 /* ---- statements ---- */
+
+void store_msg_hide(db_pool_t *db, const store_hide_t *h, store_recall_fn cb, void *arg)
+{
+    json_t *req = json_array();
+    for (size_t i = 0; i < h->n; i++) {
+        if (h->conv_key == NULL)
+            json_array_append_new(req, json_string(h->msg_ids[i]));
+        else
+            json_array_append_new(req, json_pack("[I, I, I]", (json_int_t)h->keys[i].seq,
+                                                 (json_int_t)h->keys[i].random,
+                                                 (json_int_t)h->keys[i].ts));
+    }
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    run(db, h->conv_key ? hide_by_key_sql : hide_by_id_sql, 5,
+        (char *[]){store_str(h->user), text, store_str(h->conv_key), store_bool(h->all),
+                   store_int(h->now)},
+        cb, arg);
+}
 
 void store_msg_lookup(db_pool_t *db, const char *msg_id, const char *viewer, store_recall_fn cb,
                       void *arg)

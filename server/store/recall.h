@@ -23,7 +23,7 @@
 
 typedef struct {
     json_t *doc; /* NULL when err != ERR_OK */
-    bool found, group, member;
+    bool found, group, member, done;
     const char *conv_key, *sender, *receiver, *role, *status;
     int64_t seq, ts, random, flags, deleted;
     json_t *items; /* read with store_recall_item() */
@@ -34,10 +34,11 @@ typedef struct {
 } store_recall_res_t;
 
 /* One entry of `items`: recall {seq, status, msg_id, sender, receiver}; receipt_add {seq,
- * msg_id, sender}; receipt_counts {seq, ok, read, unread}. */
+ * msg_id, sender}; receipt_counts {seq, ok, read, unread}; hide {seq, msg_id, conv_key,
+ * status}. */
 typedef struct {
     int64_t seq;
-    const char *status, *msg_id, *sender, *receiver;
+    const char *status, *msg_id, *conv_key, *sender, *receiver;
     bool ok;
     int64_t read, unread;
 } store_recall_item_t;
@@ -51,6 +52,28 @@ typedef void (*store_recall_fn)(err_t err, const store_recall_res_t *r, void *ar
  * group role ("Owner", "Admin", "Member") for a group message, else null. */
 void store_msg_lookup(db_pool_t *db, const char *msg_id, const char *viewer, store_recall_fn cb,
                       void *arg);
+
+/* Deleting messages for one user (deleteMessages, openim/delete_c2c_msg_ramble): by msgIDs,
+ * or (conv_key set) by seq with the MsgKey's random and time (< 0: not checked). The messages
+ * leave that user's history, sync, unread and last message; the other participants keep them;
+ * a one-to-one message nobody can see any more is purged later. all: nothing changes unless
+ * every item is the user's to delete. {done, items: [{seq, msg_id, conv_key, status: "ok" |
+ * "missing"}]} in request order ("missing": no such message of theirs, or already deleted). */
+typedef struct {
+    int64_t seq, random, ts;
+} store_msg_key_t;
+
+typedef struct {
+    const char *user;
+    const char *const *msg_ids; /* conv_key NULL */
+    const char *conv_key;
+    const store_msg_key_t *keys; /* conv_key set */
+    size_t n;
+    bool all;
+    int64_t now;
+} store_hide_t;
+
+void store_msg_hide(db_pool_t *db, const store_hide_t *h, store_recall_fn cb, void *arg);
 
 typedef enum {
     STORE_RECALL_HOOK_NONE = 0,

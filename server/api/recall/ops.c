@@ -1,14 +1,17 @@
-/* The rules of recall and modification both doors share (recall/recall.h). */
+/* The rules of recall, modification and deleting for oneself both doors share (recall/recall.h). */
 #include "api/recall/recall.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "api/conv/conv.h"
 #include "api/group/group.h"
 #include "api/message/body.h"
 #include "api/message/message.h"
+#include "core/xalloc.h"
 #include "router/router.h"
+#include "store/conversation.h"
 
 static const char *str(const json_t *o, const char *name)
 {
@@ -287,4 +290,78 @@ static void on_modify_lookup(err_t err, const store_recall_res_t *res, void *arg
 void recall_modify_own(api_call_t *call, const char *msg_id)
 {
     store_msg_lookup(call->env->db, msg_id, call->identifier, on_modify_lookup, call);
+}
+
+/* ---- deleting for oneself ---- */
+
+typedef struct {
+    api_call_t *call;
+    char *user;
+    recall_hidden_fn answer;
+} hide_t;
+
+/* The client conversationID of conv_key as `user` sees it (heap). */
+static char *conversation_id(const char *conv_key, const char *user)
+{
+    if (recall_is_group(conv_key))
+        return xasprintf("group_%s", conv_key + 2);
+    char *peer = store_conv_peer(conv_key, user);
+    char *id = xasprintf("c2c_%s", peer ? peer : "");
+    xfree(peer);
+    return id;
+}
+
+/* onMessagesDeleted per conversation of the deleted items, and the conversations' changes. */
+static void announce_hidden(const api_call_t *call, const char *user, const store_recall_res_t *res)
+{
+    json_t *by_conv = json_object();
+    for (size_t i = 0; i < res->n_items; i++) {
+        store_recall_item_t item;
+        store_recall_item(res, i, &item);
+        if (item.status == NULL || strcmp(item.status, "ok") != 0)
+            continue;
+        json_t *list = json_object_get(by_conv, item.conv_key);
+        if (list == NULL) {
+            list = json_array();
+            json_object_set_new(by_conv, item.conv_key, list);
+        }
+        json_array_append_new(list, json_string(item.msg_id));
+    }
+    const char *key;
+    json_t *ids;
+    json_object_foreach(by_conv, key, ids)
+    {
+        char *id = conversation_id(key, user);
+        router_frame_t *f = router_frame_from_json(
+            "onMessagesDeleted", json_pack("{s:s, s:O}", "conversationID", id, "msgIDList", ids));
+        router_push_user(call->env->router, user, f, call->conn_id);
+        router_frame_unref(f);
+        xfree(id);
+        conv_notify_add(call->env->conv_notify, user, key);
+    }
+    json_decref(by_conv);
+}
+
+static void on_hidden(err_t err, const store_recall_res_t *res, void *arg)
+{
+    hide_t *h = arg;
+    api_call_t *call = h->call;
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+    } else {
+        if (res->done)
+            announce_hidden(call, h->user, res);
+        h->answer(call, res);
+    }
+    xfree(h->user);
+    xfree(h);
+}
+
+void recall_hide(api_call_t *call, const store_hide_t *req, recall_hidden_fn answer)
+{
+    hide_t *h = XNEW(hide_t);
+    h->call = call;
+    h->user = xstrdup(req->user);
+    h->answer = answer;
+    store_msg_hide(call->env->db, req, on_hidden, h);
 }

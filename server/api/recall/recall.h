@@ -1,7 +1,7 @@
 /*
- * recall — changing sent messages: recall and modification, and the group read receipts and
- * clear_group_msg of the REST group service (docs/protocol.md "Recall and modification",
- * docs/rest-api.md).
+ * recall — changing sent messages: recall and modification, deleting for oneself, and the
+ * group read receipts and clear_group_msg of the REST group service (docs/protocol.md "Recall and
+ * modification", docs/rest-api.md).
  *
  * ops.c owns the rules both doors share: who may recall or modify which message and until when,
  * the after-recall / after-modify webhooks, and the pushes (onRecvMessageRevoked,
@@ -29,6 +29,8 @@ enum {
     RECEIPT_SEQS_MAX = 50,        /* group_msg_receipt, get_group_msg_receipt MsgSeqList */
     RECEIPT_DETAIL_MAX = 200,     /* get_group_msg_receipt_detail Count */
     RECEIPT_DETAIL_DEFAULT = 100, /* … when Count is absent */
+    HIDE_IDS_MAX = 50,            /* deleteMessages msgIDList */
+    HIDE_KEYS_MAX = 30,           /* delete_c2c_msg_ramble MsgKeyList */
 };
 
 /* True for a group conversation key ("g:<id>"). */
@@ -50,6 +52,14 @@ size_t recall_announce(api_call_t *call, const store_recall_res_t *res, const ch
  * when it was recalled already, otherwise announces it (reason from the request's "reason")
  * and answers with no body. */
 void recall_on_one(err_t err, const store_recall_res_t *res, void *arg);
+/* Deletes messages for call->identifier (or, REST, h->user) alone (store_msg_hide): they leave
+ * that user's history, sync, unread and last message on every device; the user's sessions
+ * (except the requesting connection) hear onMessagesDeleted {conversationID, msgIDList} and
+ * onConversationChanged. `answer` then answers the call from the store's result (done false:
+ * nothing changed). */
+typedef void (*recall_hidden_fn)(api_call_t *call, const store_recall_res_t *res);
+void recall_hide(api_call_t *call, const store_hide_t *h, recall_hidden_fn answer);
+
 /* revokeMessage's rules on msg_id, seen by call->identifier: one-to-one only the sender's own;
  * in a group the sender, the owner or an admin; not after msg_recall_limit_s. Then recalls. */
 void recall_by_id(api_call_t *call, const char *msg_id);

@@ -9,8 +9,11 @@
 #include "api/recall/recall.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
+#include "store/conversation.h"
 
 static const char *const from_names[] = {"From_Account", NULL};
+static const char *const operator_names[] = {"Operator_Account", NULL};
+static const char *const peer_names[] = {"Peer_Account", NULL};
 static const char *const to_names[] = {"To_Account", NULL};
 
 static const char *str(const json_t *o, const char *name)
@@ -89,6 +92,68 @@ void api_openim_msgwithdraw(api_call_t *call)
         return;
     recall_seqs(call, conv, &seq, 1, from, random, ts, recall_on_one);
     xfree(conv);
+}
+
+/* ---- delete_c2c_msg_ramble ---- */
+
+static void on_rambled(api_call_t *call, const store_recall_res_t *res)
+{
+    json_t *invalid = json_array(), *key;
+    size_t i, k = 0;
+    /* The request's keys in order; those that did not parse never reached the store. */
+    json_array_foreach(json_object_get(call->body, "MsgKeyList"), i, key)
+    {
+        int64_t seq, random, ts;
+        bool parsed = msg_key_parse(json_string_value(key), &seq, &random, &ts);
+        store_recall_item_t item = {0};
+        if (parsed)
+            store_recall_item(res, k++, &item);
+        if (!parsed || item.status == NULL || strcmp(item.status, "ok") != 0)
+            json_array_append(invalid, key);
+    }
+    api_finish(call, json_pack("{s:o}", "InvalidMsgKeyList", invalid));
+}
+
+void api_openim_delete_ramble(api_call_t *call)
+{
+    const char *op, *peer;
+    if (valid_get_user_id(call->body, operator_names, &op) != VALID_OK) {
+        api_fail(call, ERR_OPENIM_FROM_ACCOUNT, "Operator_Account is required: a UserID");
+        return;
+    }
+    if (valid_get_user_id(call->body, peer_names, &peer) != VALID_OK) {
+        api_fail(call, ERR_OPENIM_TO_ACCOUNT, "Peer_Account is required: a UserID");
+        return;
+    }
+    json_t *list = json_object_get(call->body, "MsgKeyList"), *key;
+    if (!json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > HIDE_KEYS_MAX) {
+        api_fail(call, ERR_BAD_PARAM, "MsgKeyList must hold 1 to %d MsgKeys", HIDE_KEYS_MAX);
+        return;
+    }
+    store_msg_key_t *keys = xcalloc(json_array_size(list), sizeof *keys);
+    size_t i, n = 0;
+    json_array_foreach(list, i, key)
+    {
+        if (!json_is_string(key)) {
+            xfree(keys);
+            api_fail(call, ERR_BAD_PARAM, "MsgKeyList[%zu] must be a MsgKey string", i);
+            return;
+        }
+        if (msg_key_parse(json_string_value(key), &keys[n].seq, &keys[n].random, &keys[n].ts))
+            n++;
+    }
+    char *conv = store_conv_key_c2c(op, peer);
+    store_hide_t h = {
+        .user = op, .conv_key = conv, .keys = keys, .n = n, .now = (int64_t)time(NULL)};
+    if (n == 0) {
+        store_recall_res_t none = {0};
+        on_rambled(call, &none);
+    } else {
+        recall_hide(call, &h, on_rambled);
+    }
+    xfree(conv);
+    xfree(keys);
 }
 
 /* The outcome for seq among a recall's items (NULL: not there). */
