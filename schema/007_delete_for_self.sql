@@ -14,3 +14,8 @@ CREATE TABLE msg_hidden (
     PRIMARY KEY (user_id, conv_key, seq)
 );
 CREATE INDEX msg_hidden_message ON msg_hidden (conv_key, seq);
+
+-- Whether the user ever deleted a message of this conversation for themselves: the unread
+-- arithmetic and the last message look at msg_hidden only when it is set.
+ALTER TABLE conv_views
+    ADD COLUMN has_hidden boolean NOT NULL DEFAULT false;

@@ -50,7 +50,7 @@
     " LEFT JOIN profiles pi ON pi.user_id = v.peer AND pi.tag = 'Tag_Profile_IM_Image'"            \
     " LEFT JOIN groups gr ON gr.group_id = v.group_id"                                             \
     " LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conv_key = v.conv_key"                   \
-    "   AND m.seq > v.deleted_seq AND " STORE_NOT_HIDDEN_SQL("v.user_id")                          \
+    "   AND m.seq > v.deleted_seq AND (NOT v.has_hidden OR " STORE_NOT_HIDDEN_SQL("v.user_id") ")" \
     "   ORDER BY m.seq DESC LIMIT 1) AS m ON true"
 
 #define CONV_FROM " FROM conv_views v" CONV_JOINS

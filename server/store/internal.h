@@ -6,18 +6,19 @@
 
 /* Unread messages of view alias `v` in conversation alias `c`: the seqs after the user's read
  * position and deletion point, minus the messages that never count as unread (flag 2: group
- * tips, targeted and NoUnread messages) and those the user deleted for themselves (msg_hidden).
- * Arithmetic on seqs plus index probes, never a scan of the conversation. */
+ * tips, targeted and NoUnread messages) and those the user deleted for themselves (msg_hidden,
+ * looked at only in views flagged has_hidden). Arithmetic on seqs plus index probes, never a
+ * scan of the conversation. */
+/* clang-format off */
 #define STORE_UNREAD_SQL(v, c)                                                                     \
-    "GREATEST(COALESCE(" c ".last_seq, 0) - " STORE_POSITION_SQL(                                  \
-        v) " - (SELECT count(*) FROM messages nu WHERE nu.conv_key = " v ".conv_key"               \
-           "    AND nu.seq > " STORE_POSITION_SQL(                                                 \
-               v) " AND nu.flags & 2 <> 0)"                                                        \
-                  " - (SELECT count(*) FROM msg_hidden hu JOIN messages hm ON hm.conv_key = "      \
-                  "hu.conv_key"                                                                    \
-                  "    AND hm.seq = hu.seq AND hm.flags & 2 = 0 WHERE hu.user_id = " v ".user_id"  \
-                  "    AND hu.conv_key = " v                                                       \
-                  ".conv_key AND hu.seq > " STORE_POSITION_SQL(v) "), 0)"
+    "GREATEST(COALESCE(" c ".last_seq, 0) - " STORE_POSITION_SQL(v)                                \
+    " - (SELECT count(*) FROM messages nu WHERE nu.conv_key = " v ".conv_key"                      \
+    "    AND nu.seq > " STORE_POSITION_SQL(v) " AND nu.flags & 2 <> 0)"                            \
+    " - CASE WHEN " v ".has_hidden THEN (SELECT count(*) FROM msg_hidden hu"                      \
+    "    JOIN messages hm ON hm.conv_key = hu.conv_key AND hm.seq = hu.seq AND hm.flags & 2 = 0"  \
+    "    WHERE hu.user_id = " v ".user_id AND hu.conv_key = " v ".conv_key"                        \
+    "    AND hu.seq > " STORE_POSITION_SQL(v) ") ELSE 0 END, 0)"
+/* clang-format on */
 
 /* The messages user expression `user` deleted for themselves are not theirs to see: a
  * condition on message alias m. */

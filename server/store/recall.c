@@ -145,6 +145,7 @@ static const char clear_sql[] =
  * is the user's to hide), $5 now. An item is the user's to hide when it is a message of one of
  * their conversations after their deletion point, visible to them (targets) and not hidden
  * yet. One-to-one conversations are queued for the purge. */
+/* clang-format off */
 #define HIDE_SQL(req, match)                                                                       \
     "WITH req AS (" req "),"                                                                       \
     " cand AS (SELECT req.o, m.conv_key, m.seq, m.msg_id FROM req JOIN messages m ON " match       \
@@ -152,24 +153,21 @@ static const char clear_sql[] =
     "   WHERE m.seq > v.deleted_seq"                                                               \
     "   AND (m.flags & 4 = 0 OR m.sender = $1 OR EXISTS (SELECT 1 FROM msg_targets t"              \
     "     WHERE t.conv_key = m.conv_key AND t.seq = m.seq AND t.user_id = $1))"                    \
-    "   AND " STORE_NOT_HIDDEN_SQL(                                                                \
-        "$1") "),"                                                                                 \
-              " go AS (SELECT NOT $4::bool OR (SELECT count(*) FROM cand) = (SELECT count(*) "     \
-              "FROM req)"                                                                          \
-              "   AS ok),"                                                                         \
-              " ins AS (INSERT INTO msg_hidden (user_id, conv_key, seq) SELECT $1, "               \
-              "cand.conv_key, cand.seq"                                                            \
-              "   FROM cand, go WHERE go.ok ON CONFLICT DO NOTHING),"                              \
-              " pq AS (INSERT INTO purge_queue (conv_key, queued_at) SELECT DISTINCT "             \
-              "cand.conv_key,"                                                                     \
-              "   $5::bigint FROM cand, go WHERE go.ok AND cand.conv_key LIKE 'c:%'"               \
-              "   ON CONFLICT (conv_key) DO NOTHING)"                                              \
-              " SELECT json_build_object('done', (SELECT ok FROM go), 'items', COALESCE((SELECT "  \
-              "json_agg("                                                                          \
-              "   json_build_object('seq', c.seq, 'msg_id', c.msg_id, 'conv_key', c.conv_key, "    \
-              "'status',"                                                                          \
-              "   CASE WHEN c.seq IS NULL THEN 'missing' ELSE 'ok' END) ORDER BY r.o)"             \
-              "   FROM req r LEFT JOIN cand c ON c.o = r.o), '[]'))::text"
+    "   AND " STORE_NOT_HIDDEN_SQL("$1") "),"                                                      \
+    " go AS (SELECT NOT $4::bool OR (SELECT count(*) FROM cand) = (SELECT count(*) FROM req)"      \
+    "   AS ok),"                                                                                   \
+    " ins AS (INSERT INTO msg_hidden (user_id, conv_key, seq)"                                     \
+    "   SELECT $1, cand.conv_key, cand.seq FROM cand, go WHERE go.ok ON CONFLICT DO NOTHING),"     \
+    " fl AS (UPDATE conv_views v SET has_hidden = true FROM (SELECT DISTINCT cand.conv_key"        \
+    "   FROM cand, go WHERE go.ok) AS x WHERE v.user_id = $1 AND v.conv_key = x.conv_key),"        \
+    " pq AS (INSERT INTO purge_queue (conv_key, queued_at) SELECT DISTINCT cand.conv_key,"         \
+    "   $5::bigint FROM cand, go WHERE go.ok AND cand.conv_key LIKE 'c:%'"                         \
+    "   ON CONFLICT (conv_key) DO NOTHING)"                                                        \
+    " SELECT json_build_object('done', (SELECT ok FROM go), 'items', COALESCE((SELECT json_agg("   \
+    "   json_build_object('seq', c.seq, 'msg_id', c.msg_id, 'conv_key', c.conv_key, 'status',"    \
+    "   CASE WHEN c.seq IS NULL THEN 'missing' ELSE 'ok' END) ORDER BY r.o)"                       \
+    "   FROM req r LEFT JOIN cand c ON c.o = r.o), '[]'))::text"
+/* clang-format on */
 
 static const char hide_by_id_sql[] =
     HIDE_SQL("SELECT x AS msg_id, o FROM jsonb_array_elements_text($2::jsonb)"
