@@ -274,6 +274,7 @@ static const api_op_t ops[] = {
      {"openim", "delete_c2c_msg_ramble", api_openim_delete_ramble, API_ADMIN},
      {"deleteMessages", api_ws_delete_messages}},
     /* user */
+    {"user", NO_REST, {"getServerTime", api_ws_get_server_time}},
     {"user", {"im_open_login_svc", "account_import", api_account_import, API_ADMIN}, NO_WS},
     {"user",
      {"im_open_login_svc", "multiaccount_import", api_account_multi_import, API_ADMIN},

@@ -327,6 +327,7 @@ void api_group_rest_clear_msg(api_call_t *call);
 void api_ws_revoke_message(api_call_t *call);
 void api_ws_modify_message(api_call_t *call);
 void api_ws_delete_messages(api_call_t *call);
+void api_ws_get_server_time(api_call_t *call);
 void api_openim_delete_ramble(api_call_t *call);
 
 #endif

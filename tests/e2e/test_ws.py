@@ -657,3 +657,12 @@ def test_slow_reader_closed_others_unaffected(chatd, rest):
     assert received == set(sent)
     assert "slow reader" in chatd.log()
     stalled.close()
+
+
+def test_get_server_time_is_the_servers_clock(alice):
+    """getServerTime answers the server's unix time in seconds (this machine's clock, within
+    a few seconds) to a logged-in session."""
+    alice.login("alice")
+    before = int(time.time())
+    served = alice.call("getServerTime")["serverTime"]
+    assert isinstance(served, int) and before - 5 <= served <= int(time.time()) + 5

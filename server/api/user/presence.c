@@ -1,9 +1,11 @@
-/* Presence: openim/query_online_status (and its legacy name querystate). */
+/* Presence: openim/query_online_status (and its legacy name querystate); the SDK's
+ * getServerTime. */
 #include <string.h>
 
 #include "api/api.h"
 #include "api/user/user.h"
 #include "api/valid.h"
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "router/router.h"
 #include "store/store.h"
@@ -62,4 +64,10 @@ void api_query_online_status(api_call_t *call)
         return;
     store_accounts_existing(call->env->db, ids, n, on_existing, call);
     xfree(ids);
+}
+
+/* getServerTime: the server's clock, which clients use to correct their own. */
+void api_ws_get_server_time(api_call_t *call)
+{
+    api_finish(call, json_pack("{s:I}", "serverTime", (json_int_t)wall_s()));
 }
