@@ -349,11 +349,11 @@ void api_finish(api_call_t *call, json_t *result)
     finish(call, ERR_OK, NULL, result);
 }
 
-bool api_read_fields(api_call_t *call, const struct field_table *t, int door, const json_t *body,
-                     void *req)
+bool api_read_fields(api_call_t *call, const field_table_t *t, field_door_t door,
+                     const json_t *body, void *req)
 {
     char detail[256];
-    err_t err = fields_read(t, (field_door_t)door, body, req, detail, sizeof detail);
+    err_t err = fields_read(t, door, body, req, detail, sizeof detail);
     if (err != ERR_OK)
         api_fail(call, err, "%s", detail);
     return err == ERR_OK;

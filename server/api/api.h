@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/fields.h"
 #include "config/config.h"
 #include "core/err.h"
 #include "db/db.h"
@@ -139,9 +140,8 @@ void api_fail(api_call_t *call, err_t err, const char *fmt, ...)
 
 /* Reads `req` (zeroed) from `body` with a field table (api/fields.h) in the door's spellings;
  * false after failing the call with the table's error and detail. */
-struct field_table;
-bool api_read_fields(api_call_t *call, const struct field_table *t, int door, const json_t *body,
-                     void *req) MUSTCHECK;
+bool api_read_fields(api_call_t *call, const field_table_t *t, field_door_t door,
+                     const json_t *body, void *req) MUSTCHECK;
 
 /* For a store callback whose arg is the call: the call when err is ERR_OK, else NULL after
  * failing the call with err (and no detail). */

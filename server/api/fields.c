@@ -16,11 +16,6 @@ static void *slot(const field_t *f, void *req)
     return (char *)req + f->offset;
 }
 
-static const void *cslot(const field_t *f, const void *req)
-{
-    return (const char *)req + f->offset;
-}
-
 static const char *const *spellings(const field_t *f, field_door_t door)
 {
     return door == FIELD_REST ? f->rest : f->sdk;
@@ -215,31 +210,6 @@ static err_t door_err(const field_t *f, field_door_t door, const json_t *v, err_
     return over ? over : natural;
 }
 
-static const json_t *value_json(const field_t *f, const void *req, json_t **tmp)
-{
-    *tmp = NULL;
-    switch (f->kind) {
-    case FIELD_TEXT:
-    case FIELD_USER:
-        return *tmp = json_string(*(const char *const *)cslot(f, req));
-    case FIELD_INT:
-        return *tmp = json_integer((json_int_t) * (const int64_t *)cslot(f, req));
-    case FIELD_SWITCH:
-        return *tmp = json_boolean(*(const bool *)cslot(f, req));
-    case FIELD_ENUM:
-        return *tmp = json_integer(*(const int *)cslot(f, req));
-    case FIELD_FLAG:
-        return *tmp = json_boolean(*(const bool *)cslot(f, req));
-    case FIELD_SET:
-        return *tmp = json_integer((json_int_t) * (const unsigned *)cslot(f, req));
-    case FIELD_KV:
-        return *(json_t *const *)cslot(f, req);
-    case FIELD_JSON:
-        return *(const json_t *const *)cslot(f, req);
-    }
-    return NULL;
-}
-
 err_t fields_read(const field_table_t *t, field_door_t door, const json_t *body, void *req,
                   char *detail, size_t len)
 {
@@ -262,10 +232,9 @@ err_t fields_read(const field_table_t *t, field_door_t door, const json_t *body,
             describe(f, door, name, detail, len);
         } else {
             *mask_of(t, req) |= f->bit;
-            json_t *tmp;
-            const json_t *got = value_json(f, req, &tmp);
+            /* A key-value check judges the object read (REST's [{Key, Value}] made one). */
+            const json_t *got = f->kind == FIELD_KV ? *(json_t *const *)slot(f, req) : v;
             err = f->check ? f->check(got, detail, len) : ERR_OK;
-            json_decref(tmp);
             if (err == ERR_OK)
                 continue;
         }
@@ -273,61 +242,6 @@ err_t fields_read(const field_table_t *t, field_door_t door, const json_t *body,
         return door_err(f, door, v, err);
     }
     return ERR_OK;
-}
-
-static json_t *kv_array(const json_t *obj)
-{
-    json_t *out = json_array(), *v;
-    const char *k;
-    json_object_foreach((json_t *)obj, k, v)
-        json_array_append_new(out, json_pack("{s:s, s:O}", "Key", k, "Value", v));
-    return out;
-}
-
-static json_t *write_one(const field_t *f, field_door_t door, const void *req)
-{
-    switch (f->kind) {
-    case FIELD_SWITCH: {
-        bool on = *(const bool *)cslot(f, req);
-        return door == FIELD_REST ? json_string(on ? "On" : "Off") : json_boolean(on);
-    }
-    case FIELD_ENUM:
-        return f->format(*(const int *)cslot(f, req), door);
-    case FIELD_KV: {
-        const json_t *obj = *(json_t *const *)cslot(f, req);
-        return door == FIELD_REST ? kv_array(obj) : json_deep_copy(obj);
-    }
-    case FIELD_FLAG: {
-        bool on = *(const bool *)cslot(f, req);
-        return door == FIELD_REST ? json_integer(on) : json_boolean(on);
-    }
-    case FIELD_SET: {
-        unsigned mask = *(const unsigned *)cslot(f, req);
-        json_t *out = json_array();
-        for (size_t k = 0; f->values[k]; k++)
-            if (mask & (1u << k))
-                json_array_append_new(out, json_string(f->values[k]));
-        return out;
-    }
-    case FIELD_JSON:
-        return json_deep_copy(*(const json_t *const *)cslot(f, req));
-    default: {
-        json_t *tmp;
-        value_json(f, req, &tmp);
-        return tmp;
-    }
-    }
-}
-
-void fields_write(const field_table_t *t, field_door_t door, const void *req, json_t *out)
-{
-    unsigned given = *mask_of(t, (void *)req);
-    for (size_t i = 0; i < t->count; i++) {
-        const field_t *f = &t->fields[i];
-        const char *name = spellings(f, door)[0];
-        if (name && (given & f->bit))
-            json_object_set_new(out, name, write_one(f, door, req));
-    }
 }
 
 void fields_release(const field_table_t *t, void *req)
@@ -341,12 +255,4 @@ void fields_release(const field_table_t *t, void *req)
         }
     }
     *mask_of(t, req) = 0;
-}
-
-const char *fields_name(const field_table_t *t, field_door_t door, unsigned bit)
-{
-    for (size_t i = 0; i < t->count; i++)
-        if (t->fields[i].bit == bit && spellings(&t->fields[i], door)[0])
-            return spellings(&t->fields[i], door)[0];
-    return "";
 }

@@ -1,9 +1,9 @@
 /*
  * api/fields — request fields as data: one table per request type lists each field once, with
  * its REST spelling(s), its SDK spelling(s), its kind, whether it is required and its limit.
- * One reader fills the request's typed struct from either door's body; one writer turns such a
- * struct back into either door's JSON. Door files hold no field rule of their own: they name a
- * table (kept by the area, next to its rules) and pass the body.
+ * One reader fills the request's typed struct from either door's body. Door files hold no
+ * field rule of their own: they name a table (kept by the area, next to its rules) and pass the
+ * body (api_read_fields() in api.h answers the call when the reader refuses).
  *
  * The reader takes each field from the first of the door's spellings that is present, checks
  * it, stores it at its offset in the struct and sets its bit in the struct's `given` mask.
@@ -62,11 +62,11 @@ typedef struct {
     unsigned need;             /* FIELD_NEED_*: the doors on which it is required */
     long long min, max;        /* TEXT: bytes; INT: range */
     const char *const *values; /* SET: the accepted strings, NULL-terminated */
-    /* ENUM: reads a value (either door's spelling); format writes one for a door. */
+    /* ENUM: reads a value (either door's spelling) into an int. */
     bool (*parse)(const json_t *v, int *out);
-    json_t *(*format)(int value, field_door_t door);
     const char *expect; /* ENUM: the accepted values, for the error detail */
-    /* An area rule on the value once read (KV: key names, sizes); NULL: none. */
+    /* An area rule on the value once read (KV: the object read, key names and sizes; other
+     * kinds: the request's JSON value); NULL: none. */
     err_t (*check)(const json_t *v, char *buf, size_t len);
     /* The code a door answers for this field instead of the check's or the table's (0: none;
      * Tencent gives some REST fields their own codes); rest_type_err for a REST value of the
@@ -74,7 +74,7 @@ typedef struct {
     err_t rest_err, sdk_err, rest_type_err;
 } field_t;
 
-typedef struct field_table {
+typedef struct {
     const field_t *fields;
     size_t count;
     size_t mask_offset; /* of the struct's `unsigned given` */
@@ -85,14 +85,7 @@ typedef struct field_table {
 err_t fields_read(const field_table_t *t, field_door_t door, const json_t *body, void *req,
                   char *detail, size_t len) MUSTCHECK;
 
-/* Writes every given field of `req` into `out` with the door's first spelling (fields the door
- * does not carry are skipped). */
-void fields_write(const field_table_t *t, field_door_t door, const void *req, json_t *out);
-
 /* Drops what the struct owns (KV objects) and clears its mask. */
 void fields_release(const field_table_t *t, void *req);
-
-/* The door's first spelling of the field with bit `bit`, for messages; "" when none. */
-const char *fields_name(const field_table_t *t, field_door_t door, unsigned bit);
 
 #endif

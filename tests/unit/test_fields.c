@@ -1,7 +1,7 @@
 /* Field tables (api/fields.h): one table read from either door's spellings into one typed
  * struct, limits and required fields enforced with the door's own name in the detail, owned
- * values released on every error, and the writer giving each door its spelling back. The group
- * profile table (api/group/fields.c) is the real table under test. */
+ * values released on every error. The group profile and message tables (api/group/fields.c,
+ * api/message/fields.c) are the real tables under test. */
 #include "api/fields.h"
 
 #include <stddef.h>
@@ -145,30 +145,6 @@ static void test_member_list_entries_use_the_entry_table(void)
     json_decref(bad);
 }
 
-static void test_writer_gives_each_door_its_spelling(void)
-{
-    json_t *sdk = parse("{\"groupName\": \"n\", \"groupAddOpt\": 0, \"isAllMuted\": true, "
-                        "\"customInfo\": {\"k\": \"v\"}}");
-    gop_profile_t p = {0};
-    char detail[200];
-    REQUIRE(fields_read(&gop_profile_fields, FIELD_SDK, sdk, &p, detail, sizeof detail) == ERR_OK);
-    json_t *rest = json_object(), *back = json_object();
-    fields_write(&gop_profile_fields, FIELD_REST, &p, rest);
-    fields_write(&gop_profile_fields, FIELD_SDK, &p, back);
-    json_t *want = parse("{\"Name\": \"n\", \"ApplyJoinOption\": \"DisableApply\", "
-                         "\"MuteAllMember\": \"On\", \"AppDefinedData\": [{\"Key\": \"k\", "
-                         "\"Value\": \"v\"}]}");
-    CHECK(json_equal(rest, want));
-    CHECK(json_equal(back, sdk));
-    CHECK_EQ_STR(fields_name(&gop_profile_fields, FIELD_SDK, GROUP_F_MUTE_ALL), "isAllMuted");
-    CHECK_EQ_STR(fields_name(&gop_profile_fields, FIELD_SDK, GROUP_F_HISTORY), "");
-    fields_release(&gop_profile_fields, &p);
-    json_decref(rest);
-    json_decref(back);
-    json_decref(want);
-    json_decref(sdk);
-}
-
 static err_t read_msg(const char *text, field_door_t door, msg_fields_t *f, char *detail)
 {
     json_t *body = parse(text);
@@ -247,5 +223,4 @@ static void test_flags_and_sets_per_door(void)
 UNIT_MAIN(test_a_field_may_be_required_on_one_door_only, test_door_codes_and_type_codes,
           test_flags_and_sets_per_door, test_both_doors_fill_the_same_struct,
           test_a_door_reads_only_its_own_spellings, test_limits_and_shapes_name_the_doors_field,
-          test_required_fields, test_member_list_entries_use_the_entry_table,
-          test_writer_gives_each_door_its_spelling)
+          test_required_fields, test_member_list_entries_use_the_entry_table)

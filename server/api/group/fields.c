@@ -20,12 +20,6 @@ static bool type_parse(const json_t *v, int *out)
     return ok;
 }
 
-static json_t *type_format(int v, field_door_t door)
-{
-    return json_string(door == FIELD_REST ? group_type_rest((group_type_t)v)
-                                          : group_type_sdk((group_type_t)v));
-}
-
 /* ApplyJoinOption/InviteJoinOption strings, or the SDK's 0/1/2. */
 static bool opt_parse(const json_t *v, int *out)
 {
@@ -34,18 +28,6 @@ static bool opt_parse(const json_t *v, int *out)
                                  : group_opt_parse(json_string_value(v), &o);
     *out = (int)o;
     return ok;
-}
-
-static json_t *apply_format(int v, field_door_t door)
-{
-    return door == FIELD_REST ? json_string(group_opt_rest((group_opt_t)v, false))
-                              : json_integer(group_opt_sdk((group_opt_t)v));
-}
-
-static json_t *invite_format(int v, field_door_t door)
-{
-    return door == FIELD_REST ? json_string(group_opt_rest((group_opt_t)v, true))
-                              : json_integer(group_opt_sdk((group_opt_t)v));
 }
 
 /* "Admin"/"Member", or the SDK's 300/200: the roles a request may give. */
@@ -57,22 +39,11 @@ static bool role_parse(const json_t *v, int *out)
     return r == GROUP_ROLE_ADMIN || r == GROUP_ROLE_MEMBER;
 }
 
-static json_t *role_format(int v, field_door_t door)
-{
-    return door == FIELD_REST ? json_string(group_role_rest((group_role_t)v))
-                              : json_integer(group_role_sdk((group_role_t)v));
-}
-
 /* MsgFlag strings, kept as the receive option they mean. */
 static bool msg_flag_parse(const json_t *v, int *out)
 {
     *out = group_msg_flag_to_recv_opt(json_string_value(v));
     return *out >= 0;
-}
-
-static json_t *msg_flag_format(int v, field_door_t door)
-{
-    return door == FIELD_REST ? json_string(group_msg_flag_from_recv_opt(v)) : json_integer(v);
 }
 
 /* The rows below are data: one line per field, kept unwrapped so a table reads as one. */
@@ -88,9 +59,9 @@ static const field_t profile[] = {
     {.rest = {"FaceUrl"}, .sdk = {"faceUrl"}, .kind = FIELD_TEXT, P(face_url), .bit = GROUP_F_FACE_URL, .max = GROUP_FACE_URL_MAX},
     {.rest = {"MaxMemberCount", "MaxMemberNum"}, .sdk = {"memberMaxCount"}, .kind = FIELD_INT, P(max_members), .bit = GROUP_F_MAX_MEMBERS, .min = 1, .max = INT32_MAX},
     {.rest = {"ApplyJoinOption"}, .sdk = {"groupAddOpt", "addOpt"}, .kind = FIELD_ENUM, P(apply_opt), .bit = GROUP_F_APPLY_OPT,
-     .parse = opt_parse, .format = apply_format, .expect = "FreeAccess, NeedPermission or DisableApply (SDK 2, 1 or 0)"},
+     .parse = opt_parse, .expect = "FreeAccess, NeedPermission or DisableApply (SDK 2, 1 or 0)"},
     {.rest = {"InviteJoinOption"}, .sdk = {"groupApproveOpt", "approveOpt"}, .kind = FIELD_ENUM, P(invite_opt), .bit = GROUP_F_INVITE_OPT,
-     .parse = opt_parse, .format = invite_format, .expect = "FreeAccess, NeedPermission or DisableInvite (SDK 2, 1 or 0)"},
+     .parse = opt_parse, .expect = "FreeAccess, NeedPermission or DisableInvite (SDK 2, 1 or 0)"},
     {.rest = {"MuteAllMember", "ShutUpAllMember"}, .sdk = {"isAllMuted"}, .kind = FIELD_SWITCH, P(mute_all), .bit = GROUP_F_MUTE_ALL},
     {.rest = {"HistoryMsgBeforeJoin"}, .kind = FIELD_SWITCH, P(history_before_join), .bit = GROUP_F_HISTORY},
     {.rest = {"AppDefinedData"}, .sdk = {"customInfo"}, .kind = FIELD_KV, P(custom), .bit = GROUP_F_CUSTOM, .check = gop_check_group_custom},
@@ -105,7 +76,7 @@ static const field_t mute_all[] = {
 #define N(m) .offset = offsetof(gop_new_t, m)
 static const field_t new_group[] = {
     {.rest = {"Type"}, .sdk = {"groupType"}, .kind = FIELD_ENUM, N(type), .bit = GOP_N_TYPE, .need = FIELD_NEED,
-     .parse = type_parse, .format = type_format, .expect = "Private, Public, ChatRoom, AVChatRoom or Community (SDK Work, Meeting)"},
+     .parse = type_parse, .expect = "Private, Public, ChatRoom, AVChatRoom or Community (SDK Work, Meeting)"},
     /* The ID's own rules (group_id_valid_custom) are gop_create's, with their own code. */
     {.rest = {"GroupId"}, .sdk = {"groupID"}, .kind = FIELD_TEXT, N(group_id), .bit = GOP_N_ID, .max = 4096},
     {.rest = {"Owner_Account"}, .kind = FIELD_USER, N(owner), .bit = GOP_N_OWNER},
@@ -117,7 +88,7 @@ static const field_t new_group[] = {
 static const field_t new_member[] = {
     {.rest = {"Member_Account"}, .sdk = {"userID"}, .kind = FIELD_USER, E(user), .bit = GOP_M_USER, .need = FIELD_NEED},
     {.rest = {"Role"}, .sdk = {"role"}, .kind = FIELD_ENUM, E(role), .bit = GOP_M_ROLE,
-     .parse = role_parse, .format = role_format, .expect = "Admin or Member (SDK 300 or 200)"},
+     .parse = role_parse, .expect = "Admin or Member (SDK 300 or 200)"},
     {.rest = {"AppMemberDefinedData"}, .kind = FIELD_KV, E(custom), .bit = GOP_M_CUSTOM, .check = gop_check_member_custom},
 };
 #undef E
@@ -129,9 +100,9 @@ static const field_t new_member[] = {
 static const field_t member[] = {
     M_USER,
     {.rest = {"Role"}, .kind = FIELD_ENUM, M(role), .bit = GOP_M_ROLE,
-     .parse = role_parse, .format = role_format, .expect = "Admin or Member"},
+     .parse = role_parse, .expect = "Admin or Member"},
     {.rest = {"MsgFlag"}, .kind = FIELD_ENUM, M(msg_flag), .bit = GOP_M_MSG_FLAG,
-     .parse = msg_flag_parse, .format = msg_flag_format, .expect = "AcceptAndNotify, AcceptNotNotify, Discard or AcceptNotNotifyExceptAt"},
+     .parse = msg_flag_parse, .expect = "AcceptAndNotify, AcceptNotNotify, Discard or AcceptNotNotifyExceptAt"},
     {.rest = {"NameCard"}, .sdk = {"nameCard"}, .kind = FIELD_TEXT, M(name_card), .bit = GOP_M_NAME_CARD, .max = GROUP_NAME_CARD_MAX},
     {.rest = {"AppMemberDefinedData"}, .sdk = {"customInfo"}, .kind = FIELD_KV, M(custom), .bit = GOP_M_CUSTOM, .check = gop_check_member_custom},
     {.rest = {"MuteTime", "ShutUpTime"}, .kind = FIELD_INT, M(mute_seconds), .bit = GOP_M_MUTE, .max = GROUP_MUTE_FOREVER},
@@ -144,7 +115,7 @@ static const field_t mute[] = {
 static const field_t role[] = {
     M_USER,
     {.sdk = {"role"}, .kind = FIELD_ENUM, M(role), .bit = GOP_M_ROLE, .need = FIELD_NEED,
-     .parse = role_parse, .format = role_format, .expect = "300 (admin) or 200 (member)"},
+     .parse = role_parse, .expect = "300 (admin) or 200 (member)"},
 };
 #undef M_USER
 #undef M

@@ -86,8 +86,8 @@ typedef struct {
 } msg_fields_t;
 
 /* sendmsg, batchsendmsg and sendMessage; importmsg (MsgTimeStamp required, no send options). */
-extern const struct field_table msg_send_fields;
-extern const struct field_table msg_import_fields;
+extern const field_table_t msg_send_fields;
+extern const field_table_t msg_import_fields;
 
 typedef enum {
     MSG_SEND,       /* sendmsg, sendMessage */
