@@ -18,6 +18,8 @@
 /* The store key for a client conversationID ("c2c_<user>", "group_<id>") seen by `viewer`, as
  * a heap string; NULL when the ID is malformed. */
 char *conv_key_from_id(const char *viewer, const char *conversation_id);
+/* The client conversationID of a store key ("c:…", "g:<id>") from `viewer`'s side (heap). */
+char *conv_id_from_key(const char *conv_key, const char *viewer);
 /* The client conversationID for a stored conversation (heap). */
 char *conv_id_of(const store_conv_t *c);
 json_t *conv_to_json(const store_conv_t *c, const char *viewer);

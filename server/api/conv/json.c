@@ -21,6 +21,16 @@ char *conv_key_from_id(const char *viewer, const char *id)
     return NULL;
 }
 
+char *conv_id_from_key(const char *conv_key, const char *viewer)
+{
+    if (strncmp(conv_key, "g:", 2) == 0)
+        return xasprintf("group_%s", conv_key + 2);
+    char *peer = store_conv_peer(conv_key, viewer);
+    char *id = xasprintf("c2c_%s", peer ? peer : "");
+    xfree(peer);
+    return id;
+}
+
 char *conv_id_of(const store_conv_t *c)
 {
     return c->type == 2 ? xasprintf("group_%s", c->group_id ? c->group_id : "")

@@ -2,7 +2,6 @@
 #include "api/conv/conv.h"
 
 #include <event2/event.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -305,9 +304,9 @@ static void clear_history(api_call_t *call, const char *field, const char *prefi
         api_fail(call, ERR_BAD_PARAM, "%s is required: a string", field);
         return;
     }
-    char conversation_id[256];
-    snprintf(conversation_id, sizeof conversation_id, "%s%s", prefix, id);
+    char *conversation_id = xasprintf("%s%s", prefix, id);
     char *key = conv_key_from_id(call->identifier, conversation_id);
+    xfree(conversation_id);
     if (key == NULL) {
         api_fail(call, ERR_BAD_PARAM, "%s is not a valid ID", field);
         return;

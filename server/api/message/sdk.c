@@ -266,21 +266,10 @@ void api_ws_mark_c2c_read(api_call_t *call)
 
 /* ---- message-level read receipts ---- */
 
-/* The conversationID of conv_key from `viewer`'s side (heap). */
-static char *conversation_id(const char *conv_key, const char *viewer)
-{
-    if (strncmp(conv_key, "g:", 2) == 0)
-        return xasprintf("group_%s", conv_key + 2);
-    char *peer = store_conv_peer(conv_key, viewer);
-    char *id = xasprintf("c2c_%s", peer ? peer : "");
-    xfree(peer);
-    return id;
-}
-
 /* A V2TIMMessageReceipt as its sender sees it. A one-to-one message has one possible reader. */
 static json_t *receipt_json(const store_receipt_count_t *r, const char *sender, const char *reader)
 {
-    char *conv = conversation_id(r->conv_key, sender);
+    char *conv = conv_id_from_key(r->conv_key, sender);
     int64_t members = r->member_count > 0 ? r->member_count : 1;
     json_t *j = json_pack(
         "{s:s, s:s, s:b, s:I, s:I, s:I}", "msgID", r->msg_id, "conversationID", conv, "isPeerRead",

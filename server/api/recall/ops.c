@@ -300,17 +300,6 @@ typedef struct {
     recall_hidden_fn answer;
 } hide_t;
 
-/* The client conversationID of conv_key as `user` sees it (heap). */
-static char *conversation_id(const char *conv_key, const char *user)
-{
-    if (recall_is_group(conv_key))
-        return xasprintf("group_%s", conv_key + 2);
-    char *peer = store_conv_peer(conv_key, user);
-    char *id = xasprintf("c2c_%s", peer ? peer : "");
-    xfree(peer);
-    return id;
-}
-
 /* onMessagesDeleted per conversation of the deleted items, and the conversations' changes. */
 static void announce_hidden(const api_call_t *call, const char *user, const store_recall_res_t *res)
 {
@@ -331,7 +320,7 @@ static void announce_hidden(const api_call_t *call, const char *user, const stor
     json_t *ids;
     json_object_foreach(by_conv, key, ids)
     {
-        char *id = conversation_id(key, user);
+        char *id = conv_id_from_key(key, user);
         router_frame_t *f = router_frame_from_json(
             "onMessagesDeleted", json_pack("{s:s, s:O}", "conversationID", id, "msgIDList", ids));
         router_push_user(call->env->router, user, f, call->conn_id);

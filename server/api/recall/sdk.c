@@ -50,7 +50,7 @@ static void on_deleted(api_call_t *call, const store_recall_res_t *res)
     for (size_t i = 0; i < res->n_items; i++) {
         store_recall_item_t item;
         store_recall_item(res, i, &item);
-        if (strcmp(item.status, "ok") != 0) {
+        if (item.status == NULL || strcmp(item.status, "ok") != 0) {
             const char *id =
                 json_string_value(json_array_get(json_object_get(call->body, "msgIDList"), i));
             api_fail(call, ERR_MSG_NOT_FOUND, "no message of yours to delete: %s", id ? id : "");
