@@ -41,6 +41,14 @@ def call_fail(rest, api, body, code, **kwargs):
     return fail(rest.last, code)
 
 
+def roam_texts(rest, operator, peer):
+    """The texts of admin_getroammsg over all time for operator's conversation with peer."""
+    answer = call_ok(rest, "openim/admin_getroammsg", {
+        "Operator_Account": operator, "Peer_Account": peer, "MaxCnt": 100, "MinTime": 0,
+        "MaxTime": 4294967295})
+    return [m["MsgBody"][0]["MsgContent"]["Text"] for m in answer["MsgList"]]
+
+
 def stored(pg):
     """Every account and profile row, to show that a refused request changed nothing."""
     return {

@@ -9,9 +9,10 @@ import itertools
 
 import pytest
 
-from expect import call_ok
+from expect import call_ok, roam_texts as roam
 from util import wait_until
-from ws_client import WsClient, fan_out, import_users, text_body
+from ws_client import WsClient, fan_out, history_texts as history, import_users, text_body
+from ws_client import synced_texts as synced
 
 pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
@@ -56,23 +57,6 @@ def ids(client, **page):
 
 def conversation(client, conv_id):
     return client.call("getConversation", {"conversationID": conv_id})["conversation"]
-
-
-def history(client, conv_id):
-    body = client.call("getHistoryMessageList", {"conversationID": conv_id, "count": 100})
-    return [text_of(m) for m in body["messageList"]]
-
-
-def synced(client):
-    """Every message syncMessages gives a client that has seen nothing."""
-    return [text_of(m) for m in client.call("syncMessages", {"count": 500})["messageList"]]
-
-
-def roam(rest, operator, peer):
-    answer = call_ok(rest, "openim/admin_getroammsg", {
-        "Operator_Account": operator, "Peer_Account": peer, "MaxCnt": 100, "MinTime": 0,
-        "MaxTime": 4294967295})
-    return [m["MsgBody"][0]["MsgContent"]["Text"] for m in answer["MsgList"]]
 
 
 def total_unread(client):

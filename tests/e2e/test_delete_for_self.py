@@ -9,9 +9,10 @@ import itertools
 
 import pytest
 
-from expect import call_fail, call_ok
+from expect import call_fail, call_ok, roam_texts as roam
 from util import wait_until
-from ws_client import WsClient, import_users, text_body
+from ws_client import WsClient, history_texts as history, import_users, text_body, texts
+from ws_client import synced_texts as synced
 
 pytestmark = pytest.mark.shared_chatd  # `chatd` is the module's shared instance
 
@@ -39,26 +40,6 @@ def login(chatd, rest):
 def send(client, to, text):
     return client.call("sendMessage", {"receiver": to, "msgBody": text_body(text),
                                        "random": next(_random)})
-
-
-def texts(messages):
-    return [m["msgBody"][0]["MsgContent"]["Text"] for m in messages]
-
-
-def history(client, conv):
-    return texts(client.call("getHistoryMessageList", {"conversationID": conv,
-                                                       "count": 100})["messageList"])
-
-
-def synced(client):
-    return texts(client.call("syncMessages", {"count": 500})["messageList"])
-
-
-def roam(rest, operator, peer):
-    answer = call_ok(rest, "openim/admin_getroammsg", {
-        "Operator_Account": operator, "Peer_Account": peer, "MaxCnt": 100, "MinTime": 0,
-        "MaxTime": 4294967295})
-    return [m["MsgBody"][0]["MsgContent"]["Text"] for m in answer["MsgList"]]
 
 
 def conversation(client, conv):
@@ -139,14 +120,8 @@ def test_group_message_deleted_for_one_member(login, rest):
     sent = alice.call("sendMessage", {"groupID": gid, "msgBody": text_body("hello"),
                                       "random": next(_random)})
     bob.call("deleteMessages", {"msgIDList": [sent["msgID"]]})
-    assert "hello" not in [t for t in history_texts(bob, f"group_{gid}")]
-    assert "hello" in history_texts(carol, f"group_{gid}")
-
-
-def history_texts(client, conv):
-    messages = client.call("getHistoryMessageList", {"conversationID": conv,
-                                                     "count": 100})["messageList"]
-    return [m["msgBody"][0]["MsgContent"].get("Text") for m in messages if m["msgBody"]]
+    assert "hello" not in history(bob, f"group_{gid}")
+    assert "hello" in history(carol, f"group_{gid}")
 
 
 @pytest.mark.parametrize("body", [

@@ -60,6 +60,23 @@ def text_body(text):
     return [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]
 
 
+def texts(messages):
+    """The text of each message's first element (None for other elements), skipping messages
+    without a body (recalled ones)."""
+    return [m["msgBody"][0]["MsgContent"].get("Text") for m in messages if m["msgBody"]]
+
+
+def history_texts(client, conv_id, count=100):
+    """The texts of a conversation's history as `client` sees it, newest first."""
+    body = client.call("getHistoryMessageList", {"conversationID": conv_id, "count": count})
+    return texts(body["messageList"])
+
+
+def synced_texts(client, count=500):
+    """The texts of every message syncMessages gives a client that has seen nothing."""
+    return texts(client.call("syncMessages", {"count": count})["messageList"])
+
+
 class WsClient:
     """One connection to chatd's /ws: `WsClient(url)` connects, `WsClient.login_as()` connects
     and logs in."""
