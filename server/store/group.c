@@ -343,6 +343,8 @@ static const char remove_sql[] =
     "   AND w.conv_key = 'g:' || $1),"
     " cg AS (DELETE FROM conv_group_members x USING d WHERE x.user_id = d.user_id"
     "   AND x.conv_key = 'g:' || $1),"
+    " hd AS (DELETE FROM msg_hidden h USING d WHERE h.user_id = d.user_id"
+    "   AND h.conv_key = 'g:' || $1),"
     " a AS (DELETE FROM group_applications p USING d WHERE p.group_id = $1"
     "   AND p.user_id = d.user_id),"
     " hook AS (" STORE_WEBHOOK_INSERT
@@ -439,6 +441,7 @@ static const char destroy_sql[] =
     " cg AS (DELETE FROM conv_group_members WHERE conv_key = 'g:' || $1"
     "   AND EXISTS (SELECT 1 FROM g)),"
     " msg AS (DELETE FROM messages WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
+    " hd AS (DELETE FROM msg_hidden WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
     " conv AS (DELETE FROM conversations WHERE conv_key = 'g:' || $1"
     "   AND EXISTS (SELECT 1 FROM g)),"
     " at AS (DELETE FROM group_at WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"

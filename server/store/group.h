@@ -24,9 +24,10 @@
  * 'g:<id>' with group_id set, read_seq = the group's last_seq and deleted_seq = last_seq, or 0
  * when `pre_join_visible` (history from before joining is visible); types without stored
  * history (AVChatRoom) get no view. Leaving (quit, kick) removes the view, the member's
- * conversation-group entries and pending applications: the member no longer sees the
- * conversation, its unread count or any history. Dismissal removes the group with its members,
- * attributes, applications, views, messages, mentions, targets and receipts.
+ * conversation-group entries, messages deleted for themselves and pending applications: the
+ * member no longer sees the conversation, its unread count or any history. Dismissal removes the
+ * group with its members, attributes, applications, views, messages, messages deleted for
+ * oneself, mentions, targets and receipts.
  */
 #ifndef CHATD_STORE_GROUP_H
 #define CHATD_STORE_GROUP_H

@@ -200,3 +200,21 @@ def test_purge_removes_messages_both_sides_deleted(chatd_of, pg):
     wait_until(lambda: count() == 1, what="the purge of the message both deleted")
     assert history(alice, "c2c_bob") == ["keep"] and history(bob, "c2c_alice") == ["keep"]
     assert pg.sql("SELECT count(*) FROM msg_hidden")[0][0] == 0
+
+
+def test_leaving_a_group_drops_what_the_member_deleted_for_themselves(login, rest, pg):
+    """A member's deleted-for-self set of a group goes with the membership (kick), and all of
+    the group's go when it is dismissed: no rows are left behind."""
+    alice, bob = login("alice"), login("bob")
+    gid = alice.call("createGroup", {"groupType": "Public", "groupName": "g", "memberList": [
+        {"userID": "bob"}, {"userID": "carol"}]})["groupID"]
+    sent = alice.call("sendMessage", {"groupID": gid, "msgBody": text_body("x"),
+                                      "random": next(_random)})
+    for user in (alice, bob):
+        user.call("deleteMessages", {"msgIDList": [sent["msgID"]]})
+    hidden = lambda: pg.sql("SELECT user_id FROM msg_hidden ORDER BY user_id")  # noqa: E731
+    assert hidden() == [("alice",), ("bob",)]
+    alice.call("kickGroupMember", {"groupID": gid, "memberList": ["bob"]})
+    assert hidden() == [("alice",)]
+    alice.call("dismissGroup", {"groupID": gid})
+    assert hidden() == []
