@@ -12,6 +12,8 @@
 #                             chatd CPU per message); 1,000 groups of 50 chatting at once
 #   scripts/bench.sh webhooks one-to-one throughput with after-send callbacks on and off, and
 #                             whether every event reached a local receiver
+#   scripts/bench.sh friends  a user with 5,000 friends: the first page of 100 (sns/friend_get),
+#                             request → answer and PostgreSQL's own time; friend_check of 100
 #
 # Everything runs on 127.0.0.1 in a temporary directory that is removed at the end (kept, and
 # named, when something failed or BENCH_KEEP=1). PostgreSQL keeps its default durability (fsync
@@ -24,9 +26,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks) ;;
+standard | full | conversations | groups | webhooks | friends) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends]" >&2
     exit 2
     ;;
 esac
@@ -36,6 +38,7 @@ TARGET_P99_MS=50      # send→deliver p99 at half the maximum rate
 TARGET_KB_PER_CONN=15 # chatd memory per idle connection
 TARGET_CONV_PAGE_MS=10   # first page of 100 conversations, server time (issue 4)
 TARGET_GROUP_P99_MS=200  # 5,000-member group: send → last member's delivery, p99 (issue 5)
+TARGET_FRIEND_PAGE_MS=10 # first page of 100 friends of 5,000, server time (issue 10)
 TARGET_WEBHOOK_RATIO=80  # % of the throughput without callbacks kept with them on (issue 6)
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 
@@ -241,6 +244,19 @@ fi
 
 echo "chatd bench $mode: $("$chatd_bin" --version | head -n 1)$([ -z "${BENCH_CHATD:-}" ] || echo " ($BENCH_CHATD)"), tree $(git rev-parse --short HEAD 2>/dev/null || echo ?)$([ -z "$(git status --porcelain -- server schema 2>/dev/null)" ] || echo +local-changes)"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), chatd on 127.0.0.1:$port, PostgreSQL $(pgq 'SHOW server_version') on 127.0.0.1:$pg_port (fsync $(pgq 'SHOW fsync'), synchronous_commit $(pgq 'SHOW synchronous_commit'))"
+# ---- friends (issue 10) ---------------------------------------------------------------------
+if [ "$mode" = friends ]; then
+    FRIENDS=${BENCH_FRIENDS:-5000}
+    start_chatd
+    line=$(timeout 600 /usr/bin/python3 bench/friends.py "$port" "$pg_port" "$FRIENDS" 200 \
+        2>>"$log") || fail "bench/friends.py failed"
+    echo "$line" >>"$log"
+    p50=$(field "$line" first_page_p50_ms)
+    pg_ms=$(field "$line" pg_page_ms)
+    echo "friends: user with $FRIENDS friends (set up in $(field "$line" setup_s) s): first page of 100 (sns/friend_get) request → answer p50 $p50 ms, p99 $(field "$line" first_page_p99_ms) ms, min $(field "$line" first_page_min_ms) ms; last page p50 $(field "$line" last_page_p50_ms) ms | PostgreSQL EXPLAIN ANALYZE of the page statement $pg_ms ms | friend_check of 100: p50 $(field "$line" check100_p50_ms) ms, p99 $(field "$line" check100_p99_ms) ms | target < $TARGET_FRIEND_PAGE_MS ms server time: PostgreSQL $(met "$pg_ms" $TARGET_FRIEND_PAGE_MS "<"), chatd request → answer $(met "$p50" $TARGET_FRIEND_PAGE_MS "<")"
+    exit 0
+fi
+
 # ---- conversations (issue 4) ----------------------------------------------------------------
 if [ "$mode" = conversations ]; then
     CONVS=2000 BIG=100000 SMALL=10 REPEAT=100 P=conv_

@@ -174,7 +174,7 @@ typedef struct {
 /* One operation of the table in api.c: its area and its two doors. A door it does not have is
  * all NULL (rest.service, ws.name). */
 typedef struct {
-    const char *area; /* "message", "conv", "group", "recall", "user", "hook" */
+    const char *area; /* "message", "conv", "group", "recall", "friend", "user", "hook" */
     api_route_t rest;
     api_command_t ws;
 } api_op_t;
@@ -328,6 +328,52 @@ void api_ws_revoke_message(api_call_t *call);
 void api_ws_modify_message(api_call_t *call);
 void api_ws_delete_messages(api_call_t *call);
 void api_ws_get_server_time(api_call_t *call);
+/* WebSocket profile and user status commands (user/sdk.c, user/status.c) */
+void api_user_get_infos(api_call_t *call);
+void api_user_set_self_info(api_call_t *call);
+void api_user_subscribe_info(api_call_t *call);
+void api_user_unsubscribe_info(api_call_t *call);
+void api_user_set_self_status(api_call_t *call);
+void api_user_get_status(api_call_t *call);
+void api_user_subscribe_status(api_call_t *call);
+void api_user_unsubscribe_status(api_call_t *call);
 void api_openim_delete_ramble(api_call_t *call);
+
+/* Relationship chains (friend/): REST v4/sns and the SDK's friendship manager */
+void api_sns_friend_add(api_call_t *call);
+void api_sns_friend_import(api_call_t *call);
+void api_sns_friend_update(api_call_t *call);
+void api_sns_friend_delete(api_call_t *call);
+void api_sns_friend_delete_all(api_call_t *call);
+void api_sns_friend_check(api_call_t *call);
+void api_sns_friend_get(api_call_t *call);
+void api_sns_friend_get_list(api_call_t *call);
+void api_sns_black_list_add(api_call_t *call);
+void api_sns_black_list_delete(api_call_t *call);
+void api_sns_black_list_get(api_call_t *call);
+void api_sns_black_list_check(api_call_t *call);
+void api_sns_group_add(api_call_t *call);
+void api_sns_group_delete(api_call_t *call);
+void api_sns_group_get(api_call_t *call);
+void api_friend_add(api_call_t *call);
+void api_friend_delete(api_call_t *call);
+void api_friend_check(api_call_t *call);
+void api_friend_list(api_call_t *call);
+void api_friend_infos(api_call_t *call);
+void api_friend_set_info(api_call_t *call);
+void api_friend_applications(api_call_t *call);
+void api_friend_accept(api_call_t *call);
+void api_friend_refuse(api_call_t *call);
+void api_friend_delete_application(api_call_t *call);
+void api_friend_applications_read(api_call_t *call);
+void api_friend_group_create(api_call_t *call);
+void api_friend_groups(api_call_t *call);
+void api_friend_group_delete(api_call_t *call);
+void api_friend_group_rename(api_call_t *call);
+void api_friend_group_add_members(api_call_t *call);
+void api_friend_group_remove_members(api_call_t *call);
+void api_friend_block(api_call_t *call);
+void api_friend_unblock(api_call_t *call);
+void api_friend_blocklist(api_call_t *call);
 
 #endif

@@ -65,6 +65,8 @@ static const key_def_t keys[] = {
     {"msg_writer_lanes", T_INT, OFF(msg_writer_lanes), "2", false, 1, 8, NULL},
     {"msg_recall_limit_s", T_INT, OFF(msg_recall_limit_s), "120", false, 0, 31536000, NULL},
     {"conversation_delete_sync", T_ENUM, OFF(conversation_delete_sync), "off", false, 0, 0, on_off},
+    {"user_status", T_ENUM, OFF(user_status), "off", true, 0, 0, on_off},
+    {"c2c_check_friends", T_ENUM, OFF(c2c_check_friends), "off", true, 0, 0, on_off},
     {"purge_interval_s", T_INT, OFF(purge_interval_s), "30", false, 1, 86400, NULL},
     {"webhook_url", T_STR, OFF(webhook_url), "", false, 0, 0, NULL},
     {"webhook_token", T_STR, OFF(webhook_token), "", false, 0, 0, NULL},

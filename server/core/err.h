@@ -127,6 +127,33 @@ typedef enum {
     ERR_PROFILE_VALUE_LONG = 40601,
     ERR_PROFILE_VALUE = 40605,
     ERR_PROFILE_VALUE_TYPE = 40610,
+
+    /* Relationship chains (sns): friends, requests, friend lists, the blocklist. */
+    ERR_SNS_PARAM = 30001,
+    ERR_SNS_NOT_IMPORTED = 30003,
+    ERR_SNS_NEED_ADMIN = 30004,
+    ERR_SNS_INTERNAL = 30006,
+    ERR_SNS_FORBIDDEN = 30009,            /* AdminForbidType SendOut: may not add friends */
+    ERR_SNS_FRIEND_LIMIT = 30010,         /* the user has the most friends allowed */
+    ERR_SNS_GROUP_LIMIT = 30011,          /* the most friend lists allowed */
+    ERR_SNS_PENDING_LIMIT = 30012,        /* the peer has the most pending requests allowed */
+    ERR_SNS_BLOCK_LIMIT = 30013,          /* the blocklist is full */
+    ERR_SNS_PEER_FRIEND_LIMIT = 30014,    /* the peer has the most friends allowed */
+    ERR_SNS_PEER_BLOCKED = 30515,         /* the peer is in the user's blocklist */
+    ERR_SNS_DENY_ANY = 30516,             /* the peer's AllowType is DenyAny */
+    ERR_SNS_IN_PEER_BLOCKLIST = 30525,    /* the user is in the peer's blocklist */
+    ERR_SNS_PENDING = 30539,              /* request stored: the peer must confirm */
+    ERR_SNS_NO_REQUEST = 30614,           /* no such pending friend request */
+    ERR_SNS_NOT_FRIEND = 31704,           /* not friends */
+    ERR_SNS_NO_REQUEST_TO_DELETE = 31804, /* deleteFriendApplication: no such request */
+
+    ERR_USER_STATUS_OFF = 72001, /* user status commands while user_status = off */
+
+    /* One-to-one sends refused by relationships. */
+    ERR_C2C_BLOCKED = 20007,          /* the sender is in the receiver's blocklist */
+    ERR_C2C_NOT_FRIENDS = 20009,      /* neither has the other as a friend */
+    ERR_C2C_NOT_PEERS_FRIEND = 20010, /* the sender is not in the receiver's friend list */
+    ERR_C2C_PEER_NOT_FRIEND = 20011,  /* the receiver is not in the sender's friend list */
 } err_t;
 
 /* How a service spells the generic kinds. Zero fields fall back to the defaults in err.c. */

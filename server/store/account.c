@@ -70,22 +70,6 @@ void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n,
     store_submit_done(db, b, cb, arg);
 }
 
-typedef struct {
-    store_ids_fn cb;
-    void *arg;
-} ids_ctx_t;
-
-static void on_ids(db_batch_t *b, err_t err, void *arg)
-{
-    ids_ctx_t *ctx = arg;
-    store_ids_t ids = {0};
-    if (err == ERR_OK)
-        ids = store_ids_from(b, 0);
-    ctx->cb(err, &ids, ctx->arg);
-    xfree(ids.ids);
-    xfree(ctx);
-}
-
 static void submit_ids(db_pool_t *db, const char *sql, const char *const *ids, size_t n,
                        store_ids_fn cb, void *arg)
 {
@@ -93,10 +77,7 @@ static void submit_ids(db_pool_t *db, const char *sql, const char *const *ids, s
     db_batch_t *b = db_batch_new();
     db_batch_add(b, sql, 1, (const char *const[]){p});
     free(p);
-    ids_ctx_t *ctx = XNEW(ids_ctx_t);
-    ctx->cb = cb;
-    ctx->arg = arg;
-    db_pool_submit(db, b, on_ids, ctx);
+    store_submit_ids(db, b, cb, arg);
 }
 
 void store_accounts_existing(db_pool_t *db, const char *const *ids, size_t n, store_ids_fn cb,

@@ -55,6 +55,8 @@ void store_run_json(db_pool_t *db, const char *what, const char *sql, int n, cha
 
 /* Column 0 of every row of stmt; the array is heap (xfree), strings point into the batch. */
 store_ids_t store_ids_from(const db_batch_t *b, int stmt);
+/* Submits b and reports column 0 of its first statement's rows to cb. */
+void store_submit_ids(db_pool_t *db, db_batch_t *b, store_ids_fn cb, void *arg);
 /* Submits b and reports only its err_t to cb. */
 void store_submit_done(db_pool_t *db, db_batch_t *b, store_done_fn cb, void *arg);
 

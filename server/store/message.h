@@ -56,6 +56,10 @@ typedef struct {
     const char *targets_json; /* targeted group message: JSON array of the members who see it */
     const char *ats_json;     /* @ mentions: JSON array of UserIDs, "" for @all */
     bool imported;            /* history imported from another system: no mute check */
+    /* One-to-one, neither trusted nor imported: the receiver's blocklist refuses the sender
+     * (STORE_MSG_BLOCKED); with check_friends both must have the other as a friend
+     * (STORE_MSG_NOT_FRIENDS, _NOT_PEERS_FRIEND, _PEER_NOT_FRIEND). */
+    bool check_friends;
     /* After-send callback (C2C.CallbackAfterSendMsg, or Group.CallbackAfterSendMsg for a group
      * message): when hook_platform is set (its OptPlatform: "RESTAPI", "Web", …), a stored, not
      * duplicate, message also writes its event to the webhook outbox in the same transaction,
@@ -69,9 +73,16 @@ typedef enum {
     STORE_MSG_NO_RECEIVER,
     STORE_MSG_NO_SENDER,
     STORE_MSG_MUTED,
-    STORE_MSG_NO_GROUP,   /* the group does not exist */
-    STORE_MSG_NOT_MEMBER, /* the sender is not a member */
+    STORE_MSG_NO_GROUP,         /* the group does not exist */
+    STORE_MSG_NOT_MEMBER,       /* the sender is not a member */
+    STORE_MSG_BLOCKED,          /* the receiver blocked the sender */
+    STORE_MSG_NOT_FRIENDS,      /* check_friends: neither has the other */
+    STORE_MSG_NOT_PEERS_FRIEND, /* … the sender is not in the receiver's list */
+    STORE_MSG_PEER_NOT_FRIEND,  /* … the receiver is not in the sender's list */
 } store_msg_status_t;
+
+/* The status a relation check answers (STORE_SNS_SEND_CHECK_SQL: "blocked", …; NULL: OK). */
+store_msg_status_t store_msg_relation_status(const char *s);
 
 typedef struct {
     store_msg_status_t status;
@@ -195,11 +206,12 @@ void store_receipt_members(db_pool_t *db, const char *sender, const char *msg_id
                            int64_t offset, int count, store_ids_fn cb, void *arg);
 
 /* For online-only one-to-one messages (no store): whether both accounts exist, whether the
- * sender is globally muted at `now`, and the receiver's receive option for the conversation. */
+ * sender is globally muted at `now`, the relation check (`relation`, as the writer's, with
+ * check_friends) and the receiver's receive option for the conversation. */
 typedef void (*store_c2c_check_fn)(err_t err, bool receiver_ok, bool sender_ok, bool muted,
-                                   int recv_opt, void *arg);
+                                   store_msg_status_t relation, int recv_opt, void *arg);
 void store_c2c_check(db_pool_t *db, const char *sender, const char *receiver, int64_t now,
-                     store_c2c_check_fn cb, void *arg);
+                     bool check_friends, store_c2c_check_fn cb, void *arg);
 
 /* For group messages that are not stored (online-only, AVChatRoom): whether `sender` may not
  * speak in the group at `now`, by the same rule the writer applies to stored sends (false when

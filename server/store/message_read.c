@@ -5,6 +5,7 @@
 #include "core/xalloc.h"
 #include "store/internal.h"
 #include "store/message.h"
+#include "store/sns.h"
 
 #define MSG_COLUMNS                                                                                \
     "m.conv_key, m.seq, m.sender, m.receiver, m.random, m.msg_id, m.ts, m.body::text,"             \
@@ -138,7 +139,8 @@ static const char c2c_check_sql[] =
     "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_id = $2),"
     " EXISTS (SELECT 1 FROM accounts WHERE user_id = $1),"
     " COALESCE((SELECT c2c_mute_until > $3::bigint FROM accounts WHERE user_id = $1), false),"
-    " COALESCE((SELECT recv_opt FROM conv_views WHERE user_id = $2 AND peer = $1), 0)";
+    " COALESCE((SELECT recv_opt FROM conv_views WHERE user_id = $2 AND peer = $1), 0),"
+    " " STORE_SNS_SEND_CHECK_SQL("$1", "$2", "$4::bool");
 
 static const char group_muted_sql[] = "SELECT COALESCE(" STORE_GROUP_MUTED_SQL(
     "$3::bigint") ", false)"
@@ -481,19 +483,21 @@ static void on_c2c_check(db_batch_t *b, err_t err, void *arg)
     check_ctx_t *c = arg;
     bool ok = err == ERR_OK && db_batch_rows(b, 0) > 0;
     c->cb(err, ok && col_true(b, 0), ok && col_true(b, 1), ok && col_true(b, 2),
+          ok ? store_msg_relation_status(db_batch_value(b, 0, 0, 4)) : STORE_MSG_OK,
           ok ? (int)db_batch_int(b, 0, 0, 3, 0) : 0, c->arg);
     xfree(c);
 }
 
 void store_c2c_check(db_pool_t *db, const char *sender, const char *receiver, int64_t now,
-                     store_c2c_check_fn cb, void *arg)
+                     bool check_friends, store_c2c_check_fn cb, void *arg)
 {
     check_ctx_t *c = XNEW(check_ctx_t);
     c->cb = cb;
     c->arg = arg;
     db_batch_t *b = db_batch_new();
-    store_add(b, c2c_check_sql, 3,
-              (char *[]){store_str(sender), store_str(receiver), store_int(now)});
+    store_add(b, c2c_check_sql, 4,
+              (char *[]){store_str(sender), store_str(receiver), store_int(now),
+                         store_bool(check_friends)});
     db_pool_submit(db, b, on_c2c_check, c);
 }
 

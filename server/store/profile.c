@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 #include "store/internal.h"
@@ -20,21 +21,39 @@ static const char existing_sql[] =
     "SELECT user_id FROM accounts"
     " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))";
 
-static const char get_sql[] = "SELECT user_id, tag, value::text FROM profiles"
-                              " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
-                              "   AND tag IN (SELECT jsonb_array_elements_text($2::jsonb))";
+static const char get_sql[] =
+    "SELECT user_id, tag, value::text FROM profiles"
+    " WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
+    "   AND ($2::text IS NULL OR tag IN (SELECT jsonb_array_elements_text($2::jsonb)))";
+
+/* $1 user: after a change, the whole profile and who hears of it (friends who have the user,
+ * profile subscribers). */
+static const char after_set_sql[] =
+    "SELECT json_build_object("
+    " 'profile', (SELECT COALESCE(json_object_agg(tag, value), '{}') FROM profiles"
+    "   WHERE user_id = $1),"
+    " 'watchers', (SELECT COALESCE(json_agg(DISTINCT u), '[]') FROM ("
+    "   SELECT user_id FROM friends WHERE peer = $1"
+    "   UNION SELECT user_id FROM profile_subscriptions WHERE target = $1) AS w(u)))::text";
 
 typedef struct {
-    store_done_fn cb;
+    store_profile_set_fn cb;
     void *arg;
 } set_ctx_t;
 
 static void on_set(db_batch_t *b, err_t err, void *arg)
 {
     set_ctx_t *ctx = arg;
+    json_t *doc = NULL;
     if (err == ERR_OK && db_batch_int(b, 0, 0, 0, 0) == 0)
         err = ERR_NOT_IMPORTED;
-    ctx->cb(err, ctx->arg);
+    if (err == ERR_OK) {
+        doc = json_loads(db_batch_value(b, 1, 0, 0), 0, NULL);
+        if (!json_is_object(doc))
+            err = ERR_INTERNAL;
+    }
+    ctx->cb(err, json_object_get(doc, "profile"), json_object_get(doc, "watchers"), ctx->arg);
+    json_decref(doc);
     xfree(ctx);
 }
 
@@ -54,7 +73,7 @@ static char *portrait_event(const char *operator_id, const char *user_id, const 
 
 void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags,
                        const store_webhook_origin_t *hook, const char *operator_id,
-                       store_done_fn cb, void *arg)
+                       store_profile_set_fn cb, void *arg)
 {
     char *p_tags = json_dumps(tags, JSON_COMPACT);
     char *p_event =
@@ -63,6 +82,7 @@ void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags,
     const char *ip = hook && hook->client_ip ? hook->client_ip : "";
     db_batch_t *b = db_batch_new();
     db_batch_add(b, set_sql, 5, (const char *const[]){user_id, p_tags, p_event, platform, ip});
+    db_batch_add(b, after_set_sql, 1, (const char *const[]){user_id});
     free(p_tags);
     free(p_event);
     set_ctx_t *ctx = XNEW(set_ctx_t);
@@ -112,7 +132,7 @@ void store_profile_get(db_pool_t *db, const char *const *ids, size_t n, const ch
                        size_t ntags, store_profiles_fn cb, void *arg)
 {
     char *p_ids = store_json_array(ids, n);
-    char *p_tags = store_json_array(tags, ntags);
+    char *p_tags = tags ? store_json_array(tags, ntags) : NULL;
     db_batch_t *b = db_batch_new();
     db_batch_add(b, existing_sql, 1, (const char *const[]){p_ids});
     db_batch_add(b, get_sql, 2, (const char *const[]){p_ids, p_tags});
@@ -122,4 +142,85 @@ void store_profile_get(db_pool_t *db, const char *const *ids, size_t n, const ch
     ctx->cb = cb;
     ctx->arg = arg;
     db_pool_submit(db, b, on_get, ctx);
+}
+
+/* $1 owner, $2 targets, $3 on. The table is the statement's own (no user input in its name). */
+#define SUBSCRIBE_SQL(table)                                                                       \
+    "WITH t AS (SELECT a.user_id FROM accounts a"                                                  \
+    "   WHERE a.user_id IN (SELECT jsonb_array_elements_text($2::jsonb))"                          \
+    "   AND EXISTS (SELECT 1 FROM accounts o WHERE o.user_id = $1)),"                              \
+    " ins AS (INSERT INTO " table " (user_id, target) SELECT $1, user_id FROM t WHERE $3"          \
+    "   AND user_id <> $1 ON CONFLICT DO NOTHING),"                                                \
+    " del AS (DELETE FROM " table " s USING t WHERE NOT $3 AND s.user_id = $1"                     \
+    "   AND s.target = t.user_id)"                                                                 \
+    " SELECT user_id FROM t"
+
+static const char profile_subscribe_sql[] = SUBSCRIBE_SQL("profile_subscriptions");
+static const char status_subscribe_sql[] = SUBSCRIBE_SQL("status_subscriptions");
+
+void store_subscriptions_set(db_pool_t *db, const char *kind, const char *owner,
+                             const char *targets_json, bool on, store_ids_fn cb, void *arg)
+{
+    const char *sql = strcmp(kind, "status") == 0 ? status_subscribe_sql : profile_subscribe_sql;
+    db_batch_t *b = db_batch_new();
+    store_add(b, sql, 3, (char *[]){store_str(owner), store_str(targets_json), store_bool(on)});
+    store_submit_ids(db, b, cb, arg);
+}
+
+/* ---- user status ---- */
+
+#define STATUS_USERS(ids)                                                                          \
+    "(SELECT COALESCE(json_agg(json_build_object('user', a.user_id, 'custom_status',"              \
+    " COALESCE(us.custom_status, ''))), '[]') FROM accounts a"                                     \
+    " LEFT JOIN user_status us ON us.user_id = a.user_id WHERE a.user_id IN (" ids "))"
+#define STATUS_WATCHERS                                                                            \
+    "(SELECT COALESCE(json_agg(user_id), '[]') FROM status_subscriptions WHERE target = $1)"
+
+/* $1 user, $2 text (NULL: read only). */
+static const char status_set_sql[] =
+    "WITH up AS (INSERT INTO user_status (user_id, custom_status)"
+    "   SELECT user_id, $2 FROM accounts WHERE user_id = $1 AND $2::text IS NOT NULL"
+    "   ON CONFLICT (user_id) DO UPDATE SET custom_status = EXCLUDED.custom_status"
+    "   RETURNING user_id, custom_status)"
+    " SELECT json_build_object('users', (SELECT COALESCE(json_agg(json_build_object('user',"
+    "   a.user_id, 'custom_status', COALESCE((SELECT custom_status FROM up),"
+    "   us.custom_status, ''))), '[]') FROM accounts a LEFT JOIN user_status us"
+    "   ON us.user_id = a.user_id WHERE a.user_id = $1),"
+    " 'watchers', " STATUS_WATCHERS ")";
+
+/* $1 [UserID]. */
+static const char status_get_sql[] = "SELECT json_build_object('users', " STATUS_USERS(
+    "SELECT jsonb_array_elements_text($1::jsonb)") ")";
+
+typedef struct {
+    store_status_fn cb;
+    void *arg;
+} status_ctx_t;
+
+static void on_status(err_t err, json_t *doc, void *arg)
+{
+    status_ctx_t *ctx = arg;
+    ctx->cb(err, json_object_get(doc, "users"), json_object_get(doc, "watchers"), ctx->arg);
+    xfree(ctx);
+}
+
+static void submit_status(db_pool_t *db, const char *sql, int n, char **params, store_status_fn cb,
+                          void *arg)
+{
+    status_ctx_t *ctx = XNEW(status_ctx_t);
+    ctx->cb = cb;
+    ctx->arg = arg;
+    store_run_json(db, "status", sql, n, params, on_status, ctx);
+}
+
+void store_status_set(db_pool_t *db, const char *user_id, const char *custom_status,
+                      store_status_fn cb, void *arg)
+{
+    submit_status(db, status_set_sql, 2, (char *[]){store_str(user_id), store_str(custom_status)},
+                  cb, arg);
+}
+
+void store_status_get(db_pool_t *db, const char *ids_json, store_status_fn cb, void *arg)
+{
+    submit_status(db, status_get_sql, 1, (char *[]){store_str(ids_json)}, cb, arg);
 }

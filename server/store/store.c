@@ -53,6 +53,30 @@ void store_submit_done(db_pool_t *db, db_batch_t *b, store_done_fn cb, void *arg
     db_pool_submit(db, b, on_done, ctx);
 }
 
+typedef struct {
+    store_ids_fn cb;
+    void *arg;
+} ids_ctx_t;
+
+static void on_ids(db_batch_t *b, err_t err, void *arg)
+{
+    ids_ctx_t *ctx = arg;
+    store_ids_t ids = {0};
+    if (err == ERR_OK)
+        ids = store_ids_from(b, 0);
+    ctx->cb(err, &ids, ctx->arg);
+    xfree(ids.ids);
+    xfree(ctx);
+}
+
+void store_submit_ids(db_pool_t *db, db_batch_t *b, store_ids_fn cb, void *arg)
+{
+    ids_ctx_t *ctx = XNEW(ids_ctx_t);
+    ctx->cb = cb;
+    ctx->arg = arg;
+    db_pool_submit(db, b, on_ids, ctx);
+}
+
 void store_ping(db_pool_t *db, store_done_fn cb, void *arg)
 {
     static const char sql[] = "SELECT 1";

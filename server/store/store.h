@@ -52,17 +52,39 @@ void store_accounts_delete(db_pool_t *db, const char *const *ids, size_t n, stor
 /* Sets tags of one user from a JSON object {tag: value}. Calls back with ERR_NOT_IMPORTED when
  * the user does not exist (nothing stored). With `hook` (store/webhook.h; NULL: none), the same
  * transaction writes Profile.CallbackPortraitSet {Operator_Account: operator_id, From_Account,
- * ProfileItem} to the webhook outbox. */
+ * ProfileItem} to the webhook outbox. On ERR_OK the callback gets the whole profile after the
+ * change ({tag: value}) and its watchers: the users who have this one as a friend or subscribed
+ * to its profile (a JSON array of UserIDs). */
 struct store_webhook_origin;
+typedef void (*store_profile_set_fn)(err_t err, const json_t *profile, const json_t *watchers,
+                                     void *arg);
 void store_profile_set(db_pool_t *db, const char *user_id, const json_t *tags,
                        const struct store_webhook_origin *hook, const char *operator_id,
-                       store_done_fn cb, void *arg);
+                       store_profile_set_fn cb, void *arg);
 
 /* `values` maps user → {tag: value} for stored tags; `existing` lists the imported users. */
 typedef void (*store_profiles_fn)(err_t err, const store_ids_t *existing, json_t *values,
                                   void *arg);
+/* tags NULL: every stored tag. */
 void store_profile_get(db_pool_t *db, const char *const *ids, size_t n, const char *const *tags,
                        size_t ntags, store_profiles_fn cb, void *arg);
+
+/* Adds (on) or removes the owner's subscriptions to targets_json ([UserID]); calls back with
+ * the targets that are accounts. kind: "profile" or "status". */
+void store_subscriptions_set(db_pool_t *db, const char *kind, const char *owner,
+                             const char *targets_json, bool on, store_ids_fn cb, void *arg);
+
+/* ---- user status ---- */
+
+/* users: [{user, custom_status}] (accounts only, "" when never set); watchers: the UserIDs
+ * subscribed to the user's status (store_status_set only). */
+typedef void (*store_status_fn)(err_t err, const json_t *users, const json_t *watchers, void *arg);
+/* Sets the user's custom status (custom_status NULL: only reads it and its watchers). users is
+ * empty when the user is not an account. */
+void store_status_set(db_pool_t *db, const char *user_id, const char *custom_status,
+                      store_status_fn cb, void *arg);
+/* The custom statuses of the accounts among ids_json ([UserID]). */
+void store_status_get(db_pool_t *db, const char *ids_json, store_status_fn cb, void *arg);
 
 /* ---- health ---- */
 void store_ping(db_pool_t *db, store_done_fn cb, void *arg);

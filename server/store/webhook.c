@@ -13,39 +13,40 @@
 
 /* Refusal codes: C2C 20006 and 120001–130000, groups 10016 and 10100–10200 (reference §2.4);
  * relationship chains answer per item in 38000–39000. */
+/* CMD(id, name, before, refuse_code, custom_min, custom_max). Every row has a sender
+ * (tests/unit/test_docs.c checks that its id, or its name quoted in SQL, occurs elsewhere). */
+/* clang-format off */
+#define CMD(id, ...) [id] = {__VA_ARGS__, #id}
 static const store_webhook_cmd_def_t cmds[STORE_WEBHOOK_NCMDS] = {
-    [STORE_WEBHOOK_STATE_CHANGE] = {"State.StateChange", false, 0, 0, 0},
-    [STORE_WEBHOOK_PORTRAIT_SET] = {"Profile.CallbackPortraitSet", false, 0, 0, 0},
-    [STORE_WEBHOOK_C2C_BEFORE_SEND] = {"C2C.CallbackBeforeSendMsg", true, 20006, 120001, 130000},
-    [STORE_WEBHOOK_C2C_AFTER_SEND] = {"C2C.CallbackAfterSendMsg", false, 0, 0, 0},
-    [STORE_WEBHOOK_C2C_AFTER_MSG_REPORT] = {"C2C.CallbackAfterMsgReport", false, 0, 0, 0},
-    [STORE_WEBHOOK_C2C_AFTER_WITHDRAW] = {"C2C.CallbackAfterMsgWithDraw", false, 0, 0, 0},
-    [STORE_WEBHOOK_C2C_AFTER_MODIFY] = {"C2C.CallbackAfterModifyMsg", false, 0, 0, 0},
-    [STORE_WEBHOOK_GROUP_BEFORE_SEND] = {"Group.CallbackBeforeSendMsg", true, 10016, 10100, 10200},
-    [STORE_WEBHOOK_GROUP_AFTER_SEND] = {"Group.CallbackAfterSendMsg", false, 0, 0, 0},
-    [STORE_WEBHOOK_GROUP_BEFORE_CREATE] = {"Group.CallbackBeforeCreateGroup", true, 10016, 10100,
-                                           10200},
-    [STORE_WEBHOOK_GROUP_AFTER_CREATE] = {"Group.CallbackAfterCreateGroup", false, 0, 0, 0},
-    [STORE_WEBHOOK_GROUP_BEFORE_APPLY_JOIN] = {"Group.CallbackBeforeApplyJoinGroup", true, 10016,
-                                               10100, 10200},
-    [STORE_WEBHOOK_GROUP_BEFORE_INVITE_JOIN] = {"Group.CallbackBeforeInviteJoinGroup", true, 10016,
-                                                10100, 10200},
-    [STORE_WEBHOOK_GROUP_AFTER_NEW_MEMBER_JOIN] = {"Group.CallbackAfterNewMemberJoin", false, 0, 0,
-                                                   0},
-    [STORE_WEBHOOK_GROUP_AFTER_MEMBER_EXIT] = {"Group.CallbackAfterMemberExit", false, 0, 0, 0},
-    [STORE_WEBHOOK_GROUP_AFTER_DESTROYED] = {"Group.CallbackAfterGroupDestroyed", false, 0, 0, 0},
-    [STORE_WEBHOOK_GROUP_AFTER_INFO_CHANGED] = {"Group.CallbackAfterGroupInfoChanged", false, 0, 0,
-                                                0},
-    [STORE_WEBHOOK_GROUP_AFTER_ATTR_CHANGED] = {"Group.CallbackAfterGroupAttrChanged", false, 0, 0,
-                                                0},
-    [STORE_WEBHOOK_GROUP_AFTER_RECALL] = {"Group.CallbackAfterRecallMsg", false, 0, 0, 0},
-    [STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT] = {"Group.CallbackAfterReadReceipt", false, 0, 0, 0},
-    [STORE_WEBHOOK_SNS_PREV_FRIEND_ADD] = {"Sns.CallbackPrevFriendAdd", true, 0, 38000, 39000},
-    [STORE_WEBHOOK_SNS_PREV_FRIEND_RESPONSE] = {"Sns.CallbackPrevFriendResponse", true, 0, 38000,
-                                                39000},
-    [STORE_WEBHOOK_CONV_AFTER_DELETE] = {"Conversation.CallbackAfterDeleteConversation", false, 0,
-                                         0, 0},
+    CMD(STORE_WEBHOOK_STATE_CHANGE, "State.StateChange", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_PORTRAIT_SET, "Profile.CallbackPortraitSet", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_C2C_BEFORE_SEND, "C2C.CallbackBeforeSendMsg", true, 20006, 120001, 130000),
+    CMD(STORE_WEBHOOK_C2C_AFTER_SEND, "C2C.CallbackAfterSendMsg", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_C2C_AFTER_MSG_REPORT, "C2C.CallbackAfterMsgReport", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_C2C_AFTER_WITHDRAW, "C2C.CallbackAfterMsgWithDraw", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_C2C_AFTER_MODIFY, "C2C.CallbackAfterModifyMsg", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_BEFORE_SEND, "Group.CallbackBeforeSendMsg", true, 10016, 10100, 10200),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_SEND, "Group.CallbackAfterSendMsg", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_BEFORE_CREATE, "Group.CallbackBeforeCreateGroup", true, 10016, 10100, 10200),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_CREATE, "Group.CallbackAfterCreateGroup", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_BEFORE_APPLY_JOIN, "Group.CallbackBeforeApplyJoinGroup", true, 10016, 10100, 10200),
+    CMD(STORE_WEBHOOK_GROUP_BEFORE_INVITE_JOIN, "Group.CallbackBeforeInviteJoinGroup", true, 10016, 10100, 10200),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_NEW_MEMBER_JOIN, "Group.CallbackAfterNewMemberJoin", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_MEMBER_EXIT, "Group.CallbackAfterMemberExit", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_DESTROYED, "Group.CallbackAfterGroupDestroyed", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_INFO_CHANGED, "Group.CallbackAfterGroupInfoChanged", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_ATTR_CHANGED, "Group.CallbackAfterGroupAttrChanged", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_RECALL, "Group.CallbackAfterRecallMsg", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_SNS_PREV_FRIEND_ADD, "Sns.CallbackPrevFriendAdd", true, 0, 38000, 39000),
+    CMD(STORE_WEBHOOK_SNS_PREV_FRIEND_RESPONSE, "Sns.CallbackPrevFriendResponse", true, 0, 38000, 39000),
+    CMD(STORE_WEBHOOK_SNS_FRIEND_ADD, "Sns.CallbackFriendAdd", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_SNS_FRIEND_DELETE, "Sns.CallbackFriendDelete", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_SNS_BLACKLIST_ADD, "Sns.CallbackBlackListAdd", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_SNS_BLACKLIST_DELETE, "Sns.CallbackBlackListDelete", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_CONV_AFTER_DELETE, "Conversation.CallbackAfterDeleteConversation", false, 0, 0, 0),
 };
+#undef CMD
+/* clang-format on */
 
 const store_webhook_cmd_def_t *store_webhook_cmd(store_webhook_cmd_t cmd)
 {

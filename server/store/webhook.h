@@ -44,9 +44,12 @@ typedef enum {
     STORE_WEBHOOK_GROUP_AFTER_INFO_CHANGED,
     STORE_WEBHOOK_GROUP_AFTER_ATTR_CHANGED,
     STORE_WEBHOOK_GROUP_AFTER_RECALL,
-    STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT,
     STORE_WEBHOOK_SNS_PREV_FRIEND_ADD,
     STORE_WEBHOOK_SNS_PREV_FRIEND_RESPONSE,
+    STORE_WEBHOOK_SNS_FRIEND_ADD,
+    STORE_WEBHOOK_SNS_FRIEND_DELETE,
+    STORE_WEBHOOK_SNS_BLACKLIST_ADD,
+    STORE_WEBHOOK_SNS_BLACKLIST_DELETE,
     STORE_WEBHOOK_CONV_AFTER_DELETE,
     STORE_WEBHOOK_NCMDS
 } store_webhook_cmd_t;
@@ -56,6 +59,7 @@ typedef struct {
     bool before;                /* a synchronous before-callback (never in the outbox) */
     int refuse_code;            /* before: what the caller gets when the app answers ErrorCode 1 */
     int custom_min, custom_max; /* before: the app's own refusal codes, passed to the caller */
+    const char *ident;          /* the enum constant's name, "STORE_WEBHOOK_C2C_AFTER_SEND" */
 } store_webhook_cmd_def_t;
 
 const store_webhook_cmd_def_t *store_webhook_cmd(store_webhook_cmd_t cmd);

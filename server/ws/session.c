@@ -11,6 +11,7 @@
 #include <string.h>
 #include <wslay/wslay.h>
 
+#include "api/user/user.h"
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -276,6 +277,7 @@ static void session_leave_router(ws_session_t *s)
             report_state(s, s->gone_action, s->gone_reason, NULL);
         router_session_remove(s->server->env->router, s->route);
         s->route = NULL;
+        user_status_changed(s->server->env, s->user_id);
     }
 }
 
@@ -455,6 +457,7 @@ static void on_login_checked(err_t err, const store_ids_t *found, void *arg)
                                   on_kick, on_deliver);
     s->gone_action = s->gone_reason = NULL;
     report_state(s, "Login", "Register", kicked);
+    user_status_changed(s->server->env, s->user_id);
     s->sig_expires_at = ctx->expires_at;
     s->login_deadline_ms = 0;
     session_set_state(s, WS_ONLINE);

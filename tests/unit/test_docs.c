@@ -5,6 +5,7 @@
  * "Implemented APIs" table of docs/rest-api.md, every WebSocket command has a table row in
  * docs/protocol.md. Paths are relative: run from the repository root, as `make test-unit` does. */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "core/err.h"
 #include "core/file.h"
 #include "core/xalloc.h"
+#include "store/webhook.h"
 #include "unit.h"
 
 #define ERRORS_MD "docs/errors.md"
@@ -307,8 +309,56 @@ static void test_every_op_has_an_area_and_unique_names(void)
     xfree(doc);
 }
 
-UNIT_MAIN(test_every_op_has_an_area_and_unique_names, test_every_error_code_has_a_row,
-          test_error_rows_quote_the_error_text, test_error_rows_name_only_codes_in_the_table,
-          test_service_rows_show_each_services_codes, test_every_config_key_is_documented,
-          test_shipped_config_loads, test_every_route_is_documented,
-          test_every_ws_command_is_documented)
+/* Appends every .c file under dir (recursively) but `skip` to *all, one after the other. */
+static void slurp_sources(const char *dir, const char *skip, char **all, size_t *len)
+{
+    DIR *d = opendir(dir);
+    REQUIRE(d != NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t n = strlen(e->d_name);
+        if (e->d_type == DT_DIR) {
+            slurp_sources(path, skip, all, len);
+        } else if (n > 2 && strcmp(e->d_name + n - 2, ".c") == 0 && strcmp(path, skip) != 0) {
+            char *text = slurp(path);
+            REQUIRE(text != NULL);
+            size_t t = strlen(text);
+            *all = xrealloc(*all, *len + t + 2);
+            memcpy(*all + *len, text, t);
+            (*all)[*len + t] = '\n';
+            *len += t + 1;
+            (*all)[*len] = '\0';
+            xfree(text);
+        }
+    }
+    closedir(d);
+}
+
+/* Every command webhook_commands accepts is sent by some code path: its enum constant (or its
+ * name quoted in SQL, 'Sns.CallbackFriendAdd') is used outside the catalogue. */
+static void test_every_webhook_command_has_a_sender(void)
+{
+    char *all = xstrdup("");
+    size_t len = 0;
+    slurp_sources("server", "server/store/webhook.c", &all, &len);
+    for (int i = 0; i < STORE_WEBHOOK_NCMDS; i++) {
+        const store_webhook_cmd_def_t *def = store_webhook_cmd((store_webhook_cmd_t)i);
+        char quoted[128];
+        snprintf(quoted, sizeof quoted, "'%s'", def->name);
+        bool sent = has_word(all, def->ident) || strstr(all, quoted) != NULL;
+        if (!sent)
+            fprintf(stderr, "webhook command %s (%s) has no sender\n", def->name, def->ident);
+        CHECK(sent);
+    }
+    xfree(all);
+}
+
+UNIT_MAIN(test_every_webhook_command_has_a_sender, test_every_op_has_an_area_and_unique_names,
+          test_every_error_code_has_a_row, test_error_rows_quote_the_error_text,
+          test_error_rows_name_only_codes_in_the_table, test_service_rows_show_each_services_codes,
+          test_every_config_key_is_documented, test_shipped_config_loads,
+          test_every_route_is_documented, test_every_ws_command_is_documented)

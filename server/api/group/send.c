@@ -136,8 +136,12 @@ static err_t status_err(store_msg_status_t st)
         return ERR_GROUP_PERMISSION;
     case STORE_MSG_MUTED:
         return ERR_GROUP_MUTED;
-    case STORE_MSG_NO_RECEIVER:
+    case STORE_MSG_NO_RECEIVER: /* one-to-one statuses: never for a group message */
     case STORE_MSG_NO_SENDER:
+    case STORE_MSG_BLOCKED:
+    case STORE_MSG_NOT_FRIENDS:
+    case STORE_MSG_NOT_PEERS_FRIEND:
+    case STORE_MSG_PEER_NOT_FRIEND:
         break;
     }
     return ERR_INTERNAL;

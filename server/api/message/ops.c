@@ -112,6 +112,14 @@ static err_t status_err(store_msg_status_t st)
         return ERR_GROUP_NOT_FOUND;
     case STORE_MSG_NOT_MEMBER:
         return ERR_GROUP_PERMISSION;
+    case STORE_MSG_BLOCKED:
+        return ERR_C2C_BLOCKED;
+    case STORE_MSG_NOT_FRIENDS:
+        return ERR_C2C_NOT_FRIENDS;
+    case STORE_MSG_NOT_PEERS_FRIEND:
+        return ERR_C2C_NOT_PEERS_FRIEND;
+    case STORE_MSG_PEER_NOT_FRIEND:
+        return ERR_C2C_PEER_NOT_FRIEND;
     }
     return ERR_INTERNAL;
 }
@@ -141,8 +149,8 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
     send_ctx_free(c);
 }
 
-static void on_online_checked(err_t err, bool receiver_ok, bool sender_ok, bool muted, int recv_opt,
-                              void *arg)
+static void on_online_checked(err_t err, bool receiver_ok, bool sender_ok, bool muted,
+                              store_msg_status_t relation, int recv_opt, void *arg)
 {
     send_ctx_t *c = arg;
     if (err == ERR_OK && !receiver_ok)
@@ -151,6 +159,8 @@ static void on_online_checked(err_t err, bool receiver_ok, bool sender_ok, bool 
         err = ERR_OPENIM_FROM_ACCOUNT;
     if (err == ERR_OK && !c->m.trusted && muted)
         err = ERR_C2C_MUTED;
+    if (err == ERR_OK && !c->m.trusted)
+        err = status_err(relation);
     c->recv_opt = recv_opt;
     if (err != ERR_OK) {
         c->cb(err, NULL, c->arg);
@@ -278,7 +288,8 @@ static void send_go(send_ctx_t *c)
 {
     const api_env_t *env = c->env;
     if (c->m.online_only) {
-        store_c2c_check(env->db, c->sender, c->receiver, (int64_t)time(NULL), on_online_checked, c);
+        store_c2c_check(env->db, c->sender, c->receiver, (int64_t)time(NULL),
+                        env->cfg->c2c_check_friends, on_online_checked, c);
         return;
     }
     char hash[33];
@@ -298,6 +309,7 @@ static void send_go(send_ctx_t *c)
         .flags = (c->m.need_read_receipt ? STORE_MSG_F_RECEIPT : 0) |
                  (c->m.no_unread ? STORE_MSG_F_NO_UNREAD : 0),
         .trusted = c->m.trusted,
+        .check_friends = env->cfg->c2c_check_friends,
         .mark_read = c->m.mark_read,
         .imported = c->m.imported,
         .hook_platform =

@@ -8,6 +8,7 @@
 #include "api/user/tags.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
+#include "router/router.h"
 #include "store/store.h"
 
 static const char *const from_names[] = {"From_Account", NULL};
@@ -45,13 +46,62 @@ static json_t *read_profile_items(api_call_t *call)
     return tags;
 }
 
-static void on_set(err_t err, void *arg)
+/* ---- one profile change, for both doors ---- */
+
+typedef struct {
+    api_call_t *call;
+    const char *user;
+    user_profile_fn answer;
+} set_op_t;
+
+static void push(const api_env_t *env, const char *user, const char *event, json_t *body,
+                 uint64_t skip_conn)
 {
-    api_call_t *call = api_call_if_ok(err, arg);
+    router_frame_t *f = router_frame_from_json(event, body);
+    router_push_user(env->router, user, f, skip_conn);
+    router_frame_unref(f);
+}
+
+static void on_set(err_t err, const json_t *profile, const json_t *watchers, void *arg)
+{
+    set_op_t op = *(set_op_t *)arg;
+    xfree(arg);
+    api_call_t *call = api_call_if_ok(err, op.call);
     if (call == NULL)
         return;
-    if (api_hook_on(call->env, STORE_WEBHOOK_PORTRAIT_SET))
-        api_hook_poke(call->env);
+    const api_env_t *env = call->env;
+    if (api_hook_on(env, STORE_WEBHOOK_PORTRAIT_SET))
+        api_hook_poke(env);
+    json_t *info = profile_to_sdk(op.user, profile);
+    push(env, op.user, "onSelfInfoUpdated", json_pack("{s:O}", "info", info), call->conn_id);
+    size_t i;
+    json_t *w;
+    json_array_foreach(watchers, i, w)
+    {
+        if (json_is_string(w))
+            push(env, json_string_value(w), "onUserInfoChanged",
+                 json_pack("{s:[O]}", "userInfoList", info), 0);
+    }
+    json_decref(info);
+    op.answer(call);
+}
+
+void user_profile_set(api_call_t *call, const char *user, const json_t *tags,
+                      user_profile_fn answer)
+{
+    set_op_t *op = XNEW(set_op_t);
+    op->call = call;
+    op->user = user;
+    op->answer = answer;
+    store_webhook_origin_t hook = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_PORTRAIT_SET), call->client_ip};
+    store_profile_set(call->env->db, user, tags,
+                      api_hook_on(call->env, STORE_WEBHOOK_PORTRAIT_SET) ? &hook : NULL,
+                      call->identifier, on_set, op);
+}
+
+static void answer_set(api_call_t *call)
+{
     api_finish(call, json_pack("{ss}", "ErrorDisplay", ""));
 }
 
@@ -65,11 +115,7 @@ void api_portrait_set(api_call_t *call)
     json_t *tags = read_profile_items(call);
     if (tags == NULL)
         return;
-    store_webhook_origin_t hook = {
-        store_webhook_platform(call->platform, STORE_WEBHOOK_PORTRAIT_SET), call->client_ip};
-    store_profile_set(call->env->db, user, tags,
-                      api_hook_on(call->env, STORE_WEBHOOK_PORTRAIT_SET) ? &hook : NULL,
-                      call->identifier, on_set, call);
+    user_profile_set(call, user, tags, answer_set);
     json_decref(tags);
 }
 

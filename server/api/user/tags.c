@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/valid.h"
@@ -114,4 +115,136 @@ json_t *profile_tag_default(const char *tag)
     }
     const tag_def_t *def = find(tag);
     return def && def->type != TAG_STRING ? zero : empty;
+}
+
+/* ---- the SDK's spellings ---- */
+
+typedef enum { SDK_TEXT, SDK_INT, SDK_GENDER, SDK_ALLOW } sdk_kind_t;
+
+static const struct {
+    const char *sdk, *tag;
+    sdk_kind_t kind;
+} sdk_fields[] = {
+    {"nickName", "Tag_Profile_IM_Nick", SDK_TEXT},
+    {"faceUrl", "Tag_Profile_IM_Image", SDK_TEXT},
+    {"selfSignature", "Tag_Profile_IM_SelfSignature", SDK_TEXT},
+    {"gender", "Tag_Profile_IM_Gender", SDK_GENDER},
+    {"allowType", "Tag_Profile_IM_AllowType", SDK_ALLOW},
+    {"birthday", "Tag_Profile_IM_BirthDay", SDK_INT},
+    {"location", "Tag_Profile_IM_Location", SDK_TEXT},
+    {"language", "Tag_Profile_IM_Language", SDK_INT},
+    {"level", "Tag_Profile_IM_Level", SDK_INT},
+    {"role", "Tag_Profile_IM_Role", SDK_INT},
+};
+
+/* V2TIMGender 0/1/2 and V2TIMFriendAllowType 0/1/2, as the tag's strings. */
+static const char *const sdk_genders[] = {"Gender_Type_Unknown", "Gender_Type_Male",
+                                          "Gender_Type_Female", NULL};
+static const char *const sdk_allows[] = {"AllowType_Type_AllowAny", "AllowType_Type_NeedConfirm",
+                                         "AllowType_Type_DenyAny", NULL};
+
+static int index_of(const char *s, const char *const *list)
+{
+    for (int i = 0; s && list[i]; i++)
+        if (strcmp(s, list[i]) == 0)
+            return i;
+    return -1;
+}
+
+static json_t *sdk_value(sdk_kind_t kind, const json_t *v)
+{
+    switch (kind) {
+    case SDK_GENDER: {
+        int i = index_of(json_string_value(v), sdk_genders);
+        return json_integer(i < 0 ? 0 : i);
+    }
+    case SDK_ALLOW: {
+        int i = index_of(json_string_value(v), sdk_allows);
+        return json_integer(i < 0 ? 1 : i);
+    }
+    case SDK_INT:
+        return json_integer(json_is_integer(v) ? json_integer_value(v) : 0);
+    case SDK_TEXT:
+        break;
+    }
+    return json_string(json_is_string(v) ? json_string_value(v) : "");
+}
+
+json_t *profile_to_sdk(const char *user, const json_t *tags)
+{
+    json_t *out = json_pack("{s:s}", "userID", user), *custom_info = json_object();
+    for (size_t i = 0; i < sizeof sdk_fields / sizeof sdk_fields[0]; i++)
+        json_object_set_new(
+            out, sdk_fields[i].sdk,
+            sdk_value(sdk_fields[i].kind, json_object_get(tags, sdk_fields[i].tag)));
+    const char *tag;
+    json_t *v;
+    json_object_foreach((json_t *)tags, tag, v)
+    {
+        if (strncmp(tag, CUSTOM_PREFIX, strlen(CUSTOM_PREFIX)) == 0)
+            json_object_set(custom_info, tag + strlen(CUSTOM_PREFIX), v);
+    }
+    json_object_set_new(out, "customInfo", custom_info);
+    return out;
+}
+
+/* One SDK field's value as the tag's stored value, or NULL when malformed. */
+static json_t *tag_value(sdk_kind_t kind, const json_t *v)
+{
+    if (kind == SDK_GENDER || kind == SDK_ALLOW) {
+        const char *const *list = kind == SDK_GENDER ? sdk_genders : sdk_allows;
+        json_int_t i = json_is_integer(v) ? json_integer_value(v) : -1;
+        return i >= 0 && i <= 2 ? json_string(list[i]) : NULL;
+    }
+    return json_incref((json_t *)v);
+}
+
+static json_t *from_sdk_fail(json_t *tags, err_t *err, err_t code, char *detail, size_t len,
+                             const char *name)
+{
+    snprintf(detail, len, "%s: unknown field or bad value", name);
+    *err = code;
+    json_decref(tags);
+    return NULL;
+}
+
+json_t *profile_from_sdk(const json_t *info, err_t *err, char *detail, size_t len)
+{
+    json_t *tags = json_object();
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)info, name, v)
+    {
+        size_t i = 0, n = sizeof sdk_fields / sizeof sdk_fields[0];
+        while (i < n && strcmp(sdk_fields[i].sdk, name) != 0)
+            i++;
+        if (i == n && strcmp(name, "customInfo") == 0 && json_is_object(v)) {
+            const char *key;
+            json_t *cv;
+            json_object_foreach(v, key, cv)
+            {
+                char tag[64];
+                snprintf(tag, sizeof tag, CUSTOM_PREFIX "%s", key);
+                err_t e = strlen(key) < sizeof tag - strlen(CUSTOM_PREFIX)
+                              ? profile_tag_check(tag, cv)
+                              : ERR_PROFILE_TAG;
+                if (e != ERR_OK)
+                    return from_sdk_fail(tags, err, e, detail, len, key);
+                json_object_set(tags, tag, cv);
+            }
+            continue;
+        }
+        if (i == n)
+            return from_sdk_fail(tags, err, ERR_PROFILE_TAG, detail, len, name);
+        json_t *tv = tag_value(sdk_fields[i].kind, v);
+        err_t e = tv ? profile_tag_check(sdk_fields[i].tag, tv) : ERR_PROFILE_VALUE;
+        if (e != ERR_OK) {
+            json_decref(tv);
+            return from_sdk_fail(tags, err, e, detail, len, name);
+        }
+        json_object_set_new(tags, sdk_fields[i].tag, tv);
+    }
+    if (json_object_size(tags) == 0)
+        return from_sdk_fail(tags, err, ERR_PROFILE_PARAM, detail, len, "the body");
+    return tags;
 }

@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 enum {
@@ -24,5 +26,14 @@ bool profile_tag_known(const char *tag);
 err_t profile_tag_check(const char *tag, const json_t *value);
 /* The value reported for a tag never set ("" or 0); borrowed, static. */
 json_t *profile_tag_default(const char *tag);
+
+/* A user's stored profile {tag: value} in the SDK's V2TIMUserFullInfo shape: userID, nickName,
+ * faceUrl, selfSignature, gender (0 unknown, 1 male, 2 female), allowType (0 any, 1 confirm,
+ * 2 deny), birthday, location, language, level, role, customInfo {key without
+ * Tag_Profile_Custom_: value}. New object. */
+json_t *profile_to_sdk(const char *user, const json_t *tags);
+/* The reverse for setSelfInfo: the SDK's fields of `info` as {tag: value} (new object), or
+ * NULL with a detail when a field is unknown or malformed (then *err is its code). */
+json_t *profile_from_sdk(const json_t *info, err_t *err, char *detail, size_t len);
 
 #endif

@@ -18,4 +18,29 @@ enum {
     USER_PORTRAIT_TAGS_MAX = 64,   /* tags per portrait_get / portrait_set */
 };
 
+#include <jansson.h>
+
+#include "api/api.h"
+
+/* Sets `tags` ({tag: value}, checked) of `user` with the Profile.CallbackPortraitSet webhook;
+ * the user's other sessions hear onSelfInfoUpdated {info}, the users who have them as a friend
+ * or subscribed to their profile onUserInfoChanged {userInfoList}; then `answer` ends the call
+ * (failures end it with their code). */
+typedef void (*user_profile_fn)(api_call_t *call);
+void user_profile_set(api_call_t *call, const char *user, const json_t *tags,
+                      user_profile_fn answer);
+
+/* (Un)subscribes the caller to the profile ("profile") or status ("status") changes of the
+ * users of body.userIDList; answers {failedUserIDList}. */
+void user_subscribe(api_call_t *call, const char *kind, bool on);
+
+/* A session of `user` logged in or went away: with user_status on, the users subscribed to
+ * their status hear onUserStatusChanged (this node's view of their devices). */
+void user_status_changed(const api_env_t *env, const char *user);
+
+enum {
+    USER_INFO_MAX = 100,        /* users per getUsersInfo, subscribeUserInfo, getUserStatus */
+    USER_STATUS_TEXT_MAX = 100, /* bytes of a custom status */
+};
+
 #endif
