@@ -68,11 +68,14 @@ setup_s = time.perf_counter() - t0
 
 page = {"From_Account": OWNER, "StartIndex": 0}
 first = call("sns/friend_get", page)
-assert first["FriendNum"] == FRIENDS and len(first["UserDataItem"]) == min(100, FRIENDS), first
+if first["FriendNum"] != FRIENDS or len(first["UserDataItem"]) != min(100, FRIENDS):
+    sys.exit(f"friends.py: {first['FriendNum']} friends (friends_max too low?)")
 timed("sns/friend_get", page, 10)  # warm-up
 get = timed("sns/friend_get", page, REPEAT)
 last = timed("sns/friend_get", {"From_Account": OWNER, "StartIndex": max(0, FRIENDS - 100)},
              REPEAT)
+# the machine's floor in the same run: the cheapest REST call through the same client
+floor = timed("im_open_login_svc/account_check", {"CheckItem": [{"UserID": OWNER}]}, REPEAT)
 check = timed("sns/friend_check", {"From_Account": OWNER, "CheckType": "CheckResult_Type_Both",
                                    "To_Account": peers[:100]}, REPEAT)
 
@@ -87,16 +90,34 @@ def statement(name):
 
 pg = psycopg2.connect(host="127.0.0.1", port=PG_PORT, user="postgres", dbname="chatd")
 cur = pg.cursor()
-cur.execute("PREPARE page(text, bigint, bigint) AS " + statement("friends_sql"))
+cur.execute("PREPARE page(text, bigint, bigint, bool) AS " + statement("friends_sql"))
 pg_times = []
 for _ in range(20):
-    cur.execute("EXPLAIN (ANALYZE) EXECUTE page(%s, 0, 100)", (OWNER,))
+    cur.execute("EXPLAIN (ANALYZE) EXECUTE page(%s, 0, 100, false)", (OWNER,))
     plan = "\n".join(r[0] for r in cur.fetchall())
     pg_times.append(float(re.search(r"Execution Time: ([0-9.]+) ms", plan).group(1)))
 pg_times.sort()
+# unprepared, as chatd sends it (PQsendQueryParams): planning counts too
+plan_times = []
+for _ in range(20):
+    cur.execute("EXPLAIN (ANALYZE, SUMMARY) " + re.sub(r"\$(\d)", lambda m: ["%(o)s", "0", "100",
+                "false"][int(m.group(1)) - 1], statement("friends_sql")), {"o": OWNER})
+    plan = "\n".join(r[0] for r in cur.fetchall())
+    plan_times.append(float(re.search(r"Planning Time: ([0-9.]+) ms", plan).group(1)) +
+                      float(re.search(r"Execution Time: ([0-9.]+) ms", plan).group(1)))
+plan_times.sort()
+select1 = []
+for _ in range(200):
+    t = time.perf_counter()
+    cur.execute("SELECT 1")
+    cur.fetchall()
+    select1.append((time.perf_counter() - t) * 1000)
+select1.sort()
 
 print(f"friends friends={FRIENDS} setup_s={setup_s:.1f} repeat={REPEAT}"
       f" first_page_p50_ms={ms(get, 0.5)} first_page_p99_ms={ms(get, 0.99)}"
       f" first_page_min_ms={ms(get, 0)} last_page_p50_ms={ms(last, 0.5)}"
       f" check100_p50_ms={ms(check, 0.5)} check100_p99_ms={ms(check, 0.99)}"
-      f" mean_ms={statistics.mean(get):.2f} pg_page_ms={ms(pg_times, 0.5)}")
+      f" mean_ms={statistics.mean(get):.2f} pg_page_ms={ms(pg_times, 0.5)}"
+      f" pg_plan_exec_ms={ms(plan_times, 0.5)} floor_rest_p50_ms={ms(floor, 0.5)}"
+      f" floor_select1_p50_ms={ms(select1, 0.5)}")

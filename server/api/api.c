@@ -8,6 +8,13 @@
 #include "api/valid.h"
 #include "core/xalloc.h"
 
+/* The openim family's spelling (one-to-one messages, global mute, message extensions). */
+#define OPENIM_ERRORS                                                                              \
+    {                                                                                              \
+        .json = 90001, .bad_param = 90010, .internal = 91000, .not_admin = 90009,                  \
+        .not_imported = 70107, .too_many = 90011                                                   \
+    }
+
 static const api_service_t services[] = {
     {"im_open_login_svc",
      {.json = 90001,
@@ -16,20 +23,8 @@ static const api_service_t services[] = {
       .not_admin = 70403,
       .not_imported = 70107,
       .too_many = 70402}},
-    {"openim",
-     {.json = 90001,
-      .bad_param = 90010,
-      .internal = 91000,
-      .not_admin = 90009,
-      .not_imported = 70107,
-      .too_many = 90011}},
-    {"openconfigsvr",
-     {.json = 90001,
-      .bad_param = 90010,
-      .internal = 91000,
-      .not_admin = 90009,
-      .not_imported = 70107,
-      .too_many = 90011}},
+    {"openim", OPENIM_ERRORS},
+    {"openconfigsvr", OPENIM_ERRORS},
     {"recentcontact",
      {.json = 50002,
       .bad_param = 50002,
@@ -65,6 +60,7 @@ static const api_service_t services[] = {
       .not_admin = 30004,
       .not_imported = 30003,
       .too_many = 30001}},
+    {"openim_msg_ext_http_svc", OPENIM_ERRORS},
     {"chatd_webhook",
      {.json = 90001,
       .bad_param = 70402,
@@ -303,6 +299,24 @@ static const api_op_t ops[] = {
     {"user", {"openconfigsvr", "getnospeaking", api_nospeaking_get, API_ADMIN}, NO_WS},
     {"user", {"profile", "portrait_get", api_portrait_get, API_ADMIN}, NO_WS},
     {"user", {"profile", "portrait_set", api_portrait_set, API_ADMIN}, NO_WS},
+    /* ext */
+    {"ext",
+     {"openim_msg_ext_http_svc", "set_key_values", api_ext_rest_set, API_ADMIN},
+     {"setMessageExtensions", api_ext_set}},
+    {"ext",
+     {"openim_msg_ext_http_svc", "get_key_values", api_ext_rest_get, API_ADMIN},
+     {"getMessageExtensions", api_ext_get}},
+    {"ext",
+     {"openim_msg_ext_http_svc", "group_set_key_values", api_ext_rest_group_set, API_ADMIN},
+     NO_WS},
+    {"ext",
+     {"openim_msg_ext_http_svc", "group_get_key_values", api_ext_rest_group_get, API_ADMIN},
+     NO_WS},
+    {"ext", NO_REST, {"deleteMessageExtensions", api_ext_delete}},
+    {"ext", NO_REST, {"addMessageReaction", api_reaction_add}},
+    {"ext", NO_REST, {"removeMessageReaction", api_reaction_remove}},
+    {"ext", NO_REST, {"getMessageReactions", api_reactions_get}},
+    {"ext", NO_REST, {"getAllUserListOfMessageReaction", api_reaction_users}},
     /* friend */
     {"friend", {"sns", "friend_add", api_sns_friend_add, API_ADMIN}, {"addFriend", api_friend_add}},
     {"friend", {"sns", "friend_import", api_sns_friend_import, API_ADMIN}, NO_WS},

@@ -174,7 +174,7 @@ typedef struct {
 /* One operation of the table in api.c: its area and its two doors. A door it does not have is
  * all NULL (rest.service, ws.name). */
 typedef struct {
-    const char *area; /* "message", "conv", "group", "recall", "friend", "user", "hook" */
+    const char *area; /* "message", "conv", "group", "recall", "ext", "friend", "user", "hook" */
     api_route_t rest;
     api_command_t ws;
 } api_op_t;
@@ -338,6 +338,19 @@ void api_user_get_status(api_call_t *call);
 void api_user_subscribe_status(api_call_t *call);
 void api_user_unsubscribe_status(api_call_t *call);
 void api_openim_delete_ramble(api_call_t *call);
+
+/* Message extensions and reactions (ext/) */
+void api_ext_rest_set(api_call_t *call);
+void api_ext_rest_get(api_call_t *call);
+void api_ext_rest_group_set(api_call_t *call);
+void api_ext_rest_group_get(api_call_t *call);
+void api_ext_set(api_call_t *call);
+void api_ext_get(api_call_t *call);
+void api_ext_delete(api_call_t *call);
+void api_reaction_add(api_call_t *call);
+void api_reaction_remove(api_call_t *call);
+void api_reactions_get(api_call_t *call);
+void api_reaction_users(api_call_t *call);
 
 /* Relationship chains (friend/): REST v4/sns and the SDK's friendship manager */
 void api_sns_friend_add(api_call_t *call);

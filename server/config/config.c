@@ -65,6 +65,7 @@ static const key_def_t keys[] = {
     {"msg_writer_lanes", T_INT, OFF(msg_writer_lanes), "2", false, 1, 8, NULL},
     {"msg_recall_limit_s", T_INT, OFF(msg_recall_limit_s), "120", false, 0, 31536000, NULL},
     {"conversation_delete_sync", T_ENUM, OFF(conversation_delete_sync), "off", false, 0, 0, on_off},
+    {"friends_max", T_INT, OFF(friends_max), "3000", true, 1, 100000, NULL},
     {"user_status", T_ENUM, OFF(user_status), "off", true, 0, 0, on_off},
     {"c2c_check_friends", T_ENUM, OFF(c2c_check_friends), "off", true, 0, 0, on_off},
     {"purge_interval_s", T_INT, OFF(purge_interval_s), "30", false, 1, 86400, NULL},
@@ -340,12 +341,26 @@ static bool same_value(const key_def_t *k, const config_t *a, const config_t *b)
     return true;
 }
 
+/* Copies a reloadable integer or on/off key that changed, and says so. */
+static void reload_int(const key_def_t *k, config_t *live, const config_t *fresh)
+{
+    int *to = (int *)((char *)live + k->offset);
+    int from = *(const int *)((const char *)fresh + k->offset);
+    log_info("config: %s %d -> %d", k->name, *to, from);
+    *to = from;
+}
+
 void config_apply_reload(config_t *live, const config_t *fresh)
 {
-    for (size_t i = 0; i < NKEYS; i++)
-        if (!keys[i].reloadable && !same_value(&keys[i], live, fresh))
-            log_warn("config: key '%s' changed; it takes effect only after a restart",
-                     keys[i].name);
+    for (size_t i = 0; i < NKEYS; i++) {
+        const key_def_t *k = &keys[i];
+        if (same_value(k, live, fresh))
+            continue;
+        if (!k->reloadable)
+            log_warn("config: key '%s' changed; it takes effect only after a restart", k->name);
+        else if (k->type == T_INT || k->type == T_ENUM)
+            reload_int(k, live, fresh);
+    }
     if (live->log_level != fresh->log_level) {
         log_info("config: log_level %s -> %s", log_level_name(live->log_level),
                  log_level_name(fresh->log_level));

@@ -56,6 +56,7 @@ typedef struct {
     int msg_writer_lanes;
     int msg_recall_limit_s;
     int conversation_delete_sync; /* 0 off, 1 on */
+    int friends_max;              /* friends per user (Tencent: 3,000) */
     int user_status;              /* 0 off, 1 on: setSelfStatus, getUserStatus, … (else 72001) */
     int c2c_check_friends;        /* 0 off, 1 on: one-to-one only between friends (20009–20011) */
     int purge_interval_s;

@@ -112,6 +112,7 @@ static const err_entry_t table[] = {
     {30614, "no such friend request"},
     {31704, "not friends"},
     {31804, "no such friend request to delete"},
+    {23001, "message extension changed concurrently: the seq given is not the key's"},
     {72001, "user status is not enabled (user_status = off)"},
     {20007, "the receiver has blocked the sender"},
     {20009, "not friends: neither has the other as a friend"},

@@ -147,6 +147,7 @@ typedef enum {
     ERR_SNS_NOT_FRIEND = 31704,           /* not friends */
     ERR_SNS_NO_REQUEST_TO_DELETE = 31804, /* deleteFriendApplication: no such request */
 
+    ERR_EXT_CONFLICT = 23001,    /* a message extension's seq is stale: another writer won */
     ERR_USER_STATUS_OFF = 72001, /* user status commands while user_status = off */
 
     /* One-to-one sends refused by relationships. */

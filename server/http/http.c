@@ -1,9 +1,12 @@
 #include "http/http.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,12 +277,26 @@ static void handle_metrics(http_server_t *s, struct evhttp_request *req)
     sbuf_free(&page);
 }
 
+/* Every answer is written once, whole: Nagle's algorithm would only hold its last segment
+ * back until the client's delayed ACK (up to 40 ms for an answer over 64 KB). Set when a
+ * request arrives, before anything is answered (each keep-alive request sets it again: one
+ * syscall; libevent 2.1.12 has no per-connection hook). */
+static void no_delay(struct evhttp_request *req)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    int one = 1;
+    if (bev && bufferevent_getfd(bev) >= 0)
+        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     http_server_t *s = arg;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     bool get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
+    no_delay(req);
     if (path == NULL)
         evhttp_send_error(req, 400, "Bad Request");
     else if (strncmp(path, "/v4/", 4) == 0)

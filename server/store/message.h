@@ -33,11 +33,12 @@ store_msg_writer_t *store_msg_writer_new(struct event_base *base, db_pool_t *db,
 void store_msg_writer_free(store_msg_writer_t *w);
 
 /* Message flags. */
-#define STORE_MSG_F_RECEIPT 1   /* sent with needReadReceipt */
-#define STORE_MSG_F_NO_UNREAD 2 /* never counts as unread (tips, targeted, NoUnread) */
-#define STORE_MSG_F_TARGETED 4  /* only msg_targets members (and the sender) see it */
-#define STORE_MSG_F_TIP 8       /* a group tips/system message */
-#define STORE_MSG_F_RECALLED 16 /* recalled: body [] and no CloudCustomData (store/recall.h) */
+#define STORE_MSG_F_RECEIPT 1    /* sent with needReadReceipt */
+#define STORE_MSG_F_NO_UNREAD 2  /* never counts as unread (tips, targeted, NoUnread) */
+#define STORE_MSG_F_TARGETED 4   /* only msg_targets members (and the sender) see it */
+#define STORE_MSG_F_TIP 8        /* a group tips/system message */
+#define STORE_MSG_F_RECALLED 16  /* recalled: body [] and no CloudCustomData (store/recall.h) */
+#define STORE_MSG_F_EXTENSION 32 /* sent with supportMessageExtension (store/ext.h) */
 
 typedef struct {
     const char *conv_key;

@@ -14,11 +14,13 @@
     "(SELECT COALESCE(json_object_agg(p.tag, p.value), '{}') FROM profiles p"                     \
     " WHERE p.user_id = " u ")"
 
-/* A friends row r as a friend object. */
-#define FRIEND_OBJ(r)                                                                              \
+/* A friends row r as a friend object; its profile only when `with_profile` (an SQL bool). */
+#define FRIEND_OBJ_IF(r, with_profile)                                                             \
     "json_build_object('user', " r ".peer, 'remark', " r ".remark, 'groups', to_json(" r           \
     ".groups), 'source', " r ".add_source, 'wording', " r ".add_wording, 'add_time', " r          \
-    ".add_time, 'custom', " r ".custom, 'profile', " PROFILE_OBJ(r ".peer") ")"
+    ".add_time, 'custom', " r ".custom, 'profile', CASE WHEN " with_profile " THEN "              \
+    PROFILE_OBJ(r ".peer") " END)"
+#define FRIEND_OBJ(r) FRIEND_OBJ_IF(r, "true")
 
 #define FRIENDS_OF(cte) "(SELECT COALESCE(json_agg(" FRIEND_OBJ("r") " ORDER BY r.peer), '[]') FROM " cte " r)"
 
@@ -281,7 +283,7 @@ static const char update_sql[] =
     "     ORDER BY i), '[]') FROM judged),"
     "   'friends', " FRIENDS_OF("up") ", 'version', " VERSION_OF ")";
 
-/* $1 owner, $2 peers. */
+/* $1 owner, $2 peers, $3 with the friend objects. */
 static const char relations_sql[] =
     "SELECT json_build_object('found', EXISTS (SELECT 1 FROM accounts WHERE user_id = $1),"
     " 'items', (SELECT COALESCE(json_agg(json_build_object('user', x.peer,"
@@ -290,17 +292,18 @@ static const char relations_sql[] =
     "   'has_me', EXISTS (SELECT 1 FROM friends o WHERE o.user_id = x.peer AND o.peer = $1),"
     "   'i_block', EXISTS (SELECT 1 FROM blocklist b WHERE b.user_id = $1 AND b.peer = x.peer),"
     "   'they_block', EXISTS (SELECT 1 FROM blocklist b WHERE b.user_id = x.peer AND b.peer = $1),"
-    "   'friend', CASE WHEN f.peer IS NULL THEN NULL ELSE " FRIEND_OBJ("f") " END) ORDER BY x.i),"
+    "   'friend', CASE WHEN f.peer IS NULL OR NOT $3 THEN NULL ELSE " FRIEND_OBJ("f") " END)"
+    "   ORDER BY x.i),"
     "   '[]') FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS x(peer, i)"
     "   LEFT JOIN friends f ON f.user_id = $1 AND f.peer = x.peer))";
 
-/* $1 owner, $2 offset, $3 limit. */
+/* $1 owner, $2 offset, $3 limit, $4 with profiles. */
 static const char friends_sql[] =
     "SELECT json_build_object('found', EXISTS (SELECT 1 FROM accounts WHERE user_id = $1),"
     " 'total', (SELECT count(*) FROM friends WHERE user_id = $1),"
     " 'version', COALESCE((SELECT seq FROM sns_versions WHERE user_id = $1), 0),"
-    " 'friends', (SELECT COALESCE(json_agg(" FRIEND_OBJ("r") " ORDER BY r.peer), '[]') FROM"
-    "   (SELECT * FROM friends WHERE user_id = $1 ORDER BY peer OFFSET $2 LIMIT $3) r))";
+    " 'friends', (SELECT COALESCE(json_agg(" FRIEND_OBJ_IF("r", "$4") " ORDER BY r.peer), '[]')"
+    "   FROM (SELECT * FROM friends WHERE user_id = $1 ORDER BY peer OFFSET $2 LIMIT $3) r))";
 
 /* $1 owner, $2 peers, $3 now, $4 blocklist max, $5 BlackListAdd fields, $6 FriendDelete
  * fields, $7 platform, $8 client IP. */
@@ -697,18 +700,18 @@ void store_sns_update(db_pool_t *db, const char *owner, const char *items_json, 
     run(db, update_sql, 4, p, cb, arg);
 }
 
-void store_sns_relations(db_pool_t *db, const char *owner, const char *peers_json, store_sns_fn cb,
-                         void *arg)
+void store_sns_relations(db_pool_t *db, const char *owner, const char *peers_json, bool detail,
+                         store_sns_fn cb, void *arg)
 {
-    char *p[] = {store_str(owner), store_str(peers_json)};
-    run(db, relations_sql, 2, p, cb, arg);
+    char *p[] = {store_str(owner), store_str(peers_json), store_bool(detail)};
+    run(db, relations_sql, 3, p, cb, arg);
 }
 
 void store_sns_friends(db_pool_t *db, const char *owner, int64_t offset, int64_t limit,
-                       store_sns_fn cb, void *arg)
+                       bool profiles, store_sns_fn cb, void *arg)
 {
-    char *p[] = {store_str(owner), store_int(offset), store_int(limit)};
-    run(db, friends_sql, 3, p, cb, arg);
+    char *p[] = {store_str(owner), store_int(offset), store_int(limit), store_bool(profiles)};
+    run(db, friends_sql, 4, p, cb, arg);
 }
 
 void store_sns_block(db_pool_t *db, const char *owner, const char *peers_json, int64_t now,

@@ -165,13 +165,15 @@ void store_sns_update(db_pool_t *db, const char *owner, const char *items_json, 
                       const store_sns_limits_t *lim, store_sns_fn cb, void *arg);
 
 /* Every relation of the owner to each of peers_json ([UserID]): {found, items: [{user,
- * exists, have, has_me, i_block, they_block, friend}]}. */
-void store_sns_relations(db_pool_t *db, const char *owner, const char *peers_json, store_sns_fn cb,
-                         void *arg);
+ * exists, have, has_me, i_block, they_block, friend}]}; friend (the row with its profile) only
+ * with `detail`, else null. */
+void store_sns_relations(db_pool_t *db, const char *owner, const char *peers_json, bool detail,
+                         store_sns_fn cb, void *arg);
 
-/* A page of the owner's friends by UserID: {found, total, version, friends}. */
+/* A page of the owner's friends by UserID: {found, total, version, friends}; the friends'
+ * profiles only with `profiles` (else null). */
 void store_sns_friends(db_pool_t *db, const char *owner, int64_t offset, int64_t limit,
-                       store_sns_fn cb, void *arg);
+                       bool profiles, store_sns_fn cb, void *arg);
 
 /* ---- the blocklist ---- */
 

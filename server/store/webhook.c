@@ -25,6 +25,7 @@ static const store_webhook_cmd_def_t cmds[STORE_WEBHOOK_NCMDS] = {
     CMD(STORE_WEBHOOK_C2C_AFTER_MSG_REPORT, "C2C.CallbackAfterMsgReport", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_C2C_AFTER_WITHDRAW, "C2C.CallbackAfterMsgWithDraw", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_C2C_AFTER_MODIFY, "C2C.CallbackAfterModifyMsg", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_C2C_AFTER_EXTENSION, "C2C.CallbackAfterC2CMsgExtension", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_BEFORE_SEND, "Group.CallbackBeforeSendMsg", true, 10016, 10100, 10200),
     CMD(STORE_WEBHOOK_GROUP_AFTER_SEND, "Group.CallbackAfterSendMsg", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_BEFORE_CREATE, "Group.CallbackBeforeCreateGroup", true, 10016, 10100, 10200),

@@ -457,12 +457,17 @@ static void test_reload_applies_reloadable_keys_only(void)
     config_t live, fresh;
     char err[512];
     REQUIRE(load(REQUIRED "log_level = info\ndb_pool_size = 2\n", &live, err, sizeof err));
-    REQUIRE(load(REQUIRED "log_level = error\ndb_pool_size = 9\n", &fresh, err, sizeof err));
+    REQUIRE(load(REQUIRED "log_level = error\ndb_pool_size = 9\nc2c_check_friends = on\n"
+                          "friends_max = 5000\nuser_status = on\n",
+                 &fresh, err, sizeof err));
     log_set_level(LOG_INFO);
     config_apply_reload(&live, &fresh);
     CHECK_EQ_INT(live.log_level, LOG_ERROR);
     CHECK_EQ_INT(log_get_level(), LOG_ERROR);
     CHECK_EQ_INT(live.db_pool_size, 2);
+    CHECK_EQ_INT(live.c2c_check_friends, 1);
+    CHECK_EQ_INT(live.friends_max, 5000);
+    CHECK_EQ_INT(live.user_status, 1);
     log_set_level(LOG_INFO);
     config_clear(&live);
     config_clear(&fresh);

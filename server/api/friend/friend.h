@@ -25,7 +25,7 @@
 
 /* Tencent's documented limits (reference §6.2, §7). */
 enum {
-    FRIEND_MAX = 3000,             /* friends per user */
+    FRIEND_LIST_ALL_MAX = 100000,  /* getFriendList: every friend (friends_max's ceiling) */
     FRIEND_REQUESTS_MAX = 100,     /* pending requests to one user */
     FRIEND_LISTS_MAX = 32,         /* friend lists per user */
     FRIEND_BLOCK_MAX = 1000,       /* blocklist entries per user */
@@ -39,7 +39,8 @@ enum {
     FRIEND_CUSTOM_VALUE_MAX = 500, /* bytes of a custom friend field */
 };
 
-extern const store_sns_limits_t friend_limits;
+/* The limits for statements: friends_max from the configuration, the others above. */
+store_sns_limits_t friend_limits(const config_t *cfg);
 
 /* One target's outcome: Tencent's ResultCode (0: done) and ResultInfo. */
 typedef struct {
@@ -122,9 +123,11 @@ void friend_delete(api_call_t *call, const char *owner, const char *peers_json, 
 /* items: peer, remark (NULL: keep), groups (NULL: keep), custom (NULL: none). */
 void friend_update(api_call_t *call, const char *owner, const friend_item_t *items, size_t n,
                    friend_answer_fn answer);
-void friend_relations(api_call_t *call, const char *owner, const char *peers_json,
+/* detail: with each friend row and its profile (store_sns_relations). */
+void friend_relations(api_call_t *call, const char *owner, const char *peers_json, bool detail,
                       friend_answer_fn answer);
-void friend_list(api_call_t *call, const char *owner, int64_t offset, int64_t limit,
+/* profiles: with the friends' profiles. */
+void friend_list(api_call_t *call, const char *owner, int64_t offset, int64_t limit, bool profiles,
                  friend_answer_fn answer);
 
 void friend_block(api_call_t *call, const char *owner, const char *peers_json,

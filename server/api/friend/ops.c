@@ -8,12 +8,15 @@
 #include "core/xalloc.h"
 #include "router/router.h"
 
-const store_sns_limits_t friend_limits = {
-    .friends = FRIEND_MAX,
-    .requests = FRIEND_REQUESTS_MAX,
-    .groups = FRIEND_LISTS_MAX,
-    .blocked = FRIEND_BLOCK_MAX,
-};
+store_sns_limits_t friend_limits(const config_t *cfg)
+{
+    return (store_sns_limits_t){
+        .friends = cfg->friends_max,
+        .requests = FRIEND_REQUESTS_MAX,
+        .groups = FRIEND_LISTS_MAX,
+        .blocked = FRIEND_BLOCK_MAX,
+    };
+}
 
 /* ---- outcomes ---- */
 
@@ -191,6 +194,7 @@ struct op {
     friend_result_t *pre;
     size_t npre;
     friend_add_t add; /* friend_add waiting for its before-callback */
+    store_sns_limits_t lim;
     char *action, *remark, *group;
     char *peer;
 };
@@ -202,6 +206,7 @@ static op_t *op_new(api_call_t *call, const char *owner, friend_answer_fn answer
     op->owner = owner;
     op->answer = answer;
     op->events = events;
+    op->lim = friend_limits(call->env->cfg);
     return op;
 }
 
@@ -348,7 +353,7 @@ static void add_run(op_t *op)
     const store_sns_hook_t *hook =
         req->import ? NULL : hook_of(call, STORE_WEBHOOK_SNS_FRIEND_ADD, &o, &h, fields);
     store_sns_add(call->env->db, req->owner, items_json, req->both, req->force, req->import, now,
-                  &friend_limits, hook, on_store, op);
+                  &op->lim, hook, on_store, op);
     free(items_json);
     free(fields);
 }
@@ -446,7 +451,7 @@ static void respond_run(op_t *op)
             ? NULL
             : hook_of(call, STORE_WEBHOOK_SNS_FRIEND_ADD, &o, &h, fields);
     store_sns_respond(call->env->db, op->owner, op->peer, op->action, op->remark, op->group,
-                      now_s(), &friend_limits, hook, on_store, op);
+                      now_s(), &op->lim, hook, on_store, op);
     free(fields);
 }
 
@@ -561,21 +566,21 @@ void friend_update(api_call_t *call, const char *owner, const friend_item_t *ite
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     op_t *op = op_new(call, owner, answer, ev_changed);
-    store_sns_update(call->env->db, owner, text, now_s(), &friend_limits, on_store, op);
+    store_sns_update(call->env->db, owner, text, now_s(), &op->lim, on_store, op);
     free(text);
 }
 
-void friend_relations(api_call_t *call, const char *owner, const char *peers_json,
+void friend_relations(api_call_t *call, const char *owner, const char *peers_json, bool detail,
                       friend_answer_fn answer)
 {
-    store_sns_relations(call->env->db, owner, peers_json, on_store,
+    store_sns_relations(call->env->db, owner, peers_json, detail, on_store,
                         op_new(call, owner, answer, NULL));
 }
 
-void friend_list(api_call_t *call, const char *owner, int64_t offset, int64_t limit,
+void friend_list(api_call_t *call, const char *owner, int64_t offset, int64_t limit, bool profiles,
                  friend_answer_fn answer)
 {
-    store_sns_friends(call->env->db, owner, offset, limit, on_store,
+    store_sns_friends(call->env->db, owner, offset, limit, profiles, on_store,
                       op_new(call, owner, answer, NULL));
 }
 
@@ -610,10 +615,10 @@ void friend_block(api_call_t *call, const char *owner, const char *peers_json,
 {
     store_webhook_origin_t o1, o2;
     store_sns_hook_t h1, h2;
-    store_sns_block(call->env->db, owner, peers_json, now_s(), &friend_limits,
+    op_t *op = op_new(call, owner, answer, ev_block);
+    store_sns_block(call->env->db, owner, peers_json, now_s(), &op->lim,
                     hook_of(call, STORE_WEBHOOK_SNS_BLACKLIST_ADD, &o1, &h1, NULL),
-                    hook_of(call, STORE_WEBHOOK_SNS_FRIEND_DELETE, &o2, &h2, NULL), on_store,
-                    op_new(call, owner, answer, ev_block));
+                    hook_of(call, STORE_WEBHOOK_SNS_FRIEND_DELETE, &o2, &h2, NULL), on_store, op);
 }
 
 static void ev_unblock(const op_t *op, const store_sns_res_t *r)
@@ -671,7 +676,7 @@ void friend_group_create(api_call_t *call, const char *owner, const char *names_
 {
     op_t *op = op_new(call, owner, answer, ev_group_created);
     op->names = json_loads(names_json, 0, NULL);
-    store_sns_group_create(call->env->db, owner, names_json, peers_json, now_s(), &friend_limits,
+    store_sns_group_create(call->env->db, owner, names_json, peers_json, now_s(), &op->lim,
                            on_store, op);
 }
 

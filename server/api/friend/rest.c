@@ -300,7 +300,7 @@ static void check(api_call_t *call, bool black)
     if (peers == NULL)
         return;
     char *text = json_dumps(peers, JSON_COMPACT);
-    friend_relations(call, owner, text, black ? answer_black_check : answer_friend_check);
+    friend_relations(call, owner, text, false, black ? answer_black_check : answer_friend_check);
     free(text);
     json_decref(peers);
 }
@@ -402,7 +402,7 @@ void api_sns_friend_get(api_call_t *call)
     if (!int_of(call, "StandardSequence", 0, INT64_MAX, 0, &seq) ||
         !int_of(call, "CustomSequence", 0, INT64_MAX, 0, &seq))
         return;
-    friend_list(call, owner, start, FRIEND_PAGE_MAX, answer_page);
+    friend_list(call, owner, start, FRIEND_PAGE_MAX, false, answer_page);
 }
 
 static void answer_get_list(api_call_t *call, const store_sns_res_t *r, const friend_results_t *res)
@@ -466,7 +466,7 @@ void api_sns_friend_get_list(api_call_t *call)
     if (peers == NULL)
         return;
     char *text = json_dumps(peers, JSON_COMPACT);
-    friend_relations(call, owner, text, answer_get_list);
+    friend_relations(call, owner, text, true, answer_get_list);
     free(text);
     json_decref(peers);
 }

@@ -137,7 +137,7 @@ void api_friend_check(api_call_t *call)
     char *peers = type < 0 ? NULL : users_text(call, "userIDList", FRIEND_BATCH_MAX);
     if (peers == NULL)
         return;
-    friend_relations(call, call->identifier, peers, answer_check);
+    friend_relations(call, call->identifier, peers, false, answer_check);
     free(peers);
 }
 
@@ -149,7 +149,7 @@ static void answer_list(api_call_t *call, const store_sns_res_t *r, const friend
 
 void api_friend_list(api_call_t *call)
 {
-    friend_list(call, call->identifier, 0, FRIEND_MAX, answer_list);
+    friend_list(call, call->identifier, 0, FRIEND_LIST_ALL_MAX, true, answer_list);
 }
 
 static void answer_infos(api_call_t *call, const store_sns_res_t *r, const friend_results_t *res)
@@ -178,7 +178,7 @@ void api_friend_infos(api_call_t *call)
     char *peers = users_text(call, "userIDList", FRIEND_GET_MAX);
     if (peers == NULL)
         return;
-    friend_relations(call, call->identifier, peers, answer_infos);
+    friend_relations(call, call->identifier, peers, true, answer_infos);
     free(peers);
 }
 

@@ -28,6 +28,7 @@ typedef struct {
     const json_t *body; /* a validated MsgBody array */
     const char *cloud_custom_data;
     bool need_read_receipt;
+    bool extension;         /* supportMessageExtension: takes extensions (ext/) */
     bool online_only;       /* deliver to online members only, never store (AVChatRoom too) */
     bool no_unread;         /* does not count as unread (NoUnread, targeted default) */
     bool tip;               /* a group tips message (implies no_unread) */

@@ -952,6 +952,7 @@ void api_group_rest_send_msg(api_call_t *call)
         .body = json_object_get(body, "MsgBody"),
         .cloud_custom_data = str(body, "CloudCustomData"),
         .need_read_receipt = receipt == 1,
+        .extension = ext == 1,
         .online_only = online == 1,
         .no_unread = no_unread,
         .priority = json_string_value(prio),

@@ -43,6 +43,15 @@ static void gsend_free(gsend_t *g)
     xfree(g);
 }
 
+/* The stored message's flags (store/message.h). */
+static int message_flags(const gsend_t *g)
+{
+    return (g->m.need_read_receipt ? STORE_MSG_F_RECEIPT : 0) |
+           (g->m.no_unread || g->m.tip || g->targets_json ? STORE_MSG_F_NO_UNREAD : 0) |
+           (g->targets_json ? STORE_MSG_F_TARGETED : 0) | (g->m.tip ? STORE_MSG_F_TIP : 0) |
+           (g->m.extension ? STORE_MSG_F_EXTENSION : 0);
+}
+
 static json_t *group_message_json(const gsend_t *g, const msg_sent_t *sent)
 {
     store_msg_row_t row = {
@@ -54,7 +63,7 @@ static json_t *group_message_json(const gsend_t *g, const msg_sent_t *sent)
         .ts = sent->ts,
         .body = g->body_text,
         .cloud_custom_data = g->ccd,
-        .flags = g->m.need_read_receipt ? STORE_MSG_F_RECEIPT : 0,
+        .flags = message_flags(g),
     };
     char *conv = xasprintf("g:%s", g->group_id);
     row.conv_key = conv;
@@ -180,9 +189,7 @@ static void store_group_message(gsend_t *g)
 {
     char hash[33], *conv = xasprintf("g:%s", g->group_id);
     msg_content_hash(g->body_text, g->ccd, hash);
-    int flags = (g->m.need_read_receipt ? STORE_MSG_F_RECEIPT : 0) |
-                (g->m.no_unread || g->m.tip || g->targets_json ? STORE_MSG_F_NO_UNREAD : 0) |
-                (g->targets_json ? STORE_MSG_F_TARGETED : 0) | (g->m.tip ? STORE_MSG_F_TIP : 0);
+    int flags = message_flags(g);
     store_msg_t sm = {
         .conv_key = conv,
         .sender = g->sender,

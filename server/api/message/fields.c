@@ -32,7 +32,7 @@ static const field_t send[] = {
      .rest_err = ERR_OPENIM_LIFETIME, .rest_type_err = ERR_OPENIM_LIFETIME_TYPE},
     {.rest = {"OnlineOnlyFlag"}, .sdk = {"onlineUserOnly"}, .kind = FIELD_FLAG, F(online_only), .bit = MSG_F_ONLINE},
     {.rest = {"IsNeedReadReceipt"}, .sdk = {"needReadReceipt"}, .kind = FIELD_FLAG, F(need_read_receipt), .bit = MSG_F_RECEIPT},
-    {.rest = {"SupportMessageExtension"}, .kind = FIELD_FLAG, F(extension), .bit = MSG_F_EXTENSION},
+    {.rest = {"SupportMessageExtension"}, .sdk = {"supportMessageExtension", "isSupportExtension"}, .kind = FIELD_FLAG, F(extension), .bit = MSG_F_EXTENSION},
     {.rest = {"SendMsgControl"}, .kind = FIELD_SET, F(control), .bit = MSG_F_CONTROL, .values = send_controls},
     {.rest = {"ForbidCallbackControl"}, .kind = FIELD_SET, F(forbid), .bit = MSG_F_FORBID, .values = callback_controls},
     {.sdk = {"disableCloudMessagePreHook"}, .kind = FIELD_FLAG, F(no_before_hook), .bit = MSG_F_NO_BEFORE},

@@ -101,6 +101,8 @@ json_t *msg_to_json(const store_msg_row_t *r, const char *viewer)
         r->receiver, "userID", peer, "groupID", group ? r->conv_key + 2 : NULL, "conversationID",
         conv, "isSelf", self, "msgBody", body ? body : json_array(), "cloudCustomData",
         r->cloud_custom_data, "needReadReceipt", (r->flags & STORE_MSG_F_RECEIPT) != 0);
+    if (r->flags & STORE_MSG_F_EXTENSION)
+        json_object_set_new(m, "supportMessageExtension", json_true());
     if (!group)
         json_object_set_new(m, "isPeerRead", /* only a message I sent can be read by the peer */
                             json_boolean(self && r->peer_read_seq >= r->seq));

@@ -36,6 +36,7 @@ typedef struct {
     const json_t *body; /* a validated MsgBody array */
     const char *cloud_custom_data;
     bool need_read_receipt;
+    bool extension;       /* supportMessageExtension: takes extensions (ext/) */
     bool online_only;     /* deliver to online sessions only, never store */
     bool sync_sender;     /* also push to the sender's other sessions */
     bool deliver;         /* push at all (false for imported history) */

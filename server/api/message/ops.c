@@ -67,6 +67,14 @@ static store_webhook_origin_t hook_origin(const send_ctx_t *c, store_webhook_cmd
     return (store_webhook_origin_t){store_webhook_platform(c->platform, cmd), c->client_ip};
 }
 
+/* The stored message's flags (store/message.h). */
+static int message_flags(const send_ctx_t *c)
+{
+    return (c->m.need_read_receipt ? STORE_MSG_F_RECEIPT : 0) |
+           (c->m.no_unread ? STORE_MSG_F_NO_UNREAD : 0) |
+           (c->m.extension ? STORE_MSG_F_EXTENSION : 0);
+}
+
 /* Pushes onRecvNewMessage to the receiver's sessions and the sender's other ones. */
 static void deliver(send_ctx_t *c, const msg_sent_t *sent)
 {
@@ -79,7 +87,7 @@ static void deliver(send_ctx_t *c, const msg_sent_t *sent)
         .ts = sent->ts,
         .body = c->body_text,
         .cloud_custom_data = c->ccd,
-        .flags = c->m.need_read_receipt ? 1 : 0,
+        .flags = message_flags(c),
     };
     router_t *r = c->env->router;
     json_t *to_receiver = json_pack("{s:o}", "message", msg_to_json(&row, c->receiver));
@@ -306,8 +314,7 @@ static void send_go(send_ctx_t *c)
         .ts = c->m.ts,
         .body = c->body_text,
         .cloud_custom_data = c->ccd,
-        .flags = (c->m.need_read_receipt ? STORE_MSG_F_RECEIPT : 0) |
-                 (c->m.no_unread ? STORE_MSG_F_NO_UNREAD : 0),
+        .flags = message_flags(c),
         .trusted = c->m.trusted,
         .check_friends = env->cfg->c2c_check_friends,
         .mark_read = c->m.mark_read,
@@ -343,6 +350,7 @@ err_t msg_apply_fields(const msg_fields_t *f, msg_kind_t kind, msg_c2c_t *m, cha
      * and, for batchsendmsg in the English docs, MsgLifeTime 1. */
     m->online_only = f->online_only || lifetime == 0 || (kind == MSG_SEND_BATCH && lifetime == 1);
     m->need_read_receipt = f->need_read_receipt;
+    m->extension = f->extension;
     m->sync_sender = !(f->given & MSG_F_SYNC) || f->sync == 1;
     m->no_unread = (f->control & MSG_CONTROL_NO_UNREAD) != 0;
     m->no_before_hook = f->no_before_hook || (f->forbid & MSG_FORBID_BEFORE);

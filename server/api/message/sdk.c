@@ -59,6 +59,7 @@ static void send_group(api_call_t *call, const char *group_id, const msg_c2c_t *
         .body = c->body,
         .cloud_custom_data = c->cloud_custom_data,
         .need_read_receipt = c->need_read_receipt,
+        .extension = c->extension,
         .online_only = c->online_only,
         .targets = json_is_array(receivers) && json_array_size(receivers) ? receivers : NULL,
         .at_users = json_is_array(ats) && json_array_size(ats) ? ats : NULL,
