@@ -239,6 +239,7 @@ void api_conv_set_c2c_recv_opt(api_call_t *call);
 void api_conv_get_c2c_recv_opt(api_call_t *call);
 void api_conv_set_group_recv_opt(api_call_t *call);
 void api_conv_mark(api_call_t *call);
+void api_conv_custom_data(api_call_t *call);
 void api_conv_group_create(api_call_t *call);
 void api_conv_group_delete(api_call_t *call);
 void api_conv_group_rename(api_call_t *call);
@@ -249,6 +250,7 @@ void api_conv_group_list(api_call_t *call);
 /* WebSocket commands (message/sdk.c) */
 void api_ws_send_message(api_call_t *call);
 void api_ws_get_history(api_call_t *call);
+void api_ws_get_history_v2(api_call_t *call);
 void api_ws_find_messages(api_call_t *call);
 void api_ws_sync_messages(api_call_t *call);
 void api_ws_mark_c2c_read(api_call_t *call);
@@ -334,6 +336,8 @@ void api_user_set_self_info(api_call_t *call);
 void api_user_subscribe_info(api_call_t *call);
 void api_user_unsubscribe_info(api_call_t *call);
 void api_user_set_self_status(api_call_t *call);
+void api_user_set_all_recv_opt(api_call_t *call); /* user/dnd.c */
+void api_user_get_all_recv_opt(api_call_t *call);
 void api_user_get_status(api_call_t *call);
 void api_user_subscribe_status(api_call_t *call);
 void api_user_unsubscribe_status(api_call_t *call);
@@ -351,6 +355,8 @@ void api_reaction_add(api_call_t *call);
 void api_reaction_remove(api_call_t *call);
 void api_reactions_get(api_call_t *call);
 void api_reaction_users(api_call_t *call);
+void api_group_pin_message(api_call_t *call);
+void api_group_pinned_messages(api_call_t *call);
 
 /* Relationship chains (friend/): REST v4/sns and the SDK's friendship manager */
 void api_sns_friend_add(api_call_t *call);

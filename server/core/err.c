@@ -74,6 +74,7 @@ static const err_entry_t table[] = {
     {10048, "group attributes too large (at most 16000 bytes in all)"},
     {10053, "too many @ mentions (at most 30)"},
     {10030, "message to recall does not exist"},
+    {10070, "the group has 10 pinned messages already"},
     {10031, "the time limit for recalling this message has passed"},
     {10062, "read receipt information not found for this message"},
     {6004, "conversation does not exist"},

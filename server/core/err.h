@@ -104,6 +104,7 @@ typedef enum {
     ERR_GROUP_MSG_NOT_FOUND = 10030,   /* group recall: no such message */
     ERR_GROUP_RECALL_LIMIT = 10031,    /* a client recall after msg_recall_limit_s */
     ERR_GROUP_RECEIPT_MISSING = 10062, /* no read-receipt info: no such message with receipts */
+    ERR_GROUP_PIN_LIMIT = 10070,       /* the group has the most pinned messages allowed */
 
     /* Conversations (recentcontact). */
     ERR_RC_NOT_IMPORTED = 50001,

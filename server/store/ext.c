@@ -305,3 +305,55 @@ void store_reaction_users(db_pool_t *db, const store_ext_msg_t *m, const char *r
     p[6] = store_int(limit);
     run(db, reaction_users_sql, 7, p, cb, arg);
 }
+
+/* ---- pinned group messages ---- */
+
+/* clang-format off */
+/* $1 group, $2 msg_id, $3 user, $4 pin, $5 max pins, $6 now. */
+static const char pin_sql[] =
+    "WITH m AS (SELECT * FROM messages WHERE msg_id = $2 AND conv_key = 'g:' || $1"
+    "   AND flags & 16 = 0),"
+    " me AS (SELECT role FROM group_members WHERE group_id = $1 AND user_id = $3),"
+    " judged AS (SELECT CASE"
+    "   WHEN NOT EXISTS (SELECT 1 FROM groups WHERE group_id = $1) THEN 'no_group'"
+    "   WHEN NOT EXISTS (SELECT 1 FROM me) THEN 'not_member'"
+    "   WHEN (SELECT role FROM me) NOT IN ('Owner', 'Admin') THEN 'no_permission'"
+    "   WHEN NOT EXISTS (SELECT 1 FROM m) THEN 'no_message'"
+    "   WHEN $4 AND NOT EXISTS (SELECT 1 FROM group_pins p, m WHERE p.conv_key = m.conv_key"
+    "     AND p.seq = m.seq) AND (SELECT count(*) FROM group_pins WHERE conv_key = 'g:' || $1)"
+    "     >= $5::int THEN 'limit'"
+    "   ELSE 'ok' END AS status),"
+    " ins AS (INSERT INTO group_pins (conv_key, seq, operator, pinned_at)"
+    "   SELECT m.conv_key, m.seq, $3, $6::bigint FROM m, judged WHERE $4 AND judged.status = 'ok'"
+    "   ON CONFLICT DO NOTHING RETURNING 1),"
+    " del AS (DELETE FROM group_pins p USING m, judged WHERE NOT $4 AND judged.status = 'ok'"
+    "   AND p.conv_key = m.conv_key AND p.seq = m.seq RETURNING 1)"
+    " SELECT json_build_object('status', (SELECT status FROM judged),"
+    "   'found', EXISTS (SELECT 1 FROM m), 'msg_id', (SELECT msg_id FROM m),"
+    "   'msg_seq', (SELECT seq FROM m), 'conv_key', 'g:' || $1,"
+    "   'changed', EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM del))";
+
+/* $1 group, $2 viewer. */
+static const char pins_sql[] =
+    "SELECT json_build_object("
+    " 'found', EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2),"
+    " 'items', (SELECT COALESCE(json_agg(json_build_object('seq', p.seq, 'operator', p.operator,"
+    "   'pinned_at', p.pinned_at) ORDER BY p.pinned_at DESC, p.seq DESC), '[]')"
+    "   FROM group_pins p WHERE p.conv_key = 'g:' || $1"
+    "   AND EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)))";
+/* clang-format on */
+
+void store_group_pin(db_pool_t *db, const char *group_id, const char *msg_id, const char *user,
+                     bool pin, int max_pins, int64_t now, store_ext_fn cb, void *arg)
+{
+    char *p[] = {store_str(group_id), store_str(msg_id),   store_str(user),
+                 store_bool(pin),     store_int(max_pins), store_int(now)};
+    run(db, pin_sql, 6, p, cb, arg);
+}
+
+void store_group_pins(db_pool_t *db, const char *group_id, const char *viewer, store_ext_fn cb,
+                      void *arg)
+{
+    char *p[] = {store_str(group_id), store_str(viewer)};
+    run(db, pins_sql, 2, p, cb, arg);
+}

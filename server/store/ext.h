@@ -45,7 +45,8 @@ typedef void (*store_ext_fn)(err_t err, const store_ext_res_t *r, void *arg);
 /* The typed view of an answer document (one kept with json_incref, say). */
 void store_ext_view(json_t *doc, store_ext_res_t *r);
 
-/* The message: by msg_id, or (msg_id NULL) by conv_key and seq. */
+/* The message: by msg_id, or (msg_id NULL) by conv_key and seq. Pinned group messages live
+ * here too (group_pins, schema/011): they are per-message state as extensions are. */
 typedef struct {
     const char *msg_id;
     const char *conv_key;
@@ -80,5 +81,15 @@ void store_reactions_get(db_pool_t *db, const char *viewer, const char *msg_ids_
 /* The users of one reaction, oldest first from offset: users, total. */
 void store_reaction_users(db_pool_t *db, const store_ext_msg_t *m, const char *reaction,
                           int64_t offset, int limit, store_ext_fn cb, void *arg);
+
+/* Pins (or unpins) the group message msg_id for `user`: status "ok", "no_group",
+ * "not_member", "no_permission" (not owner or admin), "no_message", "limit" (max_pins
+ * pinned); changed; msg_id, msg_seq. */
+void store_group_pin(db_pool_t *db, const char *group_id, const char *msg_id, const char *user,
+                     bool pin, int max_pins, int64_t now, store_ext_fn cb, void *arg);
+/* The group's pins, newest first: found (viewer is a member), items [{seq, operator,
+ * pinned_at}]. */
+void store_group_pins(db_pool_t *db, const char *group_id, const char *viewer, store_ext_fn cb,
+                      void *arg);
 
 #endif

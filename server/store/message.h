@@ -130,6 +130,18 @@ void store_msg_history(db_pool_t *db, const char *conv_key, const char *viewer, 
 void store_msg_history_range(db_pool_t *db, const char *conv_key, const char *viewer,
                              int64_t min_time, int64_t max_time, int64_t before_seq, int count,
                              store_msgs_fn cb, void *arg);
+/* getHistoryMessageListV2's query: older (newest first, seqs below from_seq) or newer (oldest
+ * first, seqs above it); from_seq 0: from that end. Only messages with time_from <= ts (and
+ * ts <= time_to when it is not 0), an element of one of types_json's MsgTypes (NULL: any), a
+ * seq of seqs_json (NULL: any). */
+typedef struct {
+    bool newer;
+    int64_t from_seq, time_from, time_to;
+    const char *types_json, *seqs_json;
+    int count;
+} store_history_q_t;
+void store_msg_history_v2(db_pool_t *db, const char *conv_key, const char *viewer,
+                          const store_history_q_t *q, store_msgs_fn cb, void *arg);
 /* The messages with these msgIDs that `viewer` sent or received and can still see. */
 void store_msg_find(db_pool_t *db, const char *viewer, const char *const *msg_ids, size_t n,
                     store_msgs_fn cb, void *arg);

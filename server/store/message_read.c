@@ -46,13 +46,30 @@ static const char history_range_sql[] =
     " AND ($5::bigint = 0 OR m.seq < $5::bigint)"
     " ORDER BY m.seq DESC LIMIT $6) AS page ORDER BY 2";
 
-static const char find_sql[] =
-    "SELECT " MSG_COLUMNS " FROM messages m"
-    " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
-    " AND (m.sender = $1 OR m.receiver = $1 OR m.receiver IS NULL)"
-    " AND m.seq > " VIEWER_DELETED("m.conv_key", "$1")
-    VISIBLE_TO("$1")
-    " ORDER BY m.conv_key, m.seq";
+/* getHistoryMessageListV2: $1 conv, $2 viewer, $3 from seq (exclusive, 0: the end), $4 time
+ * from, $5 time to (0: none), $6 element types [MsgType] (NULL: all), $7 seqs (NULL: all), $8
+ * count; `order` picks the direction. */
+/* clang-format off */
+#define HISTORY_V2_SQL(cmp, order)                                                                 \
+    "SELECT " MSG_COLUMNS " FROM messages m"                                                       \
+    " WHERE m.conv_key = $1"                                                                       \
+    " AND m.seq > " VIEWER_DELETED("$1", "$2")                                                     \
+    VISIBLE_TO("$2")                                                                               \
+    " AND ($3::bigint = 0 OR m.seq " cmp " $3::bigint)"                                            \
+    " AND m.ts >= $4::bigint AND ($5::bigint = 0 OR m.ts <= $5::bigint)"                           \
+    " AND ($6::jsonb IS NULL OR EXISTS (SELECT 1 FROM json_array_elements(m.body) e"               \
+    "   WHERE e->>'MsgType' IN (SELECT jsonb_array_elements_text($6::jsonb))))"                    \
+    " AND ($7::jsonb IS NULL OR m.seq IN (SELECT x::bigint FROM jsonb_array_elements_text($7::jsonb) x))" \
+    " ORDER BY m.seq " order " LIMIT $8"
+/* clang-format on */
+static const char history_older_sql[] = HISTORY_V2_SQL("<", "DESC");
+static const char history_newer_sql[] = HISTORY_V2_SQL(">", "ASC");
+
+static const char find_sql[] = "SELECT " MSG_COLUMNS " FROM messages m"
+                               " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+                               " AND (m.sender = $1 OR m.receiver = $1 OR m.receiver IS NULL)"
+                               " AND m.seq > " VIEWER_DELETED("m.conv_key", "$1")
+                                   VISIBLE_TO("$1") " ORDER BY m.conv_key, m.seq";
 
 #define SYNC_FROM "GREATEST(v.deleted_seq, COALESCE(($2::jsonb ->> v.conv_key)::bigint, 0))"
 
@@ -60,9 +77,8 @@ static const char sync_sql[] =
     "SELECT " MSG_COLUMNS " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
     " CROSS JOIN LATERAL (SELECT * FROM messages m0 WHERE m0.conv_key = v.conv_key"
     "   AND m0.seq > " SYNC_FROM " ORDER BY m0.seq LIMIT $3) AS m"
-    " WHERE v.user_id = $1 AND c.last_seq > " SYNC_FROM
-    VISIBLE_TO("$1")
-    " ORDER BY m.conv_key, m.seq LIMIT $3";
+    " WHERE v.user_id = $1 AND c.last_seq > " SYNC_FROM VISIBLE_TO(
+        "$1") " ORDER BY m.conv_key, m.seq LIMIT $3";
 /* clang-format on */
 
 static const char sync_reads_sql[] =
@@ -231,6 +247,17 @@ void store_msg_history_range(db_pool_t *db, const char *conv_key, const char *vi
     store_add(b, history_range_sql, 6,
               (char *[]){store_str(conv_key), store_str(viewer), store_int(min_time),
                          store_int(max_time), store_int(before_seq), store_int(count)});
+    submit_msgs(db, b, cb, arg);
+}
+
+void store_msg_history_v2(db_pool_t *db, const char *conv_key, const char *viewer,
+                          const store_history_q_t *q, store_msgs_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    store_add(b, q->newer ? history_newer_sql : history_older_sql, 8,
+              (char *[]){store_str(conv_key), store_str(viewer), store_int(q->from_seq),
+                         store_int(q->time_from), store_int(q->time_to), store_str(q->types_json),
+                         store_str(q->seqs_json), store_int(q->count)});
     submit_msgs(db, b, cb, arg);
 }
 

@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,4 +224,84 @@ void store_status_set(db_pool_t *db, const char *user_id, const char *custom_sta
 void store_status_get(db_pool_t *db, const char *ids_json, store_status_fn cb, void *arg)
 {
     submit_status(db, status_get_sql, 1, (char *[]){store_str(ids_json)}, cb, arg);
+}
+
+/* ---- global receive option ---- */
+
+#define DND_OBJ(d)                                                                                 \
+    "json_build_object('opt', " d ".opt, 'start_hour', " d ".start_hour, 'start_minute', " d       \
+    ".start_minute, 'start_second', " d ".start_second, 'start_ts', " d ".start_ts,"               \
+    " 'duration', " d ".duration)"
+
+/* $1 user, $2 opt, $3 hour, $4 minute, $5 second, $6 start_ts, $7 duration. */
+static const char dnd_set_sql[] =
+    "WITH up AS (INSERT INTO all_receive_opt AS d (user_id, opt, start_hour, start_minute,"
+    "   start_second, start_ts, duration)"
+    "   SELECT user_id, $2::int, $3::int, $4::int, $5::int, $6::bigint, $7::bigint FROM accounts"
+    "   WHERE user_id = $1"
+    "   ON CONFLICT (user_id) DO UPDATE SET opt = EXCLUDED.opt, start_hour = EXCLUDED.start_hour,"
+    "   start_minute = EXCLUDED.start_minute, start_second = EXCLUDED.start_second,"
+    "   start_ts = EXCLUDED.start_ts, duration = EXCLUDED.duration RETURNING d.*)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM up), 'setting',"
+    "   (SELECT " DND_OBJ("up") " FROM up))";
+
+/* $1 user. */
+static const char dnd_get_sql[] =
+    "SELECT json_build_object('found', EXISTS (SELECT 1 FROM accounts WHERE user_id = $1),"
+    " 'setting', COALESCE((SELECT " DND_OBJ(
+        "d") " FROM all_receive_opt d WHERE d.user_id = $1),"
+             "   json_build_object('opt', 0, 'start_hour', 0, 'start_minute', 0, 'start_second', 0,"
+             "   'start_ts', 0, 'duration', 0)))";
+
+typedef struct {
+    store_dnd_fn cb;
+    void *arg;
+} dnd_ctx_t;
+
+static void on_dnd(err_t err, json_t *doc, void *arg)
+{
+    dnd_ctx_t *ctx = arg;
+    store_dnd_t d = {0};
+    bool found = json_is_true(json_object_get(doc, "found"));
+    json_t *s = json_object_get(doc, "setting");
+    static const struct {
+        const char *key;
+        size_t offset;
+    } fields[] = {
+        {"opt", offsetof(store_dnd_t, opt)},
+        {"start_hour", offsetof(store_dnd_t, start_hour)},
+        {"start_minute", offsetof(store_dnd_t, start_minute)},
+        {"start_second", offsetof(store_dnd_t, start_second)},
+        {"start_ts", offsetof(store_dnd_t, start_ts)},
+        {"duration", offsetof(store_dnd_t, duration)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        *(int64_t *)((char *)&d + fields[i].offset) =
+            (int64_t)json_integer_value(json_object_get(s, fields[i].key));
+    ctx->cb(err, found, &d, ctx->arg);
+    xfree(ctx);
+}
+
+static void submit_dnd(db_pool_t *db, const char *sql, int n, char **params, store_dnd_fn cb,
+                       void *arg)
+{
+    dnd_ctx_t *ctx = XNEW(dnd_ctx_t);
+    ctx->cb = cb;
+    ctx->arg = arg;
+    store_run_json(db, "dnd", sql, n, params, on_dnd, ctx);
+}
+
+void store_dnd_set(db_pool_t *db, const char *user_id, const store_dnd_t *d, store_dnd_fn cb,
+                   void *arg)
+{
+    submit_dnd(db, dnd_set_sql, 7,
+               (char *[]){store_str(user_id), store_int(d->opt), store_int(d->start_hour),
+                          store_int(d->start_minute), store_int(d->start_second),
+                          store_int(d->start_ts), store_int(d->duration)},
+               cb, arg);
+}
+
+void store_dnd_get(db_pool_t *db, const char *user_id, store_dnd_fn cb, void *arg)
+{
+    submit_dnd(db, dnd_get_sql, 1, (char *[]){store_str(user_id)}, cb, arg);
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "db/db.h"
@@ -85,6 +86,21 @@ void store_status_set(db_pool_t *db, const char *user_id, const char *custom_sta
                       store_status_fn cb, void *arg);
 /* The custom statuses of the accounts among ids_json ([UserID]). */
 void store_status_get(db_pool_t *db, const char *ids_json, store_status_fn cb, void *arg);
+
+/* ---- global receive option (do not disturb) ---- */
+
+typedef struct {
+    int64_t opt;                                    /* 0 receive, 2 receive without notifications */
+    int64_t start_hour, start_minute, start_second; /* daily window start (UTC) */
+    int64_t start_ts;                               /* or a one-off window from this time */
+    int64_t duration;                               /* seconds */
+} store_dnd_t;
+/* found: the user is an account (store_dnd_set wrote nothing otherwise); d: the setting after
+ * the call (all zero: never set). */
+typedef void (*store_dnd_fn)(err_t err, bool found, const store_dnd_t *d, void *arg);
+void store_dnd_set(db_pool_t *db, const char *user_id, const store_dnd_t *d, store_dnd_fn cb,
+                   void *arg);
+void store_dnd_get(db_pool_t *db, const char *user_id, store_dnd_fn cb, void *arg);
 
 /* ---- health ---- */
 void store_ping(db_pool_t *db, store_done_fn cb, void *arg);

@@ -820,6 +820,22 @@ def test_marks_accumulate(three):
     assert conversation(three, "c2c_bob")["markList"] == [STAR, FOLD, 1 << 33]
 
 
+def test_conversation_custom_data(three, users):
+    """setConversationCustomData sets and clears customData (REST's CustomMark); 6004 for a
+    conversation the user does not have; bad input 70402."""
+    out = three.call("setConversationCustomData", {"conversationIDList": ["c2c_bob", "c2c_nobody"],
+                                                   "customData": "pinned-by-ops"})
+    assert [(r["conversationID"], r["resultCode"]) for r in out["resultList"]] == [
+        ("c2c_bob", 0), ("c2c_nobody", 6004)]
+    assert conversation(three, "c2c_bob")["customData"] == "pinned-by-ops"
+    three.call("setConversationCustomData", {"conversationIDList": ["c2c_bob"], "customData": ""})
+    assert conversation(three, "c2c_bob").get("customData") in (None, "")
+    three.fail("setConversationCustomData", {"conversationIDList": ["c2c_bob"],
+                                             "customData": "x" * 257}, BAD)
+    three.fail("setConversationCustomData", {"conversationIDList": ["c2c_bob"]}, BAD)
+    three.fail("setConversationCustomData", {"conversationIDList": [], "customData": "x"}, BAD)
+
+
 def test_unread_mark_does_not_change_the_unread_count(users, login):
     """Marking a conversation UNREAD leaves its real unreadCount alone."""
     alice = login("alice")

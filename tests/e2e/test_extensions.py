@@ -237,3 +237,34 @@ def test_c2c_extension_webhook(hooked, receiver, ws):
     assert (b["From_Account"], b["To_Account"], b["MsgKey"]) == ("alice", "bob", sent["msgKey"])
     assert b["OperateType"] == 1 and b["ExtensionList"] == [{"Key": "k", "Value": "v", "Seq": 1}]
     assert b["Seq"] == 1
+
+
+def test_pinned_group_messages(rest, login):
+    gid = team(rest, "bob", "carol")
+    call_ok(rest, "group_open_http_svc/modify_group_member_info",
+            {"GroupId": gid, "Member_Account": "bob", "Role": "Admin"})
+    alice, bob, carol = login("alice"), login("bob"), login("carol")
+    sent = [send(alice, group=gid, ext=False, text=f"m{i}") for i in range(11)]
+    bob.call("pinGroupMessage", {"groupID": gid, "msgID": sent[0]["msgID"], "isPinned": True})
+    ev = carol.wait_event("onGroupMessagePinned")
+    assert ev == {"groupID": gid, "msgID": sent[0]["msgID"], "seq": sent[0]["seq"],
+                  "isPinned": True, "opUser": {"userID": "bob"}}
+    got = carol.call("getPinnedGroupMessageList", {"groupID": gid})["messageList"]
+    assert [(m["msgID"], m["pinnerInfo"]["userID"]) for m in got] == [(sent[0]["msgID"], "bob")]
+    carol.fail("pinGroupMessage", {"groupID": gid, "msgID": sent[1]["msgID"], "isPinned": True},
+               10007)
+    for s in sent[1:10]:
+        alice.call("pinGroupMessage", {"groupID": gid, "msgID": s["msgID"], "isPinned": True})
+    alice.fail("pinGroupMessage", {"groupID": gid, "msgID": sent[10]["msgID"], "isPinned": True},
+               10070)
+    assert len(carol.call("getPinnedGroupMessageList", {"groupID": gid})["messageList"]) == 10
+    alice.call("pinGroupMessage", {"groupID": gid, "msgID": sent[0]["msgID"], "isPinned": False})
+    assert carol.wait_event("onGroupMessagePinned",
+                            where=lambda b: not b["isPinned"])["msgID"] == sent[0]["msgID"]
+    newest = carol.call("getPinnedGroupMessageList", {"groupID": gid})["messageList"]
+    assert newest[0]["msgID"] == sent[9]["msgID"] and len(newest) == 9
+    alice.fail("pinGroupMessage", {"groupID": gid, "msgID": "nope", "isPinned": True}, 10030)
+    alice.fail("pinGroupMessage", {"groupID": "nogroup", "msgID": "x", "isPinned": True}, 10010)
+    alice.fail("pinGroupMessage", {"groupID": gid, "msgID": sent[0]["msgID"]}, 10004)
+    import_users(rest, "dave")
+    login("dave").fail("getPinnedGroupMessageList", {"groupID": gid}, 10007)

@@ -425,15 +425,19 @@ def test_mute_member(people, public_group):
 
 
 def test_mute_all(people, public_group):
-    """Mute-all stops plain members (10017) but not admins; onGroupInfoChanged type 8."""
+    """Mute-all stops plain members (10017) but not admins; onGroupInfoChanged type 8 and
+    onAllGroupMembersMuted."""
     alice, bob, carol = people["alice"], people["bob"], people["carol"]
     alice.call("muteAllGroupMembers", {"groupID": public_group, "isMute": True})
     ev = carol.wait_event("onGroupInfoChanged")
     assert ev["changeInfos"] == [{"type": 8, "boolValue": True}]
+    assert carol.wait_event("onAllGroupMembersMuted") == {"groupID": public_group, "isMute": True}
     assert send_group(carol, public_group, "x")["code"] == 10017
     assert send_group(bob, public_group, "admin")["code"] == 0
     carol.fail("muteAllGroupMembers", {"groupID": public_group, "isMute": False}, 10007)
     alice.call("muteAllGroupMembers", {"groupID": public_group, "isMute": False})
+    assert carol.wait_event("onAllGroupMembersMuted") == {"groupID": public_group,
+                                                          "isMute": False}
     assert send_group(carol, public_group, "y")["code"] == 0
     work = create(alice, "Work", ["bob"])
     alice.fail("muteAllGroupMembers", {"groupID": work, "isMute": True}, 10007)

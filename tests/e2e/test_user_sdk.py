@@ -140,3 +140,26 @@ def test_user_status_on(chatd_of):
     finally:
         carol.close()
         alice.close()
+
+
+def test_all_receive_opt(rest, login):
+    alice, tablet = login("alice"), login("alice", "iPad")
+    assert alice.call("getAllReceiveMessageOpt") == {
+        "allReceiveMessageOpt": 0, "startHour": 0, "startMinute": 0, "startSecond": 0,
+        "startTimeStamp": 0, "duration": 0}
+    alice.call("setAllReceiveMessageOpt", {"opt": 2, "startHour": 22, "startMinute": 30,
+                                           "startSecond": 0, "duration": 8 * 3600})
+    info = tablet.wait_event("onAllReceiveMessageOptChanged")["info"]
+    assert (info["allReceiveMessageOpt"], info["startHour"], info["startMinute"],
+            info["duration"]) == (2, 22, 30, 28800)
+    assert tablet.call("getAllReceiveMessageOpt") == info
+    alice.call("setAllReceiveMessageOpt", {"opt": 2, "startTimeStamp": 1900000000,
+                                           "duration": 3 * 86400})
+    assert alice.call("getAllReceiveMessageOpt")["startTimeStamp"] == 1900000000
+    for bad in ({}, {"opt": 1}, {"opt": 3}, {"opt": 2, "startHour": 24},
+                {"opt": 2, "startMinute": 60}, {"opt": 2, "duration": 86401},
+                {"opt": 2, "duration": -1}, {"opt": "2"}):
+        alice.fail("setAllReceiveMessageOpt", bad, 70402)
+    assert alice.call("getAllReceiveMessageOpt")["startTimeStamp"] == 1900000000
+    alice.call("setAllReceiveMessageOpt", {"opt": 0})
+    assert alice.call("getAllReceiveMessageOpt")["allReceiveMessageOpt"] == 0

@@ -637,6 +637,28 @@ void api_conv_mark(api_call_t *call)
     xfree(marks);
 }
 
+/* setConversationCustomData: the custom data (REST mark_contact's CustomMark) of up to 100
+ * conversations; "" removes it. */
+void api_conv_custom_data(api_call_t *call)
+{
+    const char *data = NULL;
+    if (valid_get_text(call->body, "customData", CONV_CUSTOM_MARK_MAX, &data) != VALID_OK) {
+        api_fail(call, ERR_BAD_PARAM, "customData must be a string of at most %d bytes",
+                 CONV_CUSTOM_MARK_MAX);
+        return;
+    }
+    set_state_t *st = set_of(call, "conversationIDList", false);
+    if (st == NULL)
+        return;
+    call->state = st;
+    store_mark_item_t *items = xcalloc(st->n, sizeof *items);
+    for (size_t i = 0; i < st->n; i++)
+        items[i] = (store_mark_item_t){.set_custom = true, .custom_mark = data};
+    conv_set_t set = set_view(st);
+    conv_mark(call->env, call->identifier, &set, items, on_items, call);
+    xfree(items);
+}
+
 static const char *group_name(api_call_t *call, const char *field)
 {
     const char *name = NULL;

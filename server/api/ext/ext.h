@@ -24,6 +24,7 @@
 
 #include "api/api.h"
 #include "store/ext.h"
+#include "store/message.h"
 
 enum {
     EXT_KEYS_MAX = 300,       /* extensions per message */
@@ -37,6 +38,7 @@ enum {
     REACTION_MSGS_MAX = 20,   /* messages per getMessageReactions */
     REACTION_TOP_MAX = 10,    /* users listed per reaction there */
     REACTION_PAGE_MAX = 100,  /* users per getAllUserListOfMessageReaction page */
+    GROUP_PINS_MAX = 10,      /* pinned messages per group */
 };
 
 /* One key's outcome: code 0 or 23001; key, value (NULL: none) and seq as they stand. */
@@ -65,6 +67,16 @@ void ext_react(api_call_t *call, const char *msg_id, const char *reaction, bool 
 void ext_reactions(api_call_t *call, const char *msg_ids_json, int top, ext_answer_fn answer);
 void ext_reaction_users(api_call_t *call, const char *msg_id, const char *reaction, int64_t offset,
                         int limit, ext_answer_fn answer);
+
+/* Pins or unpins a group message (owner and admins; 10070 past GROUP_PINS_MAX): members hear
+ * onGroupMessagePinned {groupID, msgID, seq, isPinned, opUser}. */
+void ext_pin(api_call_t *call, const char *group_id, const char *msg_id, bool pin,
+             ext_answer_fn answer);
+/* A member's view of the group's pins, newest first: the message rows (those the member may
+ * see) and the pins [{seq, operator, pinned_at}]. */
+typedef void (*ext_pins_fn)(api_call_t *call, const store_msg_row_t *rows, size_t n,
+                            const json_t *pins);
+void ext_pins(api_call_t *call, const char *group_id, ext_pins_fn answer);
 
 /* The SDK's V2TIMMessageReaction {reactionID, totalUserCount, partialUserList, reactedByMyself}
  * of a store reaction object. */

@@ -342,3 +342,116 @@ void ext_reaction_users(api_call_t *call, const char *msg_id, const char *reacti
     store_reaction_users(call->env->db, &m, reaction, offset, limit, on_read,
                          read_op(call, false, answer));
 }
+
+/* ---- pinned group messages ---- */
+
+typedef struct {
+    api_call_t *call;
+    char *group_id;
+    bool pin;
+    ext_answer_fn answer;
+    ext_pins_fn pins_answer;
+    json_t *pins; /* store_group_pins' items, kept across the second read */
+} pin_op_t;
+
+static void pin_op_free(pin_op_t *op)
+{
+    json_decref(op->pins);
+    xfree(op->group_id);
+    xfree(op);
+}
+
+static const struct {
+    const char *status;
+    err_t err;
+    const char *detail;
+} pin_refusals[] = {
+    {"no_group", ERR_GROUP_NOT_FOUND, NULL},
+    {"not_member", ERR_GROUP_PERMISSION, "not a member"},
+    {"no_permission", ERR_GROUP_PERMISSION, "only the owner and admins pin messages"},
+    {"no_message", ERR_GROUP_MSG_NOT_FOUND, NULL},
+    {"limit", ERR_GROUP_PIN_LIMIT, NULL},
+};
+
+static void on_pinned(err_t err, const store_ext_res_t *r, void *arg)
+{
+    pin_op_t *op = arg;
+    api_call_t *call = op->call;
+    for (size_t i = 0; err == ERR_OK && i < sizeof pin_refusals / sizeof pin_refusals[0]; i++)
+        if (strcmp(r->status, pin_refusals[i].status) == 0) {
+            api_fail(call, pin_refusals[i].err, pin_refusals[i].detail ? "%s" : NULL,
+                     pin_refusals[i].detail);
+            pin_op_free(op);
+            return;
+        }
+    if (err != ERR_OK) {
+        api_fail(call, err, NULL);
+    } else {
+        if (r->changed)
+            group_push(call->env, op->group_id, "onGroupMessagePinned",
+                       json_pack("{s:s, s:s, s:I, s:b, s:{s:s}}", "groupID", op->group_id, "msgID",
+                                 r->msg_id, "seq", (json_int_t)r->msg_seq, "isPinned", op->pin,
+                                 "opUser", "userID", call->identifier),
+                       NULL);
+        op->answer(call, r, NULL, 0);
+    }
+    pin_op_free(op);
+}
+
+void ext_pin(api_call_t *call, const char *group_id, const char *msg_id, bool pin,
+             ext_answer_fn answer)
+{
+    pin_op_t *op = XNEW(pin_op_t);
+    op->call = call;
+    op->group_id = xstrdup(group_id);
+    op->pin = pin;
+    op->answer = answer;
+    store_group_pin(call->env->db, group_id, msg_id, call->identifier, pin, GROUP_PINS_MAX,
+                    (int64_t)time(NULL), on_pinned, op);
+}
+
+static void on_pinned_rows(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
+{
+    pin_op_t *op = arg;
+    if (err != ERR_OK)
+        api_fail(op->call, err, NULL);
+    else
+        op->pins_answer(op->call, rows, n, op->pins);
+    pin_op_free(op);
+}
+
+static void on_pins(err_t err, const store_ext_res_t *r, void *arg)
+{
+    pin_op_t *op = arg;
+    api_call_t *call = op->call;
+    if (err != ERR_OK || !r->found) {
+        api_fail(call, err != ERR_OK ? err : ERR_GROUP_PERMISSION, err ? NULL : "not a member");
+        pin_op_free(op);
+        return;
+    }
+    if (json_array_size(r->items) == 0) {
+        op->pins_answer(call, NULL, 0, r->items);
+        pin_op_free(op);
+        return;
+    }
+    op->pins = json_incref(r->items);
+    json_t *seqs = json_array(), *v;
+    size_t i;
+    json_array_foreach(r->items, i, v) json_array_append(seqs, json_object_get(v, "seq"));
+    char *text = json_dumps(seqs, JSON_COMPACT);
+    char *conv = xasprintf("g:%s", op->group_id);
+    store_history_q_t q = {.seqs_json = text, .count = GROUP_PINS_MAX};
+    store_msg_history_v2(call->env->db, conv, call->identifier, &q, on_pinned_rows, op);
+    xfree(conv);
+    free(text);
+    json_decref(seqs);
+}
+
+void ext_pins(api_call_t *call, const char *group_id, ext_pins_fn answer)
+{
+    pin_op_t *op = XNEW(pin_op_t);
+    op->call = call;
+    op->group_id = xstrdup(group_id);
+    op->pins_answer = answer;
+    store_group_pins(call->env->db, group_id, call->identifier, on_pins, op);
+}

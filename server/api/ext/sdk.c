@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/ext/ext.h"
+#include "api/message/message.h"
 #include "core/xalloc.h"
 
 /* body.msgID; NULL after failing the call. */
@@ -213,4 +214,54 @@ void api_reaction_users(api_call_t *call)
     }
     ext_reaction_users(call, id, reaction, next ? json_integer_value(next) : 0,
                        count ? (int)json_integer_value(count) : REACTION_PAGE_MAX, answer_users);
+}
+
+/* ---- pinned group messages ---- */
+
+static const char *group_id_of(api_call_t *call)
+{
+    const char *id = json_string_value(json_object_get(call->body, "groupID"));
+    if (id == NULL || *id == '\0')
+        api_fail(call, ERR_GROUP_PARAM, "groupID is required: a string");
+    return id && *id ? id : NULL;
+}
+
+void api_group_pin_message(api_call_t *call)
+{
+    const char *gid = group_id_of(call);
+    json_t *pinned = json_object_get(call->body, "isPinned");
+    const char *mid = json_string_value(json_object_get(call->body, "msgID"));
+    if (gid == NULL)
+        return;
+    if (mid == NULL || !json_is_boolean(pinned)) {
+        api_fail(call, ERR_GROUP_PARAM, "msgID (a string) and isPinned (a boolean) are required");
+        return;
+    }
+    ext_pin(call, gid, mid, json_is_true(pinned), answer_done);
+}
+
+static void answer_pins(api_call_t *call, const store_msg_row_t *rows, size_t n, const json_t *pins)
+{
+    json_t *out = json_array(), *p;
+    size_t i;
+    json_array_foreach(pins, i, p)
+    {
+        int64_t seq = (int64_t)json_integer_value(json_object_get(p, "seq"));
+        for (size_t k = 0; k < n; k++) {
+            if (rows[k].seq != seq)
+                continue;
+            json_t *m = msg_to_json(&rows[k], call->identifier);
+            json_object_set_new(m, "pinnerInfo",
+                                json_pack("{s:O}", "userID", json_object_get(p, "operator")));
+            json_array_append_new(out, m);
+        }
+    }
+    api_finish(call, json_pack("{s:o}", "messageList", out));
+}
+
+void api_group_pinned_messages(api_call_t *call)
+{
+    const char *gid = group_id_of(call);
+    if (gid)
+        ext_pins(call, gid, answer_pins);
 }

@@ -999,6 +999,16 @@ static void tell_info_changed(gop_t *op, json_t *changes)
     json_t *body = event_body(op);
     json_object_set(body, "changeInfos", changes);
     group_push(env_of(op), op->group_id, "onGroupInfoChanged", body, NULL);
+    size_t i;
+    json_t *c;
+    json_array_foreach(changes, i, c)
+    {
+        if (json_integer_value(json_object_get(c, "type")) == CHANGE_MUTE_ALL)
+            group_push(env_of(op), op->group_id, "onAllGroupMembersMuted",
+                       json_pack("{s:s, s:O}", "groupID", op->group_id, "isMute",
+                                 json_object_get(c, "boolValue")),
+                       NULL);
+    }
     tip(op, TIP_GROUP_INFO, NULL, json_pack("{s:o}", "groupChangeInfoList", changes));
 }
 

@@ -148,6 +148,82 @@ void api_ws_get_history(api_call_t *call)
     xfree(key);
 }
 
+/* ---- getHistoryMessageListV2 ---- */
+
+/* The SDK's V2TIMElemType as the stored MsgType (0: unknown). */
+static const char *elem_type(json_int_t t)
+{
+    static const char *const names[] = {
+        NULL,           "TIMTextElem",      "TIMCustomElem", "TIMImageElem",
+        "TIMSoundElem", "TIMVideoFileElem", "TIMFileElem",   "TIMLocationElem",
+        "TIMFaceElem",  "TIMGroupTipElem",  "TIMRelayElem"};
+    return t > 0 && t < (json_int_t)(sizeof names / sizeof names[0]) ? names[t] : NULL;
+}
+
+/* messageTypeList [V2TIMElemType] as [MsgType] text (free()); "" in *bad when malformed. */
+static char *types_of(const json_t *list, bool *bad)
+{
+    json_t *out = json_array(), *v;
+    size_t i;
+    json_array_foreach(list, i, v)
+    {
+        const char *name = json_is_integer(v) ? elem_type(json_integer_value(v)) : NULL;
+        if (name == NULL)
+            *bad = true;
+        else
+            json_array_append_new(out, json_string(name));
+    }
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    return text;
+}
+
+void api_ws_get_history_v2(api_call_t *call)
+{
+    const json_t *b = call->body;
+    long long type = 1, count = MSG_HISTORY_DEFAULT, last = 0, begin = 0, period = 0;
+    store_history_q_t q = {0};
+    bool bad = false;
+    bad |= valid_get_int(b, "getType", 1, 4, &type) >= VALID_TYPE;
+    bad |= valid_get_int(b, "count", 1, MSG_HISTORY_MAX, &count) >= VALID_TYPE;
+    bad |= valid_get_int(b, "lastMsgSeq", 0, INT64_MAX, &last) >= VALID_TYPE;
+    bad |= valid_get_int(b, "getTimeBegin", 0, INT64_MAX, &begin) >= VALID_TYPE;
+    bad |= valid_get_int(b, "getTimePeriod", 0, INT64_MAX, &period) >= VALID_TYPE;
+    json_t *types = json_object_get(b, "messageTypeList");
+    json_t *seqs = json_object_get(b, "messageSeqList");
+    bad |= (types && !json_is_array(types)) || (seqs && !json_is_array(seqs)) ||
+           json_array_size(seqs) > MSG_HISTORY_MAX;
+    size_t i;
+    json_t *v;
+    json_array_foreach(seqs, i, v) bad |= !json_is_integer(v) || json_integer_value(v) < 1;
+    char *types_text = json_array_size(types) ? types_of(types, &bad) : NULL;
+    if (bad) {
+        api_fail(call, ERR_BAD_PARAM,
+                 "getType 1-4, count 1..%d, lastMsgSeq, getTimeBegin, getTimePeriod >= 0, "
+                 "messageTypeList of element types (1-10), messageSeqList of seqs",
+                 MSG_HISTORY_MAX);
+        free(types_text);
+        return;
+    }
+    char *key = conv_key_of(call);
+    if (key == NULL) {
+        free(types_text);
+        return;
+    }
+    char *seqs_text = json_array_size(seqs) ? json_dumps(seqs, JSON_COMPACT) : NULL;
+    q = (store_history_q_t){.newer = type == 2 || type == 4,
+                            .from_seq = last,
+                            .time_from = begin,
+                            .time_to = period ? begin + period : 0,
+                            .types_json = types_text,
+                            .seqs_json = seqs_text,
+                            .count = (int)count};
+    store_msg_history_v2(call->env->db, key, call->identifier, &q, on_history, call);
+    free(types_text);
+    free(seqs_text);
+    xfree(key);
+}
+
 /* A non-empty array of at most `max` msgIDs; fails the call otherwise. */
 static const char **read_ids(api_call_t *call, const char *field, size_t max, size_t *n)
 {

@@ -1,0 +1,10 @@
+-- Pinned group messages (pinGroupMessage): at most 10 per group, pinned by the owner or an
+-- admin; they go with the message.
+CREATE TABLE group_pins (
+    conv_key  text   NOT NULL,
+    seq       bigint NOT NULL,
+    operator  text   NOT NULL,
+    pinned_at bigint NOT NULL,
+    PRIMARY KEY (conv_key, seq),
+    FOREIGN KEY (conv_key, seq) REFERENCES messages (conv_key, seq) ON DELETE CASCADE
+);
