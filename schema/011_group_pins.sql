@@ -8,3 +8,10 @@ CREATE TABLE group_pins (
     PRIMARY KEY (conv_key, seq),
     FOREIGN KEY (conv_key, seq) REFERENCES messages (conv_key, seq) ON DELETE CASCADE
 );
+
+-- When a user last read their group applications (setGroupApplicationRead): the ones created
+-- after it count as unread in getGroupApplicationList.
+CREATE TABLE group_app_reads (
+    user_id text   PRIMARY KEY REFERENCES accounts (user_id) ON DELETE CASCADE,
+    read_at bigint NOT NULL
+);

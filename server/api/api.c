@@ -99,7 +99,9 @@ static const api_op_t ops[] = {
     {"message", NO_REST, {"syncMessages", api_ws_sync_messages}},
     {"message", NO_REST, {"getHistoryMessageList", api_ws_get_history}},
     {"message", NO_REST, {"getHistoryMessageListV2", api_ws_get_history_v2}},
-    {"message", NO_REST, {"sendMessageReadReceipts", api_ws_send_receipts}},
+    {"message",
+     {"openim", "c2c_msg_read_receipt", api_openim_c2c_read_receipt, API_ADMIN},
+     {"sendMessageReadReceipts", api_ws_send_receipts}},
     {"message", NO_REST, {"getMessageReadReceipts", api_ws_get_receipts}},
     {"message", NO_REST, {"getGroupMessageReadMemberList", api_ws_group_read_members}},
     /* conv */
@@ -251,6 +253,7 @@ static const api_op_t ops[] = {
     {"group", NO_REST, {"getGroupApplicationList", api_group_applications}},
     {"group", NO_REST, {"acceptGroupApplication", api_group_accept_application}},
     {"group", NO_REST, {"refuseGroupApplication", api_group_refuse_application}},
+    {"group", NO_REST, {"setGroupApplicationRead", api_group_applications_read}},
     /* recall */
     {"recall",
      {"openim", "admin_msgwithdraw", api_openim_msgwithdraw, API_ADMIN},

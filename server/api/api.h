@@ -209,6 +209,7 @@ void api_openim_importmsg(api_call_t *call);
 void api_openim_getroammsg(api_call_t *call);
 void api_openim_set_msg_read(api_call_t *call);
 void api_openim_c2c_unread(api_call_t *call);
+void api_openim_c2c_read_receipt(api_call_t *call);
 void api_nospeaking_set(api_call_t *call);
 void api_nospeaking_get(api_call_t *call);
 
@@ -278,6 +279,7 @@ void api_group_transfer_owner(api_call_t *call);
 void api_group_applications(api_call_t *call);
 void api_group_accept_application(api_call_t *call);
 void api_group_refuse_application(api_call_t *call);
+void api_group_applications_read(api_call_t *call);
 void api_group_attrs_init(api_call_t *call);
 void api_group_attrs_set(api_call_t *call);
 void api_group_attrs_delete(api_call_t *call);

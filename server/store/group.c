@@ -233,7 +233,9 @@ static const char applications_sql[] =
     "SELECT json_build_object('applications', COALESCE(json_agg(json_build_object("
     " 'group_id', p.group_id, 'user', p.user_id, 'kind', p.kind, 'from', p.from_user,"
     " 'message', p.message, 'created_at', p.created_at)"
-    " ORDER BY p.created_at DESC, p.group_id, p.user_id), '[]'))::text"
+    " ORDER BY p.created_at DESC, p.group_id, p.user_id), '[]'),"
+    " 'total', count(*) FILTER (WHERE p.created_at > COALESCE((SELECT read_at"
+    "   FROM group_app_reads WHERE user_id = $1), -1)))::text"
     " FROM group_applications p JOIN group_members m ON m.group_id = p.group_id"
     " AND m.user_id = $1 AND m.role IN ('Owner', 'Admin')";
 
@@ -394,6 +396,8 @@ static const char update_sql[] =
     "   'group', (SELECT " GROUP_JSON " FROM up g" GROUP_CONV "))::text";
 
 /* $1 group, $2 user, $3 fields, $4 max custom keys, $5 recv opt (< 0: unchanged). */
+/* $1 group, $2 member, $3 fields, $4 max custom, $5 recv_opt, $6 OptPlatform (NULL: no
+ * event), $7 ClientIP, $8 operator. */
 static const char member_update_sql[] =
     "WITH f AS (SELECT $3::jsonb AS f),"
     " cur AS (SELECT * FROM group_members WHERE group_id = $1 AND user_id = $2 FOR UPDATE),"
@@ -409,9 +413,16 @@ static const char member_update_sql[] =
     "   FROM nw, f WHERE m.group_id = $1 AND m.user_id = $2"
     "   AND NOT (f.f ? 'role' AND m.role = 'Owner')"
     "   AND (SELECT count(*) FROM jsonb_object_keys(nw.custom)) <= $4::int"
-    "   RETURNING m.user_id),"
+    "   RETURNING m.user_id, m.role, m.name_card),"
     " rv AS (UPDATE conv_views v SET recv_opt = $5::int FROM up"
-    "   WHERE $5::int >= 0 AND v.user_id = up.user_id AND v.conv_key = 'g:' || $1)"
+    "   WHERE $5::int >= 0 AND v.user_id = up.user_id AND v.conv_key = 'g:' || $1),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterMemberFieldChanged', 'g:' || $1, $6::text, $7::text,"
+    "   json_build_object('GroupId', $1::text, 'Type', g.type, 'Operator_Account', $8::text,"
+    "   'Modified_Account', up.user_id, 'Member_Account', up.user_id, 'Role', up.role,"
+    "   'NameCard', up.name_card)"
+    "   FROM up, f, groups g WHERE g.group_id = $1 AND $6::text IS NOT NULL"
+    "   AND (f.f ? 'role' OR f.f ? 'name_card'))"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM cur),"
     "   'updated', EXISTS (SELECT 1 FROM up))::text";
 
@@ -421,7 +432,7 @@ static const char mute_sql[] =
     "   RETURNING user_id)"
     " SELECT json_build_object('muted', (SELECT COALESCE(json_agg(user_id), '[]') FROM up))::text";
 
-/* $1 group, $2 new owner, $3 now. */
+/* $1 group, $2 new owner, $3 now, $4 OptPlatform (NULL: no event), $5 ClientIP, $6 operator. */
 static const char transfer_sql[] =
     "WITH g AS (SELECT * FROM groups WHERE group_id = $1 FOR UPDATE),"
     " nm AS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2),"
@@ -430,7 +441,13 @@ static const char transfer_sql[] =
     " n AS (UPDATE group_members m SET role = 'Owner', mute_until = 0"
     "   WHERE m.group_id = $1 AND m.user_id = $2 RETURNING 1),"
     " up AS (UPDATE groups SET owner = $2, info_seq = info_seq + 1, last_info_time = $3::bigint"
-    "   WHERE group_id = $1 AND EXISTS (SELECT 1 FROM nm))"
+    "   WHERE group_id = $1 AND EXISTS (SELECT 1 FROM nm)),"
+    " hook AS (" STORE_WEBHOOK_INSERT
+    "   SELECT 'Group.CallbackAfterChangeGroupOwner', 'g:' || g.group_id, $4::text, $5::text,"
+    "   json_build_object('GroupId', g.group_id, 'Type', g.type, 'Operator_Account', $6::text,"
+    "   'OldOwner_Account', COALESCE(g.owner, ''), 'NewOwner_Account', $2::text)"
+    "   FROM g WHERE $4::text IS NOT NULL AND EXISTS (SELECT 1 FROM n)"
+    "   AND g.owner IS DISTINCT FROM $2)"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g),"
     "   'done', EXISTS (SELECT 1 FROM n), 'old_owner', (SELECT owner FROM g))::text";
 
@@ -676,6 +693,19 @@ void store_group_history(db_pool_t *db, const char *group_id, int64_t req_seq, i
         cb, arg);
 }
 
+/* $1 user, $2 now. */
+static const char applications_read_sql[] =
+    "WITH up AS (INSERT INTO group_app_reads (user_id, read_at) SELECT user_id, $2::bigint"
+    "   FROM accounts WHERE user_id = $1 ON CONFLICT (user_id) DO UPDATE"
+    "   SET read_at = EXCLUDED.read_at RETURNING 1)"
+    " SELECT json_build_object('done', EXISTS (SELECT 1 FROM up))::text";
+
+void store_group_applications_read(db_pool_t *db, const char *user, int64_t now, store_group_fn cb,
+                                   void *arg)
+{
+    run(db, applications_read_sql, 2, (char *[]){store_str(user), store_int(now)}, cb, arg);
+}
+
 void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb, void *arg)
 {
     run(db, applications_sql, 1, (char *[]){store_str(user)}, cb, arg);
@@ -743,12 +773,12 @@ void store_group_update(db_pool_t *db, const char *group_id, const char *fields,
 }
 
 void store_group_member_update(db_pool_t *db, const char *group_id, const char *user,
-                               const char *fields, int max_custom, int recv_opt, store_group_fn cb,
-                               void *arg)
+                               const char *fields, int max_custom, int recv_opt,
+                               const store_group_hook_t *hook, store_group_fn cb, void *arg)
 {
-    run(db, member_update_sql, 5,
+    run(db, member_update_sql, 8,
         (char *[]){store_str(group_id), store_str(user), store_str(fields), store_int(max_custom),
-                   store_int(recv_opt)},
+                   store_int(recv_opt), H_PLATFORM(hook), H_IP(hook), H_OP(hook)},
         cb, arg);
 }
 
@@ -760,9 +790,11 @@ void store_group_mute(db_pool_t *db, const char *group_id, const char *users_jso
 }
 
 void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
-                          store_group_fn cb, void *arg)
+                          const store_group_hook_t *hook, store_group_fn cb, void *arg)
 {
-    run(db, transfer_sql, 3, (char *[]){store_str(group_id), store_str(new_owner), store_int(now)},
+    run(db, transfer_sql, 6,
+        (char *[]){store_str(group_id), store_str(new_owner), store_int(now), H_PLATFORM(hook),
+                   H_IP(hook), H_OP(hook)},
         cb, arg);
 }
 

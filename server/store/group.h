@@ -158,9 +158,13 @@ void store_group_history(db_pool_t *db, const char *group_id, int64_t req_seq, i
                          store_group_fn cb, void *arg);
 
 /* Pending join applications and invitations of the groups where `user` is owner or admin:
- * {applications: [{group_id, user, kind ("apply"/"invite"), from, message, created_at}]},
- * newest first. */
+ * {applications: [{group_id, user, kind ("apply"/"invite"), from, message, created_at}],
+ * total: how many are newer than the user's last store_group_applications_read}, newest
+ * first. */
 void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb, void *arg);
+/* Marks the user's applications read as of `now` (setGroupApplicationRead): {done}. */
+void store_group_applications_read(db_pool_t *db, const char *user, int64_t now, store_group_fn cb,
+                                   void *arg);
 
 /* ---- writes ---- */
 
@@ -231,19 +235,24 @@ void store_group_update(db_pool_t *db, const char *group_id, const char *fields,
 
 /* Changes one member: `fields` with any of role ("Admin"/"Member"; never an owner's),
  * name_card, mute_until, msg_flag, custom (merged, "" deletes). msg_flag also sets the
- * conversation's receive option to recv_opt (ignored when < 0). {found (a member), updated}. */
+ * conversation's receive option to recv_opt (ignored when < 0). {found (a member), updated}.
+ * With `hook`, a change of role or name card writes Group.CallbackAfterMemberFieldChanged
+ * {GroupId, Type, Operator_Account, Modified_Account (and Member_Account, the other spelling
+ * of Tencent's pages), Role, NameCard} (the values after the change). */
 void store_group_member_update(db_pool_t *db, const char *group_id, const char *user,
-                               const char *fields, int max_custom, int recv_opt, store_group_fn cb,
-                               void *arg);
+                               const char *fields, int max_custom, int recv_opt,
+                               const store_group_hook_t *hook, store_group_fn cb, void *arg);
 
 /* Sets mute_until of the members among users (never the owner): {muted: [UserIDs]}. */
 void store_group_mute(db_pool_t *db, const char *group_id, const char *users_json, int64_t until,
                       store_group_fn cb, void *arg);
 
 /* Makes the member `new_owner` owner; the previous owner becomes a plain member. {found,
- * done (false: not a member), old_owner|null}. */
+ * done (false: not a member), old_owner|null}. With `hook`, Group.CallbackAfterChangeGroupOwner
+ * {GroupId, Type, Operator_Account, OldOwner_Account, NewOwner_Account} when the owner
+ * changed. */
 void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
-                          store_group_fn cb, void *arg);
+                          const store_group_hook_t *hook, store_group_fn cb, void *arg);
 
 /* Dismisses the group: {found, members: [UserIDs it had]}. */
 void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,

@@ -36,6 +36,29 @@
     "(gm.mute_until > " now " OR s.group_mute_until > " now                                        \
     " OR (g.mute_all AND gm.role = 'Member'))"
 
+/* Group.CallbackAfterReadReceipt for the group messages a receipt statement just acknowledged:
+ * expects CTEs `ins` (the msg_receipts rows written, RETURNING conv_key, seq) and `m` (the
+ * messages: conv_key, seq, sender); reader, platform (NULL: no event) and ip are SQL
+ * expressions. Counts are as after the statement (its own rows are not visible to it: + 1). */
+/* clang-format off */
+#define STORE_GROUP_RECEIPT_HOOK_SQL(reader, platform, ip)                                         \
+    " receipt_hook AS (INSERT INTO webhook_outbox (command, order_key, platform, client_ip, body)" \
+    "   SELECT 'Group.CallbackAfterReadReceipt', i.conv_key, " platform "::text, " ip "::text,"   \
+    "   json_build_object('GroupId', substr(i.conv_key, 3), 'Type', g.type,"                       \
+    "   'GroupMsgReceiptList', json_agg(json_build_object('MsgSeq', i.seq,"                        \
+    "     'ReadNum', rc.n + 1, 'UnreadNum', GREATEST(mc.n - rc.n - 1, 0),"                         \
+    "     'ReadReceiptMembers', json_build_array(json_build_object('Member_Account', " reader      \
+    "     ))) ORDER BY i.seq))"                                                                    \
+    "   FROM ins i JOIN m ON m.conv_key = i.conv_key AND m.seq = i.seq"                            \
+    "   JOIN groups g ON g.group_id = substr(i.conv_key, 3)"                                       \
+    "   CROSS JOIN LATERAL (SELECT count(*) AS n FROM msg_receipts r"                              \
+    "     WHERE r.conv_key = i.conv_key AND r.seq = i.seq) rc"                                     \
+    "   CROSS JOIN LATERAL (SELECT count(*) AS n FROM group_members gm"                            \
+    "     WHERE gm.group_id = g.group_id AND gm.user_id <> m.sender) mc"                           \
+    "   WHERE " platform "::text IS NOT NULL AND i.conv_key LIKE 'g:%'"                            \
+    "   GROUP BY i.conv_key, g.type)"
+/* clang-format on */
+
 /* A JSON array text of the strings, for `jsonb_array_elements_text($n::jsonb)`. Free with
  * free() (jansson allocation). */
 char *store_json_array(const char *const *items, size_t n);

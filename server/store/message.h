@@ -178,10 +178,13 @@ typedef void (*store_unread_fn)(err_t err, const store_unread_t *rows, size_t n,
 void store_c2c_unread(db_pool_t *db, const char *user, const char *const *peers, size_t npeers,
                       store_unread_fn cb, void *arg);
 
-/* Records that `reader` read these received messages (those sent with needReadReceipt);
- * calls back with the messages that qualified (sender, conv_key, seq, msg_id set). */
+/* Records that `reader` read these received messages (those sent with needReadReceipt): by
+ * msg_ids, and by keys_json [{conv, seq, random}] (NULL: none); calls back with the messages
+ * that qualified (sender, conv_key, seq, msg_id set). With `hook`, the group messages newly
+ * acknowledged write Group.CallbackAfterReadReceipt in the same transaction. */
 void store_receipts_add(db_pool_t *db, const char *reader, const char *const *msg_ids, size_t n,
-                        int64_t now, store_msgs_fn cb, void *arg);
+                        const char *keys_json, int64_t now, const store_webhook_origin_t *hook,
+                        store_msgs_fn cb, void *arg);
 /* The messages with these ids sent by `sender`, with receipt_read set. */
 void store_receipts_get(db_pool_t *db, const char *sender, const char *const *msg_ids, size_t n,
                         store_msgs_fn cb, void *arg);

@@ -113,15 +113,19 @@ static const char unread_sql[] = "SELECT v.peer, " STORE_UNREAD_SQL(
               " WHERE v.user_id = $1 AND v.peer IS NOT NULL"
               " AND ($2::jsonb IS NULL OR v.peer IN (SELECT jsonb_array_elements_text($2::jsonb)))";
 
+/* $1 reader, $2 [msg_id], $3 now, $4 [{conv, seq, random}] (REST MsgKeys) or NULL, $5
+ * OptPlatform of Group.CallbackAfterReadReceipt (NULL: none), $6 ClientIP. */
 static const char receipts_add_sql[] =
-    "WITH m AS (SELECT * FROM messages WHERE msg_id IN (SELECT "
-    "jsonb_array_elements_text($2::jsonb))"
+    "WITH m AS (SELECT * FROM messages WHERE (msg_id IN (SELECT "
+    "jsonb_array_elements_text($2::jsonb)) OR (conv_key, seq, random) IN (SELECT k.conv, k.seq,"
+    " k.random FROM jsonb_to_recordset($4::jsonb) AS k(conv text, seq bigint, random bigint)))"
     "   AND flags & 1 = 1 AND sender <> $1 AND (receiver = $1 OR (receiver IS NULL"
     "   AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(conv_key, 3)"
     "     AND gm.user_id = $1)))),"
     " ins AS (INSERT INTO msg_receipts (conv_key, seq, user_id, read_at)"
-    "   SELECT conv_key, seq, $1, $3::bigint FROM m ON CONFLICT DO NOTHING)"
-    " SELECT " MSG_COLUMNS " FROM m";
+    "   SELECT conv_key, seq, $1, $3::bigint FROM m ON CONFLICT DO NOTHING"
+    "   RETURNING conv_key, seq)," STORE_GROUP_RECEIPT_HOOK_SQL(
+        "$1::text", "$5", "$6") " SELECT " MSG_COLUMNS " FROM m";
 
 static const char receipts_get_sql[] =
     "SELECT " MSG_COLUMNS " FROM messages m"
@@ -346,11 +350,15 @@ void store_c2c_unread(db_pool_t *db, const char *user, const char *const *peers,
 }
 
 void store_receipts_add(db_pool_t *db, const char *reader, const char *const *msg_ids, size_t n,
-                        int64_t now, store_msgs_fn cb, void *arg)
+                        const char *keys_json, int64_t now, const store_webhook_origin_t *hook,
+                        store_msgs_fn cb, void *arg)
 {
     db_batch_t *b = db_batch_new();
-    store_add(b, receipts_add_sql, 3,
-              (char *[]){store_str(reader), store_json_array(msg_ids, n), store_int(now)});
+    store_add(b, receipts_add_sql, 6,
+              (char *[]){store_str(reader), store_json_array(msg_ids, n), store_int(now),
+                         store_str(keys_json),
+                         store_str(hook ? (hook->platform ? hook->platform : "RESTAPI") : NULL),
+                         store_str(hook && hook->client_ip ? hook->client_ip : "")});
     submit_msgs(db, b, cb, arg);
 }
 

@@ -95,11 +95,14 @@ static const char receipt_add_sql[] =
     "   AND m.flags & 1 = 1 AND m.flags & " RECALLED " = 0 AND m.sender <> $2"
     "   AND EXISTS (SELECT 1 FROM mem)),"
     " ins AS (INSERT INTO msg_receipts (conv_key, seq, user_id, read_at)"
-    "   SELECT conv_key, seq, $2, $4::bigint FROM m ON CONFLICT DO NOTHING)"
-    " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
-    "   'member', EXISTS (SELECT 1 FROM mem), 'items', COALESCE((SELECT json_agg("
-    "   json_build_object('seq', seq, 'msg_id', msg_id, 'sender', sender) ORDER BY seq)"
-    "   FROM m), '[]'))::text";
+    "   SELECT conv_key, seq, $2, $4::bigint FROM m ON CONFLICT DO NOTHING"
+    "   RETURNING conv_key, seq)," STORE_GROUP_RECEIPT_HOOK_SQL(
+        "$2::text", "$5",
+        "$6") " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups WHERE group_id = "
+              "$1),"
+              "   'member', EXISTS (SELECT 1 FROM mem), 'items', COALESCE((SELECT json_agg("
+              "   json_build_object('seq', seq, 'msg_id', msg_id, 'sender', sender) ORDER BY seq)"
+              "   FROM m), '[]'))::text";
 
 /* $1 group, $2 seqs. */
 static const char receipt_counts_sql[] =
@@ -346,12 +349,14 @@ void store_msg_modify(db_pool_t *db, const store_modify_t *m, store_recall_fn cb
 }
 
 void store_group_receipt_add(db_pool_t *db, const char *group_id, const char *reader,
-                             const int64_t *seqs, size_t n, int64_t now, store_recall_fn cb,
-                             void *arg)
+                             const int64_t *seqs, size_t n, int64_t now,
+                             const store_webhook_origin_t *hook, store_recall_fn cb, void *arg)
 {
-    run(db, receipt_add_sql, 4,
-        (char *[]){store_str(group_id), store_str(reader), seqs_json(seqs, n), store_int(now)}, cb,
-        arg);
+    run(db, receipt_add_sql, 6,
+        (char *[]){store_str(group_id), store_str(reader), seqs_json(seqs, n), store_int(now),
+                   store_str(hook ? (hook->platform ? hook->platform : "RESTAPI") : NULL),
+                   store_str(hook && hook->client_ip ? hook->client_ip : "")},
+        cb, arg);
 }
 
 void store_group_receipt_counts(db_pool_t *db, const char *group_id, const int64_t *seqs, size_t n,

@@ -118,10 +118,11 @@ void store_msg_modify(db_pool_t *db, const store_modify_t *m, store_recall_fn cb
 
 /* `reader` read these messages of the group (those sent with a read receipt request, not
  * recalled, not their own): {group, member, items: [{seq, msg_id, sender}]} (the qualifying
- * ones; group/member: whether the group exists and the reader is a member). */
+ * ones; group/member: whether the group exists and the reader is a member). With `hook`,
+ * Group.CallbackAfterReadReceipt for the newly acknowledged ones, same transaction. */
 void store_group_receipt_add(db_pool_t *db, const char *group_id, const char *reader,
-                             const int64_t *seqs, size_t n, int64_t now, store_recall_fn cb,
-                             void *arg);
+                             const int64_t *seqs, size_t n, int64_t now,
+                             const store_webhook_origin_t *hook, store_recall_fn cb, void *arg);
 /* {group, items: [{seq, ok, read, unread}]} in request order; ok false when the seq is no
  * message sent with a read receipt request. Counts are over the current members other than
  * the sender. */

@@ -94,7 +94,8 @@ def test_response_carries_msgid_key_seq_timestamp(login):
     sent = send(alice, "bob", random=4242)
     assert re.fullmatch(r"[0-9a-f]{32}", sent["msgID"]), sent
     assert sent["seq"] == 1 and sent["random"] == 4242
-    assert before <= sent["timestamp"] <= time.time() + 1
+    # time(2) reads the coarse clock, up to a tick behind Python's: allow one second
+    assert before - 1 <= sent["timestamp"] <= time.time() + 1
     assert sent["msgKey"] == f"{sent['seq']}_{sent['random']}_{sent['timestamp']}"
     m = bob.wait_event("onRecvNewMessage")["message"]
     assert {k: m[k] for k in sent} == sent
@@ -451,6 +452,31 @@ def test_message_read_receipts(login):
             r["unreadCount"]) == (mid, "bob", "c2c_bob", True, 1, 0)
     (after,) = alice.call("getMessageReadReceipts", {"msgIDs": [mid]})["receiptList"]
     assert (after["isPeerRead"], after["readCount"], after["unreadCount"]) == (True, 1, 0)
+
+
+def test_rest_c2c_msg_read_receipt(login, rest):
+    """REST openim/c2c_msg_read_receipt acknowledges by MsgKey for the reader: the same push and
+    counts as sendMessageReadReceipts; bad items change nothing."""
+    from expect import call_fail, call_ok
+    alice = login("alice")
+    sent = send(alice, "bob", "ack me", needReadReceipt=True)
+    item = {"From_Account": "alice", "To_Account": "bob", "MsgKey": sent["msgKey"]}
+    body = {"Operator_Account": "bob", "Peer_Account": "alice", "C2CMsgInfo": [item]}
+    call_fail(rest, "openim/c2c_msg_read_receipt", {**body, "C2CMsgInfo": [
+        {**item, "From_Account": "carol"}]}, 90010)
+    call_fail(rest, "openim/c2c_msg_read_receipt", {**body, "C2CMsgInfo": [
+        {**item, "MsgKey": "nope"}]}, 90054)
+    call_fail(rest, "openim/c2c_msg_read_receipt", {**body, "C2CMsgInfo": []}, 90010)
+    call_fail(rest, "openim/c2c_msg_read_receipt", {"Peer_Account": "alice",
+                                                    "C2CMsgInfo": [item]}, 90010)
+    (before,) = alice.call("getMessageReadReceipts", {"msgIDs": [sent["msgID"]]})["receiptList"]
+    assert before["readCount"] == 0
+    call_ok(rest, "openim/c2c_msg_read_receipt", body)
+    (r,) = alice.wait_event("onRecvMessageReadReceipts")["receiptList"]
+    assert (r["msgID"], r["userID"], r["isPeerRead"]) == (sent["msgID"], "bob", True)
+    seq, random, ts = sent["msgKey"].split("_")
+    call_ok(rest, "openim/c2c_msg_read_receipt", {**body, "C2CMsgInfo": [
+        {**item, "MsgKey": f"{seq}_{int(random) + 1}_{ts}"}]})  # another message: nothing
 
 
 def test_read_receipt_ignored_without_need_read_receipt(login):

@@ -146,6 +146,9 @@ def test_join_by_application_accepted(people):
     (app,) = apps["groupApplicationList"]
     assert (app["groupID"], app["fromUser"], app["requestMsg"], app["type"]) == (gid, "dave",
                                                                                 "hi", 0)
+    alice.call("setGroupApplicationRead")
+    apps = alice.call("getGroupApplicationList")
+    assert apps["unreadCount"] == 0 and len(apps["groupApplicationList"]) == 1
     bob.fail("acceptGroupApplication", {"groupID": gid, "fromUser": "dave"}, 10007)
     alice.call("acceptGroupApplication", {"groupID": gid, "fromUser": "dave", "reason": "ok"})
     ev = dave.wait_event("onApplicationProcessed")

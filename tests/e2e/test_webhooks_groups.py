@@ -615,3 +615,86 @@ def test_imports_ask_no_before_callback(hooked, receiver, pg):
             {"GroupId": "team", "MemberList": [{"Member_Account": "bob"}]})
     assert member_ids(pg) == ["alice", "bob"]
     assert receiver.calls == []
+
+
+def test_change_owner_fires_after_change_group_owner(hooked, receiver, ws):
+    chatd = hooked()
+    gid = rest_group(chatd, members=("bob",))
+    call_ok(chatd.rest(), G + "change_group_owner", {"GroupId": gid, "NewOwner_Account": "bob"})
+    (call,) = receiver.wait("Group.CallbackAfterChangeGroupOwner")
+    check_query(call, "Group.CallbackAfterChangeGroupOwner", "RESTAPI")
+    b = call["body"]
+    assert (b["GroupId"], b["Type"], b["OldOwner_Account"], b["NewOwner_Account"]) == (
+        gid, "Public", "alice", "bob")
+    assert b["Operator_Account"] and b["EventId"] > 0
+    bob = ws(chatd, "bob", platform="iPad")
+    bob.call("transferGroupOwner", {"groupID": gid, "userID": "alice"})
+    (_, again) = receiver.wait("Group.CallbackAfterChangeGroupOwner", n=2)
+    check_query(again, "Group.CallbackAfterChangeGroupOwner", "iPad")
+    assert (again["body"]["OldOwner_Account"], again["body"]["NewOwner_Account"],
+            again["body"]["Operator_Account"]) == ("bob", "alice", "bob")
+
+
+def test_group_full_fires_when_filled_and_when_refused(hooked, receiver, pg):
+    chatd = hooked()
+    gid = rest_group(chatd, members=(), MaxMemberCount=2)
+    call_ok(chatd.rest(), G + "add_group_member", {"GroupId": gid,
+                                                   "MemberList": [{"Member_Account": "bob"}]})
+    (full,) = receiver.wait("Group.CallbackAfterGroupFull")
+    check_query(full, "Group.CallbackAfterGroupFull", "RESTAPI")
+    assert full["body"]["GroupId"] == gid and full["body"]["EventId"] > 0
+    call_fail(chatd.rest(), G + "add_group_member", {
+        "GroupId": gid, "MemberList": [{"Member_Account": "carol"}]}, 10014)
+    receiver.wait("Group.CallbackAfterGroupFull", n=2)
+    open_group = rest_group(chatd, gid="roomy", members=(), MaxMemberCount=10)
+    call_ok(chatd.rest(), G + "add_group_member", {"GroupId": open_group,
+                                                   "MemberList": [{"Member_Account": "carol"}]})
+    outbox_drained(pg)
+    assert len(receiver.of("Group.CallbackAfterGroupFull")) == 2
+
+
+def test_member_field_changed(hooked, receiver, ws, pg):
+    chatd = hooked()
+    gid = rest_group(chatd, members=("bob", "carol"))
+    call_ok(chatd.rest(), G + "modify_group_member_info",
+            {"GroupId": gid, "Member_Account": "bob", "Role": "Admin", "NameCard": "Bobby"})
+    (call,) = receiver.wait("Group.CallbackAfterMemberFieldChanged")
+    check_query(call, "Group.CallbackAfterMemberFieldChanged", "RESTAPI")
+    b = call["body"]
+    assert (b["GroupId"], b["Type"], b["Modified_Account"], b["Member_Account"], b["Role"],
+            b["NameCard"]) == (gid, "Public", "bob", "bob", "Admin", "Bobby")
+    alice = ws(chatd, "alice", platform="Android")
+    alice.call("setGroupMemberRole", {"groupID": gid, "userID": "bob", "role": 200})
+    (_, again) = receiver.wait("Group.CallbackAfterMemberFieldChanged", n=2)
+    check_query(again, "Group.CallbackAfterMemberFieldChanged", "Android")
+    assert (again["body"]["Role"], again["body"]["Operator_Account"]) == ("Member", "alice")
+    # a mute alone is not a field change
+    call_ok(chatd.rest(), G + "forbid_send_msg", {"GroupId": gid, "Members_Account": ["carol"],
+                                                  "MuteTime": 60})
+    outbox_drained(pg)
+    assert len(receiver.of("Group.CallbackAfterMemberFieldChanged")) == 2
+
+
+def test_read_receipt_fires_after_read_receipt(hooked, receiver, ws):
+    chatd = hooked()
+    gid = rest_group(chatd, members=("bob", "carol"))
+    alice = ws(chatd, "alice")
+    sent = alice.call("sendMessage", {"groupID": gid, "msgBody": text_body("ack"),
+                                      "random": 9, "needReadReceipt": True})
+    bob = ws(chatd, "bob", platform="Android")
+    bob.call("sendMessageReadReceipts", {"msgIDs": [sent["msgID"]]})
+    (call,) = receiver.wait("Group.CallbackAfterReadReceipt")
+    check_query(call, "Group.CallbackAfterReadReceipt", "Android")
+    b = call["body"]
+    assert (b["GroupId"], b["Type"]) == (gid, "Public")
+    assert b["GroupMsgReceiptList"] == [{"MsgSeq": sent["seq"], "ReadNum": 1, "UnreadNum": 1,
+                                         "ReadReceiptMembers": [{"Member_Account": "bob"}]}]
+    call_ok(chatd.rest(), G + "group_msg_receipt", {"GroupId": gid, "From_Account": "carol",
+                                                    "MsgSeqList": [{"MsgSeq": sent["seq"]}]})
+    (_, rest_call) = receiver.wait("Group.CallbackAfterReadReceipt", n=2)
+    check_query(rest_call, "Group.CallbackAfterReadReceipt", "RESTAPI")
+    (item,) = rest_call["body"]["GroupMsgReceiptList"]
+    assert (item["ReadNum"], item["UnreadNum"], item["ReadReceiptMembers"]) == (
+        2, 0, [{"Member_Account": "carol"}])
+    bob.call("sendMessageReadReceipts", {"msgIDs": [sent["msgID"]]})  # again: nothing new
+    bob.barrier()

@@ -559,12 +559,37 @@ static bool group_found(gop_t *op, err_t err, const store_group_res_t *res)
     return true;
 }
 
+/* Group.CallbackAfterGroupFull {GroupId} when adding members made the group full or was refused
+ * because it is full (Tencent's two moments). Nothing is stored for the second, so the event
+ * goes through emit(), its own transaction. */
+static void report_full(gop_t *op, const store_group_res_t *res)
+{
+    const api_env_t *env = env_of(op);
+    if (!api_hook_on(env, STORE_WEBHOOK_GROUP_AFTER_FULL))
+        return;
+    bool full =
+        op->c.found && op->c.group.max_members > 0 && res->member_count >= op->c.group.max_members;
+    size_t i;
+    json_t *v;
+    json_array_foreach(res->results, i, v) full |= strcmp(str(v, "status"), "full") == 0;
+    if (!full)
+        return;
+    store_webhook_origin_t o = {
+        store_webhook_platform(op->call->platform, STORE_WEBHOOK_GROUP_AFTER_FULL),
+        op->call->client_ip};
+    char *key = xasprintf("g:%s", op->group_id);
+    env->hooks->emit(env->hooks->ctx, STORE_WEBHOOK_GROUP_AFTER_FULL, key, &o,
+                     json_pack("{s:s}", "GroupId", op->group_id));
+    xfree(key);
+}
+
 /* The answer of adding one member: true when they were added; else the op is failed with why
  * (`otherwise` for an unexpected status). */
 static bool one_added(gop_t *op, err_t err, const store_group_res_t *res, err_t otherwise)
 {
     if (!group_found(op, err, res))
         return false;
+    report_full(op, res);
     const char *st = str(json_array_get(res->results, 0), "status");
     if (st == NULL || strcmp(st, "added") != 0) {
         fail(op,
@@ -792,6 +817,7 @@ static void on_added(err_t err, const store_group_res_t *res, void *arg)
     if (!group_found(op, err, res))
         return;
     const api_env_t *env = env_of(op);
+    report_full(op, res);
     json_t *results = res->results, *v;
     json_t *added = json_array();
     size_t i;
@@ -1175,7 +1201,8 @@ static void do_member(gop_t *op)
     json_decref(fields);
     store_group_member_update(
         env_of(op)->db, op->group_id, m->user, fields_json, GROUP_MEMBER_CUSTOM_KEYS_MAX,
-        (m->given & GOP_M_MSG_FLAG) ? m->msg_flag : -1, on_member_updated, op);
+        (m->given & GOP_M_MSG_FLAG) ? m->msg_flag : -1,
+        hook_of(op, STORE_WEBHOOK_GROUP_AFTER_MEMBER_FIELD, NULL), on_member_updated, op);
     xfree(fields_json);
 }
 
@@ -1252,7 +1279,8 @@ static void do_transfer(gop_t *op)
         return;
     }
     store_group_transfer(env_of(op)->db, op->group_id, op->req.user, (int64_t)time(NULL),
-                         on_transferred, op);
+                         hook_of(op, STORE_WEBHOOK_GROUP_AFTER_CHANGE_OWNER, NULL), on_transferred,
+                         op);
 }
 
 static void tell_applicant(gop_t *op, bool agreed)

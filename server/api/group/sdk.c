@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "api/group/ops.h"
@@ -560,8 +561,22 @@ static void on_applications(err_t err, const store_group_res_t *res, void *arg)
                                         str(a, "message"), "handledMsg", "", "type", invite ? 1 : 0,
                                         "handleStatus", 0, "handleResult", 0));
     }
-    api_finish(call, json_pack("{s:I, s:o}", "unreadCount", (json_int_t)json_array_size(list),
+    api_finish(call, json_pack("{s:I, s:o}", "unreadCount", (json_int_t)res->total,
                                "groupApplicationList", list));
+}
+
+static void on_applications_read(err_t err, const store_group_res_t *res, void *arg)
+{
+    (void)res;
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call != NULL)
+        api_finish(call, NULL);
+}
+
+void api_group_applications_read(api_call_t *call)
+{
+    store_group_applications_read(call->env->db, call->identifier, (int64_t)time(NULL),
+                                  on_applications_read, call);
 }
 
 void api_group_applications(api_call_t *call)

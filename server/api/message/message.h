@@ -154,6 +154,15 @@ void msg_content_hash(const char *body, const char *ccd, char out[33]);
 
 /* A stored message as a client sees it (V2TIMMessage field names) from `viewer`'s side. */
 json_t *msg_to_json(const store_msg_row_t *row, const char *viewer);
+/* A V2TIMMessageReceipt as its sender sees it (reader NULL: no userID). */
+json_t *msg_receipt_json(const store_receipt_count_t *r, const char *sender, const char *reader);
+/* `reader` read these messages (by msg_ids, and by keys_json [{conv, seq, random}], NULL:
+ * none): receipts are recorded for those sent with needReadReceipt, and each one's sender hears
+ * onRecvMessageReadReceipts; then `answer` ends the call. */
+typedef void (*msg_done_fn)(api_call_t *call);
+void msg_receipts_send(api_call_t *call, const char *reader, const char *const *msg_ids, size_t n,
+                       const char *keys_json, msg_done_fn answer);
+
 /* "<seq>_<random>_<time>", Tencent's MsgKey shape. */
 char *msg_key(int64_t seq, uint32_t random, int64_t ts);
 /* Parses a MsgKey msg_key() wrote (seq >= 1, random a uint32); false for anything else. */

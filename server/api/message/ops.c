@@ -358,3 +358,83 @@ err_t msg_apply_fields(const msg_fields_t *f, msg_kind_t kind, msg_c2c_t *m, cha
     m->deliver = true;
     return ERR_OK;
 }
+
+/* ---- message-level read receipts ---- */
+
+/* A V2TIMMessageReceipt as its sender sees it. A one-to-one message has one possible reader. */
+json_t *msg_receipt_json(const store_receipt_count_t *r, const char *sender, const char *reader)
+{
+    char *conv = conv_id_from_key(r->conv_key, sender);
+    int64_t members = r->member_count > 0 ? r->member_count : 1;
+    json_t *j = json_pack(
+        "{s:s, s:s, s:b, s:I, s:I, s:I}", "msgID", r->msg_id, "conversationID", conv, "isPeerRead",
+        r->read_count >= members, "readCount", (json_int_t)r->read_count, "unreadCount",
+        (json_int_t)(members - r->read_count), "timestamp", (json_int_t)time(NULL));
+    if (reader)
+        json_object_set_new(j, "userID", json_string(reader));
+    if (strncmp(r->conv_key, "g:", 2) == 0)
+        json_object_set_new(j, "groupID", json_string(r->conv_key + 2));
+    xfree(conv);
+    return j;
+}
+
+typedef struct {
+    const api_env_t *env;
+    char *sender, *reader;
+} receipt_push_t;
+
+static void on_counts_for_push(err_t err, const store_receipt_count_t *rows, size_t n, void *arg)
+{
+    receipt_push_t *p = arg;
+    for (size_t i = 0; err == ERR_OK && i < n; i++) {
+        json_t *body =
+            json_pack("{s:[o]}", "receiptList", msg_receipt_json(&rows[i], p->sender, p->reader));
+        router_frame_t *f = router_frame_from_json("onRecvMessageReadReceipts", body);
+        router_push_user(p->env->router, p->sender, f, 0);
+        router_frame_unref(f);
+    }
+    xfree(p->sender);
+    xfree(p->reader);
+    xfree(p);
+}
+
+typedef struct {
+    api_call_t *call;
+    msg_done_fn answer;
+    char *reader;
+} receipts_op_t;
+
+static void on_receipts_sent(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
+{
+    receipts_op_t op = *(receipts_op_t *)arg;
+    xfree(arg);
+    api_call_t *call = api_call_if_ok(err, op.call);
+    if (call == NULL) {
+        xfree(op.reader);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        receipt_push_t *p = XNEW(receipt_push_t);
+        p->env = call->env;
+        p->sender = xstrdup(rows[i].sender);
+        p->reader = xstrdup(op.reader);
+        store_receipt_counts(call->env->db, rows[i].sender, &rows[i].msg_id, 1, on_counts_for_push,
+                             p);
+    }
+    xfree(op.reader);
+    api_hook_poke(call->env);
+    op.answer(call);
+}
+
+void msg_receipts_send(api_call_t *call, const char *reader, const char *const *msg_ids, size_t n,
+                       const char *keys_json, msg_done_fn answer)
+{
+    receipts_op_t *op = XNEW(receipts_op_t);
+    *op = (receipts_op_t){call, answer, xstrdup(reader)};
+    store_webhook_origin_t o = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT),
+        call->client_ip};
+    bool hook = api_hook_on(call->env, STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT);
+    store_receipts_add(call->env->db, reader, msg_ids, n, keys_json, (int64_t)time(NULL),
+                       hook ? &o : NULL, on_receipts_sent, op);
+}

@@ -625,3 +625,56 @@ void api_openim_c2c_unread(api_call_t *call)
     store_accounts_existing(call->env->db, ids, json_array_size(peers) + 1, on_unread_users, call);
     xfree(ids);
 }
+
+/* ---- c2c_msg_read_receipt ---- */
+
+static void answer_receipts(api_call_t *call)
+{
+    api_finish(call, NULL);
+}
+
+/* Operator_Account read Peer_Account's messages C2CMsgInfo [{From_Account (the peer),
+ * To_Account (the operator), MsgKey}]: the same rule as sendMessageReadReceipts. */
+void api_openim_c2c_read_receipt(api_call_t *call)
+{
+    const char *reader, *peer;
+    if (valid_get_user_id(call->body, operator_names, &reader) != VALID_OK ||
+        valid_get_user_id(call->body, peer_names, &peer) != VALID_OK) {
+        api_fail(call, ERR_OPENIM_FORMAT, "Operator_Account and Peer_Account must be UserIDs");
+        return;
+    }
+    json_t *list = json_object_get(call->body, "C2CMsgInfo"), *item;
+    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > MSG_IDS_MAX) {
+        api_fail(call, ERR_OPENIM_FORMAT, "C2CMsgInfo must hold 1 to %d messages", MSG_IDS_MAX);
+        return;
+    }
+    json_t *keys = json_array();
+    char *conv = store_conv_key_c2c(reader, peer);
+    size_t i;
+    json_array_foreach(list, i, item)
+    {
+        const char *from = json_string_value(json_object_get(item, "From_Account"));
+        const char *to = json_string_value(json_object_get(item, "To_Account"));
+        const char *key = json_string_value(json_object_get(item, "MsgKey"));
+        int64_t seq, random, ts;
+        if (from == NULL || to == NULL || strcmp(from, peer) != 0 || strcmp(to, reader) != 0) {
+            api_fail(call, ERR_OPENIM_FORMAT,
+                     "C2CMsgInfo[%zu]: From_Account must be Peer_Account and To_Account "
+                     "Operator_Account",
+                     i);
+            goto done;
+        }
+        if (key == NULL || !msg_key_parse(key, &seq, &random, &ts)) {
+            api_fail(call, ERR_OPENIM_MSGKEY, "C2CMsgInfo[%zu].MsgKey is not one chatd issued", i);
+            goto done;
+        }
+        json_array_append_new(keys, json_pack("{s:s, s:I, s:I}", "conv", conv, "seq",
+                                              (json_int_t)seq, "random", (json_int_t)random));
+    }
+    char *text = json_dumps(keys, JSON_COMPACT);
+    msg_receipts_send(call, reader, NULL, 0, text, answer_receipts);
+    free(text);
+done:
+    xfree(conv);
+    json_decref(keys);
+}

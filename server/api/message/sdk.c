@@ -343,56 +343,8 @@ void api_ws_mark_c2c_read(api_call_t *call)
 
 /* ---- message-level read receipts ---- */
 
-/* A V2TIMMessageReceipt as its sender sees it. A one-to-one message has one possible reader. */
-static json_t *receipt_json(const store_receipt_count_t *r, const char *sender, const char *reader)
+static void answer_sent(api_call_t *call)
 {
-    char *conv = conv_id_from_key(r->conv_key, sender);
-    int64_t members = r->member_count > 0 ? r->member_count : 1;
-    json_t *j = json_pack(
-        "{s:s, s:s, s:b, s:I, s:I, s:I}", "msgID", r->msg_id, "conversationID", conv, "isPeerRead",
-        r->read_count >= members, "readCount", (json_int_t)r->read_count, "unreadCount",
-        (json_int_t)(members - r->read_count), "timestamp", (json_int_t)time(NULL));
-    if (reader)
-        json_object_set_new(j, "userID", json_string(reader));
-    if (strncmp(r->conv_key, "g:", 2) == 0)
-        json_object_set_new(j, "groupID", json_string(r->conv_key + 2));
-    xfree(conv);
-    return j;
-}
-
-typedef struct {
-    const api_env_t *env;
-    char *sender, *reader;
-} receipt_push_t;
-
-static void on_counts_for_push(err_t err, const store_receipt_count_t *rows, size_t n, void *arg)
-{
-    receipt_push_t *p = arg;
-    for (size_t i = 0; err == ERR_OK && i < n; i++) {
-        json_t *body =
-            json_pack("{s:[o]}", "receiptList", receipt_json(&rows[i], p->sender, p->reader));
-        router_frame_t *f = router_frame_from_json("onRecvMessageReadReceipts", body);
-        router_push_user(p->env->router, p->sender, f, 0);
-        router_frame_unref(f);
-    }
-    xfree(p->sender);
-    xfree(p->reader);
-    xfree(p);
-}
-
-static void on_receipts_sent(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
-{
-    api_call_t *call = api_call_if_ok(err, arg);
-    if (call == NULL)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        receipt_push_t *p = XNEW(receipt_push_t);
-        p->env = call->env;
-        p->sender = xstrdup(rows[i].sender);
-        p->reader = xstrdup(call->identifier);
-        store_receipt_counts(call->env->db, rows[i].sender, &rows[i].msg_id, 1, on_counts_for_push,
-                             p);
-    }
     api_finish(call, NULL);
 }
 
@@ -402,8 +354,7 @@ void api_ws_send_receipts(api_call_t *call)
     const char **ids = read_ids(call, "msgIDs", MSG_IDS_MAX, &n);
     if (ids == NULL)
         return;
-    store_receipts_add(call->env->db, call->identifier, ids, n, (int64_t)time(NULL),
-                       on_receipts_sent, call);
+    msg_receipts_send(call, call->identifier, ids, n, NULL, answer_sent);
     xfree(ids);
 }
 
@@ -414,7 +365,7 @@ static void on_receipts(err_t err, const store_receipt_count_t *rows, size_t n, 
         return;
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, receipt_json(&rows[i], call->identifier, NULL));
+        json_array_append_new(list, msg_receipt_json(&rows[i], call->identifier, NULL));
     api_finish(call, json_pack("{s:o}", "receiptList", list));
 }
 

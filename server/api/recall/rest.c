@@ -257,6 +257,7 @@ static void on_receipt_added(err_t err, const store_recall_res_t *res, void *arg
         api_fail(call, ERR_GROUP_PERMISSION, "From_Account is not a member of the group");
         return;
     }
+    api_hook_poke(call->env);
     api_finish(call, NULL);
 }
 
@@ -273,7 +274,12 @@ void api_group_rest_msg_receipt(api_call_t *call)
     int64_t *seqs = seq_list_of(call, RECEIPT_SEQS_MAX, &n);
     if (seqs == NULL)
         return;
+    store_webhook_origin_t o = {
+        store_webhook_platform(call->platform, STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT),
+        call->client_ip};
     store_group_receipt_add(call->env->db, id, reader, seqs, n, (int64_t)time(NULL),
+                            api_hook_on(call->env, STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT) ? &o
+                                                                                           : NULL,
                             on_receipt_added, call);
     xfree(seqs);
 }
