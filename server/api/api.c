@@ -131,6 +131,7 @@ static const api_op_t ops[] = {
      {"getConversationGroupList", api_conv_group_list}},
     {"conv", NO_REST, {"cleanConversationUnreadMessageCount", api_conv_clean_unread}},
     {"conv", NO_REST, {"getConversationListByFilter", api_conv_list_by_filter}},
+    {"conv", NO_REST, {"getUnreadMessageCountByFilter", api_conv_filter_unread}},
     {"conv", NO_REST, {"getConversation", api_conv_get}},
     {"conv", NO_REST, {"getConversationListByConversationIDs", api_conv_get_by_ids}},
     {"conv", {"openim", "get_c2c_unread_msg_num", api_openim_c2c_unread, API_ADMIN}, NO_WS},

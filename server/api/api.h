@@ -226,6 +226,7 @@ void api_recentcontact_get_contact_group(api_call_t *call);
 /* WebSocket commands (conv/sdk.c) */
 void api_conv_list(api_call_t *call);
 void api_conv_list_by_filter(api_call_t *call);
+void api_conv_filter_unread(api_call_t *call);
 void api_conv_get(api_call_t *call);
 void api_conv_get_by_ids(api_call_t *call);
 void api_conv_total_unread(api_call_t *call);

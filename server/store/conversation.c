@@ -59,6 +59,21 @@
     "(COALESCE(c.last_seq, 0) > GREATEST(v.deleted_seq, v.hidden_seq)"                             \
     " OR v.draft_text IS NOT NULL OR v.pinned OR v.kept)"
 
+/* The conversation filter (store_conv_filter_t) on view alias v and conversation alias c; each
+ * argument is the SQL expression of one field. */
+#define CONV_FILTER_SQL(type, group, mark, unread, at)                                             \
+    " AND (" type " = 0 OR (" type " = 1) = (v.group_id IS NULL))"                                \
+    " AND (" mark " = 0 OR v.marks & " mark " <> 0)"                                               \
+    " AND (" group " IS NULL"                                                                      \
+    "   OR (" group " = '' AND NOT EXISTS (SELECT 1 FROM conv_group_members gm"                    \
+    "         WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key))"                         \
+    "   OR EXISTS (SELECT 1 FROM conv_group_members gm JOIN conv_groups g"                         \
+    "         ON g.user_id = gm.user_id AND g.group_no = gm.group_no"                              \
+    "         WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key AND g.name = " group "))"  \
+    " AND (NOT " unread " OR " STORE_UNREAD_SQL("v", "c") " > 0)"                                  \
+    " AND (NOT " at " OR EXISTS (SELECT 1 FROM group_at a WHERE a.conv_key = v.conv_key"           \
+    "   AND a.seq > GREATEST(v.read_seq, v.deleted_seq) AND a.user_id IN ('', v.user_id)))"
+
 /* $1 user, $2 type (0 any), $3 conversation-group name (NULL any, '' none), $4 mark mask,
  * $5 only unread, $6 cursor (0: start), $7 limit, $8 only with @ info. The page is chosen from
  * the views and conversations alone; only its rows are then joined with the rest, so a page
@@ -68,18 +83,8 @@ static const char list_sql[] =
     "  SELECT v.conv_key, " SORT_KEY " AS sk"
     "  FROM conv_views v LEFT JOIN conversations c ON c.conv_key = v.conv_key"
     "  WHERE v.user_id = $1 AND " VISIBLE
-    "   AND ($2::int = 0 OR ($2::int = 1) = (v.group_id IS NULL))"
-    "   AND ($4::bigint = 0 OR v.marks & $4::bigint <> 0)"
-    "   AND ($3::text IS NULL"
-    "     OR ($3::text = '' AND NOT EXISTS (SELECT 1 FROM conv_group_members gm"
-    "           WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key))"
-    "     OR EXISTS (SELECT 1 FROM conv_group_members gm JOIN conv_groups g"
-    "           ON g.user_id = gm.user_id AND g.group_no = gm.group_no"
-    "           WHERE gm.user_id = v.user_id AND gm.conv_key = v.conv_key AND g.name = $3::text))"
+    CONV_FILTER_SQL("$2::int", "$3::text", "$4::bigint", "$5::bool", "$8::bool")
     "   AND ($6::bigint = 0 OR " SORT_KEY " < $6::bigint)"
-    "   AND (NOT $5::bool OR " STORE_UNREAD_SQL("v", "c") " > 0)"
-    "   AND (NOT $8::bool OR EXISTS (SELECT 1 FROM group_at a WHERE a.conv_key = v.conv_key"
-    "     AND a.seq > GREATEST(v.read_seq, v.deleted_seq) AND a.user_id IN ('', v.user_id)))"
     "  ORDER BY sk DESC, v.conv_key LIMIT $7"
     ") AS page"
     " JOIN conv_views v ON v.user_id = $1 AND v.conv_key = page.conv_key"
@@ -100,6 +105,15 @@ static const char pairs_sql[] =
     "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))"
     CONV_FROM
     " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND v.conv_key = e->>1";
+
+/* $1 user, $2-$6 the filter (type, group, marks, unread only, @ only): the unread total of the
+ * conversations it keeps, counted as total_unread_sql counts. */
+static const char filter_unread_sql[] =
+    "SELECT COALESCE(sum(" STORE_UNREAD_SQL("v", "c") "), 0)"
+    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
+    " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
+    " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)"
+    CONV_FILTER_SQL("$2::int", "$3::text", "$4::bigint", "$5::bool", "$6::bool");
 
 static const char total_unread_sql[] =
     "SELECT COALESCE(sum(" STORE_UNREAD_SQL("v", "c") "), 0)"
@@ -404,6 +418,17 @@ static void on_count(db_batch_t *b, err_t err, void *arg)
     ctx_t *c = arg;
     ((store_count_fn)c->cb)(err, err == ERR_OK ? db_batch_int(b, 0, 0, 0, 0) : 0, c->arg);
     xfree(c);
+}
+
+void store_conv_filter_unread(db_pool_t *db, const char *user, const store_conv_filter_t *f,
+                              store_count_fn cb, void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    store_add(b, filter_unread_sql, 6,
+              (char *[]){store_str(user), store_int(f->type), store_str(f->group_name),
+                         store_int(f->mark_mask), store_bool(f->has_unread),
+                         store_bool(f->has_at_info)});
+    db_pool_submit(db, b, on_count, ctx_new((void (*)(void))cb, arg));
 }
 
 void store_conv_total_unread(db_pool_t *db, const char *user, store_count_fn cb, void *arg)

@@ -77,6 +77,9 @@ void store_conv_get_pairs(db_pool_t *db, const char *pairs_json, store_convs_fn 
 typedef void (*store_count_fn)(err_t err, int64_t value, void *arg);
 /* Sum of unread over visible conversations whose receive option notifies (0 or 4). */
 void store_conv_total_unread(db_pool_t *db, const char *user, store_count_fn cb, void *arg);
+/* The same sum over the conversations `filter` keeps (getUnreadMessageCountByFilter). */
+void store_conv_filter_unread(db_pool_t *db, const char *user, const store_conv_filter_t *filter,
+                              store_count_fn cb, void *arg);
 
 /* Deletes conversations from the user's list. clear: also hides all history before now from
  * this user for good (deletion point; the purge task removes what nobody can see). Calls back

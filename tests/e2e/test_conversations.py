@@ -1028,6 +1028,21 @@ def test_filters(varied, filter_, expected):
     assert by_filter(varied, **filter_) == expected
 
 
+@pytest.mark.parametrize("filter_, expected", [
+    ({}, 1), ({"type": 1}, 1), ({"type": 2}, 0), ({"conversationGroup": "work"}, 0),
+    ({"conversationGroup": ""}, 1), ({"hasUnreadCount": True}, 1), ({"markType": STAR}, 0),
+])
+def test_unread_count_by_filter(varied, filter_, expected):
+    """getUnreadMessageCountByFilter sums the unread counts of what the same filter lists."""
+    got = varied.call("getUnreadMessageCountByFilter", {"filter": filter_})
+    assert got == {"totalUnreadCount": expected}
+
+
+def test_unread_count_by_filter_bad_input(three):
+    three.fail("getUnreadMessageCountByFilter", {"filter": {"type": 3}}, BAD)
+    three.fail("getUnreadMessageCountByFilter", {"filter": []}, BAD)
+
+
 @pytest.mark.parametrize("body", [
     {"filter": []}, {"filter": {"type": 3}}, {"filter": {"type": "1"}},
     {"filter": {"markType": "x"}}, {"filter": {"markType": -1}},

@@ -107,15 +107,14 @@ void api_conv_list(api_call_t *call)
     store_conv_list(call->env->db, call->identifier, &f, cursor, (int)count, on_page, call);
 }
 
-void api_conv_list_by_filter(api_call_t *call)
+/* body.filter (V2TIMConversationListFilter) into *f; false after failing the call. */
+static bool read_filter(api_call_t *call, store_conv_filter_t *f)
 {
-    long long cursor, count, type = 0, mark = 0;
-    if (!read_page(call, &cursor, &count))
-        return;
+    long long type = 0, mark = 0;
     json_t *filter = json_object_get(call->body, "filter");
     if (filter && !json_is_object(filter)) {
         api_fail(call, ERR_BAD_PARAM, "filter must be an object");
-        return;
+        return false;
     }
     valid_t vt = valid_get_int(filter, "type", 0, 2, &type);
     valid_t vm = valid_get_int(filter, "markType", 0, INT64_MAX, &mark);
@@ -125,16 +124,39 @@ void api_conv_list_by_filter(api_call_t *call)
         api_fail(call, ERR_BAD_PARAM,
                  "filter: type 0..2, markType a mark, conversationGroup a "
                  "string");
-        return;
+        return false;
     }
-    store_conv_filter_t f = {
+    *f = (store_conv_filter_t){
         .type = (int)type,
         .group_name = json_string_value(group),
         .mark_mask = mark,
         .has_unread = json_is_true(json_object_get(filter, "hasUnreadCount")),
         .has_at_info = json_is_true(json_object_get(filter, "hasGroupAtInfo")),
     };
+    return true;
+}
+
+void api_conv_list_by_filter(api_call_t *call)
+{
+    long long cursor, count;
+    store_conv_filter_t f;
+    if (!read_page(call, &cursor, &count) || !read_filter(call, &f))
+        return;
     store_conv_list(call->env->db, call->identifier, &f, cursor, (int)count, on_page, call);
+}
+
+static void on_filter_unread(err_t err, int64_t total, void *arg)
+{
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call != NULL)
+        api_finish(call, json_pack("{s:I}", "totalUnreadCount", (json_int_t)total));
+}
+
+void api_conv_filter_unread(api_call_t *call)
+{
+    store_conv_filter_t f;
+    if (read_filter(call, &f))
+        store_conv_filter_unread(call->env->db, call->identifier, &f, on_filter_unread, call);
 }
 
 static void on_one(err_t err, const store_conv_t *rows, size_t n, void *arg)
