@@ -211,6 +211,15 @@ def state_calls(receiver, n):
             for c in events[:n]]
 
 
+def state_event(receiver, action):
+    """The (user, action, reason) of the first State.StateChange with this Action, waiting for
+    it. Robust to an event delivered twice or a stray one of the same user (a previous
+    instance's, or a retried insert): it looks for the action, not at a position."""
+    (call,) = receiver.wait(STATE, where=lambda c: c["body"]["Info"]["Action"] == action)
+    info = call["body"]["Info"]
+    return info["To_Account"], info["Action"], info["Reason"]
+
+
 def test_state_change_login_logout(hooked, receiver, ws):
     """Login fires Login/Register; logout fires Logout/Unregister."""
     chatd = hooked()
@@ -220,7 +229,7 @@ def test_state_change_login_logout(hooked, receiver, ws):
     assert call["body"]["Info"] == {"To_Account": "alice", "Action": "Login", "Reason": "Register"}
     assert "KickedDevice" not in call["body"]
     alice.call("logout")
-    assert state_calls(receiver, 2)[1] == ("alice", "Logout", "Unregister")
+    assert state_event(receiver, "Logout") == ("alice", "Logout", "Unregister")
 
 
 def test_state_change_disconnect(hooked, receiver, ws):
@@ -228,7 +237,7 @@ def test_state_change_disconnect(hooked, receiver, ws):
     chatd = hooked()
     alice = ws(chatd, "alice")
     alice.ws.close()
-    assert state_calls(receiver, 2)[1] == ("alice", "Disconnect", "LinkClose")
+    assert state_event(receiver, "Disconnect") == ("alice", "Disconnect", "LinkClose")
 
 
 def test_state_change_recorded_on_shutdown(hooked, receiver, ws, pg):
@@ -253,7 +262,7 @@ def test_state_change_heartbeat_timeout(hooked, receiver):
     chatd = hooked(heartbeat_timeout_s=1)
     raw = RawWs(chatd.url).upgrade().login("alice")
     try:
-        assert state_calls(receiver, 2)[1] == ("alice", "Disconnect", "TimeOut")
+        assert state_event(receiver, "Disconnect") == ("alice", "Disconnect", "TimeOut")
     finally:
         raw.close()
 
@@ -279,7 +288,7 @@ def test_state_change_admin_kick(hooked, receiver, ws):
     alice = ws(chatd, "alice")
     call_ok(chatd.rest(), "im_open_login_svc/kick", {"UserID": "alice"})
     alice.wait_closed()
-    assert state_calls(receiver, 2)[1] == ("alice", "Logout", "Unregister")
+    assert state_event(receiver, "Logout") == ("alice", "Logout", "Unregister")
 
 
 # ---- before-send -------------------------------------------------------------------------------
