@@ -8,12 +8,12 @@
 
 /* clang-format off */
 
-/* The message ($1 msg_id, or $2 conv_key and $3 seq) and whether viewer $4 (NULL: an
- * administrator) may address it. */
+/* The message ($1 msg_id, or $2 conv_key, $3 seq and $5 random, -1: any) and whether viewer $4
+ * (NULL: an administrator) may address it. */
 #define TARGET_CTES                                                                                \
     " m AS (SELECT * FROM messages WHERE msg_id = $1"                                              \
     "   UNION ALL SELECT * FROM messages WHERE $1::text IS NULL AND conv_key = $2"                \
-    "   AND seq = $3::bigint),"                                                                    \
+    "   AND seq = $3::bigint AND ($5::bigint < 0 OR random = $5::bigint)),"                        \
     " t AS (SELECT m.* FROM m WHERE m.flags & 16 = 0 AND ($4::text IS NULL OR CASE"               \
     "   WHEN m.conv_key LIKE 'g:%'"                                                                \
     "   THEN EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"    \
@@ -27,65 +27,65 @@
     " 'supported', COALESCE((SELECT flags & 32 <> 0 FROM t), false)"
 
 /*
- * $1-$4 the message, $5 op (1 set, 2 delete, 3 clear), $6 items [{key, value, seq}], $7 max
- * keys, $8 hook on, $9 platform, $10 client IP.
+ * $1-$5 the message, $6 op (1 set, 2 delete, 3 clear), $7 items [{key, value, seq}], $8 max
+ * keys, $9 hook on, $10 platform, $11 client IP.
  */
 static const char write_sql[] =
     "WITH" TARGET_CTES ","
     " ok AS (SELECT t.* FROM t WHERE t.flags & 32 <> 0),"
-    " input AS (SELECT x.* FROM ok, ROWS FROM (jsonb_to_recordset($6::jsonb) AS (key text,"
+    " input AS (SELECT x.* FROM ok, ROWS FROM (jsonb_to_recordset($7::jsonb) AS (key text,"
     "   value text, seq bigint)) WITH ORDINALITY AS x(key, value, want, i)),"
     " cur AS (SELECT i.*, e.seq AS have, e.value AS have_value FROM input i CROSS JOIN ok"
     "   LEFT JOIN msg_extensions e ON e.conv_key = ok.conv_key AND e.msg_seq = ok.seq"
     "   AND e.key = i.key),"
-    " room AS (SELECT $5::int <> 1 OR (SELECT count(*) FROM msg_extensions e, ok"
+    " room AS (SELECT $6::int <> 1 OR (SELECT count(*) FROM msg_extensions e, ok"
     "   WHERE e.conv_key = ok.conv_key AND e.msg_seq = ok.seq)"
-    "   + (SELECT count(*) FROM cur WHERE have IS NULL) <= $7::int AS fits),"
+    "   + (SELECT count(*) FROM cur WHERE have IS NULL) <= $8::int AS fits),"
     " go AS (SELECT ok.* FROM ok, room WHERE room.fits),"
     " ver AS (INSERT INTO msg_ext_versions AS v (conv_key, msg_seq, latest_seq)"
     "   SELECT conv_key, seq, GREATEST((SELECT count(*) FROM input), 1) FROM go"
     "   ON CONFLICT (conv_key, msg_seq) DO UPDATE SET latest_seq = v.latest_seq"
     "   + EXCLUDED.latest_seq,"
-    "   clear_seq = CASE WHEN $5::int = 3 THEN v.latest_seq + EXCLUDED.latest_seq"
+    "   clear_seq = CASE WHEN $6::int = 3 THEN v.latest_seq + EXCLUDED.latest_seq"
     "   ELSE v.clear_seq END"
     "   RETURNING latest_seq, clear_seq,"
     "   latest_seq - GREATEST((SELECT count(*) FROM input), 1) AS base),"
     " plan AS (SELECT c.*, (SELECT base FROM ver) + c.i AS new_seq, go.conv_key, go.seq AS msg_seq"
-    "   FROM cur c, go WHERE $5::int IN (1, 2)"
+    "   FROM cur c, go WHERE $6::int IN (1, 2)"
     "   AND ($4::text IS NULL OR c.want IS NULL OR c.want = COALESCE(c.have, 0))),"
     " up_any AS (INSERT INTO msg_extensions AS e (conv_key, msg_seq, key, value, seq)"
     "   SELECT conv_key, msg_seq, key, value, new_seq FROM plan"
-    "   WHERE $5::int = 1 AND ($4::text IS NULL OR want IS NULL)"
+    "   WHERE $6::int = 1 AND ($4::text IS NULL OR want IS NULL)"
     "   ON CONFLICT (conv_key, msg_seq, key) DO UPDATE SET value = EXCLUDED.value,"
     "   seq = EXCLUDED.seq RETURNING e.key, e.value, e.seq),"
     " up_new AS (INSERT INTO msg_extensions (conv_key, msg_seq, key, value, seq)"
     "   SELECT conv_key, msg_seq, key, value, new_seq FROM plan"
-    "   WHERE $5::int = 1 AND $4::text IS NOT NULL AND want = 0"
+    "   WHERE $6::int = 1 AND $4::text IS NOT NULL AND want = 0"
     "   ON CONFLICT DO NOTHING RETURNING key, value, seq),"
     " up_cas AS (UPDATE msg_extensions e SET value = p.value, seq = p.new_seq FROM plan p"
-    "   WHERE $5::int = 1 AND $4::text IS NOT NULL AND p.want > 0 AND e.conv_key = p.conv_key"
+    "   WHERE $6::int = 1 AND $4::text IS NOT NULL AND p.want > 0 AND e.conv_key = p.conv_key"
     "   AND e.msg_seq = p.msg_seq AND e.key = p.key AND e.seq = p.want"
     "   RETURNING e.key, e.value, e.seq),"
-    " del AS (DELETE FROM msg_extensions e USING plan p WHERE $5::int = 2"
+    " del AS (DELETE FROM msg_extensions e USING plan p WHERE $6::int = 2"
     "   AND e.conv_key = p.conv_key AND e.msg_seq = p.msg_seq AND e.key = p.key"
     "   AND ($4::text IS NULL OR p.want IS NULL OR e.seq = p.want)"
     "   RETURNING e.key, p.new_seq AS seq),"
-    " clr AS (DELETE FROM msg_extensions e USING go WHERE $5::int = 3"
+    " clr AS (DELETE FROM msg_extensions e USING go WHERE $6::int = 3"
     "   AND e.conv_key = go.conv_key AND e.msg_seq = go.seq RETURNING e.key),"
     " done AS (SELECT key, value, seq FROM up_any UNION ALL SELECT key, value, seq FROM up_new"
     "   UNION ALL SELECT key, value, seq FROM up_cas"
     "   UNION ALL SELECT key, NULL, seq FROM del"
-    "   UNION ALL SELECT p.key, NULL, p.new_seq FROM plan p WHERE $5::int = 2"
+    "   UNION ALL SELECT p.key, NULL, p.new_seq FROM plan p WHERE $6::int = 2"
     "     AND p.have IS NULL),"
     " hook AS (" STORE_WEBHOOK_INSERT
-    "   SELECT 'C2C.CallbackAfterC2CMsgExtension', go.conv_key, $9::text, $10::text,"
+    "   SELECT 'C2C.CallbackAfterC2CMsgExtension', go.conv_key, $10::text, $11::text,"
     "   json_build_object('From_Account', go.sender, 'To_Account', go.receiver,"
-    "   'MsgKey', go.seq || '_' || go.random || '_' || go.ts, 'OperateType', $5::int,"
+    "   'MsgKey', go.seq || '_' || go.random || '_' || go.ts, 'OperateType', $6::int,"
     "   'ExtensionList', (SELECT COALESCE(json_agg(json_build_object('Key', d.key,"
     "     'Value', COALESCE(d.value, ''), 'Seq', d.seq)), '[]') FROM done d),"
     "   'Seq', (SELECT latest_seq FROM ver))"
-    "   FROM go WHERE $8 AND go.conv_key NOT LIKE 'g:%'"
-    "   AND ($5::int = 3 OR EXISTS (SELECT 1 FROM done)))"
+    "   FROM go WHERE $9 AND go.conv_key NOT LIKE 'g:%'"
+    "   AND ($6::int = 3 OR EXISTS (SELECT 1 FROM done)))"
     " SELECT json_build_object(" TARGET_FIELDS ","
     "   'status', CASE WHEN (SELECT fits FROM room) IS FALSE THEN 'too_many' ELSE 'ok' END,"
     "   'latest_seq', COALESCE((SELECT latest_seq FROM ver), (SELECT v.latest_seq"
@@ -98,19 +98,19 @@ static const char write_sql[] =
     "     ELSE c.have_value END, 'seq', COALESCE(d.seq, c.have, 0)) ORDER BY c.i), '[]')"
     "     FROM cur c LEFT JOIN done d ON d.key = c.key))";
 
-/* $1-$4 the message, $5 start seq, $6 limit. */
+/* $1-$5 the message, $6 start seq, $7 limit. */
 static const char get_sql[] =
     "WITH" TARGET_CTES ","
     " e AS (SELECT e.key, e.value, e.seq FROM msg_extensions e, t WHERE e.conv_key = t.conv_key"
-    "   AND e.msg_seq = t.seq AND e.seq > $5::bigint ORDER BY e.seq LIMIT $6::int + 1)"
+    "   AND e.msg_seq = t.seq AND e.seq > $6::bigint ORDER BY e.seq LIMIT $7::int + 1)"
     " SELECT json_build_object(" TARGET_FIELDS ","
     "   'latest_seq', COALESCE((SELECT v.latest_seq FROM msg_ext_versions v, t"
     "     WHERE v.conv_key = t.conv_key AND v.msg_seq = t.seq), 0),"
     "   'clear_seq', COALESCE((SELECT v.clear_seq FROM msg_ext_versions v, t"
     "     WHERE v.conv_key = t.conv_key AND v.msg_seq = t.seq), 0),"
-    "   'complete', (SELECT count(*) FROM e) <= $6::int,"
+    "   'complete', (SELECT count(*) FROM e) <= $7::int,"
     "   'items', (SELECT COALESCE(json_agg(json_build_object('key', key, 'value', value,"
-    "     'seq', seq) ORDER BY seq), '[]') FROM (SELECT * FROM e ORDER BY seq LIMIT $6::int) x))";
+    "     'seq', seq) ORDER BY seq), '[]') FROM (SELECT * FROM e ORDER BY seq LIMIT $7::int) x))";
 
 /* One reaction of message alias tm with its first $top users; mine: viewer expression. */
 #define REACTION_OBJ(reaction, top, viewer)                                                        \
@@ -122,36 +122,36 @@ static const char get_sql[] =
     ") u), 'mine', EXISTS (SELECT 1 FROM msg_reactions r WHERE r.conv_key = tm.conv_key"           \
     "   AND r.msg_seq = tm.seq AND r.reaction = " reaction " AND r.user_id = " viewer "))"
 
-/* $1-$4 the message, $5 reaction, $6 add, $7 max reactions, $8 max users, $9 top, $10 now. */
+/* $1-$5 the message, $6 reaction, $7 add, $8 max reactions, $9 max users, $10 top, $11 now. */
 static const char react_sql[] =
     "WITH" TARGET_CTES ","
     " tm AS (SELECT * FROM t),"
-    " judged AS (SELECT CASE WHEN NOT $6 THEN 'ok'"
+    " judged AS (SELECT CASE WHEN NOT $7 THEN 'ok'"
     "   WHEN EXISTS (SELECT 1 FROM msg_reactions r WHERE r.conv_key = tm.conv_key"
-    "     AND r.msg_seq = tm.seq AND r.reaction = $5 AND r.user_id = $4) THEN 'ok'"
+    "     AND r.msg_seq = tm.seq AND r.reaction = $6 AND r.user_id = $4) THEN 'ok'"
     "   WHEN NOT EXISTS (SELECT 1 FROM msg_reactions r WHERE r.conv_key = tm.conv_key"
-    "     AND r.msg_seq = tm.seq AND r.reaction = $5)"
+    "     AND r.msg_seq = tm.seq AND r.reaction = $6)"
     "     AND (SELECT count(DISTINCT reaction) FROM msg_reactions r WHERE r.conv_key = tm.conv_key"
-    "     AND r.msg_seq = tm.seq) >= $7::int THEN 'too_many_reactions'"
+    "     AND r.msg_seq = tm.seq) >= $8::int THEN 'too_many_reactions'"
     "   WHEN (SELECT count(*) FROM msg_reactions r WHERE r.conv_key = tm.conv_key"
-    "     AND r.msg_seq = tm.seq AND r.reaction = $5) >= $8::int THEN 'too_many_users'"
+    "     AND r.msg_seq = tm.seq AND r.reaction = $6) >= $9::int THEN 'too_many_users'"
     "   ELSE 'ok' END AS status FROM tm),"
     " ins AS (INSERT INTO msg_reactions (conv_key, msg_seq, reaction, user_id, at)"
-    "   SELECT tm.conv_key, tm.seq, $5, $4, $10::bigint FROM tm, judged"
-    "   WHERE $6 AND judged.status = 'ok' ON CONFLICT DO NOTHING RETURNING 1),"
-    " del AS (DELETE FROM msg_reactions r USING tm WHERE NOT $6 AND r.conv_key = tm.conv_key"
-    "   AND r.msg_seq = tm.seq AND r.reaction = $5 AND r.user_id = $4 RETURNING 1)"
+    "   SELECT tm.conv_key, tm.seq, $6, $4, $11::bigint FROM tm, judged"
+    "   WHERE $7 AND judged.status = 'ok' ON CONFLICT DO NOTHING RETURNING 1),"
+    " del AS (DELETE FROM msg_reactions r USING tm WHERE NOT $7 AND r.conv_key = tm.conv_key"
+    "   AND r.msg_seq = tm.seq AND r.reaction = $6 AND r.user_id = $4 RETURNING 1)"
     " SELECT json_build_object(" TARGET_FIELDS ","
     "   'status', (SELECT status FROM judged),"
     "   'changed', EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM del),"
-    "   'reactions', (SELECT json_agg(json_build_object('reaction', $5::text, 'total',"
+    "   'reactions', (SELECT json_agg(json_build_object('reaction', $6::text, 'total',"
     "     (SELECT count(*) FROM msg_reactions r WHERE r.conv_key = tm.conv_key"
-    "     AND r.msg_seq = tm.seq AND r.reaction = $5) + (SELECT count(*) FROM ins)"
+    "     AND r.msg_seq = tm.seq AND r.reaction = $6) + (SELECT count(*) FROM ins)"
     "     - (SELECT count(*) FROM del),"
     "     'users', (SELECT COALESCE(json_agg(u.user_id ORDER BY u.at, u.user_id), '[]') FROM"
     "       (SELECT user_id, at FROM msg_reactions r WHERE r.conv_key = tm.conv_key"
-    "       AND r.msg_seq = tm.seq AND r.reaction = $5 AND NOT (NOT $6 AND r.user_id = $4)"
-    "       UNION ALL SELECT $4, $10::bigint FROM ins ORDER BY at, user_id LIMIT $9::int) u)))"
+    "       AND r.msg_seq = tm.seq AND r.reaction = $6 AND NOT (NOT $7 AND r.user_id = $4)"
+    "       UNION ALL SELECT $4, $11::bigint FROM ins ORDER BY at, user_id LIMIT $10::int) u)))"
     "     FROM tm))";
 
 /* $1 viewer, $2 [msgID], $3 top. */
@@ -168,20 +168,20 @@ static const char reactions_get_sql[] =
     "   FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3) AND gm.user_id = $1)"
     "   ELSE m.sender = $1 OR m.receiver = $1 END) tm ON true))";
 
-/* $1-$4 the message, $5 reaction, $6 offset, $7 limit. */
+/* $1-$5 the message, $6 reaction, $7 offset, $8 limit. */
 static const char reaction_users_sql[] =
     "WITH" TARGET_CTES
     " SELECT json_build_object(" TARGET_FIELDS ","
     "   'total', (SELECT count(*) FROM msg_reactions r, t WHERE r.conv_key = t.conv_key"
-    "     AND r.msg_seq = t.seq AND r.reaction = $5),"
+    "     AND r.msg_seq = t.seq AND r.reaction = $6),"
     "   'users', (SELECT COALESCE(json_agg(json_build_object('user', u.user_id,"
     "     'nick', COALESCE((SELECT p.value #>> '{}' FROM profiles p WHERE p.user_id = u.user_id"
     "       AND p.tag = 'Tag_Profile_IM_Nick'), ''),"
     "     'face_url', COALESCE((SELECT p.value #>> '{}' FROM profiles p WHERE p.user_id = u.user_id"
     "       AND p.tag = 'Tag_Profile_IM_Image'), '')) ORDER BY u.at, u.user_id), '[]') FROM"
     "     (SELECT r.user_id, r.at FROM msg_reactions r, t WHERE r.conv_key = t.conv_key"
-    "     AND r.msg_seq = t.seq AND r.reaction = $5 ORDER BY r.at, r.user_id"
-    "     OFFSET $6::bigint LIMIT $7::int) u))";
+    "     AND r.msg_seq = t.seq AND r.reaction = $6 ORDER BY r.at, r.user_id"
+    "     OFFSET $7::bigint LIMIT $8::int) u))";
 
 /* clang-format on */
 
@@ -240,52 +240,54 @@ static void run(db_pool_t *db, const char *sql, int n, char **params, store_ext_
     store_run_json(db, "ext", sql, n, params, on_doc, a);
 }
 
-/* The four message parameters. */
+/* The five message parameters ($1-$5). */
+enum { MSG_PARAMS = 5 };
 static void msg_params(const store_ext_msg_t *m, char **p)
 {
     p[0] = store_str(m->msg_id);
     p[1] = store_str(m->msg_id ? NULL : m->conv_key);
     p[2] = store_int(m->msg_id ? 0 : m->seq);
     p[3] = store_str(m->viewer);
+    p[4] = store_int(m->msg_id || !m->match_random ? -1 : m->random);
 }
 
 void store_ext_write(db_pool_t *db, const store_ext_msg_t *m, store_ext_op_t op,
                      const char *items_json, int max_keys, const store_webhook_origin_t *hook,
                      store_ext_fn cb, void *arg)
 {
-    char *p[10];
+    char *p[MSG_PARAMS + 6];
     msg_params(m, p);
-    p[4] = store_int(op);
-    p[5] = store_str(items_json ? items_json : "[]");
-    p[6] = store_int(max_keys);
-    p[7] = store_bool(hook != NULL);
-    p[8] = store_str(hook && hook->platform ? hook->platform : "RESTAPI");
-    p[9] = store_str(hook && hook->client_ip ? hook->client_ip : "");
-    run(db, write_sql, 10, p, cb, arg);
+    p[MSG_PARAMS + 0] = store_int(op);
+    p[MSG_PARAMS + 1] = store_str(items_json ? items_json : "[]");
+    p[MSG_PARAMS + 2] = store_int(max_keys);
+    p[MSG_PARAMS + 3] = store_bool(hook != NULL);
+    p[MSG_PARAMS + 4] = store_str(hook && hook->platform ? hook->platform : "RESTAPI");
+    p[MSG_PARAMS + 5] = store_str(hook && hook->client_ip ? hook->client_ip : "");
+    run(db, write_sql, MSG_PARAMS + 6, p, cb, arg);
 }
 
 void store_ext_get(db_pool_t *db, const store_ext_msg_t *m, int64_t start_seq, int limit,
                    store_ext_fn cb, void *arg)
 {
-    char *p[6];
+    char *p[MSG_PARAMS + 2];
     msg_params(m, p);
-    p[4] = store_int(start_seq);
-    p[5] = store_int(limit);
-    run(db, get_sql, 6, p, cb, arg);
+    p[MSG_PARAMS + 0] = store_int(start_seq);
+    p[MSG_PARAMS + 1] = store_int(limit);
+    run(db, get_sql, MSG_PARAMS + 2, p, cb, arg);
 }
 
 void store_react(db_pool_t *db, const store_ext_msg_t *m, const char *reaction, bool add,
                  int max_reactions, int max_users, int top, int64_t now, store_ext_fn cb, void *arg)
 {
-    char *p[10];
+    char *p[MSG_PARAMS + 6];
     msg_params(m, p);
-    p[4] = store_str(reaction);
-    p[5] = store_bool(add);
-    p[6] = store_int(max_reactions);
-    p[7] = store_int(max_users);
-    p[8] = store_int(top);
-    p[9] = store_int(now);
-    run(db, react_sql, 10, p, cb, arg);
+    p[MSG_PARAMS + 0] = store_str(reaction);
+    p[MSG_PARAMS + 1] = store_bool(add);
+    p[MSG_PARAMS + 2] = store_int(max_reactions);
+    p[MSG_PARAMS + 3] = store_int(max_users);
+    p[MSG_PARAMS + 4] = store_int(top);
+    p[MSG_PARAMS + 5] = store_int(now);
+    run(db, react_sql, MSG_PARAMS + 6, p, cb, arg);
 }
 
 void store_reactions_get(db_pool_t *db, const char *viewer, const char *msg_ids_json, int top,
@@ -298,12 +300,12 @@ void store_reactions_get(db_pool_t *db, const char *viewer, const char *msg_ids_
 void store_reaction_users(db_pool_t *db, const store_ext_msg_t *m, const char *reaction,
                           int64_t offset, int limit, store_ext_fn cb, void *arg)
 {
-    char *p[7];
+    char *p[MSG_PARAMS + 3];
     msg_params(m, p);
-    p[4] = store_str(reaction);
-    p[5] = store_int(offset);
-    p[6] = store_int(limit);
-    run(db, reaction_users_sql, 7, p, cb, arg);
+    p[MSG_PARAMS + 0] = store_str(reaction);
+    p[MSG_PARAMS + 1] = store_int(offset);
+    p[MSG_PARAMS + 2] = store_int(limit);
+    run(db, reaction_users_sql, MSG_PARAMS + 3, p, cb, arg);
 }
 
 /* ---- pinned group messages ---- */

@@ -51,6 +51,8 @@ typedef struct {
     const char *msg_id;
     const char *conv_key;
     int64_t seq;
+    bool match_random; /* by conv_key and seq: only if its random is `random` too (MsgKey) */
+    int64_t random;
     const char *viewer; /* NULL: an administrator */
 } store_ext_msg_t;
 

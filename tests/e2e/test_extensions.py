@@ -206,6 +206,13 @@ def test_rest_c2c_and_group_key_values(rest, login, pg):
                                              "MsgKey": f"{seq}_{int(random) + 1}_{ts}"}, NOT_FOUND)
     call_fail(rest, EXT + "get_key_values", {"From_Account": "alice", "To_Account": "bob",
                                              "MsgKey": "junk"}, 90054)
+    # a MsgKey whose random is not the message's names no message: nothing is written
+    call_fail(rest, EXT + "set_key_values", {"From_Account": "alice", "To_Account": "bob",
+                                             "MsgKey": f"{seq}_{int(random) + 1}_{ts}",
+                                             "OperateType": 1,
+                                             "ExtensionList": [{"Key": "x", "Value": "1"}]},
+              NOT_FOUND)
+    assert pg.sql("SELECT count(*) FROM msg_extensions") == [(0,)]
     call_fail(rest, EXT + "set_key_values", {"From_Account": "alice", "To_Account": "bob",
                                              "MsgKey": key, "OperateType": 4,
                                              "ExtensionList": []}, 90010)

@@ -13,23 +13,26 @@
 static const char *const from_names[] = {"From_Account", NULL};
 static const char *const to_names[] = {"To_Account", NULL};
 
-/* The one-to-one message of From_Account, To_Account and MsgKey; false after failing. m's
- * conv_key is heap (xfree). */
-static bool c2c_message(api_call_t *call, store_ext_msg_t *m, int64_t *random)
+/* The one-to-one message of From_Account, To_Account and MsgKey (its seq and random); false
+ * after failing. m's conv_key is heap (xfree). */
+static bool c2c_message(api_call_t *call, store_ext_msg_t *m)
 {
     const char *from, *to;
     const char *key = json_string_value(json_object_get(call->body, "MsgKey"));
-    int64_t seq, ts;
+    int64_t seq, random, ts;
     if (valid_get_user_id(call->body, from_names, &from) != VALID_OK ||
         valid_get_user_id(call->body, to_names, &to) != VALID_OK) {
         api_fail(call, ERR_BAD_PARAM, "From_Account and To_Account must be UserIDs");
         return false;
     }
-    if (key == NULL || !msg_key_parse(key, &seq, random, &ts)) {
+    if (key == NULL || !msg_key_parse(key, &seq, &random, &ts)) {
         api_fail(call, ERR_OPENIM_MSGKEY, "MsgKey must be one chatd issued");
         return false;
     }
-    *m = (store_ext_msg_t){.conv_key = store_conv_key_c2c(from, to), .seq = seq};
+    *m = (store_ext_msg_t){.conv_key = store_conv_key_c2c(from, to),
+                           .seq = seq,
+                           .match_random = true,
+                           .random = random};
     return true;
 }
 
@@ -46,17 +49,6 @@ static bool group_message(api_call_t *call, store_ext_msg_t *m)
     return true;
 }
 
-/* A one-to-one message whose random is not the MsgKey's is not that message. */
-static bool random_matches(api_call_t *call, const store_ext_res_t *r)
-{
-    int64_t seq, random, ts;
-    const char *key = json_string_value(json_object_get(call->body, "MsgKey"));
-    if (key == NULL || !msg_key_parse(key, &seq, &random, &ts) || r->random == random)
-        return true;
-    api_fail(call, ERR_MSG_NOT_FOUND, "no message with this MsgKey");
-    return false;
-}
-
 /* ---- get ---- */
 
 static void answer_get(api_call_t *call, const store_ext_res_t *r, const ext_item_t *items,
@@ -64,8 +56,6 @@ static void answer_get(api_call_t *call, const store_ext_res_t *r, const ext_ite
 {
     (void)items;
     (void)n;
-    if (!random_matches(call, r))
-        return;
     json_t *list = json_array(), *e;
     size_t i;
     json_array_foreach(r->items, i, e) json_array_append_new(
@@ -79,9 +69,8 @@ static void answer_get(api_call_t *call, const store_ext_res_t *r, const ext_ite
 static void get(api_call_t *call, bool group)
 {
     store_ext_msg_t m;
-    int64_t random;
     long long start = 0;
-    if (!(group ? group_message(call, &m) : c2c_message(call, &m, &random)))
+    if (!(group ? group_message(call, &m) : c2c_message(call, &m)))
         return;
     valid_t v = valid_get_int(call->body, "StartSeq", 0, INT64_MAX, &start);
     if (v != VALID_OK && v != VALID_MISSING)
@@ -106,8 +95,7 @@ void api_ext_rest_group_get(api_call_t *call)
 static void answer_set(api_call_t *call, const store_ext_res_t *r, const ext_item_t *items,
                        size_t n)
 {
-    if (!random_matches(call, r))
-        return;
+    (void)r;
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, json_pack("{s:i, s:{s:s, s:s, s:I}}", "ErrorCode",
@@ -138,9 +126,8 @@ static json_t *items_of(const json_t *list)
 static void set(api_call_t *call, bool group)
 {
     store_ext_msg_t m;
-    int64_t random;
     long long op;
-    if (!(group ? group_message(call, &m) : c2c_message(call, &m, &random)))
+    if (!(group ? group_message(call, &m) : c2c_message(call, &m)))
         return;
     if (valid_get_int(call->body, "OperateType", 1, 3, &op) != VALID_OK) {
         api_fail(call, group ? ERR_GROUP_PARAM : ERR_BAD_PARAM,
