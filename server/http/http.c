@@ -278,9 +278,10 @@ static void handle_metrics(http_server_t *s, struct evhttp_request *req)
 }
 
 /* Every answer is written once, whole: Nagle's algorithm would only hold its last segment
- * back until the client's delayed ACK (up to 40 ms for an answer over 64 KB). Set when a
- * request arrives, before anything is answered (each keep-alive request sets it again: one
- * syscall; libevent 2.1.12 has no per-connection hook). */
+ * back until the client's delayed ACK (up to 40 ms for an answer over 64 KB), and WebSocket
+ * pushes are small and latency-bound. Set when a request arrives, before anything is answered
+ * (each keep-alive request sets it again: one syscall; libevent 2.1.12 has no per-connection
+ * hook); a WebSocket upgrade keeps the socket, so its session has it too. */
 static void no_delay(struct evhttp_request *req)
 {
     struct evhttp_connection *conn = evhttp_request_get_connection(req);

@@ -208,7 +208,8 @@ static const char request_delete_sql[] =
     "   WHERE CASE WHEN $3 THEN q.user_id = $2 AND q.peer = $1 ELSE q.user_id = $1 AND q.peer = $2 END"
     "   RETURNING q.user_id, q.peer)"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM me),"
-    "   'status', CASE WHEN EXISTS (SELECT 1 FROM settled) THEN 'ok' ELSE 'no_request' END,"
+    "   'status', CASE WHEN EXISTS (SELECT 1 FROM settled) THEN 'ok' ELSE 'no_request_to_delete'"
+    "   END,"
     "   'settled', " SETTLED_OF("settled") ")";
 
 /* $1 owner, $2 incoming, $3 outgoing. */

@@ -18,7 +18,7 @@
  *   peer's AllowType is DenyAny), "forbidden" (the owner's AdminForbidType is SendOut),
  *   "my_limit", "peer_limit", "pending_limit", "group_limit", "block_limit", "not_friend",
  *   "exists" (already in the blocklist), "list_exists" (a friend list of that name exists),
- *   "not_blocked", "missing" (no such friend list), "no_request".
+ *   "not_blocked", "missing" (no such friend list), "no_request", "no_request_to_delete".
  *
  * After-events (Sns.CallbackFriendAdd, …FriendDelete, …BlackListAdd, …BlackListDelete) are
  * written in the statement's own transaction when the caller passes their origin; order key
@@ -140,7 +140,7 @@ void store_sns_respond(db_pool_t *db, const char *owner, const char *peer, const
                        void *arg);
 
 /* Withdraws a request: incoming (peer's to the owner) or the owner's own to peer. {found,
- * status (ok, no_request), settled}. */
+ * status (ok, no_request_to_delete), settled}. */
 void store_sns_request_delete(db_pool_t *db, const char *owner, const char *peer, bool incoming,
                               store_sns_fn cb, void *arg);
 

@@ -4,8 +4,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -797,10 +795,7 @@ static void on_upgrade(struct evhttp_request *req, void *arg)
                         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                         "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
                         accept);
-    /* Pushes are small and latency-bound: do not let Nagle hold a frame's tail back for the
-     * peer's delayed ACK. */
-    int one = 1;
-    setsockopt(bufferevent_getfd(s->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* TCP_NODELAY is set already: http/ sets it on every request's socket, the upgrade's too. */
     /* From here on the connection is ours: evhttp's callbacks and timeouts are replaced. */
     bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
     struct timeval hb = {srv->env->cfg->heartbeat_timeout_s, 0};

@@ -59,6 +59,8 @@ typedef void (*friend_answer_fn)(api_call_t *call, const store_sns_res_t *r,
 
 /* The code and text of a store status (store/sns.h). */
 int friend_status_code(const char *status, const char **info);
+/* For a one-target answer: true when r->status is "ok"; else fails the call with its code. */
+bool friend_status_ok(api_call_t *call, const store_sns_res_t *r);
 
 /* ---- request fields (fields.c) ---- */
 
@@ -107,6 +109,9 @@ typedef struct {
     const char *client_cmd; /* FriendAdd's ClientCmd */
 } friend_add_t;
 
+/* The items are copied, their strings and JSON values are not: they must be borrowed from the
+ * call's body (which lives until the call ends), never owned by the door (an add may wait for
+ * the before-callback after the door returned). */
 void friend_add(api_call_t *call, const friend_add_t *req, friend_answer_fn answer);
 
 /* Answers peer's request to the owner: action "agree", "agree_and_add" or "reject". */

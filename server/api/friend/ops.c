@@ -45,6 +45,7 @@ static const struct {
     {"not_blocked", ERR_SNS_PARAM, "not in the blocklist"},
     {"missing", ERR_SNS_PARAM, "no such friend list"},
     {"no_request", ERR_SNS_NO_REQUEST, NULL},
+    {"no_request_to_delete", ERR_SNS_NO_REQUEST_TO_DELETE, NULL},
 };
 
 int friend_status_code(const char *status, const char **info)
@@ -57,6 +58,16 @@ int friend_status_code(const char *status, const char **info)
     }
     *info = err_text(ERR_SNS_INTERNAL);
     return ERR_SNS_INTERNAL;
+}
+
+bool friend_status_ok(api_call_t *call, const store_sns_res_t *r)
+{
+    const char *info;
+    int code = friend_status_code(r->status, &info);
+    if (code == 0)
+        return true;
+    api_fail(call, (err_t)code, "%s", info);
+    return false;
 }
 
 /* ---- the SDK's shapes ---- */
@@ -168,12 +179,13 @@ static void push_requests(const api_env_t *env, const store_sns_res_t *r)
     }
     json_array_foreach(r->settled, i, v)
     {
-        const char *user = json_string_value(json_object_get(v, "user"));
-        const char *peer = json_string_value(json_object_get(v, "peer"));
-        if (user == NULL || peer == NULL)
+        store_sns_request_t q;
+        if (!store_sns_request_view(v, &q))
             continue;
-        push(env, user, "onFriendApplicationListDeleted", json_pack("{s:[s]}", "userIDList", peer));
-        push(env, peer, "onFriendApplicationListDeleted", json_pack("{s:[s]}", "userIDList", user));
+        push(env, q.user, "onFriendApplicationListDeleted",
+             json_pack("{s:[s]}", "userIDList", q.peer));
+        push(env, q.peer, "onFriendApplicationListDeleted",
+             json_pack("{s:[s]}", "userIDList", q.user));
     }
 }
 

@@ -73,17 +73,6 @@ static void answer_items(api_call_t *call, const store_sns_res_t *r, const frien
     api_finish(call, out);
 }
 
-/* Fails the call for a one-target status other than ok; false then. */
-static bool status_ok(api_call_t *call, const store_sns_res_t *r)
-{
-    const char *info;
-    int code = friend_status_code(r->status, &info);
-    if (code == 0)
-        return true;
-    api_fail(call, (err_t)code, "%s", info);
-    return false;
-}
-
 /* ---- friend_add, friend_import ---- */
 
 /* AddFriendItem: 1..FRIEND_BATCH_MAX items read with `table`; heap array, NULL after failing. */
@@ -541,7 +530,7 @@ void api_sns_black_list_get(api_call_t *call)
 static void answer_group_add(api_call_t *call, const store_sns_res_t *r,
                              const friend_results_t *res)
 {
-    if (status_ok(call, r))
+    if (friend_status_ok(call, r))
         answer_items(call, r, res);
 }
 
@@ -569,7 +558,7 @@ void api_sns_group_add(api_call_t *call)
 static void answer_group_delete(api_call_t *call, const store_sns_res_t *r,
                                 const friend_results_t *res)
 {
-    if (status_ok(call, r))
+    if (friend_status_ok(call, r))
         answer_done(call, r, res);
 }
 

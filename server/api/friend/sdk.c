@@ -65,19 +65,6 @@ static void answer_none(api_call_t *call, const store_sns_res_t *r, const friend
     api_finish(call, NULL);
 }
 
-/* Fails the call for a one-target status other than ok; false then. */
-static bool status_ok(api_call_t *call, const store_sns_res_t *r, err_t missing)
-{
-    const char *info;
-    int code = friend_status_code(r->status, &info);
-    if (code == 0)
-        return true;
-    if (code == ERR_SNS_NO_REQUEST && missing != ERR_OK)
-        code = missing;
-    api_fail(call, (err_t)code, "%s", info);
-    return false;
-}
-
 /* body[name] as a JSON array text of distinct UserIDs (free()); NULL after failing. */
 static char *users_text(api_call_t *call, const char *name, size_t max)
 {
@@ -238,7 +225,7 @@ void api_friend_applications(api_call_t *call)
 static void answer_respond(api_call_t *call, const store_sns_res_t *r, const friend_results_t *res)
 {
     (void)res;
-    if (status_ok(call, r, ERR_OK))
+    if (friend_status_ok(call, r))
         api_finish(call,
                    json_pack("{s:O, s:i, s:s}", "userID", json_object_get(call->body, "userID"),
                              "resultCode", 0, "resultInfo", ""));
@@ -250,10 +237,11 @@ void api_friend_accept(api_call_t *call)
     int type = peer ? choice_of(call, "responseType", 0, 1, 1) : -1;
     if (type < 0)
         return;
-    if (valid_get_text(call->body, "friendRemark", FRIEND_REMARK_MAX, &remark) == VALID_RANGE ||
-        (valid_get_text(call->body, "friendGroup", FRIEND_LIST_NAME_MAX, &group) == VALID_RANGE)) {
-        api_fail(call, ERR_SNS_PARAM, "friendRemark is at most %d bytes, friendGroup %d",
-                 FRIEND_REMARK_MAX, FRIEND_LIST_NAME_MAX);
+    if (valid_get_text(call->body, "friendRemark", FRIEND_REMARK_MAX, &remark) >= VALID_TYPE ||
+        valid_get_text(call->body, "friendGroup", FRIEND_LIST_NAME_MAX, &group) >= VALID_TYPE) {
+        api_fail(call, ERR_SNS_PARAM,
+                 "friendRemark is a string of at most %d bytes, friendGroup %d", FRIEND_REMARK_MAX,
+                 FRIEND_LIST_NAME_MAX);
         return;
     }
     friend_respond(call, call->identifier, peer, type == 1 ? "agree_and_add" : "agree", remark,
@@ -271,7 +259,7 @@ static void answer_request_deleted(api_call_t *call, const store_sns_res_t *r,
                                    const friend_results_t *res)
 {
     (void)res;
-    if (status_ok(call, r, ERR_SNS_NO_REQUEST_TO_DELETE))
+    if (friend_status_ok(call, r))
         api_finish(call, NULL);
 }
 
@@ -305,7 +293,7 @@ static const char *name_of(api_call_t *call, const char *name)
 static void answer_group_results(api_call_t *call, const store_sns_res_t *r,
                                  const friend_results_t *res)
 {
-    if (status_ok(call, r, ERR_OK))
+    if (friend_status_ok(call, r))
         api_finish(call, op_results(res));
 }
 
@@ -313,7 +301,7 @@ static void answer_group_done(api_call_t *call, const store_sns_res_t *r,
                               const friend_results_t *res)
 {
     (void)res;
-    if (status_ok(call, r, ERR_OK))
+    if (friend_status_ok(call, r))
         api_finish(call, NULL);
 }
 

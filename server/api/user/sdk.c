@@ -9,12 +9,15 @@
 #include "core/xalloc.h"
 #include "store/store.h"
 
-/* userIDList: 1..USER_INFO_MAX UserIDs; NULL after failing. */
+/* userIDList: 1..USER_INFO_MAX UserIDs (40001 otherwise), for every profile and status
+ * command that names users. */
+const api_ids_t user_ids_spec = {"userIDList",      USER_INFO_MAX,     NULL,     true,
+                                 ERR_PROFILE_PARAM, ERR_PROFILE_PARAM, "UserIDs"};
+
+/* userIDList as a JSON array; NULL after failing. */
 static json_t *users_of(api_call_t *call)
 {
-    api_ids_t spec = {"userIDList",      USER_INFO_MAX,     NULL,     true,
-                      ERR_PROFILE_PARAM, ERR_PROFILE_PARAM, "UserIDs"};
-    return api_read_id_array(call, &spec);
+    return api_read_id_array(call, &user_ids_spec);
 }
 
 static void on_users(err_t err, const store_ids_t *existing, json_t *values, void *arg)
@@ -36,9 +39,7 @@ static void on_users(err_t err, const store_ids_t *existing, json_t *values, voi
 void api_user_get_infos(api_call_t *call)
 {
     size_t n;
-    api_ids_t spec = {"userIDList",      USER_INFO_MAX,     NULL,     true,
-                      ERR_PROFILE_PARAM, ERR_PROFILE_PARAM, "UserIDs"};
-    const char **ids = api_read_ids(call, &spec, &n);
+    const char **ids = api_read_ids(call, &user_ids_spec, &n);
     if (ids == NULL)
         return;
     store_profile_get(call->env->db, ids, n, NULL, 0, on_users, call);

@@ -103,9 +103,7 @@ void api_user_get_status(api_call_t *call)
 {
     if (!enabled(call))
         return;
-    api_ids_t spec = {"userIDList",      USER_INFO_MAX,     NULL,     true,
-                      ERR_PROFILE_PARAM, ERR_PROFILE_PARAM, "UserIDs"};
-    json_t *ids = api_read_id_array(call, &spec);
+    json_t *ids = api_read_id_array(call, &user_ids_spec);
     if (ids == NULL)
         return;
     char *text = json_dumps(ids, JSON_COMPACT);

@@ -30,6 +30,9 @@ typedef void (*user_profile_fn)(api_call_t *call);
 void user_profile_set(api_call_t *call, const char *user, const json_t *tags,
                       user_profile_fn answer);
 
+/* The userIDList of the profile and status commands (sdk.c). */
+extern const api_ids_t user_ids_spec;
+
 /* (Un)subscribes the caller to the profile ("profile") or status ("status") changes of the
  * users of body.userIDList; answers {failedUserIDList}. */
 void user_subscribe(api_call_t *call, const char *kind, bool on);
