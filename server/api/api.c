@@ -96,6 +96,7 @@ static const api_op_t ops[] = {
      {"openim", "admin_set_msg_read", api_openim_set_msg_read, API_ADMIN},
      {"markC2CMessageAsRead", api_ws_mark_c2c_read}},
     {"message", NO_REST, {"findMessages", api_ws_find_messages}},
+    {"message", NO_REST, {"downloadMergerMessage", api_ws_download_merger}},
     {"message", NO_REST, {"syncMessages", api_ws_sync_messages}},
     {"message", NO_REST, {"getHistoryMessageList", api_ws_get_history}},
     {"message", NO_REST, {"getHistoryMessageListV2", api_ws_get_history_v2}},

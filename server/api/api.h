@@ -254,6 +254,7 @@ void api_ws_send_message(api_call_t *call);
 void api_ws_get_history(api_call_t *call);
 void api_ws_get_history_v2(api_call_t *call);
 void api_ws_find_messages(api_call_t *call);
+void api_ws_download_merger(api_call_t *call);
 void api_ws_sync_messages(api_call_t *call);
 void api_ws_mark_c2c_read(api_call_t *call);
 void api_ws_send_receipts(api_call_t *call);

@@ -26,6 +26,29 @@
     "NOT EXISTS (SELECT 1 FROM msg_hidden hx WHERE hx.user_id = " user                             \
     " AND hx.conv_key = m.conv_key AND hx.seq = m.seq)"
 
+/* A user's deletion point in conversation expression `conv` (0 without a view row). */
+#define STORE_VIEWER_DELETED_SQL(conv, user)                                                       \
+    "COALESCE((SELECT d.deleted_seq FROM conv_views d WHERE d.user_id = " user                     \
+    " AND d.conv_key = " conv "), 0)"
+
+/* Conditions on message alias m that `user` may see it: targeted group messages are visible to
+ * their sender and targets only; a group's history needs the viewer's view row (a member, or a
+ * former one); what the viewer deleted for themselves is gone. */
+#define STORE_VISIBLE_TO_SQL(user)                                                                 \
+    " AND (m.flags & 4 = 0 OR m.sender = " user " OR EXISTS (SELECT 1 FROM msg_targets t"          \
+    "   WHERE t.conv_key = m.conv_key AND t.seq = m.seq AND t.user_id = " user "))"                \
+    " AND (m.conv_key LIKE 'c:%' OR EXISTS (SELECT 1 FROM conv_views w"                            \
+    "   WHERE w.user_id = " user " AND w.conv_key = m.conv_key))"                                  \
+    " AND " STORE_NOT_HIDDEN_SQL(user)
+
+/* Whether `user` may read the merged list (merged_lists) under key expression `key`: they can
+ * see the message that carries it, as a participant of its conversation. */
+#define STORE_MERGED_READABLE_SQL(key, user)                                                       \
+    "EXISTS (SELECT 1 FROM merged_lists l JOIN messages m"                                         \
+    "  ON m.conv_key = l.conv_key AND m.seq = l.msg_seq WHERE l.msg_key = " key                    \
+    "  AND (m.sender = " user " OR m.receiver = " user " OR m.receiver IS NULL)"                   \
+    "  AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", user) STORE_VISIBLE_TO_SQL(user) ")"
+
 /* Where a user's unread count starts: the furthest of read position, deletion and hide point. */
 #define STORE_POSITION_SQL(v) "GREATEST(" v ".read_seq, " v ".deleted_seq, " v ".hidden_seq)"
 

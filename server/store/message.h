@@ -57,6 +57,10 @@ typedef struct {
     const char *targets_json; /* targeted group message: JSON array of the members who see it */
     const char *ats_json;     /* @ mentions: JSON array of UserIDs, "" for @all */
     bool imported;            /* history imported from another system: no mute check */
+    /* Merged lists the message's body names by JsonMsgKey (msgbody_stored_form()'s lists:
+     * [{key, list} or {key, from}], NULL: none), stored with it; a `from` key the sender (unless
+     * trusted) cannot read refuses the message (STORE_MSG_NO_MERGED). */
+    const char *mergers_json;
     /* One-to-one, neither trusted nor imported: the receiver's blocklist refuses the sender
      * (STORE_MSG_BLOCKED); with check_friends both must have the other as a friend
      * (STORE_MSG_NOT_FRIENDS, _NOT_PEERS_FRIEND, _PEER_NOT_FRIEND). */
@@ -80,6 +84,7 @@ typedef enum {
     STORE_MSG_NOT_FRIENDS,      /* check_friends: neither has the other */
     STORE_MSG_NOT_PEERS_FRIEND, /* … the sender is not in the receiver's list */
     STORE_MSG_PEER_NOT_FRIEND,  /* … the receiver is not in the sender's list */
+    STORE_MSG_NO_MERGED,        /* a forwarded merged list the sender cannot read */
 } store_msg_status_t;
 
 /* The status a relation check answers (STORE_SNS_SEND_CHECK_SQL: "blocked", …; NULL: OK). */
@@ -145,6 +150,12 @@ void store_msg_history_v2(db_pool_t *db, const char *conv_key, const char *viewe
 /* The messages with these msgIDs that `viewer` sent or received and can still see. */
 void store_msg_find(db_pool_t *db, const char *viewer, const char *const *msg_ids, size_t n,
                     store_msgs_fn cb, void *arg);
+
+/* The MsgList (JSON text, valid during the callback) stored under a merged message's
+ * JsonMsgKey, or NULL when there is none that `viewer` can see (store_msg_t.mergers_json). */
+typedef void (*store_merged_fn)(err_t err, const char *list, void *arg);
+void store_merged_get(db_pool_t *db, const char *viewer, const char *key, store_merged_fn cb,
+                      void *arg);
 
 typedef struct {
     const char *conv_key;

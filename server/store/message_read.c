@@ -14,34 +14,20 @@
     "   WHERE p.user_id = m.receiver AND p.conv_key = m.conv_key), 0),"                            \
     " EXISTS (SELECT 1 FROM msg_receipts r WHERE r.conv_key = m.conv_key AND r.seq = m.seq)"
 
-#define VIEWER_DELETED(conv, user)                                                                 \
-    "COALESCE((SELECT d.deleted_seq FROM conv_views d WHERE d.user_id = " user                     \
-    " AND d.conv_key = " conv "), 0)"
-
-/* Targeted group messages are visible to their sender and targets only; a group's history
- * needs the viewer's view row (a member, or a former one); what the viewer deleted for
- * themselves is gone. */
-#define VISIBLE_TO(user)                                                                           \
-    " AND (m.flags & 4 = 0 OR m.sender = " user " OR EXISTS (SELECT 1 FROM msg_targets t"          \
-    "   WHERE t.conv_key = m.conv_key AND t.seq = m.seq AND t.user_id = " user "))"                \
-    " AND (m.conv_key LIKE 'c:%' OR EXISTS (SELECT 1 FROM conv_views w"                            \
-    "   WHERE w.user_id = " user " AND w.conv_key = m.conv_key))"                                  \
-    " AND " STORE_NOT_HIDDEN_SQL(user)
-
 /* clang-format off */
 static const char history_sql[] =
     "SELECT " MSG_COLUMNS " FROM messages m"
     " WHERE m.conv_key = $1"
-    " AND m.seq > " VIEWER_DELETED("$1", "$2")
-    VISIBLE_TO("$2")
+    " AND m.seq > " STORE_VIEWER_DELETED_SQL("$1", "$2")
+    STORE_VISIBLE_TO_SQL("$2")
     " AND ($3::bigint = 0 OR m.seq < $3::bigint)"
     " ORDER BY m.seq DESC LIMIT $4";
 
 static const char history_range_sql[] =
     "SELECT * FROM (SELECT " MSG_COLUMNS " FROM messages m"
     " WHERE m.conv_key = $1"
-    " AND m.seq > " VIEWER_DELETED("$1", "$2")
-    VISIBLE_TO("$2")
+    " AND m.seq > " STORE_VIEWER_DELETED_SQL("$1", "$2")
+    STORE_VISIBLE_TO_SQL("$2")
     " AND m.ts BETWEEN $3::bigint AND $4::bigint"
     " AND ($5::bigint = 0 OR m.seq < $5::bigint)"
     " ORDER BY m.seq DESC LIMIT $6) AS page ORDER BY 2";
@@ -53,8 +39,8 @@ static const char history_range_sql[] =
 #define HISTORY_V2_SQL(cmp, order)                                                                 \
     "SELECT " MSG_COLUMNS " FROM messages m"                                                       \
     " WHERE m.conv_key = $1"                                                                       \
-    " AND m.seq > " VIEWER_DELETED("$1", "$2")                                                     \
-    VISIBLE_TO("$2")                                                                               \
+    " AND m.seq > " STORE_VIEWER_DELETED_SQL("$1", "$2")                                                     \
+    STORE_VISIBLE_TO_SQL("$2")                                                                               \
     " AND ($3::bigint = 0 OR m.seq " cmp " $3::bigint)"                                            \
     " AND m.ts >= $4::bigint AND ($5::bigint = 0 OR m.ts <= $5::bigint)"                           \
     " AND ($6::jsonb IS NULL OR EXISTS (SELECT 1 FROM json_array_elements(m.body) e"               \
@@ -68,8 +54,8 @@ static const char history_newer_sql[] = HISTORY_V2_SQL(">", "ASC");
 static const char find_sql[] = "SELECT " MSG_COLUMNS " FROM messages m"
                                " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
                                " AND (m.sender = $1 OR m.receiver = $1 OR m.receiver IS NULL)"
-                               " AND m.seq > " VIEWER_DELETED("m.conv_key", "$1")
-                                   VISIBLE_TO("$1") " ORDER BY m.conv_key, m.seq";
+                               " AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", "$1")
+                                   STORE_VISIBLE_TO_SQL("$1") " ORDER BY m.conv_key, m.seq";
 
 #define SYNC_FROM "GREATEST(v.deleted_seq, COALESCE(($2::jsonb ->> v.conv_key)::bigint, 0))"
 
@@ -77,7 +63,7 @@ static const char sync_sql[] =
     "SELECT " MSG_COLUMNS " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
     " CROSS JOIN LATERAL (SELECT * FROM messages m0 WHERE m0.conv_key = v.conv_key"
     "   AND m0.seq > " SYNC_FROM " ORDER BY m0.seq LIMIT $3) AS m"
-    " WHERE v.user_id = $1 AND c.last_seq > " SYNC_FROM VISIBLE_TO(
+    " WHERE v.user_id = $1 AND c.last_seq > " SYNC_FROM STORE_VISIBLE_TO_SQL(
         "$1") " ORDER BY m.conv_key, m.seq LIMIT $3";
 /* clang-format on */
 
@@ -173,6 +159,10 @@ static const char mute_set_sql[] =
     " c2c_mute_until = CASE WHEN $2::bigint < 0 THEN c2c_mute_until ELSE $2::bigint END,"
     " group_mute_until = CASE WHEN $3::bigint < 0 THEN group_mute_until ELSE $3::bigint END"
     " WHERE user_id = $1";
+
+/* $1 viewer, $2 JsonMsgKey. */
+static const char merged_sql[] = "SELECT l.list::text FROM merged_lists l WHERE l.msg_key = $2"
+                                 " AND " STORE_MERGED_READABLE_SQL("$2", "$1");
 
 static const char mute_get_sql[] =
     "SELECT c2c_mute_until, group_mute_until FROM accounts WHERE user_id = $1";
@@ -302,6 +292,22 @@ void store_msg_sync(db_pool_t *db, const char *viewer, const char *positions_jso
               (char *[]){store_str(viewer), store_str(positions_json), store_int(count)});
     store_add(b, sync_reads_sql, 2, (char *[]){store_str(viewer), store_str(positions_json)});
     db_pool_submit(db, b, on_sync, ctx_new((void (*)(void))cb, arg));
+}
+
+static void on_merged(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    bool found = err == ERR_OK && db_batch_rows(b, 0) > 0;
+    ((store_merged_fn)c->cb)(err, found ? db_batch_value(b, 0, 0, 0) : NULL, c->arg);
+    xfree(c);
+}
+
+void store_merged_get(db_pool_t *db, const char *viewer, const char *key, store_merged_fn cb,
+                      void *arg)
+{
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, merged_sql, 2, (const char *const[]){viewer, key});
+    db_pool_submit(db, b, on_merged, ctx_new((void (*)(void))cb, arg));
 }
 
 static void on_mark_read(db_batch_t *b, err_t err, void *arg)

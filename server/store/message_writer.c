@@ -21,131 +21,105 @@
  * sends within one batch never reach the statement: the writer answers them with the first one's
  * result.
  */
+/* clang-format off */
 static const char batch_sql[] =
     "WITH input AS ("
     "  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, conv text, sender text,"
     "    receiver text, random bigint, hash text, msg_id text, ts bigint, body text, ccd text,"
     "    flags int, trusted bool, mark_read bool, group_id text, targets jsonb, ats jsonb,"
-    "    hp text, hip text, imported bool, cf bool)"
-    "), checked AS ("
+    "    hp text, hip text, imported bool, cf bool, merged jsonb)"
+    "), pre AS ("
     "  SELECT i.*, CASE WHEN i.group_id IS NULL THEN"
     "    CASE WHEN r.user_id IS NULL THEN 'no_receiver'"
     "    WHEN NOT i.trusted AND s.user_id IS NULL THEN 'no_sender'"
     "    WHEN NOT i.trusted AND NOT i.imported AND s.c2c_mute_until > $3::bigint THEN 'muted'"
-    "    WHEN NOT i.trusted AND NOT i.imported THEN COALESCE(" STORE_SNS_SEND_CHECK_SQL(
-        "i.sender", "i.receiver",
-        "i.cf") ", 'ok')"
-                "    ELSE 'ok' END"
-                "   ELSE"
-                "    CASE WHEN g.group_id IS NULL THEN 'no_group'"
-                "    WHEN NOT i.trusted AND gm.user_id IS NULL THEN 'not_member'"
-                "    WHEN NOT i.trusted AND NOT i.imported AND " STORE_GROUP_MUTED_SQL(
-                    "$3::bigint") " THEN 'muted'"
-                                  "    ELSE 'ok' END"
-                                  "   END AS status"
-                                  "  FROM input i LEFT JOIN accounts r ON r.user_id = i.receiver"
-                                  "  LEFT JOIN accounts s ON s.user_id = i.sender"
-                                  "  LEFT JOIN groups g ON g.group_id = i.group_id"
-                                  "  LEFT JOIN group_members gm ON gm.group_id = i.group_id AND "
-                                  "gm.user_id = "
-                                  "i.sender"
-                                  "), dup AS ("
-                                  "  SELECT DISTINCT ON (c.i) c.i, m.seq, m.msg_id, m.ts FROM "
-                                  "checked c"
-                                  "  JOIN messages m ON m.conv_key = c.conv AND m.sender = "
-                                  "c.sender AND "
-                                  "m.random = c.random"
-                                  "   AND m.hash = c.hash AND m.ts >= c.ts - $2::bigint"
-                                  "  WHERE c.status = 'ok' ORDER BY c.i, m.seq"
-                                  "), fresh AS ("
-                                  "  SELECT * FROM checked WHERE status = 'ok' AND i NOT IN "
-                                  "(SELECT i FROM dup)"
-                                  "), counts AS ("
-                                  "  SELECT conv, count(*) AS n, max(ts) AS ts FROM fresh GROUP BY "
-                                  "conv"
-                                  "), bump AS ("
-                                  "  INSERT INTO conversations AS c (conv_key, last_seq, "
-                                  "last_time, activity)"
-                                  "  SELECT conv, n, ts, nextval('conv_activity') FROM counts"
-                                  "  ON CONFLICT (conv_key) DO UPDATE SET last_seq = c.last_seq + "
-                                  "EXCLUDED.last_seq,"
-                                  "    last_time = GREATEST(c.last_time, EXCLUDED.last_time), "
-                                  "activity = "
-                                  "EXCLUDED.activity"
-                                  "  RETURNING conv_key, last_seq"
-                                  "), numbered AS ("
-                                  "  SELECT f.*, b.last_seq - n.n + row_number() OVER (PARTITION "
-                                  "BY f.conv "
-                                  "ORDER BY f.i) AS seq"
-                                  "  FROM fresh f JOIN counts n ON n.conv = f.conv JOIN bump b ON "
-                                  "b.conv_key = "
-                                  "f.conv"
-                                  "), ins AS ("
-                                  "  INSERT INTO messages (conv_key, seq, sender, receiver, "
-                                  "random, hash, "
-                                  "msg_id, ts, body,"
-                                  "    cloud_custom_data, flags)"
-                                  "  SELECT conv, seq, sender, receiver, random, hash, msg_id, ts, "
-                                  "body::json, "
-                                  "ccd, flags"
-                                  "  FROM numbered"
-                                  "), views AS ("
-                                  "  INSERT INTO conv_views AS v (user_id, conv_key, peer, "
-                                  "group_id, read_seq)"
-                                  "  SELECT user_id, conv, max(peer), max(group_id), max(read_seq) "
-                                  "FROM ("
-                                  "    SELECT sender AS user_id, conv, receiver AS peer, group_id, "
-                                  "seq AS "
-                                  "read_seq"
-                                  "    FROM numbered n WHERE CASE WHEN group_id IS NULL"
-                                  "     THEN NOT trusted OR EXISTS (SELECT 1 FROM accounts a WHERE "
-                                  "a.user_id = "
-                                  "sender)"
-                                  "     ELSE EXISTS (SELECT 1 FROM group_members m WHERE "
-                                  "m.group_id = "
-                                  "n.group_id"
-                                  "       AND m.user_id = n.sender) END"
-                                  "    UNION ALL"
-                                  "    SELECT receiver, conv, sender, NULL, CASE WHEN mark_read "
-                                  "THEN seq ELSE "
-                                  "0 END"
-                                  "    FROM numbered WHERE receiver IS NOT NULL"
-                                  "  ) AS u GROUP BY user_id, conv"
-                                  "  ON CONFLICT (user_id, conv_key) DO UPDATE"
-                                  "    SET read_seq = GREATEST(v.read_seq, EXCLUDED.read_seq)"
-                                  "), ats AS ("
-                                  "  INSERT INTO group_at (conv_key, seq, user_id)"
-                                  "  SELECT n.conv, n.seq, a.u FROM numbered n, "
-                                  "jsonb_array_elements_text(n.ats) AS a(u)"
-                                  "  WHERE n.ats IS NOT NULL ON CONFLICT DO NOTHING"
-                                  "), tgt AS ("
-                                  "  INSERT INTO msg_targets (conv_key, seq, user_id)"
-                                  "  SELECT n.conv, n.seq, t.u FROM numbered n, "
-                                  "jsonb_array_elements_text(n.targets) AS t(u)"
-                                  "  WHERE n.targets IS NOT NULL ON CONFLICT DO NOTHING"
-                                  "), hooks AS ("
-                                  "  " STORE_WEBHOOK_INSERT_REF
-                                  "  SELECT CASE WHEN n.group_id IS NULL THEN "
-                                  "'C2C.CallbackAfterSendMsg'"
-                                  "    ELSE 'Group.CallbackAfterSendMsg' END, n.conv, n.hp, "
-                                  "coalesce(n.hip, "
-                                  "''), n.seq,"
-                                  "   CASE WHEN n.group_id IS NULL THEN n.seq - coalesce((SELECT"
-                                  "    GREATEST(v.read_seq, v.deleted_seq) FROM conv_views v"
-                                  "    WHERE v.user_id = n.receiver AND v.conv_key = n.conv), 0) "
-                                  "END"
-                                  "  FROM numbered n WHERE n.hp IS NOT NULL ORDER BY n.conv, n.seq"
-                                  ")"
-                                  " SELECT i, 'ok', seq, msg_id, ts, false, COALESCE((SELECT "
-                                  "v.recv_opt FROM "
-                                  "conv_views v"
-                                  "   WHERE v.user_id = numbered.receiver AND v.conv_key = "
-                                  "numbered.conv), 0) "
-                                  "FROM numbered"
-                                  " UNION ALL SELECT i, 'ok', seq, msg_id, ts, true, 0 FROM dup"
-                                  " UNION ALL SELECT i, status, NULL, NULL, NULL, false, 0 FROM "
-                                  "checked WHERE "
-                                  "status <> 'ok'";
+    "    WHEN NOT i.trusted AND NOT i.imported THEN COALESCE("
+           STORE_SNS_SEND_CHECK_SQL("i.sender", "i.receiver", "i.cf") ", 'ok')"
+    "    ELSE 'ok' END"
+    "   ELSE"
+    "    CASE WHEN g.group_id IS NULL THEN 'no_group'"
+    "    WHEN NOT i.trusted AND gm.user_id IS NULL THEN 'not_member'"
+    "    WHEN NOT i.trusted AND NOT i.imported AND " STORE_GROUP_MUTED_SQL("$3::bigint")
+    "     THEN 'muted'"
+    "    ELSE 'ok' END"
+    "   END AS pre_status"
+    "  FROM input i LEFT JOIN accounts r ON r.user_id = i.receiver"
+    "  LEFT JOIN accounts s ON s.user_id = i.sender"
+    "  LEFT JOIN groups g ON g.group_id = i.group_id"
+    "  LEFT JOIN group_members gm ON gm.group_id = i.group_id AND gm.user_id = i.sender"
+    /* A forwarded merged message names its list by a key the sender must be able to read. */
+    "), checked AS ("
+    "  SELECT p.*, CASE WHEN p.pre_status <> 'ok' THEN p.pre_status"
+    "    WHEN NOT p.trusted AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.merged) e"
+    "      WHERE e ? 'from' AND NOT " STORE_MERGED_READABLE_SQL("e->>'from'", "p.sender") ")"
+    "    THEN 'no_merged' ELSE 'ok' END AS status"
+    "  FROM pre p"
+    "), dup AS ("
+    "  SELECT DISTINCT ON (c.i) c.i, m.seq, m.msg_id, m.ts FROM checked c"
+    "  JOIN messages m ON m.conv_key = c.conv AND m.sender = c.sender AND m.random = c.random"
+    "   AND m.hash = c.hash AND m.ts >= c.ts - $2::bigint"
+    "  WHERE c.status = 'ok' ORDER BY c.i, m.seq"
+    "), fresh AS ("
+    "  SELECT * FROM checked WHERE status = 'ok' AND i NOT IN (SELECT i FROM dup)"
+    "), counts AS ("
+    "  SELECT conv, count(*) AS n, max(ts) AS ts FROM fresh GROUP BY conv"
+    "), bump AS ("
+    "  INSERT INTO conversations AS c (conv_key, last_seq, last_time, activity)"
+    "  SELECT conv, n, ts, nextval('conv_activity') FROM counts"
+    "  ON CONFLICT (conv_key) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq,"
+    "    last_time = GREATEST(c.last_time, EXCLUDED.last_time), activity = EXCLUDED.activity"
+    "  RETURNING conv_key, last_seq"
+    "), numbered AS ("
+    "  SELECT f.*, b.last_seq - n.n + row_number() OVER (PARTITION BY f.conv ORDER BY f.i) AS seq"
+    "  FROM fresh f JOIN counts n ON n.conv = f.conv JOIN bump b ON b.conv_key = f.conv"
+    "), ins AS ("
+    "  INSERT INTO messages (conv_key, seq, sender, receiver, random, hash, msg_id, ts, body,"
+    "    cloud_custom_data, flags)"
+    "  SELECT conv, seq, sender, receiver, random, hash, msg_id, ts, body::json, ccd, flags"
+    "  FROM numbered"
+    "), mrg AS ("
+    "  INSERT INTO merged_lists (msg_key, conv_key, msg_seq, list)"
+    "  SELECT e->>'key', n.conv, n.seq, COALESCE((e->>'list')::json,"
+    "    (SELECT l.list FROM merged_lists l WHERE l.msg_key = e->>'from'))"
+    "  FROM numbered n CROSS JOIN jsonb_array_elements(n.merged) e"
+    "  WHERE n.merged IS NOT NULL"
+    "  AND (e ? 'list' OR EXISTS (SELECT 1 FROM merged_lists l WHERE l.msg_key = e->>'from'))"
+    "), views AS ("
+    "  INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, read_seq)"
+    "  SELECT user_id, conv, max(peer), max(group_id), max(read_seq) FROM ("
+    "    SELECT sender AS user_id, conv, receiver AS peer, group_id, seq AS read_seq"
+    "    FROM numbered n WHERE CASE WHEN group_id IS NULL"
+    "     THEN NOT trusted OR EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = sender)"
+    "     ELSE EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = n.group_id"
+    "       AND m.user_id = n.sender) END"
+    "    UNION ALL"
+    "    SELECT receiver, conv, sender, NULL, CASE WHEN mark_read THEN seq ELSE 0 END"
+    "    FROM numbered WHERE receiver IS NOT NULL"
+    "  ) AS u GROUP BY user_id, conv"
+    "  ON CONFLICT (user_id, conv_key) DO UPDATE"
+    "    SET read_seq = GREATEST(v.read_seq, EXCLUDED.read_seq)"
+    "), ats AS ("
+    "  INSERT INTO group_at (conv_key, seq, user_id)"
+    "  SELECT n.conv, n.seq, a.u FROM numbered n, jsonb_array_elements_text(n.ats) AS a(u)"
+    "  WHERE n.ats IS NOT NULL ON CONFLICT DO NOTHING"
+    "), tgt AS ("
+    "  INSERT INTO msg_targets (conv_key, seq, user_id)"
+    "  SELECT n.conv, n.seq, t.u FROM numbered n, jsonb_array_elements_text(n.targets) AS t(u)"
+    "  WHERE n.targets IS NOT NULL ON CONFLICT DO NOTHING"
+    "), hooks AS ("
+    "  " STORE_WEBHOOK_INSERT_REF
+    "  SELECT CASE WHEN n.group_id IS NULL THEN 'C2C.CallbackAfterSendMsg'"
+    "    ELSE 'Group.CallbackAfterSendMsg' END, n.conv, n.hp, coalesce(n.hip, ''), n.seq,"
+    "   CASE WHEN n.group_id IS NULL THEN n.seq - coalesce((SELECT"
+    "    GREATEST(v.read_seq, v.deleted_seq) FROM conv_views v"
+    "    WHERE v.user_id = n.receiver AND v.conv_key = n.conv), 0) END"
+    "  FROM numbered n WHERE n.hp IS NOT NULL ORDER BY n.conv, n.seq"
+    ")"
+    " SELECT i, 'ok', seq, msg_id, ts, false, COALESCE((SELECT v.recv_opt FROM conv_views v"
+    "   WHERE v.user_id = numbered.receiver AND v.conv_key = numbered.conv), 0) FROM numbered"
+    " UNION ALL SELECT i, 'ok', seq, msg_id, ts, true, 0 FROM dup"
+    " UNION ALL SELECT i, status, NULL, NULL, NULL, false, 0 FROM checked WHERE status <> 'ok'";
+/* clang-format on */
 
 typedef struct pending {
     store_msg_t m; /* strings owned */
@@ -204,6 +178,7 @@ static void pending_free(pending_t *p)
     xfree((char *)p->m.group_id);
     xfree((char *)p->m.targets_json);
     xfree((char *)p->m.ats_json);
+    xfree((char *)p->m.mergers_json);
     xfree((char *)p->m.hook_platform);
     xfree((char *)p->m.hook_client_ip);
     xfree(p);
@@ -270,6 +245,7 @@ void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn 
     p->m.group_id = dup_or_null(m->group_id);
     p->m.targets_json = dup_or_null(m->targets_json);
     p->m.ats_json = dup_or_null(m->ats_json);
+    p->m.mergers_json = dup_or_null(m->mergers_json);
     p->m.hook_platform = dup_or_null(m->hook_platform);
     p->m.hook_client_ip = dup_or_null(m->hook_client_ip);
     p->cb = cb;
@@ -301,6 +277,8 @@ static json_t *input_row(int i, const store_msg_t *m)
         json_object_set_new(row, "targets", json_loads(m->targets_json, 0, NULL));
     if (m->ats_json)
         json_object_set_new(row, "ats", json_loads(m->ats_json, 0, NULL));
+    if (m->mergers_json)
+        json_object_set_new(row, "merged", json_loads(m->mergers_json, 0, NULL));
     if (m->hook_platform) {
         json_object_set_new(row, "hp", json_string(m->hook_platform));
         json_object_set_new(row, "hip", json_string(m->hook_client_ip ? m->hook_client_ip : ""));
@@ -320,6 +298,8 @@ static store_msg_status_t status_of(const char *s)
         return STORE_MSG_NO_SENDER;
     if (strcmp(s, "muted") == 0)
         return STORE_MSG_MUTED;
+    if (strcmp(s, "no_merged") == 0)
+        return STORE_MSG_NO_MERGED;
     return store_msg_relation_status(s);
 }
 

@@ -35,6 +35,7 @@ static const char recall_sql[] =
     "   cloud_custom_data = NULL FROM t WHERE t.msg_id IS NOT NULL AND m.conv_key = $1"
     "   AND m.seq = t.seq AND m.flags & " RECALLED " = 0"
     "   RETURNING m.seq, m.sender, m.receiver, m.random, m.ts),"
+    " lists AS (DELETE FROM merged_lists l USING up WHERE l.conv_key = $1 AND l.msg_seq = up.seq),"
     " hc AS (" STORE_WEBHOOK_INSERT
     "   SELECT 'C2C.CallbackAfterMsgWithDraw', $1, $7, $8, json_build_object("
     "   'From_Account', up.sender, 'To_Account', up.receiver,"

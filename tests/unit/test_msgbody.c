@@ -576,6 +576,107 @@ static void test_detail_buffer(void)
     json_decref(good);
 }
 
+/* A relay element with n forwarded text messages of `size` bytes each. */
+static json_t *relay_body(size_t n, size_t size)
+{
+    char *text = malloc(size + 1);
+    memset(text, 'x', size);
+    text[size] = '\0';
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list,
+                              json_pack("{s:s, s:[{s:s, s:{s:s}}]}", "From_Account", "a", "MsgBody",
+                                        "MsgType", "TIMTextElem", "MsgContent", "Text", text));
+    free(text);
+    return json_pack("[{s:s, s:{s:s, s:I, s:o}}]", "MsgType", "TIMRelayElem", "MsgContent", "Title",
+                     "t", "MsgNum", (json_int_t)n, "MsgList", list);
+}
+
+static const json_t *relay_content(const json_t *body)
+{
+    return json_object_get(json_array_get(body, 0), "MsgContent");
+}
+
+static void test_merged_lists(void)
+{
+    char detail[160];
+    /* Inline when the message fits: nothing moves. */
+    json_t *small = relay_body(3, 10), *lists;
+    CHECK_EQ_INT(msgbody_validate(small, detail, sizeof detail), ERR_OK);
+    json_t *form = msgbody_stored_form(small, true, &lists);
+    CHECK(lists == NULL);
+    CHECK(json_equal(form, small));
+    CHECK_EQ_INT(msgbody_stored_size(small), msgbody_size(small));
+    json_decref(form);
+
+    /* Over 12 KB: the list moves out under a fresh key; what is stored is small. */
+    json_t *big = relay_body(40, 400);
+    CHECK(msgbody_size(big) > MSGBODY_MAX_BYTES);
+    CHECK_EQ_INT(msgbody_validate(big, detail, sizeof detail), ERR_OK);
+    form = msgbody_stored_form(big, true, &lists);
+    const json_t *c = relay_content(form);
+    CHECK(json_object_get(c, "MsgList") == NULL);
+    const char *key = json_string_value(json_object_get(c, "JsonMsgKey"));
+    CHECK(key != NULL && strlen(key) == MSGBODY_MERGER_KEY_LEN && strncmp(key, "mrg_", 4) == 0);
+    CHECK_EQ_INT(json_array_size(lists), 1);
+    const json_t *item = json_array_get(lists, 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(item, "key")), key);
+    json_t *back = json_loads(json_string_value(json_object_get(item, "list")), 0, NULL);
+    CHECK(json_equal(back, json_object_get(relay_content(big), "MsgList")));
+    CHECK_EQ_INT(msgbody_stored_size(big), msgbody_size(form));
+    /* Two forms of one body get different keys. */
+    json_t *lists2, *form2 = msgbody_stored_form(big, true, &lists2);
+    CHECK(strcmp(json_string_value(json_object_get(relay_content(form2), "JsonMsgKey")), key) != 0);
+    json_decref(back);
+    json_decref(form);
+    json_decref(form2);
+    json_decref(lists);
+    json_decref(lists2);
+
+    /* The heap-text form used by the send paths. */
+    char *text = json_dumps(big, JSON_COMPACT), *lists_text;
+    msgbody_to_stored(&text, &lists_text);
+    CHECK(lists_text != NULL && strlen(text) < MSGBODY_MAX_BYTES);
+    CHECK(strstr(text, "MsgList") == NULL && strstr(lists_text, "\"list\"") != NULL);
+    free(text);
+    free(lists_text);
+    text = json_dumps(small, JSON_COMPACT);
+    char *same = strdup(text);
+    msgbody_to_stored(&text, &lists_text);
+    CHECK(lists_text == NULL);
+    CHECK_EQ_STR(text, same);
+    free(text);
+    free(same);
+
+    /* A key alone (a forwarded merged message) names the list to copy. */
+    json_t *fwd = parse("[" EL("TIMRelayElem", "{'Title':'t','MsgNum':2,'JsonMsgKey':'old'}") "]");
+    CHECK_EQ_INT(msgbody_validate(fwd, detail, sizeof detail), ERR_OK);
+    form = msgbody_stored_form(fwd, true, &lists);
+    CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(lists, 0), "from")), "old");
+    CHECK(strcmp(json_string_value(json_object_get(relay_content(form), "JsonMsgKey")), "old") !=
+          0);
+    json_decref(form);
+    json_decref(lists);
+    json_decref(fwd);
+
+    /* Limits: 300 messages; 1 MB of list; the rest of the message must still fit 12 KB. */
+    json_t *many = relay_body(301, 1);
+    CHECK_EQ_INT(msgbody_validate(many, detail, sizeof detail), ERR_MSGBODY_FORMAT);
+    CHECK_EQ_STR(detail, "MsgBody[0].MsgContent.MsgList has 301 messages; at most 300 are allowed");
+    json_t *huge = relay_body(300, 3600);
+    CHECK_EQ_INT(msgbody_validate(huge, detail, sizeof detail), ERR_MSG_TOO_LONG);
+    CHECK(strstr(detail, "MsgBody[0].MsgContent.MsgList is ") == detail);
+    size_t chars;
+    json_t *with_text = text_body(12250, "a", &chars);
+    json_array_append(with_text, json_array_get(big, 0));
+    CHECK_EQ_INT(msgbody_validate(with_text, detail, sizeof detail), ERR_MSG_TOO_LONG);
+    json_decref(with_text);
+    json_decref(many);
+    json_decref(huge);
+    json_decref(big);
+    json_decref(small);
+}
+
 static void test_error_codes(void)
 {
     CHECK_EQ_INT(err_code(ERR_MSGBODY_FORMAT, NULL), 90002);
@@ -589,4 +690,5 @@ static void test_error_codes(void)
 UNIT_MAIN(test_every_element_type_valid, test_each_required_field_missing,
           test_optional_fields_may_be_missing, test_each_field_wrong_type, test_message_shape,
           test_element_rules, test_size_limit_in_bytes, test_size_is_compact_serialization,
-          test_cloud_custom_data, test_offline_push_info, test_detail_buffer, test_error_codes)
+          test_cloud_custom_data, test_offline_push_info, test_detail_buffer, test_merged_lists,
+          test_error_codes)

@@ -893,7 +893,7 @@ static bool check_body(api_call_t *call, const json_t *obj)
     err_t err = msgbody_validate(body, detail, sizeof detail);
     if (err == ERR_OK)
         err = msgbody_validate_cloud_custom_data(json_object_get(obj, "CloudCustomData"),
-                                                 msgbody_size(body), detail, sizeof detail);
+                                                 msgbody_stored_size(body), detail, sizeof detail);
     if (err == ERR_OK)
         err = msgbody_validate_offline_push(json_object_get(obj, "OfflinePushInfo"), detail,
                                             sizeof detail);

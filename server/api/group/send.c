@@ -145,6 +145,8 @@ static err_t status_err(store_msg_status_t st)
         return ERR_GROUP_PERMISSION;
     case STORE_MSG_MUTED:
         return ERR_GROUP_MUTED;
+    case STORE_MSG_NO_MERGED:
+        return ERR_MSGBODY_FORMAT;
     case STORE_MSG_NO_RECEIVER: /* one-to-one statuses: never for a group message */
     case STORE_MSG_NO_SENDER:
     case STORE_MSG_BLOCKED:
@@ -162,7 +164,7 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
     if (err == ERR_OK)
         err = status_err(r->status);
     if (err != ERR_OK) {
-        g->cb(err, NULL, g->arg);
+        g->cb(err, msg_store_failure(r), g->arg);
         gsend_free(g);
         return;
     }
@@ -187,8 +189,9 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
 
 static void store_group_message(gsend_t *g)
 {
-    char hash[33], *conv = xasprintf("g:%s", g->group_id);
-    msg_content_hash(g->body_text, g->ccd, hash);
+    char hash[33], *mergers, *conv = xasprintf("g:%s", g->group_id);
+    msg_content_hash(g->body_text, g->ccd, hash); /* of the message as sent: resends match */
+    msgbody_to_stored(&g->body_text, &mergers);
     int flags = message_flags(g);
     store_msg_t sm = {
         .conv_key = conv,
@@ -204,6 +207,7 @@ static void store_group_message(gsend_t *g)
         .group_id = g->group_id,
         .targets_json = g->targets,
         .ats_json = g->ats,
+        .mergers_json = mergers,
     };
     /* Tips and imported history are no sends of a member: they fire no after-send event. */
     if (!g->m.tip && g->m.deliver && api_hook_on(g->env, STORE_WEBHOOK_GROUP_AFTER_SEND)) {
@@ -211,6 +215,7 @@ static void store_group_message(gsend_t *g)
         sm.hook_client_ip = g->client_ip ? g->client_ip : "";
     }
     store_msg_submit(g->env->msgs, &sm, on_group_stored, g);
+    free(mergers);
     xfree(conv);
 }
 

@@ -4,7 +4,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/rand.h"
 
 /* Long enough for MsgBody[n].MsgContent.MsgList[n].MsgBody; a longer path is only truncated. */
 #define PATH_LEN 160
@@ -350,6 +353,132 @@ static out_t out_init(char *detail, size_t detail_len)
     return (out_t){detail, detail_len};
 }
 
+/* ---- merged messages ---- */
+
+static bool is_relay(const json_t *el)
+{
+    const json_t *type = json_object_get(el, "MsgType");
+    return json_is_string(type) && strcmp(json_string_value(type), "TIMRelayElem") == 0;
+}
+
+/* The MsgList of element el when it is a TIMRelayElem that has one, else NULL. */
+static const json_t *relay_list(const json_t *el)
+{
+    if (!is_relay(el))
+        return NULL;
+    return json_object_get(json_object_get(el, "MsgContent"), "MsgList");
+}
+
+/* The limits of a merged message's MsgList, for element i. */
+static err_t check_relay_list(const json_t *el, size_t i, out_t *out)
+{
+    const json_t *list = relay_list(el);
+    if (list == NULL)
+        return ERR_OK;
+    if (json_array_size(list) > MSGBODY_MERGER_MAX_MSGS) {
+        fail(out, "MsgBody[%zu].MsgContent.MsgList has %zu messages; at most %d are allowed", i,
+             json_array_size(list), MSGBODY_MERGER_MAX_MSGS);
+        return ERR_MSGBODY_FORMAT;
+    }
+    size_t n = msgbody_size(list);
+    if (n > MSGBODY_MERGER_MAX_BYTES) {
+        fail(out, "MsgBody[%zu].MsgContent.MsgList is %zu bytes; at most %d are allowed", i, n,
+             MSGBODY_MERGER_MAX_BYTES);
+        return ERR_MSG_TOO_LONG;
+    }
+    return ERR_OK;
+}
+
+static void merger_key(char key[MSGBODY_MERGER_KEY_LEN + 1], bool real)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[16] = {0};
+    if (real)
+        rand_bytes(raw, sizeof raw);
+    memcpy(key, "mrg_", 4);
+    for (size_t i = 0; i < sizeof raw; i++) {
+        key[4 + 2 * i] = hex[raw[i] >> 4];
+        key[5 + 2 * i] = hex[raw[i] & 15];
+    }
+    key[MSGBODY_MERGER_KEY_LEN] = '\0';
+}
+
+/* Moves element content c's list out (or, list NULL, names the list its key names) under a
+ * fresh key, recorded in *lists. */
+static void move_list(json_t *c, const json_t *list, bool real_keys, json_t **lists)
+{
+    char key[MSGBODY_MERGER_KEY_LEN + 1];
+    merger_key(key, real_keys);
+    json_t *item;
+    if (list) {
+        char *text = json_dumps(list, JSON_COMPACT);
+        item = json_pack("{s:s, s:s}", "key", key, "list", text ? text : "[]");
+        free(text);
+        json_object_del(c, "MsgList");
+    } else {
+        item = json_pack("{s:s, s:O}", "key", key, "from", json_object_get(c, "JsonMsgKey"));
+    }
+    json_object_set_new(c, "JsonMsgKey", json_string(key));
+    if (*lists == NULL)
+        *lists = json_array();
+    json_array_append_new(*lists, item);
+}
+
+json_t *msgbody_stored_form(const json_t *body, bool real_keys, json_t **lists)
+{
+    *lists = NULL;
+    bool oversize = msgbody_size(body) > MSGBODY_MAX_BYTES;
+    json_t *form = json_deep_copy(body);
+    size_t i;
+    json_t *el;
+    json_array_foreach(form, i, el)
+    {
+        if (!is_relay(el))
+            continue;
+        json_t *c = json_object_get(el, "MsgContent");
+        const json_t *list = json_object_get(c, "MsgList");
+        if (list ? oversize : json_is_string(json_object_get(c, "JsonMsgKey")))
+            move_list(c, list, real_keys, lists);
+    }
+    return form;
+}
+
+size_t msgbody_stored_size(const json_t *body)
+{
+    bool relay = false;
+    size_t i;
+    const json_t *el;
+    json_array_foreach(body, i, el) relay = relay || is_relay(el);
+    if (!relay)
+        return msgbody_size(body);
+    json_t *lists;
+    json_t *form = msgbody_stored_form(body, false, &lists);
+    size_t n = msgbody_size(form);
+    json_decref(form);
+    json_decref(lists);
+    return n;
+}
+
+void msgbody_to_stored(char **text, char **lists_text)
+{
+    *lists_text = NULL;
+    if (strstr(*text, "\"TIMRelayElem\"") == NULL)
+        return;
+    json_t *body = json_loads(*text, 0, NULL);
+    if (body == NULL)
+        return;
+    json_t *lists;
+    json_t *form = msgbody_stored_form(body, true, &lists);
+    if (lists) {
+        free(*text);
+        *text = json_dumps(form, JSON_COMPACT);
+        *lists_text = json_dumps(lists, JSON_COMPACT);
+    }
+    json_decref(lists);
+    json_decref(form);
+    json_decref(body);
+}
+
 err_t msgbody_validate(const json_t *body, char *detail, size_t detail_len)
 {
     out_t out = out_init(detail, detail_len);
@@ -365,7 +494,13 @@ err_t msgbody_validate(const json_t *body, char *detail, size_t detail_len)
         if (!check_element(el, i, seen, &out))
             return ERR_MSGBODY_FORMAT;
     }
-    size_t n = msgbody_size(body);
+    json_array_foreach(body, i, el)
+    {
+        err_t err = check_relay_list(el, i, &out);
+        if (err != ERR_OK)
+            return err;
+    }
+    size_t n = msgbody_stored_size(body);
     if (n > MSGBODY_MAX_BYTES) {
         fail(&out, "MsgBody is %zu bytes; at most %d are allowed", n, MSGBODY_MAX_BYTES);
         return ERR_MSG_TOO_LONG;

@@ -136,6 +136,10 @@ typedef struct {
 bool msg_before_answered(const api_before_result_t *r, const msg_sent_t *sent, msg_sent_fn cb,
                          void *arg, const msg_draft_t *d);
 
+/* The detail of a refusal by the writer's statement (a store result whose status is not OK),
+ * for a send's callback; NULL when the status has none (its code says all). */
+const msg_sent_t *msg_store_failure(const store_msg_result_t *r);
+
 /* Fails the call with a send's error and its detail. */
 void msg_fail(api_call_t *call, err_t err, const msg_sent_t *sent);
 

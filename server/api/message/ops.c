@@ -128,8 +128,18 @@ static err_t status_err(store_msg_status_t st)
         return ERR_C2C_NOT_PEERS_FRIEND;
     case STORE_MSG_PEER_NOT_FRIEND:
         return ERR_C2C_PEER_NOT_FRIEND;
+    case STORE_MSG_NO_MERGED:
+        return ERR_MSGBODY_FORMAT;
     }
     return ERR_INTERNAL;
+}
+
+const msg_sent_t *msg_store_failure(const store_msg_result_t *r)
+{
+    static const msg_sent_t no_merged = {
+        .detail =
+            "MsgBody: a TIMRelayElem's JsonMsgKey names no merged message the sender can read"};
+    return r && r->status == STORE_MSG_NO_MERGED ? &no_merged : NULL;
 }
 
 static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
@@ -138,7 +148,7 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
     if (err == ERR_OK)
         err = status_err(r->status);
     if (err != ERR_OK) {
-        c->cb(err, NULL, c->arg);
+        c->cb(err, msg_store_failure(r), c->arg);
         send_ctx_free(c);
         return;
     }
@@ -211,7 +221,8 @@ static void apply_replacement(const json_t *reply, const msg_draft_t *d)
     json_t *body = mb ? json_deep_copy(mb) : json_loads(*d->body_text, 0, NULL);
     err_t err = msgbody_validate(body, detail, sizeof detail);
     if (err == ERR_OK && ccd)
-        err = msgbody_validate_cloud_custom_data(ccd, msgbody_size(body), detail, sizeof detail);
+        err = msgbody_validate_cloud_custom_data(ccd, msgbody_stored_size(body), detail,
+                                                 sizeof detail);
     if (err != ERR_OK) {
         log_warn("webhook: %s answer ignored for %s -> %s: %s", d->command, d->from, d->to, detail);
         json_decref(body);
@@ -300,8 +311,9 @@ static void send_go(send_ctx_t *c)
                         env->cfg->c2c_check_friends, on_online_checked, c);
         return;
     }
-    char hash[33];
-    msg_content_hash(c->body_text, c->ccd, hash);
+    char hash[33], *mergers;
+    msg_content_hash(c->body_text, c->ccd, hash); /* of the message as sent: resends match */
+    msgbody_to_stored(&c->body_text, &mergers);
     char *conv = store_conv_key_c2c(c->sender, c->receiver);
     bool hook = after_hook_on(c);
     store_msg_t sm = {
@@ -319,11 +331,13 @@ static void send_go(send_ctx_t *c)
         .check_friends = env->cfg->c2c_check_friends,
         .mark_read = c->m.mark_read,
         .imported = c->m.imported,
+        .mergers_json = mergers,
         .hook_platform =
             hook ? store_webhook_platform(c->platform, STORE_WEBHOOK_C2C_AFTER_SEND) : NULL,
         .hook_client_ip = c->client_ip,
     };
     store_msg_submit(env->msgs, &sm, on_stored, c);
+    free(mergers);
     xfree(conv);
 }
 
@@ -332,7 +346,8 @@ static void send_go(send_ctx_t *c)
 err_t msg_apply_fields(const msg_fields_t *f, msg_kind_t kind, msg_c2c_t *m, char *detail,
                        size_t len)
 {
-    err_t err = msgbody_validate_cloud_custom_data(f->ccd, msgbody_size(f->body), detail, len);
+    err_t err =
+        msgbody_validate_cloud_custom_data(f->ccd, msgbody_stored_size(f->body), detail, len);
     if (err != ERR_OK)
         return err;
     m->body = f->body;

@@ -1,7 +1,7 @@
 /* One-to-one messaging commands of the WebSocket protocol (names as in the Chat SDK's message
  * manager): sendMessage, getHistoryMessageList, findMessages, syncMessages,
  * markC2CMessageAsRead, cleanConversationUnreadMessageCount, sendMessageReadReceipts,
- * getMessageReadReceipts. */
+ * getMessageReadReceipts, downloadMergerMessage. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -239,6 +239,34 @@ void api_ws_find_messages(api_call_t *call)
         return;
     store_msg_find(call->env->db, call->identifier, ids, n, on_history, call);
     xfree(ids);
+}
+
+/* ---- downloadMergerMessage ---- */
+
+static void on_merged(err_t err, const char *list, void *arg)
+{
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
+        return;
+    json_t *msgs = list ? json_loads(list, 0, NULL) : NULL;
+    if (msgs == NULL) {
+        api_fail(call, ERR_MSG_NOT_FOUND,
+                 "no merged message with this jsonMsgKey in your conversations");
+        return;
+    }
+    api_finish(call, json_pack("{s:o}", "msgList", msgs));
+}
+
+/* The MsgList a merged message's JsonMsgKey names, for a participant of a conversation whose
+ * message carries it. */
+void api_ws_download_merger(api_call_t *call)
+{
+    const char *key = json_string_value(json_object_get(call->body, "jsonMsgKey"));
+    if (key == NULL || *key == '\0') {
+        api_fail(call, ERR_BAD_PARAM, "jsonMsgKey is required: a string");
+        return;
+    }
+    store_merged_get(call->env->db, call->identifier, key, on_merged, call);
 }
 
 /* ---- syncMessages ---- */

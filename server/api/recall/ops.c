@@ -1,6 +1,7 @@
 /* The rules of recall, modification and deleting for oneself both doors share (recall/recall.h). */
 #include "api/recall/recall.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -208,6 +209,12 @@ bool recall_read_changes(api_call_t *call, const char *body_name, const char *cc
         return false;
     }
     err_t err = body ? msgbody_validate(body, detail, sizeof detail) : ERR_OK;
+    /* A modified message keeps its merged lists: a new body must carry its own inline. */
+    if (err == ERR_OK && body && msgbody_size(body) > MSGBODY_MAX_BYTES) {
+        snprintf(detail, sizeof detail, "%s is %zu bytes; at most %d are allowed", body_name,
+                 msgbody_size(body), MSGBODY_MAX_BYTES);
+        err = ERR_MSG_TOO_LONG;
+    }
     if (err == ERR_OK && ccd && !json_is_string(ccd)) {
         api_fail(call, ERR_BAD_PARAM, "%s must be a string", ccd_name);
         return false;
