@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/conv/conv.h"
 #include "api/fields.h"
+#include "api/user/user.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 
@@ -133,6 +135,8 @@ static const api_op_t ops[] = {
     {"conv", NO_REST, {"cleanConversationUnreadMessageCount", api_conv_clean_unread}},
     {"conv", NO_REST, {"getConversationListByFilter", api_conv_list_by_filter}},
     {"conv", NO_REST, {"getUnreadMessageCountByFilter", api_conv_filter_unread}},
+    {"conv", NO_REST, {"subscribeUnreadMessageCountByFilter", api_conv_filter_subscribe}},
+    {"conv", NO_REST, {"unsubscribeUnreadMessageCountByFilter", api_conv_filter_unsubscribe}},
     {"conv", NO_REST, {"getConversation", api_conv_get}},
     {"conv", NO_REST, {"getConversationListByConversationIDs", api_conv_get_by_ids}},
     {"conv", {"openim", "get_c2c_unread_msg_num", api_openim_c2c_unread, API_ADMIN}, NO_WS},
@@ -387,6 +391,12 @@ const err_service_t api_ws_errors = {.json = 60003,
                                      .too_many = 70402};
 
 #define NOPS (sizeof ops / sizeof ops[0])
+
+void api_session_left(const api_env_t *env, const char *user, uint64_t conn_id)
+{
+    conv_notify_forget(env->conv_notify, user, conn_id);
+    user_status_changed(env, user);
+}
 
 const api_op_t *api_ops(size_t *count)
 {

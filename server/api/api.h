@@ -180,6 +180,10 @@ typedef struct {
 } api_op_t;
 
 /* Every operation, for docs checks and tests. */
+/* A door's session of `user` on connection conn_id went away (logout, close, kick): what the
+ * areas keep per session ends and the user's status watchers hear of it. */
+void api_session_left(const api_env_t *env, const char *user, uint64_t conn_id);
+
 const api_op_t *api_ops(size_t *count);
 
 /* The command called `name`, or NULL. */
@@ -227,6 +231,8 @@ void api_recentcontact_get_contact_group(api_call_t *call);
 void api_conv_list(api_call_t *call);
 void api_conv_list_by_filter(api_call_t *call);
 void api_conv_filter_unread(api_call_t *call);
+void api_conv_filter_subscribe(api_call_t *call);
+void api_conv_filter_unsubscribe(api_call_t *call);
 void api_conv_get(api_call_t *call);
 void api_conv_get_by_ids(api_call_t *call);
 void api_conv_total_unread(api_call_t *call);

@@ -201,6 +201,17 @@ void router_session_kick(router_session_t *s, const char *reason)
     s->kick(s->owner, reason);
 }
 
+bool router_push_conn(router_t *r, const char *user_id, uint64_t conn_id, router_frame_t *f)
+{
+    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = s->next) {
+        if (s->conn_id == conn_id && strcmp(s->user_id, user_id) == 0) {
+            s->deliver(s->owner, f);
+            return true;
+        }
+    }
+    return false;
+}
+
 size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn)
 {
     size_t n = 0;

@@ -11,6 +11,7 @@
 #ifndef CHATD_ROUTER_ROUTER_H
 #define CHATD_ROUTER_ROUTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,9 @@ void router_session_kick(router_session_t *s, const char *reason);
 /* Delivers a frame to every session of the user except connection `skip_conn` (0: none);
  * returns how many got it. */
 size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn);
+
+/* Delivers a frame to the user's session on connection conn_id; false when there is none. */
+bool router_push_conn(router_t *r, const char *user_id, uint64_t conn_id, router_frame_t *f);
 
 /* Fills up to `max` platforms of the user's online sessions; returns how many sessions exist. */
 size_t router_user_platforms(const router_t *r, const char *user_id, const char **platforms,

@@ -275,7 +275,7 @@ static void session_leave_router(ws_session_t *s)
             report_state(s, s->gone_action, s->gone_reason, NULL);
         router_session_remove(s->server->env->router, s->route);
         s->route = NULL;
-        user_status_changed(s->server->env, s->user_id);
+        api_session_left(s->server->env, s->user_id, s->id);
     }
 }
 

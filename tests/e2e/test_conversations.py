@@ -1038,6 +1038,68 @@ def test_unread_count_by_filter(varied, filter_, expected):
     assert got == {"totalUnreadCount": expected}
 
 
+def test_subscribe_unread_by_filter(varied, login, users):
+    """subscribeUnreadMessageCountByFilter answers the count now; this session (not alice's
+    other one) hears onUnreadMessageCountChangedByFilter when the filtered count moves, and
+    nothing after unsubscribing."""
+    work = {"conversationGroup": "work"}
+    assert varied.call("subscribeUnreadMessageCountByFilter", {"filter": work}) == {
+        "totalUnreadCount": 0}
+    assert varied.call("subscribeUnreadMessageCountByFilter", {"filter": {"type": 1}}) == {
+        "totalUnreadCount": 1}
+    other = login("alice", platform="iPhone")
+    rest_send(users, "bob", "alice", "in work")
+    got = varied.wait_event("onUnreadMessageCountChangedByFilter",
+                            where=lambda b: b["filter"] == work)
+    assert got == {"filter": work, "totalUnreadCount": 1}
+    assert varied.wait_event("onUnreadMessageCountChangedByFilter",
+                             where=lambda b: b["filter"] == {"type": 1})["totalUnreadCount"] == 2
+    # A message outside the work group leaves the work count alone.
+    rest_send(users, "carol", "alice", "not in work")
+    assert varied.wait_event("onUnreadMessageCountChangedByFilter")["totalUnreadCount"] == 3
+    varied.barrier()
+    assert varied.take_events("onUnreadMessageCountChangedByFilter") == []
+    # Reading the work conversation; then moving carol's into the group.
+    varied.call("markC2CMessageAsRead", {"userID": "bob"})
+    assert varied.wait_event("onUnreadMessageCountChangedByFilter",
+                             where=lambda b: b["filter"] == work)["totalUnreadCount"] == 0
+    varied.call("addConversationsToGroup", {"groupName": "work",
+                                            "conversationIDList": ["c2c_carol"]})
+    assert varied.wait_event("onUnreadMessageCountChangedByFilter",
+                             where=lambda b: b["filter"] == work)["totalUnreadCount"] == 2
+    other.barrier()
+    assert other.take_events("onUnreadMessageCountChangedByFilter") == []
+
+    assert varied.call("unsubscribeUnreadMessageCountByFilter", {"filter": work}) == {}
+    varied.take_events("onUnreadMessageCountChangedByFilter")
+    rest_send(users, "bob", "alice", "after")
+    varied.wait_event("onUnreadMessageCountChangedByFilter",
+                      where=lambda b: b["filter"] == {"type": 1})
+    varied.barrier()
+    assert varied.take_events("onUnreadMessageCountChangedByFilter") == []
+
+
+def test_subscribe_unread_deleted_conversation(varied):
+    """Deleting a conversation with unread messages moves the count too."""
+    varied.call("subscribeUnreadMessageCountByFilter", {"filter": {}})
+    varied.call("deleteConversation", {"conversationID": "c2c_carol"})
+    assert varied.wait_event("onUnreadMessageCountChangedByFilter") == {
+        "filter": {}, "totalUnreadCount": 0}
+
+
+def test_subscribe_unread_limit_and_bad_input(three):
+    for i in range(20):
+        three.call("subscribeUnreadMessageCountByFilter", {"filter": {"markType": 1 << i}})
+    # The same filter again only refreshes it; a 21st is too many.
+    three.call("subscribeUnreadMessageCountByFilter", {"filter": {"markType": 1}})
+    three.fail("subscribeUnreadMessageCountByFilter", {"filter": {"type": 2}}, BAD)
+    three.call("unsubscribeUnreadMessageCountByFilter", {"filter": {"markType": 1}})
+    three.call("subscribeUnreadMessageCountByFilter", {"filter": {"type": 2}})
+    for bad in ({"type": 3}, [], "x", {"conversationGroup": 5}):
+        three.fail("subscribeUnreadMessageCountByFilter", {"filter": bad}, BAD)
+        three.fail("unsubscribeUnreadMessageCountByFilter", {"filter": bad}, BAD)
+
+
 def test_unread_count_by_filter_bad_input(three):
     three.fail("getUnreadMessageCountByFilter", {"filter": {"type": 3}}, BAD)
     three.fail("getUnreadMessageCountByFilter", {"filter": []}, BAD)

@@ -116,4 +116,26 @@ void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key);
 /* The same after a new message: onNewConversation when it is the conversation's first. */
 void conv_notify_message(conv_notify_t *n, const char *user, const char *conv_key);
 
+/*
+ * Unread counts by filter (subscribeUnreadMessageCountByFilter): a session subscribes to a
+ * filter (V2TIMConversationListFilter JSON, compared as given) with its current count; after
+ * a pass in which the user's conversations changed (every conv_notify_add/_message push, and
+ * conv_notify_recount()), each subscription is recounted and its session gets
+ * onUnreadMessageCountChangedByFilter {filter, totalUnreadCount} when the count moved. At most
+ * CONV_FILTER_SUBS_MAX filters per session: subscribe returns false beyond (an equal filter
+ * only refreshes its count). Kept in memory: they end with the session (conv_notify_forget).
+ */
+enum { CONV_FILTER_SUBS_MAX = 20 };
+bool conv_notify_subscribe(conv_notify_t *n, const char *user, uint64_t conn, const json_t *filter,
+                           int64_t total);
+void conv_notify_unsubscribe(conv_notify_t *n, const char *user, uint64_t conn,
+                             const json_t *filter);
+void conv_notify_forget(conv_notify_t *n, const char *user, uint64_t conn);
+/* Recounts the user's subscriptions after this pass (a change no conversation push reports:
+ * a deleted conversation, a conversation group's or mark's change). */
+void conv_notify_recount(conv_notify_t *n, const char *user);
+
+/* filter (NULL: none) as a store filter whose strings point into it; false when malformed. */
+bool conv_filter_read(const json_t *filter, store_conv_filter_t *f);
+
 #endif

@@ -44,11 +44,13 @@ err_t conv_items_err(const int *codes, size_t n)
     return (err_t)codes[0];
 }
 
+/* A conversation-group event: the user's sessions hear it, their filters are recounted. */
 static void push_user(const api_env_t *env, const char *user, const char *event, json_t *body)
 {
     router_frame_t *f = router_frame_from_json(event, body);
     router_push_user(env->router, user, f, 0);
     router_frame_unref(f);
+    conv_notify_recount(env->conv_notify, user);
 }
 
 /* ---- create, delete, rename ---- */

@@ -342,6 +342,7 @@ static void on_deleted(err_t err, const store_ids_t *gone, void *arg)
         router_push_user(call->env->router, rc->user, f, 0);
         router_frame_unref(f);
     }
+    conv_notify_recount(call->env->conv_notify, rc->user);
     xfree(id);
     rc_finish(call, json_object());
 }

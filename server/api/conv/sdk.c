@@ -107,25 +107,17 @@ void api_conv_list(api_call_t *call)
     store_conv_list(call->env->db, call->identifier, &f, cursor, (int)count, on_page, call);
 }
 
-/* body.filter (V2TIMConversationListFilter) into *f; false after failing the call. */
-static bool read_filter(api_call_t *call, store_conv_filter_t *f)
+bool conv_filter_read(const json_t *filter, store_conv_filter_t *f)
 {
     long long type = 0, mark = 0;
-    json_t *filter = json_object_get(call->body, "filter");
-    if (filter && !json_is_object(filter)) {
-        api_fail(call, ERR_BAD_PARAM, "filter must be an object");
+    if (filter && !json_is_object(filter))
         return false;
-    }
     valid_t vt = valid_get_int(filter, "type", 0, 2, &type);
     valid_t vm = valid_get_int(filter, "markType", 0, INT64_MAX, &mark);
     json_t *group = json_object_get(filter, "conversationGroup");
     if ((vt != VALID_OK && vt != VALID_MISSING) || (vm != VALID_OK && vm != VALID_MISSING) ||
-        (group && !json_is_string(group))) {
-        api_fail(call, ERR_BAD_PARAM,
-                 "filter: type 0..2, markType a mark, conversationGroup a "
-                 "string");
+        (group && !json_is_string(group)))
         return false;
-    }
     *f = (store_conv_filter_t){
         .type = (int)type,
         .group_name = json_string_value(group),
@@ -134,6 +126,16 @@ static bool read_filter(api_call_t *call, store_conv_filter_t *f)
         .has_at_info = json_is_true(json_object_get(filter, "hasGroupAtInfo")),
     };
     return true;
+}
+
+/* body.filter (V2TIMConversationListFilter) into *f; false after failing the call. */
+static bool read_filter(api_call_t *call, store_conv_filter_t *f)
+{
+    if (conv_filter_read(json_object_get(call->body, "filter"), f))
+        return true;
+    api_fail(call, ERR_BAD_PARAM,
+             "filter must be an object: type 0..2, markType a mark, conversationGroup a string");
+    return false;
 }
 
 void api_conv_list_by_filter(api_call_t *call)
@@ -157,6 +159,44 @@ void api_conv_filter_unread(api_call_t *call)
     store_conv_filter_t f;
     if (read_filter(call, &f))
         store_conv_filter_unread(call->env->db, call->identifier, &f, on_filter_unread, call);
+}
+
+/* subscribeUnreadMessageCountByFilter: answers the count now; later changes come as
+ * onUnreadMessageCountChangedByFilter to this session. */
+static void on_subscribe_count(err_t err, int64_t total, void *arg)
+{
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
+        return;
+    const json_t *filter = json_object_get(call->body, "filter");
+    json_t *given = filter ? json_incref((json_t *)filter) : json_object();
+    bool ok = conv_notify_subscribe(call->env->conv_notify, call->identifier, call->conn_id, given,
+                                    total);
+    json_decref(given);
+    if (!ok)
+        api_fail(call, ERR_TOO_MANY, "a session subscribes to at most %d filters",
+                 CONV_FILTER_SUBS_MAX);
+    else
+        api_finish(call, json_pack("{s:I}", "totalUnreadCount", (json_int_t)total));
+}
+
+void api_conv_filter_subscribe(api_call_t *call)
+{
+    store_conv_filter_t f;
+    if (read_filter(call, &f))
+        store_conv_filter_unread(call->env->db, call->identifier, &f, on_subscribe_count, call);
+}
+
+void api_conv_filter_unsubscribe(api_call_t *call)
+{
+    store_conv_filter_t f;
+    if (!read_filter(call, &f))
+        return;
+    const json_t *filter = json_object_get(call->body, "filter");
+    json_t *given = filter ? json_incref((json_t *)filter) : json_object();
+    conv_notify_unsubscribe(call->env->conv_notify, call->identifier, call->conn_id, given);
+    json_decref(given);
+    api_finish(call, NULL);
 }
 
 static void on_one(err_t err, const store_conv_t *rows, size_t n, void *arg)
@@ -255,6 +295,8 @@ static void on_deleted(err_t err, const store_ids_t *gone, void *arg)
         router_push_user(call->env->router, call->identifier, f, call->conn_id);
         router_frame_unref(f);
     }
+    if (gone->n > 0)
+        conv_notify_recount(call->env->conv_notify, call->identifier);
     bool single = json_object_get(call->body, "conversationIDList") == NULL;
     if (single && gone->n == 0)
         api_fail(call, ERR_CONV_NOT_FOUND, NULL);
