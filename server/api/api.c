@@ -17,6 +17,13 @@
         .not_imported = 70107, .too_many = 90011                                                   \
     }
 
+/* The group services share Tencent's group codes. */
+#define GROUP_ERRORS                                                                               \
+    {                                                                                              \
+        .json = 10011, .bad_param = 10004, .internal = 10002, .not_admin = 10007,                  \
+        .not_imported = 10019, .too_many = 10005                                                   \
+    }
+
 static const api_service_t services[] = {
     {"im_open_login_svc",
      {.json = 90001,
@@ -34,20 +41,9 @@ static const api_service_t services[] = {
       .not_admin = 50003,
       .not_imported = 50001,
       .too_many = 51006}},
-    {"group_open_http_svc",
-     {.json = 10011,
-      .bad_param = 10004,
-      .internal = 10002,
-      .not_admin = 10007,
-      .not_imported = 10019,
-      .too_many = 10005}},
-    {"group_open_attr_http_svc",
-     {.json = 10011,
-      .bad_param = 10004,
-      .internal = 10002,
-      .not_admin = 10007,
-      .not_imported = 10019,
-      .too_many = 10005}},
+    {"group_open_http_svc", GROUP_ERRORS},
+    {"group_open_attr_http_svc", GROUP_ERRORS},
+    {"group_open_avchatroom_http_svc", GROUP_ERRORS},
     {"profile",
      {.json = 40001,
       .bad_param = 40001,
@@ -191,6 +187,9 @@ static const api_op_t ops[] = {
     {"group",
      {"group_open_http_svc", "forbid_send_msg", api_group_rest_forbid, API_ADMIN},
      {"muteGroupMember", api_group_mute_member}},
+    {"group",
+     {"group_open_avchatroom_http_svc", "modify_user_info", api_group_rest_mark_members, API_ADMIN},
+     {"markGroupMemberList", api_group_mark_members}},
     {"group",
      {"group_open_http_svc", "get_group_muted_account", api_group_rest_muted, API_ADMIN},
      NO_WS},

@@ -189,7 +189,9 @@ static const char all_sql[] =
 /* $1 group, $2 roles (NULL all), $3 offset, $4 limit. */
 #define MEMBERS_WHERE                                                                              \
     " WHERE m.group_id = $1"                                                                       \
-    " AND ($2::jsonb IS NULL OR m.role IN (SELECT jsonb_array_elements_text($2::jsonb)))"
+    " AND ($2::jsonb IS NULL OR m.role IN (SELECT jsonb_array_elements_text($2::jsonb)))"          \
+    " AND ($5::bigint = 0 OR EXISTS (SELECT 1 FROM group_member_marks k"                           \
+    "   WHERE k.group_id = m.group_id AND k.mark = $5::bigint AND k.user_id = m.user_id))"
 
 static const char members_sql[] =
     "SELECT json_build_object("
@@ -425,6 +427,32 @@ static const char member_update_sql[] =
     "   AND (f.f ? 'role' OR f.f ? 'name_card'))"
     " SELECT json_build_object('found', EXISTS (SELECT 1 FROM cur),"
     "   'updated', EXISTS (SELECT 1 FROM up))::text";
+
+/* $1 group, $2 [[UserID, mark], …], $3 set (true) or remove, $4 most marks per group, $5 most
+ * members per mark. The group row's lock orders concurrent markers, so the limits hold. */
+/* clang-format off */
+static const char mark_sql[] =
+    "WITH g AS (SELECT group_id FROM groups WHERE group_id = $1 FOR UPDATE),"
+    " asked AS (SELECT DISTINCT p->>0 AS u, (p->>1)::bigint AS mark"
+    "   FROM jsonb_array_elements($2::jsonb) p WHERE EXISTS (SELECT 1 FROM g)),"
+    " req AS (SELECT a.* FROM asked a JOIN group_members m ON m.group_id = $1 AND m.user_id = a.u),"
+    " after AS (SELECT user_id AS u, mark FROM group_member_marks WHERE group_id = $1"
+    "   UNION SELECT u, mark FROM req),"
+    " verdict AS (SELECT CASE WHEN NOT $3::bool THEN 'ok'"
+    "   WHEN (SELECT count(DISTINCT mark) FROM after) > $4::int THEN 'marks_full'"
+    "   WHEN EXISTS (SELECT 1 FROM after GROUP BY mark HAVING count(*) > $5::int) THEN 'mark_full'"
+    "   ELSE 'ok' END AS v),"
+    " ins AS (INSERT INTO group_member_marks (group_id, user_id, mark)"
+    "   SELECT $1, u, mark FROM req WHERE $3::bool AND (SELECT v FROM verdict) = 'ok'"
+    "   ON CONFLICT DO NOTHING RETURNING user_id, mark),"
+    " del AS (DELETE FROM group_member_marks k USING req WHERE NOT $3::bool AND k.group_id = $1"
+    "   AND k.user_id = req.u AND k.mark = req.mark RETURNING k.user_id, k.mark)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM g), 'status', (SELECT v FROM verdict),"
+    " 'results', (SELECT COALESCE(json_agg(json_build_array(user_id, mark) ORDER BY mark, user_id),"
+    "   '[]') FROM (SELECT * FROM ins UNION ALL SELECT * FROM del) c),"
+    " 'missing', (SELECT COALESCE(json_agg(DISTINCT u), '[]') FROM asked"
+    "   WHERE u NOT IN (SELECT u FROM req)))::text";
+/* clang-format on */
 
 static const char mute_sql[] =
     "WITH up AS (UPDATE group_members SET mute_until = $3::bigint WHERE group_id = $1"
@@ -662,12 +690,13 @@ void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t li
     run(db, all_sql, 3, (char *[]){store_str(type), store_int(offset), store_int(limit)}, cb, arg);
 }
 
-void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t offset,
-                         int64_t limit, store_group_fn cb, void *arg)
+void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t mark,
+                         int64_t offset, int64_t limit, store_group_fn cb, void *arg)
 {
-    run(db, members_sql, 4,
-        (char *[]){store_str(group_id), store_str(roles), store_int(offset), store_int(limit)}, cb,
-        arg);
+    run(db, members_sql, 5,
+        (char *[]){store_str(group_id), store_str(roles), store_int(offset), store_int(limit),
+                   store_int(mark)},
+        cb, arg);
 }
 
 void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg)
@@ -779,6 +808,15 @@ void store_group_member_update(db_pool_t *db, const char *group_id, const char *
     run(db, member_update_sql, 8,
         (char *[]){store_str(group_id), store_str(user), store_str(fields), store_int(max_custom),
                    store_int(recv_opt), H_PLATFORM(hook), H_IP(hook), H_OP(hook)},
+        cb, arg);
+}
+
+void store_group_mark(db_pool_t *db, const char *group_id, const char *pairs_json, bool set,
+                      int max_marks, int max_per_mark, store_group_fn cb, void *arg)
+{
+    run(db, mark_sql, 5,
+        (char *[]){store_str(group_id), store_str(pairs_json), store_bool(set),
+                   store_int(max_marks), store_int(max_per_mark)},
         cb, arg);
 }
 

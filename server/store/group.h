@@ -137,9 +137,9 @@ void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t li
                      store_group_fn cb, void *arg);
 
 /* Members page: {found, total, members: [member]} (owner, admins, then by join time). roles:
- * JSON array of roles to keep, or NULL for all. */
-void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t offset,
-                         int64_t limit, store_group_fn cb, void *arg);
+ * JSON array of roles to keep, or NULL for all; mark: only members with this mark (0: any). */
+void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t mark,
+                         int64_t offset, int64_t limit, store_group_fn cb, void *arg);
 
 /* Just the UserIDs: {found, members: [UserID]}. */
 void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg);
@@ -242,6 +242,14 @@ void store_group_update(db_pool_t *db, const char *group_id, const char *fields,
 void store_group_member_update(db_pool_t *db, const char *group_id, const char *user,
                                const char *fields, int max_custom, int recv_opt,
                                const store_group_hook_t *hook, store_group_fn cb, void *arg);
+
+/* Sets (set) or removes the marks of pairs_json [[UserID, mark], …] for those who are members:
+ * {found (the group), status ("ok"; setting: "marks_full" when the group would hold more than
+ * max_marks different marks, "mark_full" when a mark would have more than max_per_mark
+ * members — then nothing changes), results: [[UserID, mark]] that changed, missing: [UserID]
+ * not members}. */
+void store_group_mark(db_pool_t *db, const char *group_id, const char *pairs_json, bool set,
+                      int max_marks, int max_per_mark, store_group_fn cb, void *arg);
 
 /* Sets mute_until of the members among users (never the owner): {muted: [UserIDs]}. */
 void store_group_mute(db_pool_t *db, const char *group_id, const char *users_json, int64_t until,

@@ -90,6 +90,8 @@ static void finish(gop_t *op, err_t err, const char *detail, gop_result_t *resul
         json_decref(result->results);
         json_decref(result->muted);
         json_decref(result->attrs);
+        json_decref(result->marked);
+        json_decref(result->missing);
     }
     gop_free(op);
 }
@@ -1403,6 +1405,63 @@ static void do_attrs(gop_t *op)
     xfree(data_json);
 }
 
+/* onMemberMarkChanged {groupID, memberIDList, markType, enableMark}, one per mark that changed
+ * (marked is ordered by mark). */
+static void push_marks(gop_t *op, const json_t *marked)
+{
+    size_t i = 0;
+    while (i < json_array_size(marked)) {
+        json_t *mark = json_array_get(json_array_get(marked, i), 1), *users = json_array();
+        for (; i < json_array_size(marked); i++) {
+            json_t *pair = json_array_get(marked, i);
+            if (!json_equal(json_array_get(pair, 1), mark))
+                break;
+            json_array_append(users, json_array_get(pair, 0));
+        }
+        json_t *body = event_body(op);
+        json_object_set_new(body, "memberIDList", users);
+        json_object_set(body, "markType", mark);
+        json_object_set_new(body, "enableMark", json_boolean(op->req.mode != 0));
+        group_push(env_of(op), op->group_id, "onMemberMarkChanged", body, NULL);
+    }
+}
+
+static void on_marked(err_t err, const store_group_res_t *res, void *arg)
+{
+    gop_t *op = arg;
+    if (!group_found(op, err, res))
+        return;
+    if (strcmp(res->status, "marks_full") == 0) {
+        fail(op, ERR_GROUP_PARAM, "a group holds at most 10 different member marks");
+        return;
+    }
+    if (strcmp(res->status, "mark_full") == 0) {
+        fail(op, ERR_GROUP_PARAM, "a member mark is on at most 1000 members");
+        return;
+    }
+    push_marks(op, res->results);
+    finish(
+        op, ERR_OK, NULL,
+        &(gop_result_t){.marked = json_incref(res->results), .missing = json_incref(res->missing)});
+}
+
+/* Marks (or unmarks) AVChatRoom members: the owner's and app admins' right. */
+static void do_mark(gop_t *op)
+{
+    if (op->type != GROUP_AVCHATROOM) {
+        fail(op, ERR_GROUP_PERMISSION, "member marks are for AVChatRoom groups");
+        return;
+    }
+    if (op->role != GROUP_ROLE_OWNER && op->role != GROUP_ROLE_APP_ADMIN) {
+        fail(op, ERR_GROUP_PERMISSION, "only the group owner or an app admin marks members");
+        return;
+    }
+    char *pairs = dumps(op->req.data);
+    store_group_mark(env_of(op)->db, op->group_id, pairs, op->req.mode != 0, GROUP_MARKS_MAX,
+                     GROUP_MARK_MEMBERS_MAX, on_marked, op);
+    xfree(pairs);
+}
+
 /* ---- the context step ---- */
 
 static void on_ctx(err_t err, const store_group_res_t *res, void *arg)
@@ -1452,6 +1511,9 @@ static void on_ctx(err_t err, const store_group_res_t *res, void *arg)
         break;
     case GOP_ATTRS:
         do_attrs(op);
+        break;
+    case GOP_MARK:
+        do_mark(op);
         break;
     case GOP_CREATE: /* creation loads no context */
         assert(!"gop_create loads no context");

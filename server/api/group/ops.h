@@ -40,6 +40,8 @@ typedef struct {
     json_t *results;      /* ADD, KICK: [{user, status}] */
     json_t *muted;        /* MUTE: [UserID] */
     json_t *attrs;        /* ATTRS: the attributes after the change */
+    json_t *marked;       /* MARK: [[UserID, mark]] that changed */
+    json_t *missing;      /* MARK: [UserID] who are not members */
 } gop_result_t;
 
 typedef void (*gop_done_fn)(api_call_t *call, err_t err, const char *detail,
@@ -153,6 +155,8 @@ typedef enum {
     GOP_REFUSE,   /* same → {} */
     GOP_ATTRS,    /* mode, data → attrs */
     GOP_CREATE,   /* gop_create() */
+    GOP_MARK,     /* AVChatRoom member marks: data [[UserID, mark]], mode 1 set / 0 remove →
+                   * marked, missing */
 } gop_kind_t;
 
 typedef enum {

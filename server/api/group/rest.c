@@ -398,7 +398,7 @@ static void on_info_groups(err_t err, const store_group_res_t *res, void *arg)
         member_load_t *ml = XNEW(member_load_t);
         ml->call = call;
         ml->group_id = xstrdup(view.id);
-        store_group_members(call->env->db, ml->group_id, NULL, 0, GROUP_MEMBER_PAGE_MAX,
+        store_group_members(call->env->db, ml->group_id, NULL, 0, 0, GROUP_MEMBER_PAGE_MAX,
                             on_info_members, ml);
     }
 }
@@ -518,7 +518,7 @@ void api_group_rest_members(api_call_t *call)
     st->community = next != NULL;
     call->state = st;
     char *roles_json = json_array_size(roles) > 0 ? json_dumps(roles, JSON_COMPACT) : NULL;
-    store_group_members(call->env->db, id, roles_json, offset, limit, on_rest_members, call);
+    store_group_members(call->env->db, id, roles_json, 0, offset, limit, on_rest_members, call);
     free(roles_json);
 }
 
@@ -739,6 +739,85 @@ void api_group_rest_forbid(api_call_t *call)
     gop_actor_t actor = admin_actor(call, false);
     gop_run(call, GOP_MUTE, &actor, id,
             &(gop_req_t){.users = users, .seconds = (int64_t)json_integer_value(mute)}, on_done);
+}
+
+/* ---- group_open_avchatroom_http_svc/modify_user_info: member marks ---- */
+
+/* MemberList [{Member_Account, Marks: [mark >= 1000]}] as [[UserID, mark]]; NULL after failing. */
+static json_t *mark_pairs(api_call_t *call)
+{
+    json_t *list = json_object_get(call->body, "MemberList"), *item;
+    if (!json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > GROUP_MARK_REQUEST_MAX) {
+        api_fail(call,
+                 json_array_size(list) > GROUP_MARK_REQUEST_MAX ? ERR_GROUP_TOO_MANY
+                                                                : ERR_GROUP_PARAM,
+                 "MemberList must list 1 to %d members", GROUP_MARK_REQUEST_MAX);
+        return NULL;
+    }
+    json_t *pairs = json_array();
+    size_t i, j;
+    json_array_foreach(list, i, item)
+    {
+        const char *user;
+        json_t *marks = json_object_get(item, "Marks"), *mark;
+        bool ok = valid_get_user_id(item, (const char *const[]){"Member_Account", NULL}, &user) ==
+                      VALID_OK &&
+                  json_is_array(marks) && json_array_size(marks) > 0;
+        json_array_foreach(marks, j, mark) ok =
+            ok && json_is_integer(mark) && json_integer_value(mark) >= GROUP_MARK_MIN;
+        if (!ok) {
+            api_fail(call, ERR_GROUP_PARAM,
+                     "MemberList[%zu] needs Member_Account (a UserID) and Marks (integers >= %d)",
+                     i, GROUP_MARK_MIN);
+            json_decref(pairs);
+            return NULL;
+        }
+        json_array_foreach(marks, j, mark)
+            json_array_append_new(pairs, json_pack("[s, O]", user, mark));
+    }
+    return pairs;
+}
+
+/* Answers the request's MemberList without those who are not members. */
+static void on_marked(api_call_t *call, err_t err, const char *detail, const gop_result_t *result)
+{
+    if (err != ERR_OK) {
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+        return;
+    }
+    json_t *out = json_array(), *item, *m;
+    size_t i, j;
+    json_array_foreach(json_object_get(call->body, "MemberList"), i, item)
+    {
+        const char *user = json_string_value(json_object_get(item, "Member_Account"));
+        bool missing = false;
+        json_array_foreach(result->missing, j, m) missing =
+            missing || strcmp(json_string_value(m), user) == 0;
+        if (!missing)
+            json_array_append_new(out, json_pack("{s:s, s:O}", "Member_Account", user, "Marks",
+                                                 json_object_get(item, "Marks")));
+    }
+    api_finish(call, json_pack("{s:O, s:o}", "CommandType",
+                               json_object_get(call->body, "CommandType"), "MemberList", out));
+}
+
+void api_group_rest_mark_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    long long command;
+    if (valid_get_int(call->body, "CommandType", 1, 2, &command) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "CommandType is required: 1 (set marks) or 2 (remove)");
+        return;
+    }
+    json_t *pairs = mark_pairs(call);
+    if (pairs == NULL)
+        return;
+    gop_actor_t actor = admin_actor(call, false);
+    gop_run(call, GOP_MARK, &actor, id, &(gop_req_t){.data = pairs, .mode = command == 1},
+            on_marked);
 }
 
 /* ---- get_group_muted_account, get_group_shutted_uin ---- */

@@ -195,6 +195,10 @@ enum {
     GROUP_HISTORY_MAX = 20,                 /* REST group_msg_get_simple */
     GROUP_SENDER_WINDOW = 1000,             /* delete_group_msg_by_sender: the latest messages */
     GROUP_NOTIFICATION_CONTENT_MAX = 12288, /* send_group_system_notification Content */
+    GROUP_MARK_MIN = 1000,                  /* member marks are the app's numbers from 1000 */
+    GROUP_MARKS_MAX = 10,                   /* different member marks per group */
+    GROUP_MARK_MEMBERS_MAX = 1000,          /* members per mark */
+    GROUP_MARK_REQUEST_MAX = 500,           /* members per markGroupMemberList / modify_user_info */
 };
 
 /* ---- group messages ---- */

@@ -306,7 +306,7 @@ void api_group_mute_all(api_call_t *call)
 
 typedef struct {
     char *group_id;
-    int64_t offset, count;
+    int64_t offset, count, mark;
     char *roles;
 } page_t;
 
@@ -359,8 +359,8 @@ static void on_page_ctx(err_t err, const store_group_res_t *res, void *arg)
         return;
     }
     call->state = p;
-    store_group_members(call->env->db, p->group_id, p->roles, p->offset, p->count, on_members_page,
-                        call);
+    store_group_members(call->env->db, p->group_id, p->roles, p->mark, p->offset, p->count,
+                        on_members_page, call);
 }
 
 void api_group_member_list(api_call_t *call)
@@ -372,8 +372,12 @@ void api_group_member_list(api_call_t *call)
     json_t *f = json_object_get(call->body, "filter");
     if (f && (!json_is_integer(f) ||
               (json_integer_value(f) != FILTER_ALL && json_integer_value(f) != FILTER_OWNER &&
-               json_integer_value(f) != FILTER_ADMIN && json_integer_value(f) != FILTER_COMMON))) {
-        api_fail(call, ERR_GROUP_PARAM, "filter must be 0 (all), 1 (owner), 2 (admins) or 4");
+               json_integer_value(f) != FILTER_ADMIN && json_integer_value(f) != FILTER_COMMON &&
+               json_integer_value(f) < GROUP_MARK_MIN))) {
+        api_fail(call, ERR_GROUP_PARAM,
+                 "filter must be 0 (all), 1 (owner), 2 (admins), 4 (members) or a member mark "
+                 "(>= %d)",
+                 GROUP_MARK_MIN);
         return;
     }
     filter = f ? json_integer_value(f) : 0;
@@ -404,6 +408,7 @@ void api_group_member_list(api_call_t *call)
     p->group_id = xstrdup(id);
     p->offset = offset;
     p->count = count;
+    p->mark = filter >= GROUP_MARK_MIN ? filter : 0;
     p->roles = filter == FILTER_OWNER    ? xstrdup("[\"Owner\"]")
                : filter == FILTER_ADMIN  ? xstrdup("[\"Admin\"]")
                : filter == FILTER_COMMON ? xstrdup("[\"Member\"]")
@@ -538,6 +543,33 @@ void api_group_kick(api_call_t *call)
         return;
     gop_actor_t actor = actor_of(call);
     gop_run(call, GOP_KICK, &actor, id, &req, on_member_results);
+}
+
+/* markGroupMemberList {groupID, memberIDList, markType, enableMark}: AVChatRoom members. */
+void api_group_mark_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    long long mark;
+    json_t *enable = json_object_get(call->body, "enableMark");
+    if (valid_get_int(call->body, "markType", GROUP_MARK_MIN, INT64_MAX, &mark) != VALID_OK ||
+        !json_is_boolean(enable)) {
+        api_fail(call, ERR_GROUP_PARAM,
+                 "markType (an integer >= %d) and enableMark (a boolean) are required",
+                 GROUP_MARK_MIN);
+        return;
+    }
+    json_t *users = users_of(call, "memberIDList", GROUP_MARK_REQUEST_MAX);
+    if (users == NULL)
+        return;
+    json_t *pairs = json_array(), *u;
+    size_t i;
+    json_array_foreach(users, i, u) json_array_append_new(pairs, json_pack("[O, I]", u, mark));
+    json_decref(users);
+    gop_actor_t actor = actor_of(call);
+    gop_run(call, GOP_MARK, &actor, id, &(gop_req_t){.data = pairs, .mode = json_is_true(enable)},
+            on_done);
 }
 
 /* ---- applications ---- */
