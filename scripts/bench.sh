@@ -14,6 +14,9 @@
 #                             whether every event reached a local receiver
 #   scripts/bench.sh friends  a user with 5,000 friends: the first page of 100 (sns/friend_get),
 #                             request → answer and PostgreSQL's own time; friend_check of 100
+#   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
+#                             reading a message's 300 extensions, in a conversation of 100,000
+#                             messages and in one of 1,000: times and statements per request
 #
 # Everything runs on 127.0.0.1 in a temporary directory that is removed at the end (kept, and
 # named, when something failed or BENCH_KEEP=1). PostgreSQL keeps its default durability (fsync
@@ -26,9 +29,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends) ;;
+standard | full | conversations | groups | webhooks | friends | messages) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages]" >&2
     exit 2
     ;;
 esac
@@ -255,6 +258,22 @@ if [ "$mode" = friends ]; then
     pg_ms=$(field "$line" pg_page_ms)
     echo "friends: user with $FRIENDS friends (set up in $(field "$line" setup_s) s): first page of 100 (sns/friend_get) request → answer p50 $p50 ms, p99 $(field "$line" first_page_p99_ms) ms, min $(field "$line" first_page_min_ms) ms; last page p50 $(field "$line" last_page_p50_ms) ms | PostgreSQL EXPLAIN ANALYZE of the page statement $pg_ms ms (prepared), $(field "$line" pg_plan_exec_ms) ms planning + execution as chatd sends it | friend_check of 100: p50 $(field "$line" check100_p50_ms) ms, p99 $(field "$line" check100_p99_ms) ms | target < $TARGET_FRIEND_PAGE_MS ms server time: PostgreSQL $(met "$pg_ms" $TARGET_FRIEND_PAGE_MS "<"), chatd request → answer $(met "$p50" $TARGET_FRIEND_PAGE_MS "<")"
     echo "machine floor, same run: REST account_check of one user p50 $(field "$line" floor_rest_p50_ms) ms (same client); PostgreSQL SELECT 1 round trip p50 $(field "$line" floor_select1_p50_ms) ms"
+    exit 0
+fi
+
+# ---- message operations (issue 11) ----------------------------------------------------------
+if [ "$mode" = messages ]; then
+    pg_log_start
+    line=$(timeout 900 /usr/bin/python3 bench/message_ops.py "$port" "$pg_port" "$pg_log" \
+        100000 1000 200 2>>"$log") || fail "bench/message_ops.py failed"
+    pg_log_stop
+    echo "$line" >>"$log"
+    f() { field "$line" "$1"; }
+    echo "setup: conversations of $(f big) and $(f small) messages written into PostgreSQL in $(f setup_s) s"
+    echo "deleteMessages, 1,000 messages in 20 requests of 50: in $(f big) messages p50 $(f del_big_p50_ms) ms, max $(f del_big_max_ms) ms, $(f del_big_total_ms) ms in all, $(f del_big_stmts) statements per request (PostgreSQL p50 $(f del_big_pg_p50_ms) ms; and $(f del_big_push_reads) read for the onConversationChanged push) | in $(f small): p50 $(f del_small_p50_ms) ms, max $(f del_small_max_ms) ms, $(f del_small_stmts) statements (PostgreSQL p50 $(f del_small_pg_p50_ms) ms) | $(f hidden) hidden rows | target one statement, as fast in $(f big) as in $(f small): $(awk -v s="$(f del_big_stmts)" -v b="$(f del_big_p50_ms)" -v m="$(f del_small_p50_ms)" 'BEGIN { print s == 1 && b <= 1.5 * m + 0.2 ? "met" : "MISSED" }')"
+    echo "clearC2CHistoryMessage: $(f big) messages $(f clear_big_ms) ms ($(f clear_big_stmts) statements, PostgreSQL $(f clear_big_pg_ms) ms; $(f clear_big_push_reads) push read), $(f small) messages $(f clear_small_ms) ms ($(f clear_small_stmts), $(f clear_small_pg_ms) ms) | history afterwards $(f history_after_clear) messages | target one statement: $(awk -v a="$(f clear_big_stmts)" 'BEGIN { print a == 1 ? "met" : "MISSED" }')"
+    echo "getMessageExtensions of 300 keys ×200: p50 $(f ext_p50_ms) ms, p99 $(f ext_p99_ms) ms, $(f ext_stmts) statements per request (PostgreSQL p50 $(f ext_pg_p50_ms) ms) | target one statement: $(awk -v a="$(f ext_stmts)" 'BEGIN { print a == 1 ? "met" : "MISSED" }')"
+    echo "machine floor, same run: WebSocket getServerTime p50 $(f floor_ws_p50_ms) ms; PostgreSQL SELECT 1 round trip p50 $(f floor_select1_p50_ms) ms; a one-row INSERT committed p50 $(f floor_commit_p50_ms) ms"
     exit 0
 fi
 
