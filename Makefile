@@ -20,7 +20,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
 
-.PHONY: FORCE all asan deps run test test-unit test-e2e test-asan bench format format-check clean
+.PHONY: FORCE all asan deps run test test-unit test-e2e test-asan bench format format-check clean \
+	clients demo
 
 all: build/chatd
 
@@ -75,8 +76,14 @@ test-asan: test
 test-unit: $(UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS); do $$t || failed=1; done; exit $$failed
 
-test-e2e: build/chatd build/asan/chatd
+test-e2e: build/chatd build/asan/chatd clients
 	CHATD_BIN=build/asan/chatd $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
+
+clients:
+	@scripts/clients.sh build
+
+demo: deps clients
+	@scripts/clients.sh demo
 
 bench: deps build/chatd
 	@scripts/bench.sh

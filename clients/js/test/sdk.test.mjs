@@ -1,0 +1,205 @@
+// chatd-sdk against a real chatd and PostgreSQL (run by tests/e2e/test_clients.py).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import TencentCloudChat, { ChatdClient, TIM } from '../dist/index.js';
+import { startChatd, until } from '../../test-harness.mjs';
+
+const { EVENT, TYPES } = TencentCloudChat;
+let chatd;
+let nextApp = 1;
+const open = [];
+
+before(async () => {
+  chatd = await startChatd();
+  await chatd.importUsers('alice', 'bob', 'carol');
+});
+
+after(async () => {
+  for (const chat of open) await chat.destroy();
+  await chatd.stop();
+});
+
+/** A logged-in instance for `user` (each its own SDKAppID key: one instance per app, as Tencent's). */
+async function login(user, options = {}) {
+  const chat = TencentCloudChat.create({ SDKAppID: 1400000000 + nextApp++, proxyServer: chatd.wsUrl, ...options });
+  open.push(chat);
+  const events = [];
+  for (const name of Object.values(EVENT)) chat.on(name, (e) => events.push(e));
+  chat.events = events;
+  chat.waitFor = (name, where = () => true, ms = 5000) =>
+    until(() => events.find((e) => e.name === name && where(e.data)), ms, name);
+  const r = await chat.login({ userID: user, userSig: chatd.usersig(user) });
+  assert.equal(r.code, 0);
+  await chat.waitFor(EVENT.SDK_READY);
+  return chat;
+}
+
+function received(chat, text) {
+  return chat.waitFor(EVENT.MESSAGE_RECEIVED, (list) => list.some((m) => m.payload.text === text));
+}
+
+function countReceived(chat, text) {
+  return chat.events.filter((e) => e.name === EVENT.MESSAGE_RECEIVED)
+    .flatMap((e) => e.data).filter((m) => m.payload.text === text).length;
+}
+
+test('the ten-line script written against Tencent\'s Web SDK docs works', async () => {
+  const bob = await login('bob');
+  const chat = TIM.create({ SDKAppID: 1400000000, proxyServer: chatd.wsUrl });
+  open.push(chat);
+  await chat.login({ userID: 'alice', userSig: chatd.usersig('alice') });
+  const message = chat.createTextMessage({ to: 'bob', conversationType: TencentCloudChat.TYPES.CONV_C2C, payload: { text: 'hello bob' } });
+  const sent = await chat.sendMessage(message);
+  assert.equal(sent.code, 0);
+  assert.equal(sent.data.message.status, 'success');
+  assert.ok(sent.data.message.sequence > 0);
+  const [got] = (await received(bob, 'hello bob')).data;
+  assert.equal(got.type, TYPES.MSG_TEXT);
+  assert.equal(got.from, 'alice');
+  assert.equal(got.flow, 'in');
+  assert.equal(got.conversationID, 'C2Calice');
+  assert.equal(got.ID, sent.data.message.ID);
+  assert.strictEqual(TencentCloudChat.create({ SDKAppID: 1400000000, proxyServer: chatd.wsUrl }), chat);
+});
+
+test('the conversation cache: sorted list, unread, read, pin, delete with history', async () => {
+  const carol = await login('carol');
+  const alice = await login('alice');
+  for (const text of ['c1', 'c2']) {
+    await carol.sendMessage(carol.createTextMessage({ to: 'alice', conversationType: TYPES.CONV_C2C, payload: { text } }));
+  }
+  const updated = await alice.waitFor(EVENT.CONVERSATION_LIST_UPDATED,
+    (list) => list.some((c) => c.conversationID === 'C2Ccarol' && c.unreadCount === 2));
+  const conv = updated.data.find((c) => c.conversationID === 'C2Ccarol');
+  assert.equal(conv.type, TYPES.CONV_C2C);
+  assert.equal(conv.lastMessage.messageForShow, 'c2');
+  assert.equal(conv.userProfile.userID, 'carol');
+  await alice.waitFor(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (n) => n >= 2);
+
+  await alice.setMessageRead({ conversationID: 'C2Ccarol' });
+  await alice.waitFor(EVENT.CONVERSATION_LIST_UPDATED,
+    (list) => list.find((c) => c.conversationID === 'C2Ccarol')?.unreadCount === 0);
+
+  await alice.pinConversation({ conversationID: 'C2Cbob', isPinned: true });
+  await alice.waitFor(EVENT.CONVERSATION_LIST_UPDATED, (list) => list[0]?.conversationID === 'C2Cbob' && list[0].isPinned);
+  const { data } = await alice.getConversationList();
+  assert.equal(data.conversationList[0].conversationID, 'C2Cbob');
+
+  await alice.deleteConversation({ conversationIDList: ['C2Ccarol'], clearHistoryMessage: true });
+  assert.ok(!(await alice.getConversationList()).data.conversationList.some((c) => c.conversationID === 'C2Ccarol'));
+  const history = await alice.getMessageList({ conversationID: 'C2Ccarol' });
+  assert.deepEqual(history.data.messageList, []);
+});
+
+test('getMessageList pages back with nextReqMessageID', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  for (let i = 1; i <= 7; i++) {
+    await alice.sendMessage(alice.createTextMessage({ to: 'carol', conversationType: TYPES.CONV_C2C, payload: { text: `p${i}` } }));
+  }
+  const first = await bob.getMessageList({ conversationID: 'C2Calice', count: 2 });
+  assert.ok(first.data.messageList.length > 0);
+  const page1 = await alice.getMessageList({ conversationID: 'C2Ccarol', count: 3 });
+  assert.deepEqual(page1.data.messageList.map((m) => m.payload.text), ['p5', 'p6', 'p7']);
+  assert.equal(page1.data.isCompleted, false);
+  const page2 = await alice.getMessageList({ conversationID: 'C2Ccarol', count: 3, nextReqMessageID: page1.data.nextReqMessageID });
+  assert.deepEqual(page2.data.messageList.map((m) => m.payload.text), ['p2', 'p3', 'p4']);
+  const page3 = await alice.getMessageList({ conversationID: 'C2Ccarol', count: 3, nextReqMessageID: page2.data.nextReqMessageID });
+  assert.deepEqual(page3.data.messageList.map((m) => m.payload.text), ['p1']);
+  assert.equal(page3.data.isCompleted, true);
+  assert.ok(page1.data.messageList.every((m) => m.flow === 'out' && m.status === 'success'));
+});
+
+test('recall, modification and read receipts reach the peer', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  const m = alice.createTextMessage({ to: 'bob', conversationType: TYPES.CONV_C2C, payload: { text: 'oops' }, needReadReceipt: true });
+  await alice.sendMessage(m);
+  const [got] = (await received(bob, 'oops')).data;
+  assert.equal(got.needReadReceipt, true);
+  await bob.sendMessageReadReceipt([got]);
+  const receipt = await alice.waitFor(EVENT.MESSAGE_READ_RECEIPT_RECEIVED, (l) => l.some((r) => r.messageID === m.ID));
+  assert.equal(receipt.data.find((r) => r.messageID === m.ID).isPeerRead, true);
+  m.payload = { text: 'fixed' };
+  const modified = await alice.modifyMessage(m);
+  assert.equal(modified.data.message.payload.text, 'fixed');
+  await bob.waitFor(EVENT.MESSAGE_MODIFIED, (l) => l.some((x) => x.ID === m.ID && x.payload.text === 'fixed'));
+  await alice.revokeMessage(m);
+  const revoked = await bob.waitFor(EVENT.MESSAGE_REVOKED, (l) => l.some((x) => x.ID === m.ID));
+  assert.equal(revoked.data[0].conversationID, 'C2Calice');
+});
+
+test('groups: create, members, messages, attributes', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  const created = await alice.createGroup({ type: TYPES.GRP_PUBLIC, name: 'team', groupID: 'team1',
+    memberList: [{ userID: 'bob' }] });
+  assert.equal(created.data.group.groupID, 'team1');
+  await alice.sendMessage(alice.createTextMessage({ to: 'team1', conversationType: TYPES.CONV_GROUP, payload: { text: 'hi team' } }));
+  const [got] = (await received(bob, 'hi team')).data;
+  assert.equal(got.conversationID, 'GROUPteam1');
+  assert.equal(got.conversationType, TYPES.CONV_GROUP);
+  const members = await bob.getGroupMemberList({ groupID: 'team1', count: 10 });
+  assert.deepEqual(members.data.memberList.map((x) => x.userID).sort(), ['alice', 'bob']);
+  assert.equal(members.data.memberList.find((x) => x.userID === 'alice').role, TYPES.GRP_MBR_ROLE_OWNER);
+  const profile = await bob.getGroupProfile({ groupID: 'team1' });
+  assert.equal(profile.data.group.name, 'team');
+  assert.equal(profile.data.group.type, TYPES.GRP_PUBLIC);
+  await alice.setGroupAttributes({ groupID: 'team1', groupAttributes: { topic: 'launch' } });
+  const attrs = await bob.waitFor(EVENT.GROUP_ATTRIBUTES_UPDATED, (d) => d.groupID === 'team1');
+  assert.deepEqual(attrs.data.groupAttributes, { topic: 'launch' });
+  const list = await bob.getGroupList();
+  assert.ok(list.data.groupList.some((g) => g.groupID === 'team1'));
+  await alice.dismissGroup('team1');
+});
+
+test('failures reject with chatd\'s codes; what chatd does not serve rejects 2999', async () => {
+  const alice = await login('alice');
+  await assert.rejects(alice.sendMessage(alice.createTextMessage({ to: 'nobody', conversationType: TYPES.CONV_C2C, payload: { text: 'x' } })),
+    (e) => e.code === 20003 && e.data.message.status === 'fail');
+  await assert.rejects(alice.getGroupProfile({ groupID: 'no-such-group' }), (e) => e.code === 10010);
+  await assert.rejects(alice.searchCloudMessages({}), (e) => e.code === 2999 && /not served/.test(e.message));
+  assert.throws(() => alice.createImageMessage({ to: 'bob', conversationType: TYPES.CONV_C2C, payload: { file: {} } }), (e) => e.code === 2999);
+  const wrong = TencentCloudChat.create({ SDKAppID: 1500000000, proxyServer: chatd.wsUrl });
+  open.push(wrong);
+  await assert.rejects(wrong.login({ userID: 'alice', userSig: 'not-a-sig' }), (e) => e.code === 70003 || e.code === 70009);
+});
+
+test('ChatdClient speaks the protocol itself', async () => {
+  const c = new ChatdClient({ url: chatd.wsUrl });
+  await assert.rejects(c.call('getServerTime'), (e) => e.code === 2024);
+  await c.login('carol', chatd.usersig('carol'));
+  const t = await c.call('getServerTime');
+  assert.ok(Math.abs(t.serverTime - Date.now() / 1000) < 60);
+  await assert.rejects(c.call('noSuchCommand'), (e) => e.code === 60009);
+  await c.logout();
+});
+
+test('after a chatd restart: reconnect, sends retried once, missed messages synced once', async () => {
+  const alice = await login('alice', { backoffMs: [200, 1000] });
+  // bob comes back 1–2 s after the restart: what is sent before that reaches him by syncMessages.
+  const bob = await login('bob', { backoffMs: [2000, 2000] });
+  await alice.sendMessage(alice.createTextMessage({ to: 'bob', conversationType: TYPES.CONV_C2C, payload: { text: 'before' } }));
+  await received(bob, 'before');
+  await chatd.stop();
+  await alice.waitFor(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTING);
+  // Sent while chatd is down: waits, then goes once chatd is back.
+  const pending = alice.sendMessage(alice.createTextMessage({ to: 'bob', conversationType: TYPES.CONV_C2C, payload: { text: 'during' } }));
+  await chatd.start();
+  // Sent by the backend before bob's client is back: bob learns of it by syncing.
+  const rest = await chatd.rest('openim/sendmsg', { From_Account: 'carol', To_Account: 'bob', MsgRandom: 99,
+    MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'while away' } }] });
+  assert.equal(rest.ErrorCode, 0);
+  assert.equal(bob.client.state, 'connecting', 'bob must still be away for this test to mean anything');
+  assert.equal((await pending).data.message.status, 'success');
+  await received(bob, 'during');
+  await received(bob, 'while away');
+  await alice.waitFor(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTED);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(countReceived(bob, 'during'), 1);
+  assert.equal(countReceived(bob, 'while away'), 1);
+  assert.equal(countReceived(bob, 'before'), 1);
+  const history = await bob.getMessageList({ conversationID: 'C2Calice', count: 50 });
+  assert.equal(history.data.messageList.filter((m) => m.payload.text === 'during').length, 1);
+});
