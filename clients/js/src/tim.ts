@@ -6,7 +6,7 @@ import { ChatdClient, ChatdError, CLIENT_ERRORS, type NetState } from './client.
 import {
   conversationToTim, convIdToChatd, convIdToTim, draftMessage, elemToChatd, groupToTim,
   groupTypeToChatd, joinOptionToChatd, memberToTim, messageToTim, profileToChatd, profileToTim,
-  remindToRecvOpt, roleToChatd, sendRequest, type TimMessage,
+  relayToTim, remindToRecvOpt, roleToChatd, sendRequest, type TimMessage,
 } from './translate.js';
 import { EVENT, TYPES } from './types.js';
 
@@ -462,10 +462,7 @@ export class TencentCloudChat {
       return Promise.resolve({ code: 0, data: message });
     }
     return this.run('downloadMergerMessage', { jsonMsgKey: message.payload.downloadKey }, (b) => {
-      message.payload.messageList = b.msgList.map((m: Payload) => ({
-        from: m.From_Account, to: m.To_Account ?? m.GroupId, time: m.MsgTimeStamp,
-        messageBody: (m.MsgBody ?? []).map((e: Payload) => ({ type: e.MsgType, payload: e.MsgContent })),
-      }));
+      message.payload.messageList = b.msgList.map(relayToTim);
       return message;
     });
   }
@@ -724,8 +721,12 @@ export class TencentCloudChat {
   }
 
   addFriend({ to, source, wording, type, remark, groupName }: Payload): Promise<ChatResponse> {
-    return this.run('addFriend', { userID: to, addSource: source ?? '', addWording: wording ?? '',
-      addType: type === TYPES.SNS_ADD_TYPE_SINGLE ? 1 : 2, friendRemark: remark ?? '', friendGroup: groupName ?? '' }, (b) => b);
+    const body: Payload = { userID: to, addType: type === TYPES.SNS_ADD_TYPE_SINGLE ? 1 : 2 };
+    if (source) body.addSource = source;
+    if (wording) body.addWording = wording;
+    if (remark) body.friendRemark = remark;
+    if (groupName) body.friendGroup = groupName;
+    return this.run('addFriend', body, (b) => b);
   }
 
   deleteFriend({ userIDList, type }: Payload): Promise<ChatResponse> {

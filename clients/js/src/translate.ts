@@ -84,7 +84,7 @@ export function elemToChatd(type: string, payload: Payload): { MsgType: string; 
 }
 
 // A forwarded message inside a merger: REST item ↔ a light Web SDK message.
-function relayToTim(m: Payload): Payload {
+export function relayToTim(m: Payload): Payload {
   return {
     from: m.From_Account, to: m.To_Account ?? m.GroupId, time: m.MsgTimeStamp, sequence: m.MsgSeq,
     random: m.MsgRandom, cloudCustomData: m.CloudCustomData ?? '',

@@ -203,3 +203,51 @@ test('after a chatd restart: reconnect, sends retried once, missed messages sync
   const history = await bob.getMessageList({ conversationID: 'C2Calice', count: 50 });
   assert.equal(history.data.messageList.filter((m) => m.payload.text === 'during').length, 1);
 });
+
+test('friends and the blocklist', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  await alice.updateMyProfile({ nick: 'Alice', allowType: TYPES.ALLOW_TYPE_ALLOW_ANY });
+  const me = await alice.getMyProfile();
+  assert.equal(me.data.nick, 'Alice');
+  assert.equal(me.data.allowType, TYPES.ALLOW_TYPE_ALLOW_ANY);
+  await bob.addFriend({ to: 'alice', source: 'AddSource_Type_Web', type: TYPES.SNS_ADD_TYPE_BOTH });
+  await bob.waitFor(EVENT.FRIEND_LIST_UPDATED, (list) => list.some((f) => f.userID === 'alice'));
+  const friends = await alice.getFriendList();
+  assert.ok(friends.data.some((f) => f.userID === 'bob'));
+  await alice.addToBlacklist({ userIDList: ['bob'] });
+  await alice.waitFor(EVENT.BLACKLIST_UPDATED, (list) => list.includes('bob'));
+  await assert.rejects(bob.sendMessage(bob.createTextMessage({ to: 'alice', conversationType: TYPES.CONV_C2C, payload: { text: 'blocked?' } })),
+    (e) => e.code === 20007);
+  await alice.removeFromBlacklist({ userIDList: ['bob'] });
+  assert.deepEqual((await alice.getBlacklist()).data, []);
+});
+
+test('extensions, reactions and a merged message', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  const m = alice.createTextMessage({ to: 'bob', conversationType: TYPES.CONV_C2C, payload: { text: 'vote' }, isSupportExtension: true });
+  await alice.sendMessage(m);
+  const [got] = (await received(bob, 'vote')).data;
+  assert.equal(got.isSupportExtension, true);
+  await bob.setMessageExtensions(got, [{ key: 'poll', value: 'yes' }]);
+  await alice.waitFor(EVENT.MESSAGE_EXTENSIONS_UPDATED, (d) => d.messageID === m.ID);
+  assert.deepEqual((await alice.getMessageExtensions(m)).data.extensions, [{ key: 'poll', value: 'yes' }]);
+  await bob.addMessageReaction(got, '👍');
+  const r = await alice.waitFor(EVENT.MESSAGE_REACTIONS_UPDATED, (d) => d.messageID === m.ID);
+  assert.equal(r.data.reactionList[0].reactionID, '👍');
+
+  // 40 forwarded messages of ~400 bytes: over 12 KB, so chatd keeps the list apart.
+  const list = Array.from({ length: 40 }, (_, i) => ({ from: 'carol', to: 'dave', time: 1700000000 + i, sequence: i + 1,
+    random: i, conversationType: TYPES.CONV_C2C, type: TYPES.MSG_TEXT, payload: { text: `${i}:${'x'.repeat(400)}` } }));
+  const merger = alice.createMergerMessage({ to: 'bob', conversationType: TYPES.CONV_C2C,
+    payload: { messageList: list, title: 'carol and dave', abstractList: ['carol: 0'], compatibleText: 'upgrade' } });
+  await alice.sendMessage(merger);
+  const [arrived] = (await bob.waitFor(EVENT.MESSAGE_RECEIVED, (l) => l.some((x) => x.type === TYPES.MSG_MERGER))).data
+    .filter((x) => x.type === TYPES.MSG_MERGER);
+  assert.equal(arrived.payload.title, 'carol and dave');
+  assert.ok(arrived.payload.downloadKey.startsWith('mrg_'));
+  const full = await bob.downloadMergerMessage(arrived);
+  assert.equal(full.data.payload.messageList.length, 40);
+  assert.equal(full.data.payload.messageList[39].messageBody[0].payload.text, `39:${'x'.repeat(400)}`);
+});
