@@ -155,9 +155,12 @@ export class ChatdClient {
     }
   }
 
-  /** Closes the connection without reconnecting; requests waiting fail with 2800. */
+  /** Ends the session: closes the connection without reconnecting; requests waiting fail with
+   * 2800, later ones with 2024 until the next login. */
   close(): void {
     this.closedByUs = true;
+    this.credentials = null;
+    this.loggedIn = false;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     this.socket?.close(1000, 'bye');

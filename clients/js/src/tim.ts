@@ -95,18 +95,12 @@ export class TencentCloudChat {
     const c = this.client;
     c.on('net', ({ state }: { state: NetState }) => this.emit(EVENT.NET_STATE_CHANGE, { state }));
     c.on('reconnected', () => void this.catchUp());
-    c.on('kicked', ({ code }: { code: number }) => {
-      this.setNotReady();
-      this.emit(EVENT.KICKED_OUT, { type: code === 4002 || code === 70001 ? TYPES.KICKED_OUT_USERSIG_EXPIRED : TYPES.KICKED_OUT_MULT_ACCOUNT });
-    });
-    c.on('onKickedOffline', ({ reason }) => {
-      this.setNotReady();
-      this.emit(EVENT.KICKED_OUT, { type: /administrator|deleted/.test(reason ?? '') ? TYPES.KICKED_OUT_REST_API : TYPES.KICKED_OUT_MULT_ACCOUNT });
-    });
-    c.on('onUserSigExpired', () => {
-      this.setNotReady();
-      this.emit(EVENT.KICKED_OUT, { type: TYPES.KICKED_OUT_USERSIG_EXPIRED });
-    });
+    // The push comes first, then the close (4001/4002): KICKED_OUT once, from whichever is first.
+    c.on('onKickedOffline', ({ reason }) => this.kicked(/administrator|deleted/.test(reason ?? '')
+      ? TYPES.KICKED_OUT_REST_API : TYPES.KICKED_OUT_MULT_ACCOUNT));
+    c.on('onUserSigExpired', () => this.kicked(TYPES.KICKED_OUT_USERSIG_EXPIRED));
+    c.on('kicked', ({ code }: { code: number }) => this.kicked(code === 4002 || code === 70001
+      ? TYPES.KICKED_OUT_USERSIG_EXPIRED : TYPES.KICKED_OUT_MULT_ACCOUNT));
     c.on('onRecvNewMessage', ({ message }) => this.received([message]));
     c.on('onRecvMessageModified', ({ message }) => this.emit(EVENT.MESSAGE_MODIFIED, [messageToTim(message, this.me)]));
     c.on('onRecvMessageRevoked', (b) => this.emit(EVENT.MESSAGE_REVOKED, [{
@@ -151,6 +145,13 @@ export class TencentCloudChat {
     c.on('onRecvMessageReactionsChanged', (b) => {
       for (const c2 of b.changeInfos ?? []) this.emit(EVENT.MESSAGE_REACTIONS_UPDATED, { messageID: c2.msgID, reactionList: c2.reactionList });
     });
+  }
+
+  private kicked(type: string): void {
+    if (!this.ready) return;
+    this.client.close();
+    this.setNotReady();
+    this.emit(EVENT.KICKED_OUT, { type });
   }
 
   private setNotReady(): void {

@@ -251,3 +251,14 @@ test('extensions, reactions and a merged message', async () => {
   assert.equal(full.data.payload.messageList.length, 40);
   assert.equal(full.data.payload.messageList[39].messageBody[0].payload.text, `39:${'x'.repeat(400)}`);
 });
+
+test('KICKED_OUT and SDK_NOT_READY when the backend kicks the user', async () => {
+  const carol = await login('carol');
+  const kick = await chatd.rest('im_open_login_svc/kick', { UserID: 'carol' });
+  assert.equal(kick.ErrorCode, 0);
+  const kicked = await carol.waitFor(EVENT.KICKED_OUT);
+  assert.equal(kicked.data.type, TYPES.KICKED_OUT_REST_API);
+  await carol.waitFor(EVENT.SDK_NOT_READY);
+  assert.equal(carol.isReady(), false);
+  await assert.rejects(carol.getServerTime(), (e) => e.code === 2024);
+});
