@@ -5,6 +5,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -29,6 +30,7 @@ struct http_server {
     void *upgrade_arg;
     int in_flight;
     uint64_t next_id;
+    bool draining; /* stopped accepting: /readyz answers 503 */
 };
 
 /* One REST request between parsing and reply. */
@@ -147,6 +149,18 @@ static bool split_path(const char *path, char *svc, size_t svclen, char *cmd, si
     return true;
 }
 
+/* A URL number: 1 to 20 decimal digits and nothing else (no sign, space or hex); false when
+ * it is not one or does not fit. */
+static bool decimal(const char *s, unsigned long long *out)
+{
+    size_t len = strspn(s, "0123456789");
+    if (len == 0 || len > 20 || s[len] != '\0')
+        return false;
+    errno = 0;
+    *out = strtoull(s, NULL, 10);
+    return errno == 0;
+}
+
 /* Checks the five URL parameters and the caller's signature; ERR_OK or why not. */
 static err_t check_params(rest_req_t *r, const struct evkeyvalq *q, const char **why)
 {
@@ -156,18 +170,16 @@ static err_t check_params(rest_req_t *r, const struct evkeyvalq *q, const char *
     const char *sig = evhttp_find_header(q, "usersig");
     const char *ctype = evhttp_find_header(q, "contenttype");
     const char *rnd = evhttp_find_header(q, "random");
-    char *end;
+    unsigned long long n, app;
     if (!appid || !*appid || !ident || !*ident || !sig || !*sig) {
         *why = "sdkappid, identifier and usersig are required";
         return ERR_URL_PARAM;
     }
-    if ((ctype && strcmp(ctype, "json") != 0) ||
-        (rnd && (strtoull(rnd, &end, 10) > UINT32_MAX || *end != '\0' || !*rnd))) {
+    if ((ctype && strcmp(ctype, "json") != 0) || (rnd && (!decimal(rnd, &n) || n > UINT32_MAX))) {
         *why = "contenttype must be json and random a uint32";
         return ERR_URL_PARAM;
     }
-    unsigned long long app = strtoull(appid, &end, 10);
-    if (*end != '\0' || app != cfg->sdkappid) {
+    if (!decimal(appid, &app) || app != cfg->sdkappid) {
         *why = "sdkappid is not this server's app";
         return ERR_SDKAPPID;
     }
@@ -264,6 +276,36 @@ static void handle_healthz(http_server_t *s, struct evhttp_request *req)
     store_ping(s->env->db, on_ping, h);
 }
 
+/* /livez: the process answers; nothing else is looked at. */
+static void handle_livez(struct evhttp_request *req)
+{
+    json_t *body = json_pack("{ss}", "status", "alive");
+    send_json(req, 200, "OK", body);
+    json_decref(body);
+}
+
+/* /readyz: ready for traffic — not draining and a PostgreSQL connection is up (migrations ran
+ * before the listener opened). Reads the pool's state: never waits behind queued work. */
+static void handle_readyz(http_server_t *s, struct evhttp_request *req)
+{
+    db_pool_stats_t st = db_pool_stats(s->env->db);
+    const char *why = s->draining              ? "draining"
+                      : st.idle + st.busy == 0 ? "database unreachable"
+                                               : NULL;
+    json_t *body = json_pack("{ss}", "status", why ? why : "ready");
+    send_json(req, why ? 503 : 200, why ? "Service Unavailable" : "OK", body);
+    json_decref(body);
+}
+
+/* Methods other than GET and POST: a JSON 405 naming the allowed ones. */
+static void handle_bad_method(struct evhttp_request *req)
+{
+    json_t *body = json_pack("{ss}", "error", "method not allowed: use GET, or POST for /v4/");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, POST");
+    send_json(req, 405, "Method Not Allowed", body);
+    json_decref(body);
+}
+
 static void handle_metrics(http_server_t *s, struct evhttp_request *req)
 {
     sbuf_t page = {0};
@@ -296,14 +338,21 @@ static void on_request(struct evhttp_request *req, void *arg)
     http_server_t *s = arg;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    bool get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    bool get = method == EVHTTP_REQ_GET;
     no_delay(req);
     if (path == NULL)
         evhttp_send_error(req, 400, "Bad Request");
+    else if (!get && method != EVHTTP_REQ_POST)
+        handle_bad_method(req);
     else if (strncmp(path, "/v4/", 4) == 0)
         handle_rest(s, req, uri);
     else if (get && strcmp(path, "/healthz") == 0)
         handle_healthz(s, req);
+    else if (get && strcmp(path, "/livez") == 0)
+        handle_livez(req);
+    else if (get && strcmp(path, "/readyz") == 0)
+        handle_readyz(s, req);
     else if (get && strcmp(path, "/metrics") == 0)
         handle_metrics(s, req);
     else if (get && strcmp(path, "/ws") == 0 && s->upgrade)
@@ -340,7 +389,10 @@ http_server_t *http_server_new(const api_env_t *env)
     s->env = env;
     s->http = evhttp_new(env->base);
     evhttp_set_max_body_size(s->http, (ev_ssize_t)env->cfg->max_body_bytes);
-    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+    /* Every method reaches on_request, which answers the others with a JSON 405. */
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_timeout(s->http, 60);
     evhttp_set_gencb(s->http, on_request, s);
     s->bound = evhttp_bind_socket_with_handle(s->http, env->cfg->listen_host,
@@ -364,6 +416,7 @@ void http_server_set_upgrade(http_server_t *s, http_upgrade_fn fn, void *arg)
 
 void http_server_stop_accepting(http_server_t *s)
 {
+    s->draining = true;
     if (s->bound) {
         evhttp_del_accept_socket(s->http, s->bound);
         s->bound = NULL;

@@ -5,7 +5,9 @@
  * parameters, the caller's UserSig or JWT and admin rights, parses the JSON body, runs the
  * route's api handler and answers HTTP 200 with Tencent's envelope (ActionStatus, ErrorCode,
  * ErrorInfo, then the handler's fields). Every request is answered exactly once; if the client
- * went away first, libevent drops the answer.
+ * went away first, libevent drops the answer. GET /livez answers while the process runs;
+ * GET /readyz is 503 while draining or with no PostgreSQL connection (read from the pool's
+ * state, never queued); methods other than GET and POST get a JSON 405.
  */
 #ifndef CHATD_HTTP_HTTP_H
 #define CHATD_HTTP_HTTP_H

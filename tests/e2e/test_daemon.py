@@ -126,14 +126,48 @@ def test_healthz_ok(chatd):
     assert (r.status_code, r.json()) == (200, {"status": "ok"})
 
 
+def probe(chatd, path):
+    r = requests.get(f"{chatd.url}{path}", timeout=5)
+    return r.status_code, r.json()
+
+
+def test_livez_and_readyz(chatd):
+    assert probe(chatd, "/livez") == (200, {"status": "alive"})
+    assert probe(chatd, "/readyz") == (200, {"status": "ready"})
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
+@pytest.mark.parametrize("path", ["/v4/openim/sendmsg", "/healthz", "/nowhere"])
+def test_other_methods_get_a_json_405(chatd, method, path):
+    r = requests.request(method, f"{chatd.url}{path}", timeout=5)
+    assert r.status_code == 405
+    assert r.headers["Allow"] == "GET, POST"
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert "method not allowed" in r.json()["error"]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("random", "+5"), ("random", " 5"), ("random", "0x10"), ("random", "-1"),
+    ("random", "4294967296"), ("random", "5abc"), ("sdkappid", "+1400000000"),
+    ("sdkappid", " 1400000000"), ("sdkappid", "1400000000 "), ("sdkappid", "01400000000x"),
+])
+def test_url_numbers_are_strict(rest, field, value):
+    """URL numbers are decimal digits only: no sign, space or hex (60025 / 60006)."""
+    answer = rest.call(CHECK, CHECK_BODY, params_override={field: value})
+    assert answer["ErrorCode"] == (60025 if field == "random" else 60006)
+
+
 def test_postgres_outage_and_recovery(chatd, rest, pg):
-    """PostgreSQL stopped: /healthz goes 503 and REST calls fail at once with an envelope;
-    PostgreSQL started again: both recover by themselves."""
+    """PostgreSQL stopped: /healthz and /readyz go 503 (/livez stays 200) and REST calls fail
+    at once with an envelope; PostgreSQL started again: all recover by themselves."""
     call_ok(rest, CHECK, CHECK_BODY)
     try:
         pg.stop()
         wait_until(lambda: healthz(chatd).status_code == 503, what="/healthz 503")
         assert healthz(chatd).json() == {"status": "unavailable"}
+        wait_until(lambda: probe(chatd, "/readyz")[0] == 503, what="/readyz 503")
+        assert probe(chatd, "/readyz") == (503, {"status": "database unreachable"})
+        assert probe(chatd, "/livez") == (200, {"status": "alive"})
         # A hang would hit the short client timeout; the answer is an envelope, not a reset.
         rest.call(CHECK, CHECK_BODY, timeout=3)
         fail(rest.last, 70169)
@@ -141,6 +175,7 @@ def test_postgres_outage_and_recovery(chatd, rest, pg):
     finally:
         pg.start()
     wait_until(lambda: healthz(chatd).status_code == 200, timeout=20, what="/healthz 200")
+    wait_until(lambda: probe(chatd, "/readyz")[0] == 200, timeout=20, what="/readyz 200")
     wait_until(lambda: rest.call(CHECK, CHECK_BODY)["ErrorCode"] == 0, what="REST recovery")
     call_ok(rest, CHECK, CHECK_BODY)
 
