@@ -229,6 +229,7 @@ int main(int argc, char **argv)
         return 1;
     }
     log_set_level(d.cfg.log_level);
+    log_set_format((log_format_t)d.cfg.log_format);
     if (i < argc) {
         int rc = 2;
         if (strcmp(argv[i], "usersig") == 0 && (argc - i == 2 || argc - i == 3))

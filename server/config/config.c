@@ -28,6 +28,7 @@ typedef struct {
 static const char *const jwt_algorithms[] = {"none", "HS256", "RS256", "ES256", NULL};
 static const char *const login_policies[] = {"single", "dual", "triple", "multi", NULL};
 static const char *const on_off[] = {"off", "on", NULL};
+static const char *const log_formats[] = {"text", "json", NULL}; /* log_format_t order */
 static const char *const before_fail[] = {"proceed", "block", NULL};
 
 #define OFF(field) offsetof(config_t, field)
@@ -50,6 +51,7 @@ static const key_def_t keys[] = {
     {"jwt_audience", T_STR, OFF(jwt_audience), "", false, 0, 0, NULL},
     {"jwt_leeway", T_INT, OFF(jwt_leeway), "30", false, 0, 3600, NULL},
     {"log_level", T_LOGLEVEL, OFF(log_level), "info", true, 0, 0, NULL},
+    {"log_format", T_ENUM, OFF(log_format), "text", true, 0, 0, log_formats},
     {"max_body_bytes", T_INT, OFF(max_body_bytes), "1048576", false, 1024, 64 * 1024 * 1024, NULL},
     {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), "5000", false, 0, 600000, NULL},
     {"schema_dir", T_STR, OFF(schema_dir), "schema", false, 0, 0, NULL},
@@ -367,6 +369,7 @@ void config_apply_reload(config_t *live, const config_t *fresh)
         live->log_level = fresh->log_level;
         log_set_level(live->log_level);
     }
+    log_set_format((log_format_t)live->log_format);
 }
 
 bool config_is_admin(const config_t *cfg, const char *identifier)

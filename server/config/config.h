@@ -42,6 +42,7 @@ typedef struct {
     char *jwt_audience;
     int jwt_leeway;
     log_level_t log_level;
+    int log_format; /* log_format_t: text or json */
     int max_body_bytes;
     int shutdown_timeout_ms;
     char *schema_dir;

@@ -1,6 +1,7 @@
 """The daemon around the APIs: health and metrics, PostgreSQL outages, signals, configuration,
 schema migrations and the command line."""
 
+import json
 import os
 import re
 import shutil
@@ -420,6 +421,33 @@ def test_sighup_changes_log_level(chatd, rest):
     call_ok(rest, CHECK, CHECK_BODY)
     call_fail(rest, CHECK, {}, 70402)  # logged at info level: now silent as well
     assert chatd.log()[mark:] == ""
+
+
+def test_log_format_json_and_back(chatd_factory):
+    """log_format = json: every line is one JSON object with ts and level, the context prefix
+    split into component, conn and user, quotes and control characters escaped; SIGHUP back to
+    text applies at once."""
+    inst = chatd_factory(log_format="json")
+    rest = inst.rest()
+    call_ok(rest, "im_open_login_svc/account_import", {"UserID": "jane"})
+    rest.call("openim/sendmsg", {"From_Account": "jane", "To_Account": "jane", "MsgRandom": 1,
+                                 "MsgBody": [{"MsgType": 'TIM"x\u0001', "MsgContent": {}}]})
+    ws = __import__("ws_client").WsClient.login_as(inst.url, "jane")
+    ws.close()
+    wait_until(lambda: "closed" in inst.log(), what="the session's close logged")
+    lines = [json.loads(ln) for ln in inst.log().splitlines()]
+    assert all(set(ln) >= {"ts", "level", "msg"} and ln["ts"].endswith("Z") for ln in lines)
+    login = next(ln for ln in lines if "logged in" in ln["msg"])
+    assert (login["component"], login["user"]) == ("ws", "jane") and login["conn"].isdigit()
+    assert any(ln.get("component") == "db" for ln in lines)
+    bad = next(ln for ln in lines if ln.get("component") == "http" and "90002" in ln["msg"])
+    assert 'TIM"x\u0001' in bad["msg"]
+    rewrite_config(inst, log_format="text")
+    inst.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: '"msg":"config: log_format 1 -> 0"' in inst.log(), what="the change")
+    call_fail(rest, "im_open_login_svc/account_check", {}, 70402)  # logged at info level
+    wait_until(lambda: inst.log().splitlines()[-1][:4].isdigit(), what="text lines again")
+    assert re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z (info |debug) ", inst.log().splitlines()[-1])
 
 
 @pytest.mark.parametrize("change, reason", [
