@@ -123,6 +123,9 @@ login_timeout_ms = 600000
 heartbeat_timeout_s = 600
 ws_max_frame_bytes = 65536
 ws_max_output_bytes = 268435456
+# The load generator's clients send as fast as they are answered: no per-user limit here.
+rate_limit_msgs_per_s = 0
+rate_limit_ws_cmds_per_s = 0
 CONF
     local line
     for line in "$@"; do echo "$line" >>"$tmp/chatd.conf"; done

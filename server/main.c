@@ -20,6 +20,7 @@
 #include "router/router.h"
 #include "api/conv/conv.h"
 #include "api/group/group.h"
+#include "api/limit.h"
 #include "store/conversation.h"
 #include "store/message.h"
 #include "webhook/webhook.h"
@@ -158,6 +159,7 @@ static bool start(daemon_t *d)
     d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s,
                                        d->cfg.msg_writer_lanes);
     d->env.conv_notify = conv_notify_new(&d->env);
+    d->env.limits = api_limits_new();
     d->env.groups = group_cache_new(&d->env);
     d->purger = store_purger_new(d->base, d->env.db, d->cfg.purge_interval_s);
     d->webhook = webhook_new(d->base, &d->cfg, d->env.db, err, sizeof err);
@@ -191,6 +193,7 @@ static void stop(daemon_t *d)
     store_msg_writer_free(d->env.msgs);
     store_purger_free(d->purger);
     conv_notify_free(d->env.conv_notify);
+    api_limits_free(d->env.limits);
     group_cache_free(d->env.groups);
     ws_server_free(d->ws);
     http_server_free(d->http);

@@ -39,6 +39,7 @@ typedef struct {
     struct conv_notify *conv_notify; /* conversation-change pushes (api/conv/conv.h) */
     struct group_cache *groups;      /* group member lists for fan-out (api/group/cache.h) */
     const api_hooks_t *hooks;        /* webhooks (below); NULL: none */
+    struct api_limits *limits;       /* request-rate limits (api/limit.h) */
 } api_env_t;
 
 typedef struct api_call api_call_t;

@@ -43,6 +43,11 @@ typedef struct {
     int jwt_leeway;
     log_level_t log_level;
     int log_format; /* log_format_t: text or json */
+    /* Request-rate limits (api/limit.h): per second and burst; a rate of 0 is off. */
+    int rate_limit_msgs_per_s, rate_limit_burst;
+    int rate_limit_ws_cmds_per_s, rate_limit_ws_burst;
+    int rate_limit_rest_per_ip_per_s, rate_limit_rest_ip_burst;
+    int rate_limit_rest_per_s, rate_limit_rest_burst;
     int max_body_bytes;
     int shutdown_timeout_ms;
     char *schema_dir;

@@ -49,7 +49,9 @@ typedef enum {
 
     /* Client connections (WebSocket). */
     ERR_NOT_LOGGED_IN = 6014,
-    ERR_TOO_FREQUENT = 60018,
+    ERR_TOO_FREQUENT = 60018,      /* a session's commands: in flight, or their rate */
+    ERR_SEND_TOO_FREQUENT = 60019, /* a user's one-to-one sends over rate_limit_msgs_per_s */
+    ERR_REST_TOO_FREQUENT = 60007, /* REST calls over their per-IP or app rate */
 
     /* One-to-one messages (openim). */
     ERR_C2C_USER_INVALID = 20003,
@@ -101,10 +103,11 @@ typedef enum {
     ERR_GROUP_ATTR_COUNT = 10047, /* more than 16 group attributes */
     ERR_GROUP_ATTR_SIZE = 10048,  /* group attributes over 16000 bytes together */
     ERR_GROUP_AT_TOO_MANY = 10053,
-    ERR_GROUP_MSG_NOT_FOUND = 10030,   /* group recall: no such message */
-    ERR_GROUP_RECALL_LIMIT = 10031,    /* a client recall after msg_recall_limit_s */
-    ERR_GROUP_RECEIPT_MISSING = 10062, /* no read-receipt info: no such message with receipts */
-    ERR_GROUP_PIN_LIMIT = 10070,       /* the group has the most pinned messages allowed */
+    ERR_GROUP_MSG_NOT_FOUND = 10030,     /* group recall: no such message */
+    ERR_GROUP_RECALL_LIMIT = 10031,      /* a client recall after msg_recall_limit_s */
+    ERR_GROUP_RECEIPT_MISSING = 10062,   /* no read-receipt info: no such message with receipts */
+    ERR_GROUP_PIN_LIMIT = 10070,         /* the group has the most pinned messages allowed */
+    ERR_GROUP_SEND_TOO_FREQUENT = 10023, /* a user's group sends over rate_limit_msgs_per_s */
 
     /* Conversations (recentcontact). */
     ERR_RC_NOT_IMPORTED = 50001,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/limit.h"
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -221,6 +222,11 @@ static void handle_rest(http_server_t *s, struct evhttp_request *req, const stru
         return;
     }
     snprintf(r->api_name, sizeof r->api_name, "%s/%s", svc, cmd);
+    err_t limited = api_limit_rest(s->env, r->call.client_ip, svc, cmd);
+    if (limited != ERR_OK) {
+        api_fail(&r->call, limited, "REST calls over their rate limit");
+        return;
+    }
     struct evkeyvalq q;
     const char *query = evhttp_uri_get_query(uri);
     if (evhttp_parse_query_str(query ? query : "", &q) != 0) {

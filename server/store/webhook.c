@@ -49,6 +49,7 @@ static const store_webhook_cmd_def_t cmds[STORE_WEBHOOK_NCMDS] = {
     CMD(STORE_WEBHOOK_SNS_BLACKLIST_ADD, "Sns.CallbackBlackListAdd", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_SNS_BLACKLIST_DELETE, "Sns.CallbackBlackListDelete", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_CONV_AFTER_DELETE, "Conversation.CallbackAfterDeleteConversation", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_ALERT_OVER_LIMIT, "Alert.RequestOverLimit", false, 0, 0, 0),
 };
 #undef CMD
 /* clang-format on */

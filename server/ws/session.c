@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wslay/wslay.h>
 
+#include "api/limit.h"
 #include "api/user/user.h"
 #include "auth/auth.h"
 #include "core/clock.h"
@@ -56,6 +57,7 @@ struct ws_server {
 
 struct ws_session {
     uint64_t id;
+    rl_bucket_t commands; /* this connection's command rate (api/limit.h) */
     ws_server_t *server;
     ws_state_t state;
     struct evhttp_connection *evcon;
@@ -548,6 +550,10 @@ static void dispatch(ws_session_t *s, json_t *seq, const char *cmd, json_t *body
     }
     if (s->in_flight >= WS_MAX_IN_FLIGHT) {
         respond(s, seq, ERR_TOO_FREQUENT, "too many commands in flight", NULL);
+        return;
+    }
+    if (api_limit_command(s->server->env, &s->commands, cmd) != ERR_OK) {
+        respond(s, seq, ERR_TOO_FREQUENT, "commands over rate_limit_ws_cmds_per_s", NULL);
         return;
     }
     ws_cmd_t *wc = cmd_new(s, seq, cmd, body);

@@ -7,6 +7,7 @@
 #include "api/conv/conv.h"
 #include "api/group/cache.h"
 #include "api/group/rules.h"
+#include "api/limit.h"
 #include "api/message/body.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -361,6 +362,8 @@ static err_t check_lists(const msg_group_t *m)
 void msg_group_send(const api_env_t *env, const msg_group_t *m, msg_sent_fn cb, void *arg)
 {
     err_t err = check_lists(m);
+    if (err == ERR_OK && m->origin_conn)
+        err = api_limit_send(env, m->sender, true);
     if (err != ERR_OK) {
         cb(err, NULL, arg);
         return;

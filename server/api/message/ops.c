@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/limit.h"
 #include "api/message/body.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -272,6 +273,11 @@ static void on_before(const api_before_result_t *r, void *arg)
 
 void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void *arg)
 {
+    err_t err = m->origin_conn ? api_limit_send(env, m->sender, false) : ERR_OK;
+    if (err != ERR_OK) {
+        cb(err, NULL, arg);
+        return;
+    }
     send_ctx_t *c = XNEW(send_ctx_t);
     c->env = env;
     c->m = *m;
