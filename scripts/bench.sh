@@ -14,6 +14,9 @@
 #                             whether every event reached a local receiver
 #   scripts/bench.sh friends  a user with 5,000 friends: the first page of 100 (sns/friend_get),
 #                             request → answer and PostgreSQL's own time; friend_check of 100
+#   scripts/bench.sh flood    one user floods sendMessage while another sends 20/s: the quiet
+#                             user's send times without the flood, with it (limits on), with it
+#                             and the limits off
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
@@ -29,9 +32,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends | messages) ;;
+standard | full | conversations | groups | webhooks | friends | messages | flood) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood]" >&2
     exit 2
     ;;
 esac
@@ -123,10 +126,10 @@ login_timeout_ms = 600000
 heartbeat_timeout_s = 600
 ws_max_frame_bytes = 65536
 ws_max_output_bytes = 268435456
-# The load generator's clients send as fast as they are answered: no per-user limit here.
-rate_limit_msgs_per_s = 0
-rate_limit_ws_cmds_per_s = 0
 CONF
+    # The load generator's clients send as fast as they are answered: no per-user limit, but in
+    # the flood mode, which measures the limits.
+    [ "$mode" = flood ] || printf 'rate_limit_msgs_per_s = 0\nrate_limit_ws_cmds_per_s = 0\n' >>"$tmp/chatd.conf"
     local line
     for line in "$@"; do echo "$line" >>"$tmp/chatd.conf"; done
 }
@@ -261,6 +264,23 @@ if [ "$mode" = friends ]; then
     pg_ms=$(field "$line" pg_page_ms)
     echo "friends: user with $FRIENDS friends (set up in $(field "$line" setup_s) s): first page of 100 (sns/friend_get) request → answer p50 $p50 ms, p99 $(field "$line" first_page_p99_ms) ms, min $(field "$line" first_page_min_ms) ms; last page p50 $(field "$line" last_page_p50_ms) ms | PostgreSQL EXPLAIN ANALYZE of the page statement $pg_ms ms (prepared), $(field "$line" pg_plan_exec_ms) ms planning + execution as chatd sends it | friend_check of 100: p50 $(field "$line" check100_p50_ms) ms, p99 $(field "$line" check100_p99_ms) ms | target < $TARGET_FRIEND_PAGE_MS ms server time: PostgreSQL $(met "$pg_ms" $TARGET_FRIEND_PAGE_MS "<"), chatd request → answer $(met "$p50" $TARGET_FRIEND_PAGE_MS "<")"
     echo "machine floor, same run: REST account_check of one user p50 $(field "$line" floor_rest_p50_ms) ms (same client); PostgreSQL SELECT 1 round trip p50 $(field "$line" floor_select1_p50_ms) ms"
+    exit 0
+fi
+
+# ---- one user flooding (issue 15) ----------------------------------------------------------
+if [ "$mode" = flood ]; then
+    S=${BENCH_FLOOD_SECONDS:-10}
+    summary_of() { /usr/bin/python3 -c 'import json, sys; print(json.loads(sys.argv[1])["summary"])' "$1"; }
+    base=$(timeout 300 /usr/bin/python3 bench/flood.py "$port" "$S" baseline 2>>"$log") || fail "baseline failed"
+    on=$(timeout 300 /usr/bin/python3 bench/flood.py "$port" "$S" flood 2>>"$log") || fail "flood (limits on) failed"
+    write_conf "rate_limit_msgs_per_s = 0" "rate_limit_ws_cmds_per_s = 0"
+    kill -HUP "$chatd_pid"
+    sleep 1
+    off=$(timeout 300 /usr/bin/python3 bench/flood.py "$port" "$S" flood 2>>"$log") || fail "flood (limits off) failed"
+    echo "$base" >>"$log"; echo "$on" >>"$log"; echo "$off" >>"$log"
+    echo "quiet user, no flood:            $(summary_of "$base")"
+    echo "quiet user, flood, limits on:    $(summary_of "$on")"
+    echo "quiet user, flood, limits off:   $(summary_of "$off")"
     exit 0
 fi
 
