@@ -43,6 +43,7 @@ static const key_def_t keys[] = {
     {"sdkappid", T_U64, OFF(sdkappid), NULL, false, 0, 0, NULL},
     {"secret_key", T_STR, OFF(secret_key), NULL, false, 0, 0, NULL},
     {"admin_identifier", T_STR, OFF(admin_identifier), "administrator", false, 0, 0, NULL},
+    {"admin_allow_ips", T_STR, OFF(admin_allow_ips), "", false, 0, 0, NULL},
     {"jwt_algorithm", T_ENUM, OFF(jwt_algorithm), "none", false, 0, 0, jwt_algorithms},
     {"jwt_secret", T_STR, OFF(jwt_secret), "", false, 0, 0, NULL},
     {"jwt_public_key_file", T_STR, OFF(jwt_public_key_file), "", false, 0, 0, NULL},
@@ -272,6 +273,25 @@ static bool split_admins(config_t *cfg, char *errbuf, size_t errlen)
     return true;
 }
 
+/* admin_allow_ips: a comma-separated list of addresses and ranges (core/cidr.h). */
+static bool split_allow(config_t *cfg, char *errbuf, size_t errlen)
+{
+    char *copy = xstrdup(cfg->admin_allow_ips), *save = NULL;
+    bool ok = true;
+    for (char *tok = strtok_r(copy, ", ", &save); tok && ok; tok = strtok_r(NULL, ", ", &save)) {
+        if (cfg->admin_allow_count == CONFIG_MAX_ALLOW) {
+            err_message(errbuf, errlen, "key 'admin_allow_ips' holds at most %d ranges",
+                        CONFIG_MAX_ALLOW);
+            ok = false;
+        } else if (!cidr_parse(tok, &cfg->admin_allow[cfg->admin_allow_count++])) {
+            err_message(errbuf, errlen, "bad value for key 'admin_allow_ips': '%s'", tok);
+            ok = false;
+        }
+    }
+    xfree(copy);
+    return ok;
+}
+
 static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
 {
     const char *alg = jwt_algorithms[cfg->jwt_algorithm];
@@ -305,7 +325,8 @@ static bool finish(config_t *cfg, const bool *seen, char *errbuf, size_t errlen)
                     *cfg->secret_key == '\0' ? "secret_key" : "database_url");
         return false;
     }
-    return split_admins(cfg, errbuf, errlen) && check_jwt(cfg, errbuf, errlen);
+    return split_admins(cfg, errbuf, errlen) && split_allow(cfg, errbuf, errlen) &&
+           check_jwt(cfg, errbuf, errlen);
 }
 
 bool config_load(const char *path, config_t *cfg, char *errbuf, size_t errlen)

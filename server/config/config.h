@@ -16,9 +16,11 @@
 #include <stdint.h>
 
 #include "core/attr.h"
+#include "core/cidr.h"
 #include "core/log.h"
 
 #define CONFIG_MAX_ADMINS 5
+#define CONFIG_MAX_ALLOW 64 /* ranges in admin_allow_ips */
 
 typedef struct {
     char *listen_host;
@@ -32,6 +34,9 @@ typedef struct {
     char *admin_identifier; /* as written: comma separated */
     char *admins[CONFIG_MAX_ADMINS];
     int admin_count;
+    char *admin_allow_ips;                /* as written: "" = from anywhere */
+    cidr_t admin_allow[CONFIG_MAX_ALLOW]; /* admin_allow_ips parsed */
+    int admin_allow_count;                /* 0: admins may call from anywhere */
     int jwt_algorithm; /* index into {none, HS256, RS256, ES256}: auth_jwt_alg_t */
     char *jwt_secret;
     char *jwt_public_key_file;

@@ -28,6 +28,7 @@ static const err_entry_t table[] = {
     {60018, "too many requests"},
     {60019, "too many messages: the sender's rate limit"},
     {60007, "REST call frequency over the limit"},
+    {60021, "source IP not allowed"},
     {20003, "sender or receiver UserID is invalid or does not exist"},
     {20012, "sender is muted"},
     {20006, "message refused by the app's before-send callback"},

@@ -36,6 +36,7 @@ typedef enum {
     ERR_URL_PARAM = 60025,
     ERR_SDKAPPID = 60006,
     ERR_BODY_TOO_LARGE = 60008,
+    ERR_SOURCE_IP = 60021, /* an app admin's call from outside admin_allow_ips */
 
     /* UserSig / JWT. */
     ERR_USERSIG_EXPIRED = 70001,

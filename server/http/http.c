@@ -240,6 +240,12 @@ static void handle_rest(http_server_t *s, struct evhttp_request *req, const stru
         api_fail(&r->call, err, why ? "%s" : NULL, why);
         return;
     }
+    const config_t *cfg = s->env->cfg;
+    if (cfg->admin_allow_count > 0 && config_is_admin(cfg, r->identifier) &&
+        !cidr_list_match(cfg->admin_allow, (size_t)cfg->admin_allow_count, r->call.client_ip)) {
+        api_fail(&r->call, ERR_SOURCE_IP, "%s is not in admin_allow_ips", r->call.client_ip);
+        return;
+    }
     if ((route->flags & API_ADMIN) && !config_is_admin(s->env->cfg, r->identifier)) {
         api_fail(&r->call, ERR_NOT_ADMIN, "identifier %s is not an app administrator",
                  r->identifier);

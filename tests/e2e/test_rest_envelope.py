@@ -480,3 +480,19 @@ def test_secrets_not_logged(chatd, rest):
     assert "account_check" in log  # the requests were logged
     for secret in (good, bad, token, token.split(".")[2], SECRET_KEY, JWT_SECRET):
         assert secret not in log
+
+
+def test_admin_allow_ips(chatd_factory):
+    """With admin_allow_ips set, the admins' calls from elsewhere get 60021; from a listed
+    address they pass; a malformed range stops start-up."""
+    outside = chatd_factory(admin_allow_ips="10.0.0.0/8, 2001:db8::/32")
+    answer = outside.rest().call("im_open_login_svc/account_check",
+                                 {"CheckItem": [{"UserID": "x"}]})
+    assert (answer["ErrorCode"], answer["ActionStatus"]) == (60021, "FAIL")
+    assert "127.0.0.1 is not in admin_allow_ips" in answer["ErrorInfo"]
+    inside = chatd_factory(admin_allow_ips="192.0.2.1,127.0.0.0/8")
+    assert inside.rest().call("im_open_login_svc/account_check",
+                              {"CheckItem": [{"UserID": "x"}]})["ErrorCode"] == 0
+    bad = chatd_factory(start=False, admin_allow_ips="10.0.0.0/33")
+    assert bad.run_to_exit() != 0
+    assert "bad value for key 'admin_allow_ips': '10.0.0.0/33'" in bad.log()
