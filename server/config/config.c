@@ -61,6 +61,8 @@ static const key_def_t keys[] = {
     {"ws_max_frame_bytes", T_INT, OFF(ws_max_frame_bytes), "65536", false, 1024, 16777216, NULL},
     {"ws_max_output_bytes", T_INT, OFF(ws_max_output_bytes), "4194304", false, 65536, 1073741824,
      NULL},
+    {"ws_max_connections_per_ip", T_INT, OFF(ws_max_connections_per_ip), "0", true, 0, 1000000,
+     NULL},
     {"login_policy", T_ENUM, OFF(login_policy), "multi", false, 0, 0, login_policies},
     {"login_max_per_platform", T_INT, OFF(login_max_per_platform), "1", false, 1, 10, NULL},
     {"login_max_web", T_INT, OFF(login_max_web), "1", false, 1, 10, NULL},

@@ -53,6 +53,7 @@ typedef struct {
     int rate_limit_ws_cmds_per_s, rate_limit_ws_burst;
     int rate_limit_rest_per_ip_per_s, rate_limit_rest_ip_burst;
     int rate_limit_rest_per_s, rate_limit_rest_burst;
+    int ws_max_connections_per_ip; /* 0: no limit */
     int max_body_bytes;
     int shutdown_timeout_ms;
     char *schema_dir;

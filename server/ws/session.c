@@ -53,6 +53,7 @@ struct ws_server {
     struct event *reaper;
     uint64_t next_id;
     size_t count;
+    json_t *per_ip; /* {address: open connections} for ws_max_connections_per_ip */
 };
 
 struct ws_session {
@@ -72,6 +73,7 @@ struct ws_session {
     int64_t next_ping_ms;
     int in_flight;
     char peer[64];
+    char host[48]; /* the peer's address alone */
     /* State.StateChange when it goes offline: NULL is Disconnect/LinkClose; "" none. */
     const char *gone_action, *gone_reason;
     ws_session_t *next;      /* hash bucket */
@@ -219,6 +221,19 @@ static void push_event(ws_session_t *s, const char *event, json_t *body)
     json_decref(msg);
 }
 
+/* ---- connections per address ---- */
+
+/* The open connections from host after adding delta (the entry goes at 0). */
+static json_int_t count_address(ws_server_t *srv, const char *host, json_int_t delta)
+{
+    json_int_t n = json_integer_value(json_object_get(srv->per_ip, host)) + delta;
+    if (n > 0)
+        json_object_set_new(srv->per_ip, host, json_integer(n));
+    else
+        json_object_del(srv->per_ip, host);
+    return n;
+}
+
 /* ---- closing and reaping ---- */
 
 static void on_reap(evutil_socket_t fd, short what, void *arg)
@@ -233,6 +248,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
         if (s->wslay)
             wslay_event_context_free(s->wslay);
         evhttp_connection_free(s->evcon); /* frees the bufferevent and the upgrade request */
+        count_address(srv, s->host, -1);
         xfree(s->user_id);
         xfree(s);
         srv->count--;
@@ -242,9 +258,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 /* The address part of "host:port". */
 static void peer_host(const ws_session_t *s, char *out, size_t len)
 {
-    const char *colon = strrchr(s->peer, ':');
-    int n = colon ? (int)(colon - s->peer) : (int)strlen(s->peer);
-    snprintf(out, len, "%.*s", n, s->peer);
+    snprintf(out, len, "%s", s->host);
 }
 
 /* State.StateChange {Info: {To_Account, Action, Reason}, KickedDevice} (kicked: stolen). */
@@ -772,6 +786,8 @@ static ws_session_t *session_new(ws_server_t *srv, struct evhttp_request *req)
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(s->evcon, &host, &port);
     snprintf(s->peer, sizeof s->peer, "%s:%u", host ? host : "?", port);
+    snprintf(s->host, sizeof s->host, "%s", host ? host : "?");
+    count_address(srv, s->host, 1);
     wslay_event_context_server_init(&s->wslay, &wslay_callbacks, s);
     wslay_event_config_set_max_recv_msg_length(s->wslay,
                                                (uint64_t)srv->env->cfg->ws_max_frame_bytes);
@@ -793,6 +809,16 @@ static void on_upgrade(struct evhttp_request *req, void *arg)
     if (!upgrade_headers_ok(req, accept)) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Sec-WebSocket-Version", "13");
         evhttp_send_error(req, 400, "Bad WebSocket Upgrade");
+        return;
+    }
+    int max = srv->env->cfg->ws_max_connections_per_ip;
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+    if (max > 0 && count_address(srv, host ? host : "?", 0) >= max) {
+        log_info("ws: refused a connection from %s: %d open already (ws_max_connections_per_ip)",
+                 host ? host : "?", max);
+        evhttp_send_error(req, 429, "Too Many Connections From This Address");
         return;
     }
     ws_session_t *s = session_new(srv, req);
@@ -835,6 +861,7 @@ ws_server_t *ws_server_new(const api_env_t *env, http_server_t *http)
     srv->env = env;
     srv->http = http;
     srv->reaper = event_new(env->base, -1, 0, on_reap, srv);
+    srv->per_ip = json_object();
     http_server_set_upgrade(http, on_upgrade, srv);
     metrics_register(write_metrics, srv);
     return srv;
@@ -856,6 +883,7 @@ void ws_server_free(ws_server_t *srv)
             session_kill(s, "server stopped");
     on_reap(-1, 0, srv);
     event_free(srv->reaper);
+    json_decref(srv->per_ip);
     xfree(srv);
 }
 

@@ -6,6 +6,7 @@ import itertools
 import signal
 import time
 
+import pytest
 import requests
 
 from expect import call_ok
@@ -106,3 +107,24 @@ def test_alert_once_and_reload(chatd_factory, receiver):
         assert time.monotonic() < deadline, "reload not logged"
         time.sleep(0.02)
     assert [send(alice)["code"] for _ in range(5)] == [0] * 5
+
+
+def test_connections_per_address(chatd_factory):
+    """Two connections from 127.0.0.1 are allowed, the third upgrade gets 429; one closing makes
+    room again."""
+    chatd = start(chatd_factory, ws_max_connections_per_ip=2)
+    first = WsClient.login_as(chatd.url, "alice")
+    WsClient.login_as(chatd.url, "bob")
+    with pytest.raises(Exception) as refused:
+        WsClient.login_as(chatd.url, "carol")
+    assert "429" in str(refused.value)
+    first.close()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            WsClient.login_as(chatd.url, "carol")
+            break
+        except Exception:
+            assert time.monotonic() < deadline, "no room after a close"
+            time.sleep(0.05)
+    assert "refused a connection from 127.0.0.1: 2 open already" in chatd.log()
