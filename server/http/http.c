@@ -23,6 +23,8 @@
 #include "db/db.h"
 #include "store/store.h"
 
+#define HTTP_MAX_HEADERS_BYTES (64 * 1024)
+
 struct http_server {
     const api_env_t *env;
     struct evhttp *http;
@@ -406,6 +408,8 @@ http_server_t *http_server_new(const api_env_t *env)
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_timeout(s->http, 60);
+    /* The request line and headers together; libevent's default is no limit. */
+    evhttp_set_max_headers_size(s->http, HTTP_MAX_HEADERS_BYTES);
     evhttp_set_gencb(s->http, on_request, s);
     s->bound = evhttp_bind_socket_with_handle(s->http, env->cfg->listen_host,
                                               (ev_uint16_t)env->cfg->listen_port);

@@ -710,3 +710,16 @@ def test_bad_option(tmp_path, args):
     done = run_chatd(*args, cwd=tmp_path)
     assert done.returncode == 2
     assert "usage" in done.stderr
+
+
+def test_headers_are_bounded(chatd):
+    """Request headers over 64 KiB are refused (libevent's 400 or the connection closed), and
+    chatd serves on."""
+    try:
+        r = requests.get(f"{chatd.url}/livez", headers={"X-Big": "a" * 70000}, timeout=5)
+        assert r.status_code in (400, 413, 431)
+    except requests.ConnectionError:
+        pass
+    assert probe(chatd, "/livez") == (200, {"status": "alive"})
+    r = requests.get(f"{chatd.url}/livez", headers={"X-Fits": "a" * 30000}, timeout=5)
+    assert r.status_code == 200
