@@ -3,8 +3,8 @@
 #
 #   scripts/clients.sh build   installs the npm packages when clients/package-lock.json changed
 #                              (npm ci), then builds the SDK and the demo (clients/build.mjs)
-#   scripts/clients.sh demo    builds, then serves the demo on 127.0.0.1:${DEMO_PORT:-8080}
-#                              for a chatd on ${CHATD_WS:-ws://127.0.0.1:9000/ws} (make run's)
+#   scripts/clients.sh demo    builds, then serves the demo on 127.0.0.1:${DEMO_PORT:-8081}
+#                              for a chatd on ${CHATD_WS:-ws://127.0.0.1:8080/ws} (make run's)
 #
 # Node.js and npm come from Debian when the machine has no node (scripts/deps.sh).
 set -euo pipefail
@@ -19,8 +19,8 @@ fi
 node build.mjs
 
 if [ "${1:-build}" = demo ]; then
-    port=${DEMO_PORT:-8080}
-    ws=${CHATD_WS:-ws://127.0.0.1:9000/ws}
+    port=${DEMO_PORT:-8081}
+    ws=${CHATD_WS:-ws://127.0.0.1:8080/ws}
     echo "web demo: open http://127.0.0.1:$port/?server=$ws in two browser windows (alice, bob)"
     exec node web-demo/serve.mjs --port "$port"
 fi

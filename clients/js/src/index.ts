@@ -4,6 +4,7 @@ import { TencentCloudChat } from './tim.js';
 
 export { TencentCloudChat, TencentCloudChat as TIM };
 export type { ChatResponse, ChatErrorResponse, CreateOptions } from './tim.js';
+export type { TimMessage } from './translate.js';
 export { ChatdClient, ChatdError, CLIENT_ERRORS } from './client.js';
 export type { ChatdClientOptions, NetState } from './client.js';
 export { EVENT, TYPES } from './types.js';

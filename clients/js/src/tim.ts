@@ -490,14 +490,14 @@ export class TencentCloudChat {
     const ids = typeof arg === 'string' ? [arg] : arg.conversationIDList;
     const clear = typeof arg === 'string' ? true : arg.clearHistoryMessage !== false;
     const r = await this.run<Payload>('deleteConversationList', { conversationIDList: ids.map(convIdToChatd), clearMessage: clear });
-    for (const id of ids) this.conversations.delete(id);
+    const results: Payload[] = r.data.resultList ?? [];
+    const deleted = ids.filter((id) => !results.find((x) => convIdToTim(x.conversationID) === id)?.resultCode);
+    for (const id of deleted) this.conversations.delete(id);
     this.emitConversations();
-    if (typeof arg === 'string') {
-      const item = r.data.resultList?.[0];
-      if (item && item.resultCode) throw { code: item.resultCode, message: item.resultInfo };
-      return { code: 0, data: { conversationID: arg } };
-    }
-    return { code: 0, data: { conversationIDList: ids } };
+    const failed = results.filter((x) => x.resultCode);
+    if (deleted.length === 0 && failed.length) throw { code: failed[0].resultCode, message: failed[0].resultInfo };
+    if (typeof arg === 'string') return { code: 0, data: { conversationID: arg } };
+    return { code: 0, data: { conversationIDList: deleted } };
   }
 
   clearHistoryMessage(conversationID: string): Promise<ChatResponse> {

@@ -157,7 +157,7 @@ export function messageToTim(m: Payload, me: string): TimMessage {
     sequence: m.seq,
     random: m.random,
     status: 'success',
-    type: m.isRevoked ? first.type : first.type,
+    type: first.type, // a recalled message keeps its type; isRevoked says it is gone
     payload: first.payload,
     priority: m.priority ?? TYPES.MSG_PRIORITY_NORMAL,
     cloudCustomData: m.cloudCustomData ?? '',

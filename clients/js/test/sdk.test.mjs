@@ -262,3 +262,12 @@ test('KICKED_OUT and SDK_NOT_READY when the backend kicks the user', async () =>
   assert.equal(carol.isReady(), false);
   await assert.rejects(carol.getServerTime(), (e) => e.code === 2024);
 });
+
+test('deleting conversations: a failed item stays, a list of only failures rejects', async () => {
+  const alice = await login('alice');
+  await alice.sendMessage(alice.createTextMessage({ to: 'carol', conversationType: TYPES.CONV_C2C, payload: { text: 'keep?' } }));
+  const r = await alice.deleteConversation({ conversationIDList: ['C2Ccarol', 'C2Cnobody'], clearHistoryMessage: false });
+  assert.deepEqual(r.data.conversationIDList, ['C2Ccarol']);
+  await assert.rejects(alice.deleteConversation({ conversationIDList: ['C2Cnobody'] }), (e) => e.code === 6004);
+  await assert.rejects(alice.deleteConversation('C2Cnobody'), (e) => e.code === 6004);
+});
