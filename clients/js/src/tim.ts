@@ -783,6 +783,96 @@ export class TencentCloudChat {
       (b) => ({ resultList: b }));
   }
 
+  getAllUserListOfMessageReaction({ message, reactionID, nextSeq = 0, count = 100 }: Payload): Promise<ChatResponse> {
+    return this.run('getAllUserListOfMessageReaction', { msgID: message.ID, reactionID, nextSeq, count },
+      (b) => ({ userList: b.userList.map((u: Payload) => ({ userID: u.userID, nick: u.nickName ?? '', avatar: u.faceUrl ?? '' })),
+        nextSeq: b.nextSeq, isCompleted: b.isFinished }));
+  }
+
+  getGroupMessageReadMemberList({ message, filter = 0, cursor = '', count = 100 }: Payload): Promise<ChatResponse> {
+    return this.run('getGroupMessageReadMemberList', { msgID: message.ID, filter, nextSeq: Number(cursor || 0), count },
+      (b) => ({ messageID: message.ID, readUserIDList: filter === 0 ? b.memberList : [],
+        unreadUserIDList: filter === 1 ? b.memberList : [], cursor: String(b.nextSeq), isCompleted: b.isFinished }));
+  }
+
+  /** Older or newer messages from a sequence (chatd's getHistoryMessageListV2). */
+  getMessageListHopping({ conversationID, sequence = 0, time = 0, count = 15, direction = 0 }: Payload): Promise<ChatResponse> {
+    const body: Payload = { conversationID: convIdToChatd(conversationID), count: Math.min(count, 100), getType: direction === 1 ? 2 : 1 };
+    if (sequence) body.lastMsgSeq = sequence;
+    if (time) body.getTimeBegin = time;
+    return this.run('getHistoryMessageListV2', body, (b) => {
+      for (const m of b.messageList) this.track(m);
+      const list = b.messageList.map((m: Payload) => messageToTim(m, this.me));
+      return { messageList: direction === 1 ? list : list.reverse(), isCompleted: b.messageList.length < body.count };
+    });
+  }
+
+  setAllMessageRead({ scope }: Payload = {}): Promise<ChatResponse> {
+    const id = scope === TYPES.CONV_C2C ? 'c2c' : scope === TYPES.CONV_GROUP ? 'group' : '';
+    return this.run('cleanConversationUnreadMessageCount', { conversationID: id }, () => ({}));
+  }
+
+  setGroupApplicationRead(): Promise<ChatResponse> {
+    return this.run('setGroupApplicationRead', {}, () => ({}));
+  }
+
+  getFriendProfile({ userIDList }: Payload): Promise<ChatResponse> {
+    return this.run('getFriendsInfo', { userIDList }, (b) => ({
+      friendList: b.filter((r: Payload) => !r.resultCode && r.relation).map((r: Payload) => this.friendToTim(r.friendInfo)),
+      failureUserIDList: b.filter((r: Payload) => r.resultCode || !r.relation).map((r: Payload) => ({ userID: r.friendInfo?.userID, code: r.resultCode, message: r.resultInfo })),
+    }));
+  }
+
+  updateFriend({ userID, remark, friendCustomField }: Payload): Promise<ChatResponse> {
+    const body: Payload = { userID };
+    if (remark !== undefined) body.friendRemark = remark;
+    if (friendCustomField) body.friendCustomInfo = Object.fromEntries(friendCustomField.map((f: Payload) => [f.key.replace(/^Tag_SNS_Custom_/, ''), f.value]));
+    return this.run('setFriendInfo', body, () => ({}));
+  }
+
+  acceptFriendApplication({ userID, remark, tag, type }: Payload): Promise<ChatResponse> {
+    const body: Payload = { userID, responseType: type === 'Response_Action_Agree' ? 0 : 1 };
+    if (remark) body.friendRemark = remark;
+    if (tag) body.friendGroup = tag;
+    return this.run('acceptFriendApplication', body, (b) => b);
+  }
+
+  refuseFriendApplication({ userID }: Payload): Promise<ChatResponse> {
+    return this.run('refuseFriendApplication', { userID }, (b) => b);
+  }
+
+  deleteFriendApplication({ userID, type }: Payload): Promise<ChatResponse> {
+    return this.run('deleteFriendApplication', { userID, type: type === 'Pendency_Type_SendOut' ? 2 : 1 }, () => ({}));
+  }
+
+  setFriendApplicationRead(): Promise<ChatResponse> {
+    return this.run('setFriendApplicationRead', {}, () => ({}));
+  }
+
+  getFriendGroupList(): Promise<ChatResponse> {
+    return this.run('getFriendGroups', {}, (b) => b.map((g: Payload) => ({ name: g.name, count: g.friendCount, userIDList: g.friendIDList })));
+  }
+
+  createFriendGroup({ name, userIDList }: Payload): Promise<ChatResponse> {
+    return this.run('createFriendGroup', { groupName: name, userIDList: userIDList ?? [] }, (b) => b);
+  }
+
+  deleteFriendGroup({ name }: Payload): Promise<ChatResponse> {
+    return this.run('deleteFriendGroup', { groupNameList: [name] }, () => ({}));
+  }
+
+  addToFriendGroup({ name, userIDList }: Payload): Promise<ChatResponse> {
+    return this.run('addFriendsToFriendGroup', { groupName: name, userIDList }, (b) => b);
+  }
+
+  removeFromFriendGroup({ name, userIDList }: Payload): Promise<ChatResponse> {
+    return this.run('deleteFriendsFromFriendGroup', { groupName: name, userIDList }, (b) => b);
+  }
+
+  renameFriendGroup({ oldName, newName }: Payload): Promise<ChatResponse> {
+    return this.run('renameFriendGroup', { oldName, newName }, () => ({}));
+  }
+
   // ---- not served by chatd: a clear rejection, never a silent success ----
 
   searchCloudMessages(): Promise<never> { return unsupported('searchCloudMessages'); }
@@ -794,6 +884,31 @@ export class TencentCloudChat {
   createTopicInCommunity(): Promise<never> { return unsupported('createTopicInCommunity'); }
   getJoinedCommunityList(): Promise<never> { return unsupported('getJoinedCommunityList'); }
   callExperimentalAPI(): Promise<never> { return unsupported('callExperimentalAPI'); }
+  searchCloudGroupMembers(): Promise<never> { return unsupported('searchCloudGroupMembers'); }
+  deleteTopicFromCommunity(): Promise<never> { return unsupported('deleteTopicFromCommunity'); }
+  updateTopicProfile(): Promise<never> { return unsupported('updateTopicProfile'); }
+  getTopicList(): Promise<never> { return unsupported('getTopicList'); }
+  setGroupCounters(): Promise<never> { return unsupported('setGroupCounters'); }
+  increaseGroupCounter(): Promise<never> { return unsupported('increaseGroupCounter'); }
+  decreaseGroupCounter(): Promise<never> { return unsupported('decreaseGroupCounter'); }
+  getGroupCounters(): Promise<never> { return unsupported('getGroupCounters'); }
+  followUser(): Promise<never> { return unsupported('followUser'); }
+  unfollowUser(): Promise<never> { return unsupported('unfollowUser'); }
+  getMyFollowersList(): Promise<never> { return unsupported('getMyFollowersList'); }
+  getMyFollowingList(): Promise<never> { return unsupported('getMyFollowingList'); }
+  getMutualFollowersList(): Promise<never> { return unsupported('getMutualFollowersList'); }
+  getUserFollowInfo(): Promise<never> { return unsupported('getUserFollowInfo'); }
+  checkFollowType(): Promise<never> { return unsupported('checkFollowType'); }
+  /** Signaling (invite, accept, …) arrives with chatd's signaling commands (issue 17). */
+  invite(): Promise<never> { return unsupported('invite'); }
+  inviteInGroup(): Promise<never> { return unsupported('inviteInGroup'); }
+  cancel(): Promise<never> { return unsupported('cancel'); }
+  accept(): Promise<never> { return unsupported('accept'); }
+  reject(): Promise<never> { return unsupported('reject'); }
+  getSignalingInfo(): Promise<never> { return unsupported('getSignalingInfo'); }
+  modifyInvitation(): Promise<never> { return unsupported('modifyInvitation'); }
+  addSignalingListener(): void { throw { code: CLIENT_ERRORS.UNSUPPORTED, message: 'signaling is not served by chatd' }; }
+  removeSignalingListener(): void { throw { code: CLIENT_ERRORS.UNSUPPORTED, message: 'signaling is not served by chatd' }; }
 }
 
 function okIds(b: Payload): string[] {

@@ -271,3 +271,38 @@ test('deleting conversations: a failed item stays, a list of only failures rejec
   await assert.rejects(alice.deleteConversation({ conversationIDList: ['C2Cnobody'] }), (e) => e.code === 6004);
   await assert.rejects(alice.deleteConversation('C2Cnobody'), (e) => e.code === 6004);
 });
+
+test('friend lists, friend profiles, requests; setAllMessageRead; hopping through history', async () => {
+  const alice = await login('alice');
+  const carol = await login('carol');
+  await alice.updateMyProfile({ allowType: TYPES.ALLOW_TYPE_NEED_CONFIRM });
+  await carol.addFriend({ to: 'alice', type: TYPES.SNS_ADD_TYPE_BOTH, wording: 'hi' });
+  await alice.waitFor(EVENT.FRIEND_APPLICATION_LIST_UPDATED);
+  await alice.acceptFriendApplication({ userID: 'carol', remark: 'Carol' });
+  const profile = await alice.getFriendProfile({ userIDList: ['carol', 'nobody'] });
+  assert.deepEqual(profile.data.friendList.map((f) => [f.userID, f.remark]), [['carol', 'Carol']]);
+  await alice.createFriendGroup({ name: 'work', userIDList: ['carol'] });
+  assert.deepEqual((await alice.getFriendGroupList()).data, [{ name: 'work', count: 1, userIDList: ['carol'] }]);
+  await alice.renameFriendGroup({ oldName: 'work', newName: 'team' });
+  await alice.deleteFriendGroup({ name: 'team' });
+  assert.deepEqual((await alice.getFriendGroupList()).data, []);
+  await alice.updateFriend({ userID: 'carol', remark: 'C.' });
+  assert.equal((await alice.getFriendProfile({ userIDList: ['carol'] })).data.friendList[0].remark, 'C.');
+
+  for (let i = 1; i <= 4; i++) {
+    await carol.sendMessage(carol.createTextMessage({ to: 'alice', conversationType: TYPES.CONV_C2C, payload: { text: `h${i}` } }));
+  }
+  const all = (await alice.getMessageList({ conversationID: 'C2Ccarol', count: 100 })).data.messageList;
+  const text = (list) => list.map((m) => m.payload.text);
+  const newer = await alice.getMessageListHopping({ conversationID: 'C2Ccarol', sequence: 0, direction: 1, count: 2 });
+  assert.deepEqual(text(newer.data.messageList), text(all.slice(0, 2)));
+  const last = all[all.length - 1];
+  assert.equal(last.payload.text, 'h4');
+  const older = await alice.getMessageListHopping({ conversationID: 'C2Ccarol', sequence: last.sequence, count: 2 });
+  assert.deepEqual(text(older.data.messageList), ['h2', 'h3']);
+  await alice.waitFor(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (n) => n > 0);
+  await alice.setAllMessageRead();
+  await alice.waitFor(EVENT.CONVERSATION_LIST_UPDATED, (l) => l.find((c) => c.conversationID === 'C2Ccarol')?.unreadCount === 0);
+  await assert.rejects(alice.invite({}), (e) => e.code === 2999);
+  await assert.rejects(alice.getGroupCounters({}), (e) => e.code === 2999);
+});
