@@ -67,9 +67,11 @@ deps:
 run: deps build/chatd
 	@scripts/run.sh
 
+# FAST=1 leaves out the short fuzz runs (about 2.5 minutes) for a quicker local loop; CI runs all.
 test: deps
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-e2e
+	@[ -n "$(FAST)" ] || $(MAKE) --no-print-directory fuzz-short
 
 test-asan: test
 
@@ -97,5 +99,7 @@ format-check:
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

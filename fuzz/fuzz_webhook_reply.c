@@ -202,13 +202,6 @@ static void check_event_body(const char *command, const char *fields, int64_t ti
     json_t *stored = json_loads(fields, 0, NULL);
     if (json_is_object(stored))
         FUZZ_ASSERT(body != NULL);
-    /* Open finding F2 (docs/security.md): an empty object written with a "\r" inside ("{\r}")
-     * gives "…,\r,…", not JSON. Drop this exception with the fix; fuzz/regressions/
-     * webhook_reply/ then holds it. */
-    if (json_is_object(stored) && json_object_size(stored) == 0 && strchr(fields, '\r')) {
-        json_decref(stored);
-        stored = NULL;
-    }
     if (body != NULL) {
         json_t *v = json_loads(body, 0, NULL);
         if (json_is_object(stored)) {

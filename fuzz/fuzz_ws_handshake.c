@@ -9,7 +9,7 @@
  * with the two tokens and with its own header name, and through ws_accept_key(). Asserted:
  * ws_header_has_token() agrees with a plain model (split at ',', trim spaces and tabs, compare
  * case-insensitively; tokens are never empty, as no caller passes one); ws_accept_key() accepts
- * exactly 22 base64 characters followed by "==" (but see open finding F1 below) and answers
+ * exactly 22 base64 characters followed by "==" and answers
  * base64(SHA-1(key + GUID)), computed here with EVP_Digest, 28 characters and a NUL; RFC 6455's
  * own example key gives its example answer. Everything is freed.
  */
@@ -69,15 +69,8 @@ static bool accept_key(const char *key, char out[WS_ACCEPT_LEN + 1])
     bool ok = ws_accept_key(key, out);
     size_t n = strlen(key);
     bool shape = n == 24 && key[22] == '=' && key[23] == '=';
-    bool inner_pad = false;
-    for (size_t i = 0; shape && i < 22; i++) {
-        inner_pad = inner_pad || key[i] == '=';
-        shape = is_b64(key[i]) || key[i] == '=';
-    }
-    /* Open finding F1 (docs/security.md): ws_accept_key() takes '=' among the 22 characters.
-     * Drop this exception with the fix; fuzz/regressions/ws_handshake/ then holds it. */
-    if (inner_pad)
-        shape = ok;
+    for (size_t i = 0; shape && i < 22; i++)
+        shape = is_b64(key[i]);
     FUZZ_ASSERT(ok == shape);
     if (!ok)
         return false;

@@ -9,17 +9,19 @@ build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libw
 server="postgresql-15"
 tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2"
 tools="clang-format"
+# libFuzzer and the sanitizers' runtime for the fuzz harnesses (fuzz/, make fuzz-short).
+fuzz="clang libclang-rt-14-dev"
 # The clients' browser tests drive Debian's Chromium (never a downloaded browser).
 browser="chromium"
 
 # Packages whose status is "ii" (installed). dpkg-query fails when it knows a name not at all.
 installed=$({ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $build $server postgresql \
-    $tests $tools $browser 2>/dev/null || true; } | awk '$1 == "ii" { print $2 }')
+    $tests $tools $fuzz $browser 2>/dev/null || true; } | awk '$1 == "ii" { print $2 }')
 
 missing=()
 # Node.js and npm for the clients (clients/): Debian's, unless the machine has a node already.
 command -v node >/dev/null || missing+=(nodejs npm)
-for pkg in $build $server $tests $tools $browser; do
+for pkg in $build $server $tests $tools $fuzz $browser; do
     grep -qx "$pkg" <<<"$installed" && continue
     # The `postgresql` metapackage is as good as the versioned server it depends on.
     [ "$pkg" = postgresql-15 ] && grep -qx postgresql <<<"$installed" && continue

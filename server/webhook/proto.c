@@ -69,15 +69,21 @@ char *webhook_query(uint64_t sdkappid, const char *command, const char *client_i
     return sbuf_steal(&b);
 }
 
+/* JSON's insignificant whitespace (RFC 8259 §2). */
+static bool json_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 char *webhook_event_body(const char *command, const char *fields_json, int64_t event_time,
                          int64_t event_id)
 {
     /* Spliced as text: the stored fields keep their order and are not parsed again. */
     const char *p = fields_json;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+    while (json_blank(*p))
         p++;
     const char *e = p + strlen(p);
-    while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+    while (e > p && json_blank(e[-1]))
         e--;
     if (e - p < 2 || *p != '{' || e[-1] != '}')
         return NULL;
@@ -85,7 +91,7 @@ char *webhook_event_body(const char *command, const char *fields_json, int64_t e
     char *cmd_text = json_dumps(cmd, JSON_ENCODE_ANY);
     json_decref(cmd);
     const char *inner = p + 1, *inner_end = e - 1;
-    while (inner < inner_end && (*inner == ' ' || *inner == '\n' || *inner == '\t'))
+    while (inner < inner_end && json_blank(*inner))
         inner++;
     bool empty = inner == inner_end;
     char *out = xasprintf(

@@ -11,9 +11,10 @@ static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 bool ws_accept_key(const char *client_key, char out[WS_ACCEPT_LEN + 1])
 {
     unsigned char raw[32];
-    size_t n = strlen(client_key);
-    if (n != 24 || EVP_DecodeBlock(raw, (const unsigned char *)client_key, 24) != 18 ||
-        client_key[22] != '=' || client_key[23] != '=')
+    /* OpenSSL's block decoder takes '=' anywhere: check the alphabet first (RFC 6455 §4.2.1). */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (strlen(client_key) != 24 || strspn(client_key, b64) != 22 || client_key[22] != '=' ||
+        client_key[23] != '=' || EVP_DecodeBlock(raw, (const unsigned char *)client_key, 24) != 18)
         return false;
     char buf[64];
     memcpy(buf, client_key, 24);

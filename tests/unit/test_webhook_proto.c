@@ -62,6 +62,10 @@ static void test_event_body_puts_command_first_and_adds_time_and_id(void)
     b = webhook_event_body("X.Y", " {} ", 1, 2);
     CHECK_EQ_STR(b, "{\"CallbackCommand\":\"X.Y\",\"EventTime\":1,\"EventId\":2}");
     xfree(b);
+    /* F2 (docs/security.md): a carriage return inside an empty object is a blank too. */
+    b = webhook_event_body("X.Y", "{ \r\n}", 1, 2);
+    CHECK_EQ_STR(b, "{\"CallbackCommand\":\"X.Y\",\"EventTime\":1,\"EventId\":2}");
+    xfree(b);
     CHECK(webhook_event_body("X.Y", "[1]", 1, 2) == NULL);
     CHECK(webhook_event_body("X.Y", "", 1, 2) == NULL);
 }
