@@ -25,6 +25,7 @@
 #include "core/file.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "core/xalloc.h"
 #include "fuzz.h"
 
 #define PEM                                                                                        \
@@ -111,8 +112,10 @@ static void check_loaded(const config_t *cfg)
 
 static void check_reload(const config_t *fresh)
 {
-    /* Shallow: config_apply_reload() copies integers only, and the strings stay baseline's. */
+    /* Shallow but for the reloadable strings, which config_apply_reload() replaces. */
     config_t live = baseline;
+    live.tls_cert_file = xstrdup(baseline.tls_cert_file);
+    live.tls_key_file = xstrdup(baseline.tls_key_file);
     config_apply_reload(&live, fresh);
     log_set_level(LOG_ERROR);
     log_set_format(LOG_TEXT);
@@ -121,11 +124,16 @@ static void check_reload(const config_t *fresh)
     FUZZ_ASSERT(live.c2c_check_friends == fresh->c2c_check_friends);
     FUZZ_ASSERT(live.rate_limit_msgs_per_s == fresh->rate_limit_msgs_per_s);
     FUZZ_ASSERT(live.log_level == fresh->log_level && live.log_format == fresh->log_format);
+    FUZZ_ASSERT(strcmp(live.tls_cert_file, fresh->tls_cert_file) == 0);
+    FUZZ_ASSERT(strcmp(live.tls_key_file, fresh->tls_key_file) == 0);
+    xfree(live.tls_cert_file);
+    xfree(live.tls_key_file);
     /* Not reloadable: kept. */
     FUZZ_ASSERT(live.db_pool_size == baseline.db_pool_size);
     FUZZ_ASSERT(live.listen_port == baseline.listen_port);
     FUZZ_ASSERT(live.sdkappid == baseline.sdkappid);
     FUZZ_ASSERT(live.database_url == baseline.database_url);
+    FUZZ_ASSERT(live.tls_listen == baseline.tls_listen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,7 @@ set -euo pipefail
 build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libwslay-dev
        libpq-dev libssl-dev zlib1g-dev"
 server="postgresql-15"
-tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2"
+tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2 openssl"
 tools="clang-format"
 # libFuzzer and the sanitizers' runtime for the fuzz harnesses (fuzz/, make fuzz-short).
 fuzz="clang libclang-rt-14-dev"

@@ -139,6 +139,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     log_info("config: reloading %s", d->config_path ? d->config_path : "(environment)");
     config_apply_reload(&d->cfg, &fresh);
     config_clear(&fresh);
+    http_server_reload_tls(d->http);
 }
 
 static bool start(daemon_t *d)

@@ -96,6 +96,9 @@ static const key_def_t keys[] = {
     {"webhook_retry_max_ms", T_INT, OFF(webhook_retry_max_ms), "300000", false, 10, 86400000, NULL},
     {"webhook_max_age_s", T_INT, OFF(webhook_max_age_s), "86400", false, 1, 2592000, NULL},
     {"webhook_ca_file", T_STR, OFF(webhook_ca_file), "", false, 0, 0, NULL},
+    {"tls_listen", T_STR, OFF(tls_listen), "", false, 0, 0, NULL},
+    {"tls_cert_file", T_STR, OFF(tls_cert_file), "", true, 0, 0, NULL},
+    {"tls_key_file", T_STR, OFF(tls_key_file), "", true, 0, 0, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -121,17 +124,18 @@ static bool parse_long(const char *s, long *out)
     return true;
 }
 
-static bool parse_listen(const char *s, config_t *cfg)
+/* "HOST:PORT" into *host (replaced) and *port. */
+static bool parse_listen(const char *s, char **host, int *port)
 {
     const char *colon = strrchr(s, ':');
     if (colon == NULL || colon == s)
         return false;
-    long port;
-    if (!parse_long(colon + 1, &port) || port < 0 || port > 65535)
+    long v;
+    if (!parse_long(colon + 1, &v) || v < 0 || v > 65535)
         return false;
-    xfree(cfg->listen_host);
-    cfg->listen_host = xstrndup(s, (size_t)(colon - s));
-    cfg->listen_port = (int)port;
+    xfree(*host);
+    *host = xstrndup(s, (size_t)(colon - s));
+    *port = (int)v;
     return true;
 }
 
@@ -173,7 +177,7 @@ static bool set_value(config_t *cfg, const key_def_t *k, const char *value)
         }
         return false;
     case T_LISTEN:
-        return parse_listen(value, cfg);
+        return parse_listen(value, &cfg->listen_host, &cfg->listen_port);
     }
     return false;
 }
@@ -314,6 +318,22 @@ static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
     return true;
 }
 
+/* tls_listen: empty, or HOST:PORT with both certificate files named (read by http/tls.c). */
+static bool check_tls(config_t *cfg, char *errbuf, size_t errlen)
+{
+    if (*cfg->tls_listen == '\0')
+        return true;
+    if (!parse_listen(cfg->tls_listen, &cfg->tls_host, &cfg->tls_port)) {
+        err_message(errbuf, errlen, "bad value for key 'tls_listen': expected HOST:PORT");
+        return false;
+    }
+    if (*cfg->tls_cert_file == '\0' || *cfg->tls_key_file == '\0') {
+        err_message(errbuf, errlen, "key 'tls_listen' needs 'tls_cert_file' and 'tls_key_file'");
+        return false;
+    }
+    return true;
+}
+
 static bool finish(config_t *cfg, const bool *seen, char *errbuf, size_t errlen)
 {
     for (size_t i = 0; i < NKEYS; i++) {
@@ -328,7 +348,7 @@ static bool finish(config_t *cfg, const bool *seen, char *errbuf, size_t errlen)
         return false;
     }
     return split_admins(cfg, errbuf, errlen) && split_allow(cfg, errbuf, errlen) &&
-           check_jwt(cfg, errbuf, errlen);
+           check_jwt(cfg, errbuf, errlen) && check_tls(cfg, errbuf, errlen);
 }
 
 bool config_load(const char *path, config_t *cfg, char *errbuf, size_t errlen)
@@ -353,6 +373,7 @@ void config_clear(config_t *cfg)
     for (int i = 0; i < cfg->admin_count; i++)
         xfree(cfg->admins[i]);
     xfree(cfg->listen_host);
+    xfree(cfg->tls_host);
     xfree(cfg->jwt_public_key);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -377,6 +398,16 @@ static bool same_value(const key_def_t *k, const config_t *a, const config_t *b)
     return true;
 }
 
+/* Copies a reloadable string key that changed, and says so. */
+static void reload_str(const key_def_t *k, config_t *live, const config_t *fresh)
+{
+    char **to = (char **)((char *)live + k->offset);
+    const char *from = *(char *const *)((const char *)fresh + k->offset);
+    log_info("config: %s '%s' -> '%s'", k->name, *to, from);
+    xfree(*to);
+    *to = xstrdup(from);
+}
+
 /* Copies a reloadable integer or on/off key that changed, and says so. */
 static void reload_int(const key_def_t *k, config_t *live, const config_t *fresh)
 {
@@ -396,6 +427,8 @@ void config_apply_reload(config_t *live, const config_t *fresh)
             log_warn("config: key '%s' changed; it takes effect only after a restart", k->name);
         else if (k->type == T_INT || k->type == T_ENUM)
             reload_int(k, live, fresh);
+        else if (k->type == T_STR)
+            reload_str(k, live, fresh);
     }
     if (live->log_level != fresh->log_level) {
         log_info("config: log_level %s -> %s", log_level_name(live->log_level),

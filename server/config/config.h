@@ -83,6 +83,12 @@ typedef struct {
     int webhook_retry_max_ms;
     int webhook_max_age_s;
     char *webhook_ca_file;
+    /* TLS listener (http/tls.h): tls_listen "" = none; else parsed into tls_host:tls_port. */
+    char *tls_listen;
+    char *tls_host;
+    int tls_port;
+    char *tls_cert_file; /* PEM chain, leaf first; re-read on SIGHUP */
+    char *tls_key_file;
 } config_t;
 
 /* Loads `path` (NULL: defaults and environment only) into *cfg. On failure returns false with a

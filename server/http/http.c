@@ -21,6 +21,7 @@
 #include "core/sbuf.h"
 #include "core/xalloc.h"
 #include "db/db.h"
+#include "http/tls.h"
 #include "store/store.h"
 
 #define HTTP_MAX_HEADERS_BYTES (64 * 1024)
@@ -29,6 +30,9 @@ struct http_server {
     const api_env_t *env;
     struct evhttp *http;
     struct evhttp_bound_socket *bound;
+    struct evhttp *https; /* NULL without tls_listen */
+    struct evhttp_bound_socket *https_bound;
+    tls_t *tls;
     http_upgrade_fn upgrade;
     void *upgrade_arg;
     int in_flight;
@@ -395,33 +399,84 @@ static void write_metrics(sbuf_t *out, void *arg)
                 "# TYPE chatd_build_info gauge\n"
                 "chatd_build_info{version=\"%s\",revision=\"%s\"} 1\n",
                 st.busy, st.idle, st.down, st.waiting, s->in_flight, CHATD_VERSION, CHATD_GIT_REV);
+    if (s->tls)
+        sbuf_printf(out,
+                    "# HELP chatd_tls_certificate_expiry_timestamp_seconds notAfter of the TLS "
+                    "listener's certificate.\n"
+                    "# TYPE chatd_tls_certificate_expiry_timestamp_seconds gauge\n"
+                    "chatd_tls_certificate_expiry_timestamp_seconds %lld\n",
+                    (long long)tls_not_after(s->tls));
+}
+
+/* The settings both listeners share: limits, methods, timeouts, the one request handler. */
+static struct evhttp *evhttp_for(http_server_t *s)
+{
+    struct evhttp *h = evhttp_new(s->env->base);
+    evhttp_set_max_body_size(h, (ev_ssize_t)s->env->cfg->max_body_bytes);
+    /* Every method reaches on_request, which answers the others with a JSON 405. */
+    evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                      EVHTTP_REQ_PATCH);
+    evhttp_set_timeout(h, 60);
+    /* The request line and headers together; libevent's default is no limit. */
+    evhttp_set_max_headers_size(h, HTTP_MAX_HEADERS_BYTES);
+    evhttp_set_gencb(h, on_request, s);
+    return h;
+}
+
+static struct evhttp_bound_socket *bind_to(struct evhttp *h, const char *host, int port,
+                                           const char *what)
+{
+    struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(h, host, (ev_uint16_t)port);
+    if (b == NULL)
+        log_error("http: cannot listen on %s:%d (%s)", host, port, what);
+    else
+        log_info("http: listening on %s:%d (%s)", host, port, what);
+    return b;
+}
+
+/* The TLS listener of tls_listen, when configured: same routes, https and wss. */
+static bool start_tls(http_server_t *s)
+{
+    const config_t *cfg = s->env->cfg;
+    if (*cfg->tls_listen == '\0')
+        return true;
+    char err[512];
+    s->tls = tls_new(cfg->tls_cert_file, cfg->tls_key_file, err, sizeof err);
+    if (s->tls == NULL) {
+        log_error("http: %s", err);
+        return false;
+    }
+    s->https = evhttp_for(s);
+    evhttp_set_bevcb(s->https, tls_bufferevent, s->tls);
+    s->https_bound = bind_to(s->https, cfg->tls_host, cfg->tls_port, "https, wss");
+    return s->https_bound != NULL;
 }
 
 http_server_t *http_server_new(const api_env_t *env)
 {
     http_server_t *s = XNEW(http_server_t);
     s->env = env;
-    s->http = evhttp_new(env->base);
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)env->cfg->max_body_bytes);
-    /* Every method reaches on_request, which answers the others with a JSON 405. */
-    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_timeout(s->http, 60);
-    /* The request line and headers together; libevent's default is no limit. */
-    evhttp_set_max_headers_size(s->http, HTTP_MAX_HEADERS_BYTES);
-    evhttp_set_gencb(s->http, on_request, s);
-    s->bound = evhttp_bind_socket_with_handle(s->http, env->cfg->listen_host,
-                                              (ev_uint16_t)env->cfg->listen_port);
-    if (s->bound == NULL) {
-        log_error("http: cannot listen on %s:%d", env->cfg->listen_host, env->cfg->listen_port);
-        evhttp_free(s->http);
-        xfree(s);
+    s->http = evhttp_for(s);
+    s->bound = bind_to(s->http, env->cfg->listen_host, env->cfg->listen_port, "http, ws");
+    if (s->bound == NULL || !start_tls(s)) {
+        http_server_free(s);
         return NULL;
     }
     metrics_register(write_metrics, s);
-    log_info("http: listening on %s:%d", env->cfg->listen_host, env->cfg->listen_port);
     return s;
+}
+
+void http_server_reload_tls(http_server_t *s)
+{
+    if (s->tls == NULL)
+        return;
+    const config_t *cfg = s->env->cfg;
+    char err[512];
+    if (tls_reload(s->tls, cfg->tls_cert_file, cfg->tls_key_file, err, sizeof err))
+        log_info("http: TLS certificate reloaded from %s", cfg->tls_cert_file);
+    else
+        log_error("http: TLS reload refused, keeping the running certificate: %s", err);
 }
 
 void http_server_set_upgrade(http_server_t *s, http_upgrade_fn fn, void *arg)
@@ -437,6 +492,10 @@ void http_server_stop_accepting(http_server_t *s)
         evhttp_del_accept_socket(s->http, s->bound);
         s->bound = NULL;
     }
+    if (s->https_bound) {
+        evhttp_del_accept_socket(s->https, s->https_bound);
+        s->https_bound = NULL;
+    }
 }
 
 int http_server_in_flight(const http_server_t *s)
@@ -449,5 +508,8 @@ void http_server_free(http_server_t *s)
     if (s == NULL)
         return;
     evhttp_free(s->http);
+    if (s->https)
+        evhttp_free(s->https);
+    tls_free(s->tls);
     xfree(s);
 }

@@ -1,5 +1,6 @@
 /*
- * http — the HTTP door: evhttp listener, the REST envelope, /healthz and /metrics.
+ * http — the HTTP door: evhttp listeners (plain, and TLS with tls_listen), the REST envelope,
+ * /healthz and /metrics.
  *
  * The only code that writes HTTP replies. For `POST /v4/<service>/<command>` it checks the URL
  * parameters, the caller's UserSig or JWT and admin rights, parses the JSON body, runs the
@@ -23,9 +24,12 @@ typedef struct http_server http_server_t;
 struct evhttp_request;
 typedef void (*http_upgrade_fn)(struct evhttp_request *req, void *arg);
 
-/* Binds cfg->listen_host:listen_port. NULL (and a logged reason) when it cannot. */
+/* Binds cfg->listen_host:listen_port, and tls_host:tls_port with TLS (http/tls.h) when
+ * tls_listen is set. NULL (and a logged reason) when either cannot. */
 MUSTCHECK http_server_t *http_server_new(const api_env_t *env);
 void http_server_set_upgrade(http_server_t *s, http_upgrade_fn fn, void *arg);
+/* Re-reads tls_cert_file and tls_key_file (SIGHUP); keeps the running ones when they fail. */
+void http_server_reload_tls(http_server_t *s);
 /* Stops accepting new connections; requests in flight still get their answers. */
 void http_server_stop_accepting(http_server_t *s);
 /* Requests accepted but not yet answered. */

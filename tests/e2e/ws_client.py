@@ -47,7 +47,8 @@ class Closed(Exception):
 
 
 def ws_url(base_url):
-    return base_url.replace("http://", "ws://", 1).rstrip("/") + "/ws"
+    scheme = "wss://" if base_url.startswith("https://") else "ws://"
+    return scheme + base_url.split("://", 1)[1].rstrip("/") + "/ws"
 
 
 def accept_key(key):
@@ -81,9 +82,9 @@ class WsClient:
     """One connection to chatd's /ws: `WsClient(url)` connects, `WsClient.login_as()` connects
     and logs in."""
 
-    def __init__(self, base_url, timeout=10.0):
+    def __init__(self, base_url, timeout=10.0, sslopt=None):
         self.timeout = timeout
-        self.ws = websocket.create_connection(ws_url(base_url), timeout=timeout)
+        self.ws = websocket.create_connection(ws_url(base_url), timeout=timeout, sslopt=sslopt)
         self.pushes = []      # {"event", "body"} frames not yet taken, in arrival order
         self.responses = {}   # json.dumps(seq) -> response frame not yet taken
         self.closed = None    # a Closed once the server ended the connection
@@ -93,8 +94,8 @@ class WsClient:
         _open.append(self)
 
     @classmethod
-    def login_as(cls, base_url, user, platform="Web", **login_fields):
-        client = cls(base_url)
+    def login_as(cls, base_url, user, platform="Web", sslopt=None, **login_fields):
+        client = cls(base_url, sslopt=sslopt)
         client.login(user, platform=platform, **login_fields)
         return client
 
