@@ -53,6 +53,8 @@ static const key_def_t keys[] = {
     {"jwt_leeway", T_INT, OFF(jwt_leeway), "30", false, 0, 3600, NULL},
     {"log_level", T_LOGLEVEL, OFF(log_level), "info", true, 0, 0, NULL},
     {"log_format", T_ENUM, OFF(log_format), "text", true, 0, 0, log_formats},
+    {"http_request_timeout_ms", T_INT, OFF(http_request_timeout_ms), "60000", true, 100, 3600000,
+     NULL},
     {"max_body_bytes", T_INT, OFF(max_body_bytes), "1048576", false, 1024, 64 * 1024 * 1024, NULL},
     {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), "5000", false, 0, 600000, NULL},
     {"schema_dir", T_STR, OFF(schema_dir), "schema", false, 0, 0, NULL},

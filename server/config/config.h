@@ -55,6 +55,7 @@ typedef struct {
     int rate_limit_rest_per_s, rate_limit_rest_burst;
     int ws_max_connections_per_ip; /* 0: no limit */
     int max_body_bytes;
+    int http_request_timeout_ms; /* a whole request within this of accept or the last answer */
     int shutdown_timeout_ms;
     char *schema_dir;
     int login_timeout_ms;

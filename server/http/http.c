@@ -21,6 +21,7 @@
 #include "core/sbuf.h"
 #include "core/xalloc.h"
 #include "db/db.h"
+#include "http/guard.h"
 #include "http/tls.h"
 #include "store/store.h"
 
@@ -30,6 +31,7 @@ struct http_server {
     const api_env_t *env;
     struct evhttp *http;
     struct evhttp_bound_socket *bound;
+    guard_t *guard;       /* the request deadline of every connection */
     struct evhttp *https; /* NULL without tls_listen */
     struct evhttp_bound_socket *https_bound;
     tls_t *tls;
@@ -52,9 +54,16 @@ typedef struct {
     int64_t started_us; /* mono_us() */
 } rest_req_t;
 
+static void on_answered(struct evhttp_request *req, void *arg)
+{
+    http_server_t *s = arg;
+    guard_answered(s->guard, req);
+}
+
 static void on_reply_written(struct evhttp_request *req, void *arg)
 {
     http_server_t *s = arg;
+    guard_answered(s->guard, req);
     s->in_flight--;
 }
 
@@ -359,6 +368,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     bool get = method == EVHTTP_REQ_GET;
     no_delay(req);
+    /* The REST and /healthz answers replace it with on_reply_written, which does the same. */
+    guard_request(s->guard, req);
+    evhttp_request_set_on_complete_cb(req, on_answered, s);
     if (path == NULL)
         evhttp_send_error(req, 400, "Bad Request");
     else if (!get && method != EVHTTP_REQ_POST)
@@ -399,6 +411,12 @@ static void write_metrics(sbuf_t *out, void *arg)
                 "# TYPE chatd_build_info gauge\n"
                 "chatd_build_info{version=\"%s\",revision=\"%s\"} 1\n",
                 st.busy, st.idle, st.down, st.waiting, s->in_flight, CHATD_VERSION, CHATD_GIT_REV);
+    sbuf_printf(out,
+                "# HELP chatd_http_request_timeouts_total Connections closed for sending no "
+                "whole request within http_request_timeout_ms.\n"
+                "# TYPE chatd_http_request_timeouts_total counter\n"
+                "chatd_http_request_timeouts_total %llu\n",
+                (unsigned long long)guard_timeouts(s->guard));
     if (s->tls)
         sbuf_printf(out,
                     "# HELP chatd_tls_certificate_expiry_timestamp_seconds notAfter of the TLS "
@@ -421,6 +439,7 @@ static struct evhttp *evhttp_for(http_server_t *s)
     /* The request line and headers together; libevent's default is no limit. */
     evhttp_set_max_headers_size(h, HTTP_MAX_HEADERS_BYTES);
     evhttp_set_gencb(h, on_request, s);
+    evhttp_set_bevcb(h, guard_bufferevent, s->guard);
     return h;
 }
 
@@ -447,8 +466,9 @@ static bool start_tls(http_server_t *s)
         log_error("http: %s", err);
         return false;
     }
+    guard_set_tls(s->guard, s->tls);
     s->https = evhttp_for(s);
-    evhttp_set_bevcb(s->https, tls_bufferevent, s->tls);
+    evhttp_set_bevcb(s->https, guard_tls_bufferevent, s->guard);
     s->https_bound = bind_to(s->https, cfg->tls_host, cfg->tls_port, "https, wss");
     return s->https_bound != NULL;
 }
@@ -457,6 +477,7 @@ http_server_t *http_server_new(const api_env_t *env)
 {
     http_server_t *s = XNEW(http_server_t);
     s->env = env;
+    s->guard = guard_new(env->base, &env->cfg->http_request_timeout_ms);
     s->http = evhttp_for(s);
     s->bound = bind_to(s->http, env->cfg->listen_host, env->cfg->listen_port, "http, ws");
     if (s->bound == NULL || !start_tls(s)) {
@@ -510,6 +531,7 @@ void http_server_free(http_server_t *s)
     evhttp_free(s->http);
     if (s->https)
         evhttp_free(s->https);
+    guard_free(s->guard);
     tls_free(s->tls);
     xfree(s);
 }

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import signal
 import subprocess
 import threading
@@ -723,3 +724,65 @@ def test_headers_are_bounded(chatd):
     assert probe(chatd, "/livez") == (200, {"status": "alive"})
     r = requests.get(f"{chatd.url}/livez", headers={"X-Fits": "a" * 30000}, timeout=5)
     assert r.status_code == 200
+
+
+def _metric(chatd, name):
+    for line in requests.get(f"{chatd.url}/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def _closed_within(sock, seconds):
+    """True when the server closes `sock` (EOF or reset) within `seconds`."""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_slow_requests_are_cut(chatd_factory):
+    """http_request_timeout_ms (docs/security.md, slowloris): a request trickled a byte at a time
+    (each byte well inside evhttp's inactivity timeout) is cut at the deadline and counted;
+    an idle keep-alive connection past it is closed; a connection that asks in time is served
+    again and again; a WebSocket session outlives the deadline."""
+    chatd = chatd_factory(http_request_timeout_ms=1200)
+    before = _metric(chatd, "chatd_http_request_timeouts_total")
+
+    slow = socket.create_connection(("127.0.0.1", chatd.port))
+    slow.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\n")
+    started = time.monotonic()
+    cut = False
+    while time.monotonic() - started < 6:
+        try:
+            slow.sendall(b"X")  # one header byte every 200 ms: never idle, never done
+        except (BrokenPipeError, ConnectionResetError):
+            cut = True
+            break
+        if _closed_within(slow, 0.2):
+            cut = True
+            break
+    assert cut, "a trickled request was not cut"
+    assert 1.0 <= time.monotonic() - started < 4
+    slow.close()
+
+    idle = socket.create_connection(("127.0.0.1", chatd.port))
+    assert _closed_within(idle, 4), "a silent connection was not closed"
+    idle.close()
+
+    served = requests.Session()
+    for _ in range(4):  # keep-alive: each request inside the deadline of the previous answer
+        assert served.get(f"{chatd.url}/livez", timeout=5).status_code == 200
+        time.sleep(0.6)
+
+    call_ok(chatd.rest(), "im_open_login_svc/account_import", {"UserID": "alice"})
+    from ws_client import WsClient
+    alice = WsClient.login_as(chatd.url, "alice")
+    time.sleep(2.0)
+    assert alice.call("getConversationList", {}) is not None
+    assert _metric(chatd, "chatd_http_request_timeouts_total") >= before + 2
