@@ -21,6 +21,7 @@
 #include "api/conv/conv.h"
 #include "api/group/group.h"
 #include "api/limit.h"
+#include "api/signal/signal.h"
 #include "store/conversation.h"
 #include "store/message.h"
 #include "webhook/webhook.h"
@@ -41,6 +42,7 @@ typedef struct {
     http_server_t *http;
     ws_server_t *ws;
     store_purger_t *purger;
+    api_signal_t *signals; /* the signaling timeout sweep */
     webhook_t *webhook;
     struct event *sigterm, *sigint, *sighup, *drain;
     int64_t shutdown_deadline_ms; /* mono_ms(), set when DRAINING begins */
@@ -169,6 +171,7 @@ static bool start(daemon_t *d)
         return false;
     }
     d->env.hooks = webhook_hooks(d->webhook);
+    d->signals = api_signal_new(&d->env);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)
         return false;
@@ -194,6 +197,7 @@ static void stop(daemon_t *d)
     store_msg_writer_free(d->env.msgs);
     store_purger_free(d->purger);
     conv_notify_free(d->env.conv_notify);
+    api_signal_free(d->signals);
     api_limits_free(d->env.limits);
     group_cache_free(d->env.groups);
     ws_server_free(d->ws);

@@ -198,6 +198,15 @@ const api_route_t *api_route_find(const char *service, const char *command);
 const api_service_t *api_service_find(const char *service);
 
 /* ---- handlers (one file per area) ---- */
+
+/* signal/ops.c */
+void api_signal_invite(api_call_t *call);
+void api_signal_invite_in_group(api_call_t *call);
+void api_signal_accept(api_call_t *call);
+void api_signal_reject(api_call_t *call);
+void api_signal_cancel(api_call_t *call);
+void api_signal_get_info(api_call_t *call);
+void api_signal_add_invited(api_call_t *call);
 void api_account_import(api_call_t *call);
 void api_account_multi_import(api_call_t *call);
 void api_account_delete(api_call_t *call);

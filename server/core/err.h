@@ -54,6 +54,11 @@ typedef enum {
     ERR_SEND_TOO_FREQUENT = 60019, /* a user's one-to-one sends over rate_limit_msgs_per_s */
     ERR_REST_TOO_FREQUENT = 60007, /* REST calls over their per-IP or app rate */
 
+    /* Signaling (SDK codes). */
+    ERR_SIGNAL_PARAM = 6017,          /* a malformed signaling request */
+    ERR_SIGNAL_INVALID_ID = 8010,     /* no such invitation, or no longer waiting */
+    ERR_SIGNAL_NOT_AUTHORIZED = 8011, /* not the inviter (cancel) or not invited */
+
     /* One-to-one messages (openim). */
     ERR_C2C_USER_INVALID = 20003,
     ERR_C2C_MUTED = 20012,
