@@ -261,6 +261,8 @@ void store_stats_free(store_stats_t *st)
 
 /* ---- reading ---- */
 
+/* RegistUserNumTotal and GroupAllGroupNum count accounts and groups by creation day: one scan
+ * of each table per call, which an operator's occasional call can afford. */
 /* clang-format off */
 static const char days_sql[] =
     "WITH days AS (SELECT d::date AS day FROM generate_series($1::date - ($2::int - 1), $1::date,"
