@@ -322,8 +322,8 @@ static void export_fail(export_t *e, err_t err, const char *detail)
     "  'MsgSeq', m.seq, 'MsgRandom', m.random, 'MsgTimeStamp', m.ts,"                              \
     "  'MsgFlagBits', CASE WHEN m.flags & 16 <> 0 THEN 8 ELSE 0 END, 'MsgId', m.msg_id,"           \
     "  'MsgBody', m.body, 'CloudCustomData', COALESCE(m.cloud_custom_data, ''))::text"             \
-    " FROM messages m WHERE m.ts >= $1::bigint AND m.ts < $1::bigint + 3600"                       \
-    " AND m.conv_key LIKE '" like "' AND m.flags & 8 = 0"                                          \
+    " FROM messages m WHERE m.ts >= GREATEST($1::bigint, $2::bigint)"                              \
+    " AND m.ts < $1::bigint + 3600 AND m.conv_key LIKE '" like "' AND m.flags & 8 = 0"             \
     " AND (m.ts, m.conv_key, m.seq) > ($2::bigint, $3::text, $4::bigint)"                          \
     " ORDER BY m.ts, m.conv_key, m.seq LIMIT 500"
 /* admin_getroammsg's fields for one-to-one messages, group_msg_get_simple's for groups; tips
