@@ -134,7 +134,7 @@ def test_getappinfo_needs_admin(rest, users):
 
 @pytest.fixture
 def export_chatd(chatd_factory, tmp_path):
-    return chatd_factory(history_export_dir=tmp_path / "history")
+    return chatd_factory(history_export_dir=tmp_path / "var" / "history")  # parents made too
 
 
 def last_full_hour():
@@ -248,7 +248,7 @@ def test_get_history_hour_not_over_or_empty(export_chatd, tmp_path):
     for ts in (time.time(), time.time() + 7200):
         call_fail(rest, HISTORY, {"ChatType": "C2C", "MsgTime": hour_of(ts)}, 91101)
     call_fail(rest, HISTORY, {"ChatType": "C2C", "MsgTime": "2020010100"}, 91101)
-    d = tmp_path / "history"
+    d = tmp_path / "var" / "history"
     assert not d.exists() or list(d.iterdir()) == []
 
 

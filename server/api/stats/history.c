@@ -203,12 +203,28 @@ static char *tmp_path(const export_t *e)
     return xasprintf("%s/%s/%s.tmp", e->owner->env->cfg->history_export_dir, e->token, e->name);
 }
 
+/* mkdir -p: path and its missing parents. */
+static bool make_dirs(const char *path)
+{
+    char *p = xstrdup(path);
+    bool ok = true;
+    for (char *s = p + 1; ok && *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            ok = mkdir(p, 0750) == 0 || errno == EEXIST;
+            *s = '/';
+        }
+    ok = ok && (mkdir(p, 0750) == 0 || errno == EEXIST);
+    xfree(p);
+    return ok;
+}
+
 /* Creates the directories and the .tmp file and starts the gzip stream. */
 static bool export_open(export_t *e)
 {
     const char *dir = e->owner->env->cfg->history_export_dir;
     char *tdir = export_dir(e->owner, e->token);
-    bool ok = (mkdir(dir, 0750) == 0 || errno == EEXIST) && mkdir(tdir, 0750) == 0;
+    bool ok = make_dirs(dir) && mkdir(tdir, 0750) == 0;
     if (!ok)
         log_error("history: cannot create %s: %s", tdir, strerror(errno));
     xfree(tdir);
