@@ -47,6 +47,7 @@ typedef struct {
     webhook_t *webhook;
     struct event *sigterm, *sigint, *sighup, *drain;
     int64_t shutdown_deadline_ms; /* mono_ms(), set when DRAINING begins */
+    bool stats_flushed;           /* the last statistics flush was sent (once: it may fail) */
     daemon_state_t state;
 } daemon_t;
 
@@ -103,11 +104,12 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
      * the statistics counted meanwhile go out last. */
     bool drained = http_server_in_flight(d->http) == 0 && ws_server_session_count(d->ws) == 0 &&
                    webhook_pending_writes(d->webhook) == 0;
-    if (drained && mono_ms() < d->shutdown_deadline_ms) {
+    if (drained && !d->stats_flushed) {
         store_stats_flush(d->env.stats);
-        if (!store_stats_idle(d->env.stats))
-            return;
+        d->stats_flushed = true;
     }
+    if (drained && !store_stats_idle(d->env.stats) && mono_ms() < d->shutdown_deadline_ms)
+        return;
     if (drained) {
         log_info("chatd: all requests answered, exiting");
     } else if (mono_ms() >= d->shutdown_deadline_ms) {

@@ -109,6 +109,20 @@ def test_getappinfo_flushes_into_the_table(chatd, rest, users, pg):
     assert row["C2CUpMsgNum"] == "41"
 
 
+def test_counts_are_flushed_at_shutdown(chatd_factory, pg):
+    """What was counted since the last flush reaches PostgreSQL when chatd stops (SIGTERM),
+    not only every 10 s."""
+    instance = chatd_factory()
+    rest = instance.rest()
+    import_users(rest, "alice", "bob")
+    for i in range(3):
+        send(rest, "alice", "bob", f"bye{i}")
+    instance.stop()
+    assert pg.sql("SELECT counter, v FROM stats_daily WHERE counter IN"
+                  " ('C2CUpMsgNum', 'RegistUserNumOneDay') ORDER BY counter") == [
+        ("C2CUpMsgNum", 3), ("RegistUserNumOneDay", 2)]
+
+
 def test_getappinfo_lists_recent_days_newest_first(rest, pg):
     """Days with statistics come newest first; those past 30 days do not."""
     pg.sql("INSERT INTO stats_daily VALUES (current_date - 3, 'LoginTimes', 5),"
