@@ -18,7 +18,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libevent-2.1-7 libevent-openssl-2.1-7 libjansson4 libjwt0 libwslay1 \
       libpq5 libssl3 zlib1g ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --home-dir /opt/chatd --shell /usr/sbin/nologin chatd
+ && useradd --system --home-dir /opt/chatd --shell /usr/sbin/nologin chatd \
+ && install -d -o chatd -g chatd /opt/chatd/var
+# history_export_dir (var/history) is written by chatd: mount a volume on /opt/chatd/var to keep
+# the export files across containers.
 # chatd reads schema/ relative to its working directory (config key schema_dir).
 WORKDIR /opt/chatd
 COPY --from=build /src/build/chatd /usr/local/bin/chatd

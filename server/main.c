@@ -22,14 +22,17 @@
 #include "api/group/group.h"
 #include "api/limit.h"
 #include "api/signal/signal.h"
+#include "api/stats/stats.h"
 #include "store/conversation.h"
 #include "store/message.h"
+#include "store/stats.h"
 #include "webhook/webhook.h"
 #include "ws/ws.h"
 
 #define DEFAULT_CONFIG "config/chatd.conf"
 #define DEFAULT_USERSIG_EXPIRE (180 * 86400)
 #define MIGRATE_WAIT_S 30
+#define STATS_FLUSH_S 10 /* how often the daily statistics go to PostgreSQL */
 
 typedef enum { DAEMON_RUNNING = 0, DAEMON_DRAINING, DAEMON_EXITING } daemon_state_t;
 static const char *const daemon_state_names[] = {"running", "draining", "exiting"};
@@ -46,6 +49,7 @@ typedef struct {
     webhook_t *webhook;
     struct event *sigterm, *sigint, *sighup, *drain;
     int64_t shutdown_deadline_ms; /* mono_ms(), set when DRAINING begins */
+    bool stats_flushed;           /* the last statistics flush was sent (once: it may fail) */
     daemon_state_t state;
 } daemon_t;
 
@@ -98,9 +102,17 @@ static void daemon_set_state(daemon_t *d, daemon_state_t state)
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
     daemon_t *d = arg;
-    /* Sessions close first (their Disconnect events are writes), then those writes finish. */
-    if (http_server_in_flight(d->http) == 0 && ws_server_session_count(d->ws) == 0 &&
-        webhook_pending_writes(d->webhook) == 0) {
+    /* Sessions close first (their Disconnect events are writes), then those writes finish;
+     * the statistics counted meanwhile go out last. */
+    bool drained = http_server_in_flight(d->http) == 0 && ws_server_session_count(d->ws) == 0 &&
+                   webhook_pending_writes(d->webhook) == 0;
+    if (drained && !d->stats_flushed) {
+        store_stats_flush(d->env.stats);
+        d->stats_flushed = true;
+    }
+    if (drained && !store_stats_idle(d->env.stats) && mono_ms() < d->shutdown_deadline_ms)
+        return;
+    if (drained) {
         log_info("chatd: all requests answered, exiting");
     } else if (mono_ms() >= d->shutdown_deadline_ms) {
         log_warn("chatd: %d requests still in flight after %d ms, exiting anyway",
@@ -164,6 +176,8 @@ static bool start(daemon_t *d)
     d->env.conv_notify = conv_notify_new(&d->env);
     d->env.limits = api_limits_new();
     d->env.groups = group_cache_new(&d->env);
+    d->env.stats = store_stats_new(d->base, d->env.db, STATS_FLUSH_S);
+    d->env.exports = history_exports_new(&d->env);
     d->purger = store_purger_new(d->base, d->env.db, d->cfg.purge_interval_s);
     d->webhook = webhook_new(d->base, &d->cfg, d->env.db, err, sizeof err);
     if (d->webhook == NULL) {
@@ -194,6 +208,8 @@ static void stop(daemon_t *d)
     webhook_free(d->webhook);
     d->env.hooks = NULL;
     db_pool_free(d->env.db);
+    history_exports_free(d->env.exports);
+    store_stats_free(d->env.stats);
     store_msg_writer_free(d->env.msgs);
     store_purger_free(d->purger);
     conv_notify_free(d->env.conv_notify);

@@ -34,6 +34,7 @@ static const api_service_t services[] = {
       .too_many = 70402}},
     {"openim", OPENIM_ERRORS},
     {"openconfigsvr", OPENIM_ERRORS},
+    {"open_msg_svc", OPENIM_ERRORS},
     {"recentcontact",
      {.json = 50002,
       .bad_param = 50002,
@@ -384,6 +385,9 @@ static const api_op_t ops[] = {
     {"friend", NO_REST, {"renameFriendGroup", api_friend_group_rename}},
     {"friend", NO_REST, {"addFriendsToFriendGroup", api_friend_group_add_members}},
     {"friend", NO_REST, {"deleteFriendsFromFriendGroup", api_friend_group_remove_members}},
+    /* stats */
+    {"stats", {"openconfigsvr", "getappinfo", api_getappinfo, API_ADMIN}, NO_WS},
+    {"stats", {"open_msg_svc", "get_history", api_get_history, API_ADMIN}, NO_WS},
     /* hook */
     {"hook", {"chatd_webhook", "list_dead", api_webhook_list_dead, API_ADMIN}, NO_WS},
     {"hook", {"chatd_webhook", "retry_dead", api_webhook_retry_dead, API_ADMIN}, NO_WS},

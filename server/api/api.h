@@ -40,6 +40,8 @@ typedef struct {
     struct group_cache *groups;      /* group member lists for fan-out (api/group/cache.h) */
     const api_hooks_t *hooks;        /* webhooks (below); NULL: none */
     struct api_limits *limits;       /* request-rate limits (api/limit.h) */
+    struct store_stats *stats;       /* daily statistics' flusher (store/stats.h) */
+    struct history_exports *exports; /* get_history's files (api/stats/stats.h) */
 } api_env_t;
 
 typedef struct api_call api_call_t;
@@ -175,7 +177,8 @@ typedef struct {
 /* One operation of the table in api.c: its area and its two doors. A door it does not have is
  * all NULL (rest.service, ws.name). */
 typedef struct {
-    const char *area; /* "message", "conv", "group", "recall", "ext", "friend", "user", "hook" */
+    const char *area; /* "message", "conv", "group", "recall", "ext", "friend", "user", "hook",
+                       * "stats" */
     api_route_t rest;
     api_command_t ws;
 } api_op_t;
@@ -226,6 +229,8 @@ void api_openim_c2c_unread(api_call_t *call);
 void api_openim_c2c_read_receipt(api_call_t *call);
 void api_nospeaking_set(api_call_t *call);
 void api_nospeaking_get(api_call_t *call);
+void api_getappinfo(api_call_t *call);  /* stats/appinfo.c */
+void api_get_history(api_call_t *call); /* stats/history.c */
 
 /* REST recentcontact (conv/rest.c) */
 void api_recentcontact_get_list(api_call_t *call);

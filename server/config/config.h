@@ -73,7 +73,10 @@ typedef struct {
     int user_status;              /* 0 off, 1 on: setSelfStatus, getUserStatus, … (else 72001) */
     int c2c_check_friends;        /* 0 off, 1 on: one-to-one only between friends (20009–20011) */
     int purge_interval_s;
-    char *webhook_url; /* "" = webhooks off */
+    char *history_export_dir; /* get_history's files (api/stats/stats.h) */
+    int history_export_ttl_s; /* how long an export's URL and file live */
+    char *history_export_url; /* the URLs' base; "" = http://listen */
+    char *webhook_url;        /* "" = webhooks off */
     char *webhook_token;
     char *webhook_commands; /* "all" or a comma list (checked by webhook_new()) */
     int webhook_timeout_ms;

@@ -59,6 +59,7 @@ static const err_entry_t table[] = {
     {20022, "message does not exist"},
     {20023, "message was already recalled"},
     {91000, "internal server error"},
+    {91101, "no message file for that hour"},
     {10002, "internal server error"},
     {10004, "invalid parameters"},
     {10005, "too many accounts in the request"},

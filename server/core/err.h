@@ -87,6 +87,7 @@ typedef enum {
     ERR_MSG_NOT_FOUND = 20022,        /* recall/modify: no such message (of that sender) */
     ERR_MSG_RECALLED = 20023,         /* recall/modify: the message was already recalled */
     ERR_OPENIM_INTERNAL = 91000,
+    ERR_HISTORY_NONE = 91101, /* get_history: the hour is not over yet, or had no messages */
 
     /* Groups. */
     ERR_GROUP_INTERNAL = 10002,

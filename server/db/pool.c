@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/state.h"
 #include "core/xalloc.h"
 
@@ -56,8 +58,18 @@ struct db_batch {
     err_t err;  /* the outcome, while on the deferred list */
     db_done_fn cb;
     void *arg;
+    int64_t submitted_us, sent_us; /* mono_us() */
     struct db_batch *next;
 };
+
+static metrics_histogram_t wait_seconds = METRICS_HISTOGRAM(
+    "chatd_db_queue_wait_seconds", "Time a batch waited for a PostgreSQL connection.", "");
+static metrics_histogram_t batch_seconds = METRICS_HISTOGRAM(
+    "chatd_db_batch_seconds", "Time from sending a batch to its transaction's end.", "");
+/* In a pipeline a statement's time runs from the end of the one before it (the first one's
+ * includes the round trip). */
+static metrics_histogram_t statement_seconds = METRICS_HISTOGRAM(
+    "chatd_db_statement_seconds", "Time of one statement of a batch, as its results arrived.", "");
 
 typedef struct db_conn {
     db_pool_t *pool;
@@ -68,6 +80,7 @@ typedef struct db_conn {
     struct event *deadline; /* armed while BUSY: the batch's statement timeout */
     db_batch_t *batch;      /* in flight while BUSY */
     int cur;                /* statement whose results are being read */
+    int64_t mark_us;        /* when the previous statement's results ended (mono_us()) */
     int backoff_ms;
     bool failing; /* reconnecting after a loss or a failed attempt (logged once) */
     prepared_t prepared[PREPARED_MAX];
@@ -441,6 +454,8 @@ static void conn_send(db_conn_t *c, db_batch_t *b)
 {
     c->batch = b;
     c->cur = 0;
+    b->sent_us = c->mark_us = mono_us();
+    metrics_observe(&wait_seconds, (double)(b->sent_us - b->submitted_us) / 1e6);
     conn_set_state(c, DB_CONN_BUSY);
     int ms = c->pool->statement_timeout_ms;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -470,6 +485,7 @@ static void conn_complete(db_conn_t *c)
     c->batch = NULL;
     evtimer_del(c->deadline);
     conn_set_state(c, DB_CONN_IDLE);
+    metrics_observe(&batch_seconds, (double)(mono_us() - b->sent_us) / 1e6);
     err_t err = b->failed < 0 ? ERR_OK : batch_cancelled(b) ? ERR_DB_DOWN : ERR_INTERNAL;
     batch_finish(b, err);
 }
@@ -500,6 +516,9 @@ static bool conn_take_result(db_conn_t *c, PGresult *res)
         return false;
     }
     if (res == NULL) {
+        int64_t now = mono_us();
+        metrics_observe(&statement_seconds, (double)(now - c->mark_us) / 1e6);
+        c->mark_us = now;
         c->cur++;
         return false;
     }
@@ -602,6 +621,7 @@ void db_pool_submit(db_pool_t *p, db_batch_t *b, db_done_fn cb, void *arg)
 {
     b->cb = cb;
     b->arg = arg;
+    b->submitted_us = mono_us();
     if (p->closing || !pool_any_up(p) || p->waiting >= p->max_waiting) {
         batch_fail_later(p, b, ERR_DB_DOWN);
         return;
@@ -640,6 +660,9 @@ db_pool_t *db_pool_new(struct event_base *base, const db_pool_config_t *cfg)
     p->max_waiting = cfg->max_waiting;
     p->failed_tail = &p->failed;
     p->deferred = event_new(base, -1, 0, on_deferred, p);
+    metrics_histogram_add(&wait_seconds);
+    metrics_histogram_add(&batch_seconds);
+    metrics_histogram_add(&statement_seconds);
     p->conns = xcalloc((size_t)p->size, sizeof *p->conns);
     for (int i = 0; i < p->size; i++) {
         db_conn_t *c = &p->conns[i];

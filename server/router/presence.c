@@ -23,6 +23,7 @@ struct router_frame {
     int refs;
     size_t len;
     char *text;
+    int64_t committed_us;
 };
 
 struct router {
@@ -69,6 +70,16 @@ const char *router_frame_data(const router_frame_t *f)
 size_t router_frame_len(const router_frame_t *f)
 {
     return f->len;
+}
+
+void router_frame_set_committed(router_frame_t *f, int64_t committed_us)
+{
+    f->committed_us = committed_us;
+}
+
+int64_t router_frame_committed(const router_frame_t *f)
+{
+    return f->committed_us;
 }
 
 static unsigned bucket_of(const char *user_id)

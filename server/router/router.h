@@ -28,6 +28,10 @@ void router_frame_ref(router_frame_t *f);
 void router_frame_unref(router_frame_t *f);
 const char *router_frame_data(const router_frame_t *f);
 size_t router_frame_len(const router_frame_t *f);
+/* A new-message push carries the moment its message committed (mono_us()), so the door that
+ * writes it to a socket can measure send -> deliver; 0 (the default): not timed. */
+void router_frame_set_committed(router_frame_t *f, int64_t committed_us);
+int64_t router_frame_committed(const router_frame_t *f);
 
 /* Called when the router wants a session closed (kick). The door closes it later (never inside
  * this call) and then calls router_session_remove(). */

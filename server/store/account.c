@@ -2,6 +2,7 @@
 
 #include "core/xalloc.h"
 #include "store/internal.h"
+#include "store/stats.h"
 
 static const char import_accounts_sql[] =
     "INSERT INTO accounts (user_id)"
@@ -46,6 +47,21 @@ static void add_profile(json_t *rows, const char *user, const char *tag, const c
         json_array_append_new(rows, json_pack("[sss]", user, tag, value));
 }
 
+typedef struct {
+    store_done_fn cb;
+    void *arg;
+} import_ctx_t;
+
+/* RegistUserNumOneDay counts the accounts the import created, not those it found. */
+static void on_imported(db_batch_t *b, err_t err, void *arg)
+{
+    import_ctx_t ctx = *(import_ctx_t *)arg;
+    xfree(arg);
+    if (err == ERR_OK)
+        stats_add(STATS_REGISTERED, db_batch_affected(b, 0));
+    ctx.cb(err, ctx.arg);
+}
+
 void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n, store_done_fn cb,
                            void *arg)
 {
@@ -67,7 +83,9 @@ void store_accounts_import(db_pool_t *db, const store_account_t *list, size_t n,
     free(p_rows);
     json_decref(rows);
     xfree(ids);
-    store_submit_done(db, b, cb, arg);
+    import_ctx_t *ctx = XNEW(import_ctx_t);
+    *ctx = (import_ctx_t){cb, arg};
+    db_pool_submit(db, b, on_imported, ctx);
 }
 
 static void submit_ids(db_pool_t *db, const char *sql, const char *const *ids, size_t n,

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
+#include "store/stats.h"
 
 /* Each statement returns one row with one column: the result document as JSON text. The
  * views below are the only readers of the group and member objects' keys. */
@@ -623,10 +624,43 @@ static void res_view(json_t *doc, store_group_res_t *r)
         *(json_t **)((char *)r + parts[i].offset) = json_object_get(doc, parts[i].key);
 }
 
+/* What a write counts in the daily statistics (store/stats.h) once it committed. */
+typedef enum { COUNT_NONE = 0, COUNT_CREATE, COUNT_JOINS, COUNT_QUITS, COUNT_DESTROY } count_t;
+
 typedef struct {
     store_group_fn cb;
     void *arg;
+    count_t count;
 } answer_t;
+
+static void count_stats(count_t what, const store_group_res_t *r)
+{
+    size_t i, added = 0;
+    json_t *v;
+    switch (what) {
+    case COUNT_NONE:
+        break;
+    case COUNT_CREATE:
+        if (r->created)
+            stats_add(STATS_GROUP_NEW, 1);
+        break;
+    case COUNT_JOINS:
+        json_array_foreach(r->results, i, v)
+        {
+            const char *st = json_string_value(json_object_get(v, "status"));
+            added += st && strcmp(st, "added") == 0;
+        }
+        stats_add(STATS_GROUP_JOINS, (int64_t)added);
+        break;
+    case COUNT_QUITS:
+        stats_add(STATS_GROUP_QUITS, (int64_t)json_array_size(r->removed));
+        break;
+    case COUNT_DESTROY:
+        if (r->found)
+            stats_add(STATS_GROUP_DESTROY, 1);
+        break;
+    }
+}
 
 static void on_doc(err_t err, json_t *doc, void *arg)
 {
@@ -634,16 +668,23 @@ static void on_doc(err_t err, json_t *doc, void *arg)
     xfree(arg);
     store_group_res_t r;
     res_view(err == ERR_OK ? doc : NULL, &r);
+    if (err == ERR_OK)
+        count_stats(a.count, &r);
     a.cb(err, &r, a.arg);
 }
 
 /* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
-static void run(db_pool_t *db, const char *sql, int n, char **params, store_group_fn cb, void *arg)
+static void run_counted(db_pool_t *db, const char *sql, int n, char **params, count_t count,
+                        store_group_fn cb, void *arg)
 {
     answer_t *a = XNEW(answer_t);
-    a->cb = cb;
-    a->arg = arg;
+    *a = (answer_t){cb, arg, count};
     store_run_json(db, "group", sql, n, params, on_doc, a);
+}
+
+static void run(db_pool_t *db, const char *sql, int n, char **params, store_group_fn cb, void *arg)
+{
+    run_counted(db, sql, n, params, COUNT_NONE, cb, arg);
 }
 
 /* The hook's parameters: platform (NULL: no event), client IP, operator, kind. */
@@ -745,50 +786,51 @@ void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb
 void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
                         store_group_fn cb, void *arg)
 {
-    run(db, create_sql, 21,
-        (char *[]){store_str(g->group_id),
-                   store_str(g->type),
-                   store_str(g->name),
-                   store_str(g->introduction ? g->introduction : ""),
-                   store_str(g->notification ? g->notification : ""),
-                   store_str(g->face_url ? g->face_url : ""),
-                   store_str(g->owner),
-                   store_int(g->create_time),
-                   store_int(g->max_members),
-                   store_str(g->apply_opt),
-                   store_str(g->invite_opt),
-                   store_bool(g->mute_all),
-                   store_bool(g->history_before_join),
-                   store_str(g->custom_json),
-                   store_str(g->members_json),
-                   store_str(g->msg_flag),
-                   store_bool(g->views),
-                   store_int(g->recv_opt),
-                   H_PLATFORM(hook),
-                   H_IP(hook),
-                   H_OP(hook)},
-        cb, arg);
+    run_counted(db, create_sql, 21,
+                (char *[]){store_str(g->group_id),
+                           store_str(g->type),
+                           store_str(g->name),
+                           store_str(g->introduction ? g->introduction : ""),
+                           store_str(g->notification ? g->notification : ""),
+                           store_str(g->face_url ? g->face_url : ""),
+                           store_str(g->owner),
+                           store_int(g->create_time),
+                           store_int(g->max_members),
+                           store_str(g->apply_opt),
+                           store_str(g->invite_opt),
+                           store_bool(g->mute_all),
+                           store_bool(g->history_before_join),
+                           store_str(g->custom_json),
+                           store_str(g->members_json),
+                           store_str(g->msg_flag),
+                           store_bool(g->views),
+                           store_int(g->recv_opt),
+                           H_PLATFORM(hook),
+                           H_IP(hook),
+                           H_OP(hook)},
+                COUNT_CREATE, cb, arg);
 }
 
 void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_group_hook_t *hook,
                      store_group_fn cb, void *arg)
 {
-    run(db, add_sql, 13,
-        (char *[]){store_str(a->group_id), store_str(a->users_json), store_int(a->now),
-                   store_str(a->application), store_bool(a->views), store_bool(a->pre_join_visible),
-                   store_bool(a->enforce_max), store_str(a->msg_flag), store_int(a->recv_opt),
-                   H_PLATFORM(hook), H_IP(hook), H_OP(hook), H_KIND(hook)},
-        cb, arg);
+    run_counted(db, add_sql, 13,
+                (char *[]){store_str(a->group_id), store_str(a->users_json), store_int(a->now),
+                           store_str(a->application), store_bool(a->views),
+                           store_bool(a->pre_join_visible), store_bool(a->enforce_max),
+                           store_str(a->msg_flag), store_int(a->recv_opt), H_PLATFORM(hook),
+                           H_IP(hook), H_OP(hook), H_KIND(hook)},
+                COUNT_JOINS, cb, arg);
 }
 
 void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
                         const char *roles_json, const store_group_hook_t *hook, store_group_fn cb,
                         void *arg)
 {
-    run(db, remove_sql, 7,
-        (char *[]){store_str(group_id), store_str(users_json), store_str(roles_json),
-                   H_PLATFORM(hook), H_IP(hook), H_OP(hook), H_KIND(hook)},
-        cb, arg);
+    run_counted(db, remove_sql, 7,
+                (char *[]){store_str(group_id), store_str(users_json), store_str(roles_json),
+                           H_PLATFORM(hook), H_IP(hook), H_OP(hook), H_KIND(hook)},
+                COUNT_QUITS, cb, arg);
 }
 
 void store_group_update(db_pool_t *db, const char *group_id, const char *fields, int64_t now,
@@ -839,7 +881,8 @@ void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_o
 void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
                          store_group_fn cb, void *arg)
 {
-    run(db, destroy_sql, 3, (char *[]){store_str(group_id), H_PLATFORM(hook), H_IP(hook)}, cb, arg);
+    run_counted(db, destroy_sql, 3, (char *[]){store_str(group_id), H_PLATFORM(hook), H_IP(hook)},
+                COUNT_DESTROY, cb, arg);
 }
 
 void store_group_apply(db_pool_t *db, const char *group_id, const char *users_json,

@@ -96,7 +96,8 @@ typedef struct {
     const char *msg_id; /* the stored one (the original's, for a duplicate) */
     int64_t ts;
     bool duplicate;
-    int recv_opt; /* the receiver's receive option for this conversation (one-to-one) */
+    int recv_opt;         /* the receiver's receive option for this conversation (one-to-one) */
+    int64_t committed_us; /* mono_us() when its transaction's commit was known */
 } store_msg_result_t;
 
 /* err is ERR_OK with *r filled, or ERR_DB_DOWN / ERR_INTERNAL (nothing stored). */

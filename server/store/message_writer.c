@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -348,6 +349,7 @@ static void on_batch(db_batch_t *b, err_t err, void *arg)
     lane_t *l = ctx->lane;
     bool *answered = xcalloc(ctx->n ? ctx->n : 1, sizeof(bool));
     int st = ctx->stmt;
+    int64_t committed_us = mono_us();
     for (int row = 0; err == ERR_OK && row < db_batch_rows(b, st); row++) {
         int64_t i = db_batch_int(b, st, row, 0, -1);
         if (i < 0 || (size_t)i >= ctx->n || answered[i])
@@ -359,6 +361,7 @@ static void on_batch(db_batch_t *b, err_t err, void *arg)
             .ts = db_batch_int(b, st, row, 4, 0),
             .duplicate = strcmp(db_batch_value(b, st, row, 5), "t") == 0,
             .recv_opt = (int)db_batch_int(b, st, row, 6, 0),
+            .committed_us = committed_us,
         };
         answered[i] = true;
         ctx->items[i]->cb(ERR_OK, &r, ctx->items[i]->arg);

@@ -5,6 +5,7 @@
 
 #include "core/xalloc.h"
 #include "store/internal.h"
+#include "store/stats.h"
 
 /* The statements below are kept unwrapped where clang-format would break their SQL apart. */
 /* clang-format off */
@@ -585,9 +586,14 @@ bool store_sns_fgroup_view(const json_t *obj, store_sns_fgroup_t *out)
 
 /* ---- running ---- */
 
+/* What a write adds to the daily statistics once it committed: ChainIncrease counts the pairs
+ * added to the owner's list, ChainDecrease those removed from it. */
+typedef enum { CHAIN_NONE = 0, CHAIN_ADD, CHAIN_DELETE } chain_count_t;
+
 typedef struct {
     store_sns_fn cb;
     void *arg;
+    chain_count_t count;
 } answer_t;
 
 static void on_doc(err_t err, json_t *doc, void *arg)
@@ -596,16 +602,25 @@ static void on_doc(err_t err, json_t *doc, void *arg)
     xfree(arg);
     store_sns_res_t r;
     res_view(err == ERR_OK ? doc : NULL, &r);
+    if (err == ERR_OK && a.count == CHAIN_ADD)
+        stats_add(STATS_CHAIN_UP, (int64_t)json_array_size(r.friends));
+    else if (err == ERR_OK && a.count == CHAIN_DELETE)
+        stats_add(STATS_CHAIN_DOWN, (int64_t)json_array_size(r.deleted));
     a.cb(err, &r, a.arg);
 }
 
 /* Submits one statement; `params` are heap strings (NULL = SQL NULL), freed here. */
-static void run(db_pool_t *db, const char *sql, int n, char **params, store_sns_fn cb, void *arg)
+static void run_counted(db_pool_t *db, const char *sql, int n, char **params, chain_count_t count,
+                        store_sns_fn cb, void *arg)
 {
     answer_t *a = XNEW(answer_t);
-    a->cb = cb;
-    a->arg = arg;
+    *a = (answer_t){cb, arg, count};
     store_run_json(db, "sns", sql, n, params, on_doc, a);
+}
+
+static void run(db_pool_t *db, const char *sql, int n, char **params, store_sns_fn cb, void *arg)
+{
+    run_counted(db, sql, n, params, CHAIN_NONE, cb, arg);
 }
 
 /* The hook's parameters: its fields (NULL: no event), OptPlatform, ClientIP. */
@@ -642,7 +657,7 @@ void store_sns_add(db_pool_t *db, const char *owner, const char *items_json, boo
                  store_bool(force),       store_bool(import),       store_int(now),
                  store_int(lim->friends), store_int(lim->requests), store_int(lim->groups),
                  hook_fields(hook),       hook_platform(o),         hook_ip(o)};
-    run(db, add_sql, 12, p, cb, arg);
+    run_counted(db, add_sql, 12, p, CHAIN_ADD, cb, arg);
 }
 
 void store_sns_respond(db_pool_t *db, const char *owner, const char *peer, const char *action,
@@ -691,7 +706,7 @@ void store_sns_delete(db_pool_t *db, const char *owner, const char *peers_json, 
     const store_webhook_origin_t *o = origin_of(hook, NULL);
     char *p[] = {store_str(owner),  store_str(peers_json), store_bool(both),
                  hook_fields(hook), hook_platform(o),      hook_ip(o)};
-    run(db, delete_sql, 6, p, cb, arg);
+    run_counted(db, delete_sql, 6, p, CHAIN_DELETE, cb, arg);
 }
 
 void store_sns_update(db_pool_t *db, const char *owner, const char *items_json, int64_t now,

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/state.h"
 #include "core/xalloc.h"
 
@@ -38,6 +40,7 @@ struct wh_req {
     size_t len;
     struct event *timer; /* the deadline; then the deferred completion */
     int timeout_ms;
+    int64_t started_us; /* mono_us() at wh_client_post() */
     int status;
     char *answer;
     size_t answer_len;
@@ -68,6 +71,7 @@ struct wh_client {
     wh_req_t *queue, **queue_tail;
     wh_req_t *dead; /* finished requests, freed by the reaper */
     struct event *reaper;
+    metrics_histogram_t *latency;
 };
 
 /* The moves a request may make; anything else is a bug (asserted). */
@@ -217,6 +221,7 @@ static void req_finish(wh_req_t *r)
         r->conn = NULL;
     }
     c->busy--;
+    metrics_observe(c->latency, (double)(mono_us() - r->started_us) / 1e6);
     r->cb(r->status, r->answer ? r->answer : "", r->answer_len, r->status ? NULL : r->error,
           r->arg);
     r->next = c->dead;
@@ -365,6 +370,7 @@ void wh_client_post(wh_client_t *c, const char *uri, const char *body, size_t le
     r->body[len] = '\0';
     r->len = len;
     r->timeout_ms = timeout_ms;
+    r->started_us = mono_us();
     r->cb = cb;
     r->arg = arg;
     r->timer = evtimer_new(c->base, on_req_timer, r);
@@ -382,9 +388,10 @@ int wh_client_busy(const wh_client_t *c)
 }
 
 wh_client_t *wh_client_new(struct event_base *base, struct evdns_base *dns, SSL_CTX *ssl,
-                           const char *host, int port, int max_conns)
+                           const char *host, int port, int max_conns, metrics_histogram_t *latency)
 {
     wh_client_t *c = XNEW(wh_client_t);
+    c->latency = latency;
     c->base = base;
     c->dns = dns;
     c->ssl = ssl;

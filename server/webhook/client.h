@@ -7,6 +7,7 @@
 
 struct event_base;
 struct evdns_base;
+struct metrics_histogram;
 typedef struct wh_client wh_client_t;
 
 /* status: the HTTP status, or 0 when no answer came (error says why: connect, TLS, timeout…).
@@ -15,9 +16,11 @@ typedef void (*wh_http_fn)(int status, const char *body, size_t len, const char 
 
 /* Keeps at most max_conns connections (keep-alive), one request in flight on each; further
  * requests wait in order. ssl: TLS with this context (certificate and host name verified), or
- * NULL for plain HTTP. host is a name (resolved by dns) or an IP literal. */
+ * NULL for plain HTTP. host is a name (resolved by dns) or an IP literal. Each request's time
+ * from wh_client_post() to its outcome (answer, error or timeout) goes into `latency`. */
 wh_client_t *wh_client_new(struct event_base *base, struct evdns_base *dns, SSL_CTX *ssl,
-                           const char *host, int port, int max_conns);
+                           const char *host, int port, int max_conns,
+                           struct metrics_histogram *latency);
 /* Calls back every request not yet answered (status 0, "stopped") before returning. */
 void wh_client_free(wh_client_t *c);
 

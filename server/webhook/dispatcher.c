@@ -16,6 +16,7 @@
 #include "core/rand.h"
 #include "core/state.h"
 #include "core/xalloc.h"
+#include "store/stats.h"
 #include "webhook/client.h"
 #include "webhook/webhook.h"
 
@@ -183,6 +184,8 @@ static void on_delivered(int status, const char *body, size_t len, const char *e
     chain_t *c = arg;
     webhook_t *w = c->w;
     w->in_flight--;
+    if (status != 0)
+        stats_add(STATS_CALLBACK_RSP, 1);
     if (stopped(w))
         return; /* webhook_free() frees the chains */
     event_item_t *e = c->head;
@@ -229,6 +232,7 @@ static void deliver(webhook_t *w, chain_t *c)
         body = webhook_event_body(e->command, "{}", e->event_time, e->id);
     char *uri = callback_uri(w, e->command, e->client_ip, e->platform);
     w->in_flight++;
+    stats_add(STATS_CALLBACK_REQ, 1);
     wh_client_post(w->after, uri, body, strlen(body), w->cfg->webhook_timeout_ms, on_delivered, c);
     xfree(uri);
     xfree(body);
@@ -510,6 +514,8 @@ static void on_before_answer(int status, const char *body, size_t len, const cha
 {
     before_call_t *bc = arg;
     webhook_before_t b;
+    if (status != 0)
+        stats_add(STATS_CALLBACK_RSP, 1);
     if (status == 0) {
         memset(&b, 0, sizeof b);
         b.kind = WEBHOOK_BEFORE_FAILED;
@@ -544,6 +550,7 @@ static void hook_before(void *ctx, store_webhook_cmd_t cmd, const store_webhook_
     }
     char *uri = callback_uri(w, name, origin ? origin->client_ip : "",
                              origin ? origin->platform : "RESTAPI");
+    stats_add(STATS_CALLBACK_REQ, 1);
     wh_client_post(w->before, uri, text, strlen(text), w->cfg->webhook_timeout_ms, on_before_answer,
                    bc);
     xfree(uri);
@@ -600,9 +607,20 @@ static SSL_CTX *tls_context(const config_t *cfg, char *errbuf, size_t errlen)
     return ctx;
 }
 
+/* Each callback request's time from sending (waiting for a connection included) to its
+ * outcome; listed whether or not webhook_url is set, so dashboards always find them. */
+static metrics_histogram_t after_seconds = METRICS_HISTOGRAM(
+    "chatd_webhook_request_seconds",
+    "Time from a callback request to the app's answer (or its failure).", "kind=\"after\"");
+static metrics_histogram_t before_seconds = METRICS_HISTOGRAM(
+    "chatd_webhook_request_seconds",
+    "Time from a callback request to the app's answer (or its failure).", "kind=\"before\"");
+
 webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *db, char *errbuf,
                        size_t errlen)
 {
+    metrics_histogram_add(&after_seconds);
+    metrics_histogram_add(&before_seconds);
     uint64_t mask = 0;
     char why[200];
     if (!store_webhook_cmds_parse(cfg->webhook_commands, &mask, why, sizeof why)) {
@@ -639,8 +657,9 @@ webhook_t *webhook_new(struct event_base *base, const config_t *cfg, db_pool_t *
         w->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
     if (w->dns)
         evdns_base_load_hosts(w->dns, NULL);
-    w->after = wh_client_new(base, w->dns, w->ssl, host, port, cfg->webhook_max_in_flight);
-    w->before = wh_client_new(base, w->dns, w->ssl, host, port, BEFORE_MAX_CONNS);
+    w->after =
+        wh_client_new(base, w->dns, w->ssl, host, port, cfg->webhook_max_in_flight, &after_seconds);
+    w->before = wh_client_new(base, w->dns, w->ssl, host, port, BEFORE_MAX_CONNS, &before_seconds);
     w->hooks.enabled = mask;
     set_state(w, WH_IDLE);
     struct timeval poll = {cfg->webhook_poll_ms / 1000, (cfg->webhook_poll_ms % 1000) * 1000};

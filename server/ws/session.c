@@ -20,6 +20,7 @@
 #include "core/xalloc.h"
 #include "router/policy.h"
 #include "router/router.h"
+#include "store/stats.h"
 #include "store/store.h"
 #include "ws/handshake.h"
 #include "ws/ws.h"
@@ -32,6 +33,11 @@
 #define WS_CLOSE_KICKED 4001
 #define WS_CLOSE_SIG_EXPIRED 4002
 #define WS_CLOSE_SLOW_READER 4008
+/* RFC 6455's codes for a close that carried none: no close frame at all, or one without a code. */
+#define WS_CLOSE_ABNORMAL 1006
+#define WS_CLOSE_NO_STATUS 1005
+/* Distinct close codes counted; a peer may send any, the rest go to "other". */
+#define WS_CLOSE_CODES_MAX 32
 
 typedef enum {
     WS_AWAIT_LOGIN = 0,
@@ -54,7 +60,17 @@ struct ws_server {
     uint64_t next_id;
     size_t count;
     json_t *per_ip; /* {address: open connections} for ws_max_connections_per_ip */
+    struct {
+        uint16_t code; /* 0: the "other" row */
+        unsigned long long n;
+    } closes[WS_CLOSE_CODES_MAX + 1];
+    size_t ncloses;
 };
+
+/* From a message's commit to its push leaving for the receiver's socket. */
+static metrics_histogram_t deliver_seconds = METRICS_HISTOGRAM(
+    "chatd_message_deliver_seconds",
+    "Time from a message's commit to its push written to a receiver's socket.", "");
 
 struct ws_session {
     uint64_t id;
@@ -76,6 +92,7 @@ struct ws_session {
     char host[48]; /* the peer's address alone */
     /* State.StateChange when it goes offline: NULL is Disconnect/LinkClose; "" none. */
     const char *gone_action, *gone_reason;
+    uint16_t close_code;     /* the close frame's code, ours or the peer's; 0: none yet */
     ws_session_t *next;      /* hash bucket */
     ws_session_t *next_dead; /* reaper list */
 };
@@ -201,6 +218,25 @@ static void on_frame_unref(const void *data, size_t len, void *arg)
     router_frame_unref(arg);
 }
 
+/* A timed push (router_frame_committed()) on one session's output. */
+typedef struct {
+    router_frame_t *frame;
+    ws_server_t *server;
+    uint64_t session_id;
+} timed_push_t;
+
+/* The output buffer let go of the push: written to the socket, unless the session died with
+ * it unsent (then it is gone from the registry and nothing is measured). */
+static void on_timed_unref(const void *data, size_t len, void *arg)
+{
+    timed_push_t *t = arg;
+    if (session_find(t->server, t->session_id) != NULL)
+        metrics_observe(&deliver_seconds,
+                        (double)(mono_us() - router_frame_committed(t->frame)) / 1e6);
+    router_frame_unref(t->frame);
+    xfree(t);
+}
+
 /* Router hook: the frame's bytes are referenced, not copied. */
 static void on_deliver(void *owner, router_frame_t *f)
 {
@@ -211,6 +247,12 @@ static void on_deliver(void *owner, router_frame_t *f)
     struct evbuffer *out = bufferevent_get_output(s->bev);
     write_header(out, len);
     router_frame_ref(f);
+    if (router_frame_committed(f) != 0) {
+        timed_push_t *t = XNEW(timed_push_t);
+        *t = (timed_push_t){f, s->server, s->id};
+        evbuffer_add_reference(out, router_frame_data(f), len, on_timed_unref, t);
+        return;
+    }
     evbuffer_add_reference(out, router_frame_data(f), len, on_frame_unref, f);
 }
 
@@ -295,11 +337,27 @@ static void session_leave_router(ws_session_t *s)
     }
 }
 
+/* Counts a connection's end by its close code (chatd_ws_closes_total). */
+static void count_close(ws_server_t *srv, uint16_t code)
+{
+    size_t i = 0;
+    while (i < srv->ncloses && srv->closes[i].code != code)
+        i++;
+    if (i == srv->ncloses) {
+        if (srv->ncloses == WS_CLOSE_CODES_MAX)
+            i = WS_CLOSE_CODES_MAX; /* the "other" row */
+        else
+            srv->closes[srv->ncloses++].code = code;
+    }
+    srv->closes[i].n++;
+}
+
 /* Marks the session dead; it is freed after this loop pass. */
 static void session_kill(ws_session_t *s, const char *why)
 {
     if (s->state == WS_DEAD)
         return;
+    count_close(s->server, s->close_code ? s->close_code : WS_CLOSE_ABNORMAL);
     log_info("ws#%llu user=%s: closed: %s", (unsigned long long)s->id,
              s->user_id ? s->user_id : "-", why);
     session_leave_router(s);
@@ -319,6 +377,7 @@ static void session_close(ws_session_t *s, uint16_t code, const char *reason)
         return;
     log_info("ws#%llu user=%s: closing (%u %s)", (unsigned long long)s->id,
              s->user_id ? s->user_id : "-", code, reason);
+    s->close_code = code;
     session_leave_router(s);
     session_set_state(s, WS_CLOSING);
     wslay_event_queue_close(s->wslay, code, (const uint8_t *)reason, strlen(reason));
@@ -469,6 +528,7 @@ static void on_login_checked(err_t err, const store_ids_t *found, void *arg)
     json_t *kicked = apply_login_policy(s);
     s->route = router_session_add(s->server->env->router, s->user_id, s->platform, s->id, s,
                                   on_kick, on_deliver);
+    stats_login(s->user_id, router_session_count(s->server->env->router));
     s->gone_action = s->gone_reason = NULL;
     report_state(s, "Login", "Register", kicked);
     user_status_changed(s->server->env, s->user_id);
@@ -618,6 +678,8 @@ static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on
         break;
     case WSLAY_CONNECTION_CLOSE:
         log_debug("ws#%llu: peer closed (%u)", (unsigned long long)s->id, arg->status_code);
+        if (s->close_code == 0)
+            s->close_code = arg->status_code ? arg->status_code : WS_CLOSE_NO_STATUS;
         session_leave_router(s);
         session_set_state(s, WS_CLOSING);
         break;
@@ -664,6 +726,8 @@ static void after_io(ws_session_t *s)
     }
     if (!wslay_event_want_read(s->wslay) && s->state < WS_CLOSING) {
         /* wslay stopped reading: a protocol violation; its close frame is queued. */
+        if (s->close_code == 0)
+            s->close_code = WSLAY_CODE_PROTOCOL_ERROR;
         session_leave_router(s);
         session_set_state(s, WS_CLOSING);
         struct timeval linger = {WS_CLOSE_LINGER_MS / 1000, 0};
@@ -851,8 +915,17 @@ static void write_metrics(sbuf_t *out, void *arg)
                 "chatd_ws_connections %zu\n"
                 "# HELP chatd_ws_sessions Logged-in WebSocket sessions.\n"
                 "# TYPE chatd_ws_sessions gauge\n"
-                "chatd_ws_sessions %zu\n",
+                "chatd_ws_sessions %zu\n"
+                "# HELP chatd_ws_closes_total WebSocket connections ended, by close code (1006: "
+                "without a close frame).\n"
+                "# TYPE chatd_ws_closes_total counter\n",
                 srv->count, router_session_count(srv->env->router));
+    for (size_t i = 0; i < srv->ncloses; i++)
+        sbuf_printf(out, "chatd_ws_closes_total{code=\"%u\"} %llu\n", srv->closes[i].code,
+                    srv->closes[i].n);
+    if (srv->closes[WS_CLOSE_CODES_MAX].n > 0)
+        sbuf_printf(out, "chatd_ws_closes_total{code=\"other\"} %llu\n",
+                    srv->closes[WS_CLOSE_CODES_MAX].n);
 }
 
 ws_server_t *ws_server_new(const api_env_t *env, http_server_t *http)
@@ -864,6 +937,7 @@ ws_server_t *ws_server_new(const api_env_t *env, http_server_t *http)
     srv->per_ip = json_object();
     http_server_set_upgrade(http, on_upgrade, srv);
     metrics_register(write_metrics, srv);
+    metrics_histogram_add(&deliver_seconds);
     return srv;
 }
 

@@ -15,17 +15,19 @@ SUFFIXES = ("_bucket", "_sum", "_count")
 def exported(chatd):
     """{metric family: set of label names} from /metrics' TYPE lines and samples."""
     page = requests.get(f"{chatd.url}/metrics", timeout=5).text
-    families = {m: set() for m in re.findall(r"^# TYPE (chatd_\w+) ", page, re.M)}
-    for name, labels in re.findall(r"^(chatd_\w+)\{([^}]*)\}", page, re.M):
+    families = {m: set() for m in re.findall(r"^# TYPE ((?:chatd|process)_\w+) ", page, re.M)}
+    for name, labels in re.findall(r"^((?:chatd|process)_\w+)\{([^}]*)\}", page, re.M):
         base = next((name[:-len(s)] for s in SUFFIXES if name.endswith(s)), name)
         families.setdefault(base, set()).update(re.findall(r"(\w+)=", labels))
     return families
 
 
 def named(text):
-    """(metric family, label names used with it) for every chatd_ metric in a query text."""
+    """(metric family, label names used with it) for every chatd_ and process_ metric in a
+    query text."""
     out = []
-    for name, labels in re.findall(r"(chatd_\w+)\b(?!/)(\{[^}]*\})?", text):  # not an API path
+    # (?!/): not an API path
+    for name, labels in re.findall(r"((?:chatd|process)_\w+)\b(?!/)(\{[^}]*\})?", text):
         base = next((name[:-len(s)] for s in SUFFIXES if name.endswith(s)), name)
         out.append((base, set(re.findall(r"(\w+)\s*[!=]~?", labels or "")) - {"instance"}))
     return out

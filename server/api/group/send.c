@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
+#include "store/stats.h"
 #include "store/webhook.h"
 
 /* ---- sending ---- */
@@ -25,7 +26,8 @@ typedef struct {
     msg_sent_fn cb;
     void *arg;
     msg_sent_t sent;
-    bool before_done; /* Group.CallbackBeforeSendMsg answered (or not wanted) */
+    int64_t committed_us; /* the stored message's commit (mono_us()); 0: not stored */
+    bool before_done;     /* Group.CallbackBeforeSendMsg answered (or not wanted) */
 } gsend_t;
 
 static void gsend_free(gsend_t *g)
@@ -104,6 +106,7 @@ static void fan_out(const api_env_t *env, gsend_t *g, char **members, const int 
 {
     json_t *body = json_pack("{s:o}", "message", group_message_json(g, &g->sent));
     router_frame_t *f = router_frame_from_json("onRecvNewMessage", body);
+    router_frame_set_committed(f, g->committed_us);
     char **to = xcalloc(n + 1, sizeof(char *));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -116,6 +119,8 @@ static void fan_out(const api_env_t *env, gsend_t *g, char **members, const int 
             to[k++] = members[i];
     }
     size_t online = group_push_members(env, to, k, f, g->m.origin_conn, NULL);
+    if (!g->m.tip)
+        stats_add(STATS_GROUP_DOWN, (int64_t)online);
     router_frame_unref(f);
     if (g->sent.seq != 0 && online <= GROUP_NOTIFY_MEMBERS_MAX) {
         char *conv = xasprintf("g:%s", g->group_id);
@@ -174,6 +179,9 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
                            .ts = r->ts,
                            .random = g->m.random,
                            .duplicate = r->duplicate};
+    g->committed_us = r->committed_us;
+    if (!r->duplicate && !g->m.tip && g->m.deliver)
+        stats_message(g->sender, g->group_id);
     g->cb(ERR_OK, &g->sent, g->arg);
     if (!r->duplicate && !g->m.tip && g->m.deliver &&
         api_hook_on(g->env, STORE_WEBHOOK_GROUP_AFTER_SEND))
@@ -257,6 +265,8 @@ static void send_online(gsend_t *g, char **members, const int *opts, size_t n)
 {
     g->sent = (msg_sent_t){.msg_id = g->msg_id, .ts = g->m.ts, .random = g->m.random};
     g->cb(ERR_OK, &g->sent, g->arg);
+    if (!g->m.tip)
+        stats_message(g->sender, g->group_id);
     fan_out(g->env, g, members, opts, n);
     gsend_free(g);
 }

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
+#include "store/stats.h"
 
 void msg_push_read_receipt(const api_env_t *env, const char *reader, const char *peer,
                            int64_t read_seq)
@@ -30,9 +31,9 @@ void msg_push_read_receipt(const api_env_t *env, const char *reader, const char 
 typedef struct {
     const api_env_t *env;
     msg_c2c_t m;
-    int recv_opt;
-    /* the receiver's receive option: 1 and 4 keep the push from them */ /* strings owned below
-                                                                          */
+    int recv_opt;         /* the receiver's receive option: 1 and 4 keep the push from them */
+    int64_t committed_us; /* the stored message's commit (mono_us()); 0: online only */
+    /* strings owned below */
     char *sender, *receiver, *body_text, *ccd, *platform, *client_ip;
     char msg_id[33];
     msg_sent_fn cb;
@@ -95,12 +96,14 @@ static void deliver(send_ctx_t *c, const msg_sent_t *sent)
     if (c->m.online_only)
         json_object_set_new(json_object_get(to_receiver, "message"), "onlineUserOnly", json_true());
     router_frame_t *f = router_frame_from_json("onRecvNewMessage", to_receiver);
+    router_frame_set_committed(f, c->committed_us);
     if (c->recv_opt != 1 && c->recv_opt != 4) /* NOT_RECEIVE, or only @ (no @ in C2C) */
-        router_push_user(r, c->receiver, f, 0);
+        stats_add(STATS_C2C_DOWN, (int64_t)router_push_user(r, c->receiver, f, 0));
     router_frame_unref(f);
     if (c->m.sync_sender && strcmp(c->sender, c->receiver) != 0) {
         json_t *to_sender = json_pack("{s:o}", "message", msg_to_json(&row, c->sender));
         f = router_frame_from_json("onRecvNewMessage", to_sender);
+        router_frame_set_committed(f, c->committed_us);
         router_push_user(r, c->sender, f, c->m.origin_conn);
         router_frame_unref(f);
     }
@@ -155,8 +158,11 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
     }
     msg_sent_t sent = {r->seq, r->msg_id, r->ts, c->m.random, r->duplicate, NULL};
     c->recv_opt = r->recv_opt;
+    c->committed_us = r->committed_us;
     if (!r->duplicate && after_hook_on(c))
         api_hook_poke(c->env);
+    if (!r->duplicate && !c->m.imported)
+        stats_message(c->sender, NULL);
     if (!r->duplicate && c->m.deliver) {
         deliver(c, &sent);
         char *conv = store_conv_key_c2c(c->sender, c->receiver);
@@ -187,6 +193,7 @@ static void on_online_checked(err_t err, bool receiver_ok, bool sender_ok, bool 
         return;
     }
     msg_sent_t sent = {0, c->msg_id, c->m.ts, c->m.random, false, NULL};
+    stats_message(c->sender, NULL);
     deliver(c, &sent);
     if (after_hook_on(c)) {
         /* Not stored, so not in a transaction: recorded on its own, after the delivery. */
