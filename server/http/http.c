@@ -14,6 +14,7 @@
 
 #include "api/limit.h"
 #include "auth/auth.h"
+#include "http/console.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "version.h"
@@ -369,6 +370,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         handle_readyz(s, req);
     else if (get && strcmp(path, "/metrics") == 0)
         handle_metrics(s, req);
+    else if (get && strncmp(path, "/console", 8) == 0)
+        http_console_handle(req, path, s->env->cfg->console_enabled);
     else if (get && strcmp(path, "/ws") == 0 && s->upgrade)
         s->upgrade(req, s->upgrade_arg);
     else
