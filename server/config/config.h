@@ -98,13 +98,13 @@ bool config_is_admin(const config_t *cfg, const char *identifier);
 
 /* One key of the running configuration as operators may see it (chatd_admin/config_get). */
 typedef struct {
-    const char *name;  /* static */
-    char *value;       /* heap (xfree): the value as a config file would write it, secrets
-                        * masked: secret_key, jwt_secret, webhook_token as "********" when set,
-                        * the password of database_url and webhook_url likewise */
-    const char *def;   /* static: the default as written, NULL for a required key */
-    bool reloadable;   /* SIGHUP applies a change */
-    bool secret;       /* the value is, or may hold, a secret that was masked */
+    const char *name; /* static */
+    char *value;      /* heap (xfree): the value as a config file would write it, secrets
+                       * masked: secret_key, jwt_secret, webhook_token as "********" when set,
+                       * the password of database_url and webhook_url likewise */
+    const char *def;  /* static: the default as written, NULL for a required key */
+    bool reloadable;  /* SIGHUP applies a change */
+    bool secret;      /* the value is, or may hold, a secret that was masked */
 } config_key_view_t;
 
 size_t config_key_count(void);

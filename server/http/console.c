@@ -75,8 +75,8 @@ void http_console_handle(struct evhttp_request *req, const char *path, bool enab
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     const char *inm = evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
-    http_console_answer_t a = enabled ? http_console_answer(path, inm)
-                                      : (http_console_answer_t){404, NULL};
+    http_console_answer_t a =
+        enabled ? http_console_answer(path, inm) : (http_console_answer_t){404, NULL};
     evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
     evhttp_add_header(h, "Referrer-Policy", "no-referrer");
     evhttp_add_header(h, "X-Frame-Options", "DENY");

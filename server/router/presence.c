@@ -17,7 +17,7 @@ struct router_session {
     router_deliver_fn deliver;
     uint64_t order; /* login order, for "oldest first" */
     uint64_t conn_id;
-    int64_t login_ms; /* wall clock at router_session_add */
+    int64_t login_ms;            /* wall clock at router_session_add */
     struct router_session *next; /* same bucket */
 };
 

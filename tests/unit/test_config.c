@@ -489,7 +489,8 @@ static void test_mask_url(void)
     static const struct {
         const char *in, *out;
     } cases[] = {
-        {"postgresql://postgres@127.0.0.1:5432/chatd", "postgresql://postgres@127.0.0.1:5432/chatd"},
+        {"postgresql://postgres@127.0.0.1:5432/chatd",
+         "postgresql://postgres@127.0.0.1:5432/chatd"},
         {"postgresql://u:s3cret@db:5432/chatd", "postgresql://u:********@db:5432/chatd"},
         {"postgres://u:p@ss@db/x", "postgres://u:********@db/x"},
         {"postgresql://db/x?user=u&password=pw&sslmode=require",

@@ -32,9 +32,15 @@ static void test_answers(void)
         const char *path;
         int status;
     } cases[] = {
-        {"/console", 301},           {"/console/", 200},         {"/console/index.html", 200},
-        {"/console/nope.js", 404},   {"/console/../Makefile", 404}, {"/console/%2e%2e/x", 404},
-        {"/consolex", 404},          {"/console//index.html", 404}, {"/console/test/", 404},
+        {"/console", 301},
+        {"/console/", 200},
+        {"/console/index.html", 200},
+        {"/console/nope.js", 404},
+        {"/console/../Makefile", 404},
+        {"/console/%2e%2e/x", 404},
+        {"/consolex", 404},
+        {"/console//index.html", 404},
+        {"/console/test/", 404},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         http_console_answer_t a = http_console_answer(cases[i].path, NULL);

@@ -8,10 +8,10 @@
 #define CHATD_API_ADMIN_H
 
 enum {
-    ADMIN_SEARCH_DEFAULT = 20,  /* rows per search page when Limit is absent */
-    ADMIN_SEARCH_MAX = 100,     /* … at most */
-    ADMIN_PREFIX_MAX = 100,     /* bytes of a search Prefix */
-    ADMIN_SESSIONS_MAX = 128,   /* sessions listed for one user */
+    ADMIN_SEARCH_DEFAULT = 20, /* rows per search page when Limit is absent */
+    ADMIN_SEARCH_MAX = 100,    /* … at most */
+    ADMIN_PREFIX_MAX = 100,    /* bytes of a search Prefix */
+    ADMIN_SESSIONS_MAX = 128,  /* sessions listed for one user */
 };
 
 #endif

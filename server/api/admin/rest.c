@@ -125,8 +125,8 @@ void api_admin_user_sessions(api_call_t *call)
     for (size_t i = 0; i < n && i < ADMIN_SESSIONS_MAX; i++)
         json_array_append_new(
             list, json_pack("{s:s, s:I, s:I}", "Platform", router_session_platform(sessions[i]),
-                            "ConnId", (json_int_t)router_session_conn_id(sessions[i]),
-                            "LoginTime", (json_int_t)router_session_login_ms(sessions[i])));
+                            "ConnId", (json_int_t)router_session_conn_id(sessions[i]), "LoginTime",
+                            (json_int_t)router_session_login_ms(sessions[i])));
     api_finish(call, json_pack("{s:s, s:s, s:o}", "UserID", user, "Status",
                                n ? "Online" : "Offline", "Sessions", list));
 }
@@ -137,9 +137,9 @@ void api_admin_config_get(api_call_t *call)
     for (size_t i = 0; i < config_key_count(); i++) {
         config_key_view_t v;
         config_key_view(call->env->cfg, i, &v);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:b, s:b}", "Key", v.name,
-                                              "Value", v.value, "Default", v.def, "Reloadable",
-                                              v.reloadable, "Secret", v.secret));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:b, s:b}", "Key", v.name, "Value",
+                                              v.value, "Default", v.def, "Reloadable", v.reloadable,
+                                              "Secret", v.secret));
         xfree(v.value);
     }
     api_finish(call, json_pack("{s:o}", "Config", list));
