@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from expect import call_fail, call_ok
-from util import node_suite, wait_until
+from util import OK, node_suite, wait_until
 from ws_client import import_users
 
 pytestmark = pytest.mark.shared_chatd
@@ -108,6 +108,28 @@ def test_console_is_served_without_postgresql(chatd_factory, pg):
         assert r.status_code == 200 and "chatd console" in r.text
     finally:
         pg.start()
+
+
+def metric(chatd, name):
+    for line in requests.get(f"{chatd.url}/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def test_webhook_queue_age_metric(hooked, receiver):
+    """chatd_webhook_queue_age_seconds (the console's webhook lag) grows while an event cannot
+    be delivered and is 0 once the outbox is empty."""
+    chatd = hooked(webhook_commands="C2C.CallbackAfterSendMsg")
+    assert metric(chatd, "chatd_webhook_queue_age_seconds") == 0
+    receiver.answer = lambda call: (500, "down")
+    call_ok(chatd.rest(), "openim/sendmsg", {"From_Account": "alice", "To_Account": "bob",
+            "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]})
+    wait_until(lambda: metric(chatd, "chatd_webhook_queue_age_seconds") >= 1, timeout=20,
+               what="a queue age of a second or more")
+    receiver.answer = lambda call: OK
+    wait_until(lambda: metric(chatd, "chatd_webhook_queue_age_seconds") == 0, timeout=20,
+               what="queue age back to 0")
 
 
 # ---- chatd_admin/account_search ----
