@@ -4,6 +4,7 @@
 // with one click and watches the dashboard's message rate move. Screenshots of each step go to
 // $CHATD_ARTIFACTS (default clients/test-artifacts) as console-*.png.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -21,6 +22,14 @@ const WebSocket = require('ws');
 const ARTIFACTS = process.env.CHATD_ARTIFACTS || join(REPO, 'clients', 'test-artifacts');
 const WAIT_MS = 10000;
 const AFTER_SEND = 'C2C.CallbackAfterSendMsg';
+const JWT_SECRET = 'console-test-jwt-secret-of-32-bytes!';
+
+/** An HS256 JWT for `sub`, valid ten minutes. */
+function jwt(sub) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}`;
+  return `${head}.${createHmac('sha256', JWT_SECRET).update(head).digest('base64url')}`;
+}
 
 let chatd;
 let browser;
@@ -97,6 +106,8 @@ before(async () => {
     webhook_retry_base_ms: 50,
     webhook_retry_max_ms: 200,
     webhook_timeout_ms: 1000,
+    jwt_algorithm: 'HS256',
+    jwt_secret: JWT_SECRET,
   });
   await chatd.importUsers('carol');
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
@@ -131,6 +142,21 @@ test('a wrong UserSig is refused and the admin UserSig signs in', async () => {
   // The credentials live in this tab's sessionStorage only.
   const stored = await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie]);
   assert.deepEqual(stored, [1, 0, '']);
+});
+
+test('signing out forgets the signature; an admin JWT signs in too, a user\'s JWT does not', async () => {
+  await byTestId('logout').click();
+  await byTestId('login-submit').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await byTestId('login-sdkappid').fill(String(SDKAPPID));
+  await byTestId('login-identifier').fill('carol');
+  await byTestId('login-usersig').fill(jwt('carol'));
+  await byTestId('login-submit').click();
+  await byTestId('login-error').filter({ hasText: 'Refused: 60010' }).waitFor();
+  await byTestId('login-identifier').fill('administrator');
+  await byTestId('login-usersig').fill(jwt('administrator'));
+  await byTestId('login-submit').click();
+  await byTestId('who').filter({ hasText: 'administrator' }).waitFor();
 });
 
 test('imports bob and finds him by nick', async () => {
