@@ -86,9 +86,7 @@ window.addEventListener('DOMContentLoaded', () => {
   $('[data-testid=login-form]').addEventListener('submit', signIn);
   $('[data-testid=logout]').addEventListener('click', signOut);
   // A signature that stopped working (expired, key changed) sends the operator back to sign-in.
-  window.addEventListener('unhandledrejection', (e) => {
-    if ([70001, 70003, 70009, 70013, 70014, 60010, 70403].includes(e.reason?.code)) signOut();
-  });
+  window.addEventListener('chatd-auth-failed', signOut);
   show();
 });
 

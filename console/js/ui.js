@@ -48,7 +48,11 @@ export function toast(text, kind = 'ok') {
   setTimeout(() => t.remove(), 4700);
 }
 
-/** Runs an action, toasting its error (an ApiError shows code and info). */
+/** The codes that mean the stored signature no longer works (expired, revoked, not an admin). */
+const AUTH_FAILURES = new Set([70001, 70003, 70009, 70013, 70014, 60010, 70403]);
+
+/** Runs an action, toasting its error (an ApiError shows code and info); an error that means
+ * the signature stopped working fires `chatd-auth-failed` (the shell signs out). */
 export async function attempt(fn, ok) {
   try {
     const r = await fn();
@@ -56,6 +60,7 @@ export async function attempt(fn, ok) {
     return r;
   } catch (e) {
     toast(e.code !== undefined ? `${e.code}: ${e.info}` : String(e.message || e), 'error');
+    if (AUTH_FAILURES.has(e.code)) window.dispatchEvent(new CustomEvent('chatd-auth-failed'));
     return undefined;
   }
 }

@@ -14,8 +14,9 @@ function tile(id, title, color) {
     h('div.tile-chart'));
 }
 
-function set(root, id, value, sub, chart) {
+function set(root, id, value, sub, chart, title) {
   const t = root.querySelector(`[data-testid=tile-${id}]`);
+  if (title) t.querySelector('h3').textContent = title;
   t.querySelector('.tile-value').textContent = value;
   t.querySelector('.tile-sub').replaceChildren(...[].concat(sub ?? []));
   if (chart) t.querySelector('.tile-chart').replaceChildren(chart);
@@ -61,7 +62,7 @@ export function render(main) {
     if (haveLogins) set(grid, 'logins', num(last(logins)), 'WebSocket logins', areaChart(logins, { color: C.violet }));
     else {
       const ses = smp.gauge((d) => sum(d, 'chatd_ws_sessions'));
-      set(grid, 'logins', num(sessions), 'sessions now (no login counter exported)', areaChart(ses, { color: C.violet }));
+      set(grid, 'logins', num(sessions), 'logged in now (chatd exports no login counter)', areaChart(ses, { color: C.violet }), 'Sessions');
     }
 
     const pending = sum(cur.data, 'chatd_webhook_pending');
