@@ -108,10 +108,10 @@ bench: deps build/chatd
 	@scripts/bench.sh
 
 format:
-	clang-format -i $(shell find server tests/unit bench -name '*.[ch]')
+	clang-format -i $(shell find server tests/unit bench tools -name '*.[ch]')
 
 format-check:
-	@clang-format --dry-run --Werror $(shell find server tests/unit bench -name '*.[ch]') \
+	@clang-format --dry-run --Werror $(shell find server tests/unit bench tools -name '*.[ch]') \
 	  && echo "format-check: ok"
 
 clean:
