@@ -91,8 +91,9 @@ export function ring(value, max, cls = 'ring-fg') {
   const r = 26;
   const c = 2 * Math.PI * r;
   const frac = max > 0 ? Math.min(Math.max(value / max, 0), 1) : 0;
+  // A zero-length dash would still draw its round cap as a dot: no arc at all for 0.
   return s('svg', { viewBox: '0 0 64 64', class: 'ring', role: 'img' },
     s('circle', { cx: 32, cy: 32, r, class: 'ring-bg' }),
-    s('circle', { cx: 32, cy: 32, r, class: cls, 'stroke-dasharray': `${(c * frac).toFixed(1)} ${c.toFixed(1)}`,
-      transform: 'rotate(-90 32 32)' }));
+    frac > 0 ? s('circle', { cx: 32, cy: 32, r, class: cls, 'stroke-dasharray': `${(c * frac).toFixed(1)} ${c.toFixed(1)}`,
+      transform: 'rotate(-90 32 32)' }) : null);
 }
