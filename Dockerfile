@@ -8,8 +8,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the build reads, so a local build/ or var/ never enters the image.
+# (the Makefile includes fuzz/fuzz.mk; the console's files are compiled in by tools/embed.c)
 COPY Makefile VERSION ./
+COPY fuzz/fuzz.mk fuzz/
 COPY server/ server/
+COPY tools/ tools/
+COPY console/ console/
 RUN make -j"$(nproc)" build/chatd
 
 FROM debian:bookworm-slim

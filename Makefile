@@ -12,7 +12,9 @@ CFLAGS    ?= -O2 -g
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 PYTEST    := /usr/bin/python3 -m pytest
 
-SRCS      := $(shell find server -name '*.c' | sort)
+# The web console's files (console/, tests aside), compiled in by tools/embed.c.
+GEN_SRCS  := build/gen/console_files.c
+SRCS      := $(shell find server -name '*.c' | sort) $(GEN_SRCS)
 LIB_SRCS  := $(filter-out server/main.c,$(SRCS))
 OBJS      := $(SRCS:%.c=build/obj/%.o)
 ASAN_OBJS := $(SRCS:%.c=build/asan/obj/%.o)
@@ -35,6 +37,21 @@ build/obj/server/main.o build/asan/obj/server/main.o build/obj/server/http/http.
 build/asan/obj/server/http/http.o: build/gen/version.h
 
 FORCE:
+
+# The console's files as a C table (http/console.h). Regenerated on every make, replaced only
+# when it changed, so adding, changing or removing a file under console/ rebuilds what it must.
+HOST_CC       ?= cc
+CONSOLE_FILES  = $(shell find console -type f ! -path 'console/test/*' | LC_ALL=C sort)
+
+build/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+build/gen/console_files.c: build/tools/embed FORCE
+	@mkdir -p $(dir $@)
+	@build/tools/embed $@.tmp console $(CONSOLE_FILES)
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 build/chatd: $(OBJS)
 	@echo "  LD      $@"
@@ -91,10 +108,10 @@ bench: deps build/chatd
 	@scripts/bench.sh
 
 format:
-	clang-format -i $(shell find server tests/unit bench -name '*.[ch]')
+	clang-format -i $(shell find server tests/unit bench tools -name '*.[ch]')
 
 format-check:
-	@clang-format --dry-run --Werror $(shell find server tests/unit bench -name '*.[ch]') \
+	@clang-format --dry-run --Werror $(shell find server tests/unit bench tools -name '*.[ch]') \
 	  && echo "format-check: ok"
 
 clean:

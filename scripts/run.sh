@@ -44,6 +44,8 @@ SIG='$sig'
 curl -s -X POST "$api/account_import?$query&random=1" -d '{"UserID":"alice","Nick":"Alice"}'
 curl -s -X POST "$api/account_check?$query&random=2" -d '{"CheckItem":[{"UserID":"alice"}]}'
 
+Web console: $base/console (SDKAppID $sdkappid, identifier $admin, the UserSig above)
+
 EOF
 
 build/chatd -c "$conf_file" &

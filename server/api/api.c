@@ -24,6 +24,13 @@
         .not_imported = 10019, .too_many = 10005                                                   \
     }
 
+/* chatd's own services spell the generic kinds as im_open_login_svc does, 60010 for admins. */
+#define CHATD_ERRORS                                                                               \
+    {                                                                                              \
+        .json = 90001, .bad_param = 70402, .internal = 70500, .not_admin = 60010,                  \
+        .not_imported = 70107, .too_many = 70402                                                   \
+    }
+
 static const api_service_t services[] = {
     {"im_open_login_svc",
      {.json = 90001,
@@ -60,13 +67,8 @@ static const api_service_t services[] = {
       .not_imported = 30003,
       .too_many = 30001}},
     {"openim_msg_ext_http_svc", OPENIM_ERRORS},
-    {"chatd_webhook",
-     {.json = 90001,
-      .bad_param = 70402,
-      .internal = 70500,
-      .not_admin = 60010,
-      .not_imported = 70107,
-      .too_many = 70402}},
+    {"chatd_webhook", CHATD_ERRORS},
+    {"chatd_admin", CHATD_ERRORS},
 };
 
 /* Every API chatd serves, once: its area (server/api/<area>/), its REST route (Tencent's
@@ -391,6 +393,11 @@ static const api_op_t ops[] = {
     /* hook */
     {"hook", {"chatd_webhook", "list_dead", api_webhook_list_dead, API_ADMIN}, NO_WS},
     {"hook", {"chatd_webhook", "retry_dead", api_webhook_retry_dead, API_ADMIN}, NO_WS},
+    /* admin: the web console's own APIs */
+    {"admin", {"chatd_admin", "account_search", api_admin_account_search, API_ADMIN}, NO_WS},
+    {"admin", {"chatd_admin", "group_search", api_admin_group_search, API_ADMIN}, NO_WS},
+    {"admin", {"chatd_admin", "user_sessions", api_admin_user_sessions, API_ADMIN}, NO_WS},
+    {"admin", {"chatd_admin", "config_get", api_admin_config_get, API_ADMIN}, NO_WS},
 };
 
 const err_service_t api_ws_errors = {.json = 60003,

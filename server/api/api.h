@@ -220,6 +220,10 @@ void api_portrait_get(api_call_t *call);
 void api_portrait_set(api_call_t *call);
 void api_webhook_list_dead(api_call_t *call); /* webhook.c (chatd's own admin API) */
 void api_webhook_retry_dead(api_call_t *call);
+void api_admin_account_search(api_call_t *call); /* admin/rest.c (chatd's own, for the console) */
+void api_admin_group_search(api_call_t *call);
+void api_admin_user_sessions(api_call_t *call);
+void api_admin_config_get(api_call_t *call);
 void api_openim_sendmsg(api_call_t *call);
 void api_openim_batchsendmsg(api_call_t *call);
 void api_openim_importmsg(api_call_t *call);

@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/file.h"
+#include "core/sbuf.h"
 #include "core/xalloc.h"
 
 typedef enum { T_STR, T_INT, T_U64, T_LOGLEVEL, T_ENUM, T_LISTEN } key_type_t;
@@ -55,6 +56,7 @@ static const key_def_t keys[] = {
     {"log_format", T_ENUM, OFF(log_format), "text", true, 0, 0, log_formats},
     {"http_request_timeout_ms", T_INT, OFF(http_request_timeout_ms), "60000", true, 100, 3600000,
      NULL},
+    {"console_enabled", T_INT, OFF(console_enabled), "1", true, 0, 1, NULL},
     {"max_body_bytes", T_INT, OFF(max_body_bytes), "1048576", false, 1024, 64 * 1024 * 1024, NULL},
     {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), "5000", false, 0, 600000, NULL},
     {"schema_dir", T_STR, OFF(schema_dir), "schema", false, 0, 0, NULL},
@@ -459,4 +461,116 @@ const char *const *config_key_names(void)
         names[i] = keys[i].name;
     names[NKEYS] = NULL;
     return names;
+}
+
+/* ---- the running configuration, secrets masked (chatd_admin/config_get) ---- */
+
+/* Keys whose whole value is a secret; database_url and webhook_url may hold a password. */
+static const char *const secret_keys[] = {"secret_key", "jwt_secret", "webhook_token", NULL};
+static const char *const url_keys[] = {"database_url", "webhook_url", NULL};
+static const char mask[] = "********";
+
+static bool listed(const char *const *names, const char *name)
+{
+    for (; *names; names++)
+        if (strcmp(*names, name) == 0)
+            return true;
+    return false;
+}
+
+/* Masks the value that starts at s (quoted 'x\'y' or up to a space or '&'); returns its end. */
+static const char *mask_value(sbuf_t *b, const char *s)
+{
+    sbuf_puts(b, mask);
+    if (*s == '\'') {
+        for (s++; *s && *s != '\''; s++)
+            if (*s == '\\' && s[1])
+                s++;
+        return *s ? s + 1 : s;
+    }
+    return s + strcspn(s, " \t&");
+}
+
+char *config_mask_url(const char *url)
+{
+    sbuf_t b = {0};
+    const char *s = url, *scheme = strstr(url, "://");
+    if (scheme != NULL) {
+        const char *host = scheme + 3, *end = host + strcspn(host, "/?#");
+        const char *at = memrchr(host, '@', (size_t)(end - host));
+        const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+        if (colon != NULL) {
+            sbuf_append(&b, url, (size_t)(colon + 1 - url));
+            sbuf_puts(&b, mask);
+            s = at;
+        }
+    }
+    /* password=… as a keyword (libpq's "key = value" form) or a URL query parameter */
+    for (const char *p; (p = strstr(s, "password")) != NULL;) {
+        const char *v = p + 8;
+        v += strspn(v, " \t");
+        bool starts = p == url || strchr(" \t?&", p[-1]) != NULL;
+        if (!starts || *v != '=') {
+            sbuf_append(&b, s, (size_t)(p + 8 - s));
+            s = p + 8;
+            continue;
+        }
+        v++;
+        v += strspn(v, " \t");
+        sbuf_append(&b, s, (size_t)(v - s));
+        s = mask_value(&b, v);
+    }
+    sbuf_puts(&b, s);
+    return sbuf_steal(&b);
+}
+
+size_t config_key_count(void)
+{
+    return NKEYS;
+}
+
+static char *value_text(const config_t *cfg, const key_def_t *k)
+{
+    const void *f = (const char *)cfg + k->offset;
+    sbuf_t b = {0};
+    switch (k->type) {
+    case T_STR:
+        sbuf_puts(&b, *(char *const *)f);
+        break;
+    case T_INT:
+        sbuf_printf(&b, "%d", *(const int *)f);
+        break;
+    case T_U64:
+        sbuf_printf(&b, "%" PRIu64, *(const uint64_t *)f);
+        break;
+    case T_LOGLEVEL:
+        sbuf_puts(&b, log_level_name(*(const log_level_t *)f));
+        break;
+    case T_ENUM:
+        sbuf_puts(&b, k->choices[*(const int *)f]);
+        break;
+    case T_LISTEN:
+        sbuf_printf(&b, "%s:%d", cfg->listen_host, cfg->listen_port);
+        break;
+    }
+    return sbuf_steal(&b);
+}
+
+void config_key_view(const config_t *cfg, size_t i, config_key_view_t *out)
+{
+    const key_def_t *k = &keys[i];
+    char *text = value_text(cfg, k);
+    out->name = k->name;
+    out->def = k->def;
+    out->reloadable = k->reloadable;
+    out->secret = listed(secret_keys, k->name) || listed(url_keys, k->name);
+    if (listed(secret_keys, k->name) && *text != '\0') {
+        xfree(text);
+        text = xstrdup(mask);
+    } else if (listed(url_keys, k->name)) {
+        char *masked = config_mask_url(text);
+        xfree(text);
+        text = masked;
+    }
+    out->value = text;
 }

@@ -56,6 +56,7 @@ typedef struct {
     int ws_max_connections_per_ip; /* 0: no limit */
     int max_body_bytes;
     int http_request_timeout_ms; /* a whole request within this of accept or the last answer */
+    int console_enabled;         /* 1: /console serves the web console; 0: 404 */
     int shutdown_timeout_ms;
     char *schema_dir;
     int login_timeout_ms;
@@ -104,6 +105,24 @@ void config_clear(config_t *cfg);
 void config_apply_reload(config_t *live, const config_t *fresh);
 
 bool config_is_admin(const config_t *cfg, const char *identifier);
+
+/* One key of the running configuration as operators may see it (chatd_admin/config_get). */
+typedef struct {
+    const char *name; /* static */
+    char *value;      /* heap (xfree): the value as a config file would write it, secrets
+                       * masked: secret_key, jwt_secret, webhook_token as "********" when set,
+                       * the password of database_url and webhook_url likewise */
+    const char *def;  /* static: the default as written, NULL for a required key */
+    bool reloadable;  /* SIGHUP applies a change */
+    bool secret;      /* the value is, or may hold, a secret that was masked */
+} config_key_view_t;
+
+size_t config_key_count(void);
+/* Fills *out for key i (i < config_key_count(), table order) from cfg. */
+void config_key_view(const config_t *cfg, size_t i, config_key_view_t *out);
+/* A copy (heap, xfree) of a libpq connection string or URL with its password, if any, replaced
+ * by "********": URL user info (user:password@), a password= keyword or query parameter. */
+char *config_mask_url(const char *url);
 
 /* NULL-terminated list of every key name, for docs checks. */
 const char *const *config_key_names(void);

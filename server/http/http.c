@@ -19,6 +19,7 @@
 #include "api/limit.h"
 #include "api/stats/stats.h"
 #include "auth/auth.h"
+#include "http/console.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "version.h"
@@ -417,6 +418,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         handle_metrics(s, req);
     else if (get && strncmp(path, "/export/", 8) == 0)
         handle_export(s, req, path);
+    else if (get && strncmp(path, "/console", 8) == 0)
+        http_console_handle(req, path, s->env->cfg->console_enabled);
     else if (get && strcmp(path, "/ws") == 0 && s->upgrade)
         s->upgrade(req, s->upgrade_arg);
     else

@@ -8,7 +8,8 @@
  * ErrorInfo, then the handler's fields). Every request is answered exactly once; if the client
  * went away first, libevent drops the answer. GET /livez answers while the process runs;
  * GET /readyz is 503 while draining or with no PostgreSQL connection (read from the pool's
- * state, never queued); methods other than GET and POST get a JSON 405.
+ * state, never queued); GET /console/… is the web console (http/console.h); methods other than
+ * GET and POST get a JSON 405.
  */
 #ifndef CHATD_HTTP_HTTP_H
 #define CHATD_HTTP_HTTP_H

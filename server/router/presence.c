@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/hash.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -16,6 +17,7 @@ struct router_session {
     router_deliver_fn deliver;
     uint64_t order; /* login order, for "oldest first" */
     uint64_t conn_id;
+    int64_t login_ms;            /* wall clock at router_session_add */
     struct router_session *next; /* same bucket */
 };
 
@@ -115,6 +117,7 @@ router_session_t *router_session_add(router_t *r, const char *user_id, const cha
 {
     router_session_t *s = XNEW(router_session_t);
     s->conn_id = conn_id;
+    s->login_ms = wall_ms();
     s->deliver = deliver;
     s->order = r->next_order++;
     s->user_id = xstrdup(user_id);
@@ -200,6 +203,16 @@ size_t router_user_sessions(const router_t *r, const char *user_id, router_sessi
 const char *router_session_platform(const router_session_t *s)
 {
     return s->platform;
+}
+
+uint64_t router_session_conn_id(const router_session_t *s)
+{
+    return s->conn_id;
+}
+
+int64_t router_session_login_ms(const router_session_t *s)
+{
+    return s->login_ms;
 }
 
 void *router_session_owner(const router_session_t *s)

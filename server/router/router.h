@@ -52,6 +52,9 @@ void router_session_remove(router_t *r, router_session_t *s);
 size_t router_user_sessions(const router_t *r, const char *user_id, router_session_t **out,
                             size_t max);
 const char *router_session_platform(const router_session_t *s);
+uint64_t router_session_conn_id(const router_session_t *s);
+/* When the session logged in: wall-clock milliseconds. */
+int64_t router_session_login_ms(const router_session_t *s);
 void *router_session_owner(const router_session_t *s);
 /* Asks one session to close. */
 void router_session_kick(router_session_t *s, const char *reason);

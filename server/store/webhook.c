@@ -365,8 +365,10 @@ static void submit_ids(db_pool_t *db, db_batch_t *b, int stmt, store_ids_fn cb, 
     db_pool_submit(db, b, on_ids, ctx);
 }
 
-static const char counts_sql[] = "SELECT (SELECT count(*) FROM webhook_outbox WHERE NOT dead),"
-                                 " (SELECT count(*) FROM webhook_outbox WHERE dead)";
+static const char counts_sql[] =
+    "SELECT (SELECT count(*) FROM webhook_outbox WHERE NOT dead),"
+    " (SELECT count(*) FROM webhook_outbox WHERE dead),"
+    " (SELECT coalesce(" NOW_MS " - min(age_from), 0) FROM webhook_outbox WHERE NOT dead)";
 
 typedef struct {
     store_webhook_counts_fn cb;
@@ -376,7 +378,8 @@ typedef struct {
 static void on_counts(db_batch_t *b, err_t err, void *arg)
 {
     counts_ctx_t *ctx = arg;
-    ctx->cb(err, db_batch_int(b, 0, 0, 0, 0), db_batch_int(b, 0, 0, 1, 0), ctx->arg);
+    ctx->cb(err, db_batch_int(b, 0, 0, 0, 0), db_batch_int(b, 0, 0, 1, 0),
+            db_batch_int(b, 0, 0, 2, 0), ctx->arg);
     xfree(ctx);
 }
 

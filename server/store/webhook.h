@@ -162,7 +162,10 @@ void store_webhook_cycle(db_pool_t *db, const store_webhook_ack_t *acks, size_t 
                          int64_t max_age_ms, int max, int scan, int64_t lease_each_ms,
                          int64_t lease_base_ms, store_webhook_cycle_fn cb, void *arg);
 
-typedef void (*store_webhook_counts_fn)(err_t err, int64_t pending, int64_t dead, void *arg);
+/* pending and dead events; oldest_ms: how long the oldest pending event has waited since it
+ * happened or was retried (0 when none is pending). */
+typedef void (*store_webhook_counts_fn)(err_t err, int64_t pending, int64_t dead, int64_t oldest_ms,
+                                        void *arg);
 void store_webhook_counts(db_pool_t *db, store_webhook_counts_fn cb, void *arg);
 
 /* ---- dead events (admin) ---- */

@@ -88,7 +88,7 @@ struct webhook {
     int db_pending;     /* batches of ours not called back yet */
     int64_t last_cycle_ms;
     int pending_writes;
-    int64_t gauge_pending, gauge_dead;
+    int64_t gauge_pending, gauge_dead, gauge_age_ms;
     unsigned long long delivered, failed, dead_total, before_counts[B_KINDS];
 };
 
@@ -383,7 +383,7 @@ static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ---- gauges ---- */
 
-static void on_counts(err_t err, int64_t pending, int64_t dead, void *arg)
+static void on_counts(err_t err, int64_t pending, int64_t dead, int64_t oldest_ms, void *arg)
 {
     webhook_t *w = arg;
     w->db_pending--;
@@ -394,6 +394,7 @@ static void on_counts(err_t err, int64_t pending, int64_t dead, void *arg)
     if (err == ERR_OK) {
         w->gauge_pending = pending;
         w->gauge_dead = dead;
+        w->gauge_age_ms = oldest_ms;
     }
 }
 
@@ -414,6 +415,10 @@ static void write_metrics(sbuf_t *out, void *arg)
                 "%d s).\n"
                 "# TYPE chatd_webhook_pending gauge\n"
                 "chatd_webhook_pending %lld\n"
+                "# HELP chatd_webhook_queue_age_seconds Wait of the oldest undelivered event "
+                "(refreshed every %d s).\n"
+                "# TYPE chatd_webhook_queue_age_seconds gauge\n"
+                "chatd_webhook_queue_age_seconds %.3f\n"
                 "# HELP chatd_webhook_dead Outbox events given up after webhook_max_age_s.\n"
                 "# TYPE chatd_webhook_dead gauge\n"
                 "chatd_webhook_dead %lld\n"
@@ -429,7 +434,8 @@ static void write_metrics(sbuf_t *out, void *arg)
                 "chatd_webhook_dead_total %llu\n"
                 "# HELP chatd_webhook_before_total Before-callbacks by outcome.\n"
                 "# TYPE chatd_webhook_before_total counter\n",
-                COUNTS_EVERY_S, (long long)w->gauge_pending, (long long)w->gauge_dead, w->in_flight,
+                COUNTS_EVERY_S, (long long)w->gauge_pending, COUNTS_EVERY_S,
+                (double)w->gauge_age_ms / 1000, (long long)w->gauge_dead, w->in_flight,
                 w->delivered, w->failed, w->dead_total);
     for (int i = 0; i < B_KINDS; i++)
         sbuf_printf(out, "chatd_webhook_before_total{outcome=\"%s\"} %llu\n", before_outcomes[i],

@@ -5,10 +5,12 @@ import base64
 import fcntl
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import random
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -26,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 SDKAPPID = 1400000000
 SECRET_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 ADMIN = "administrator"
+CLIENTS = REPO / "clients"
 
 
 def usersig(identifier, sdkappid=SDKAPPID, key=SECRET_KEY, expire=86400, now=None):
@@ -354,3 +357,30 @@ def outbox_drained(pg, timeout=15):
     not come. Call it after waiting for a marker callback that comes after the ones that must not."""
     wait_until(lambda: pg.sql("SELECT count(*) FROM webhook_outbox WHERE NOT dead") == [(0,)],
                timeout=timeout, what="every webhook event delivered")
+
+
+# ---- Node test suites (the clients', the console's) ---------------------------------------------
+
+_node_db = itertools.count(1)
+
+
+def node_suite(pg, path, timeout, built=True):
+    """Runs `node --test` over one test directory (relative to the repository: clients/js/test,
+    console/test) with a database of its own on the session's cluster; clients/test-harness.mjs
+    starts the daemon. `built`: the suite needs the built SDK (clients/js/dist), not only the
+    clients' npm packages. Its output is shown when it fails."""
+    files = sorted(str(p) for p in (REPO / path).glob("*.test.mjs"))
+    assert files, f"no tests in {path}"
+    needed = CLIENTS / "js" / "dist" / "index.js" if built else CLIENTS / "node_modules" / "ws"
+    assert needed.exists(), "clients are not built: run scripts/clients.sh build (make test does)"
+    name = f"chatd_clients_{os.getpid()}_{next(_node_db)}"
+    pg.sql(f"CREATE DATABASE {name}", dbname="postgres")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATD_")}
+    env.update(CHATD_BIN=str(chatd_binary()), CHATD_TEST_DSN=pg.dsn.rsplit("/", 1)[0] + f"/{name}",
+               CHATD_ARTIFACTS=str(CLIENTS / "test-artifacts"))
+    run = subprocess.run(["node", "--test", "--test-concurrency=1", *files], cwd=CLIENTS, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+                         text=True)
+    print(run.stdout[-4000:])  # the runner's summary, shown with -s or on failure
+    if run.returncode != 0:
+        pytest.fail(f"node --test {path} failed:\n{run.stdout[-12000:]}", pytrace=False)

@@ -483,9 +483,82 @@ static void test_clear_twice(void)
     CHECK(cfg.database_url == NULL);
 }
 
+/* config_mask_url: passwords in URL user info, keywords and query parameters; nothing else. */
+static void test_mask_url(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"postgresql://postgres@127.0.0.1:5432/chatd",
+         "postgresql://postgres@127.0.0.1:5432/chatd"},
+        {"postgresql://u:s3cret@db:5432/chatd", "postgresql://u:********@db:5432/chatd"},
+        {"postgres://u:p@ss@db/x", "postgres://u:********@db/x"},
+        {"postgresql://db/x?user=u&password=pw&sslmode=require",
+         "postgresql://db/x?user=u&password=********&sslmode=require"},
+        {"host=db user=u password=pw dbname=x", "host=db user=u password=******** dbname=x"},
+        {"host=db password = 'a b\\' c' dbname=x", "host=db password = ******** dbname=x"},
+        {"password=pw", "password=********"},
+        {"host=db mypassword=x", "host=db mypassword=x"},
+        {"https://hooks.example/cb?app=1", "https://hooks.example/cb?app=1"},
+        {"https://me:tok@hooks.example/cb", "https://me:********@hooks.example/cb"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        char *got = config_mask_url(cases[i].in);
+        CHECK_EQ_STR(got, cases[i].out);
+        free(got);
+    }
+}
+
+/* config_key_view: every key in table order, secrets masked, reloadable flags as the table. */
+static void test_key_view(void)
+{
+    config_t cfg;
+    char err[512];
+    REQUIRE(load("database_url = postgresql://u:pw@127.0.0.1:5432/chatd\n"
+                 "sdkappid = 1400000000\nsecret_key = k3y\nwebhook_token =\n",
+                 &cfg, err, sizeof err));
+    const char *const *names = config_key_names();
+    size_t n = config_key_count(), seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        config_key_view_t v;
+        config_key_view(&cfg, i, &v);
+        CHECK_EQ_STR(v.name, names[i]);
+        if (strcmp(v.name, "secret_key") == 0) {
+            CHECK_EQ_STR(v.value, "********");
+            CHECK(v.secret && v.def == NULL && !v.reloadable);
+            seen++;
+        } else if (strcmp(v.name, "webhook_token") == 0) {
+            CHECK_EQ_STR(v.value, "");
+            CHECK(v.secret);
+            seen++;
+        } else if (strcmp(v.name, "database_url") == 0) {
+            CHECK_EQ_STR(v.value, "postgresql://u:********@127.0.0.1:5432/chatd");
+            seen++;
+        } else if (strcmp(v.name, "listen") == 0) {
+            CHECK_EQ_STR(v.value, "127.0.0.1:8080");
+            seen++;
+        } else if (strcmp(v.name, "log_level") == 0) {
+            CHECK_EQ_STR(v.value, "info");
+            CHECK(v.reloadable && !v.secret);
+            seen++;
+        } else if (strcmp(v.name, "console_enabled") == 0) {
+            CHECK_EQ_STR(v.value, "1");
+            CHECK_EQ_STR(v.def, "1");
+            CHECK(v.reloadable);
+            seen++;
+        }
+        free(v.value);
+    }
+    CHECK(names[n] == NULL);
+    CHECK_EQ_INT(seen, 6);
+    config_clear(&cfg);
+}
+
 UNIT_MAIN(test_defaults, test_every_key_set, test_enumerations, test_file_format, test_long_value,
           test_unknown_key_names_key_and_line, test_line_without_equals,
           test_bad_values_name_key_and_line, test_boundaries_accepted, test_missing_required_keys,
           test_missing_file, test_env_overrides_file, test_env_alone,
           test_env_bad_value_names_variable, test_admin_list, test_jwt_hs256_secret_length,
-          test_jwt_public_key_file, test_reload_applies_reloadable_keys_only, test_clear_twice)
+          test_jwt_public_key_file, test_reload_applies_reloadable_keys_only, test_clear_twice,
+          test_mask_url, test_key_view)
