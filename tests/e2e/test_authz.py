@@ -125,7 +125,12 @@ class World:
         def send(client, text, **where):
             return client.call("sendMessage", {**where, "msgBody": text_body(text)})["msgID"]
 
-        self.ids["early"] = send(olga, "pub: before late joined", groupID="pub")
+        self.ids["early"] = olga.call("sendMessage", {
+            "groupID": "pub", "msgBody": text_body("pub: before late joined"),
+            "needReadReceipt": True, "supportMessageExtension": True})["msgID"]
+        olga.call("setMessageExtensions", {"msgID": self.ids["early"], "extensions": [
+            {"extensionKey": "k", "extensionValue": "v"}]})
+        olga.call("addMessageReaction", {"msgID": self.ids["early"], "reactionID": "like"})
         call_ok(rest, G + "add_group_member", {"GroupId": "pub",
                                                 "MemberList": [{"Member_Account": "late"}]})
         self.ids["pub_mia"] = mia.call("sendMessage", {
@@ -264,6 +269,10 @@ CASES = [
      lambda w: {"msgID": w.ids["pub_kim"], "msgBody": text_body("changed")}, GROUP_PERMISSION),
     ("delete-others", "otto", "deleteMessages", lambda w: {"msgIDList": [w.ids["c2c"]]},
      MSG_NOT_FOUND),
+    ("delete-group-outsider", "otto", "deleteMessages",
+     lambda w: {"msgIDList": [w.ids["pub_mia"]]}, MSG_NOT_FOUND),
+    ("delete-before-join", "late", "deleteMessages", lambda w: {"msgIDList": [w.ids["early"]]},
+     MSG_NOT_FOUND),
     # extensions and reactions
     ("ext-set-outsider", "otto", "setMessageExtensions", lambda w: {
         "msgID": w.ids["c2c"], "extensions": [{"extensionKey": "k", "extensionValue": "x"}]},
@@ -271,6 +280,22 @@ CASES = [
     ("ext-set-kicked", "kim", "setMessageExtensions", lambda w: {
         "msgID": w.ids["pub_mia"], "extensions": [{"extensionKey": "k", "extensionValue": "x"}]},
      MSG_NOT_FOUND),
+    ("ext-set-before-join", "late", "setMessageExtensions", lambda w: {
+        "msgID": w.ids["early"], "extensions": [{"extensionKey": "k", "extensionValue": "x"}]},
+     MSG_NOT_FOUND),
+    ("ext-get-before-join", "late", "getMessageExtensions", lambda w: {"msgID": w.ids["early"]},
+     MSG_NOT_FOUND),
+    ("ext-delete-before-join", "late", "deleteMessageExtensions",
+     lambda w: {"msgID": w.ids["early"]}, MSG_NOT_FOUND),
+    ("reaction-add-before-join", "late", "addMessageReaction",
+     lambda w: {"msgID": w.ids["early"], "reactionID": "like"}, MSG_NOT_FOUND),
+    ("reactions-get-before-join", "late", "getMessageReactions",
+     lambda w: {"msgIDList": [w.ids["early"]]},
+     lambda a, w: [(i["resultCode"], i["reactionList"]) for i in a] == [(MSG_NOT_FOUND, [])]),
+    ("reaction-users-before-join", "late", "getAllUserListOfMessageReaction",
+     lambda w: {"msgID": w.ids["early"], "reactionID": "like"}, MSG_NOT_FOUND),
+    ("receipts-send-before-join", "late", "sendMessageReadReceipts",
+     lambda w: {"msgIDs": [w.ids["early"]]}, 0),
     ("ext-get-outsider", "otto", "getMessageExtensions", lambda w: {"msgID": w.ids["c2c"]},
      MSG_NOT_FOUND),
     ("ext-delete-outsider", "otto", "deleteMessageExtensions",
