@@ -6,7 +6,8 @@ One world is built per module (users, groups of each kind, messages, friends, a 
 application) and every case runs against it: a refused call changes nothing, which each case
 checks by comparing every chatd table before and after it. So conftest's per-test emptying of
 the tables is switched off here (the `clean_tables` override) and the world empties them itself
-before it is built. The REST door is tried with a non-admin identifier and a valid UserSig for
+before it is built; a case that does change something fails, and may take later cases with it.
+The REST door is tried with a non-admin identifier and a valid UserSig for
 every route of the ops table (REST routes are for app administrators only).
 
 A case names the caller, the command, its body and the refusal: a code, or for reads that answer
@@ -14,13 +15,12 @@ what the caller may see, a check of the answer (it holds nothing of what is not 
 """
 
 import re
-from pathlib import Path
 
 import psycopg2
 import pytest
 
 from expect import call_ok
-from util import REPO
+from util import REPO, usersig
 from ws_client import WsClient, close_all, import_users, text_body
 
 pytestmark = pytest.mark.shared_chatd
@@ -39,6 +39,9 @@ SNS_NO_REQUEST = 30614
 SNS_NOT_FRIEND = 31704
 SNS_NO_REQUEST_TO_DELETE = 31804
 SNS_IN_PEER_BLOCKLIST = 30525
+SNS_PARAM = 30001
+USERSIG_USERID = 70013
+NOT_LOGGED_IN = 6014
 
 # Each REST service's "not an app administrator" code (docs/errors.md, "Codes per service").
 NOT_ADMIN = {
@@ -328,6 +331,8 @@ CASES = [
      CONV_NOT_FOUND),
     ("conv-delete-list-outsider", "otto", "deleteConversationList",
      {"conversationIDList": ["group_pub"]}, item_codes("resultList", CONV_NOT_FOUND)),
+    ("conv-clear-c2c-never-had", "otto", "clearC2CHistoryMessage", {"userID": "mia"},
+     CONV_NOT_FOUND),
     ("conv-clear-group-outsider", "otto", "clearGroupHistoryMessage", {"groupID": "pub"},
      CONV_NOT_FOUND),
     ("conv-clear-group-kicked", "kim", "clearGroupHistoryMessage", {"groupID": "pub"},
@@ -452,7 +457,7 @@ CASES = [
     ("friend-add-blocked", "otto", "addFriend", {"userID": "bob"},
      lambda a, w: a["resultCode"] == SNS_IN_PEER_BLOCKLIST),
     ("friend-unblock-others", "otto", "deleteFromBlackList", {"userIDList": ["otto"]},
-     lambda a, w: [i["resultCode"] for i in a] != [0]),
+     lambda a, w: [i["resultCode"] for i in a] == [SNS_PARAM]),
 ]
 
 
@@ -475,6 +480,16 @@ def test_ws_wrong_caller_is_refused_and_nothing_changes(door, world, pg, case):
     assert diff(before, after) == {}
 
 
+def test_login_with_another_users_usersig_is_refused(door, world, pg):
+    """A session becomes only the user its UserSig was made for."""
+    client = WsClient(world.url)
+    before = snapshot(pg, door)
+    frame = client.request("login", {"userID": "mia", "userSig": usersig("bob")})
+    assert frame["code"] == USERSIG_USERID, frame
+    assert client.request("getConversationList", {})["code"] == NOT_LOGGED_IN
+    assert diff(before, snapshot(pg, door)) == {}
+
+
 @pytest.mark.parametrize("api", rest_routes())
 def test_rest_non_admin_is_refused_and_nothing_changes(door, world, pg, api):
     """Every REST route is for app administrators: a user's own identifier and valid UserSig
@@ -489,3 +504,45 @@ def test_rest_non_admin_is_refused_and_nothing_changes(door, world, pg, api):
     assert (answer["ActionStatus"], answer["ErrorCode"]) == ("FAIL", code), answer
     assert "not an app administrator" in answer["ErrorInfo"], answer
     assert diff(before, after) == {}
+
+
+# ---- the audit table and the cases ------------------------------------------------------------
+
+# WebSocket commands whose row in docs/security.md names a refusal that no wrong caller meets.
+NO_WRONG_CALLER = {
+    "login": "authentication, not a right: test_login_with_another_users_usersig_is_refused",
+    "createConversationGroup": "creates the caller's own group; its items are "
+                               "addConversationsToGroup's check (conv-group-* cases)",
+    "createGroup": "the caller creates its own group; the 10007 is the type's rule",
+    "getUsersInfo": "any account's profile, by design",
+    "setSelfStatus": "72001 is user_status = off, for everyone",
+    "getUserStatus": "72001 is user_status = off, for everyone",
+    "subscribeUserStatus": "72001 is user_status = off, for everyone",
+    "unsubscribeUserStatus": "72001 is user_status = off, for everyone",
+}
+
+
+def audit_rows():
+    """The rows of the authorization table as lists of cells."""
+    text = (REPO / "docs/security.md").read_text()
+    section = text[text.index("## Authorization audit"):]
+    section = section[:section.index("\n## ", 1)]
+    return [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in section.splitlines()
+            if line.startswith("| `") or line.startswith("| \u2014 |")]
+
+
+def test_every_refusal_in_the_audit_has_a_case():
+    """Each WebSocket command whose row documents a refusal ("otherwise" is more than a dash) is
+    tried as a wrong caller here, or says why none exists; every case's command has a row. The
+    rows themselves are checked against the ops table by tests/unit/test_docs.c."""
+    rows = audit_rows()
+    documented = {r[1].strip("`") for r in rows if r[1] != "\u2014"}
+    tried = {c[2] for c in CASES}
+    assert tried <= documented, tried - documented
+    refusing = {r[1].strip("`") for r in rows
+                if r[1] != "\u2014" and not r[4].startswith("\u2014")}
+    missing = refusing - tried - set(NO_WRONG_CALLER)
+    assert not missing, f"rows with a refusal but no case: {sorted(missing)}"
+    assert set(NO_WRONG_CALLER) <= refusing, set(NO_WRONG_CALLER) - refusing
+    assert len({r[0] for r in rows if r[0] != "\u2014"}) == len(rest_routes())
