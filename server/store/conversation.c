@@ -164,29 +164,43 @@ static const char delete_sql[] =
     "  FROM d WHERE $5::text IS NOT NULL"
     ") SELECT conv_key FROM d";
 
-/* $1 user, $2 key, $3 peer, $4 group, $5 pinned, $6 max pinned. Returns rows changed. */
+/* Whether `user` may hold a view of the conversation of `group` (NULL: a one-to-one one): a
+ * group's view row is what makes its history readable (STORE_VISIBLE_TO_SQL), so only a member
+ * may have one created or changed. */
+#define MAY_HOLD_VIEW_SQL(group, user)                                                             \
+    "(" group " IS NULL OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = " group      \
+    " AND gm.user_id = " user "))"
+
+/* $1 user, $2 key, $3 peer, $4 group, $5 pinned, $6 max pinned. Returns rows changed, -1 when
+ * the user is not a member of the group. */
+/* clang-format off */
 static const char pin_sql[] =
-    "WITH cnt AS (SELECT count(*) AS n FROM conv_views"
+    "WITH ok AS (SELECT " MAY_HOLD_VIEW_SQL("$4::text", "$1") " AS member),"
+    " cnt AS (SELECT count(*) AS n FROM conv_views"
     "   WHERE user_id = $1 AND pinned AND conv_key <> $2),"
-    " up AS (INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, pinned, "
-    "local_activity)"
-    "   SELECT $1, $2, $3, $4, $5::bool, nextval('conv_activity') FROM cnt"
-    "   WHERE NOT $5::bool OR cnt.n < $6::bigint"
+    " up AS (INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, pinned, local_activity)"
+    "   SELECT $1, $2, $3, $4, $5::bool, nextval('conv_activity') FROM cnt, ok"
+    "   WHERE ok.member AND (NOT $5::bool OR cnt.n < $6::bigint)"
     "   ON CONFLICT (user_id, conv_key) DO UPDATE SET pinned = EXCLUDED.pinned,"
     "     local_activity = CASE WHEN EXCLUDED.pinned THEN EXCLUDED.local_activity"
     "                      ELSE v.local_activity END"
     "   RETURNING 1)"
-    " SELECT count(*) FROM up";
+    " SELECT CASE WHEN (SELECT member FROM ok) THEN count(*) ELSE -1 END FROM up";
 
-/* $1 user, $2 key, $3 peer, $4 group, $5 text ('' clears), $6 now. */
+/* $1 user, $2 key, $3 peer, $4 group, $5 text ('' clears), $6 now. Returns rows changed (1), -1
+ * when the user is not a member of the group. */
 static const char draft_sql[] =
-    "INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, draft_text, draft_time,"
-    "   local_activity)"
-    " VALUES ($1, $2, $3, $4, NULLIF($5, ''), CASE WHEN $5 = '' THEN 0 ELSE $6::bigint END,"
-    "   CASE WHEN $5 = '' THEN 0 ELSE nextval('conv_activity') END)"
-    " ON CONFLICT (user_id, conv_key) DO UPDATE SET draft_text = EXCLUDED.draft_text,"
+    "WITH ok AS (SELECT " MAY_HOLD_VIEW_SQL("$4::text", "$1") " AS member),"
+    " up AS (INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, draft_text,"
+    "   draft_time, local_activity)"
+    "   SELECT $1, $2, $3, $4, NULLIF($5, ''), CASE WHEN $5 = '' THEN 0 ELSE $6::bigint END,"
+    "   CASE WHEN $5 = '' THEN 0 ELSE nextval('conv_activity') END FROM ok WHERE ok.member"
+    "   ON CONFLICT (user_id, conv_key) DO UPDATE SET draft_text = EXCLUDED.draft_text,"
     "   draft_time = EXCLUDED.draft_time,"
-    "   local_activity = GREATEST(v.local_activity, EXCLUDED.local_activity)";
+    "   local_activity = GREATEST(v.local_activity, EXCLUDED.local_activity)"
+    "   RETURNING 1)"
+    " SELECT CASE WHEN (SELECT member FROM ok) THEN count(*) ELSE -1 END FROM up";
+/* clang-format on */
 
 /* $1 user, $2 key or 'c2c' / 'group' / '', $3 upto seq (0 newest), $4 now, $5 upto time,
  * $6 OptPlatform (NULL: no C2C.CallbackAfterMsgReport), $7 ClientIP. */
@@ -214,11 +228,16 @@ static const char clean_sql[] =
                   "   ORDER BY u.conv_key)"
                   " SELECT conv_key, peer, read_seq FROM up";
 
-/* $1 user, $2 [[key, peer, group]], $3 opt. */
+/* $1 user, $2 [[key, peer, group]], $3 opt. Returns the views set: a group's only for a member. */
+/* clang-format off */
 static const char recv_opt_sql[] =
-    "INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, recv_opt)"
-    " SELECT $1, e->>0, e->>1, e->>2, $3::int FROM jsonb_array_elements($2::jsonb) AS e"
-    " ON CONFLICT (user_id, conv_key) DO UPDATE SET recv_opt = EXCLUDED.recv_opt";
+    "WITH up AS (INSERT INTO conv_views AS v (user_id, conv_key, peer, group_id, recv_opt)"
+    "   SELECT $1, e->>0, e->>1, e->>2, $3::int FROM jsonb_array_elements($2::jsonb) AS e"
+    "   WHERE " MAY_HOLD_VIEW_SQL("(e->>2)", "$1")
+    "   ON CONFLICT (user_id, conv_key) DO UPDATE SET recv_opt = EXCLUDED.recv_opt"
+    "   RETURNING 1)"
+    " SELECT count(*) FROM up";
+/* clang-format on */
 
 /* $1 user, $2 name, $3 keys (REST create passes none), $4 max groups. Returns (created,
  * existed). */
@@ -464,28 +483,31 @@ void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys,
     db_pool_submit(db, b, on_ids, ctx_new((void (*)(void))cb, arg));
 }
 
-/* Reports ERR_OK when statement 0 returned a positive count, else `zero`. */
+/* Reports ERR_OK when statement 0 returned a positive count, `zero` for 0, `negative` below. */
 typedef struct {
     store_done_fn cb;
     void *arg;
-    err_t zero;
+    err_t zero, negative;
 } count_ctx_t;
 
 static void on_nonzero(db_batch_t *b, err_t err, void *arg)
 {
     count_ctx_t *c = arg;
-    if (err == ERR_OK && db_batch_int(b, 0, 0, 0, 0) == 0)
-        err = c->zero;
+    int64_t n = err == ERR_OK ? db_batch_int(b, 0, 0, 0, 0) : 1;
+    if (n <= 0)
+        err = n == 0 ? c->zero : c->negative;
     c->cb(err, c->arg);
     xfree(c);
 }
 
-static void submit_nonzero(db_pool_t *db, db_batch_t *b, err_t zero, store_done_fn cb, void *arg)
+static void submit_nonzero(db_pool_t *db, db_batch_t *b, err_t zero, err_t negative,
+                           store_done_fn cb, void *arg)
 {
     count_ctx_t *c = XNEW(count_ctx_t);
     c->cb = cb;
     c->arg = arg;
     c->zero = zero;
+    c->negative = negative;
     db_pool_submit(db, b, on_nonzero, c);
 }
 
@@ -496,7 +518,7 @@ void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinne
     store_add(b, pin_sql, 6,
               (char *[]){store_str(user), store_str(key), store_conv_peer(key, user), group_of(key),
                          store_bool(pinned), store_int(max_pinned)});
-    submit_nonzero(db, b, ERR_CONV_PIN_LIMIT, cb, arg);
+    submit_nonzero(db, b, ERR_CONV_PIN_LIMIT, ERR_CONV_NOT_FOUND, cb, arg);
 }
 
 void store_conv_draft(db_pool_t *db, const char *user, const char *key, const char *text,
@@ -506,7 +528,7 @@ void store_conv_draft(db_pool_t *db, const char *user, const char *key, const ch
     store_add(b, draft_sql, 6,
               (char *[]){store_str(user), store_str(key), store_conv_peer(key, user), group_of(key),
                          store_str(text), store_int(now)});
-    store_submit_done(db, b, cb, arg);
+    submit_nonzero(db, b, ERR_CONV_NOT_FOUND, ERR_CONV_NOT_FOUND, cb, arg);
 }
 
 static void on_read_marks(db_batch_t *b, err_t err, void *arg)
@@ -559,7 +581,7 @@ void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const 
     db_batch_t *b = db_batch_new();
     store_add(b, recv_opt_sql, 3, (char *[]){store_str(user), store_str(p), store_int(opt)});
     free(p);
-    store_submit_done(db, b, cb, arg);
+    submit_nonzero(db, b, ERR_GROUP_PERMISSION, ERR_GROUP_PERMISSION, cb, arg);
 }
 
 /* ---- conversation groups ---- */

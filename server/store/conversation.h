@@ -99,7 +99,9 @@ void store_conv_delete(db_pool_t *db, const char *user, const char *const *keys,
 void store_conv_clear(db_pool_t *db, const char *user, const char *key, int64_t now,
                       store_count_fn cb, void *arg);
 
-/* Field updates of one view; each creates the view when missing (peer/group given by key). */
+/* Field updates of one view; each creates the view when missing (peer/group given by key). A
+ * group conversation's view only for a member of the group: ERR_CONV_NOT_FOUND otherwise (a view
+ * row opens the group's history to its holder). */
 void store_conv_pin(db_pool_t *db, const char *user, const char *key, bool pinned, int max_pinned,
                     store_done_fn cb, void *arg);
 void store_conv_draft(db_pool_t *db, const char *user, const char *key, const char *text,
@@ -117,6 +119,8 @@ typedef void (*store_read_marks_fn)(err_t err, const store_read_mark_t *rows, si
 void store_conv_clean_unread(db_pool_t *db, const char *user, const char *key_or_kind,
                              int64_t upto_seq, int64_t upto_time, int64_t now,
                              const store_webhook_origin_t *hook, store_read_marks_fn cb, void *arg);
+/* Sets (creating them when missing) the views' receive option; ERR_GROUP_PERMISSION when none was
+ * set: a group's view only for a member. */
 void store_conv_set_recv_opt(db_pool_t *db, const char *user, const char *const *keys, size_t n,
                              int opt, store_done_fn cb, void *arg);
 /* Conversation groups: the outcome of a change. */

@@ -8,16 +8,23 @@
 
 /* clang-format off */
 
+/* Whether `user` may address message alias m: one of a one-to-one message's users, or a member
+ * of its group who can see it (not from before joining where that is hidden, not a targeted
+ * message for others). */
+#define ADDRESSABLE_SQL(user)                                                                      \
+    "CASE WHEN m.conv_key LIKE 'g:%'"                                                              \
+    "   THEN EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"    \
+    "   AND gm.user_id = " user ") AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", user)      \
+    STORE_VISIBLE_TO_SQL(user) " ELSE m.sender = " user " OR m.receiver = " user " END"
+
 /* The message ($1 msg_id, or $2 conv_key, $3 seq and $5 random, -1: any) and whether viewer $4
  * (NULL: an administrator) may address it. */
 #define TARGET_CTES                                                                                \
     " m AS (SELECT * FROM messages WHERE msg_id = $1"                                              \
     "   UNION ALL SELECT * FROM messages WHERE $1::text IS NULL AND conv_key = $2"                \
     "   AND seq = $3::bigint AND ($5::bigint < 0 OR random = $5::bigint)),"                        \
-    " t AS (SELECT m.* FROM m WHERE m.flags & 16 = 0 AND ($4::text IS NULL OR CASE"               \
-    "   WHEN m.conv_key LIKE 'g:%'"                                                                \
-    "   THEN EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"    \
-    "   AND gm.user_id = $4) ELSE m.sender = $4 OR m.receiver = $4 END))"
+    " t AS (SELECT m.* FROM m WHERE m.flags & 16 = 0 AND ($4::text IS NULL OR "                   \
+    ADDRESSABLE_SQL("$4::text") "))"
 
 #define TARGET_FIELDS                                                                              \
     " 'found', EXISTS (SELECT 1 FROM t), 'conv_key', (SELECT conv_key FROM t),"                    \
@@ -164,9 +171,7 @@ static const char reactions_get_sql[] =
     "   GROUP BY reaction) rr) END) ORDER BY x.i), '[]')"
     "   FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS x(id, i)"
     "   LEFT JOIN LATERAL (SELECT m.* FROM messages m WHERE m.msg_id = x.id"
-    "   AND m.flags & 16 = 0 AND CASE WHEN m.conv_key LIKE 'g:%' THEN EXISTS (SELECT 1"
-    "   FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3) AND gm.user_id = $1)"
-    "   ELSE m.sender = $1 OR m.receiver = $1 END) tm ON true))";
+    "   AND m.flags & 16 = 0 AND " ADDRESSABLE_SQL("$1::text") ") tm ON true))";
 
 /* $1-$5 the message, $6 reaction, $7 offset, $8 limit. */
 static const char reaction_users_sql[] =

@@ -101,17 +101,21 @@ static const char unread_sql[] = "SELECT v.peer, " STORE_UNREAD_SQL(
 
 /* $1 reader, $2 [msg_id], $3 now, $4 [{conv, seq, random}] (REST MsgKeys) or NULL, $5
  * OptPlatform of Group.CallbackAfterReadReceipt (NULL: none), $6 ClientIP. */
+/* clang-format off */
 static const char receipts_add_sql[] =
-    "WITH m AS (SELECT * FROM messages WHERE (msg_id IN (SELECT "
-    "jsonb_array_elements_text($2::jsonb)) OR (conv_key, seq, random) IN (SELECT k.conv, k.seq,"
-    " k.random FROM jsonb_to_recordset($4::jsonb) AS k(conv text, seq bigint, random bigint)))"
-    "   AND flags & 1 = 1 AND sender <> $1 AND (receiver = $1 OR (receiver IS NULL"
-    "   AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(conv_key, 3)"
-    "     AND gm.user_id = $1)))),"
+    "WITH m AS (SELECT * FROM messages m WHERE (m.msg_id IN (SELECT"
+    "   jsonb_array_elements_text($2::jsonb)) OR (m.conv_key, m.seq, m.random) IN (SELECT k.conv,"
+    "   k.seq, k.random FROM jsonb_to_recordset($4::jsonb) AS k(conv text, seq bigint,"
+    "   random bigint)))"
+    "   AND m.flags & 1 = 1 AND m.sender <> $1 AND (m.receiver = $1 OR (m.receiver IS NULL"
+    "   AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"
+    "     AND gm.user_id = $1)"
+    "   AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", "$1") STORE_VISIBLE_TO_SQL("$1") "))),"
     " ins AS (INSERT INTO msg_receipts (conv_key, seq, user_id, read_at)"
     "   SELECT conv_key, seq, $1, $3::bigint FROM m ON CONFLICT DO NOTHING"
-    "   RETURNING conv_key, seq)," STORE_GROUP_RECEIPT_HOOK_SQL(
-        "$1::text", "$5", "$6") " SELECT " MSG_COLUMNS " FROM m";
+    "   RETURNING conv_key, seq)," STORE_GROUP_RECEIPT_HOOK_SQL("$1::text", "$5", "$6")
+    " SELECT " MSG_COLUMNS " FROM m";
+/* clang-format on */
 
 static const char receipts_get_sql[] =
     "SELECT " MSG_COLUMNS " FROM messages m"

@@ -92,6 +92,12 @@ def login(chatd, users):
     return connect
 
 
+def member_of_g1(rest, user="alice"):
+    """A Public group g1 with `user` as its owner: only members hold group conversations."""
+    call_ok(rest, "group_open_http_svc/create_group",
+            {"GroupId": "g1", "Type": "Public", "Name": "g1", "Owner_Account": user})
+
+
 @pytest.fixture
 def chat(login, users):
     """alice (one session) and bob (one session) after bob sent alice three messages."""
@@ -313,6 +319,7 @@ def test_delete_list_takes_100(users, login):
 
 def test_group_conversation_can_be_deleted(users, login):
     """A group conversation (here one holding only a draft) is deleted like any other."""
+    member_of_g1(users)
     alice = login("alice")
     alice.call("setConversationDraft", {"conversationID": "group_g1", "draftText": "hi all"})
     assert ids(alice) == ["group_g1"]
@@ -765,6 +772,7 @@ def test_receive_options_set_and_get(users, login):
 
 def test_group_receive_option(users, login):
     """setGroupReceiveMessageOpt sets a group conversation's recvOpt."""
+    member_of_g1(users)
     alice = login("alice")
     alice.call("setGroupReceiveMessageOpt", {"groupID": "g1", "opt": 1})
     assert conversation(alice, "group_g1")["recvOpt"] == 1
@@ -1005,6 +1013,7 @@ def varied(three, users):
     three.call("createConversationGroup", {"groupName": "work",
                                            "conversationIDList": ["c2c_bob"]})
     rest_send(users, "carol", "alice", "unread")
+    member_of_g1(users)
     three.call("setConversationDraft", {"conversationID": "group_g1", "draftText": "x"})
     return three
 

@@ -108,6 +108,12 @@ def ws(chatd):
     return connect
 
 
+def member_of_g1(rest, user="alice"):
+    """A Public group g1 with `user` as its owner: only members hold group conversations."""
+    call_ok(rest, "group_open_http_svc/create_group",
+            {"GroupId": "g1", "Type": "Public", "Name": "g1", "Owner_Account": user})
+
+
 # ---- every API ----------------------------------------------------------------------------------
 
 MINIMAL = {
@@ -205,6 +211,7 @@ def test_get_list_assistflags_bit1_adds_empty_conversations(users, ws):
 
 def test_get_list_lists_group_conversations_with_groupid(users, ws):
     """A group conversation is a SessionItem {Type 2, GroupId}."""
+    member_of_g1(users)
     ws("alice").call("pinConversation", {"conversationID": "group_g1", "isPinned": True})
     answer = get_list(users, flags=3)
     assert answer["SessionItem"][0] == {"Type": 2, "GroupId": "g1", "MsgTime": 0, "TopFlag": 1}
@@ -295,6 +302,7 @@ def test_delete_then_a_new_message_brings_the_conversation_back(users):
 @pytest.mark.parametrize("key", ["ToGroupid", "ToGroupId"])
 def test_delete_group_conversation_either_casing(users, ws, key):
     """Type 2 names the group as ToGroupid (Tencent's delete spelling) or ToGroupId."""
+    member_of_g1(users)
     alice = ws("alice")
     alice.call("setConversationDraft", {"conversationID": "group_g1", "draftText": "x"})
     call_ok(users, DELETE, {"From_Account": "alice", "Type": 2, key: "g1", "ClearRamble": 1})
@@ -384,6 +392,7 @@ def test_create_contact_group_answers_groupid_and_results(users, ws):
 @pytest.mark.parametrize("key", ["ToGroupId", "ToGroupid"])
 def test_contact_items_take_either_group_casing(users, ws, key):
     """A group ContactItem names the group as ToGroupId (or ToGroupid); answers spell ToGroupId."""
+    member_of_g1(users)
     ws("alice").call("pinConversation", {"conversationID": "group_g1", "isPinned": True})
     answer = create_group(users, "groups", [group("g1", key)])
     assert answer["GroupResultItem"][0]["ResultItem"][0]["ContactItem"] == group("g1")

@@ -3,7 +3,9 @@
  * spelling of the generic error kinds is the one docs/errors.md shows, every config key is
  * documented in config/chatd.conf (which must load as shipped), every REST route is in the
  * "Implemented APIs" table of docs/rest-api.md, every WebSocket command has a table row in
- * docs/protocol.md. Paths are relative: run from the repository root, as `make test-unit` does. */
+ * docs/protocol.md, every operation has its row in the authorization audit of docs/security.md
+ * (with its REST service's not-admin code) and no row is left of one that is gone. Paths are
+ * relative: run from the repository root, as `make test-unit` does. */
 #include <ctype.h>
 #include <dirent.h>
 #include <stdbool.h>
@@ -23,6 +25,7 @@
 #define REST_MD "docs/rest-api.md"
 #define PROTOCOL_MD "docs/protocol.md"
 #define ARCHITECTURE_MD "docs/architecture.md"
+#define SECURITY_MD "docs/security.md"
 #define CONF "config/chatd.conf"
 
 /* The whole file as a string (xfree), or NULL after saying why. */
@@ -280,6 +283,73 @@ static void test_every_ws_command_is_documented(void)
     xfree(doc);
 }
 
+/* The line of text that starts with prefix, or NULL. */
+static const char *line_starting(const char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *line = text; line != NULL; line = next_line(line))
+        if (strncmp(line, prefix, n) == 0)
+            return line;
+    return NULL;
+}
+
+/* Whether the line at `line` (up to its newline) ends with `suffix`. */
+static bool line_ends_with(const char *line, const char *suffix)
+{
+    const char *nl = strchr(line, '\n');
+    size_t len = nl ? (size_t)(nl - line) : strlen(line), n = strlen(suffix);
+    return len >= n && strncmp(line + len - n, suffix, n) == 0;
+}
+
+/* The authorization audit of docs/security.md has one table row per operation (its REST route
+ * and its WebSocket command, `—` for a door it lacks), plus login and logout, and no other: a row
+ * `| \`svc/cmd\` | \`name\` | … |` whose last cell is the code a non-admin gets from the REST
+ * door (that service's not-admin code), or `—` without one. */
+static void test_every_op_has_an_authorization_row(void)
+{
+    char *doc = slurp(SECURITY_MD);
+    REQUIRE(doc != NULL);
+    char *audit = section(doc, "## Authorization audit");
+    if (audit == NULL)
+        fprintf(stderr, "%s: no \"## Authorization audit\" section\n", SECURITY_MD);
+    REQUIRE(audit != NULL);
+    static const char *const session_cmds[] = {"login", "logout"};
+    size_t n;
+    const api_op_t *ops = api_ops(&n);
+    for (size_t i = 0; i < n + 2; i++) {
+        const api_route_t *r = i < n && ops[i].rest.service ? &ops[i].rest : NULL;
+        const char *ws = i < n ? ops[i].ws.name : session_cmds[i - n];
+        char rest_cell[160] = "\xe2\x80\x94", ws_cell[128] = "\xe2\x80\x94", row[300];
+        char last[32] = "| \xe2\x80\x94 |";
+        if (r) {
+            snprintf(rest_cell, sizeof rest_cell, "`%s/%s`", r->service, r->command);
+            const api_service_t *svc = api_service_find(r->service);
+            REQUIRE(svc != NULL);
+            snprintf(last, sizeof last, "| %d |", err_code(ERR_NOT_ADMIN, &svc->errors));
+        }
+        if (ws)
+            snprintf(ws_cell, sizeof ws_cell, "`%s`", ws);
+        snprintf(row, sizeof row, "| %s | %s |", rest_cell, ws_cell);
+        const char *line = line_starting(audit, row);
+        if (line == NULL)
+            fprintf(stderr, "%s: no authorization row starting \"%s\"\n", SECURITY_MD, row);
+        CHECK(line != NULL);
+        bool code = line != NULL && line_ends_with(line, last);
+        if (line != NULL && !code)
+            fprintf(stderr, "%s: the row \"%s\" must end with \"%s\"\n", SECURITY_MD, row, last);
+        CHECK(code);
+    }
+    size_t rows = 0;
+    for (const char *line = audit; line != NULL; line = next_line(line))
+        rows += strncmp(line, "| `", 3) == 0 || strncmp(line, "| \xe2\x80\x94 |", 7) == 0;
+    if (rows != n + 2)
+        fprintf(stderr, "%s: %zu authorization rows for %zu operations and login, logout\n",
+                SECURITY_MD, rows, n);
+    CHECK(rows == n + 2);
+    xfree(audit);
+    xfree(doc);
+}
+
 /* Every operation belongs to an area that docs/architecture.md describes, has at least one door,
  * and no REST route or WebSocket command is listed twice. */
 static void test_every_op_has_an_area_and_unique_names(void)
@@ -361,4 +431,5 @@ UNIT_MAIN(test_every_webhook_command_has_a_sender, test_every_op_has_an_area_and
           test_every_error_code_has_a_row, test_error_rows_quote_the_error_text,
           test_error_rows_name_only_codes_in_the_table, test_service_rows_show_each_services_codes,
           test_every_config_key_is_documented, test_shipped_config_loads,
-          test_every_route_is_documented, test_every_ws_command_is_documented)
+          test_every_route_is_documented, test_every_ws_command_is_documented,
+          test_every_op_has_an_authorization_row)

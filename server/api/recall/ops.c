@@ -159,6 +159,16 @@ void recall_on_one(err_t err, const store_recall_res_t *res, void *arg)
     api_finish(call, NULL);
 }
 
+/* Whether the caller left (or never was in) the group of a group message it found as its sender:
+ * a group's messages are changed by its members only (the lookup gives members a role). */
+static bool not_in_group(api_call_t *call, const store_recall_res_t *res)
+{
+    if (!recall_is_group(res->conv_key) || res->role != NULL)
+        return false;
+    api_fail(call, ERR_GROUP_PERMISSION, "not a member of the group");
+    return true;
+}
+
 /* revokeMessage after looking the message up: who may, and until when. */
 static void on_revoke_lookup(err_t err, const store_recall_res_t *res, void *arg)
 {
@@ -174,6 +184,8 @@ static void on_revoke_lookup(err_t err, const store_recall_res_t *res, void *arg
         api_fail(call, group ? ERR_GROUP_MSG_NOT_FOUND : ERR_MSG_NOT_FOUND, NULL);
         return;
     }
+    if (not_in_group(call, res))
+        return;
     if (group && !own && !manager) {
         api_fail(call, ERR_GROUP_PERMISSION, "only the sender, the owner or an admin may recall");
         return;
@@ -283,6 +295,8 @@ static void on_modify_lookup(err_t err, const store_recall_res_t *res, void *arg
         api_fail(call, ERR_MSG_NOT_FOUND, "no message of yours with that msgID");
         return;
     }
+    if (not_in_group(call, res))
+        return;
     store_modify_t m = {.conv_key = res->conv_key,
                         .seq = res->seq,
                         .sender = call->identifier,
