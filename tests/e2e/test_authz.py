@@ -48,7 +48,8 @@ NOT_ADMIN = {
     "im_open_login_svc": 70403, "openim": 90009, "openconfigsvr": 90009, "recentcontact": 50003,
     "group_open_http_svc": 10007, "group_open_attr_http_svc": 10007,
     "group_open_avchatroom_http_svc": 10007, "profile": 40004, "sns": 30004,
-    "openim_msg_ext_http_svc": 90009, "chatd_webhook": 60010,
+    "openim_msg_ext_http_svc": 90009, "chatd_webhook": 60010, "chatd_admin": 60010,
+    "open_msg_svc": 90009,
 }
 
 
@@ -170,6 +171,10 @@ class World:
         mia.call("createConversationGroup", {"groupName": "fav",
                                              "conversationIDList": ["c2c_bob"]})
         otto.call("joinGroup", {"groupID": "pub", "message": "let me in"})
+        self.ids["invite"] = mia.call("invite", {"invitee": "bob", "onlineUserOnly": True})[
+            "inviteID"]
+        self.ids["group_invite"] = olga.call("inviteInGroup", {
+            "groupID": "pub", "inviteeList": ["mia", "max"], "onlineUserOnly": True})["inviteID"]
         for client in (olga, mia, kim, bob, max_, otto):
             client.close()
         close_all()
@@ -214,6 +219,23 @@ def item_codes(key, code):
 # (id, caller, cmd, body (a dict, or a function of the world), refusal: a code, or a check of
 # a successful answer)
 CASES = [
+    # signaling
+    ("signal-cancel-not-inviter", "bob", "cancel", lambda w: {"inviteID": w.ids["invite"]},
+     8011),
+    ("signal-accept-not-invited", "otto", "accept", lambda w: {"inviteID": w.ids["invite"]},
+     8011),
+    ("signal-reject-not-invited", "max", "reject", lambda w: {"inviteID": w.ids["invite"]},
+     8011),
+    ("signal-add-not-invited", "otto", "addInvitedSignaling",
+     lambda w: {"signalingInfo": {"inviteID": w.ids["invite"]}}, 8011),
+    ("signal-group-accept-outsider", "otto", "accept",
+     lambda w: {"inviteID": w.ids["group_invite"]}, 8011),
+    ("signal-group-cancel-member", "mia", "cancel",
+     lambda w: {"inviteID": w.ids["group_invite"]}, 8011),
+    ("signal-group-outsider", "otto", "inviteInGroup",
+     {"groupID": "pub", "inviteeList": ["mia"]}, GROUP_PERMISSION),
+    ("signal-group-kicked", "kim", "inviteInGroup",
+     {"groupID": "pub", "inviteeList": ["mia"]}, GROUP_PERMISSION),
     # messages
     ("send-group-outsider", "otto", "sendMessage",
      {"groupID": "pub", "msgBody": text_body("x")}, GROUP_PERMISSION),
