@@ -7,6 +7,6 @@ export type { ChatResponse, ChatErrorResponse, CreateOptions } from './tim.js';
 export type { TimMessage } from './translate.js';
 export { ChatdClient, ChatdError, CLIENT_ERRORS } from './client.js';
 export type { ChatdClientOptions, NetState } from './client.js';
-export { EVENT, TYPES } from './types.js';
+export { EVENT, TYPES, TSIGNALING } from './types.js';
 export * as translate from './translate.js';
 export default TencentCloudChat;

@@ -8,7 +8,7 @@ import {
   groupTypeToChatd, joinOptionToChatd, memberToTim, messageToTim, profileToChatd, profileToTim,
   relayToTim, remindToRecvOpt, roleToChatd, sendRequest, type TimMessage,
 } from './translate.js';
-import { EVENT, TYPES } from './types.js';
+import { EVENT, TSIGNALING, TYPES } from './types.js';
 
 type Payload = Record<string, any>;
 export interface ChatResponse<T = any> { code: 0; data: T }
@@ -41,6 +41,7 @@ function unsupported(name: string): Promise<never> {
 export class TencentCloudChat {
   static EVENT = EVENT;
   static TYPES = TYPES;
+  static TSignaling = TSIGNALING;
 
   /** One instance per SDKAppID, as Tencent's create(). */
   static create(options: CreateOptions): TencentCloudChat {
@@ -54,6 +55,7 @@ export class TencentCloudChat {
 
   readonly EVENT = EVENT;
   readonly TYPES = TYPES;
+  readonly TSignaling = TSIGNALING;
   readonly client: ChatdClient;
   private handlers = new Map<string, Set<Handler>>();
   private ready = false;
@@ -93,6 +95,14 @@ export class TencentCloudChat {
 
   private wire(): void {
     const c = this.client;
+    const signaling: Record<string, string> = {
+      onReceiveNewInvitation: TSIGNALING.NEW_INVITATION_RECEIVED,
+      onInviteeAccepted: TSIGNALING.INVITEE_ACCEPTED,
+      onInviteeRejected: TSIGNALING.INVITEE_REJECTED,
+      onInvitationCancelled: TSIGNALING.INVITATION_CANCELLED,
+      onInvitationTimeout: TSIGNALING.INVITATION_TIMEOUT,
+    };
+    for (const [push, name] of Object.entries(signaling)) c.on(push, (b) => this.emit(name, b));
     c.on('net', ({ state }: { state: NetState }) => this.emit(EVENT.NET_STATE_CHANGE, { state }));
     c.on('reconnected', () => void this.catchUp());
     // The push comes first, then the close (4001/4002): KICKED_OUT once, from whichever is first.
@@ -273,6 +283,47 @@ export class TencentCloudChat {
     } catch (e) {
       throw fail(e);
     }
+  }
+
+  // ---- signaling (chatd owns each invitation and fires its timeout itself) ----
+
+  addSignalingListener(name: string, handler: Handler): Promise<void> {
+    this.on(name, handler);
+    return Promise.resolve();
+  }
+
+  removeSignalingListener(name: string, handler: Handler): Promise<void> {
+    this.off(name, handler);
+    return Promise.resolve();
+  }
+
+  /** Rings one user; data is the inviteID. timeout in seconds (0: never). */
+  invite({ userID, data = '', timeout = 0, onlineUserOnly = false }: Payload): Promise<ChatResponse> {
+    return this.run('invite', { invitee: userID, data, timeout, onlineUserOnly }, (b) => b.inviteID);
+  }
+
+  inviteInGroup({ groupID, inviteeList, data = '', timeout = 0, onlineUserOnly = false }: Payload): Promise<ChatResponse> {
+    return this.run('inviteInGroup', { groupID, inviteeList, data, timeout, onlineUserOnly }, (b) => b.inviteID);
+  }
+
+  accept({ inviteID, data = '' }: Payload): Promise<ChatResponse> {
+    return this.run('accept', { inviteID, data }, () => ({ inviteID }));
+  }
+
+  reject({ inviteID, data = '' }: Payload): Promise<ChatResponse> {
+    return this.run('reject', { inviteID, data }, () => ({ inviteID }));
+  }
+
+  cancel({ inviteID, data = '' }: Payload): Promise<ChatResponse> {
+    return this.run('cancel', { inviteID, data }, () => ({ inviteID }));
+  }
+
+  /** The signaling step a custom message carries ({inviteID, inviter, groupID, inviteeList,
+   * data, actionType, timeout}), or null for any other message. */
+  getSignalingInfo(message: TimMessage): Promise<ChatResponse> {
+    const msgBody = message.type === TYPES.MSG_CUSTOM
+      ? [{ MsgType: 'TIMCustomElem', MsgContent: { Data: (message.payload as Payload)?.data ?? '' } }] : [];
+    return this.run('getSignalingInfo', { message: { msgBody } }, (b) => b.signalingInfo);
   }
 
   // ---- session ----
@@ -899,16 +950,7 @@ export class TencentCloudChat {
   getMutualFollowersList(): Promise<never> { return unsupported('getMutualFollowersList'); }
   getUserFollowInfo(): Promise<never> { return unsupported('getUserFollowInfo'); }
   checkFollowType(): Promise<never> { return unsupported('checkFollowType'); }
-  /** Signaling (invite, accept, …) arrives with chatd's signaling commands (issue 17). */
-  invite(): Promise<never> { return unsupported('invite'); }
-  inviteInGroup(): Promise<never> { return unsupported('inviteInGroup'); }
-  cancel(): Promise<never> { return unsupported('cancel'); }
-  accept(): Promise<never> { return unsupported('accept'); }
-  reject(): Promise<never> { return unsupported('reject'); }
-  getSignalingInfo(): Promise<never> { return unsupported('getSignalingInfo'); }
   modifyInvitation(): Promise<never> { return unsupported('modifyInvitation'); }
-  addSignalingListener(): void { throw { code: CLIENT_ERRORS.UNSUPPORTED, message: 'signaling is not served by chatd' }; }
-  removeSignalingListener(): void { throw { code: CLIENT_ERRORS.UNSUPPORTED, message: 'signaling is not served by chatd' }; }
 }
 
 function okIds(b: Payload): string[] {

@@ -32,6 +32,18 @@ export const EVENT = {
   SDK_RELOAD: 'sdkReload',
 } as const;
 
+/** TencentCloudChat.TSignaling: the signaling events of chat.addSignalingListener(name,
+ * handler). Each handler gets {name, data} with chatd's event body: {inviteID, inviter, groupID,
+ * inviteeList, data, timeout} for a new invitation, {inviteID, invitee, data} for an answer,
+ * {inviteID, inviter, data} for a cancel, {inviteID, inviteeList} for a timeout. */
+export const TSIGNALING = {
+  NEW_INVITATION_RECEIVED: 'ts_new_invitation_received',
+  INVITEE_ACCEPTED: 'ts_invitee_accepted',
+  INVITEE_REJECTED: 'ts_invitee_rejected',
+  INVITATION_CANCELLED: 'ts_invitation_cancelled',
+  INVITATION_TIMEOUT: 'ts_invitation_timeout',
+} as const;
+
 export const TYPES = {
   MSG_TEXT: 'TIMTextElem',
   MSG_IMAGE: 'TIMImageElem',

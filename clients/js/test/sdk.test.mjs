@@ -303,6 +303,38 @@ test('friend lists, friend profiles, requests; setAllMessageRead; hopping throug
   await alice.waitFor(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (n) => n > 0);
   await alice.setAllMessageRead();
   await alice.waitFor(EVENT.CONVERSATION_LIST_UPDATED, (l) => l.find((c) => c.conversationID === 'C2Ccarol')?.unreadCount === 0);
-  await assert.rejects(alice.invite({}), (e) => e.code === 2999);
+  await assert.rejects(alice.modifyInvitation({}), (e) => e.code === 2999);
   await assert.rejects(alice.getGroupCounters({}), (e) => e.code === 2999);
+});
+
+test('signaling: ring, accept, cancel and a server-side timeout reach both sides', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  const S = TencentCloudChat.TSignaling;
+  const seen = { alice: [], bob: [] };
+  for (const name of Object.values(S)) {
+    await alice.addSignalingListener(name, (e) => seen.alice.push(e));
+    await bob.addSignalingListener(name, (e) => seen.bob.push(e));
+  }
+  const wait = (who, name, id) => until(() => seen[who].find((e) => e.name === name && e.data.inviteID === id), 5000, name);
+
+  const call = (await alice.invite({ userID: 'bob', data: '{"call":"video"}', timeout: 30 })).data;
+  const ring = await wait('bob', S.NEW_INVITATION_RECEIVED, call);
+  assert.equal(ring.data.inviter, 'alice');
+  const got = await bob.waitFor(EVENT.MESSAGE_RECEIVED, (l) => l.some((m) => m.type === TYPES.MSG_CUSTOM));
+  const info = await bob.getSignalingInfo(got.data.find((m) => m.type === TYPES.MSG_CUSTOM));
+  assert.equal(info.data.inviteID, call);
+  assert.equal(info.data.actionType, 1);
+  await bob.accept({ inviteID: call, data: 'yes' });
+  assert.equal((await wait('alice', S.INVITEE_ACCEPTED, call)).data.invitee, 'bob');
+  await assert.rejects(bob.accept({ inviteID: call }), (e) => e.code === 8010);
+
+  const second = (await alice.invite({ userID: 'bob', timeout: 30 })).data;
+  await assert.rejects(bob.cancel({ inviteID: second }), (e) => e.code === 8011);
+  await alice.cancel({ inviteID: second });
+  await wait('bob', S.INVITATION_CANCELLED, second);
+
+  const missed = (await alice.invite({ userID: 'bob', timeout: 1 })).data;
+  await wait('alice', S.INVITATION_TIMEOUT, missed);
+  assert.deepEqual((await wait('bob', S.INVITATION_TIMEOUT, missed)).data.inviteeList, ['bob']);
 });
