@@ -23,6 +23,7 @@ struct conv_notify {
 };
 
 static void recount_later(conv_notify_t *n, const char *user);
+static void on_note(void *arg, const char *user, const char *note);
 
 static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
 {
@@ -198,6 +199,7 @@ conv_notify_t *conv_notify_new(const api_env_t *env)
     n->seen = json_object();
     n->recount = json_object();
     n->subs = json_object();
+    router_set_note_handler(env->router, on_note, n);
     return n;
 }
 
@@ -213,9 +215,10 @@ void conv_notify_free(conv_notify_t *n)
     xfree(n);
 }
 
-static void notify(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
+/* Gathers (user, conversation) for this node's sessions of the user. */
+static void notify_here(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
 {
-    if (n == NULL || router_user_platforms(n->env->router, user, NULL, 0) == 0)
+    if (router_user_platforms(n->env->router, user, NULL, 0) == 0)
         return;
     char *k = xasprintf("%s\x1f%s", user, conv_key);
     if (json_object_get(n->seen, k) == NULL) {
@@ -224,6 +227,24 @@ static void notify(conv_notify_t *n, const char *user, const char *conv_key, boo
     }
     xfree(k);
     arm(n);
+}
+
+/* The node that holds a user's sessions reads and pushes their conversation itself: another
+ * node's change reaches it as a note "m:<key>" (by a message) or "a:<key>". */
+static void notify(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
+{
+    if (n == NULL)
+        return;
+    char *note = xasprintf("%c:%s", by_message ? 'm' : 'a', conv_key);
+    router_note_elsewhere(n->env->router, user, note);
+    xfree(note);
+    notify_here(n, user, conv_key, by_message);
+}
+
+static void on_note(void *arg, const char *user, const char *note)
+{
+    if ((note[0] == 'm' || note[0] == 'a') && note[1] == ':')
+        notify_here(arg, user, note + 2, note[0] == 'm');
 }
 
 void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key)
