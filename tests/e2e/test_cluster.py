@@ -179,6 +179,25 @@ def test_group_message_over_three_nodes(cluster):
     assert 2 <= metric(nodes[0], "chatd_bus_messages_published_total") - before <= 4
 
 
+def test_recall_modify_and_read_receipt_across_nodes(cluster):
+    """A recall, a modification and a read receipt made on node 1 reach bob's session on node 2
+    (and alice's on node 1 for bob's read)."""
+    n1, n2 = cluster(2)
+    alice, bob = login(n1, "alice"), login(n2, "bob")
+    settle((n1, n2), "alice", "bob")
+    first, second = send(alice, "bob", "one"), send(alice, "bob", "two")
+    bob.pump_until(lambda: len(bob.take_events("onRecvNewMessage")) > 0 or None)
+    alice.call("modifyMessage", {"msgID": first["msgID"], "msgBody": text_body("one!")})
+    m = bob.wait_event("onRecvMessageModified")["message"]
+    assert (m["msgID"], texts([m])) == (first["msgID"], ["one!"])
+    alice.call("revokeMessage", {"msgID": second["msgID"]})
+    revoked = bob.wait_event("onRecvMessageRevoked")
+    assert (revoked["msgID"], revoked["conversationID"]) == (second["msgID"], "c2c_alice")
+    bob.call("markC2CMessageAsRead", {"userID": "alice"})
+    (receipt,) = alice.wait_event("onRecvC2CReadReceipt")["receiptList"]
+    assert receipt["userID"] == "bob"
+
+
 # ---- kicks, login policy, presence -------------------------------------------------------------
 
 def test_single_login_on_node_2_kicks_the_session_on_node_1(cluster):
@@ -219,6 +238,39 @@ def test_query_online_status_across_nodes(cluster):
     bob.close()
     wait_until(lambda: online(nodes[2], "bob", detail=True) == {"bob": ["Mac"]},
                what="bob's Android gone")
+
+
+def test_group_online_member_count_across_nodes(cluster):
+    """get_online_member_num and getGroupOnlineMemberCount count members online on any node."""
+    n1, n2, n3 = cluster(3)
+    rest = n1.rest()
+    gid = call_ok(rest, "group_open_http_svc/create_group",
+                  {"Owner_Account": "alice", "Type": "Public", "Name": "team",
+                   "MemberList": [{"Member_Account": m} for m in ("bob", "carol", "dave")]})[
+        "GroupId"]
+    alice = login(n1, "alice")
+    login(n2, "bob")
+    login(n3, "carol")
+    wait_until(lambda: call_ok(rest, "group_open_http_svc/get_online_member_num",
+                               {"GroupId": gid})["OnlineMemberNum"] == 3,
+               what="three members online")
+    assert alice.call("getGroupOnlineMemberCount", {"groupID": gid})["count"] == 3
+
+
+def test_user_status_across_nodes(cluster):
+    """user_status on: carol on node 1 watching bob hears of his login on node 2, with the
+    device; getUserStatus on node 1 names it."""
+    n1, n2 = cluster(2, user_status="on")
+    platform = "Android"
+    carol = login(n1, "carol")
+    carol.call("subscribeUserStatus", {"userIDList": ["bob"]})
+    login(n2, "bob", platform)
+    (st,) = carol.wait_event("onUserStatusChanged",
+                             where=lambda b: b["userStatusList"][0]["onlineDevices"])[
+        "userStatusList"]
+    assert (st["userID"], st["statusType"], st["onlineDevices"]) == ("bob", 1, [platform])
+    (got,) = carol.call("getUserStatus", {"userIDList": ["bob"]})
+    assert (got["statusType"], got["onlineDevices"]) == (1, [platform])
 
 
 def test_bad_bus_url_stops_start_up(chatd_factory):
