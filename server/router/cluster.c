@@ -297,7 +297,7 @@ static void deliver(router_cluster_t *c, char kind, const char *user, const char
     }
     switch (kind) {
     case OP_PUSH:
-        router_push_local(r, user, f, 0);
+        router_push_user_here(r, user, f, 0);
         break;
     case OP_KICK:
         router_kick_local(r, user, text);

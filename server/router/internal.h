@@ -34,7 +34,6 @@ struct router {
 };
 
 /* This node only (presence.c). */
-size_t router_push_local(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn);
 size_t router_kick_local(router_t *r, const char *user_id, const char *reason);
 
 /* cluster.c: the bus side of each operation; each is a no-op on a single node. */

@@ -200,10 +200,11 @@ bool router_push_conn(router_t *r, const char *user_id, uint64_t conn_id, router
 size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn)
 {
     cluster_push(r, user_id, f);
-    return router_push_local(r, user_id, f, skip_conn);
+    return router_push_user_here(r, user_id, f, skip_conn);
 }
 
-size_t router_push_local(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn)
+size_t router_push_user_here(router_t *r, const char *user_id, router_frame_t *f,
+                             uint64_t skip_conn)
 {
     size_t n = 0;
     router_session_t *next;

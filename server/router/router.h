@@ -60,6 +60,11 @@ void router_session_kick(router_session_t *s, const char *reason);
  * returns how many got it. */
 size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn);
 
+/* The same for this node's sessions only: for pushes each node computes for its own sessions
+ * (conversation rows, from a note of router_note_elsewhere()). */
+size_t router_push_user_here(router_t *r, const char *user_id, router_frame_t *f,
+                             uint64_t skip_conn);
+
 /* Delivers a frame to the user's session on connection conn_id; false when there is none. */
 bool router_push_conn(router_t *r, const char *user_id, uint64_t conn_id, router_frame_t *f);
 

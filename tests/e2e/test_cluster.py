@@ -179,6 +179,57 @@ def test_group_message_over_three_nodes(cluster):
     assert 2 <= metric(nodes[0], "chatd_bus_messages_published_total") - before <= 4
 
 
+def test_five_thousand_member_group_over_three_nodes(cluster):
+    """A 5,000-member group with members online on three nodes: each online member gets the
+    message once, and the sender's node publishes exactly one bus message per other node."""
+    nodes = cluster(3)
+    rest = nodes[0].rest()
+    members = [f"u{i:04d}" for i in range(5000)]
+    import_users(rest, *members)
+    gid = call_ok(rest, "group_open_http_svc/create_group",
+                  {"Owner_Account": "alice", "Type": "Public", "Name": "big",
+                   "MemberList": [{"Member_Account": m} for m in members[:100]]})["GroupId"]
+    for i in range(100, 5000, 300):
+        call_ok(rest, "group_open_http_svc/add_group_member",
+                {"GroupId": gid, "Silence": 1,
+                 "MemberList": [{"Member_Account": m} for m in members[i:i + 300]]})
+    online_members = members[::250]  # 20, spread over the three nodes
+    clients = {u: login(nodes[i % 3], u) for i, u in enumerate(online_members)}
+    sender = login(nodes[0], "alice")
+    settle(nodes[:1], *online_members)
+    before = metric(nodes[0], "chatd_bus_messages_published_total")
+    sent = sender.call("sendMessage", {"groupID": gid, "msgBody": text_body("to 5000")})
+    for user, client in clients.items():
+        m = client.wait_event("onRecvNewMessage")["message"]
+        assert m["msgID"] == sent["msgID"], user
+        client.barrier()
+        assert client.messages() == [], user
+    assert metric(nodes[0], "chatd_bus_messages_published_total") - before == 2
+
+
+def test_user_on_two_nodes_gets_each_push_once_per_session(cluster):
+    """bob has a session on node 1 and one on node 2: a message from alice on node 1 reaches
+    each once, and each gets its conversation change once (each node pushes its own)."""
+    n1, n2 = cluster(2)
+    alice = login(n1, "alice")
+    here, there = login(n1, "bob", "Android"), login(n2, "bob", "Mac")
+    wait_until(lambda: online(n1, "bob", detail=True) == {"bob": ["Android", "Mac"]},
+               what="both of bob's sessions seen from node 1")
+    settle((n2,), "alice")
+    sent = send(alice, "bob", "once")
+    for client in (here, there):
+        assert client.wait_event("onRecvNewMessage")["message"]["msgID"] == sent["msgID"]
+        client.wait_event("onNewConversation")
+    # A second message after the first's pushes: everything of the first has arrived by then.
+    marker = send(alice, "bob", "marker")
+    for client in (here, there):
+        client.wait_event("onRecvNewMessage",
+                          where=lambda b: b["message"]["msgID"] == marker["msgID"])
+        client.barrier()
+        assert client.messages() == []
+        assert client.take_events("onNewConversation") == []
+
+
 def test_recall_modify_and_read_receipt_across_nodes(cluster):
     """A recall, a modification and a read receipt made on node 1 reach bob's session on node 2
     (and alice's on node 1 for bob's read)."""

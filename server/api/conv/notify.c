@@ -25,6 +25,7 @@ struct conv_notify {
 static void recount_later(conv_notify_t *n, const char *user);
 static void on_note(void *arg, const char *user, const char *note);
 
+/* This node's sessions only: each node reads and pushes the rows of the users it holds. */
 static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
 {
     const api_env_t *env = arg;
@@ -35,12 +36,12 @@ static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
             json_pack("{s:[o]}", "conversationList", conv_to_json(&rows[i], rows[i].user));
         router_frame_t *f = router_frame_from_json(
             rows[i].is_new ? "onNewConversation" : "onConversationChanged", body);
-        router_push_user(env->router, rows[i].user, f, 0);
+        router_push_user_here(env->router, rows[i].user, f, 0);
         router_frame_unref(f);
         f = router_frame_from_json(
             "onTotalUnreadMessageCountChanged",
             json_pack("{s:I}", "totalUnreadCount", (json_int_t)rows[i].total_unread));
-        router_push_user(env->router, rows[i].user, f, 0);
+        router_push_user_here(env->router, rows[i].user, f, 0);
         router_frame_unref(f);
         recount_later(env->conv_notify, rows[i].user);
     }
