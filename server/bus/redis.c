@@ -20,6 +20,11 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define CONNECT_TIMEOUT_MS 3000
+/* Commands unanswered this long: the connection is dropped (its callbacks answered "failed")
+ * and made again, so a hung Redis never holds a request. */
+#define STALL_MS 3000
+/* More commands in flight than this: new ones are dropped, as when the bus is down. */
+#define MAX_PENDING 100000
 #define ROUTE_PREFIX "chatd:route:"
 #define NODE_PREFIX "chatd:node:"
 
@@ -70,6 +75,8 @@ struct bus {
     bus_state_t state;
     link_t cmd, sub;
     size_t pending;
+    int64_t progress_ms; /* mono_ms() of the last reply, or of the send that found none pending */
+    struct event *stall_timer;
     bool stopping;
     lookup_t *failed;
     struct event *fail_ev;
@@ -154,6 +161,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
     bus_t *b = privdata;
     redisReply *r = reply;
     b->pending--;
+    b->progress_ms = mono_ms();
     if (r && r->type == REDIS_REPLY_ERROR)
         log_warn("bus: redis answered an error: %.*s", (int)r->len, r->str);
 }
@@ -266,6 +274,22 @@ static void on_link_timer(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* Replies stopped coming: Redis hangs or the network dropped us without a word. */
+static void on_stall_check(evutil_socket_t fd, short what, void *arg)
+{
+    bus_t *b = arg;
+    link_t *l = &b->cmd;
+    if (b->pending == 0 || l->ac == NULL || l->state != LINK_READY ||
+        mono_ms() - b->progress_ms < STALL_MS)
+        return;
+    log_warn("bus commands: %zu commands unanswered for %d ms; reconnecting", b->pending, STALL_MS);
+    redisAsyncContext *ac = l->ac;
+    l->ac = NULL;
+    redisAsyncFree(ac); /* answers the pending callbacks, then on_disconnected */
+    if (l->state == LINK_READY)
+        link_fail(l, "stalled");
+}
+
 /* ---- metrics ---- */
 
 static void write_metrics(sbuf_t *out, void *arg)
@@ -317,6 +341,9 @@ bus_t *bus_new(struct event_base *base, const char *host, int port, const char *
     b->ttl_s = route_ttl_s;
     b->handlers = *handlers;
     b->fail_ev = event_new(base, -1, 0, on_failed_lookups, b);
+    b->stall_timer = event_new(base, -1, EV_PERSIST, on_stall_check, b);
+    struct timeval second = {1, 0};
+    event_add(b->stall_timer, &second);
     b->dns =
         evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
     if (b->dns == NULL) /* no resolv.conf: /etc/hosts names and IP literals still work */
@@ -347,6 +374,7 @@ void bus_free(bus_t *b)
     if (b == NULL)
         return;
     b->stopping = true;
+    event_free(b->stall_timer);
     link_close(&b->cmd);
     link_close(&b->sub);
     on_failed_lookups(-1, 0, b);
@@ -380,9 +408,19 @@ size_t bus_pending(const bus_t *b)
 
 /* ---- commands ---- */
 
+/* May a command be sent now? Counts it as pending when so. */
+static bool can_send(bus_t *b)
+{
+    if (b->state != BUS_UP || b->cmd.ac == NULL || b->pending >= MAX_PENDING)
+        return false;
+    if (b->pending == 0)
+        b->progress_ms = mono_ms();
+    return true;
+}
+
 static bool send_argv(bus_t *b, int argc, const char **argv, const size_t *lens)
 {
-    if (b->state != BUS_UP || b->cmd.ac == NULL) {
+    if (!can_send(b)) {
         b->dropped++;
         return false;
     }
@@ -486,6 +524,7 @@ static void on_routes(redisAsyncContext *ac, void *reply, void *privdata)
     lookup_t *q = privdata;
     redisReply *r = reply;
     q->bus->pending--;
+    q->bus->progress_ms = mono_ms();
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != q->n) {
         if (r && r->type == REDIS_REPLY_ERROR)
             log_warn("bus: route lookup failed: %.*s", (int)r->len, r->str);
@@ -521,7 +560,7 @@ void bus_route_get(bus_t *b, const char *const *users, size_t n, bus_routes_fn c
     q->users = xcalloc(n ? n : 1, sizeof *q->users);
     for (size_t i = 0; i < n; i++)
         q->users[i] = xstrdup(users[i]);
-    if (b->state == BUS_UP && b->cmd.ac && n > 0) {
+    if (n > 0 && can_send(b)) {
         size_t argc = n + 3;
         const char **argv = xcalloc(argc, sizeof *argv);
         size_t *lens = xcalloc(argc, sizeof *lens);

@@ -7,7 +7,7 @@ Each test gets a private redis-server and 2–3 chatd nodes (`cluster`) on loopb
 the session's PostgreSQL database.
 """
 
-import socket
+import signal
 import subprocess
 import time
 
@@ -391,6 +391,23 @@ def test_redis_stopped_and_started(cluster, redis):
     assert ids == [during["msgID"], after["msgID"]]
 
 
+def test_hung_redis_never_holds_a_request(cluster, redis):
+    """Redis frozen (SIGSTOP): query_online_status on node 1 is still answered, with what node
+    1 holds; sends are acknowledged. Redis thawed: node 2's sessions count again."""
+    n1, n2 = cluster(2)
+    alice = login(n1, "alice")
+    login(n2, "bob")
+    settle((n1,), "alice", "bob")
+    redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        assert online(n1, "alice", "bob") == {"alice": []}  # answered: node 1's own session
+        send(alice, "bob", "while redis hangs")
+    finally:
+        redis.proc.send_signal(signal.SIGCONT)
+    wait_until(lambda: set(online(n1, "alice", "bob")) == {"alice", "bob"}, timeout=20,
+               what="bob online again as node 1 sees it")
+
+
 def test_drain_on_sigterm(cluster, redis):
     """SIGTERM on node 2: its sessions are closed with 1001 (reconnect), its route entries are
     gone from Redis, it exits 0, and bob reconnecting to node 1 gets pushes there."""
@@ -398,7 +415,7 @@ def test_drain_on_sigterm(cluster, redis):
     bob = login(n2, "bob")
     settle((n1,), "bob")
     assert redis.cli("HEXISTS", "chatd:route:bob", "node2") == "1"
-    n2.proc.send_signal(15)
+    n2.proc.send_signal(signal.SIGTERM)
     assert bob.wait_closed().code == 1001
     assert n2.stop() == 0
     assert redis.cli("HEXISTS", "chatd:route:bob", "node2") == "0"
