@@ -10,7 +10,8 @@
  * includer of hiredis; a NATS implementation would replace that one file). Two connections: one
  * for commands, one subscribed to this node's channel `chatd:node:<node_id>`. Both reconnect
  * with exponential backoff (100 ms doubling to 5 s); host names resolve through evdns, never a
- * blocking lookup on the loop.
+ * blocking lookup on the loop. Commands left unanswered for 3 s (a hung Redis) drop the command
+ * connection: their callbacks are answered as failed and it reconnects, so nothing waits long.
  *
  * Route table: one Redis hash per user, `chatd:route:<user>`, field = node ID, value =
  * "<unix seconds> <platform>,<platform>,…" (one platform per session). The owner rewrites its

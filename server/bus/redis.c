@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "bus/bus.h"
 #include "core/clock.h"
@@ -49,6 +50,7 @@ typedef struct {
     redisAsyncContext *ac;
     struct evdns_getaddrinfo_request *dns_req;
     struct event *timer; /* backoff, or the connect timeout */
+    struct event *drain; /* subscriber: reads on while bytes wait (hiredis reads 16 KB a time) */
     int backoff_ms;
 } link_t;
 
@@ -129,6 +131,16 @@ static void link_set_state(link_t *l, link_state_t state)
 
 static void on_link_timer(evutil_socket_t fd, short what, void *arg);
 
+/* The context is gone or going (hiredis frees it): nothing of ours may touch it again. */
+static redisAsyncContext *link_forget(link_t *l)
+{
+    redisAsyncContext *ac = l->ac;
+    l->ac = NULL;
+    if (l->drain)
+        event_del(l->drain); /* freed at the next connect or at close, never in its callback */
+    return ac;
+}
+
 /* The link is gone (or never came): retry after the backoff, which doubles up to its cap. */
 static void link_fail(link_t *l, const char *why)
 {
@@ -188,7 +200,7 @@ static void on_connected(const redisAsyncContext *ac, int status)
 {
     link_t *l = ac->data;
     if (status != REDIS_OK) {
-        l->ac = NULL; /* hiredis frees it after this call */
+        link_forget(l); /* hiredis frees it after this call */
         link_fail(l, ac->errstr[0] ? ac->errstr : "connection refused");
         return;
     }
@@ -200,8 +212,21 @@ static void on_connected(const redisAsyncContext *ac, int status)
 static void on_disconnected(const redisAsyncContext *ac, int status)
 {
     link_t *l = ac->data;
-    l->ac = NULL;
+    link_forget(l);
     link_fail(l, ac->errstr[0] ? ac->errstr : "connection closed");
+}
+
+/* Beside the adapter's read (one 16 KB read per wake-up): while more is waiting, read on, so a
+ * busy node's loop passes do not cap what it receives from the bus. */
+static void on_sub_readable(evutil_socket_t fd, short what, void *arg)
+{
+    link_t *l = arg;
+    for (int i = 0; i < 64 && l->ac && l->state == LINK_READY; i++) {
+        int waiting = 0;
+        if (ioctl(fd, FIONREAD, &waiting) != 0 || waiting <= 0)
+            break;
+        redisAsyncHandleRead(l->ac); /* may drop the link: l->ac is then NULL */
+    }
 }
 
 static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
@@ -239,8 +264,13 @@ static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
     redisAsyncSetConnectCallback(ac, on_connected);
     redisAsyncSetDisconnectCallback(ac, on_disconnected);
     link_set_state(l, LINK_CONNECTING);
-    if (l->subscriber)
+    if (l->subscriber) {
         redisAsyncCommand(ac, on_subscribed, l, "SUBSCRIBE %s", b->channel);
+        if (l->drain)
+            event_free(l->drain);
+        l->drain = event_new(b->base, ac->c.fd, EV_READ | EV_PERSIST, on_sub_readable, l);
+        event_add(l->drain, NULL);
+    }
     struct timeval tv = {CONNECT_TIMEOUT_MS / 1000, (CONNECT_TIMEOUT_MS % 1000) * 1000};
     evtimer_add(l->timer, &tv);
 }
@@ -265,8 +295,7 @@ static void on_link_timer(evutil_socket_t fd, short what, void *arg)
     if (l->state == LINK_WAITING) {
         link_start(l);
     } else if (l->state == LINK_CONNECTING && l->ac) {
-        redisAsyncContext *ac = l->ac;
-        l->ac = NULL;
+        redisAsyncContext *ac = link_forget(l);
         /* Not connected yet: hiredis calls no disconnect callback for it. */
         redisAsyncFree(ac);
         if (l->state == LINK_CONNECTING)
@@ -283,9 +312,7 @@ static void on_stall_check(evutil_socket_t fd, short what, void *arg)
         mono_ms() - b->progress_ms < STALL_MS)
         return;
     log_warn("bus commands: %zu commands unanswered for %d ms; reconnecting", b->pending, STALL_MS);
-    redisAsyncContext *ac = l->ac;
-    l->ac = NULL;
-    redisAsyncFree(ac); /* answers the pending callbacks, then on_disconnected */
+    redisAsyncFree(link_forget(l)); /* answers the pending callbacks, then on_disconnected */
     if (l->state == LINK_READY)
         link_fail(l, "stalled");
 }
@@ -361,11 +388,10 @@ static void link_close(link_t *l)
     if (l->dns_req)
         evdns_getaddrinfo_cancel(l->dns_req);
     l->dns_req = NULL;
-    if (l->ac) {
-        redisAsyncContext *ac = l->ac;
-        l->ac = NULL;
-        redisAsyncFree(ac); /* answers pending callbacks with NULL */
-    }
+    if (l->ac)
+        redisAsyncFree(link_forget(l)); /* answers pending callbacks with NULL */
+    if (l->drain)
+        event_free(l->drain);
     event_free(l->timer);
 }
 

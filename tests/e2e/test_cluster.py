@@ -334,7 +334,7 @@ def test_bad_bus_url_stops_start_up(chatd_factory):
 
 # ---- failures ------------------------------------------------------------------------------------
 
-def test_node_killed_mid_burst_loses_nothing_acknowledged(cluster):
+def test_node_killed_mid_burst_loses_nothing_acknowledged(cluster, pg):
     """alice sends a burst through node 1 to bob on node 2; node 1 is SIGKILLed mid-way. Every
     acknowledged message is in history; alice, reconnecting to node 2, gets each exactly once
     by syncMessages."""
@@ -355,6 +355,10 @@ def test_node_killed_mid_burst_loses_nothing_acknowledged(cluster):
         if len(acked) == 50:
             n1.kill()
     assert len(acked) >= 50
+    # A commit node 1 sent before dying still ends in PostgreSQL: wait for its backends to go.
+    wait_until(lambda: pg.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'chatd'"
+                              " AND state = 'active' AND pid <> pg_backend_pid()") == [(0,)],
+               what="node 1's transactions ended")
     again = login(n2, "alice")
     history = again.call("syncMessages", {"count": 500})["messageList"]
     ids = [m["msgID"] for m in history]
