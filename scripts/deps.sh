@@ -7,8 +7,10 @@ set -euo pipefail
 build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libwslay-dev
        libpq-dev libssl-dev zlib1g-dev libhiredis-dev"
 server="postgresql-15"
-# Several nodes (bus_url): Redis is the bus between them; the e2e cluster tests start a private one.
-# With bus_url empty (make run) it is never started nor needed.
+# Several nodes (bus_url): Redis is the bus between them; the e2e cluster tests (and bench.sh
+# cluster) start private ones on free ports. chatd with bus_url empty (make run) never starts or
+# needs Redis. (On a machine with systemd, Debian's package also enables a system Redis on port
+# 6379; chatd uses it only if bus_url names it.)
 bus="redis-server"
 tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2"
 tools="clang-format"
