@@ -18,6 +18,8 @@
 
 #define ROUTE_TTL_S 30
 #define MAX_PLATFORMS 64
+#define SWEEP_BUCKETS 256
+#define SWEEP_MAX_PENDING 20000
 
 typedef enum { OP_PUSH = 'P', OP_KICK = 'K', OP_LOGIN = 'L', OP_NOTE = 'N' } op_kind_t;
 
@@ -38,7 +40,9 @@ struct router_cluster {
     login_rules_t rules;
     json_t *dirty; /* {user: true}: users whose sessions here changed this pass */
     op_t *head, *tail;
-    struct event *flush, *heartbeat;
+    struct event *flush, *heartbeat, *sweep;
+    size_t cursor; /* the sweep's next bucket */
+    bool sweeping;
     router_note_fn note_fn;
     void *note_arg;
 };
@@ -354,31 +358,63 @@ static void on_bus_message(void *arg, const char *data, size_t len)
     }
 }
 
-/* Every route entry of this node, rewritten (heartbeat, and a Redis that came back empty). */
-static void write_all_routes(router_cluster_t *c)
+/* Every route entry of this node is rewritten by a sweep (each heartbeat, and when a Redis that
+ * may have come back empty is reached again): SWEEP_BUCKETS buckets a loop pass, waiting while
+ * more than SWEEP_MAX_PENDING commands are unanswered, so a node with many users neither
+ * stalls its loop nor overruns the bus's in-flight limit. */
+static void write_bucket(router_cluster_t *c, size_t b)
 {
     router_t *r = c->r;
-    for (size_t b = 0; b < NBUCKETS; b++) {
-        for (router_session_t *s = r->buckets[b]; s; s = s->next) {
-            bool seen = false;
-            for (router_session_t *e = r->buckets[b]; e != s && !seen; e = e->next)
-                seen = strcmp(e->user_id, s->user_id) == 0;
-            if (!seen)
-                write_route(c, s->user_id);
-        }
+    for (router_session_t *s = r->buckets[b]; s; s = s->next) {
+        bool seen = false;
+        for (router_session_t *e = r->buckets[b]; e != s && !seen; e = e->next)
+            seen = strcmp(e->user_id, s->user_id) == 0;
+        if (!seen)
+            write_route(c, s->user_id);
+    }
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    router_cluster_t *c = arg;
+    if (bus_state(c->bus) != BUS_UP) {
+        c->sweeping = false; /* the next on_up starts again */
+        return;
+    }
+    struct timeval later = {0, 10 * 1000}, now = {0, 0};
+    if (bus_pending(c->bus) > SWEEP_MAX_PENDING) {
+        evtimer_add(c->sweep, &later);
+        return;
+    }
+    size_t end = c->cursor + SWEEP_BUCKETS < NBUCKETS ? c->cursor + SWEEP_BUCKETS : NBUCKETS;
+    for (; c->cursor < end; c->cursor++)
+        write_bucket(c, c->cursor);
+    if (c->cursor < NBUCKETS)
+        evtimer_add(c->sweep, &now);
+    else
+        c->sweeping = false;
+}
+
+static void start_sweep(router_cluster_t *c)
+{
+    c->cursor = 0;
+    if (!c->sweeping) {
+        c->sweeping = true;
+        struct timeval now = {0, 0};
+        evtimer_add(c->sweep, &now);
     }
 }
 
 static void on_bus_up(void *arg)
 {
-    write_all_routes(arg);
+    start_sweep(arg);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
     router_cluster_t *c = arg;
     if (bus_state(c->bus) == BUS_UP)
-        write_all_routes(c);
+        start_sweep(c);
 }
 
 /* ---- lifetime ---- */
@@ -392,6 +428,7 @@ void router_join_cluster(router_t *r, struct event_base *base, const char *bus_h
     c->dirty = json_object();
     c->flush = event_new(base, -1, 0, on_flush, c);
     c->heartbeat = event_new(base, -1, EV_PERSIST, on_heartbeat, c);
+    c->sweep = evtimer_new(base, on_sweep, c);
     struct timeval every = {ROUTE_TTL_S / 3, 0};
     event_add(c->heartbeat, &every);
     bus_handlers_t h = {on_bus_message, on_bus_up, c};
@@ -411,6 +448,7 @@ void cluster_free(router_cluster_t *c)
     }
     event_free(c->flush);
     event_free(c->heartbeat);
+    event_free(c->sweep);
     json_decref(c->dirty);
     xfree(c);
 }
