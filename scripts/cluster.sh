@@ -2,7 +2,7 @@
 # `make run-cluster`: several nodes without Docker (docs/operations.md, "Several nodes"): the
 # private PostgreSQL of `make run` (./var/pg), a redis-server without persistence on
 # 127.0.0.1:$REDIS_PORT (default 6390, its files in ./var/redis), and $NODES chatd nodes
-# (default 3) on 127.0.0.1:8081, 8082, … named node1, node2, …, all with config/chatd.conf and
+# (default 3) on 127.0.0.1:8091, 8092, … named node1, node2, …, all with config/chatd.conf and
 # the same database and bus. Ctrl-C or SIGTERM drains every node, then stops Redis and the
 # cluster. Logs: var/node<N>.log and var/redis/redis.log.
 set -euo pipefail
@@ -12,7 +12,7 @@ trap 'exit 130' INT TERM
 conf_file=config/chatd.conf
 nodes=${NODES:-3}
 redis_port=${REDIS_PORT:-6390}
-first_port=${FIRST_PORT:-8081}
+first_port=${FIRST_PORT:-8091}
 database_url=$(sed -n 's/^[[:space:]]*database_url[[:space:]]*=[[:space:]]*//p' "$conf_file" |
     tail -n 1 | sed 's/[[:space:]]*$//')
 database_url=${CHATD_DATABASE_URL:-$database_url}
