@@ -5,6 +5,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev make pkg-config \
       libevent-dev libjansson-dev libjwt-dev libwslay-dev libpq-dev libssl-dev zlib1g-dev \
+      libhiredis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the build reads, so a local build/ or var/ never enters the image.
@@ -20,7 +21,7 @@ FROM debian:bookworm-slim
 # The libraries behind the Makefile's pkg-config list (-levent is libevent-2.1-7).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libevent-2.1-7 libevent-openssl-2.1-7 libjansson4 libjwt0 libwslay1 \
-      libpq5 libssl3 zlib1g ca-certificates \
+      libpq5 libssl3 zlib1g libhiredis0.14 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /opt/chatd --shell /usr/sbin/nologin chatd \
  && install -d -o chatd -g chatd /opt/chatd/var

@@ -1,6 +1,6 @@
 # chatd — see README.md. `make` builds build/chatd; `make test` runs every test.
 
-PKGS      := libevent libevent_openssl jansson libjwt libpq openssl zlib
+PKGS      := libevent libevent_openssl jansson libjwt libpq openssl zlib hiredis
 CC        ?= cc
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -22,7 +22,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
 
-.PHONY: FORCE all asan deps run test test-unit test-e2e test-asan bench format format-check clean \
+.PHONY: FORCE all asan deps run run-cluster test test-unit test-e2e test-asan bench format format-check clean \
 	clients demo
 
 all: build/chatd
@@ -83,6 +83,10 @@ deps:
 
 run: deps build/chatd
 	@scripts/run.sh
+
+# Several nodes without Docker: PostgreSQL, Redis and three chatd nodes (docs/operations.md).
+run-cluster: deps build/chatd
+	@scripts/cluster.sh
 
 # FAST=1 leaves out the short fuzz runs (about 2.5 minutes) for a quicker local loop; CI runs all.
 test: deps

@@ -33,6 +33,7 @@ typedef struct {
     bench_mode_t mode;
     const char *host;
     int port;
+    int port2; /* ws pairs: odd users connect here (a second node); 0 = --port */
     int conns; /* WebSocket clients, or HTTP connections in rest mode */
     int users; /* rest mode: accounts the messages go between */
     uint64_t sdkappid;

@@ -221,6 +221,7 @@ static void usage(FILE *f)
             "Options:\n"
             "  --host H             chatd address (127.0.0.1)\n"
             "  --port P             chatd port (8080)\n"
+            "  --port2 P            pairs: odd users connect to this port (a second node)\n"
             "  --conns N            connections (200; WebSocket pairs need an even number)\n"
             "  --users N            rest: accounts messages go between (2 x conns)\n"
             "  --window W           in-flight messages per connection (8; 0 = no limit)\n"
@@ -298,6 +299,7 @@ int main(int argc, char **argv)
     enum {
         O_HOST = 256,
         O_PORT,
+        O_PORT2,
         O_CONNS,
         O_USERS,
         O_WINDOW,
@@ -338,6 +340,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"host", required_argument, NULL, O_HOST},
         {"port", required_argument, NULL, O_PORT},
+        {"port2", required_argument, NULL, O_PORT2},
         {"conns", required_argument, NULL, O_CONNS},
         {"users", required_argument, NULL, O_USERS},
         {"window", required_argument, NULL, O_WINDOW},
@@ -384,6 +387,9 @@ int main(int argc, char **argv)
             break;
         case O_PORT:
             o.port = (int)arg_num("port", optarg, 1, 65535);
+            break;
+        case O_PORT2:
+            o.port2 = (int)arg_num("port2", optarg, 1, 65535);
             break;
         case O_CONNS:
             o.conns = (int)arg_num("conns", optarg, 1, 1000000);

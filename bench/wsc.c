@@ -331,7 +331,8 @@ static void conn_open(wsc_pool_t *p, wsc_t *c)
     bufferevent_set_max_single_read(c->bev, 256 * 1024);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->state = WSC_CONNECTING;
-    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&p->addr, (int)p->addr_len) != 0)
+    struct sockaddr_storage *to = p->o->port2 && (c->idx & 1) ? &p->addr2 : &p->addr;
+    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)to, (int)p->addr_len) != 0)
         wsc_fail(c, "connect: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
@@ -379,7 +380,12 @@ int wsc_pool_init(wsc_pool_t *p, const bench_opts_t *o, struct event_base *base,
         return -1;
     }
     memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
+    memcpy(&p->addr2, res->ai_addr, res->ai_addrlen);
     p->addr_len = res->ai_addrlen;
     freeaddrinfo(res);
+    if (p->addr.ss_family == AF_INET)
+        ((struct sockaddr_in *)&p->addr2)->sin_port = htons((uint16_t)o->port2);
+    else
+        ((struct sockaddr_in6 *)&p->addr2)->sin6_port = htons((uint16_t)o->port2);
     return 0;
 }

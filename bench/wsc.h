@@ -56,7 +56,7 @@ struct wsc_pool {
     /* The user ID connection idx logs in as; NULL: bench_user_id(o, idx). */
     void (*user_id)(wsc_pool_t *p, int idx, char *buf, size_t size);
     /* set by wsc_pool_init / while opening */
-    struct sockaddr_storage addr;
+    struct sockaddr_storage addr, addr2; /* addr2: odd connections' (--port2) */
     socklen_t addr_len;
     uint64_t rng;
     int next_open, opening, ready;

@@ -17,6 +17,9 @@
 #   scripts/bench.sh flood    one user floods sendMessage while another sends 20/s: the quiet
 #                             user's send times without the flood, with it (limits on), with it
 #                             and the limits off
+#   scripts/bench.sh cluster  several nodes (issue 16): one node without a bus, then two nodes
+#                             with Redis — send→deliver at half load same-node vs cross-node,
+#                             the two nodes' maximum with the CPU split, bus messages per message
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
@@ -32,9 +35,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends | messages | flood) ;;
+standard | full | conversations | groups | webhooks | friends | messages | flood | cluster) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood | cluster]" >&2
     exit 2
     ;;
 esac
@@ -62,6 +65,8 @@ pg_dir=$tmp/pg
 chatd_pid=
 idle_pid=
 recv_pid=
+node2_pid=
+redis_pid=
 keep=${BENCH_KEEP:-}
 
 stop_chatd() {
@@ -80,7 +85,9 @@ cleanup() {
     set +e
     [ -z "$idle_pid" ] || kill -TERM "$idle_pid" 2>/dev/null
     [ -z "$recv_pid" ] || kill -TERM "$recv_pid" 2>/dev/null
+    [ -z "$node2_pid" ] || { kill -TERM "$node2_pid" 2>/dev/null; wait "$node2_pid" 2>/dev/null; }
     stop_chatd
+    [ -z "$redis_pid" ] || { kill -TERM "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; }
     scripts/pg.sh stop "$pg_dir" >>"$log" 2>&1
     if [ -n "$keep" ]; then
         echo "bench.sh: logs and data kept in $tmp" >&2
@@ -254,6 +261,66 @@ fi
 
 echo "chatd bench $mode: $("$chatd_bin" --version | head -n 1)$([ -z "${BENCH_CHATD:-}" ] || echo " ($BENCH_CHATD)"), tree $(git rev-parse --short HEAD 2>/dev/null || echo ?)$([ -z "$(git status --porcelain -- server schema 2>/dev/null)" ] || echo +local-changes)"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), chatd on 127.0.0.1:$port, PostgreSQL $(pgq 'SHOW server_version') on 127.0.0.1:$pg_port (fsync $(pgq 'SHOW fsync'), synchronous_commit $(pgq 'SHOW synchronous_commit'))"
+# ---- several nodes (issue 16) ----------------------------------------------------------------
+if [ "$mode" = cluster ]; then
+    # bus_published: bus messages published by both nodes so far.
+    bus_published() {
+        local n=0 p v
+        for p in "$port" "$port2"; do
+            v=$(curl -sf "http://127.0.0.1:$p/metrics" | awk '$1 == "chatd_bus_messages_published_total" { print $2 }')
+            n=$((n + ${v:-0}))
+        done
+        echo "$n"
+    }
+    ws_run one --users-prefix cl_ --conns 200 --window 8 --warmup 2 --duration 10
+    one_max=$persisted
+    echo "one node, no bus, maximum: $summary"
+    half=$((one_max / 2))
+    wait_idle
+    ws_run one-half --users-prefix cl_ --no-import --conns 200 --rate "$half" --warmup 2 --duration 10
+    echo "one node, no bus, at $half msgs/s: $summary"
+
+    stop_chatd
+    redis_port=$(free_port)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
+        --logfile "$tmp/redis.log" &
+    redis_pid=$!
+    for _ in $(seq 100); do
+        [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+        sleep 0.1
+    done
+    write_conf "bus_url = redis://127.0.0.1:$redis_port" "node_id = bench1"
+    start_chatd
+    port2=$(free_port)
+    sed -e "s/^listen = .*/listen = 127.0.0.1:$port2/" -e "s/^node_id = .*/node_id = bench2/" \
+        "$tmp/chatd.conf" >"$tmp/chatd2.conf"
+    ("$chatd_bin" -c "$tmp/chatd2.conf" >>"$tmp/chatd2.log" 2>&1) &
+    node2_pid=$!
+    for p in "$port" "$port2"; do
+        for _ in $(seq 300); do
+            curl -sf "http://127.0.0.1:$p/readyz" 2>/dev/null | grep -q '"bus":"up"' && break
+            sleep 0.1
+        done
+    done
+    two=(--cpu "chatd2=$node2_pid" --cpu "redis=$redis_pid")
+    ws_run same-half --users-prefix cl_ --no-import --conns 200 --rate "$half" --warmup 2 --duration 10 \
+        "${two[@]}"
+    echo "two nodes, every pair on node 1, at $half msgs/s: $summary"
+    wait_idle
+    before=$(bus_published)
+    ws_run cross-half --users-prefix cl_ --no-import --conns 200 --rate "$half" --port2 "$port2" \
+        --warmup 2 --duration 10 "${two[@]}"
+    after=$(bus_published)
+    sent=$(field "$line" total_acked)
+    echo "two nodes, every pair split over both, at $half msgs/s: $summary | cpu chatd2 $(field "$line" cpu_chatd2), redis $(field "$line" cpu_redis)"
+    echo "bus messages: $((after - before)) for $sent acknowledged messages (warm-up included): $(awk -v b=$((after - before)) -v m="$sent" 'BEGIN { printf "%.2f", (m > 0 ? b / m : 0) }') per message"
+    wait_idle
+    ws_run cross-max --users-prefix cl_ --no-import --conns 200 --window 8 --port2 "$port2" \
+        --warmup 2 --duration 10 "${two[@]}"
+    echo "two nodes, every pair split over both, maximum: $summary | cpu chatd2 $(field "$line" cpu_chatd2), redis $(field "$line" cpu_redis)"
+    exit 0
+fi
+
 # ---- friends (issue 10) ---------------------------------------------------------------------
 if [ "$mode" = friends ]; then
     FRIENDS=${BENCH_FRIENDS:-5000}

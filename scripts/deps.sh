@@ -5,8 +5,13 @@
 set -euo pipefail
 
 build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libwslay-dev
-       libpq-dev libssl-dev zlib1g-dev"
+       libpq-dev libssl-dev zlib1g-dev libhiredis-dev"
 server="postgresql-15"
+# Several nodes (bus_url): Redis is the bus between them; the e2e cluster tests (and bench.sh
+# cluster) start private ones on free ports. chatd with bus_url empty (make run) never starts or
+# needs Redis. (On a machine with systemd, Debian's package also enables a system Redis on port
+# 6379; chatd uses it only if bus_url names it.)
+bus="redis-server"
 tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2 openssl"
 tools="clang-format"
 # libFuzzer and the sanitizers' runtime for the fuzz harnesses (fuzz/, make fuzz-short).
@@ -16,12 +21,12 @@ browser="chromium"
 
 # Packages whose status is "ii" (installed). dpkg-query fails when it knows a name not at all.
 installed=$({ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $build $server postgresql \
-    $tests $tools $fuzz $browser 2>/dev/null || true; } | awk '$1 == "ii" { print $2 }')
+    $bus $tests $tools $fuzz $browser 2>/dev/null || true; } | awk '$1 == "ii" { print $2 }')
 
 missing=()
 # Node.js and npm for the clients (clients/): Debian's, unless the machine has a node already.
 command -v node >/dev/null || missing+=(nodejs npm)
-for pkg in $build $server $tests $tools $fuzz $browser; do
+for pkg in $build $server $bus $tests $tools $fuzz $browser; do
     grep -qx "$pkg" <<<"$installed" && continue
     # The `postgresql` metapackage is as good as the versioned server it depends on.
     [ "$pkg" = postgresql-15 ] && grep -qx postgresql <<<"$installed" && continue

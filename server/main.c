@@ -102,10 +102,12 @@ static void daemon_set_state(daemon_t *d, daemon_state_t state)
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
     daemon_t *d = arg;
-    /* Sessions close first (their Disconnect events are writes), then those writes finish;
-     * the statistics counted meanwhile go out last. */
+    /* Sessions close first (their Disconnect events are writes, their route entries are
+     * removed from the bus), then those writes finish; the statistics counted meanwhile go out
+     * last. */
     bool drained = http_server_in_flight(d->http) == 0 && ws_server_session_count(d->ws) == 0 &&
-                   webhook_pending_writes(d->webhook) == 0;
+                   webhook_pending_writes(d->webhook) == 0 &&
+                   router_cluster_pending(d->env.router) == 0;
     if (drained && !d->stats_flushed) {
         store_stats_flush(d->env.stats);
         d->stats_flushed = true;
@@ -171,6 +173,12 @@ static bool start(daemon_t *d)
                              d->cfg.db_statement_timeout_ms};
     d->env.db = db_pool_new(d->base, &pool);
     d->env.router = router_new();
+    if (d->cfg.bus_host) {
+        login_rules_t rules = {(login_policy_t)d->cfg.login_policy, d->cfg.login_max_per_platform,
+                               d->cfg.login_max_web};
+        router_join_cluster(d->env.router, d->base, d->cfg.bus_host, d->cfg.bus_port,
+                            d->cfg.node_id, &rules);
+    }
     d->env.msgs = store_msg_writer_new(d->base, d->env.db, d->cfg.msg_dedup_window_s,
                                        d->cfg.msg_writer_lanes);
     d->env.conv_notify = conv_notify_new(&d->env);
@@ -204,7 +212,10 @@ static void stop(daemon_t *d)
     /* Webhooks first: pending before-callbacks are answered while the writer and the pool can
      * still take what they allow, and nothing calls the hooks afterwards. Then the pool (its
      * in-flight batches fail into the still-alive writer, purger and doors), then what fed it;
-     * the doors last, so every failed request is answered. */
+     * the doors last, so every failed request is answered. The bus goes first of all: its
+     * pending presence lookups are answered while everything they reach still stands. */
+    if (d->env.router)
+        router_leave_cluster(d->env.router);
     webhook_free(d->webhook);
     d->env.hooks = NULL;
     db_pool_free(d->env.db);

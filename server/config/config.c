@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/file.h"
@@ -106,6 +107,8 @@ static const key_def_t keys[] = {
     {"tls_listen", T_STR, OFF(tls_listen), "", false, 0, 0, NULL},
     {"tls_cert_file", T_STR, OFF(tls_cert_file), "", true, 0, 0, NULL},
     {"tls_key_file", T_STR, OFF(tls_key_file), "", true, 0, 0, NULL},
+    {"bus_url", T_STR, OFF(bus_url), "", false, 0, 0, NULL},
+    {"node_id", T_STR, OFF(node_id), "", false, 0, 0, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -305,6 +308,70 @@ static bool split_allow(config_t *cfg, char *errbuf, size_t errlen)
     return ok;
 }
 
+/* bus_url: "" or redis://HOST[:PORT] (6379) — parsed into bus_host, bus_port. */
+static bool parse_bus_url(config_t *cfg)
+{
+    static const char scheme[] = "redis://";
+    const char *url = cfg->bus_url;
+    if (*url == '\0')
+        return true;
+    if (strncmp(url, scheme, sizeof scheme - 1) != 0)
+        return false;
+    const char *h = url + sizeof scheme - 1, *end = h + strcspn(h, ":/");
+    long port = 6379;
+    if (end == h || (*end == '/' && end[1] != '\0'))
+        return false;
+    if (*end == ':') {
+        char *stop;
+        port = strtol(end + 1, &stop, 10);
+        if (stop == end + 1 || port < 1 || port > 65535 || (*stop && strcmp(stop, "/") != 0))
+            return false;
+    }
+    for (const char *c = h; c < end; c++)
+        if (!isalnum((unsigned char)*c) && !strchr(".-_", *c))
+            return false;
+    cfg->bus_host = xstrndup(h, (size_t)(end - h));
+    cfg->bus_port = (int)port;
+    return true;
+}
+
+/* node_id: as given, else "<host name>-<listen port>"; 1 to 64 of [A-Za-z0-9._:-]. */
+static bool check_node_id(config_t *cfg)
+{
+    if (*cfg->node_id == '\0') {
+        char host[256] = "chatd";
+        if (gethostname(host, sizeof host - 1) != 0)
+            snprintf(host, sizeof host, "chatd");
+        host[strcspn(host, ".")] = '\0';
+        xfree(cfg->node_id);
+        cfg->node_id = xasprintf("%.48s-%d", host, cfg->listen_port);
+        for (char *c = cfg->node_id; *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("._:-", *c))
+                *c = '-';
+    }
+    size_t n = strlen(cfg->node_id);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)cfg->node_id[i]) && !strchr("._:-", cfg->node_id[i]))
+            return false;
+    return true;
+}
+
+static bool check_cluster(config_t *cfg, char *errbuf, size_t errlen)
+{
+    if (!parse_bus_url(cfg)) {
+        err_message(errbuf, errlen, "bad value for key 'bus_url': expected redis://HOST:PORT");
+        return false;
+    }
+    if (!check_node_id(cfg)) {
+        err_message(errbuf, errlen,
+                    "bad value for key 'node_id': 1 to 64 letters, digits or ._:- expected");
+        return false;
+    }
+    return true;
+}
+
 static bool check_jwt(config_t *cfg, char *errbuf, size_t errlen)
 {
     const char *alg = jwt_algorithms[cfg->jwt_algorithm];
@@ -355,7 +422,8 @@ static bool finish(config_t *cfg, const bool *seen, char *errbuf, size_t errlen)
         return false;
     }
     return split_admins(cfg, errbuf, errlen) && split_allow(cfg, errbuf, errlen) &&
-           check_jwt(cfg, errbuf, errlen) && check_tls(cfg, errbuf, errlen);
+           check_jwt(cfg, errbuf, errlen) && check_tls(cfg, errbuf, errlen) &&
+           check_cluster(cfg, errbuf, errlen);
 }
 
 bool config_load(const char *path, config_t *cfg, char *errbuf, size_t errlen)
@@ -381,6 +449,7 @@ void config_clear(config_t *cfg)
         xfree(cfg->admins[i]);
     xfree(cfg->listen_host);
     xfree(cfg->tls_host);
+    xfree(cfg->bus_host);
     xfree(cfg->jwt_public_key);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -94,6 +94,10 @@ typedef struct {
     int tls_port;
     char *tls_cert_file; /* PEM chain, leaf first; re-read on SIGHUP */
     char *tls_key_file;
+    char *bus_url;  /* "" = a single node; else redis://HOST:PORT (docs/operations.md) */
+    char *bus_host; /* bus_url parsed (NULL when empty) */
+    int bus_port;
+    char *node_id; /* this node's name on the bus; "" in the file = "<host>-<listen port>" */
 } config_t;
 
 /* Loads `path` (NULL: defaults and environment only) into *cfg. On failure returns false with a

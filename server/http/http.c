@@ -20,6 +20,7 @@
 #include "api/stats/stats.h"
 #include "auth/auth.h"
 #include "http/console.h"
+#include "bus/bus.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "version.h"
@@ -29,6 +30,7 @@
 #include "db/db.h"
 #include "http/guard.h"
 #include "http/tls.h"
+#include "router/router.h"
 #include "store/store.h"
 
 #define HTTP_MAX_HEADERS_BYTES (64 * 1024)
@@ -289,10 +291,21 @@ typedef struct {
     http_server_t *server;
 } health_req_t;
 
+/* Adds "bus": "up"/"connecting"/"down" for a node of several; never changes the status: a node
+ * without its bus keeps serving its own sessions. */
+static json_t *with_bus(const http_server_t *s, json_t *body)
+{
+    const bus_t *bus = router_bus(s->env->router);
+    if (bus)
+        json_object_set_new(body, "bus", json_string(bus_state_name(bus_state(bus))));
+    return body;
+}
+
 static void on_ping(err_t err, void *arg)
 {
     health_req_t *h = arg;
-    json_t *body = json_pack("{ss}", "status", err == ERR_OK ? "ok" : "unavailable");
+    json_t *body =
+        with_bus(h->server, json_pack("{ss}", "status", err == ERR_OK ? "ok" : "unavailable"));
     count_done_when_written(h->server, h->req);
     send_json(h->req, err == ERR_OK ? 200 : 503, err == ERR_OK ? "OK" : "Service Unavailable",
               body);
@@ -325,7 +338,7 @@ static void handle_readyz(http_server_t *s, struct evhttp_request *req)
     const char *why = s->draining              ? "draining"
                       : st.idle + st.busy == 0 ? "database unreachable"
                                                : NULL;
-    json_t *body = json_pack("{ss}", "status", why ? why : "ready");
+    json_t *body = with_bus(s, json_pack("{ss}", "status", why ? why : "ready"));
     send_json(req, why ? 503 : 200, why ? "Service Unavailable" : "OK", body);
     json_decref(body);
 }

@@ -5,34 +5,8 @@
 #include "core/clock.h"
 #include "core/hash.h"
 #include "core/xalloc.h"
+#include "router/internal.h"
 #include "router/router.h"
-
-#define NBUCKETS 4096
-
-struct router_session {
-    char *user_id;
-    char *platform;
-    void *owner;
-    router_kick_fn kick;
-    router_deliver_fn deliver;
-    uint64_t order; /* login order, for "oldest first" */
-    uint64_t conn_id;
-    int64_t login_ms;            /* wall clock at router_session_add */
-    struct router_session *next; /* same bucket */
-};
-
-struct router_frame {
-    int refs;
-    size_t len;
-    char *text;
-    int64_t committed_us;
-};
-
-struct router {
-    router_session_t *buckets[NBUCKETS];
-    size_t count;
-    uint64_t next_order;
-};
 
 router_frame_t *router_frame_new(char *text, size_t len)
 {
@@ -98,6 +72,7 @@ void router_free(router_t *r)
 {
     if (r == NULL)
         return;
+    cluster_free(r->cluster);
     for (size_t i = 0; i < NBUCKETS; i++) {
         router_session_t *s = r->buckets[i];
         while (s) {
@@ -128,6 +103,7 @@ router_session_t *router_session_add(router_t *r, const char *user_id, const cha
     s->next = r->buckets[b];
     r->buckets[b] = s;
     r->count++;
+    cluster_sessions_changed(r, user_id);
     return s;
 }
 
@@ -140,6 +116,7 @@ void router_session_remove(router_t *r, router_session_t *s)
         return;
     *pp = s->next;
     r->count--;
+    cluster_sessions_changed(r, s->user_id);
     xfree(s->user_id);
     xfree(s->platform);
     xfree(s);
@@ -159,8 +136,14 @@ size_t router_user_platforms(const router_t *r, const char *user_id, const char 
     return n;
 }
 
-/* Hooks may remove the session they are called for (a close): read `next` before. */
 size_t router_kick_user(router_t *r, const char *user_id, const char *reason)
+{
+    cluster_kick(r, user_id, reason);
+    return router_kick_local(r, user_id, reason);
+}
+
+/* Hooks may remove the session they are called for (a close): read `next` before. */
+size_t router_kick_local(router_t *r, const char *user_id, const char *reason)
 {
     size_t n = 0;
     router_session_t *next;
@@ -237,6 +220,13 @@ bool router_push_conn(router_t *r, const char *user_id, uint64_t conn_id, router
 }
 
 size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn)
+{
+    cluster_push(r, user_id, f);
+    return router_push_user_here(r, user_id, f, skip_conn);
+}
+
+size_t router_push_user_here(router_t *r, const char *user_id, router_frame_t *f,
+                             uint64_t skip_conn)
 {
     size_t n = 0;
     router_session_t *next;

@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "router/policy.h"
+
+struct event_base;
+typedef struct bus bus_t;
 typedef struct router router_t;
 typedef struct router_session router_session_t;
 
@@ -63,6 +67,11 @@ void router_session_kick(router_session_t *s, const char *reason);
  * returns how many got it. */
 size_t router_push_user(router_t *r, const char *user_id, router_frame_t *f, uint64_t skip_conn);
 
+/* The same for this node's sessions only: for pushes each node computes for its own sessions
+ * (conversation rows, from a note of router_note_elsewhere()). */
+size_t router_push_user_here(router_t *r, const char *user_id, router_frame_t *f,
+                             uint64_t skip_conn);
+
 /* Delivers a frame to the user's session on connection conn_id; false when there is none. */
 bool router_push_conn(router_t *r, const char *user_id, uint64_t conn_id, router_frame_t *f);
 
@@ -73,5 +82,54 @@ size_t router_user_platforms(const router_t *r, const char *user_id, const char 
 size_t router_kick_user(router_t *r, const char *user_id, const char *reason);
 /* Sessions on this node. */
 size_t router_session_count(const router_t *r);
+
+/* The reason a session pushed out by a newer login is kicked with (here or on another node). */
+#define ROUTER_KICK_BY_LOGIN "logged in on another device"
+
+/*
+ * Several nodes (bus/bus.h). After router_join_cluster() the router also reaches the sessions
+ * other nodes hold: it keeps this node's route entries in the bus (written when a user's
+ * sessions here change, rewritten every ttl/3 seconds and whenever the bus comes back, removed
+ * when the user's last session here goes), and router_push_user() / router_kick_user() also
+ * send to the nodes whose entries name the user. What is sent in one loop pass is gathered:
+ * one route lookup per frame, then ONE bus message per receiving node however many of the
+ * frame's recipients it holds. Never to every node, never back to this one. All of it may be
+ * lost (the bus is not durable); the counts these functions return are this node's.
+ */
+void router_join_cluster(router_t *r, struct event_base *base, const char *bus_host, int bus_port,
+                         const char *node_id, const login_rules_t *rules);
+/* Closes the bus first at shutdown: pending presence lookups are answered (known = false) while
+ * the doors can still reply. After it the router is a single node's. */
+void router_leave_cluster(router_t *r);
+/* The bus, or NULL on a single node (readiness and drain look at its state). */
+bus_t *router_bus(const router_t *r);
+/* Route writes and sends not yet answered by the bus (the drain waits for them). */
+size_t router_cluster_pending(const router_t *r);
+
+/* A login of `user_id` on `platform` here: the other nodes holding the user apply the login
+ * policy to their sessions, as if this newest one had logged in there (kicking with
+ * ROUTER_KICK_BY_LOGIN). This node's own sessions are the caller's (ws/) to apply it to. */
+void router_login_elsewhere(router_t *r, const char *user_id, const char *platform);
+
+/* A note for another module about a user (e.g. "their conversation changed"): handed to the
+ * handler on each other node that holds the user's sessions. Notes of one loop pass with the
+ * same text are gathered into one bus message per node. One handler per router. */
+typedef void (*router_note_fn)(void *arg, const char *user_id, const char *note);
+void router_set_note_handler(router_t *r, router_note_fn fn, void *arg);
+void router_note_elsewhere(router_t *r, const char *user_id, const char *note);
+
+/* Presence across nodes. users[i].platforms are every session's platform, this node's first. */
+typedef struct {
+    const char *user_id;
+    const char *const *platforms;
+    size_t n;
+} router_presence_t;
+/* Called once with n entries, in the order asked; pointers valid during the call only. `known`
+ * false: the bus was down, only this node's sessions are counted. */
+typedef void (*router_presence_fn)(const router_presence_t *users, size_t n, bool known, void *arg);
+/* Looks the users up on every node. On a single node cb runs before this returns; otherwise
+ * after one bus round trip. */
+void router_presence_get(router_t *r, const char *const *users, size_t n, router_presence_fn cb,
+                         void *arg);
 
 #endif

@@ -63,7 +63,9 @@ static const char batch_sql[] =
     "), fresh AS ("
     "  SELECT * FROM checked WHERE status = 'ok' AND i NOT IN (SELECT i FROM dup)"
     "), counts AS ("
-    "  SELECT conv, count(*) AS n, max(ts) AS ts FROM fresh GROUP BY conv"
+    /* Rows are locked in key order, here and in views: two nodes' batches that share
+     * conversations then wait for each other instead of deadlocking. */
+    "  SELECT conv, count(*) AS n, max(ts) AS ts FROM fresh GROUP BY conv ORDER BY conv"
     "), bump AS ("
     "  INSERT INTO conversations AS c (conv_key, last_seq, last_time, activity)"
     "  SELECT conv, n, ts, nextval('conv_activity') FROM counts"
@@ -96,7 +98,7 @@ static const char batch_sql[] =
     "    UNION ALL"
     "    SELECT receiver, conv, sender, NULL, CASE WHEN mark_read THEN seq ELSE 0 END"
     "    FROM numbered WHERE receiver IS NOT NULL"
-    "  ) AS u GROUP BY user_id, conv"
+    "  ) AS u GROUP BY user_id, conv ORDER BY user_id, conv"
     "  ON CONFLICT (user_id, conv_key) DO UPDATE"
     "    SET read_seq = GREATEST(v.read_seq, EXCLUDED.read_seq)"
     "), ats AS ("

@@ -461,7 +461,7 @@ static ws_cmd_t *cmd_new(ws_session_t *s, json_t *seq, const char *cmd, json_t *
 
 /* ---- login / logout (session state lives here, so these are not api handlers) ---- */
 
-static const char kick_by_login[] = "logged in on another device";
+static const char kick_by_login[] = ROUTER_KICK_BY_LOGIN;
 
 static void on_kick(void *owner, const char *reason)
 {
@@ -500,6 +500,8 @@ static json_t *apply_login_policy(ws_session_t *s)
                                         store_webhook_platform(platforms[i], STORE_WEBHOOK_NCMDS)));
         router_session_kick(sessions[i], kick_by_login);
     }
+    /* The other nodes apply the policy to the sessions they hold (not in KickedDevice). */
+    router_login_elsewhere(s->server->env->router, s->user_id, s->platform);
     return kicked;
 }
 

@@ -473,6 +473,58 @@ static void test_reload_applies_reloadable_keys_only(void)
     config_clear(&fresh);
 }
 
+/* bus_url: empty is one node; redis://HOST[:PORT] is parsed; anything else names the key. */
+static void test_bus_url(void)
+{
+    static const struct {
+        const char *url, *host;
+        int port;
+    } good[] = {
+        {"redis://127.0.0.1:6380", "127.0.0.1", 6380},
+        {"redis://redis", "redis", 6379},
+        {"redis://cache-1.internal:7000/", "cache-1.internal", 7000},
+    };
+    config_t cfg;
+    char err[512], text[256];
+    REQUIRE(load(REQUIRED, &cfg, err, sizeof err));
+    CHECK(cfg.bus_host == NULL && strcmp(cfg.bus_url, "") == 0);
+    config_clear(&cfg);
+    for (size_t i = 0; i < N(good); i++) {
+        snprintf(text, sizeof text, REQUIRED "bus_url = %s\n", good[i].url);
+        REQUIRE(load(text, &cfg, err, sizeof err));
+        CHECK_EQ_STR(cfg.bus_host, good[i].host);
+        CHECK_EQ_INT(cfg.bus_port, good[i].port);
+        config_clear(&cfg);
+    }
+    static const char *const bad[] = {"http://h:1",     "redis://",        "redis://:6379",
+                                      "redis://h:0",    "redis://h:65536", "redis://h:x",
+                                      "redis://h:1/db", "redis://us er@h"};
+    for (size_t i = 0; i < N(bad); i++) {
+        snprintf(text, sizeof text, REQUIRED "bus_url = %s\n", bad[i]);
+        EXPECT_ERROR(text, "bad value for key 'bus_url'");
+    }
+}
+
+/* node_id: derived from the host name and listen port when empty; checked when given. */
+static void test_node_id(void)
+{
+    config_t cfg;
+    char err[512], host[256] = "", want[128];
+    REQUIRE(load(REQUIRED "listen = 127.0.0.1:9001\n", &cfg, err, sizeof err));
+    gethostname(host, sizeof host - 1);
+    host[strcspn(host, ".")] = '\0';
+    snprintf(want, sizeof want, "%.48s-9001", host);
+    CHECK_EQ_STR(cfg.node_id, want);
+    config_clear(&cfg);
+    REQUIRE(load(REQUIRED "node_id = web-1.a:b\n", &cfg, err, sizeof err));
+    CHECK_EQ_STR(cfg.node_id, "web-1.a:b");
+    config_clear(&cfg);
+    EXPECT_ERROR(REQUIRED "node_id = a b\n", "bad value for key 'node_id'");
+    EXPECT_ERROR(REQUIRED "node_id = "
+                          "12345678901234567890123456789012345678901234567890123456789012345\n",
+                 "bad value for key 'node_id'");
+}
+
 static void test_clear_twice(void)
 {
     config_t cfg;
@@ -560,5 +612,5 @@ UNIT_MAIN(test_defaults, test_every_key_set, test_enumerations, test_file_format
           test_bad_values_name_key_and_line, test_boundaries_accepted, test_missing_required_keys,
           test_missing_file, test_env_overrides_file, test_env_alone,
           test_env_bad_value_names_variable, test_admin_list, test_jwt_hs256_secret_length,
-          test_jwt_public_key_file, test_reload_applies_reloadable_keys_only, test_clear_twice,
-          test_mask_url, test_key_view)
+          test_jwt_public_key_file, test_reload_applies_reloadable_keys_only, test_bus_url,
+          test_node_id, test_clear_twice, test_mask_url, test_key_view)

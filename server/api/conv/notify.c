@@ -23,7 +23,9 @@ struct conv_notify {
 };
 
 static void recount_later(conv_notify_t *n, const char *user);
+static void on_note(void *arg, const char *user, const char *note);
 
+/* This node's sessions only: each node reads and pushes the rows of the users it holds. */
 static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
 {
     const api_env_t *env = arg;
@@ -34,12 +36,12 @@ static void on_pushed(err_t err, const store_conv_t *rows, size_t n, void *arg)
             json_pack("{s:[o]}", "conversationList", conv_to_json(&rows[i], rows[i].user));
         router_frame_t *f = router_frame_from_json(
             rows[i].is_new ? "onNewConversation" : "onConversationChanged", body);
-        router_push_user(env->router, rows[i].user, f, 0);
+        router_push_user_here(env->router, rows[i].user, f, 0);
         router_frame_unref(f);
         f = router_frame_from_json(
             "onTotalUnreadMessageCountChanged",
             json_pack("{s:I}", "totalUnreadCount", (json_int_t)rows[i].total_unread));
-        router_push_user(env->router, rows[i].user, f, 0);
+        router_push_user_here(env->router, rows[i].user, f, 0);
         router_frame_unref(f);
         recount_later(env->conv_notify, rows[i].user);
     }
@@ -198,6 +200,7 @@ conv_notify_t *conv_notify_new(const api_env_t *env)
     n->seen = json_object();
     n->recount = json_object();
     n->subs = json_object();
+    router_set_note_handler(env->router, on_note, n);
     return n;
 }
 
@@ -213,9 +216,10 @@ void conv_notify_free(conv_notify_t *n)
     xfree(n);
 }
 
-static void notify(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
+/* Gathers (user, conversation) for this node's sessions of the user. */
+static void notify_here(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
 {
-    if (n == NULL || router_user_platforms(n->env->router, user, NULL, 0) == 0)
+    if (router_user_platforms(n->env->router, user, NULL, 0) == 0)
         return;
     char *k = xasprintf("%s\x1f%s", user, conv_key);
     if (json_object_get(n->seen, k) == NULL) {
@@ -224,6 +228,24 @@ static void notify(conv_notify_t *n, const char *user, const char *conv_key, boo
     }
     xfree(k);
     arm(n);
+}
+
+/* The node that holds a user's sessions reads and pushes their conversation itself: another
+ * node's change reaches it as a note "m:<key>" (by a message) or "a:<key>". */
+static void notify(conv_notify_t *n, const char *user, const char *conv_key, bool by_message)
+{
+    if (n == NULL)
+        return;
+    char *note = xasprintf("%c:%s", by_message ? 'm' : 'a', conv_key);
+    router_note_elsewhere(n->env->router, user, note);
+    xfree(note);
+    notify_here(n, user, conv_key, by_message);
+}
+
+static void on_note(void *arg, const char *user, const char *note)
+{
+    if ((note[0] == 'm' || note[0] == 'a') && note[1] == ':')
+        notify_here(arg, user, note + 2, note[0] == 'm');
 }
 
 void conv_notify_add(conv_notify_t *n, const char *user, const char *conv_key)

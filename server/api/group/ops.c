@@ -1676,3 +1676,32 @@ void gop_joined(const api_env_t *env, const gop_joined_t *q, store_group_fn cb, 
     free(hidden);
     free(inactive);
 }
+
+/* ---- online members ---- */
+
+typedef struct {
+    api_call_t *call;
+    group_online_fn done;
+} online_ctx_t;
+
+static void on_presence(const router_presence_t *users, size_t n, bool known, void *arg)
+{
+    online_ctx_t *o = arg;
+    json_int_t online = 0;
+    for (size_t i = 0; i < n; i++)
+        online += users[i].n > 0;
+    o->done(o->call, online);
+    xfree(o);
+}
+
+void group_count_online(api_call_t *call, const json_t *members, group_online_fn done)
+{
+    size_t n = json_array_size(members);
+    const char **ids = xcalloc(n ? n : 1, sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = json_string_value(json_array_get(members, i));
+    online_ctx_t *o = XNEW(online_ctx_t);
+    *o = (online_ctx_t){call, done};
+    router_presence_get(call->env->router, ids, n, on_presence, o);
+    xfree(ids);
+}

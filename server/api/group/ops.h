@@ -229,4 +229,9 @@ err_t gop_check_attrs(const json_t *map, char *buf, size_t len);
 void gop_push_users(const api_env_t *env, const json_t *users, const char *event, json_t *body,
                     uint64_t skip_conn);
 
+/* Counts the users of `members` (a JSON array of strings) online on any node and calls
+ * done(call, count) once: at once on a single node, after one bus round trip on several. */
+typedef void (*group_online_fn)(api_call_t *call, json_int_t online);
+void group_count_online(api_call_t *call, const json_t *members, group_online_fn done);
+
 #endif

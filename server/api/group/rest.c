@@ -1443,6 +1443,11 @@ void api_group_rest_history(api_call_t *call)
 
 /* ---- get_online_member_num ---- */
 
+static void on_online_counted(api_call_t *call, json_int_t online)
+{
+    api_finish(call, json_pack("{s:I}", "OnlineMemberNum", online));
+}
+
 static void on_online(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = arg;
@@ -1450,12 +1455,7 @@ static void on_online(err_t err, const store_group_res_t *res, void *arg)
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    json_int_t online = 0;
-    json_t *v;
-    size_t i;
-    json_array_foreach(res->members, i, v) online +=
-        router_user_platforms(call->env->router, json_string_value(v), NULL, 0) > 0;
-    api_finish(call, json_pack("{s:I}", "OnlineMemberNum", online));
+    group_count_online(call, res->members, on_online_counted);
 }
 
 void api_group_rest_online_num(api_call_t *call)

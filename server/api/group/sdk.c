@@ -757,6 +757,11 @@ void api_group_attrs_get(api_call_t *call)
 
 /* ---- getGroupOnlineMemberCount ---- */
 
+static void on_online_counted(api_call_t *call, json_int_t online)
+{
+    api_finish(call, json_pack("{s:I}", "count", online));
+}
+
 static void on_online_ids(err_t err, const store_group_res_t *res, void *arg)
 {
     api_call_t *call = api_call_if_ok(err, arg);
@@ -766,21 +771,16 @@ static void on_online_ids(err_t err, const store_group_res_t *res, void *arg)
         api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    json_int_t online = 0;
     bool member = config_is_admin(call->env->cfg, call->identifier);
     json_t *v;
     size_t i;
-    json_array_foreach(res->members, i, v)
-    {
-        const char *u = json_string_value(v);
-        member = member || strcmp(u, call->identifier) == 0;
-        online += router_user_platforms(call->env->router, u, NULL, 0) > 0;
-    }
+    json_array_foreach(res->members, i, v) member =
+        member || strcmp(json_string_value(v), call->identifier) == 0;
     if (!member) {
         api_fail(call, ERR_GROUP_PERMISSION, "not a member of the group");
         return;
     }
-    api_finish(call, json_pack("{s:I}", "count", online));
+    group_count_online(call, res->members, on_online_counted);
 }
 
 void api_group_online_count(api_call_t *call)

@@ -16,19 +16,33 @@ static const char *tencent_platform(const char *canonical)
     return strcmp(canonical, "Windows") == 0 ? "PC" : canonical;
 }
 
-static json_t *status_of(const router_t *r, const char *id, bool detail)
+static json_t *status_of(const router_presence_t *u, bool detail)
 {
-    const char *platforms[USER_PLATFORMS_MAX];
-    size_t n = router_user_platforms(r, id, platforms, USER_PLATFORMS_MAX);
-    json_t *q = json_pack("{ssss}", "To_Account", id, "Status", n ? "Online" : "Offline");
+    json_t *q =
+        json_pack("{ssss}", "To_Account", u->user_id, "Status", u->n ? "Online" : "Offline");
     if (detail) {
         json_t *d = json_array();
-        for (size_t i = 0; i < n && i < USER_PLATFORMS_MAX; i++)
-            json_array_append_new(d, json_pack("{ssss}", "Platform", tencent_platform(platforms[i]),
-                                               "Status", "Online"));
+        for (size_t i = 0; i < u->n && i < USER_PLATFORMS_MAX; i++)
+            json_array_append_new(d,
+                                  json_pack("{ssss}", "Platform", tencent_platform(u->platforms[i]),
+                                            "Status", "Online"));
         json_object_set_new(q, "Detail", d);
     }
     return q;
+}
+
+/* The existing accounts' presence on every node; call->state holds the ErrorList. */
+static void on_presence(const router_presence_t *users, size_t n, bool known, void *arg)
+{
+    api_call_t *call = arg;
+    json_t *errors = call->state;
+    call->state = NULL;
+    bool detail = json_is_true(json_object_get(call->body, "IsNeedDetail")) ||
+                  json_integer_value(json_object_get(call->body, "IsNeedDetail")) == 1;
+    json_t *result = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(result, status_of(&users[i], detail));
+    api_finish(call, json_pack("{soso}", "QueryResult", result, "ErrorList", errors));
 }
 
 static void on_existing(err_t err, const store_ids_t *found, void *arg)
@@ -36,21 +50,21 @@ static void on_existing(err_t err, const store_ids_t *found, void *arg)
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    bool detail = json_is_true(json_object_get(call->body, "IsNeedDetail")) ||
-                  json_integer_value(json_object_get(call->body, "IsNeedDetail")) == 1;
-    json_t *result = json_array(), *errors = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(call->body, "To_Account"), i, v)
+    json_t *errors = json_array(), *v, *list = json_object_get(call->body, "To_Account");
+    const char **ids = xcalloc(json_array_size(list) + 1, sizeof *ids);
+    size_t i, n = 0;
+    json_array_foreach(list, i, v)
     {
         const char *id = json_string_value(v);
         if (store_ids_has(found, id))
-            json_array_append_new(result, status_of(call->env->router, id, detail));
+            ids[n++] = id;
         else
             json_array_append_new(errors, json_pack("{sssi}", "To_Account", id, "ErrorCode",
                                                     ERR_ACCOUNT_NOT_IMPORTED));
     }
-    api_finish(call, json_pack("{soso}", "QueryResult", result, "ErrorList", errors));
+    call->state = errors;
+    router_presence_get(call->env->router, ids, n, on_presence, call);
+    xfree(ids);
 }
 
 void api_query_online_status(api_call_t *call)

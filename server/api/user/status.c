@@ -11,18 +11,15 @@
 #include "store/store.h"
 
 /* V2TIMUserStatus {userID, statusType (1 online, 3 not logged in), customStatus,
- * onlineDevices: [platform]} as this node sees it. */
-static json_t *status_of(const api_env_t *env, const json_t *row)
+ * onlineDevices: [platform]}, the devices of every node. */
+static json_t *status_of(const json_t *row, const router_presence_t *p)
 {
-    const char *user = json_string_value(json_object_get(row, "user"));
-    const char *platforms[USER_PLATFORMS_MAX];
-    size_t n = router_user_platforms(env->router, user, platforms, USER_PLATFORMS_MAX);
     json_t *devices = json_array();
-    for (size_t i = 0; i < n && i < USER_PLATFORMS_MAX; i++)
-        json_array_append_new(devices, json_string(platforms[i]));
-    return json_pack("{s:s, s:i, s:O, s:o}", "userID", user, "statusType", n > 0 ? 1 : 3,
-                     "customStatus", json_object_get(row, "custom_status"), "onlineDevices",
-                     devices);
+    for (size_t i = 0; i < p->n && i < USER_PLATFORMS_MAX; i++)
+        json_array_append_new(devices, json_string(p->platforms[i]));
+    return json_pack("{s:O, s:i, s:O, s:o}", "userID", json_object_get(row, "user"), "statusType",
+                     p->n > 0 ? 1 : 3, "customStatus", json_object_get(row, "custom_status"),
+                     "onlineDevices", devices);
 }
 
 static void push_status(const api_env_t *env, const char *user, json_t *status)
@@ -33,19 +30,57 @@ static void push_status(const api_env_t *env, const char *user, json_t *status)
     router_frame_unref(f);
 }
 
+/* Status rows and what to do with them once the users' devices are known. */
+typedef struct {
+    const api_env_t *env;
+    api_call_t *call; /* getUserStatus: answer it; else announce */
+    json_t *users, *watchers;
+    bool self;
+} status_ctx_t;
+
+static void on_devices(const router_presence_t *p, size_t n, bool known, void *arg)
+{
+    status_ctx_t *ctx = arg;
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, status_of(json_array_get(ctx->users, i), &p[i]));
+    if (ctx->call) {
+        api_finish(ctx->call, out);
+    } else {
+        /* Tells each watcher (and, `self`, the user) the user's status. */
+        json_t *status = json_array_get(out, 0), *w;
+        size_t i;
+        json_array_foreach(ctx->watchers, i, w) if (json_is_string(w))
+            push_status(ctx->env, json_string_value(w), status);
+        if (ctx->self && status)
+            push_status(ctx->env, json_string_value(json_object_get(status, "userID")), status);
+        json_decref(out);
+    }
+    json_decref(ctx->users);
+    json_decref(ctx->watchers);
+    xfree(ctx);
+}
+
+/* Looks up the devices of each row's user (rows: status rows, stolen), then on_devices. */
+static void with_devices(status_ctx_t *ctx)
+{
+    size_t n = json_array_size(ctx->users);
+    const char **ids = xcalloc(n ? n : 1, sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = json_string_value(json_object_get(json_array_get(ctx->users, i), "user"));
+    router_presence_get(ctx->env->router, ids, n, on_devices, ctx);
+    xfree(ids);
+}
+
 /* Tells each watcher (and, `self`, the user) the user's status from users[0]. */
 static void announce(const api_env_t *env, const json_t *users, const json_t *watchers, bool self)
 {
     const json_t *row = json_array_get(users, 0);
     if (row == NULL)
         return;
-    json_t *status = status_of(env, row), *w;
-    size_t i;
-    json_array_foreach(watchers, i, w) if (json_is_string(w))
-        push_status(env, json_string_value(w), status);
-    if (self)
-        push_status(env, json_string_value(json_object_get(row, "user")), status);
-    json_decref(status);
+    status_ctx_t *ctx = XNEW(status_ctx_t);
+    *ctx = (status_ctx_t){env, NULL, json_pack("[O]", row), json_deep_copy(watchers), self};
+    with_devices(ctx);
 }
 
 static bool enabled(api_call_t *call)
@@ -84,19 +119,21 @@ static void on_get(err_t err, const json_t *users, const json_t *watchers, void 
     api_call_t *call = api_call_if_ok(err, arg);
     if (call == NULL)
         return;
-    json_t *out = json_array(), *id, *row;
+    json_t *rows = json_array(), *id, *row;
     size_t i, j;
     json_array_foreach(json_object_get(call->body, "userIDList"), i, id)
     {
         json_array_foreach(users, j, row)
         {
             if (json_equal(json_object_get(row, "user"), id)) {
-                json_array_append_new(out, status_of(call->env, row));
+                json_array_append(rows, row);
                 break;
             }
         }
     }
-    api_finish(call, out);
+    status_ctx_t *ctx = XNEW(status_ctx_t);
+    *ctx = (status_ctx_t){call->env, call, rows, NULL, false};
+    with_devices(ctx);
 }
 
 void api_user_get_status(api_call_t *call)
