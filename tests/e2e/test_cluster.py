@@ -134,6 +134,24 @@ def test_c2c_across_nodes_both_ways(cluster):
     assert synced_texts(alice) == synced_texts(bob) == ["hello bob", "hello alice"]
 
 
+def test_signaling_across_nodes(cluster, pg):
+    """alice on node 1 rings bob on node 2, who accepts; a second call times out, fired by
+    whichever node's sweep claims it first, and both hear of it exactly once."""
+    n1, n2 = cluster(2)
+    alice, bob = login(n1, "alice"), login(n2, "bob")
+    settle((n1, n2), "alice", "bob")
+    call = alice.call("invite", {"invitee": "bob", "timeout": 30})["inviteID"]
+    assert bob.wait_event("onReceiveNewInvitation")["inviteID"] == call
+    bob.call("accept", {"inviteID": call})
+    assert alice.wait_event("onInviteeAccepted")["invitee"] == "bob"
+    missed = alice.call("invite", {"invitee": "bob", "timeout": 1})["inviteID"]
+    assert alice.wait_event("onInvitationTimeout", timeout=5)["inviteID"] == missed
+    assert bob.wait_event("onInvitationTimeout", timeout=5)["inviteID"] == missed
+    time.sleep(2.5)  # a second sweep on the other node finds nothing left to fire
+    assert alice.take_events("onInvitationTimeout") == []
+    assert bob.take_events("onInvitationTimeout") == []
+
+
 def test_push_goes_only_to_the_nodes_holding_the_receiver(cluster):
     """With three nodes and bob on node 2 only, node 1 publishes one bus message per chat
     message, and node 3 receives none."""
