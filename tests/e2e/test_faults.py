@@ -415,3 +415,195 @@ def test_hung_statement_freed_by_the_batch_deadline(chatd, rest, pg):
     figure("hung: second send answered 70169 after (ms)", f"{deadline_3 * 1000:.0f}")
     figure("hung: read served while the lock is held (ms)", f"{read_elapsed * 1000:.0f}")
     figure("hung: orphaned statement committed after the release", orphan_committed)
+
+
+# ---- 4. The webhook receiver slow, down, answering garbage --------------------------------------
+
+BEFORE_SEND = "C2C.CallbackBeforeSendMsg"
+AFTER_SEND = "C2C.CallbackAfterSendMsg"
+HOOK_KEYS = dict(webhook_commands=f"{BEFORE_SEND},{AFTER_SEND}", webhook_timeout_ms=300,
+                 webhook_retry_base_ms=100, webhook_retry_max_ms=400, webhook_max_age_s=3,
+                 webhook_max_in_flight=4)
+FAILED_ATTEMPT = re.compile(r"webhook: event (\d+) C2C\.CallbackAfterSendMsg attempt (\d+) "
+                            r"failed: (.*); next in (\d+) ms")
+
+
+class RawReceiver:
+    """A TCP server that reads each HTTP request and answers what no HTTP server would: bytes
+    that are not HTTP ("not-http"), or a response cut off before its promised length
+    ("cut-off"). `requests` counts the requests read."""
+
+    def __init__(self, port, mode):
+        self.port, self.mode = port, mode
+        self.requests = 0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(64)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn):
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+            while len(body) < length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                body += chunk
+            self.requests += 1
+            if self.mode == "not-http":
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\xff\xfe garbage \x00\r\n\r\n")
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 200\r\n\r\n{\"ActionStatus\": \"OK\", \"Err")
+
+    def stop(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept(): close() alone would not
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+
+def set_receiver(receiver, mode):
+    """Makes `receiver` (util.Receiver) misbehave as `mode`; returns a RawReceiver for the
+    modes it cannot play (it stops `receiver` and takes its port)."""
+    replies = {
+        "slow": ("sleep", 1.0, OK),  # answers OK, after webhook_timeout_ms
+        "html": (200, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        "truncated-json": (200, '{"ActionStatus": "OK", "ErrorCode": 0, "ErrorIn'),
+        "http-500": (500, OK),
+    }
+    if mode in replies:
+        receiver.answer = lambda call: replies[mode]
+        return None
+    receiver.stop()
+    if mode == "down":
+        return None  # connection refused
+    return RawReceiver(receiver.port, mode)
+
+
+def open_fds(chatd):
+    return len(os.listdir(f"/proc/{chatd.proc.pid}/fd"))
+
+
+def metric_value(chatd, name):
+    for line in requests.get(f"{chatd.url}/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no {name} in /metrics")
+
+
+def check_backoff(log, base, ceiling):
+    """Every failed attempt of an after-event was followed by a delay within the documented
+    backoff (doubling from base to ceiling, the upper half random); attempts counted 1, 2, 3, …
+    per event. Returns {event id: attempts}."""
+    attempts = {}
+    for event, n, why, delay in FAILED_ATTEMPT.findall(log):
+        n, delay = int(n), int(delay)
+        assert n == attempts.get(event, 0) + 1, f"event {event}: attempt {n} out of order"
+        attempts[event] = n
+        full = min(base * 2 ** (n - 1), ceiling)
+        assert full - full // 2 <= delay <= full, (event, n, delay, full)
+    return attempts
+
+
+@pytest.mark.parametrize("mode", ["slow", "down", "html", "truncated-json", "http-500",
+                                  "not-http", "cut-off"])
+def test_webhook_receiver_faults(chatd_factory, receiver, pg, mode):
+    """The app's webhook receiver misbehaves: slower than webhook_timeout_ms, down (connection
+    refused), answering HTML, truncated JSON, HTTP 500, bytes that are not HTTP, or a response
+    cut off before its Content-Length. Sends over REST and WebSocket are unaffected: each
+    before-callback fails and the message proceeds (webhook_before_fail = proceed, docs/
+    webhooks.md), is stored and pushed. Each after-event is retried with the documented backoff
+    until webhook_max_age_s, then dead with its last error; chatd holds no request or socket
+    for them afterwards, and delivers them all, once each, after retry_dead to a receiver that
+    works again. No crash; no leak at exit (LeakSanitizer, teardown)."""
+    chatd = chatd_factory(**{**dict(hook_config_for(receiver)), **HOOK_KEYS})
+    rest = chatd.rest()
+    call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": ["alice", "bob", "carol"]})
+    bob = WsClient.login_as(chatd.url, "bob")
+    carol = WsClient.login_as(chatd.url, "carol")
+    raw = None
+    try:
+        fds_before = open_fds(chatd)
+        raw = set_receiver(receiver, mode)
+        latencies, sent = [], []
+        for i in range(3):
+            t0 = time.monotonic()
+            answer = rest.call(SEND, {"From_Account": "alice", "To_Account": "bob",
+                                      "MsgRandom": i, "MsgBody": text_body(f"rest-{i}")})
+            latencies.append(time.monotonic() - t0)
+            assert answer["ErrorCode"] == 0, answer
+            sent.append(answer["MsgId"])
+            t0 = time.monotonic()
+            body = carol.call("sendMessage", {"receiver": "bob", "random": i,
+                                              "msgBody": text_body(f"ws-{i}")})
+            latencies.append(time.monotonic() - t0)
+            sent.append(body["msgID"])
+        pushed = [bob.wait_event("onRecvNewMessage")["message"]["msgID"] for _ in sent]
+        assert sorted(pushed) == sorted(sent)
+        assert sorted(r[0] for r in pg.sql("SELECT msg_id FROM messages")) == sorted(sent)
+        assert "C2C.CallbackBeforeSendMsg failed" in chatd.log()
+        wait_until(lambda: pg.sql("SELECT count(*) FILTER (WHERE dead), count(*) FROM "
+                                  "webhook_outbox") == [(6, 6)], timeout=40,
+                   what="all six after-events dead")
+        wait_until(lambda: metric_value(chatd, "chatd_webhook_in_flight") == 0,
+                   what="no after-callback in flight")
+        attempts = check_backoff(chatd.log(), 100, 400)
+        assert max(attempts.values()) >= 3, attempts  # the head of each conversation
+        dead = call_ok(rest, "chatd_webhook/list_dead", {})["Events"]
+        assert len(dead) == 6 and all(e["LastError"] for e in dead), dead
+        errors = sorted({e["LastError"] for e in dead})
+        # Still unaffected, and holding nothing for the dead events.
+        call_ok(rest, SEND, {"From_Account": "alice", "To_Account": "bob", "MsgRandom": 99,
+                             "MsgBody": text_body("after")})
+        fds_after = open_fds(chatd)
+        assert fds_after <= fds_before + HOOK_KEYS["webhook_max_in_flight"], (fds_before,
+                                                                               fds_after)
+        # The receiver works again: retry_dead delivers every dead event, once each.
+        if raw is not None:
+            raw.stop()
+        if mode in ("down", "not-http", "cut-off"):
+            receiver.start()
+        receiver.answer = lambda call: OK
+        seen = len(receiver.of(AFTER_SEND))
+        call_ok(rest, "chatd_webhook/retry_dead", {"EventIds": [e["EventId"] for e in dead]})
+        wait_until(lambda: pg.sql("SELECT count(*) FROM webhook_outbox") == [(0,)], timeout=20,
+                   what="the outbox delivered")
+        delivered = receiver.of(AFTER_SEND)[seen:]
+        ids = [c["body"]["EventId"] for c in delivered if c["body"]["EventId"] in
+               {e["EventId"] for e in dead}]
+        assert sorted(ids) == sorted(e["EventId"] for e in dead)
+    finally:
+        if raw is not None:
+            raw.stop()
+        bob.close()
+        carol.close()
+    figure(f"webhook {mode}: send latency max (ms), webhook_timeout_ms = 300",
+           f"{max(latencies) * 1000:.0f}")
+    figure(f"webhook {mode}: attempts of the first event before dead", max(attempts.values()))
+    figure(f"webhook {mode}: last errors", errors)
+    figure(f"webhook {mode}: chatd fds before / after", f"{fds_before} / {fds_after}")
+
+
+def hook_config_for(receiver):
+    return {"webhook_url": receiver.url("/hook?app=chat"), "webhook_token": TOKEN,
+            "webhook_poll_ms": 50}
