@@ -8,7 +8,7 @@ build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libw
        libpq-dev libssl-dev zlib1g-dev"
 server="postgresql-15"
 tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2"
-tools="clang-format"
+tools="clang-format valgrind"  # valgrind: make test-valgrind
 # libFuzzer and the sanitizers' runtime for the fuzz harnesses (fuzz/, make fuzz-short).
 fuzz="clang libclang-rt-14-dev"
 # The clients' browser tests drive Debian's Chromium (never a downloaded browser).

@@ -2,9 +2,13 @@
 
 - `pg` (session): a private PostgreSQL 15 cluster on a free loopback port, database `chatd`.
 - an autouse fixture empties every chatd table before each test (migrations stay applied).
-- `chatd_factory(**keys)` starts build/chatd (or $CHATD_BIN) with a per-test config; `chatd` is
-  one default instance, whose keys `@pytest.mark.chatd_config(key=value)` can change. At teardown
-  each instance gets SIGTERM and must exit 0 with no sanitizer report or assertion in its log.
+- `own_pg` (module): a cluster of the module's own, for modules that stop or break PostgreSQL
+  (they override `pg` with it).
+- `chatd_factory(**keys)` starts build/chatd (or $CHATD_BIN; under $CHATD_WRAPPER if set, e.g.
+  valgrind, the harness's deadlines then times $CHATD_TIMEOUT_SCALE) with a per-test config;
+  `chatd` is one default instance, whose keys `@pytest.mark.chatd_config(key=value)` can
+  change. At teardown each instance gets SIGTERM and must exit 0 with no sanitizer (or
+  valgrind) report or assertion in its log.
 - `chatd_of(**keys)`: the test module's shared instance for that config (`chatd_pool`). A module
   marked `pytestmark = pytest.mark.shared_chatd` gets its `chatd` from there: starting and
   stopping an ASan build per test would cost more than most tests.
@@ -37,7 +41,11 @@ from ws_client import WsClient, close_all
 
 PG_BINDIR = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
 IS_ROOT = os.geteuid() == 0
-LOG_ALARMS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "Assertion")
+LOG_ALARMS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "Assertion",
+              # valgrind's memcheck (CHATD_WRAPPER), also for an instance killed before its exit
+              "Invalid read of", "Invalid write of", "depends on uninitialised",
+              "Use of uninitialised value", "Invalid free()", "Mismatched free()", "Syscall param",
+              "are definitely lost in", "are possibly lost in")
 # A command chatd runs under (make test-valgrind: valgrind's memcheck with --error-exitcode=99,
 # so a memory error or a leak makes the exit status 99, which teardown reports); words split as
 # a shell would. Empty: chatd runs by itself.
