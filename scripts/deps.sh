@@ -13,7 +13,7 @@ server="postgresql-15"
 # 6379; chatd uses it only if bus_url names it.)
 bus="redis-server"
 tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2 openssl"
-tools="clang-format"
+tools="clang-format valgrind"  # valgrind: make test-valgrind
 # libFuzzer and the sanitizers' runtime for the fuzz harnesses (fuzz/, make fuzz-short).
 fuzz="clang libclang-rt-14-dev"
 # The clients' browser tests drive Debian's Chromium (never a downloaded browser).

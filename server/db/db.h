@@ -19,6 +19,11 @@
  * running does not hold its locks; a statement it cancels also fails its batch with
  * ERR_DB_DOWN. A write whose batch timed out may or may not have committed.
  *
+ * A statement that fails because PostgreSQL cannot do the work now — SQLSTATE 25006 (a
+ * read-only server), class 53 (disk full, out of memory, too many connections) or class 57
+ * (cancelled, shutting down) — fails its batch with ERR_DB_DOWN too (rolled back); any other
+ * failed statement with ERR_INTERNAL.
+ *
  * Ownership: db_pool_submit() takes the batch. Its callback runs exactly once, on the loop, and
  * never before db_pool_submit() returns: a batch that fails without running (pool down, queue
  * full, connection lost) is called back on the next loop pass. The batch and its results are
@@ -39,8 +44,9 @@ typedef struct db_pool db_pool_t;
 typedef struct db_batch db_batch_t;
 
 /* err is ERR_OK (every statement succeeded, the transaction committed), ERR_DB_DOWN (no usable
- * connection, it broke before the outcome was known, or the batch passed its deadline) or
- * ERR_INTERNAL (a statement failed; the whole batch was rolled back; see db_batch_sqlstate()). */
+ * connection, it broke before the outcome was known, the batch passed its deadline, or
+ * PostgreSQL refused it for want of writes or resources) or ERR_INTERNAL (a statement failed;
+ * the whole batch was rolled back; see db_batch_sqlstate()). */
 typedef void (*db_done_fn)(db_batch_t *batch, err_t err, void *arg);
 
 typedef struct {

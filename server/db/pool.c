@@ -473,10 +473,16 @@ static void conn_send(db_conn_t *c, db_batch_t *b)
     conn_flush(c);
 }
 
-/* SQLSTATE 57014: PostgreSQL cancelled a statement (its statement_timeout, or an operator). */
-static bool batch_cancelled(const db_batch_t *b)
+/* A statement failed because PostgreSQL cannot do the work now, not because the request is
+ * wrong: it takes no writes (25006: read-only, a standby or a demoted primary), lacks resources
+ * (class 53: disk full, out of memory, too many connections) or an operator or a shutdown
+ * intervened (class 57: its statement_timeout cancelled it, 57014). Try again later. */
+static bool batch_unavailable(const db_batch_t *b)
 {
-    return b->failed >= 0 && strcmp(db_batch_sqlstate(b), "57014") == 0;
+    if (b->failed < 0)
+        return false;
+    const char *s = db_batch_sqlstate(b);
+    return strcmp(s, "25006") == 0 || strncmp(s, "53", 2) == 0 || strncmp(s, "57", 2) == 0;
 }
 
 static void conn_complete(db_conn_t *c)
@@ -486,7 +492,7 @@ static void conn_complete(db_conn_t *c)
     evtimer_del(c->deadline);
     conn_set_state(c, DB_CONN_IDLE);
     metrics_observe(&batch_seconds, (double)(mono_us() - b->sent_us) / 1e6);
-    err_t err = b->failed < 0 ? ERR_OK : batch_cancelled(b) ? ERR_DB_DOWN : ERR_INTERNAL;
+    err_t err = b->failed < 0 ? ERR_OK : batch_unavailable(b) ? ERR_DB_DOWN : ERR_INTERNAL;
     batch_finish(b, err);
 }
 

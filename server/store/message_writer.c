@@ -383,8 +383,11 @@ static void on_batch(db_batch_t *b, err_t err, void *arg)
         pending_free(ctx->followers);
         ctx->followers = next;
     }
-    if (err != ERR_OK)
-        log_warn("store: message batch of %zu failed: %s", ctx->n, db_batch_errmsg(b));
+    if (err != ERR_OK) /* a lost connection or a deadline leaves no PostgreSQL message */
+        log_warn("store: message batch of %zu failed: %s", ctx->n,
+                 *db_batch_errmsg(b)  ? db_batch_errmsg(b)
+                 : err == ERR_DB_DOWN ? "no answer from PostgreSQL (connection lost or deadline)"
+                                      : "unknown error");
     xfree(answered);
     xfree(ctx->items);
     xfree(ctx);

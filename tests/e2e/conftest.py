@@ -2,9 +2,13 @@
 
 - `pg` (session): a private PostgreSQL 15 cluster on a free loopback port, database `chatd`.
 - an autouse fixture empties every chatd table before each test (migrations stay applied).
-- `chatd_factory(**keys)` starts build/chatd (or $CHATD_BIN) with a per-test config; `chatd` is
-  one default instance, whose keys `@pytest.mark.chatd_config(key=value)` can change. At teardown
-  each instance gets SIGTERM and must exit 0 with no sanitizer report or assertion in its log.
+- `own_pg` (module): a cluster of the module's own, for modules that stop or break PostgreSQL
+  (they override `pg` with it).
+- `chatd_factory(**keys)` starts build/chatd (or $CHATD_BIN; under $CHATD_WRAPPER if set, e.g.
+  valgrind, the harness's deadlines then times $CHATD_TIMEOUT_SCALE) with a per-test config;
+  `chatd` is one default instance, whose keys `@pytest.mark.chatd_config(key=value)` can
+  change. At teardown each instance gets SIGTERM and must exit 0 with no sanitizer (or
+  valgrind) report or assertion in its log.
 - `chatd_of(**keys)`: the test module's shared instance for that config (`chatd_pool`). A module
   marked `pytestmark = pytest.mark.shared_chatd` gets its `chatd` from there: starting and
   stopping an ASan build per test would cost more than most tests.
@@ -18,6 +22,7 @@ from another test module.
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -31,12 +36,20 @@ import requests
 
 from expect import call_ok
 from util import (ADMIN, REPO, SDKAPPID, SECRET_KEY, Receiver, Rest, chatd_binary, free_port,
-                  hook_config)
+                  hook_config, scaled)
 from ws_client import WsClient, close_all
 
 PG_BINDIR = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
 IS_ROOT = os.geteuid() == 0
-LOG_ALARMS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "Assertion")
+LOG_ALARMS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "Assertion",
+              # valgrind's memcheck (CHATD_WRAPPER), also for an instance killed before its exit
+              "Invalid read of", "Invalid write of", "depends on uninitialised",
+              "Use of uninitialised value", "Invalid free()", "Mismatched free()", "Syscall param",
+              "are definitely lost in", "are possibly lost in")
+# A command chatd runs under (make test-valgrind: valgrind's memcheck with --error-exitcode=99,
+# so a memory error or a leak makes the exit status 99, which teardown reports); words split as
+# a shell would. Empty: chatd runs by itself.
+WRAPPER = shlex.split(os.environ.get("CHATD_WRAPPER", ""))
 
 
 def pytest_configure(config):
@@ -118,9 +131,8 @@ class Postgres:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def pg():
-    """The PostgreSQL cluster shared by the whole session."""
+def postgres_cluster():
+    """Yields a fresh running cluster with an empty database `chatd`; removes it afterwards."""
     pg = Postgres()
     try:
         pg.initdb()
@@ -129,6 +141,20 @@ def pg():
         yield pg
     finally:
         pg.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """The PostgreSQL cluster shared by the whole session."""
+    yield from postgres_cluster()
+
+
+@pytest.fixture(scope="module")
+def own_pg():
+    """A cluster of the module's own, for a module that restarts or breaks PostgreSQL: it
+    overrides `pg` with it (a module fixture `pg` returning `own_pg`), so the session's cluster
+    is never left stopped or read-only for the modules after it."""
+    yield from postgres_cluster()
 
 
 @pytest.fixture(autouse=True)
@@ -189,7 +215,7 @@ class Chatd:
         env.update(self.extra_env)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(chatd_binary()), "-c", str(self.config_path)], cwd=REPO, env=env,
+                [*WRAPPER, str(chatd_binary()), "-c", str(self.config_path)], cwd=REPO, env=env,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )
         self.returncode = None
@@ -198,6 +224,7 @@ class Chatd:
     def start(self, timeout=30):
         """Starts the process and returns self once GET /healthz answers 200."""
         self.spawn()
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -232,6 +259,7 @@ class Chatd:
             return self.returncode
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+        timeout = scaled(timeout)
         try:
             self.returncode = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:

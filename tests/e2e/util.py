@@ -142,6 +142,17 @@ def free_port():
     raise RuntimeError(f"every port of the block at {_ports['first']} is in use")
 
 
+# Under a slow wrapper (make test-valgrind runs chatd under valgrind's memcheck, CHATD_WRAPPER)
+# chatd answers 10 to 50 times slower. CHATD_TIMEOUT_SCALE multiplies the harness's own
+# deadlines: chatd's start and stop, wait_until, the REST and WebSocket clients' default timeouts.
+TIMEOUT_SCALE = float(os.environ.get("CHATD_TIMEOUT_SCALE", "1"))
+
+
+def scaled(seconds):
+    """A harness deadline of `seconds` under the current CHATD_TIMEOUT_SCALE."""
+    return seconds * TIMEOUT_SCALE
+
+
 def chatd_binary():
     """build/chatd, or $CHATD_BIN (relative to the repository); fails the test if not built."""
     path = Path(os.environ.get("CHATD_BIN", "build/chatd"))
@@ -153,6 +164,7 @@ def chatd_binary():
 
 def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
     """Calls predicate until it returns something truthy and returns that; fails at the deadline."""
+    timeout = scaled(timeout)
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
@@ -200,7 +212,7 @@ class Rest:
         params = {k: v for k, v in params.items() if v is not None}
         data = raw_body if raw_body is not None else json.dumps(body if body is not None else {})
         self.last = self.session.post(f"{self.base_url}/v4/{api}", params=params, data=data,
-                                      timeout=timeout)
+                                      timeout=scaled(timeout))
         try:
             return self.last.json()
         except ValueError:

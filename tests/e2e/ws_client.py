@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import websocket
 
-from util import usersig
+from util import scaled, usersig
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 ABNORMAL = 1006  # RFC 6455: the connection ended without a close frame
@@ -83,8 +83,9 @@ class WsClient:
     and logs in."""
 
     def __init__(self, base_url, timeout=10.0, sslopt=None):
-        self.timeout = timeout
-        self.ws = websocket.create_connection(ws_url(base_url), timeout=timeout, sslopt=sslopt)
+        self.timeout = scaled(timeout)
+        self.ws = websocket.create_connection(ws_url(base_url), timeout=self.timeout,
+                                              sslopt=sslopt)
         self.pushes = []      # {"event", "body"} frames not yet taken, in arrival order
         self.responses = {}   # json.dumps(seq) -> response frame not yet taken
         self.closed = None    # a Closed once the server ended the connection
