@@ -2,7 +2,8 @@
 # `make bench`: benchmarks build/chatd against a fresh PostgreSQL cluster on this machine.
 #
 #   scripts/bench.sh          the standard run: 200 WebSocket clients in pairs, 8 messages in
-#                             flight each, 10 s measured; prints one summary line
+#                             flight each, 10 s measured; then the open-loop maximum (evenly
+#                             paced --rate steps); prints those, the machine's limits and ratios
 #   scripts/bench.sh full     maximum throughput, p99 latency at half of it, chatd memory per idle
 #                             connection (10,000 of them) and REST sendmsg throughput
 #   scripts/bench.sh conversations
@@ -23,6 +24,9 @@
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
+#
+# Every mode first measures the machine's own limits on the same cluster (bench/limits.sh:
+# pg_test_fsync, pgbench single-row and 100-row INSERTs) and prints them beside its figures.
 #
 # Everything runs on 127.0.0.1 in a temporary directory that is removed at the end (kept, and
 # named, when something failed or BENCH_KEEP=1). PostgreSQL keeps its default durability (fsync
@@ -113,9 +117,28 @@ free_port() {
 
 pg_port=$(free_port)
 scripts/pg.sh start "$pg_dir" "$pg_port" >>"$log" 2>&1 || fail "PostgreSQL did not start"
-postmaster=$(head -n 1 "$(realpath "$pg_dir")/data/postmaster.pid")
 pg_log=$(realpath "$pg_dir")/postgres.log
 pgq() { psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d chatd -Atc "$1"; }
+# pg_stat_statements (in Debian's postgresql-15) counts every statement's calls and time.
+pgq "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+{ scripts/pg.sh stop "$pg_dir" && scripts/pg.sh start "$pg_dir" "$pg_port"; } >>"$log" 2>&1 ||
+    fail "PostgreSQL did not restart with pg_stat_statements"
+pgq "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+postmaster=$(head -n 1 "$(realpath "$pg_dir")/data/postmaster.pid")
+# pg_statements MSGS: after pg_stat_statements_reset(), the statements per message, their
+# execution time per message and the five costliest, for the MSGS messages since.
+pg_statements() {
+    pgq "SELECT format('statements %s per msg, %s ms executing per msg; costliest: %s',
+                round(sum(calls) / $1, 2), round((sum(total_exec_time) / $1)::numeric, 3),
+                string_agg(q, '; ' ORDER BY t DESC) FILTER (WHERE r <= 5))
+           FROM (SELECT calls, total_exec_time, total_exec_time AS t,
+                        rank() OVER (ORDER BY total_exec_time DESC) AS r,
+                        format('%s (%s calls, %s ms)', left(regexp_replace(query, '\s+', ' ', 'g'), 60),
+                               calls, round(total_exec_time::numeric, 1)) AS q
+                   FROM pg_stat_statements
+                  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'chatd')
+                    AND query NOT LIKE '%pg_stat_statements%') s"
+}
 
 port=$(free_port)
 # write_conf [LINE…]: chatd's configuration, with extra lines (a mode's keys) at the end.
@@ -201,6 +224,8 @@ ws_run() {
     summary+=" max $(field "$line" max_ms) ms; ack p99 $(field "$line" ack_p99_ms) ms"
     summary+=" | CPU chatd $(field "$line" cpu_chatd), PostgreSQL $(field "$line" cpu_pg),"
     summary+=" bench $(field "$line" cpu_bench) | $pg_per_msg"
+    summary+=$(awk -v c="$(field "$line" cpu_pg)" -v r="$(field "$line" acked/s)" \
+        'BEGIN { sub(/%/, "", c); if (r > 0) printf ", PostgreSQL CPU %.3f ms per msg", c / 100 * 1000 / r }')
     run_status=$rc
 }
 
@@ -250,17 +275,70 @@ wait_idle() {
     echo "bench.sh: chatd or PostgreSQL still busy after 60 s" >>"$log"
 }
 
+# The machine's own limits, on the same cluster, before chatd starts (issue 18): every figure
+# below is also stated as a ratio to them.
+limits=$(bench/limits.sh "$pg_port" "$(realpath "$pg_dir")" 2>>"$log") || fail "bench/limits.sh failed"
+echo "$limits" >>"$log"
+lim_rows100=$(field "$limits" rows100)
+lim_tx1=$(field "$limits" tx1)
+limits_line="machine limits (same run): fdatasync $(field "$limits" fsync_us) µs (pg_test_fsync),"
+limits_line+=" pgbench single-row INSERT $lim_tx1 tx/s (16 clients; $(field "$limits" tx1_c1) with 1),"
+limits_line+=" 100-row INSERT $(field "$limits" tx100) tx/s = $lim_rows100 rows/s"
+# ratio VALUE LIMIT: VALUE as a percentage of LIMIT.
+ratio() { awk -v v="$1" -v l="$2" 'BEGIN { printf "%.1f %%", (l > 0 ? 100 * v / l : 0) }'; }
+
 start_chatd
+
+# open_loop_max PREFIX: the highest --rate (messages/s spread evenly over 200 connections, the
+# way real users send) at which p99 send→deliver stays ≤ OPEN_LOOP_P99_MS and nothing is lost,
+# unanswered or refused, and the rate was actually reached: doubling from OPEN_LOOP_START, then
+# three halvings of the gap. Sets $ol_max, $ol_summary (its run) and $ol_first (the first run).
+OPEN_LOOP_P99_MS=100
+open_loop_max() {
+    local prefix=$1 r=${BENCH_OPEN_LOOP_START:-1000} ok=0 bad=0 i
+    ol_max=0 ol_summary="none" ol_first=
+    for i in $(seq 16); do
+        [ "$i" -eq 1 ] || wait_idle
+        [ -n "$ol_first" ] || pgq "SELECT pg_stat_statements_reset()" >/dev/null
+        ws_run "open-$r" --users-prefix "$prefix" --no-import --conns 200 --rate "$r" --warmup 1 \
+            --duration 4
+        [ -n "$ol_first" ] ||
+            ol_first="at $r msgs/s: $summary | $(pg_statements "$(field "$line" total_acked)")"
+        if [ "$run_status" -eq 0 ] && [ "$(field "$line" lost)" = 0 ] &&
+            [ "$(field "$line" unanswered)" = 0 ] && [ "$(field "$line" errors)" = 0 ] &&
+            awk -v p="$(field "$line" p99_ms)" -v t=$OPEN_LOOP_P99_MS -v a="$persisted" -v r="$r" \
+                'BEGIN { exit !(p <= t && a >= 0.97 * r) }'; then
+            ok=$r ol_max=$persisted ol_summary=$summary
+        else
+            bad=$r
+        fi
+        if [ "$bad" -eq 0 ]; then
+            r=$((r * 2))
+        elif [ "$ok" -eq 0 ] || [ $((bad - ok)) -le $((bad / 8)) ]; then
+            break
+        else
+            r=$(((ok + bad) / 2))
+        fi
+    done
+}
 
 if [ "$mode" = standard ]; then
     ws_run standard --users-prefix std_ --conns 200 --window 8 --warmup 2 --duration 10
-    echo "chatd bench: $summary | target ≥ $TARGET_MSGS msgs/s: $(met "$persisted" $TARGET_MSGS ">=") | 200 conns × window 8, 10 s"
-    [ "$run_status" -eq 0 ] || fail "the run was not clean (status $run_status): $line"
+    closed=$summary closed_persisted=$persisted closed_status=$run_status closed_line=$line
+    wait_idle
+    open_loop_max std_
+    echo "chatd bench: $closed | target ≥ $TARGET_MSGS msgs/s: $(met "$closed_persisted" $TARGET_MSGS ">=") | 200 conns × window 8, 10 s"
+    echo "open loop: highest evenly paced rate with p99 ≤ $OPEN_LOOP_P99_MS ms and nothing lost: $ol_max msgs/s ($ol_summary); first step $ol_first"
+    echo "$limits_line"
+    echo "ratios: closed loop $(ratio "$closed_persisted" "$lim_rows100") of the 100-row INSERT rows/s (target ≥ 35 %),"\
+        "open loop $(ratio "$ol_max" "$lim_tx1") of the single-row INSERT tx/s"
+    [ "$closed_status" -eq 0 ] || fail "the run was not clean (status $closed_status): $closed_line"
     exit 0
 fi
 
 echo "chatd bench $mode: $("$chatd_bin" --version | head -n 1)$([ -z "${BENCH_CHATD:-}" ] || echo " ($BENCH_CHATD)"), tree $(git rev-parse --short HEAD 2>/dev/null || echo ?)$([ -z "$(git status --porcelain -- server schema 2>/dev/null)" ] || echo +local-changes)"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), chatd on 127.0.0.1:$port, PostgreSQL $(pgq 'SHOW server_version') on 127.0.0.1:$pg_port (fsync $(pgq 'SHOW fsync'), synchronous_commit $(pgq 'SHOW synchronous_commit'))"
+echo "$limits_line"
 # ---- several nodes (issue 16) ----------------------------------------------------------------
 if [ "$mode" = cluster ]; then
     # bus_published: bus messages published by both nodes so far.
