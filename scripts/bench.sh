@@ -256,10 +256,13 @@ stats() {
 [ "$mode" != conversations ] || write_conf "purge_interval_s = 2"
 [ "$mode" != friends ] || write_conf "friends_max = 10000"
 # cpu_of PID: CPU ticks of PID and its children (PostgreSQL's postmaster and backends).
+# Processes that exit between the glob and the read are skipped (awk alone would stop there).
 cpu_of() {
-    awk -v p="$1" '{ sub(/^[0-9]+ \(.*\) /, ""); if ($2 == p) t += $12 + $13 }
-        END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null |
-        { read -r kids; echo $((kids + $(awk '{ sub(/^[0-9]+ \(.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"))); }
+    local kids self
+    kids=$({ cat /proc/[0-9]*/stat 2>/dev/null || true; } |
+        awk -v p="$1" '{ sub(/^[0-9]+ \(.*\) /, ""); if ($2 == p) t += $12 + $13 } END { print t + 0 }')
+    self=$(awk '{ sub(/^[0-9]+ \(.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null) || self=0
+    echo $((kids + ${self:-0}))
 }
 # wait_idle: until chatd and PostgreSQL together use under 5 % of a core over a second (at most
 # 60 s), so that what a run left behind does not count in the next.

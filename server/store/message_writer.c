@@ -326,7 +326,7 @@ typedef struct {
     pending_t **items; /* items[i] is input row i */
     size_t n;
     pending_t *followers; /* equal sends answered with their leader's result */
-    int stmt;             /* the batch statement's index (after the planner setting) */
+    int stmt;             /* the batch statement's index */
 } batch_ctx_t;
 
 /* Answers every follower of `leader` with its result, as a duplicate. */
@@ -425,10 +425,6 @@ static void take_gathered(lane_t *l, batch_ctx_t *ctx)
     l->gathered = 0;
 }
 
-/* The statement's joins are meant as index probes; the planner, which cannot see how many rows
- * the JSON input holds, would otherwise hash whole tables. */
-static const char plan_sql[] = "SET LOCAL enable_hashjoin = off";
-
 static void flush_now(lane_t *l)
 {
     if (l->in_flight || l->head == NULL)
@@ -445,7 +441,6 @@ static void flush_now(lane_t *l)
     snprintf(window, sizeof window, "%d", l->w->dedup_window_s);
     snprintf(now, sizeof now, "%lld", (long long)time(NULL));
     db_batch_t *b = db_batch_new();
-    db_batch_add(b, plan_sql, 0, NULL);
     ctx->stmt = db_batch_add(b, batch_sql, 3, (const char *const[]){p_rows, window, now});
     free(p_rows);
     l->in_flight = true;
