@@ -101,6 +101,7 @@ static const api_op_t ops[] = {
     {"signal", NO_REST, {"accept", api_signal_accept}},
     {"signal", NO_REST, {"reject", api_signal_reject}},
     {"signal", NO_REST, {"cancel", api_signal_cancel}},
+    {"signal", NO_REST, {"modifyInvitation", api_signal_modify}},
     {"signal", NO_REST, {"getSignalingInfo", api_signal_get_info}},
     {"signal", NO_REST, {"addInvitedSignaling", api_signal_add_invited}},
     {"message", NO_REST, {"findMessages", api_ws_find_messages}},

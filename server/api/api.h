@@ -208,6 +208,7 @@ void api_signal_invite_in_group(api_call_t *call);
 void api_signal_accept(api_call_t *call);
 void api_signal_reject(api_call_t *call);
 void api_signal_cancel(api_call_t *call);
+void api_signal_modify(api_call_t *call);
 void api_signal_get_info(api_call_t *call);
 void api_signal_add_invited(api_call_t *call);
 void api_account_import(api_call_t *call);

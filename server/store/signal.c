@@ -55,6 +55,20 @@ static const char cancel_sql[] =
     "   'cancelled', (SELECT json_agg(invitee ORDER BY invitee) FROM up),"
     "   'invite', (SELECT " INVITE_OBJ("v") " FROM v))";
 
+/* $1 invite, $2 inviter, $3 new data. Only an invitation someone still waits for, and not an
+ * online-only one (it was never stored), takes new data. */
+static const char modify_sql[] =
+    "WITH v AS (SELECT * FROM signal_invites WHERE invite_id = $1),"
+    " waiting AS (SELECT invitee FROM signal_invitees WHERE invite_id = $1 AND state = 0),"
+    " up AS (UPDATE signal_invites i SET data = $3 WHERE i.invite_id = $1 AND i.inviter = $2"
+    "   AND NOT i.online_only AND EXISTS (SELECT 1 FROM waiting) RETURNING i.*)"
+    " SELECT json_build_object('found', EXISTS (SELECT 1 FROM v),"
+    "   'inviter', EXISTS (SELECT 1 FROM v WHERE v.inviter = $2),"
+    "   'onlineUserOnly', COALESCE((SELECT v.online_only FROM v), false),"
+    "   'done', EXISTS (SELECT 1 FROM up),"
+    "   'invite', (SELECT " INVITE_OBJ("up") " FROM up),"
+    "   'waiting', (SELECT json_agg(invitee ORDER BY invitee) FROM waiting))";
+
 /* $1 invite, $2 user. */
 static const char get_sql[] =
     "WITH v AS (SELECT * FROM signal_invites WHERE invite_id = $1)"
@@ -113,6 +127,13 @@ void store_signal_cancel(db_pool_t *db, const char *invite_id, const char *user,
 {
     store_run_json(db, "signal cancel", cancel_sql, 2,
                    (char *[]){store_str(invite_id), store_str(user)}, cb, arg);
+}
+
+void store_signal_modify(db_pool_t *db, const char *invite_id, const char *user, const char *data,
+                         store_signal_fn cb, void *arg)
+{
+    store_run_json(db, "signal modify", modify_sql, 3,
+                   (char *[]){store_str(invite_id), store_str(user), store_str(data)}, cb, arg);
 }
 
 void store_signal_get(db_pool_t *db, const char *invite_id, const char *user, store_signal_fn cb,

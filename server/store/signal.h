@@ -46,6 +46,11 @@ void store_signal_answer(db_pool_t *db, const char *invite_id, const char *user,
  * invite}. */
 void store_signal_cancel(db_pool_t *db, const char *invite_id, const char *user, store_signal_fn cb,
                          void *arg);
+/* The inviter gives the invitation new data while someone still waits (not online-only).
+ * doc: {found, inviter, onlineUserOnly, done, invite (as modified, null unless done),
+ * waiting: [UserID] | null}. */
+void store_signal_modify(db_pool_t *db, const char *invite_id, const char *user, const char *data,
+                         store_signal_fn cb, void *arg);
 /* doc: {found, invitee, invite}: the invitation as `user` may see it (addInvitedSignaling). */
 void store_signal_get(db_pool_t *db, const char *invite_id, const char *user, store_signal_fn cb,
                       void *arg);

@@ -224,6 +224,10 @@ CASES = [
     # signaling
     ("signal-cancel-not-inviter", "bob", "cancel", lambda w: {"inviteID": w.ids["invite"]},
      8011),
+    ("signal-modify-not-inviter", "bob", "modifyInvitation",
+     lambda w: {"inviteID": w.ids["invite"], "data": "x"}, 8011),
+    ("signal-group-modify-member", "mia", "modifyInvitation",
+     lambda w: {"inviteID": w.ids["group_invite"], "data": "x"}, 8011),
     ("signal-accept-not-invited", "otto", "accept", lambda w: {"inviteID": w.ids["invite"]},
      8011),
     ("signal-reject-not-invited", "max", "reject", lambda w: {"inviteID": w.ids["invite"]},

@@ -162,6 +162,38 @@ def test_group_invitation(people, rest, pg):
     assert pg.sql("SELECT count(*) FROM messages WHERE conv_key LIKE 'g:%'")[0][0] == 3
 
 
+def test_modify_invitation(people, pg):
+    """modifyInvitation: the inviter's new data reaches the invitees still waiting
+    (onInvitationModified), is what later reads of the invitation carry and is stored as a step
+    (actionType 6); an invitee, a finished invitation and an online-only one are refused and
+    nothing changes."""
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    invite_id = alice.call("invite", {"invitee": "bob", "data": "audio", "timeout": 30})[
+        "inviteID"]
+    bob.wait_event("onReceiveNewInvitation")
+    alice.call("modifyInvitation", {"inviteID": invite_id, "data": "video"})
+    assert bob.wait_event("onInvitationModified") == {
+        "businessID": 1, "inviteID": invite_id, "inviter": "alice", "groupID": None,
+        "inviteeList": ["bob"], "data": "video", "actionType": 6, "timeout": 30}
+    info = bob.call("addInvitedSignaling", {"signalingInfo": {"inviteID": invite_id}})[
+        "signalingInfo"]
+    assert info["data"] == "video"
+    bob.fail("modifyInvitation", {"inviteID": invite_id, "data": "mine"}, 8011)
+    carol.fail("modifyInvitation", {"inviteID": invite_id, "data": "mine"}, 8011)
+    alice.fail("modifyInvitation", {"inviteID": "f" * 32, "data": "x"}, 8010)
+    alice.fail("modifyInvitation", {"inviteID": invite_id, "data": "x" * 8193}, 6017)
+    assert actions(pg, 2) == [1, 6]
+    bob.call("accept", {"inviteID": invite_id})
+    alice.fail("modifyInvitation", {"inviteID": invite_id, "data": "late"}, 8010)
+
+    online = alice.call("invite", {"invitee": "bob", "data": "o", "onlineUserOnly": True})[
+        "inviteID"]
+    alice.fail("modifyInvitation", {"inviteID": online, "data": "p"}, 6017)
+    assert pg.sql("SELECT invite_id, data FROM signal_invites ORDER BY data") == [
+        (online, "o"), (invite_id, "video")]
+    assert actions(pg, 3) == [1, 6, 3]
+
+
 def test_add_invited_signaling(people):
     alice, bob, carol = people["alice"], people["bob"], people["carol"]
     invite_id = alice.call("invite", {"invitee": "bob", "data": "d", "timeout": 30})["inviteID"]
@@ -192,6 +224,8 @@ def test_add_invited_signaling(people):
     ("accept", {"inviteID": "f" * 32}, 8010),
     ("reject", {"inviteID": "f" * 32}, 8010),
     ("cancel", {"inviteID": "f" * 32}, 8010),
+    ("modifyInvitation", {"inviteID": "f" * 32, "data": "x"}, 8010),
+    ("modifyInvitation", {"data": "x"}, 6017),
     ("getSignalingInfo", {}, 6017),
     ("addInvitedSignaling", {}, 6017),
 ])

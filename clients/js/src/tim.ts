@@ -101,6 +101,7 @@ export class TencentCloudChat {
       onInviteeRejected: TSIGNALING.INVITEE_REJECTED,
       onInvitationCancelled: TSIGNALING.INVITATION_CANCELLED,
       onInvitationTimeout: TSIGNALING.INVITATION_TIMEOUT,
+      onInvitationModified: TSIGNALING.INVITATION_MODIFIED,
     };
     for (const [push, name] of Object.entries(signaling)) c.on(push, (b) => this.emit(name, b));
     c.on('net', ({ state }: { state: NetState }) => this.emit(EVENT.NET_STATE_CHANGE, { state }));
@@ -316,6 +317,11 @@ export class TencentCloudChat {
 
   cancel({ inviteID, data = '' }: Payload): Promise<ChatResponse> {
     return this.run('cancel', { inviteID, data }, () => ({ inviteID }));
+  }
+
+  /** New data for an invitation someone still waits for (not an online-only one). */
+  modifyInvitation({ inviteID, data = '' }: Payload): Promise<ChatResponse> {
+    return this.run('modifyInvitation', { inviteID, data }, () => ({ inviteID }));
   }
 
   /** The signaling step a custom message carries ({inviteID, inviter, groupID, inviteeList,
@@ -950,7 +956,6 @@ export class TencentCloudChat {
   getMutualFollowersList(): Promise<never> { return unsupported('getMutualFollowersList'); }
   getUserFollowInfo(): Promise<never> { return unsupported('getUserFollowInfo'); }
   checkFollowType(): Promise<never> { return unsupported('checkFollowType'); }
-  modifyInvitation(): Promise<never> { return unsupported('modifyInvitation'); }
 }
 
 function okIds(b: Payload): string[] {

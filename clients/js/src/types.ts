@@ -35,13 +35,16 @@ export const EVENT = {
 /** TencentCloudChat.TSignaling: the signaling events of chat.addSignalingListener(name,
  * handler). Each handler gets {name, data} with chatd's event body: {inviteID, inviter, groupID,
  * inviteeList, data, timeout} for a new invitation, {inviteID, invitee, data} for an answer,
- * {inviteID, inviter, data} for a cancel, {inviteID, inviteeList} for a timeout. */
+ * {inviteID, inviter, data} for a cancel, {inviteID, inviteeList} for a timeout, the signaling
+ * JSON {inviteID, inviter, groupID, inviteeList, data, actionType: 6, timeout} for a
+ * modification (INVITATION_MODIFIED: chatd's name; Tencent's web TSignaling has none). */
 export const TSIGNALING = {
   NEW_INVITATION_RECEIVED: 'ts_new_invitation_received',
   INVITEE_ACCEPTED: 'ts_invitee_accepted',
   INVITEE_REJECTED: 'ts_invitee_rejected',
   INVITATION_CANCELLED: 'ts_invitation_cancelled',
   INVITATION_TIMEOUT: 'ts_invitation_timeout',
+  INVITATION_MODIFIED: 'ts_invitation_modified',
 } as const;
 
 export const TYPES = {

@@ -303,7 +303,6 @@ test('friend lists, friend profiles, requests; setAllMessageRead; hopping throug
   await alice.waitFor(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (n) => n > 0);
   await alice.setAllMessageRead();
   await alice.waitFor(EVENT.CONVERSATION_LIST_UPDATED, (l) => l.find((c) => c.conversationID === 'C2Ccarol')?.unreadCount === 0);
-  await assert.rejects(alice.modifyInvitation({}), (e) => e.code === 2999);
   await assert.rejects(alice.getGroupCounters({}), (e) => e.code === 2999);
 });
 
@@ -330,6 +329,9 @@ test('signaling: ring, accept, cancel and a server-side timeout reach both sides
   await assert.rejects(bob.accept({ inviteID: call }), (e) => e.code === 8010);
 
   const second = (await alice.invite({ userID: 'bob', timeout: 30 })).data;
+  await alice.modifyInvitation({ inviteID: second, data: 'audio only' });
+  assert.equal((await wait('bob', S.INVITATION_MODIFIED, second)).data.data, 'audio only');
+  await assert.rejects(bob.modifyInvitation({ inviteID: second, data: 'x' }), (e) => e.code === 8011);
   await assert.rejects(bob.cancel({ inviteID: second }), (e) => e.code === 8011);
   await alice.cancel({ inviteID: second });
   await wait('bob', S.INVITATION_CANCELLED, second);

@@ -23,6 +23,7 @@ enum {
     ACTION_ACCEPT = 3,
     ACTION_REJECT = 4,
     ACTION_TIMEOUT = 5,
+    ACTION_MODIFY = 6, /* chatd's number for modifyInvitation's step */
 };
 
 /* ---- what every step does: push and store ---- */
@@ -299,7 +300,7 @@ static bool step_refused(api_call_t *call, const json_t *doc, const char *who_ke
     }
     if (!json_is_true(json_object_get(doc, who_key))) {
         api_fail(call, ERR_SIGNAL_NOT_AUTHORIZED, "%s",
-                 strcmp(who_key, "inviter") == 0 ? "only the inviter may cancel"
+                 strcmp(who_key, "inviter") == 0 ? "the caller is not the inviter"
                                                  : "the caller is not invited");
         return true;
     }
@@ -390,6 +391,39 @@ void api_signal_cancel(api_call_t *call)
     step_t s;
     if (read_step(call, &s))
         store_signal_cancel(call->env->db, s.invite_id, call->identifier, on_cancelled, call);
+}
+
+/* ---- modifyInvitation ---- */
+
+static void on_modified(err_t err, json_t *doc, void *arg)
+{
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
+        return;
+    if (json_is_true(json_object_get(doc, "inviter")) &&
+        json_is_true(json_object_get(doc, "onlineUserOnly"))) {
+        api_fail(call, ERR_SIGNAL_PARAM, "an online-only invitation cannot be modified");
+        return;
+    }
+    if (step_refused(call, doc, "inviter", json_is_true(json_object_get(doc, "done"))))
+        return;
+    const json_t *invite = json_object_get(doc, "invite"),
+                 *waiting = json_object_get(doc, "waiting");
+    const char *data = json_string_value(json_object_get(invite, "data"));
+    json_t *info = signaling_info(invite, ACTION_MODIFY, waiting, data);
+    push_all(call->env, waiting, NULL, "onInvitationModified", info);
+    store_step(call->env, invite, info, call->identifier,
+               json_string_value(json_array_get(waiting, 0)), false);
+    json_decref(info);
+    api_finish(call, NULL);
+}
+
+void api_signal_modify(api_call_t *call)
+{
+    step_t s;
+    if (read_step(call, &s))
+        store_signal_modify(call->env->db, s.invite_id, call->identifier, s.data, on_modified,
+                            call);
 }
 
 /* ---- getSignalingInfo, addInvitedSignaling ---- */
