@@ -120,6 +120,11 @@ struct bufferevent *tls_bufferevent(struct event_base *base, void *arg)
     return bev;
 }
 
+bool tls_bufferevent_is_tls(struct bufferevent *bev)
+{
+    return bufferevent_openssl_get_ssl(bev) != NULL;
+}
+
 int64_t tls_not_after(const tls_t *t)
 {
     return t->not_after;

@@ -32,6 +32,9 @@ MUSTCHECK bool tls_reload(tls_t *t, const char *cert_file, const char *key_file,
                           size_t errlen);
 /* A server-side TLS bufferevent without a socket yet (evhttp sets it): evhttp's bevcb. */
 struct bufferevent *tls_bufferevent(struct event_base *base, void *tls);
+/* Whether bev speaks TLS (made by tls_bufferevent()): its bytes cannot go to the socket as
+ * they are. */
+bool tls_bufferevent_is_tls(struct bufferevent *bev);
 /* The current certificate's notAfter as Unix seconds (for the expiry metric). */
 int64_t tls_not_after(const tls_t *t);
 void tls_free(tls_t *t);

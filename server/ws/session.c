@@ -1,4 +1,5 @@
 #include <assert.h>
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -18,6 +19,7 @@
 #include "core/state.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
+#include "http/tls.h"
 #include "router/policy.h"
 #include "router/router.h"
 #include "store/stats.h"
@@ -57,6 +59,9 @@ struct ws_server {
     ws_session_t *buckets[WS_NBUCKETS];
     ws_session_t *dead;
     struct event *reaper;
+    struct event *flusher; /* active when a session has output to write this pass */
+    uint64_t *dirty;       /* ids of the sessions with output to write */
+    size_t ndirty, dirty_cap;
     uint64_t next_id;
     size_t count;
     json_t *per_ip; /* {address: open connections} for ws_max_connections_per_ip */
@@ -93,6 +98,8 @@ struct ws_session {
     /* State.StateChange when it goes offline: NULL is Disconnect/LinkClose; "" none. */
     const char *gone_action, *gone_reason;
     uint16_t close_code;     /* the close frame's code, ours or the peer's; 0: none yet */
+    bool direct;             /* output written by the flusher, not by the bufferevent */
+    bool dirty;              /* on the server's dirty list */
     ws_session_t *next;      /* hash bucket */
     ws_session_t *next_dead; /* reaper list */
 };
@@ -110,6 +117,7 @@ typedef struct {
 } ws_cmd_t;
 
 static void session_close(ws_session_t *s, uint16_t code, const char *reason);
+static void session_kill(ws_session_t *s, const char *why);
 static void session_arm_timer(ws_session_t *s);
 
 /* The moves a session may make (docs in ws/ws.h); anything else is a bug (asserted). */
@@ -156,11 +164,73 @@ static void session_unlink(ws_session_t *s)
         *pp = s->next;
 }
 
-/* ---- output ---- */
+/* ---- output ----
+ *
+ * A plain session's output waits for the end of the loop pass: then the flusher hands each
+ * session's bytes to its socket in one writev, with no epoll_ctl at all when the socket takes
+ * them (the usual case). Only what it does not take is left to the bufferevent, whose EV_WRITE
+ * is enabled until that has drained (on_write). A TLS session's bufferevent writes for itself
+ * (its bytes must be encrypted first). */
 
 static size_t output_len(const ws_session_t *s)
 {
     return evbuffer_get_length(bufferevent_get_output(s->bev));
+}
+
+/* Output was added to s: its bytes go out when this loop pass has run its callbacks. */
+static void output_added(ws_session_t *s)
+{
+    ws_server_t *srv = s->server;
+    if (!s->direct || s->dirty)
+        return;
+    if (srv->ndirty == srv->dirty_cap) {
+        srv->dirty_cap = srv->dirty_cap ? 2 * srv->dirty_cap : 256;
+        srv->dirty = xrealloc(srv->dirty, srv->dirty_cap * sizeof *srv->dirty);
+    }
+    srv->dirty[srv->ndirty++] = s->id;
+    s->dirty = true;
+    event_active(srv->flusher, 0, 0);
+}
+
+/* Writes what the socket takes now; the rest is the bufferevent's to write. */
+static void session_flush(ws_session_t *s)
+{
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    evutil_socket_t fd = bufferevent_getfd(s->bev);
+    while (evbuffer_get_length(out) > 0) {
+        if (evbuffer_write(out, fd) > 0)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            break;
+        session_kill(s, "socket error");
+        return;
+    }
+    if (evbuffer_get_length(out) > 0)
+        bufferevent_enable(s->bev, EV_WRITE);
+    else if (s->state == WS_CLOSING && !wslay_event_want_write(s->wslay))
+        session_kill(s, "closed");
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    ws_server_t *srv = arg;
+    uint64_t *ids = srv->dirty;
+    size_t n = srv->ndirty, cap = srv->dirty_cap;
+    srv->dirty = NULL; /* sessions marked while this runs start a new list */
+    srv->ndirty = srv->dirty_cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        ws_session_t *s = session_find(srv, ids[i]); /* NULL: closed since */
+        if (s) {
+            s->dirty = false;
+            session_flush(s);
+        }
+    }
+    if (srv->dirty == NULL) { /* keep the array for the next pass */
+        srv->dirty = ids;
+        srv->dirty_cap = cap;
+    } else {
+        xfree(ids);
+    }
 }
 
 /* Writes one unmasked text frame header for a payload of len bytes. */
@@ -204,6 +274,7 @@ static void send_text(ws_session_t *s, const char *text, size_t len)
     struct evbuffer *out = bufferevent_get_output(s->bev);
     write_header(out, len);
     evbuffer_add(out, text, len);
+    output_added(s);
 }
 
 static void send_json(ws_session_t *s, json_t *msg)
@@ -251,9 +322,10 @@ static void on_deliver(void *owner, router_frame_t *f)
         timed_push_t *t = XNEW(timed_push_t);
         *t = (timed_push_t){f, s->server, s->id};
         evbuffer_add_reference(out, router_frame_data(f), len, on_timed_unref, t);
-        return;
+    } else {
+        evbuffer_add_reference(out, router_frame_data(f), len, on_frame_unref, f);
     }
-    evbuffer_add_reference(out, router_frame_data(f), len, on_frame_unref, f);
+    output_added(s);
 }
 
 static void push_event(ws_session_t *s, const char *event, json_t *body)
@@ -707,6 +779,7 @@ static ssize_t on_wslay_send(wslay_event_context_ptr ctx, const uint8_t *data, s
 {
     ws_session_t *s = user_data;
     evbuffer_add(bufferevent_get_output(s->bev), data, len);
+    output_added(s);
     return (ssize_t)len;
 }
 
@@ -753,9 +826,12 @@ static void on_read(struct bufferevent *bev, void *arg)
     after_io(s);
 }
 
+/* The output has drained (the bufferevent wrote what the flusher could not). */
 static void on_write(struct bufferevent *bev, void *arg)
 {
     ws_session_t *s = arg;
+    if (s->direct)
+        bufferevent_disable(bev, EV_WRITE);
     if (s->state == WS_CLOSING && output_len(s) == 0)
         session_kill(s, "closed");
 }
@@ -898,7 +974,14 @@ static void on_upgrade(struct evhttp_request *req, void *arg)
     bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
     struct timeval hb = {srv->env->cfg->heartbeat_timeout_s, 0};
     bufferevent_set_timeouts(s->bev, &hb, NULL);
-    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+    s->direct = !tls_bufferevent_is_tls(s->bev) && bufferevent_getfd(s->bev) >= 0;
+    if (s->direct) {
+        bufferevent_enable(s->bev, EV_READ);
+        bufferevent_disable(s->bev, EV_WRITE);
+        output_added(s); /* the 101 answer */
+    } else {
+        bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+    }
     session_arm_timer(s);
     log_debug("ws#%llu: connected from %s", (unsigned long long)s->id, s->peer);
     /* Bytes that arrived with the upgrade request (a pipelined first frame) are read now. */
@@ -936,6 +1019,7 @@ ws_server_t *ws_server_new(const api_env_t *env, http_server_t *http)
     srv->env = env;
     srv->http = http;
     srv->reaper = event_new(env->base, -1, 0, on_reap, srv);
+    srv->flusher = event_new(env->base, -1, 0, on_flush, srv);
     srv->per_ip = json_object();
     http_server_set_upgrade(http, on_upgrade, srv);
     metrics_register(write_metrics, srv);
@@ -959,6 +1043,8 @@ void ws_server_free(ws_server_t *srv)
             session_kill(s, "server stopped");
     on_reap(-1, 0, srv);
     event_free(srv->reaper);
+    event_free(srv->flusher);
+    xfree(srv->dirty);
     json_decref(srv->per_ip);
     xfree(srv);
 }

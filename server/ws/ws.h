@@ -4,7 +4,10 @@
  *
  * Frames are parsed by wslay (the only user of <wslay/wslay.h>); pushes and responses are
  * written as whole frames straight into the connection's output buffer, so one serialized push
- * is shared by every recipient (router_frame_t references, no copy per session).
+ * is shared by every recipient (router_frame_t references, no copy per session). A plain
+ * (not TLS) session's output is written by the server's flusher at the end of the loop pass,
+ * one writev per session and pass, straight to the socket: the bufferevent's EV_WRITE (two
+ * epoll_ctl calls per write) is enabled only for what the socket did not take at once.
  *
  * Session states (session_set_state() in session.c is the one function that changes them: it
  * asserts the move against its table of allowed transitions and logs it at debug level):
