@@ -340,3 +340,18 @@ def test_room_across_nodes(two_nodes):
                                                 "Duration": 60})
     wait_until(lambda: count(alice, "x") == 2, what="the ban to reach node2")
     assert say(carol, "banned?", "x")["code"] == PERMISSION
+
+
+@pytest.mark.chatd_config(avchatroom_store_messages="on")
+def test_messages_stored_when_configured(room, rest, pg):
+    """avchatroom_store_messages = on keeps the room's messages (sequence, REST history) while
+    viewers still hold no member row; a muted viewer's message is still refused."""
+    alice, bob, carol = room
+    sent = say(bob, "kept")
+    assert sent["code"] == 0 and sent["body"]["seq"] == 1
+    heard(carol, "kept")
+    got = call_ok(rest, G + "group_msg_get_simple", {"GroupId": "live", "ReqMsgNumber": 5})
+    assert [m["MsgBody"][0]["MsgContent"]["Text"] for m in got["RspMsgList"]] == ["kept"]
+    assert pg.sql("SELECT user_id FROM group_members WHERE group_id = 'live'") == [("alice",)]
+    alice.call("muteGroupMember", {"groupID": "live", "userID": "carol", "seconds": 60})
+    assert say(carol, "muted")["code"] == 10017

@@ -1177,7 +1177,8 @@ static void on_with_group(err_t err, const store_group_res_t *res, void *arg)
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    if (need_history && !group_rules(type_of(&c.group))->stores_history) {
+    bool kept = type_of(&c.group) == GROUP_AVCHATROOM && call->env->cfg->avchatroom_store_messages;
+    if (need_history && !group_rules(type_of(&c.group))->stores_history && !kept) {
         api_fail(call, ERR_GROUP_PERMISSION, "%s groups keep no history",
                  group_type_rest(type_of(&c.group)));
         return;

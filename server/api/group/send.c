@@ -9,6 +9,7 @@
 #include "api/group/rules.h"
 #include "api/limit.h"
 #include "api/message/body.h"
+#include "config/config.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -319,6 +320,21 @@ static void on_online_muted(err_t err, bool muted, void *arg)
     group_cache_get(g->env->groups, g->group_id, on_online_members, g);
 }
 
+/* A live room's message stored by avchatroom_store_messages = on, once its sender may speak. */
+static void on_room_muted(err_t err, bool muted, void *arg)
+{
+    gsend_t *g = arg;
+    if (err == ERR_OK && muted)
+        err = ERR_GROUP_MUTED;
+    if (err != ERR_OK) {
+        g->cb(err, NULL, g->arg);
+        gsend_free(g);
+        return;
+    }
+    g->m.trusted = true;
+    store_group_message(g);
+}
+
 static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
                              const int *opts, size_t n, void *arg)
 {
@@ -344,8 +360,16 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
     group_type_t t = GROUP_WORK;
     group_type_parse(type, &t);
     const group_type_rules_t *rules = group_rules(t);
-    if (!g->m.online_only && rules->stores_history) {
+    bool room_kept = is_room(type) && g->env->cfg->avchatroom_store_messages;
+    if (!g->m.online_only && (rules->stores_history || room_kept)) {
         g->m.no_unread = g->m.no_unread || !rules->counts_unread;
+        if (room_kept && !g->m.trusted) {
+            /* Viewers have no member row for the writer to check: the mute check runs here,
+             * then the message is stored as the app's. */
+            store_group_sender_muted(g->env->db, g->group_id, g->sender, (int64_t)time(NULL),
+                                     on_room_muted, g);
+            return;
+        }
         store_group_message(g);
         return;
     }
