@@ -64,7 +64,7 @@ typedef struct {
     uint64_t deliveries_win, completed_win;
     hist_t deliver_lat, complete_lat;
     uint64_t last_deliveries;
-    int joined, join_errors; /* --avroom */
+    int joined, join_errors, join_next; /* --avroom: answered, refused, next to send */
     int64_t join_start_us, join_end_us;
 } grun_t;
 
@@ -220,6 +220,21 @@ static bool try_send(driver_t *d, int u)
 
 /* ---- what arrives ---- */
 
+/* --avroom: every viewer joins the room once logged in, JOINS_IN_FLIGHT at a time (each join
+ * is a PostgreSQL read for the ban check: all at once would overrun chatd's db_max_waiting). */
+#define JOINS_IN_FLIGHT 500
+
+static void send_join(grun_t *r, const bench_opts_t *o)
+{
+    if (r->join_next >= r->n)
+        return;
+    char gid[64], frame[256];
+    group_id(o, 0, gid, sizeof gid);
+    int fl = snprintf(frame, sizeof frame,
+                      "{\"seq\":\"j\",\"cmd\":\"joinGroup\",\"body\":{\"groupID\":\"%s\"}}", gid);
+    wsc_send_text(&r->conns[r->join_next++].ws, frame, (size_t)fl);
+}
+
 static void on_answer(grun_t *r, gconn_t *c, const char *data, size_t len)
 {
     json_t *doc = json_loadb(data, len, 0, NULL);
@@ -232,6 +247,7 @@ static void on_answer(grun_t *r, gconn_t *c, const char *data, size_t len)
             r->joined++;
         else
             r->join_errors++;
+        send_join(r, r->d.o);
         if (r->joined + r->join_errors == r->n) {
             r->join_end_us = now_us();
             fprintf(stderr, "chatd-bench: %d viewers joined in %.2f s (%d refused)\n", r->joined,
@@ -336,19 +352,14 @@ static bool drained(driver_t *d)
     return r->incomplete == 0;
 }
 
-/* --avroom: every viewer joins the room once logged in. */
 static void started(driver_t *d)
 {
     grun_t *r = d->user;
     if (!d->o->avroom)
         return;
-    char gid[64], frame[256];
-    group_id(d->o, 0, gid, sizeof gid);
-    int fl = snprintf(frame, sizeof frame,
-                      "{\"seq\":\"j\",\"cmd\":\"joinGroup\",\"body\":{\"groupID\":\"%s\"}}", gid);
     r->join_start_us = now_us();
-    for (int i = 0; i < r->n; i++)
-        wsc_send_text(&r->conns[i].ws, frame, (size_t)fl);
+    for (int i = 0; i < JOINS_IN_FLIGHT; i++)
+        send_join(r, d->o);
 }
 
 static void progress(driver_t *d, char *buf, size_t size)

@@ -355,3 +355,15 @@ def test_messages_stored_when_configured(room, rest, pg):
     assert pg.sql("SELECT user_id FROM group_members WHERE group_id = 'live'") == [("alice",)]
     alice.call("muteGroupMember", {"groupID": "live", "userID": "carol", "seconds": 60})
     assert say(carol, "muted")["code"] == 10017
+
+
+def test_dismissal_reaches_viewers_and_ends_the_room(room, rest):
+    """Dismissing a live room tells its viewers; a room made again with the same ID starts
+    empty."""
+    alice, bob, carol = room
+    alice.call("dismissGroup", {"groupID": "live"})
+    assert bob.wait_event("onGroupDismissed")["groupID"] == "live"
+    carol.wait_event("onGroupDismissed")
+    call_ok(rest, G + "create_group", {"Type": "AVChatRoom", "Name": "again", "GroupId": "live",
+                                       "Owner_Account": "alice"})
+    assert call_ok(rest, G + "get_online_member_num", {"GroupId": "live"})["OnlineMemberNum"] == 0

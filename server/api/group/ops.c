@@ -1015,6 +1015,14 @@ static void on_dismissed(err_t err, const store_group_res_t *res, void *arg)
     group_members_changed(env, op->group_id);
     json_t *body = event_body(op);
     json_object_set_new(body, "opUser", op_user(op));
+    if (op->type == GROUP_AVCHATROOM) {
+        /* The viewers hear it wherever they watch; the room ends here (other nodes' copies
+         * end as their viewers leave). */
+        router_frame_t *f = router_frame_from_json("onGroupDismissed", json_deep_copy(body));
+        router_room_push(env->router, op->group_id, f, op->call->conn_id);
+        router_frame_unref(f);
+        router_room_close(env->router, op->group_id);
+    }
     gop_push_users(env, res->members, "onGroupDismissed", body, op->call->conn_id);
     finish(op, ERR_OK, NULL, NULL);
 }
