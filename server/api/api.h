@@ -351,6 +351,8 @@ void api_group_rest_bans(api_call_t *call);
 void api_group_rest_broadcast(api_call_t *call);
 void api_avroom_rest_members(api_call_t *call);
 void api_avroom_rest_check_members(api_call_t *call);
+void api_avroom_rest_modify_admin(api_call_t *call);
+void api_avroom_rest_admin_list(api_call_t *call);
 void api_group_rest_counter_get(api_call_t *call);
 void api_group_rest_counter_update(api_call_t *call);
 void api_group_rest_counter_delete(api_call_t *call);

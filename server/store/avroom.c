@@ -56,6 +56,37 @@ static const char join_ctx_sql[] =
     "   'banned_until', COALESCE((SELECT banned_until FROM group_bans WHERE group_id = $1"
     "     AND user_id = $2 AND banned_until > $3::bigint), 0))";
 
+/* $1 group, $2 [UserID], $3 set, $4 most admins, $5 now. The group row's lock orders
+ * concurrent changes, so the limit holds. */
+static const char admins_sql[] =
+    "WITH g AS (SELECT group_id, type, owner FROM groups WHERE group_id = $1 FOR UPDATE),"
+    " who AS (SELECT a.user_id AS u FROM accounts a"
+    "   WHERE a.user_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+    "   AND a.user_id IS DISTINCT FROM (SELECT owner FROM g)),"
+    " full_ AS (SELECT $3::bool AND (SELECT count(*) FROM (SELECT user_id FROM group_members"
+    "   WHERE group_id = $1 AND role = 'Admin' UNION SELECT u FROM who) x) > $4::bigint AS f),"
+    " up AS (INSERT INTO group_members AS m (group_id, user_id, join_time, msg_flag, role)"
+    "   SELECT $1, u, $5::bigint, 'AcceptNotNotify', 'Admin' FROM who, g"
+    "   WHERE $3::bool AND g.type = 'AVChatRoom' AND NOT (SELECT f FROM full_)"
+    "   ON CONFLICT (group_id, user_id) DO UPDATE SET role = 'Admin'"
+    "     WHERE m.role = 'Member' RETURNING m.user_id),"
+    " down AS (UPDATE group_members m SET role = 'Member' FROM g WHERE NOT $3::bool"
+    "   AND g.type = 'AVChatRoom' AND m.group_id = $1 AND m.role = 'Admin'"
+    "   AND m.user_id IN (SELECT u FROM who) RETURNING m.user_id)"
+    " SELECT json_build_object(" FOUND_TYPE ", 'full', (SELECT f FROM full_),"
+    "   'changed', (SELECT COALESCE(json_agg(user_id), '[]') FROM"
+    "     (SELECT user_id FROM up UNION ALL SELECT user_id FROM down) c))";
+
+static const char admin_list_sql[] =
+    "WITH g AS " GROUP_OF("$1")
+    " SELECT json_build_object(" FOUND_TYPE ","
+    "   'admins', (SELECT COALESCE(json_agg(json_build_object('user', m.user_id,"
+    "     'nick', COALESCE(n.value #>> '{}', ''), 'face', COALESCE(f.value #>> '{}', ''))"
+    "     ORDER BY m.join_time, m.user_id), '[]') FROM group_members m"
+    "     LEFT JOIN profiles n ON n.user_id = m.user_id AND n.tag = 'Tag_Profile_IM_Nick'"
+    "     LEFT JOIN profiles f ON f.user_id = m.user_id AND f.tag = 'Tag_Profile_IM_Image'"
+    "     WHERE m.group_id = $1 AND m.role = 'Admin'))";
+
 /* $1 group, $2 [key] or NULL. */
 static const char counter_get_sql[] =
     "WITH g AS " GROUP_OF("$1")
@@ -126,6 +157,21 @@ void store_avroom_join_ctx(db_pool_t *db, const char *group_id, const char *user
 {
     store_run_json(db, "avroom join", join_ctx_sql, 3,
                    (char *[]){store_str(group_id), store_str(user), store_int(now)}, cb, arg);
+}
+
+void store_avroom_admins(db_pool_t *db, const char *group_id, const char *users_json, bool set,
+                         int64_t max_admins, int64_t now, store_avroom_fn cb, void *arg)
+{
+    store_run_json(db, "avroom admins", admins_sql, 5,
+                   (char *[]){store_str(group_id), store_str(users_json), store_bool(set),
+                              store_int(max_admins), store_int(now)},
+                   cb, arg);
+}
+
+void store_avroom_admin_list(db_pool_t *db, const char *group_id, store_avroom_fn cb, void *arg)
+{
+    store_run_json(db, "avroom admin list", admin_list_sql, 1, (char *[]){store_str(group_id)}, cb,
+                   arg);
 }
 
 void store_counter_get(db_pool_t *db, const char *group_id, const char *keys_json,

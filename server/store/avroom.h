@@ -12,6 +12,7 @@
 #define CHATD_STORE_AVROOM_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -38,6 +39,14 @@ void store_avroom_bans(db_pool_t *db, const char *group_id, int64_t now, int64_t
  * at `now`)}: what joining a live room needs to know. */
 void store_avroom_join_ctx(db_pool_t *db, const char *group_id, const char *user, int64_t now,
                            store_avroom_fn cb, void *arg);
+
+/* Makes users_json admins of the live room (accounts without a row get one; the owner stays
+ * owner), unless the room would then have more than max_admins: doc {found, type, full,
+ * changed: [UserID]}. With set false, admins become plain members: doc {found, type, changed}. */
+void store_avroom_admins(db_pool_t *db, const char *group_id, const char *users_json, bool set,
+                         int64_t max_admins, int64_t now, store_avroom_fn cb, void *arg);
+/* doc {found, type, admins: [{user, nick, face}]}. */
+void store_avroom_admin_list(db_pool_t *db, const char *group_id, store_avroom_fn cb, void *arg);
 
 /* ---- group counters ---- */
 

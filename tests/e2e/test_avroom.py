@@ -367,3 +367,33 @@ def test_dismissal_reaches_viewers_and_ends_the_room(room, rest):
     call_ok(rest, G + "create_group", {"Type": "AVChatRoom", "Name": "again", "GroupId": "live",
                                        "Owner_Account": "alice"})
     assert call_ok(rest, G + "get_online_member_num", {"GroupId": "live"})["OnlineMemberNum"] == 0
+
+
+def test_room_admins(room, rest, pg):
+    """modify_admin makes a viewer an admin (a row with role Admin) who may then mute; at most 5
+    admins (10004, nothing changes); unsetting makes them plain members; get_admin_list lists
+    them."""
+    alice, bob, carol = room
+    call_ok(rest, AV + "modify_admin", {"GroupId": "live", "CommandType": 1,
+                                        "Admin_Account": ["bob"]})
+    ev = carol.wait_event("onGrantAdministrator")
+    assert ev["memberList"] == [{"userID": "bob"}]
+    got = call_ok(rest, AV + "get_admin_list", {"GroupId": "live"})
+    assert got["Admin_List"] == [{"Admin_Account": "bob", "Avatar": "", "NickName": ""}]
+    bob.call("muteGroupMember", {"groupID": "live", "userID": "carol", "seconds": 60})
+    assert say(carol, "muted by an admin")["code"] == 10017
+    import_users(rest, "u1", "u2", "u3", "u4")
+    call_fail(rest, AV + "modify_admin", {"GroupId": "live", "CommandType": 1,
+                                          "Admin_Account": ["u1", "u2", "u3", "u4", "dave"]},
+              PARAM)
+    assert pg.sql("SELECT count(*) FROM group_members WHERE group_id = 'live'"
+                  " AND role = 'Admin'")[0][0] == 1
+    call_ok(rest, AV + "modify_admin", {"GroupId": "live", "CommandType": 2,
+                                        "Admin_Account": ["bob"]})
+    assert call_ok(rest, AV + "get_admin_list", {"GroupId": "live"})["Admin_List"] == []
+    call_fail(rest, AV + "modify_admin", {"GroupId": "live", "CommandType": 3,
+                                          "Admin_Account": ["bob"]}, PARAM)
+    call_fail(rest, AV + "modify_admin", {"GroupId": "live", "CommandType": 1,
+                                          "Admin_Account": [f"x{i}" for i in range(6)]},
+              TOO_MANY)
+    call_fail(rest, AV + "get_admin_list", {"GroupId": "nope"}, NOT_FOUND)

@@ -24,6 +24,7 @@ typedef struct {
     json_t *users;
     json_t *data;
     counter_op_t op;
+    bool grant; /* admins: set (else unset) */
     int64_t offset, limit;
     msg_group_t m; /* broadcast: pointers into body/ccd/from below */
     json_t *body;
@@ -74,7 +75,7 @@ static bool room_found(job_t *j, err_t err, const json_t *doc)
     }
     const char *type = json_string_value(json_object_get(doc, "type"));
     if (type == NULL || strcmp(type, group_type_rest(GROUP_AVCHATROOM)) != 0) {
-        job_end(j, ERR_GROUP_PERMISSION, "only AVChatRoom groups have bans", NULL);
+        job_end(j, ERR_GROUP_PERMISSION, "this API is for AVChatRoom groups", NULL);
         return false;
     }
     return true;
@@ -148,6 +149,56 @@ void avroom_bans(api_call_t *call, const char *group_id, int64_t offset, int64_t
     job_t *j = job_new(call, group_id, done);
     j->offset = offset;
     store_avroom_bans(call->env->db, group_id, (int64_t)time(NULL), offset, limit, on_bans, j);
+}
+
+/* ---- admins ---- */
+
+static void on_admins_set(err_t err, json_t *doc, void *arg)
+{
+    job_t *j = arg;
+    if (!room_found(j, err, doc))
+        return;
+    if (json_is_true(json_object_get(doc, "full"))) {
+        job_end(j, ERR_GROUP_PARAM, "an AVChatRoom has at most 5 admins", NULL);
+        return;
+    }
+    json_t *changed = json_object_get(doc, "changed"), *refs = json_array(), *v;
+    size_t i;
+    json_array_foreach(changed, i, v) json_array_append_new(refs, json_pack("{s:O}", "userID", v));
+    if (json_array_size(changed) > 0) {
+        group_members_changed(j->call->env, j->group_id);
+        group_push(j->call->env, j->group_id,
+                   j->grant ? "onGrantAdministrator" : "onRevokeAdministrator",
+                   json_pack("{s:s, s:{s:s}, s:O}", "groupID", j->group_id, "opUser", "userID",
+                             j->call->identifier, "memberList", refs),
+                   NULL);
+    }
+    json_decref(refs);
+    job_end(j, ERR_OK, NULL, NULL);
+}
+
+void avroom_set_admins(api_call_t *call, const char *group_id, json_t *users, bool set,
+                       avroom_done_fn done)
+{
+    job_t *j = job_new(call, group_id, done);
+    j->users = users;
+    j->grant = set;
+    char *users_json = dumps(users);
+    store_avroom_admins(call->env->db, group_id, users_json, set, AVROOM_ADMINS_MAX,
+                        (int64_t)time(NULL), on_admins_set, j);
+    xfree(users_json);
+}
+
+static void on_admin_list(err_t err, json_t *doc, void *arg)
+{
+    job_t *j = arg;
+    if (room_found(j, err, doc))
+        job_end(j, ERR_OK, NULL, json_pack("{s:O}", "admins", json_object_get(doc, "admins")));
+}
+
+void avroom_admins(api_call_t *call, const char *group_id, avroom_done_fn done)
+{
+    store_avroom_admin_list(call->env->db, group_id, on_admin_list, job_new(call, group_id, done));
 }
 
 /* ---- broadcast ---- */

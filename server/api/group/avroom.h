@@ -27,6 +27,7 @@ enum {
     AVROOM_VIEWERS_KEPT = 1000, /* get_members: the latest online viewers */
     AVROOM_VIEWERS_PAGE = 100,  /* get_members: viewers per answer */
     AVROOM_CHECK_MAX = 500,     /* check_members accounts */
+    AVROOM_ADMINS_MAX = 5,      /* admins of one AVChatRoom (modify_admin) */
     COUNTER_KEYS_MAX = 20,      /* keys per request and per group (10063 beyond) */
     COUNTER_KEY_MAX = 128,      /* bytes */
 };
@@ -50,6 +51,13 @@ void avroom_check(api_call_t *call, const char *group_id, json_t *users, avroom_
 /* result {count}: a live room's viewers on every node; other types, the members with a
  * session. 10007 when caller is neither a member nor a viewer. */
 void avroom_online(api_call_t *call, const char *group_id, const char *caller, avroom_done_fn done);
+
+/* users stolen (1..5). Sets (or unsets) admins of a live room; they hear onGrantAdministrator /
+ * onRevokeAdministrator with the room. 10004 when the room would have more than 5. */
+void avroom_set_admins(api_call_t *call, const char *group_id, json_t *users, bool set,
+                       avroom_done_fn done);
+/* result {admins: [{user, nick, face}]}. */
+void avroom_admins(api_call_t *call, const char *group_id, avroom_done_fn done);
 
 typedef enum {
     COUNTER_GET = 0,

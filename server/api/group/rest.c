@@ -1602,6 +1602,42 @@ void api_avroom_rest_check_members(api_call_t *call)
         avroom_check(call, id, users, on_checked);
 }
 
+/* CommandType 1 sets, 2 unsets; Admin_Account 1..5. */
+void api_avroom_rest_modify_admin(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long command = 0;
+    if (id == NULL)
+        return;
+    if (valid_get_int(call->body, "CommandType", 1, 2, &command) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "CommandType is required: 1 sets admins, 2 unsets them");
+        return;
+    }
+    json_t *users = accounts_of(call, "Admin_Account", NULL, AVROOM_ADMINS_MAX);
+    if (users)
+        avroom_set_admins(call, id, users, command == 1, on_envelope);
+}
+
+static void on_admin_list(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (!op_ok(call, err, detail))
+        return;
+    json_t *list = json_array(), *v;
+    size_t i;
+    json_array_foreach(json_object_get(result, "admins"), i, v) json_array_append_new(
+        list, json_pack("{s:O, s:O, s:O}", "Admin_Account", json_object_get(v, "user"), "Avatar",
+                        json_object_get(v, "face"), "NickName", json_object_get(v, "nick")));
+    api_finish(call, json_pack("{s:o}", "Admin_List", list));
+    json_decref(result);
+}
+
+void api_avroom_rest_admin_list(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id != NULL)
+        avroom_admins(call, id, on_admin_list);
+}
+
 static void on_counters(api_call_t *call, err_t err, const char *detail, json_t *result)
 {
     if (!op_ok(call, err, detail))
