@@ -1021,9 +1021,18 @@ static void on_dismissed(err_t err, const store_group_res_t *res, void *arg)
         router_frame_t *f = router_frame_from_json("onGroupDismissed", json_deep_copy(body));
         router_room_push(env->router, op->group_id, f, op->call->conn_id);
         router_frame_unref(f);
-        router_room_close(env->router, op->group_id);
     }
-    gop_push_users(env, res->members, "onGroupDismissed", body, op->call->conn_id);
+    /* Members who watched here heard it from the room already. */
+    json_t *rest = json_array(), *v;
+    size_t i;
+    json_array_foreach(res->members, i, v)
+    {
+        if (!router_room_has(env->router, op->group_id, json_string_value(v)))
+            json_array_append(rest, v);
+    }
+    router_room_close(env->router, op->group_id);
+    gop_push_users(env, rest, "onGroupDismissed", body, op->call->conn_id);
+    json_decref(rest);
     finish(op, ERR_OK, NULL, NULL);
 }
 
