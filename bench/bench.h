@@ -57,6 +57,7 @@ typedef struct {
     int groups;     /* G groups */
     int group_size; /* S members each */
     int senders;    /* clients that send (0: every member of a group) */
+    bool avroom;    /* one AVChatRoom: viewers joinGroup after login, no member rows */
     /* conv modes */
     int convs;      /* peers, one conversation each */
     int big_msgs;   /* messages in the conversation with peer 0 */

@@ -12,7 +12,11 @@
  * sender's record of message n and marks its own position in the message's bitmap, so lost
  * and duplicated deliveries are exact. A message is complete when all S - 1 other members have
  * it (the sender's only session is the one that sent it, which chatd skips). Pushes are not
- * parsed as JSON: the bench looks for the text, so it stays cheap at 100,000 pushes a second. */
+ * parsed as JSON: the bench looks for the text, so it stays cheap at 100,000 pushes a second.
+ *
+ * --avroom: the one group is an AVChatRoom made by REST create_group (member 0 its owner); once
+ * logged in, every client sends joinGroup (seq "j") and nobody sends a message before every
+ * join was answered. Viewers hold no member rows: the room lives in chatd's memory. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -60,6 +64,8 @@ typedef struct {
     uint64_t deliveries_win, completed_win;
     hist_t deliver_lat, complete_lat;
     uint64_t last_deliveries;
+    int joined, join_errors, join_next; /* --avroom: answered, refused, next to send */
+    int64_t join_start_us, join_end_us;
 } grun_t;
 
 /* ---- membership arithmetic ---- */
@@ -142,10 +148,27 @@ static char *add_call(void *arg, uint64_t i, char *path)
     return body;
 }
 
+static char *create_room_call(void *arg, uint64_t i, char *path)
+{
+    (void)i;
+    setup_t *st = arg;
+    char gid[64], id[64];
+    group_id(st->o, 0, gid, sizeof gid);
+    bench_user_id(st->o, member_of(st->r, 0, 0), id, sizeof id);
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "Type", "AVChatRoom", "GroupId", gid, "Name",
+                            "bench", "Owner_Account", id);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    strcpy(path, "group_open_http_svc/create_group");
+    return body;
+}
+
 static int setup_groups(grun_t *r, const bench_opts_t *o)
 {
     setup_t st = {.o = o, .r = r};
     int64_t t0 = now_us();
+    if (o->avroom)
+        return restpool_run(o, 1, 1, create_room_call, NULL, &st, "create_group");
     if (restpool_run(o, o->setup_conns, (uint64_t)r->groups, create_call, NULL, &st,
                      "create_group") != 0)
         return -1;
@@ -168,6 +191,8 @@ static bool try_send(driver_t *d, int u)
     const bench_opts_t *o = d->o;
     gconn_t *c = &r->conns[u];
     if (c->ws.state != WSC_READY || (o->window > 0 && c->inflight >= (uint32_t)o->window))
+        return false;
+    if (o->avroom && r->joined + r->join_errors < r->n)
         return false;
     int ng = groups_of(r, u);
     int g = u % r->step + (int)(c->next_group++ % (uint32_t)ng) * r->step;
@@ -195,12 +220,41 @@ static bool try_send(driver_t *d, int u)
 
 /* ---- what arrives ---- */
 
+/* --avroom: every viewer joins the room once logged in, JOINS_IN_FLIGHT at a time (each join
+ * is a PostgreSQL read for the ban check: all at once would overrun chatd's db_max_waiting). */
+#define JOINS_IN_FLIGHT 500
+
+static void send_join(grun_t *r, const bench_opts_t *o)
+{
+    if (r->join_next >= r->n)
+        return;
+    char gid[64], frame[256];
+    group_id(o, 0, gid, sizeof gid);
+    int fl = snprintf(frame, sizeof frame,
+                      "{\"seq\":\"j\",\"cmd\":\"joinGroup\",\"body\":{\"groupID\":\"%s\"}}", gid);
+    wsc_send_text(&r->conns[r->join_next++].ws, frame, (size_t)fl);
+}
+
 static void on_answer(grun_t *r, gconn_t *c, const char *data, size_t len)
 {
     json_t *doc = json_loadb(data, len, 0, NULL);
     json_t *seq = json_object_get(doc, "seq");
     json_t *code_j = json_object_get(doc, "code");
     int code = json_is_integer(code_j) ? (int)json_integer_value(code_j) : -2;
+    if (json_is_string(seq)) { /* a joinGroup's answer (--avroom) */
+        json_decref(doc);
+        if (code == 0)
+            r->joined++;
+        else
+            r->join_errors++;
+        send_join(r, r->d.o);
+        if (r->joined + r->join_errors == r->n) {
+            r->join_end_us = now_us();
+            fprintf(stderr, "chatd-bench: %d viewers joined in %.2f s (%d refused)\n", r->joined,
+                    (double)(r->join_end_us - r->join_start_us) / 1e6, r->join_errors);
+        }
+        return;
+    }
     json_int_t s = json_is_integer(seq) ? json_integer_value(seq) : -1;
     json_decref(doc);
     if (s < 1 || (uint64_t)s > c->nmsgs) {
@@ -298,6 +352,16 @@ static bool drained(driver_t *d)
     return r->incomplete == 0;
 }
 
+static void started(driver_t *d)
+{
+    grun_t *r = d->user;
+    if (!d->o->avroom)
+        return;
+    r->join_start_us = now_us();
+    for (int i = 0; i < JOINS_IN_FLIGHT; i++)
+        send_join(r, d->o);
+}
+
 static void progress(driver_t *d, char *buf, size_t size)
 {
     grun_t *r = d->user;
@@ -342,6 +406,9 @@ static void report(driver_t *d)
            bench_ms(hist_quantile(&r->deliver_lat, 0.99)));
     printf(" conv_events=%" PRIu64 " unread_events=%" PRIu64 " other_events=%" PRIu64, r->ev_conv,
            r->ev_unread, r->ev_other);
+    if (o->avroom)
+        printf(" joined=%d join_errors=%d join_s=%.2f", r->joined, r->join_errors,
+               (double)(r->join_end_us - r->join_start_us) / 1e6);
     driver_print_flags(d);
     if (r->misrouted)
         printf(" misrouted=%" PRIu64, r->misrouted);
@@ -355,13 +422,15 @@ static void report(driver_t *d)
     printf(" total_sent=%" PRIu64 " total_acked=%" PRIu64 "%s\n", d->sent_total, d->acked_total,
            d->cpu);
     fflush(stdout);
-    if (lost || r->dup || unanswered || r->misrouted || r->double_answer || failed_delivered)
+    if (lost || r->dup || unanswered || r->misrouted || r->double_answer || failed_delivered ||
+        r->join_errors)
         d->exit_code = 1;
 }
 
 static const driver_mode_t group_mode = {
     .try_send = try_send,
     .drained = drained,
+    .started = started,
     .progress = progress,
     .report = report,
     .on_text = on_text,

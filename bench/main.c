@@ -245,6 +245,8 @@ static void usage(FILE *f)
             "  --groups G           group: number of groups (1)\n"
             "  --group-size S       group: members per group (--conns; --conns %% S == 0)\n"
             "  --senders K          group: clients that send (0 = every member of a group)\n"
+            "  --avroom             group: one AVChatRoom of --conns viewers (created by REST,\n"
+            "                       joined by every client after login; --groups 1)\n"
             "  --convs P            conv: conversations of the user (2000)\n"
             "  --big-msgs N         conv: messages with user 0 (100000)\n"
             "  --small-msgs N       conv: messages with user 1 (10)\n"
@@ -330,6 +332,7 @@ int main(int argc, char **argv)
         O_GROUPS,
         O_GROUP_SIZE,
         O_SENDERS,
+        O_AVROOM,
         O_CONVS,
         O_BIG,
         O_SMALL,
@@ -371,6 +374,7 @@ int main(int argc, char **argv)
         {"groups", required_argument, NULL, O_GROUPS},
         {"group-size", required_argument, NULL, O_GROUP_SIZE},
         {"senders", required_argument, NULL, O_SENDERS},
+        {"avroom", no_argument, NULL, O_AVROOM},
         {"convs", required_argument, NULL, O_CONVS},
         {"big-msgs", required_argument, NULL, O_BIG},
         {"small-msgs", required_argument, NULL, O_SMALL},
@@ -486,6 +490,9 @@ int main(int argc, char **argv)
         case O_SENDERS:
             o.senders = (int)arg_num("senders", optarg, 0, 1000000);
             break;
+        case O_AVROOM:
+            o.avroom = true;
+            break;
         case O_CONVS:
             o.convs = (int)arg_num("convs", optarg, 2, 1000000);
             break;
@@ -516,6 +523,10 @@ int main(int argc, char **argv)
     }
     if (o.rate > 0 && !window_set)
         o.window = 0;
+    if (o.avroom && (o.mode != MODE_GROUP || o.groups != 1)) {
+        fprintf(stderr, "chatd-bench: --avroom is a --group run with --groups 1\n");
+        return 2;
+    }
     if (o.mode == MODE_GROUP && o.group_size == 0)
         o.group_size = o.conns;
     if (o.mode == MODE_GROUP && (o.conns % o.group_size || o.group_size > o.conns)) {

@@ -21,6 +21,9 @@
 #   scripts/bench.sh cluster  several nodes (issue 16): one node without a bus, then two nodes
 #                             with Redis — send→deliver at half load same-node vs cross-node,
 #                             the two nodes' maximum with the CPU split, bus messages per message
+#   scripts/bench.sh avroom   one AVChatRoom with as many viewers as this machine's open-file
+#                             limit allows (up to 50,000), 10 messages/s from one viewer: send →
+#                             last viewer p99, chatd CPU per delivery, chatd KB per viewer
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
@@ -39,9 +42,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends | messages | flood | cluster) ;;
+standard | full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood | cluster]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom]" >&2
     exit 2
     ;;
 esac
@@ -532,6 +535,46 @@ if [ "$mode" = conversations ]; then
     small_p50=$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$s_small")
     echo "delete: deleteConversation, first time: $BIG messages $(field "$line" del_big_first_ms) ms, $SMALL messages $(field "$line" del_small_first_ms) ms; again ×$REPEAT each: p50 $(field "$line" del_big_p50_ms) vs $(field "$line" del_small_p50_ms) ms, p99 $(field "$line" del_big_p99_ms) vs $(field "$line" del_small_p99_ms) ms | PostgreSQL execute: $BIG messages $s_big ms, $SMALL messages $s_small ms | afterwards total unread $(field "$line" unread_after), history of the long one $(field "$line" history_after) messages | target as fast for $BIG as for $SMALL: $(awk -v b="$big_p50" -v s="$small_p50" 'BEGIN { print b <= 1.5 * s + 0.2 ? "met" : "MISSED" }')"
     echo "purge: once ${P}0 deleted it too, the purge task removed its $BIG messages $([ -n "$purged" ] && echo "within $purge_s s" || echo "NOT within 60 s") | PostgreSQL execute of the purge statement: $s_purge ms"
+    exit 0
+fi
+
+# ---- live rooms (issue 14) -------------------------------------------------------------------
+if [ "$mode" = avroom ]; then
+    # Every viewer is a WebSocket connection on this machine: one descriptor in the bench and one
+    # in chatd, each process bounded by the hard open-file limit (no root to raise it).
+    hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] && hard=1000000
+    viewers=$((hard - 1000))
+    [ "$viewers" -le 50000 ] || viewers=50000
+    viewers=$((viewers / 1000 * 1000))
+    viewers=${BENCH_AVROOM_VIEWERS:-$viewers} # a smaller room, to try the mode quickly
+    rss_before=$(awk '/^VmRSS/ { print $2 }' "/proc/$chatd_pid/status")
+    peak_file=$tmp/rss-peak
+    echo "$rss_before" >"$peak_file"
+    (
+        while kill -0 "$chatd_pid" 2>/dev/null; do
+            r=$(awk '/^VmRSS/ { print $2 }' "/proc/$chatd_pid/status" 2>/dev/null)
+            [ -n "$r" ] && [ "$r" -gt "$(cat "$peak_file")" ] && echo "$r" >"$peak_file"
+            sleep 0.5
+        done
+    ) &
+    sampler=$!
+    line=$(
+        ulimit -n "$hard"
+        bench 300 --group --avroom --users-prefix av_ --conns "$viewers" --groups 1 --senders 1 \
+            --rate 10 --warmup 15 --duration 30 --drain 15 --ramp 500 --connect-timeout 120
+    ) || status=1
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    [ -n "$line" ] || fail "the live-room run printed no summary"
+    echo "$line" >>"$log"
+    rss_peak=$(cat "$peak_file")
+    acked=$(field "$line" acked) secs=$(field "$line" duration_s) cpu=$(field "$line" cpu_chatd)
+    per_delivery=$(awk -v c="${cpu%\%}" -v s="$secs" -v a="$acked" -v n="$viewers" \
+        'BEGIN { if (a > 0) printf "%.2f µs per delivery (%.1f ms per message)", c / 100 * s / a / (n - 1) * 1e6, c / 100 * s / a * 1000 }')
+    kb=$(awk -v a="$rss_peak" -v b="$rss_before" -v n="$viewers" 'BEGIN { printf "%.1f", (a - b) / n }')
+    echo "avroom: $viewers viewers (hard open-file limit $hard), joined in $(field "$line" join_s) s, 1 sender at 10 msgs/s, ${secs} s | $(field "$line" acked/s) msgs/s acked, $(field "$line" completed/s) delivered to every viewer ($(field "$line" deliveries/s) deliveries/s) | lost $(field "$line" lost), dup $(field "$line" dup), errors $(field "$line" errors), unanswered $(field "$line" unanswered) | send → last viewer p50 $(field "$line" last_p50_ms) ms, p99 $(field "$line" last_p99_ms) ms, max $(field "$line" last_max_ms) ms; each delivery p99 $(field "$line" each_p99_ms) ms | CPU chatd $cpu, PostgreSQL $(field "$line" cpu_pg), bench $(field "$line" cpu_bench) | chatd CPU $per_delivery | chatd RSS $rss_before → $rss_peak KB: $kb KB per viewer (connection included)"
+    [ "${status:-0}" -eq 0 ] || fail "the run was not clean; the raw summary line is in $log"
     exit 0
 fi
 

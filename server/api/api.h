@@ -314,6 +314,10 @@ void api_group_attrs_set(api_call_t *call);
 void api_group_attrs_delete(api_call_t *call);
 void api_group_attrs_get(api_call_t *call);
 void api_group_online_count(api_call_t *call);
+void api_group_counters_set(api_call_t *call);
+void api_group_counters_get(api_call_t *call);
+void api_group_counter_increase(api_call_t *call);
+void api_group_counter_decrease(api_call_t *call);
 
 /* REST group_open_http_svc and group_open_attr_http_svc (group/rest.c) */
 void api_group_rest_appid_list(api_call_t *call);
@@ -342,6 +346,17 @@ void api_group_rest_set_unread(api_call_t *call);
 void api_group_rest_delete_by_sender(api_call_t *call);
 void api_group_rest_history(api_call_t *call);
 void api_group_rest_online_num(api_call_t *call);
+void api_group_rest_ban(api_call_t *call);
+void api_group_rest_unban(api_call_t *call);
+void api_group_rest_bans(api_call_t *call);
+void api_group_rest_broadcast(api_call_t *call);
+void api_avroom_rest_members(api_call_t *call);
+void api_avroom_rest_check_members(api_call_t *call);
+void api_avroom_rest_modify_admin(api_call_t *call);
+void api_avroom_rest_admin_list(api_call_t *call);
+void api_group_rest_counter_get(api_call_t *call);
+void api_group_rest_counter_update(api_call_t *call);
+void api_group_rest_counter_delete(api_call_t *call);
 void api_group_rest_attr_get(api_call_t *call);
 void api_group_rest_attr_modify(api_call_t *call);
 void api_group_rest_attr_clear(api_call_t *call);

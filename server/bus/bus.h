@@ -91,4 +91,12 @@ typedef void (*bus_routes_fn)(const bus_user_routes_t *users, size_t n, bool ok,
 /* Looks up the entries of n users in one round trip; cb is called exactly once, later. */
 void bus_route_get(bus_t *b, const char *const *users, size_t n, bus_routes_fn cb, void *arg);
 
+/* AVChatRoom rooms (router's live rooms): one Redis hash per room, `chatd:room:<group>`, field
+ * = node ID, value "<unix seconds> <viewers on that node>", with the route table's TTL and
+ * heartbeat. bus_room_get answers like bus_route_get, with the room IDs as `user` and each
+ * node's viewer count (decimal text) as `platforms`. */
+void bus_room_set(bus_t *b, const char *room, size_t viewers);
+void bus_room_del(bus_t *b, const char *room);
+void bus_room_get(bus_t *b, const char *const *rooms, size_t n, bus_routes_fn cb, void *arg);
+
 #endif

@@ -28,6 +28,7 @@
 #define MAX_PENDING 100000
 #define ROUTE_PREFIX "chatd:route:"
 #define NODE_PREFIX "chatd:node:"
+#define ROOM_PREFIX "chatd:room:"
 
 /* For each key, its hash as a flat [field, value, …] array: one round trip for n users. */
 static const char route_get_script[] =
@@ -469,10 +470,11 @@ bool bus_publish(bus_t *b, const char *node, const char *data, size_t len)
     return ok;
 }
 
-void bus_route_set(bus_t *b, const char *user, const char *platforms)
+/* This node's field of the hash prefix+id: "<unix seconds> <text>", the key's TTL extended. */
+static void entry_set(bus_t *b, const char *prefix, const char *id, const char *text)
 {
-    char *key = xasprintf(ROUTE_PREFIX "%s", user);
-    char *value = xasprintf("%" PRId64 " %s", wall_s(), platforms);
+    char *key = xasprintf("%s%s", prefix, id);
+    char *value = xasprintf("%" PRId64 " %s", wall_s(), text);
     char ttl[16];
     snprintf(ttl, sizeof ttl, "%d", b->ttl_s);
     const char *set[] = {"HSET", key, b->node_id, value};
@@ -485,13 +487,35 @@ void bus_route_set(bus_t *b, const char *user, const char *platforms)
     xfree(value);
 }
 
-void bus_route_del(bus_t *b, const char *user)
+static void entry_del(bus_t *b, const char *prefix, const char *id)
 {
-    char *key = xasprintf(ROUTE_PREFIX "%s", user);
+    char *key = xasprintf("%s%s", prefix, id);
     const char *argv[] = {"HDEL", key, b->node_id};
     size_t lens[] = {4, strlen(key), strlen(b->node_id)};
     (void)send_argv(b, 3, argv, lens); /* a lost removal expires with the TTL */
     xfree(key);
+}
+
+void bus_route_set(bus_t *b, const char *user, const char *platforms)
+{
+    entry_set(b, ROUTE_PREFIX, user, platforms);
+}
+
+void bus_route_del(bus_t *b, const char *user)
+{
+    entry_del(b, ROUTE_PREFIX, user);
+}
+
+void bus_room_set(bus_t *b, const char *room, size_t viewers)
+{
+    char count[24];
+    snprintf(count, sizeof count, "%zu", viewers);
+    entry_set(b, ROOM_PREFIX, room, count);
+}
+
+void bus_room_del(bus_t *b, const char *room)
+{
+    entry_del(b, ROOM_PREFIX, room);
 }
 
 /* ---- lookups ---- */
@@ -576,7 +600,8 @@ static void on_routes(redisAsyncContext *ac, void *reply, void *privdata)
     lookup_free(q);
 }
 
-void bus_route_get(bus_t *b, const char *const *users, size_t n, bus_routes_fn cb, void *arg)
+static void entries_get(bus_t *b, const char *prefix, const char *const *users, size_t n,
+                        bus_routes_fn cb, void *arg)
 {
     lookup_t *q = XNEW(lookup_t);
     q->bus = b;
@@ -597,7 +622,7 @@ void bus_route_get(bus_t *b, const char *const *users, size_t n, bus_routes_fn c
         argv[1] = route_get_script;
         argv[2] = count;
         for (size_t i = 0; i < n; i++)
-            argv[i + 3] = keys[i] = xasprintf(ROUTE_PREFIX "%s", users[i]);
+            argv[i + 3] = keys[i] = xasprintf("%s%s", prefix, users[i]);
         for (size_t i = 0; i < argc; i++)
             lens[i] = strlen(argv[i]);
         int rc = redisAsyncCommandArgv(b->cmd.ac, on_routes, q, (int)argc, argv, lens);
@@ -614,4 +639,14 @@ void bus_route_get(bus_t *b, const char *const *users, size_t n, bus_routes_fn c
     q->next_failed = b->failed;
     b->failed = q;
     event_active(b->fail_ev, 0, 0);
+}
+
+void bus_route_get(bus_t *b, const char *const *users, size_t n, bus_routes_fn cb, void *arg)
+{
+    entries_get(b, ROUTE_PREFIX, users, n, cb, arg);
+}
+
+void bus_room_get(bus_t *b, const char *const *rooms, size_t n, bus_routes_fn cb, void *arg)
+{
+    entries_get(b, ROOM_PREFIX, rooms, n, cb, arg);
 }

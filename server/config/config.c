@@ -77,6 +77,8 @@ static const key_def_t keys[] = {
     {"conversation_delete_sync", T_ENUM, OFF(conversation_delete_sync), "off", false, 0, 0, on_off},
     {"friends_max", T_INT, OFF(friends_max), "3000", true, 1, 100000, NULL},
     {"user_status", T_ENUM, OFF(user_status), "off", true, 0, 0, on_off},
+    {"avchatroom_store_messages", T_ENUM, OFF(avchatroom_store_messages), "off", true, 0, 0,
+     on_off},
     {"c2c_check_friends", T_ENUM, OFF(c2c_check_friends), "off", true, 0, 0, on_off},
     {"rate_limit_msgs_per_s", T_INT, OFF(rate_limit_msgs_per_s), "200", true, 0, 1000000, NULL},
     {"rate_limit_burst", T_INT, OFF(rate_limit_burst), "1000", true, 1, 10000000, NULL},

@@ -69,10 +69,11 @@ typedef struct {
     int msg_dedup_window_s;
     int msg_writer_lanes;
     int msg_recall_limit_s;
-    int conversation_delete_sync; /* 0 off, 1 on */
-    int friends_max;              /* friends per user (Tencent: 3,000) */
-    int user_status;              /* 0 off, 1 on: setSelfStatus, getUserStatus, … (else 72001) */
-    int c2c_check_friends;        /* 0 off, 1 on: one-to-one only between friends (20009–20011) */
+    int conversation_delete_sync;  /* 0 off, 1 on */
+    int friends_max;               /* friends per user (Tencent: 3,000) */
+    int user_status;               /* 0 off, 1 on: setSelfStatus, getUserStatus, … (else 72001) */
+    int avchatroom_store_messages; /* 0 off, 1 on: AVChatRoom messages are stored too */
+    int c2c_check_friends; /* 0 off, 1 on: one-to-one only between friends (20009–20011) */
     int purge_interval_s;
     char *history_export_dir; /* get_history's files (api/stats/stats.h) */
     int history_export_ttl_s; /* how long an export's URL and file live */

@@ -82,6 +82,7 @@ static const err_entry_t table[] = {
     {10053, "too many @ mentions (at most 30)"},
     {10030, "message to recall does not exist"},
     {10070, "the group has 10 pinned messages already"},
+    {10063, "too many group counter keys (at most 20)"},
     {10023, "group message frequency over the limit"},
     {10031, "the time limit for recalling this message has passed"},
     {10062, "read receipt information not found for this message"},

@@ -114,6 +114,7 @@ typedef enum {
     ERR_GROUP_RECALL_LIMIT = 10031,      /* a client recall after msg_recall_limit_s */
     ERR_GROUP_RECEIPT_MISSING = 10062,   /* no read-receipt info: no such message with receipts */
     ERR_GROUP_PIN_LIMIT = 10070,         /* the group has the most pinned messages allowed */
+    ERR_GROUP_COUNTER_KEYS = 10063,      /* more than 20 group counter keys */
     ERR_GROUP_SEND_TOO_FREQUENT = 10023, /* a user's group sends over rate_limit_msgs_per_s */
 
     /* Conversations (recentcontact). */

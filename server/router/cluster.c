@@ -3,8 +3,10 @@
  *
  * A bus message carries what one loop pass sends to one node: items "<kind> <header bytes>
  * <body bytes>\n<header><body>", kind P (push: body is the frame's text), K (kick: text is the
- * reason), L (login: text is the new session's platform) or N (note: text is the note); header
- * {"u": [user, …], "t": text} with the receiving node's users. */
+ * reason), L (login: text is the new session's platform), N (note: text is the note) or Q (a
+ * viewer leaves a live room: text is the room); header {"u": [user, …], "t": text} with the
+ * receiving node's users. A room push is its own message, item R with header {"u": [room]} and
+ * the frame as body, sent to the nodes whose room entries name the room. */
 #include <event2/event.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -21,7 +23,14 @@
 #define SWEEP_BUCKETS 256
 #define SWEEP_MAX_PENDING 20000
 
-typedef enum { OP_PUSH = 'P', OP_KICK = 'K', OP_LOGIN = 'L', OP_NOTE = 'N' } op_kind_t;
+typedef enum {
+    OP_PUSH = 'P',
+    OP_KICK = 'K',
+    OP_LOGIN = 'L',
+    OP_NOTE = 'N',
+    OP_ROOM_LEAVE = 'Q',
+    OP_ROOM_PUSH = 'R',
+} op_kind_t;
 
 /* One thing to send to the nodes that hold some users, gathered during a loop pass. */
 typedef struct op op_t;
@@ -38,7 +47,8 @@ struct router_cluster {
     router_t *r;
     bus_t *bus;
     login_rules_t rules;
-    json_t *dirty; /* {user: true}: users whose sessions here changed this pass */
+    json_t *dirty;       /* {user: true}: users whose sessions here changed this pass */
+    json_t *dirty_rooms; /* {room: true}: rooms whose viewer count here changed */
     op_t *head, *tail;
     struct event *flush, *heartbeat, *sweep;
     size_t cursor; /* the sweep's next bucket */
@@ -100,7 +110,7 @@ static void append_item(sbuf_t *out, const op_t *op, json_t *users)
     json_t *header = json_pack("{s:O, s:s}", "u", users, "t", op->text ? op->text : "");
     char *h = json_dumps(header, JSON_COMPACT);
     json_decref(header);
-    size_t body = op->kind == OP_PUSH ? router_frame_len(op->frame) : 0;
+    size_t body = op->kind == OP_PUSH || op->kind == OP_ROOM_PUSH ? router_frame_len(op->frame) : 0;
     sbuf_printf(out, "%c %zu %zu\n", op->kind, strlen(h), body);
     sbuf_puts(out, h);
     if (body)
@@ -178,6 +188,15 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
     json_t *v;
     json_object_foreach(c->dirty, user, v) write_route(c, user);
     json_object_clear(c->dirty);
+    json_object_foreach(c->dirty_rooms, user, v)
+    {
+        size_t n = router_room_count_here(c->r, user);
+        if (n > 0)
+            bus_room_set(c->bus, user, n);
+        else
+            bus_room_del(c->bus, user);
+    }
+    json_object_clear(c->dirty_rooms);
     if (c->head == NULL)
         return;
     batch_t *b = XNEW(batch_t);
@@ -256,6 +275,56 @@ void router_set_note_handler(router_t *r, router_note_fn fn, void *arg)
     }
 }
 
+void cluster_room_changed(router_t *r, const char *room)
+{
+    if (r->cluster) {
+        json_object_set_new(r->cluster->dirty_rooms, room, json_true());
+        arm(r->cluster);
+    }
+}
+
+void cluster_room_leave(router_t *r, const char *room, const char *user)
+{
+    if (r->cluster)
+        enqueue(r->cluster, OP_ROOM_LEAVE, user, NULL, room);
+}
+
+typedef struct {
+    router_cluster_t *c;
+    router_frame_t *frame;
+} room_push_t;
+
+static void on_room_nodes(const bus_user_routes_t *rooms, size_t n, bool ok, void *arg)
+{
+    room_push_t *p = arg;
+    if (ok && n == 1) {
+        const char *self = bus_node_id(p->c->bus);
+        op_t op = {.kind = OP_ROOM_PUSH, .frame = p->frame};
+        json_t *ids = json_pack("[s]", rooms[0].user);
+        sbuf_t m = {0};
+        append_item(&m, &op, ids);
+        for (size_t j = 0; j < rooms[0].n; j++)
+            if (strcmp(rooms[0].routes[j].node, self) != 0)
+                (void)bus_publish(p->c->bus, rooms[0].routes[j].node, m.data, m.len);
+        sbuf_free(&m);
+        json_decref(ids);
+    }
+    router_frame_unref(p->frame);
+    xfree(p);
+}
+
+void cluster_room_push(router_t *r, const char *room, router_frame_t *f)
+{
+    if (r->cluster == NULL)
+        return;
+    room_push_t *p = XNEW(room_push_t);
+    p->c = r->cluster;
+    router_frame_ref(f);
+    p->frame = f;
+    const char *ids[] = {room};
+    bus_room_get(r->cluster->bus, ids, 1, on_room_nodes, p);
+}
+
 void cluster_sessions_changed(router_t *r, const char *user_id)
 {
     if (r->cluster) {
@@ -292,6 +361,10 @@ static void deliver(router_cluster_t *c, char kind, const char *user, const char
                     router_frame_t *f)
 {
     router_t *r = c->r;
+    if (kind == OP_ROOM_PUSH) {
+        room_push_here(r, user, f, 0); /* `user` is the room */
+        return;
+    }
     bool here = router_user_platforms(r, user, NULL, 0) > 0;
     if (!here) {
         /* An entry of ours that outlived its sessions (a restart within the TTL): drop it. */
@@ -313,6 +386,11 @@ static void deliver(router_cluster_t *c, char kind, const char *user, const char
         if (c->note_fn)
             c->note_fn(c->note_arg, user, text);
         break;
+    case OP_ROOM_LEAVE:
+        room_leave_here(r, text, user);
+        break;
+    case OP_ROOM_PUSH:
+        break;
     }
 }
 
@@ -325,7 +403,7 @@ static bool read_item(router_cluster_t *c, const char **at, const char *end)
     int used = 0;
     if (nl == NULL || sscanf(p, "%c %zu %zu\n%n", &kind, &hlen, &blen, &used) != 3 ||
         p + used != nl + 1 || hlen > (size_t)(end - nl - 1) ||
-        blen > (size_t)(end - nl - 1) - hlen || kind == 0 || !strchr("PKLN", kind))
+        blen > (size_t)(end - nl - 1) - hlen || kind == 0 || !strchr("PKLNQR", kind))
         return false;
     json_error_t jerr;
     json_t *header = json_loadb(nl + 1, hlen, 0, &jerr), *users = json_object_get(header, "u");
@@ -335,7 +413,7 @@ static bool read_item(router_cluster_t *c, const char **at, const char *end)
         return false;
     }
     router_frame_t *f = NULL;
-    if (kind == OP_PUSH)
+    if (kind == OP_PUSH || kind == OP_ROOM_PUSH)
         f = router_frame_new(xstrndup(nl + 1 + hlen, blen), blen);
     size_t i;
     json_t *u;
@@ -374,6 +452,12 @@ static void write_bucket(router_cluster_t *c, size_t b)
     }
 }
 
+static void write_room(void *arg, const char *room, size_t n)
+{
+    router_cluster_t *c = arg;
+    bus_room_set(c->bus, room, n);
+}
+
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
     router_cluster_t *c = arg;
@@ -397,6 +481,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 
 static void start_sweep(router_cluster_t *c)
 {
+    rooms_each(c->r, write_room, c);
     c->cursor = 0;
     if (!c->sweeping) {
         c->sweeping = true;
@@ -426,6 +511,7 @@ void router_join_cluster(router_t *r, struct event_base *base, const char *bus_h
     c->r = r;
     c->rules = *rules;
     c->dirty = json_object();
+    c->dirty_rooms = json_object();
     c->flush = event_new(base, -1, 0, on_flush, c);
     c->heartbeat = event_new(base, -1, EV_PERSIST, on_heartbeat, c);
     c->sweep = evtimer_new(base, on_sweep, c);
@@ -450,6 +536,7 @@ void cluster_free(router_cluster_t *c)
     event_free(c->heartbeat);
     event_free(c->sweep);
     json_decref(c->dirty);
+    json_decref(c->dirty_rooms);
     xfree(c);
 }
 
@@ -469,7 +556,8 @@ size_t router_cluster_pending(const router_t *r)
     const router_cluster_t *c = r->cluster;
     if (c == NULL)
         return 0;
-    return json_object_size(c->dirty) + (c->head != NULL) + bus_pending(c->bus);
+    return json_object_size(c->dirty) + json_object_size(c->dirty_rooms) + (c->head != NULL) +
+           bus_pending(c->bus);
 }
 
 /* ---- presence ---- */

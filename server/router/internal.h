@@ -27,12 +27,14 @@ struct router_frame {
 };
 
 typedef struct router_cluster router_cluster_t;
+typedef struct router_rooms router_rooms_t;
 
 struct router {
     router_session_t *buckets[NBUCKETS];
     size_t count;
     uint64_t next_order;
     router_cluster_t *cluster; /* NULL: a single node */
+    router_rooms_t *rooms;     /* live rooms (room.c); NULL until the first join */
 };
 
 /* This node only (presence.c). */
@@ -43,5 +45,17 @@ void cluster_sessions_changed(router_t *r, const char *user_id);
 void cluster_push(router_t *r, const char *user_id, router_frame_t *f);
 void cluster_kick(router_t *r, const char *user_id, const char *reason);
 void cluster_free(router_cluster_t *c);
+/* A room's viewer count here changed: its bus entry is rewritten at the end of the pass. */
+void cluster_room_changed(router_t *r, const char *room);
+void cluster_room_push(router_t *r, const char *room, router_frame_t *f);
+void cluster_room_leave(router_t *r, const char *room, const char *user);
+
+/* room.c: this node's side. */
+void rooms_user_gone(router_t *r, const char *user_id); /* the user's last session here went */
+void rooms_free(router_t *r);
+bool room_leave_here(router_t *r, const char *room, const char *user);
+size_t room_push_here(router_t *r, const char *room, router_frame_t *f, uint64_t skip_conn);
+/* Calls fn for every room here with its viewer count. */
+void rooms_each(const router_t *r, void (*fn)(void *arg, const char *room, size_t n), void *arg);
 
 #endif

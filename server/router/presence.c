@@ -73,6 +73,7 @@ void router_free(router_t *r)
     if (r == NULL)
         return;
     cluster_free(r->cluster);
+    rooms_free(r);
     for (size_t i = 0; i < NBUCKETS; i++) {
         router_session_t *s = r->buckets[i];
         while (s) {
@@ -117,6 +118,8 @@ void router_session_remove(router_t *r, router_session_t *s)
     *pp = s->next;
     r->count--;
     cluster_sessions_changed(r, s->user_id);
+    if (router_user_platforms(r, s->user_id, NULL, 0) == 0)
+        rooms_user_gone(r, s->user_id);
     xfree(s->user_id);
     xfree(s->platform);
     xfree(s);

@@ -132,4 +132,40 @@ typedef void (*router_presence_fn)(const router_presence_t *users, size_t n, boo
 void router_presence_get(router_t *r, const char *const *users, size_t n, router_presence_fn cb,
                          void *arg);
 
+/*
+ * Live rooms (AVChatRoom): viewers are held here, in memory, never as member rows. A viewer is
+ * a user with a session on this node who joined the room; the user leaves when asked
+ * (router_room_leave), or when their last session on this node goes. Pushes to a room reach
+ * every session of every viewer here and, with a bus, the nodes that hold viewers of it: each
+ * node keeps one room entry per room with its viewer count (bus_room_set), rewritten with the
+ * route entries' heartbeat; a room push is one room lookup and one bus message per other node.
+ * The counts across nodes add each node's viewers (a user watching from two nodes counts twice).
+ */
+typedef struct {
+    const char *user;
+    int64_t join_ms; /* wall clock */
+} router_viewer_t;
+
+/* Adds user to the room; false when the user has no session here (nothing changes). Joining
+ * again keeps the first join time. */
+bool router_room_join(router_t *r, const char *room, const char *user);
+/* Removes the user from the room here and on the other nodes that hold their sessions (a ban
+ * or a quit reaches every device). True when the user was a viewer here. */
+bool router_room_leave(router_t *r, const char *room, const char *user);
+bool router_room_has(const router_t *r, const char *room, const char *user);
+/* Viewers here. */
+size_t router_room_count_here(const router_t *r, const char *room);
+/* Fills out with up to max viewers here, newest join first; returns how many were filled.
+ * Pointers are valid until the room next changes. */
+size_t router_room_viewers(const router_t *r, const char *room, router_viewer_t *out, size_t max);
+/* Pushes f to the sessions of every viewer here (except connection skip_conn) and sends it to
+ * the other nodes with viewers. Returns the viewers reached here. */
+size_t router_room_push(router_t *r, const char *room, router_frame_t *f, uint64_t skip_conn);
+/* Drops the room here (the group is gone). */
+void router_room_close(router_t *r, const char *room);
+/* Viewers on every node: cb(count, known) at once on a single node, after one bus round trip
+ * on several; known false: the bus was down, count is this node's. */
+typedef void (*router_room_count_fn)(size_t count, bool known, void *arg);
+void router_room_count(router_t *r, const char *room, router_room_count_fn cb, void *arg);
+
 #endif

@@ -152,10 +152,16 @@ static const char c2c_check_sql[] =
     " COALESCE((SELECT recv_opt FROM conv_views WHERE user_id = $2 AND peer = $1), 0),"
     " " STORE_SNS_SEND_CHECK_SQL("$1", "$2", "$4::bool");
 
+/* A live room's viewers have no member row: the LEFT JOIN lets mute-all, the global group mute
+ * and a ban (which another node may not have heard of yet) reach them too. */
 static const char group_muted_sql[] = "SELECT COALESCE(" STORE_GROUP_MUTED_SQL(
     "$3::bigint") ", false)"
-                  " FROM groups g JOIN group_members gm ON gm.group_id = g.group_id AND gm.user_id "
-                  "= $2"
+                  " OR (gm.user_id IS NULL AND (g.mute_all OR COALESCE(s.group_mute_until > "
+                  "$3::bigint, false)))"
+                  " OR EXISTS (SELECT 1 FROM group_bans b WHERE b.group_id = $1 AND b.user_id = $2"
+                  "   AND b.banned_until > $3::bigint)"
+                  " FROM groups g LEFT JOIN group_members gm ON gm.group_id = g.group_id AND "
+                  "gm.user_id = $2"
                   " LEFT JOIN accounts s ON s.user_id = $2 WHERE g.group_id = $1";
 
 static const char mute_set_sql[] =

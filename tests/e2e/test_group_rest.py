@@ -494,12 +494,16 @@ def test_change_group_owner(rest, users):
 # ---- joined list and roles -------------------------------------------------------------------
 
 def test_get_joined_group_list(rest, users, ws):
-    """TotalCount and filters; AVChatRoom only WithHugeGroups; Work groups without a message only
-    WithNoActiveGroups; GroupBaseInfoFilter and SelfInfoFilter add fields."""
+    """TotalCount and filters; AVChatRoom only WithHugeGroups (and only where the user holds a
+    member row: the owner, or a viewer an admin muted or marked; plain viewers have none); Work
+    groups without a message only WithNoActiveGroups; GroupBaseInfoFilter and SelfInfoFilter
+    add fields."""
     pub = create(rest, "Public", "alice", ["bob"], GroupId="pub")
     work = create(rest, "Private", "alice", ["bob"], GroupId="work")
     create(rest, "AVChatRoom", "alice", GroupId="av")
     ws("bob").call("joinGroup", {"groupID": "av"})
+    call_ok(rest, api("forbid_send_msg"), {"GroupId": "av", "Members_Account": ["bob"],
+                                           "MuteTime": 60})
     base = {"Member_Account": "bob"}
     answer = call_ok(rest, api("get_joined_group_list"), base)
     assert answer["TotalCount"] == 1 and answer["GroupIdList"] == [{"GroupId": pub}]

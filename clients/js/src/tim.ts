@@ -139,6 +139,8 @@ export class TencentCloudChat {
     c.on('onUserInfoChanged', ({ userInfoList }) => this.emit(EVENT.PROFILE_UPDATED, (userInfoList ?? []).map(profileToTim)));
     c.on('onGroupAttributeChanged', ({ groupID, groupAttributeMap }) =>
       this.emit(EVENT.GROUP_ATTRIBUTES_UPDATED, { groupID, groupAttributes: groupAttributeMap }));
+    c.on('onGroupCounterChanged', ({ groupID, key, newValue }) =>
+      this.emit(EVENT.GROUP_COUNTER_UPDATED, { groupID, key, value: newValue }));
     for (const e of ['onGroupCreated', 'onQuitFromGroup', 'onGroupDismissed', 'onMemberKicked', 'onMemberEnter', 'onMemberInvited', 'onGroupInfoChanged', 'onApplicationProcessed']) {
       c.on(e, () => void this.refreshGroups());
     }
@@ -712,6 +714,24 @@ export class TencentCloudChat {
     return this.run('getGroupOnlineMemberCount', { groupID }, (b) => ({ memberCount: b.count }));
   }
 
+  setGroupCounters({ groupID, counters }: Payload): Promise<ChatResponse> {
+    return this.run('setGroupCounters', { groupID, counters }, (b) => ({ groupID, counters: b.counters }));
+  }
+
+  getGroupCounters({ groupID, keyList }: Payload): Promise<ChatResponse> {
+    const body: Payload = { groupID };
+    if (keyList && keyList.length > 0) body.keyList = keyList;
+    return this.run('getGroupCounters', body, (b) => ({ groupID, counters: b.counters }));
+  }
+
+  increaseGroupCounter({ groupID, key, value }: Payload): Promise<ChatResponse> {
+    return this.run('increaseGroupCounter', { groupID, key, value }, (b) => ({ groupID, key, value: b.counters[key] }));
+  }
+
+  decreaseGroupCounter({ groupID, key, value }: Payload): Promise<ChatResponse> {
+    return this.run('decreaseGroupCounter', { groupID, key, value }, (b) => ({ groupID, key, value: b.counters[key] }));
+  }
+
   getGroupApplicationList(): Promise<ChatResponse> {
     return this.run('getGroupApplicationList', {}, (b) => ({ applicationList: b.groupApplicationList, unreadCount: b.unreadCount }));
   }
@@ -945,10 +965,6 @@ export class TencentCloudChat {
   deleteTopicFromCommunity(): Promise<never> { return unsupported('deleteTopicFromCommunity'); }
   updateTopicProfile(): Promise<never> { return unsupported('updateTopicProfile'); }
   getTopicList(): Promise<never> { return unsupported('getTopicList'); }
-  setGroupCounters(): Promise<never> { return unsupported('setGroupCounters'); }
-  increaseGroupCounter(): Promise<never> { return unsupported('increaseGroupCounter'); }
-  decreaseGroupCounter(): Promise<never> { return unsupported('decreaseGroupCounter'); }
-  getGroupCounters(): Promise<never> { return unsupported('getGroupCounters'); }
   followUser(): Promise<never> { return unsupported('followUser'); }
   unfollowUser(): Promise<never> { return unsupported('unfollowUser'); }
   getMyFollowersList(): Promise<never> { return unsupported('getMyFollowersList'); }

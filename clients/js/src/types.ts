@@ -20,6 +20,7 @@ export const EVENT = {
   GROUP_LIST_UPDATED: 'onGroupListUpdated',
   GROUP_SYSTEM_NOTICE_RECEIVED: 'receiveGroupSystemNotice',
   GROUP_ATTRIBUTES_UPDATED: 'groupAttributesUpdated',
+  GROUP_COUNTER_UPDATED: 'onGroupCounterUpdated',
   PROFILE_UPDATED: 'onProfileUpdated',
   USER_STATUS_UPDATED: 'onUserStatusUpdated',
   BLACKLIST_UPDATED: 'blacklistUpdated',

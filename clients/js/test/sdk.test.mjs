@@ -154,6 +154,26 @@ test('groups: create, members, messages, attributes', async () => {
   await alice.dismissGroup('team1');
 });
 
+test('live rooms: join, online count, group counters', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  await alice.createGroup({ type: TYPES.GRP_AVCHATROOM, name: 'live', groupID: 'live1' });
+  await bob.joinGroup({ groupID: 'live1' });
+  const online = await alice.getGroupOnlineMemberCount('live1');
+  assert.equal(online.data.memberCount, 2);
+  const set = await bob.setGroupCounters({ groupID: 'live1', counters: { likes: 1 } });
+  assert.deepEqual(set.data.counters, { likes: 1 });
+  const changed = await alice.waitFor(EVENT.GROUP_COUNTER_UPDATED, (d) => d.key === 'likes' && d.value === 1);
+  assert.equal(changed.data.groupID, 'live1');
+  const up = await bob.increaseGroupCounter({ groupID: 'live1', key: 'likes', value: 4 });
+  assert.equal(up.data.value, 5);
+  const down = await alice.decreaseGroupCounter({ groupID: 'live1', key: 'likes', value: 2 });
+  assert.equal(down.data.value, 3);
+  const got = await alice.getGroupCounters({ groupID: 'live1', keyList: ['likes'] });
+  assert.deepEqual(got.data.counters, { likes: 3 });
+  await alice.dismissGroup('live1');
+});
+
 test('failures reject with chatd\'s codes; what chatd does not serve rejects 2999', async () => {
   const alice = await login('alice');
   await assert.rejects(alice.sendMessage(alice.createTextMessage({ to: 'nobody', conversationType: TYPES.CONV_C2C, payload: { text: 'x' } })),
@@ -303,7 +323,7 @@ test('friend lists, friend profiles, requests; setAllMessageRead; hopping throug
   await alice.waitFor(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (n) => n > 0);
   await alice.setAllMessageRead();
   await alice.waitFor(EVENT.CONVERSATION_LIST_UPDATED, (l) => l.find((c) => c.conversationID === 'C2Ccarol')?.unreadCount === 0);
-  await assert.rejects(alice.getGroupCounters({}), (e) => e.code === 2999);
+  await assert.rejects(alice.followUser({}), (e) => e.code === 2999);
 });
 
 test('signaling: ring, accept, cancel and a server-side timeout reach both sides', async () => {

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "api/group/rules.h"
 #include "core/hash.h"
 #include "core/state.h"
 #include "core/xalloc.h"
@@ -207,6 +208,7 @@ size_t group_push_members(const api_env_t *env, char **members, size_t n, router
 typedef struct {
     const api_env_t *env;
     router_frame_t *frame;
+    char *group_id;
     char *also;
 } push_ctx_t;
 
@@ -214,11 +216,18 @@ static void on_push_members(const api_env_t *unused, bool found, const char *typ
                             const int *opts, size_t n, void *arg)
 {
     push_ctx_t *p = arg;
-    if (found)
+    group_type_t t = GROUP_WORK;
+    if (found && group_type_parse(type, &t) && t == GROUP_AVCHATROOM) {
+        /* A live room's events reach its viewers, wherever they are, and the members here. */
+        router_room_push(p->env->router, p->group_id, p->frame, 0);
+        if (p->also)
+            router_push_user(p->env->router, p->also, p->frame, 0);
+    } else if (found)
         group_push_members(p->env, members, n, p->frame, 0, p->also);
     else if (p->also)
         router_push_user(p->env->router, p->also, p->frame, 0);
     router_frame_unref(p->frame);
+    xfree(p->group_id);
     xfree(p->also);
     xfree(p);
 }
@@ -229,6 +238,7 @@ void group_push(const api_env_t *env, const char *group_id, const char *event, j
     push_ctx_t *p = XNEW(push_ctx_t);
     p->env = env;
     p->frame = router_frame_from_json(event, body);
+    p->group_id = xstrdup(group_id);
     p->also = also ? xstrdup(also) : NULL;
     group_cache_get(env->groups, group_id, on_push_members, p);
 }

@@ -11,6 +11,7 @@
 #include "core/rand.h"
 #include "core/xalloc.h"
 #include "router/router.h"
+#include "store/avroom.h"
 #include "store/group.h"
 
 /* SDK V2TIMGroupTipsType. */
@@ -58,6 +59,8 @@ typedef struct gop {
     int tries;                      /* gop_create */
     bool hooked;                    /* the store call records a webhook after-event */
     bool asked;                     /* the before-callback was answered */
+    bool viewer;                    /* the actor watches this live room here (no member row) */
+    bool enrolled;                  /* live room: the targets were given member rows */
     void (*resume)(struct gop *op); /* what runs when the app allowed */
     json_t *refused;                /* BeforeInviteJoinGroup's RefusedMembers_Account */
     store_webhook_origin_t origin;
@@ -353,6 +356,9 @@ static void on_created(err_t err, const store_group_res_t *res, void *arg)
         /* The creator's other devices learn of it too; the owner named by REST learns it. */
         uint64_t skip = strcmp(owner, op->user) == 0 ? op->call->conn_id : 0;
         push_user(env, owner, "onGroupCreated", event_body(op), skip);
+        /* The creator of a live room watches it from the start. */
+        if (op->type == GROUP_AVCHATROOM && skip != 0)
+            router_room_join(env->router, op->group_id, owner);
     }
     if (json_array_size(members) > 0 && !op->create.import) {
         json_t *body = event_body(op);
@@ -612,6 +618,8 @@ static void on_joined(err_t err, const store_group_res_t *res, void *arg)
         return;
     const api_env_t *env = env_of(op);
     group_members_changed(env, op->group_id);
+    if (op->type == GROUP_AVCHATROOM)
+        router_room_join(env->router, op->group_id, op->user);
     json_t *who = json_pack("[s]", op->user);
     json_t *body = event_body(op);
     json_object_set_new(body, "memberList", member_refs(who));
@@ -660,10 +668,69 @@ static void on_applied(err_t err, const store_group_res_t *res, void *arg)
     finish(op, ERR_OK, NULL, &(gop_result_t){.results = results});
 }
 
+static void join_rows(gop_t *op);
+
+/* Enter and leave events of a live room go out only while it is this small here: in a room of
+ * thousands every join would be a push to everyone. */
+static void room_event(gop_t *op, const char *event, json_t *body)
+{
+    const api_env_t *env = env_of(op);
+    if (router_room_count_here(env->router, op->group_id) <= GROUP_NOTIFY_MEMBERS_MAX)
+        group_push(env, op->group_id, event, body, NULL);
+    else
+        json_decref(body);
+}
+
+static void enter_room(gop_t *op)
+{
+    const api_env_t *env = env_of(op);
+    if (!router_room_join(env->router, op->group_id, op->user)) {
+        fail(op, ERR_GROUP_PERMISSION, "a live room is joined from a logged-in session");
+        return;
+    }
+    json_t *who = json_pack("[s]", op->user), *body = event_body(op);
+    json_object_set_new(body, "memberList", member_refs(who));
+    json_decref(who);
+    room_event(op, "onMemberEnter", body);
+    finish(op, ERR_OK, NULL, &(gop_result_t){.pending = false});
+}
+
+static void on_room_ctx(err_t err, json_t *doc, void *arg)
+{
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
+        return;
+    json_int_t until = json_integer_value(json_object_get(doc, "banned_until"));
+    if (until > 0) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "banned from this live room until %lld", (long long)until);
+        fail(op, ERR_GROUP_PERMISSION, detail);
+        return;
+    }
+    /* The owner a REST call named joins as Owner (a member row); everyone else only watches. */
+    const char *owner = str(doc, "owner");
+    if (json_is_null(json_object_get(doc, "role")) && owner && strcmp(owner, op->user) == 0) {
+        join_rows(op);
+        return;
+    }
+    enter_room(op);
+}
+
 static void do_join(gop_t *op)
 {
+    if (op->type == GROUP_AVCHATROOM) {
+        store_avroom_join_ctx(env_of(op)->db, op->group_id, op->user, (int64_t)time(NULL),
+                              on_room_ctx, op);
+        return;
+    }
+    join_rows(op);
+}
+
+static void join_rows(gop_t *op)
+{
     const store_group_t *g = &op->c.group;
-    if (op->role >= GROUP_ROLE_MEMBER && op->role <= GROUP_ROLE_OWNER) {
+    if (op->type != GROUP_AVCHATROOM && op->role >= GROUP_ROLE_MEMBER &&
+        op->role <= GROUP_ROLE_OWNER) {
         fail(op, ERR_GROUP_ALREADY_MEMBER, NULL);
         return;
     }
@@ -679,7 +746,7 @@ static void do_join(gop_t *op)
         ask_before(op, STORE_WEBHOOK_GROUP_BEFORE_APPLY_JOIN,
                    json_pack("{s:s, s:s, s:s}", "GroupId", op->group_id, "Type",
                              group_type_rest(op->type), "Requestor_Account", op->user),
-                   do_join);
+                   join_rows);
         return;
     }
     const api_env_t *env = env_of(op);
@@ -723,6 +790,8 @@ static void on_removed(err_t err, const store_group_res_t *res, void *arg)
     if (json_array_size(ids) > 0)
         group_members_changed(env, op->group_id);
     if (op->kind == GOP_QUIT) {
+        if (op->type == GROUP_AVCHATROOM)
+            router_room_leave(env->router, op->group_id, op->user);
         if (json_array_size(ids) == 0) {
             json_decref(ids);
             fail(op, ERR_GROUP_PERMISSION, "not a member of the group");
@@ -765,6 +834,16 @@ static void on_removed(err_t err, const store_group_res_t *res, void *arg)
 
 static void do_quit(gop_t *op)
 {
+    if (op->viewer) {
+        const api_env_t *env = env_of(op);
+        router_room_leave(env->router, op->group_id, op->user);
+        push_user(env, op->user, "onQuitFromGroup", event_body(op), op->call->conn_id);
+        json_t *body = event_body(op);
+        json_object_set_new(body, "member", member_ref(op->user));
+        room_event(op, "onMemberLeave", body);
+        finish(op, ERR_OK, NULL, NULL);
+        return;
+    }
     err_t err = group_rule_quit(op->type, op->role);
     if (err != ERR_OK) {
         fail(op, err, err == ERR_GROUP_PERMISSION ? "not a member of the group" : NULL);
@@ -936,7 +1015,24 @@ static void on_dismissed(err_t err, const store_group_res_t *res, void *arg)
     group_members_changed(env, op->group_id);
     json_t *body = event_body(op);
     json_object_set_new(body, "opUser", op_user(op));
-    gop_push_users(env, res->members, "onGroupDismissed", body, op->call->conn_id);
+    if (op->type == GROUP_AVCHATROOM) {
+        /* The viewers hear it wherever they watch; the room ends here (other nodes' copies
+         * end as their viewers leave). */
+        router_frame_t *f = router_frame_from_json("onGroupDismissed", json_deep_copy(body));
+        router_room_push(env->router, op->group_id, f, op->call->conn_id);
+        router_frame_unref(f);
+    }
+    /* Members who watched here heard it from the room already. */
+    json_t *rest = json_array(), *v;
+    size_t i;
+    json_array_foreach(res->members, i, v)
+    {
+        if (!router_room_has(env->router, op->group_id, json_string_value(v)))
+            json_array_append(rest, v);
+    }
+    router_room_close(env->router, op->group_id);
+    gop_push_users(env, rest, "onGroupDismissed", body, op->call->conn_id);
+    json_decref(rest);
     finish(op, ERR_OK, NULL, NULL);
 }
 
@@ -1464,6 +1560,69 @@ static void do_mark(gop_t *op)
 
 /* ---- the context step ---- */
 
+static void load(gop_t *op, const char *group_id, json_t *targets);
+
+/* The users a gop_run() request names (its targets): a JSON array. */
+static json_t *targets_of(const gop_t *op)
+{
+    if (op->kind == GOP_MARK) {
+        json_t *users = json_array(), *pair;
+        size_t i;
+        json_array_foreach(op->req.data, i, pair) json_array_append(users, json_array_get(pair, 0));
+        return users;
+    }
+    if (op->kind == GOP_MEMBER)
+        return json_pack("[s]", op->member.user);
+    if (op->req.users)
+        return user_ids(op->req.users);
+    return op->req.user ? json_pack("[s]", op->req.user) : NULL;
+}
+
+/* Muting or marking a live room's viewers needs rows to hold the mute and the marks: the
+ * targets (accounts; for marks, viewers here) get plain member rows first, when the actor may
+ * do it at all. */
+static bool needs_enrol(const gop_t *op)
+{
+    if (op->type != GROUP_AVCHATROOM || op->enrolled)
+        return false;
+    if (op->kind == GOP_MUTE || (op->kind == GOP_MEMBER && (op->member.given & GOP_M_MUTE)))
+        return group_rule_mute_all(op->type, op->role) == ERR_OK;
+    if (op->kind == GOP_MARK)
+        return op->role == GROUP_ROLE_OWNER || op->role == GROUP_ROLE_APP_ADMIN;
+    return false;
+}
+
+static void on_enrolled(err_t err, json_t *doc, void *arg)
+{
+    gop_t *op = op_if_ok(err, arg);
+    if (op == NULL)
+        return;
+    if (json_array_size(json_object_get(doc, "enrolled")) > 0)
+        group_members_changed(env_of(op), op->group_id);
+    char *group_id = xstrdup(op->group_id);
+    xfree(op->group_id);
+    json_decref(op->ctx);
+    op->ctx = NULL;
+    load(op, group_id, targets_of(op)); /* again, with the new rows */
+    xfree(group_id);
+}
+
+static void enrol(gop_t *op)
+{
+    op->enrolled = true;
+    json_t *users = targets_of(op);
+    /* Marks are for those watching (on this node); a mute holds for anyone. */
+    for (size_t i = json_array_size(users); op->kind == GOP_MARK && i-- > 0;)
+        if (!router_room_has(env_of(op)->router, op->group_id,
+                             json_string_value(json_array_get(users, i))))
+            json_array_remove(users, i);
+    char *users_json = users ? dumps(users) : xstrdup("[]");
+    json_decref(users);
+    store_avroom_enrol(env_of(op)->db, op->group_id, users_json, (int64_t)time(NULL), on_enrolled,
+                       op);
+    xfree(users_json);
+}
+
 static void on_ctx(err_t err, const store_group_res_t *res, void *arg)
 {
     gop_t *op = op_if_ok(err, arg);
@@ -1477,6 +1636,15 @@ static void on_ctx(err_t err, const store_group_res_t *res, void *arg)
     op->role = op->app_admin     ? GROUP_ROLE_APP_ADMIN
                : op->c.is_member ? group_role_parse(op->c.actor.role)
                                  : GROUP_ROLE_NONE;
+    if (op->type == GROUP_AVCHATROOM && op->role == GROUP_ROLE_NONE &&
+        router_room_has(env_of(op)->router, op->group_id, op->user)) {
+        op->role = GROUP_ROLE_MEMBER;
+        op->viewer = true;
+    }
+    if (needs_enrol(op)) {
+        enrol(op);
+        return;
+    }
     switch (op->kind) {
     case GOP_JOIN:
         do_join(op);
@@ -1540,12 +1708,7 @@ void gop_run(api_call_t *call, gop_kind_t kind, const gop_actor_t *actor, const 
     op->req = *req;
     memset(req, 0, sizeof *req);
     /* The targets whose roles and accounts the rules need. */
-    json_t *targets = NULL;
-    if (op->req.users)
-        targets = user_ids(op->req.users);
-    else if (op->req.user)
-        targets = json_pack("[s]", op->req.user);
-    load(op, group_id, targets);
+    load(op, group_id, op->kind == GOP_MARK ? NULL : targets_of(op));
 }
 
 void gop_modify(api_call_t *call, const gop_actor_t *actor, const char *group_id, gop_profile_t *p,

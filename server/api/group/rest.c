@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/group/avroom.h"
 #include "api/group/group.h"
 #include "api/group/ops.h"
 #include "api/group/rules.h"
@@ -62,6 +63,15 @@ static json_t *accounts_of(api_call_t *call, const char *name, const char *key, 
 {
     api_ids_t spec = {name, max, key, true, ERR_GROUP_PARAM, ERR_GROUP_TOO_MANY, "accounts"};
     return api_read_id_array(call, &spec);
+}
+
+/* An op's answer: true when it succeeded, else the call was failed with it. */
+static bool op_ok(api_call_t *call, err_t err, const char *detail)
+{
+    if (err == ERR_OK)
+        return true;
+    api_fail(call, err, detail ? "%s" : NULL, detail);
+    return false;
 }
 
 /* An optional integer in [min, max] (*out untouched when absent); false after failing. */
@@ -585,10 +595,8 @@ void api_group_rest_modify(api_call_t *call)
 static void on_rest_added(api_call_t *call, err_t err, const char *detail,
                           const gop_result_t *result)
 {
-    if (err != ERR_OK) {
-        api_fail(call, err, detail ? "%s" : NULL, detail);
+    if (!op_ok(call, err, detail))
         return;
-    }
     json_t *results = result->results, *r, *list = json_array();
     size_t i, added = 0, missing = 0, full = 0;
     json_array_foreach(results, i, r)
@@ -782,10 +790,8 @@ static json_t *mark_pairs(api_call_t *call)
 /* Answers the request's MemberList without those who are not members. */
 static void on_marked(api_call_t *call, err_t err, const char *detail, const gop_result_t *result)
 {
-    if (err != ERR_OK) {
-        api_fail(call, err, detail ? "%s" : NULL, detail);
+    if (!op_ok(call, err, detail))
         return;
-    }
     json_t *out = json_array(), *item, *m;
     size_t i, j;
     json_array_foreach(json_object_get(call->body, "MemberList"), i, item)
@@ -1171,7 +1177,8 @@ static void on_with_group(err_t err, const store_group_res_t *res, void *arg)
         api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
         return;
     }
-    if (need_history && !group_rules(type_of(&c.group))->stores_history) {
+    bool kept = type_of(&c.group) == GROUP_AVCHATROOM && call->env->cfg->avchatroom_store_messages;
+    if (need_history && !group_rules(type_of(&c.group))->stores_history && !kept) {
         api_fail(call, ERR_GROUP_PERMISSION, "%s groups keep no history",
                  group_type_rest(type_of(&c.group)));
         return;
@@ -1441,28 +1448,275 @@ void api_group_rest_history(api_call_t *call)
     with_group(call, id, NULL, true, history);
 }
 
-/* ---- get_online_member_num ---- */
+/* ---- live rooms (AVChatRoom) and group counters: ops in group/avroom.c ---- */
 
-static void on_online_counted(api_call_t *call, json_int_t online)
+static void on_online_counted(api_call_t *call, err_t err, const char *detail, json_t *result)
 {
-    api_finish(call, json_pack("{s:I}", "OnlineMemberNum", online));
-}
-
-static void on_online(err_t err, const store_group_res_t *res, void *arg)
-{
-    api_call_t *call = arg;
-    if (err != ERR_OK || !res->found) {
-        api_fail(call, err != ERR_OK ? err : ERR_GROUP_NOT_FOUND, NULL);
+    if (!op_ok(call, err, detail))
         return;
-    }
-    group_count_online(call, res->members, on_online_counted);
+    api_finish(call, json_pack("{s:O}", "OnlineMemberNum", json_object_get(result, "count")));
+    json_decref(result);
 }
 
 void api_group_rest_online_num(api_call_t *call)
 {
     const char *id = group_id_of(call);
     if (id != NULL)
-        store_group_member_ids(call->env->db, id, on_online, call);
+        avroom_online(call, id, NULL, on_online_counted);
+}
+
+/* Ends a call whose answer is the bare envelope. */
+static void on_envelope(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    json_decref(result);
+    if (op_ok(call, err, detail))
+        api_finish(call, NULL);
+}
+
+void api_group_rest_ban(api_call_t *call)
+{
+    const char *id = group_id_of(call), *desc = "";
+    long long secs = 0;
+    if (id == NULL)
+        return;
+    if (valid_get_int(call->body, "Duration", 1, UINT32_MAX, &secs) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "Duration is required: seconds, 1 to 4294967295");
+        return;
+    }
+    if (json_object_get(call->body, "Description") &&
+        valid_get_text(call->body, "Description", AVROOM_BAN_DESCRIPTION_MAX, &desc) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "Description is a string of at most %d bytes",
+                 AVROOM_BAN_DESCRIPTION_MAX);
+        return;
+    }
+    json_t *users = accounts_of(call, "Members_Account", NULL, AVROOM_BAN_ACCOUNTS_MAX);
+    if (users)
+        avroom_ban(call, id, users, secs, desc, on_envelope);
+}
+
+void api_group_rest_unban(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *users = accounts_of(call, "Members_Account", NULL, AVROOM_BAN_ACCOUNTS_MAX);
+    if (users)
+        avroom_unban(call, id, users, on_envelope);
+}
+
+static void on_bans(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (!op_ok(call, err, detail))
+        return;
+    json_t *list = json_array(), *v;
+    size_t i;
+    json_array_foreach(json_object_get(result, "bans"), i, v) json_array_append_new(
+        list, json_pack("{s:O, s:O}", "Member_Account", json_object_get(v, "user"), "BannedUntil",
+                        json_object_get(v, "until")));
+    api_finish(call, json_pack("{s:o, s:O}", "BannedAccountList", list, "NextOffset",
+                               json_object_get(result, "next_offset")));
+    json_decref(result);
+}
+
+void api_group_rest_bans(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long limit = AVROOM_BAN_PAGE_MAX, offset = 0;
+    if (id != NULL && opt_int(call, "Limit", 1, AVROOM_BAN_PAGE_MAX, &limit) &&
+        opt_int(call, "Offset", 0, INT64_MAX, &offset))
+        avroom_bans(call, id, offset, limit, on_bans);
+}
+
+static void on_broadcast(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    json_decref(result);
+    if (op_ok(call, err, detail))
+        api_finish(call, json_pack("{s:i}", "MsgSeq", 0)); /* unstored: no sequence */
+}
+
+void api_group_rest_broadcast(api_call_t *call)
+{
+    long long random = 0;
+    const char *from = user_of(call, "From_Account");
+    if (from == NULL)
+        return;
+    if (valid_get_int(call->body, "Random", 0, UINT32_MAX, &random) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "Random is required: an integer from 0 to 4294967295");
+        return;
+    }
+    if (!check_body(call, call->body))
+        return;
+    msg_group_t m = {
+        .sender = from,
+        .random = (uint32_t)random,
+        .body = json_object_get(call->body, "MsgBody"),
+        .cloud_custom_data = str(call->body, "CloudCustomData"),
+    };
+    avroom_broadcast(call, &m, on_broadcast);
+}
+
+static void on_viewers(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (!op_ok(call, err, detail))
+        return;
+    json_t *list = json_array(), *v;
+    size_t i;
+    json_array_foreach(json_object_get(result, "viewers"), i, v) json_array_append_new(
+        list,
+        json_pack("{s:O, s:I, s:s, s:s}", "Member_Account", json_object_get(v, "user"), "JoinTime",
+                  (json_int_t)(json_integer_value(json_object_get(v, "join_ms")) / 1000),
+                  "NickName", "", "Avatar", ""));
+    api_finish(call, json_pack("{s:o, s:O}", "MemberList", list, "NextTimestamp",
+                               json_object_get(result, "next")));
+    json_decref(result);
+}
+
+void api_avroom_rest_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long ts = 0;
+    if (id == NULL || !opt_int(call, "Timestamp", 0, INT64_MAX, &ts))
+        return;
+    if (json_object_get(call->body, "Mark")) {
+        api_fail(call, ERR_GROUP_PARAM, "Mark: filtering the online list by mark is not supported");
+        return;
+    }
+    avroom_viewers(call, id, ts, on_viewers);
+}
+
+static void on_checked(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (!op_ok(call, err, detail))
+        return;
+    api_finish(call, json_pack("{s:O}", "Member_Account", json_object_get(result, "present")));
+    json_decref(result);
+}
+
+void api_avroom_rest_check_members(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *users = accounts_of(call, "Member_Account", NULL, AVROOM_CHECK_MAX);
+    if (users)
+        avroom_check(call, id, users, on_checked);
+}
+
+/* CommandType 1 sets, 2 unsets; Admin_Account 1..5. */
+void api_avroom_rest_modify_admin(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    long long command = 0;
+    if (id == NULL)
+        return;
+    if (valid_get_int(call->body, "CommandType", 1, 2, &command) != VALID_OK) {
+        api_fail(call, ERR_GROUP_PARAM, "CommandType is required: 1 sets admins, 2 unsets them");
+        return;
+    }
+    json_t *users = accounts_of(call, "Admin_Account", NULL, AVROOM_ADMINS_MAX);
+    if (users)
+        avroom_set_admins(call, id, users, command == 1, on_envelope);
+}
+
+static void on_admin_list(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (!op_ok(call, err, detail))
+        return;
+    json_t *list = json_array(), *v;
+    size_t i;
+    json_array_foreach(json_object_get(result, "admins"), i, v) json_array_append_new(
+        list, json_pack("{s:O, s:O, s:O}", "Admin_Account", json_object_get(v, "user"), "Avatar",
+                        json_object_get(v, "face"), "NickName", json_object_get(v, "nick")));
+    api_finish(call, json_pack("{s:o}", "Admin_List", list));
+    json_decref(result);
+}
+
+void api_avroom_rest_admin_list(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id != NULL)
+        avroom_admins(call, id, on_admin_list);
+}
+
+static void on_counters(api_call_t *call, err_t err, const char *detail, json_t *result)
+{
+    if (!op_ok(call, err, detail))
+        return;
+    json_t *list = json_array(), *v;
+    const char *k;
+    json_object_foreach(json_object_get(result, "counters"), k, v)
+        json_array_append_new(list, json_pack("{s:s, s:O}", "Key", k, "Value", v));
+    api_finish(call, json_pack("{s:o}", "GroupCounter", list));
+    json_decref(result);
+}
+
+/* Runs a counter op once its data passed counter_check(). */
+static void run_counter(api_call_t *call, counter_op_t op, const char *id, json_t *data)
+{
+    char detail[160];
+    err_t err = counter_check(op, data, detail, sizeof detail);
+    if (err != ERR_OK) {
+        json_decref(data);
+        api_fail(call, err, "%s", detail);
+        return;
+    }
+    counter_run(call, op, id, NULL, data, op == COUNTER_DELETE ? on_envelope : on_counters);
+}
+
+/* GroupCounterKeys: absent (all), else the array as given. */
+static void counter_keys_call(api_call_t *call, counter_op_t op)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    json_t *keys = json_object_get(call->body, "GroupCounterKeys");
+    run_counter(call, op, id, keys ? json_incref(keys) : NULL);
+}
+
+void api_group_rest_counter_get(api_call_t *call)
+{
+    counter_keys_call(call, COUNTER_GET);
+}
+
+void api_group_rest_counter_delete(api_call_t *call)
+{
+    counter_keys_call(call, COUNTER_DELETE);
+}
+
+void api_group_rest_counter_update(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    if (id == NULL)
+        return;
+    const char *mode = str(call->body, "Mode");
+    counter_op_t op = COUNTER_SET;
+    if (mode && strcmp(mode, "Increase") == 0)
+        op = COUNTER_INCREASE;
+    else if (mode && strcmp(mode, "Decrease") == 0)
+        op = COUNTER_DECREASE;
+    else if (mode && strcmp(mode, "Set") != 0) {
+        api_fail(call, ERR_GROUP_PARAM, "Mode must be Set, Increase or Decrease");
+        return;
+    }
+    json_t *list = json_object_get(call->body, "GroupCounter"), *v;
+    if (!json_is_array(list)) {
+        api_fail(call, ERR_GROUP_PARAM, "GroupCounter is required: an array of {Key, Value}");
+        return;
+    }
+    json_t *data = json_object();
+    size_t i;
+    json_array_foreach(list, i, v)
+    {
+        const char *k = str(v, "Key");
+        json_t *val = json_object_get(v, "Value");
+        if (k == NULL || val == NULL) {
+            json_decref(data);
+            api_fail(call, ERR_GROUP_PARAM, "GroupCounter[%zu] needs Key (string) and Value", i);
+            return;
+        }
+        json_object_set(data, k, val);
+    }
+    run_counter(call, op, id, data);
 }
 
 /* ---- group attributes ---- */

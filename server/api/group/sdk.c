@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/group/avroom.h"
 #include "api/group/ops.h"
 #include "api/group/rules.h"
 #include "api/valid.h"
@@ -755,38 +756,70 @@ void api_group_attrs_get(api_call_t *call)
     store_group_ctx(call->env->db, id, call->identifier, NULL, on_attrs_ctx, call);
 }
 
-/* ---- getGroupOnlineMemberCount ---- */
+/* ---- live rooms and group counters: ops in group/avroom.c ---- */
 
-static void on_online_counted(api_call_t *call, json_int_t online)
+static void on_avroom_done(api_call_t *call, err_t err, const char *detail, json_t *result)
 {
-    api_finish(call, json_pack("{s:I}", "count", online));
+    if (err != ERR_OK)
+        api_fail(call, err, detail ? "%s" : NULL, detail);
+    else
+        api_finish(call, result ? result : json_object());
 }
 
-static void on_online_ids(err_t err, const store_group_res_t *res, void *arg)
-{
-    api_call_t *call = api_call_if_ok(err, arg);
-    if (call == NULL)
-        return;
-    if (!res->found) {
-        api_fail(call, ERR_GROUP_NOT_FOUND, NULL);
-        return;
-    }
-    bool member = config_is_admin(call->env->cfg, call->identifier);
-    json_t *v;
-    size_t i;
-    json_array_foreach(res->members, i, v) member =
-        member || strcmp(json_string_value(v), call->identifier) == 0;
-    if (!member) {
-        api_fail(call, ERR_GROUP_PERMISSION, "not a member of the group");
-        return;
-    }
-    group_count_online(call, res->members, on_online_counted);
-}
-
+/* getGroupOnlineMemberCount {groupID} → {count}. */
 void api_group_online_count(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    if (id == NULL)
+    if (id != NULL)
+        avroom_online(call, id, call->identifier, on_avroom_done);
+}
+
+static void run_counter(api_call_t *call, counter_op_t op, json_t *data)
+{
+    const char *id = group_id_of(call);
+    char detail[160];
+    err_t err = id ? counter_check(op, data, detail, sizeof detail) : ERR_OK;
+    if (id == NULL || err != ERR_OK) {
+        json_decref(data);
+        if (id)
+            api_fail(call, err, "%s", detail);
         return;
-    store_group_member_ids(call->env->db, id, on_online_ids, call);
+    }
+    counter_run(call, op, id, call->identifier, data, on_avroom_done);
+}
+
+/* setGroupCounters {groupID, counters: {key: value}} → {counters}. */
+void api_group_counters_set(api_call_t *call)
+{
+    json_t *c = json_object_get(call->body, "counters");
+    run_counter(call, COUNTER_SET, c ? json_incref(c) : NULL);
+}
+
+/* getGroupCounters {groupID, keyList?} → {counters}. */
+void api_group_counters_get(api_call_t *call)
+{
+    json_t *keys = json_object_get(call->body, "keyList");
+    run_counter(call, COUNTER_GET, keys ? json_incref(keys) : NULL);
+}
+
+/* increaseGroupCounter / decreaseGroupCounter {groupID, key, value} → {counters: {key: new}}. */
+static void step_counter(api_call_t *call, counter_op_t op)
+{
+    const char *key = str(call->body, "key");
+    json_t *value = json_object_get(call->body, "value");
+    if (key == NULL || value == NULL) {
+        api_fail(call, ERR_GROUP_PARAM, "key (string) and value (integer) are required");
+        return;
+    }
+    run_counter(call, op, json_pack("{s:O}", key, value));
+}
+
+void api_group_counter_increase(api_call_t *call)
+{
+    step_counter(call, COUNTER_INCREASE);
+}
+
+void api_group_counter_decrease(api_call_t *call)
+{
+    step_counter(call, COUNTER_DECREASE);
 }

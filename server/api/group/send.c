@@ -9,6 +9,7 @@
 #include "api/group/rules.h"
 #include "api/limit.h"
 #include "api/message/body.h"
+#include "config/config.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -102,11 +103,34 @@ static bool wants(const gsend_t *g, const char *member, int opt)
     return false;
 }
 
-static void fan_out(const api_env_t *env, gsend_t *g, char **members, const int *opts, size_t n)
+/* A live room's messages go to whoever watches it, on every node; receive options and targets
+ * do not apply there. */
+static bool is_room(const char *type)
+{
+    group_type_t t = GROUP_WORK;
+    return type && group_type_parse(type, &t) && t == GROUP_AVCHATROOM;
+}
+
+/* The sender may speak: a member, or a viewer of the live room here. */
+static bool may_send(const gsend_t *g, const char *type, char **members, size_t n)
+{
+    return group_is_member(members, n, g->sender) ||
+           (is_room(type) && router_room_has(g->env->router, g->group_id, g->sender));
+}
+
+static void fan_out(const api_env_t *env, gsend_t *g, const char *type, char **members,
+                    const int *opts, size_t n)
 {
     json_t *body = json_pack("{s:o}", "message", group_message_json(g, &g->sent));
     router_frame_t *f = router_frame_from_json("onRecvNewMessage", body);
     router_frame_set_committed(f, g->committed_us);
+    if (is_room(type)) {
+        size_t reached = router_room_push(env->router, g->group_id, f, g->m.origin_conn);
+        if (!g->m.tip)
+            stats_add(STATS_GROUP_DOWN, (int64_t)reached);
+        router_frame_unref(f);
+        return;
+    }
     char **to = xcalloc(n + 1, sizeof(char *));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -136,7 +160,7 @@ static void on_fanout_members(const api_env_t *unused, bool found, const char *t
 {
     gsend_t *g = arg;
     if (found)
-        fan_out(g->env, g, members, opts, n);
+        fan_out(g->env, g, type, members, opts, n);
     gsend_free(g);
 }
 
@@ -261,13 +285,13 @@ static void ask_before(gsend_t *g, const char *type)
 }
 
 /* An unstored message: answered at once, then pushed to the online members. */
-static void send_online(gsend_t *g, char **members, const int *opts, size_t n)
+static void send_online(gsend_t *g, const char *type, char **members, const int *opts, size_t n)
 {
     g->sent = (msg_sent_t){.msg_id = g->msg_id, .ts = g->m.ts, .random = g->m.random};
     g->cb(ERR_OK, &g->sent, g->arg);
     if (!g->m.tip)
         stats_message(g->sender, g->group_id);
-    fan_out(g->env, g, members, opts, n);
+    fan_out(g->env, g, type, members, opts, n);
     gsend_free(g);
 }
 
@@ -275,12 +299,12 @@ static void on_online_members(const api_env_t *unused, bool found, const char *t
                               const int *opts, size_t n, void *arg)
 {
     gsend_t *g = arg;
-    if (!found || !group_is_member(members, n, g->sender)) {
+    if (!found || !may_send(g, type, members, n)) {
         g->cb(found ? ERR_GROUP_PERMISSION : ERR_GROUP_NOT_FOUND, NULL, g->arg);
         gsend_free(g);
         return;
     }
-    send_online(g, members, opts, n);
+    send_online(g, type, members, opts, n);
 }
 
 static void on_online_muted(err_t err, bool muted, void *arg)
@@ -296,6 +320,21 @@ static void on_online_muted(err_t err, bool muted, void *arg)
     group_cache_get(g->env->groups, g->group_id, on_online_members, g);
 }
 
+/* A live room's message stored by avchatroom_store_messages = on, once its sender may speak. */
+static void on_room_muted(err_t err, bool muted, void *arg)
+{
+    gsend_t *g = arg;
+    if (err == ERR_OK && muted)
+        err = ERR_GROUP_MUTED;
+    if (err != ERR_OK) {
+        g->cb(err, NULL, g->arg);
+        gsend_free(g);
+        return;
+    }
+    g->m.trusted = true;
+    store_group_message(g);
+}
+
 static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
                              const int *opts, size_t n, void *arg)
 {
@@ -303,7 +342,7 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
     err_t err = ERR_OK;
     if (!found)
         err = ERR_GROUP_NOT_FOUND;
-    else if (!g->m.trusted && !group_is_member(members, n, g->sender))
+    else if (!g->m.trusted && !may_send(g, type, members, n))
         err = ERR_GROUP_PERMISSION;
     if (err != ERR_OK) {
         g->cb(err, NULL, g->arg);
@@ -321,14 +360,22 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
     group_type_t t = GROUP_WORK;
     group_type_parse(type, &t);
     const group_type_rules_t *rules = group_rules(t);
-    if (!g->m.online_only && rules->stores_history) {
+    bool room_kept = is_room(type) && g->env->cfg->avchatroom_store_messages;
+    if (!g->m.online_only && (rules->stores_history || room_kept)) {
         g->m.no_unread = g->m.no_unread || !rules->counts_unread;
+        if (room_kept && !g->m.trusted) {
+            /* Viewers have no member row for the writer to check: the mute check runs here,
+             * then the message is stored as the app's. */
+            store_group_sender_muted(g->env->db, g->group_id, g->sender, (int64_t)time(NULL),
+                                     on_room_muted, g);
+            return;
+        }
         store_group_message(g);
         return;
     }
     g->m.online_only = true;
     if (g->m.trusted) {
-        send_online(g, members, opts, n);
+        send_online(g, type, members, opts, n);
         return;
     }
     /* Not stored, so the writer's mute check does not run: ask for it, then look at the
