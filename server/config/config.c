@@ -567,7 +567,10 @@ char *config_mask_url(const char *url)
     sbuf_t b = {0};
     const char *s = url, *scheme = strstr(url, "://");
     if (scheme != NULL) {
-        const char *host = scheme + 3, *end = host + strcspn(host, "/?#");
+        /* The user info ends at the last '@' before the query: a password with '/' (which a
+         * URL must percent-encode, but a config file may not) is masked too, at the price of
+         * masking a path that holds '@' after a port. */
+        const char *host = scheme + 3, *end = host + strcspn(host, "?#");
         const char *at = memrchr(host, '@', (size_t)(end - host));
         const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
         if (colon != NULL) {
