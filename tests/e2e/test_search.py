@@ -70,11 +70,14 @@ def test_bob_finds_the_invoice_from_his_laptop(login):
 
 
 def test_keywords_are_case_insensitive_substrings_and_literal(login):
-    """ASCII keywords match any case and inside words; % and _ are literal characters."""
+    """ASCII keywords match any case and inside words; %, _, quotes and backslashes are
+    literal characters."""
     alice, bob = login("alice"), login("bob")
     send(alice, "Hello World", to="bob")
     send(alice, "100% sure", to="bob")
     send(alice, "1000 sure", to="bob")
+    send(alice, 'say "hi" \\o/', to="bob")
+    assert found(search(bob, keywordList=['"hi" \\o'])) == ['say "hi" \\o/']
     assert found(search(bob, keywordList=["hELLo"])) == ["Hello World"]
     assert found(search(bob, keywordList=["lo wor"])) == ["Hello World"]
     assert found(search(bob, keywordList=["0%"])) == ["100% sure"]
