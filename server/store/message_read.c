@@ -178,12 +178,13 @@ static const char mute_get_sql[] =
  * conversation's hit count, plus the number of conversations and of hits on every row (one row
  * of NULL message columns when the page is empty). The keyword test goes through the trigram
  * index (schema/016_search.sql): LIKE ANY picks the candidates, LIKE ALL keeps those with every
- * keyword. */
+ * keyword (messages.search_text, the folded text, rechecks a candidate without decoding the
+ * body). */
 /* clang-format off */
 #define SEARCH_KEYWORDS_SQL                                                                        \
-    " AND chatd_search_text(m.body) LIKE ANY (ARRAY(SELECT chatd_search_pattern(k)"               \
+    " AND m.search_text LIKE ANY (ARRAY(SELECT chatd_search_pattern(k)"                            \
     "   FROM jsonb_array_elements_text($3::jsonb) k))"                                             \
-    " AND (NOT $4::bool OR chatd_search_text(m.body) LIKE ALL (ARRAY(SELECT"                       \
+    " AND (NOT $4::bool OR m.search_text LIKE ALL (ARRAY(SELECT"                                   \
     "   chatd_search_pattern(k) FROM jsonb_array_elements_text($3::jsonb) k)))"
 #define SEARCH_SQL(who, conv, keywords)                                                            \
     "WITH hit AS MATERIALIZED (SELECT m.conv_key, m.seq, m.ts FROM messages m"                     \

@@ -203,6 +203,14 @@ def test_recalled_is_not_searched(c2c):
     assert found(search(bob, senderUserIDList=["alice"])) == ["secret 2", "secret 1"]
 
 
+def test_modified_message_is_searched_by_its_new_text(c2c):
+    """After modifyMessage, the new text is found and the old one is not."""
+    alice, bob, sent = c2c
+    alice.call("modifyMessage", {"msgID": sent[2]["msgID"], "msgBody": text_body("renamed 改过")})
+    assert found(search(bob, keywordList=["改过"])) == ["renamed 改过"]
+    assert found(search(bob, keywordList=["secret"])) == ["secret 1", "secret 0"]
+
+
 def test_other_peoples_conversations_are_not_searched(c2c, login):
     """carol finds nothing of alice and bob's conversation, even naming it."""
     carol = login("carol")
