@@ -366,7 +366,7 @@ if [ "$mode" = search ]; then
         for with in off on; do
             if [ $with = off ]; then pgq "DROP INDEX messages_search" >/dev/null
             else pgq "$index_def" >/dev/null; fi
-            wait_idle
+            sleep 2 # not wait_idle: its /proc walk races with exiting PostgreSQL backends
             ws_run "index $with" --users-prefix "s${round}${with}_" --conns 200 --window 8 \
                 --warmup 2 --duration 8
             [ "$run_status" -eq 0 ] || fail "the index-$with run was not clean: $line"
