@@ -7,29 +7,41 @@
 -- pg_trgm builds trigrams from the letters and digits of words; in a database with the C
 -- locale (chatd's default clusters) it sees no letters in Chinese or Japanese text at all, and
 -- a two-character word such as 发票 holds no trigram in any locale. So the indexed text is
--- folded: lower-cased, and every non-ASCII character written as 'x' and six hex digits of its
--- code point (发 → x053d1). A keyword is folded the same way, so one CJK character is already
--- seven ASCII letters (five trigrams) and 发票 matches as a substring, in every locale. The 'x'
--- keeps matches on character boundaries: it is not a hex digit.
+-- folded: lower-cased, and every non-ASCII character written as 'x' and its code point in
+-- base 35 (the digits and the letters but x: 发 U+53D1 → xhi2, 票 U+7968 → xpd0). A keyword is
+-- folded the same way, so one CJK character is already four ASCII letters and 发票 matches as a
+-- substring ("xhi2xpd0"), in every locale. The 'x', which no code contains, keeps matches on
+-- character boundaries; the trigrams that span two characters make a two-character keyword
+-- selective (hexadecimal with zero padding, tried first, made "x00" a trigram of every CJK
+-- message, and the index scan read it every time).
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
--- The folded form of a text (above): ASCII lower-cased, other characters as x + 6 hex digits.
--- PL/pgSQL, not SQL: its plans and simple expressions are cached for the session, and it runs
--- for every message stored (the index), so it must be cheap (about 10 µs for a short CJK text).
+-- The folded form of a text (above). PL/pgSQL, not SQL: its plans and simple expressions are
+-- cached for the session, and it runs for every message stored, so it must be cheap (about
+-- 10 µs for a short CJK text).
 CREATE FUNCTION chatd_search_fold(t text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
+    digits constant text := '0123456789abcdefghijklmnopqrstuvwyz';
     c text;
+    n integer;
+    code text;
     r text := '';
 BEGIN
     IF t !~ '[^\x01-\x7f]' THEN
         RETURN lower(t);
     END IF;
     FOREACH c IN ARRAY string_to_array(lower(t), NULL) LOOP
-        IF ascii(c) < 128 THEN
+        n := ascii(c);
+        IF n < 128 THEN
             r := r || c;
         ELSE
-            r := r || 'x' || lpad(to_hex(ascii(c)), 6, '0');
+            code := '';
+            WHILE n > 0 LOOP
+                code := substr(digits, n % 35 + 1, 1) || code;
+                n := n / 35;
+            END LOOP;
+            r := r || 'x' || code;
         END IF;
     END LOOP;
     RETURN r;

@@ -358,30 +358,33 @@ fi
 
 # ---- search (issue 14) ----------------------------------------------------------------------
 if [ "$mode" = search ]; then
-    # 1. What the index costs a send: the standard one-to-one run without and with it, twice.
+    # 1. What search costs a send: the standard one-to-one run without and with it (the stored
+    # search text and its index, schema/016_search.sql), twice, alternated.
     index_def=$(pgq "SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_search'")
     [ -n "$index_def" ] || fail "no messages_search index"
+    column_def="ALTER TABLE messages ADD COLUMN search_text text GENERATED ALWAYS AS (chatd_search_text(body)) STORED"
     declare -A rate
     for round in 1 2; do
         for with in off on; do
-            if [ $with = off ]; then pgq "DROP INDEX messages_search" >/dev/null
-            else pgq "$index_def" >/dev/null; fi
+            if [ $with = off ]; then pgq "ALTER TABLE messages DROP COLUMN search_text" >/dev/null
+            else pgq "$column_def" >/dev/null && pgq "$index_def" >/dev/null; fi
             sleep 2 # not wait_idle: its /proc walk races with exiting PostgreSQL backends
-            ws_run "index $with" --users-prefix "s${round}${with}_" --conns 200 --window 8 \
+            ws_run "search $with" --users-prefix "s${round}${with}_" --conns 200 --window 8 \
                 --warmup 2 --duration 8
             [ "$run_status" -eq 0 ] || fail "the index-$with run was not clean: $line"
-            echo "send, index $with (round $round): $summary"
+            echo "send, search $with (round $round): $summary"
             rate[$with]=$((${rate[$with]:-0} + persisted))
         done
     done
     cost=$(awk -v on="${rate[on]}" -v off="${rate[off]}" 'BEGIN { printf "%.1f", (off - on) * 100 / off }')
-    echo "send: mean $((rate[off] / 2)) msgs/s without the index, $((rate[on] / 2)) with it: the index costs $cost % | target < $TARGET_SEARCH_COST %: $(met "$cost" $TARGET_SEARCH_COST "<")"
+    echo "send: mean $((rate[off] / 2)) msgs/s without search, $((rate[on] / 2)) with it: search costs $cost % | target < $TARGET_SEARCH_COST %: $(met "$cost" $TARGET_SEARCH_COST "<")"
     # 2. The searches over a user's 1,000,000 visible messages.
     pgq "TRUNCATE messages, conversations, conv_views CASCADE" >/dev/null
     line=$(timeout 900 /usr/bin/python3 bench/search.py "$port" "$pg_port" "${BENCH_SEARCH_MSGS:-1000000}" 1000 30 \
         2>>"$log") || fail "bench/search.py failed"
     echo "$line" >>"$log"
     f() { field "$line" "$1"; }
+    echo "write cost in PostgreSQL, 20,000 Chinese-and-English messages in one INSERT: $(f write_off_us) µs per message without search, $(f write_on_us) µs with the search text and index (+$(f write_extra_us) µs)"
     echo "setup: $(f visible) messages visible to one user in $(f peers) conversations, written into PostgreSQL in $(f load_s) s; the search index built in $(f index_s) s ($(f index_mb) MB; table $(f table_mb) MB)"
     worst=0
     for kind in rare common frequent and or sender one_conv week next_page none; do
