@@ -393,7 +393,7 @@ if [ "$mode" = search ]; then
     done
     echo "search: worst p99 $worst ms over the kinds but 'frequent' (1 message in 10) | target < $TARGET_SEARCH_MS ms: $(met "$worst" $TARGET_SEARCH_MS "<")"
     # 3. The machine's own limit, same run.
-    echo "machine: $(/usr/lib/postgresql/15/bin/pg_test_fsync -s 1 -f "$tmp/fsync.test" 2>/dev/null | grep -m1 fdatasync | tr -s ' ')"
+    echo "machine: $(/usr/lib/postgresql/15/bin/pg_test_fsync -s 1 -f "$tmp/fsync.test" 2>/dev/null | grep -m1 -E '^ +fdatasync ' | tr -s ' ')"
     exit 0
 fi
 
