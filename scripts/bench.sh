@@ -24,6 +24,9 @@
 #   scripts/bench.sh avroom   one AVChatRoom with as many viewers as this machine's open-file
 #                             limit allows (up to 50,000), 10 messages/s from one viewer: send →
 #                             last viewer p99, chatd CPU per delivery, chatd KB per viewer
+#   scripts/bench.sh search   message search (issue 14): one-to-one throughput with the search
+#                             index and without it (two alternated pairs), then a user with
+#                             1,000,000 visible messages: searchCloudMessages p50/p99 by kind
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
@@ -42,9 +45,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom) ;;
+standard | full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom | search) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom | search]" >&2
     exit 2
     ;;
 esac
@@ -56,6 +59,8 @@ TARGET_CONV_PAGE_MS=10   # first page of 100 conversations, server time (issue 4
 TARGET_GROUP_P99_MS=200  # 5,000-member group: send → last member's delivery, p99 (issue 5)
 TARGET_FRIEND_PAGE_MS=10 # first page of 100 friends of 5,000, server time (issue 10)
 TARGET_WEBHOOK_RATIO=80  # % of the throughput without callbacks kept with them on (issue 6)
+TARGET_SEARCH_MS=100     # a search over a user's 1,000,000 visible messages (issue 14)
+TARGET_SEARCH_COST=10    # % of one-to-one throughput the search index may cost (issue 14)
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 
 make -s -C bench >/dev/null
@@ -432,6 +437,47 @@ if [ "$mode" = flood ]; then
     echo "quiet user, no flood:            $(summary_of "$base")"
     echo "quiet user, flood, limits on:    $(summary_of "$on")"
     echo "quiet user, flood, limits off:   $(summary_of "$off")"
+    exit 0
+fi
+
+# ---- search (issue 14) ----------------------------------------------------------------------
+if [ "$mode" = search ]; then
+    # 1. What search costs a send: the standard one-to-one run without and with it (the stored
+    # search text and its index, schema/016_search.sql), twice, alternated.
+    index_def=$(pgq "SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_search'")
+    [ -n "$index_def" ] || fail "no messages_search index"
+    column_def="ALTER TABLE messages ADD COLUMN search_text text GENERATED ALWAYS AS (chatd_search_text(body)) STORED"
+    declare -A rate
+    for round in 1 2; do
+        for with in off on; do
+            if [ $with = off ]; then pgq "ALTER TABLE messages DROP COLUMN search_text" >/dev/null
+            else pgq "$column_def" >/dev/null && pgq "$index_def" >/dev/null; fi
+            sleep 2 # not wait_idle: its /proc walk races with exiting PostgreSQL backends
+            ws_run "search $with" --users-prefix "s${round}${with}_" --conns 200 --window 8 \
+                --warmup 2 --duration 8
+            [ "$run_status" -eq 0 ] || fail "the index-$with run was not clean: $line"
+            echo "send, search $with (round $round): $summary"
+            rate[$with]=$((${rate[$with]:-0} + persisted))
+        done
+    done
+    cost=$(awk -v on="${rate[on]}" -v off="${rate[off]}" 'BEGIN { printf "%.1f", (off - on) * 100 / off }')
+    echo "send: mean $((rate[off] / 2)) msgs/s without search, $((rate[on] / 2)) with it: search costs $cost % | target < $TARGET_SEARCH_COST %: $(met "$cost" $TARGET_SEARCH_COST "<")"
+    # 2. The searches over a user's 1,000,000 visible messages.
+    pgq "TRUNCATE messages, conversations, conv_views CASCADE" >/dev/null
+    line=$(timeout 900 /usr/bin/python3 bench/search.py "$port" "$pg_port" "${BENCH_SEARCH_MSGS:-1000000}" 1000 30 \
+        2>>"$log") || fail "bench/search.py failed"
+    echo "$line" >>"$log"
+    f() { field "$line" "$1"; }
+    echo "write cost in PostgreSQL, 20,000 Chinese-and-English messages in one INSERT: $(f write_off_us) µs per message without search, $(f write_on_us) µs with the search text and index (+$(f write_extra_us) µs)"
+    echo "setup: $(f visible) messages visible to one user in $(f peers) conversations, written into PostgreSQL in $(f load_s) s; the search index built in $(f index_s) s ($(f index_mb) MB; table $(f table_mb) MB)"
+    worst=0
+    for kind in rare common frequent and or sender one_conv week next_page none; do
+        echo "search $kind: p50 $(f ${kind}_p50_ms) ms, p99 $(f ${kind}_p99_ms) ms, totalCount $(f ${kind}_total)"
+        [ "$kind" = frequent ] || worst=$(awk -v a="$worst" -v b="$(f ${kind}_p99_ms)" 'BEGIN { print (b > a) ? b : a }')
+    done
+    echo "search: worst p99 $worst ms over the kinds but 'frequent' (1 message in 10) | target < $TARGET_SEARCH_MS ms: $(met "$worst" $TARGET_SEARCH_MS "<")"
+    # 3. The machine's own limit, same run.
+    echo "machine: $(/usr/lib/postgresql/15/bin/pg_test_fsync -s 1 -f "$tmp/fsync.test" 2>/dev/null | grep -m1 -E '^ +fdatasync ' | tr -s ' ')"
     exit 0
 fi
 

@@ -6,7 +6,9 @@ set -euo pipefail
 
 build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libwslay-dev
        libpq-dev libssl-dev zlib1g-dev libhiredis-dev"
-server="postgresql-15"
+# postgresql-contrib: pg_trgm, which message search indexes with (schema/016_search.sql). On
+# Debian 12 the server package ships it and the metapackage pulls nothing more.
+server="postgresql-15 postgresql-contrib"
 # Several nodes (bus_url): Redis is the bus between them; the e2e cluster tests (and bench.sh
 # cluster) start private ones on free ports. chatd with bus_url empty (make run) never starts or
 # needs Redis. (On a machine with systemd, Debian's package also enables a system Redis on port

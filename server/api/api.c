@@ -69,6 +69,7 @@ static const api_service_t services[] = {
     {"openim_msg_ext_http_svc", OPENIM_ERRORS},
     {"chatd_webhook", CHATD_ERRORS},
     {"chatd_admin", CHATD_ERRORS},
+    {"chatd_search", CHATD_ERRORS},
 };
 
 /* Every API chatd serves, once: its area (server/api/<area>/), its REST route (Tencent's
@@ -427,6 +428,14 @@ static const api_op_t ops[] = {
     /* hook */
     {"hook", {"chatd_webhook", "list_dead", api_webhook_list_dead, API_ADMIN}, NO_WS},
     {"hook", {"chatd_webhook", "retry_dead", api_webhook_retry_dead, API_ADMIN}, NO_WS},
+    /* search */
+    {"search",
+     {"chatd_search", "message_search", api_search_message_rest, API_ADMIN},
+     {"searchCloudMessages", api_search_messages}},
+    {"search", NO_REST, {"searchLocalMessages", api_search_messages}},
+    {"friend", NO_REST, {"searchFriends", api_friend_search}},
+    {"group", NO_REST, {"searchGroups", api_group_search}},
+    {"group", NO_REST, {"searchGroupMembers", api_group_search_members}},
     /* admin: the web console's own APIs */
     {"admin", {"chatd_admin", "account_search", api_admin_account_search, API_ADMIN}, NO_WS},
     {"admin", {"chatd_admin", "group_search", api_admin_group_search, API_ADMIN}, NO_WS},

@@ -178,7 +178,7 @@ typedef struct {
  * all NULL (rest.service, ws.name). */
 typedef struct {
     const char *area; /* "message", "conv", "group", "recall", "ext", "friend", "user", "hook",
-                       * "stats" */
+                       * "stats", "search" */
     api_route_t rest;
     api_command_t ws;
 } api_op_t;
@@ -201,6 +201,13 @@ const api_route_t *api_route_find(const char *service, const char *command);
 const api_service_t *api_service_find(const char *service);
 
 /* ---- handlers (one file per area) ---- */
+
+/* search/: sdk.c (searchCloudMessages, searchLocalMessages), rest.c (chatd's own admin API) */
+void api_search_messages(api_call_t *call);
+void api_search_message_rest(api_call_t *call);
+void api_friend_search(api_call_t *call);        /* friend/sdk.c searchFriends */
+void api_group_search(api_call_t *call);         /* group/sdk.c searchGroups */
+void api_group_search_members(api_call_t *call); /* group/sdk.c searchGroupMembers */
 
 /* signal/ops.c */
 void api_signal_invite(api_call_t *call);

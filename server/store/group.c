@@ -159,6 +159,34 @@ static const char get_sql[] =
     " FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS i(id, o)"
     " JOIN groups g ON g.group_id = i.id" GROUP_CONV;
 
+/* searchGroups: $1 viewer, $2 keywords, $3 by GroupId, $4 by name: the viewer's groups that
+ * match, as get_sql, by GroupId. */
+static const char search_sql[] =
+    "SELECT json_build_object('groups', COALESCE(json_agg((" GROUP_JSON "::jsonb"
+    "  || jsonb_build_object('self', " MEMBER_JSON ")) ORDER BY g.group_id), '[]'))::text"
+    " FROM group_members m JOIN groups g ON g.group_id = m.group_id" GROUP_CONV
+    " WHERE m.user_id = $1 AND (" STORE_LIKE_ANY_SQL(
+        "$3", "g.group_id", "$2::jsonb") " OR " STORE_LIKE_ANY_SQL("$4", "g.name", "$2::jsonb") ")";
+
+/* searchGroupMembers: $1 viewer, $2 GroupIds (NULL: all the viewer's groups), $3 keywords, $4
+ * by UserID, $5 by nick, $6 by the viewer's friend remark, $7 by name card: {members: [{group,
+ * member}]} of the viewer's groups, by group and member order. */
+static const char search_members_sql[] =
+    "SELECT json_build_object('members', COALESCE(json_agg(json_build_object('group', m.group_id,"
+    "  'member', " MEMBER_JSON ") ORDER BY m.group_id, " MEMBER_ORDER "), '[]'))::text"
+    " FROM group_members me JOIN group_members m ON m.group_id = me.group_id"
+    " WHERE me.user_id = $1 AND ($2::jsonb IS NULL"
+    "   OR me.group_id IN (SELECT jsonb_array_elements_text($2::jsonb)))"
+    " AND (" STORE_LIKE_ANY_SQL("$4", "m.user_id", "$3::jsonb") " OR " STORE_LIKE_ANY_SQL(
+        "$5", STORE_NICK_SQL("m.user_id"),
+        "$3::jsonb") " OR " STORE_LIKE_ANY_SQL("$6",
+                                               "COALESCE((SELECT fr.remark FROM friends fr"
+                                               " WHERE fr.user_id = $1 AND fr.peer = m.user_id), "
+                                               "'')",
+                                               "$3::jsonb") " OR " STORE_LIKE_ANY_SQL("$7",
+                                                                                      "m.name_card",
+                                                                                      "$3::jsonb") ")";
+
 /* $1 user, $2 type, $3 hidden types, $4 inactive types, $5 offset, $6 limit. */
 #define JOINED_WHERE                                                                               \
     " WHERE m.user_id = $1 AND ($2::text IS NULL OR g.type = $2::text)"                            \
@@ -712,6 +740,25 @@ void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer, st
                      void *arg)
 {
     run(db, get_sql, 2, (char *[]){store_str(ids_json), store_str(viewer)}, cb, arg);
+}
+
+void store_group_search(db_pool_t *db, const char *viewer, const char *keywords_json, bool by_id,
+                        bool by_name, store_group_fn cb, void *arg)
+{
+    run(db, search_sql, 4,
+        (char *[]){store_str(viewer), store_str(keywords_json), store_bool(by_id),
+                   store_bool(by_name)},
+        cb, arg);
+}
+
+void store_group_search_members(db_pool_t *db, const char *viewer, const char *ids_json,
+                                const char *keywords_json, const bool by[4], store_group_fn cb,
+                                void *arg)
+{
+    run(db, search_members_sql, 7,
+        (char *[]){store_str(viewer), store_str(ids_json), store_str(keywords_json),
+                   store_bool(by[0]), store_bool(by[1]), store_bool(by[2]), store_bool(by[3])},
+        cb, arg);
 }
 
 void store_group_joined(db_pool_t *db, const char *user, const char *type, const char *hidden_types,

@@ -125,6 +125,16 @@ void store_group_ctx(db_pool_t *db, const char *group_id, const char *actor,
 void store_group_get(db_pool_t *db, const char *ids_json, const char *viewer, store_group_fn cb,
                      void *arg);
 
+/* searchGroups: the viewer's groups whose GroupId (by_id) or name (by_name) contains one of the
+ * keywords ([text]) case-insensitively, as store_group_get's {groups}, by GroupId. */
+void store_group_search(db_pool_t *db, const char *viewer, const char *keywords_json, bool by_id,
+                        bool by_name, store_group_fn cb, void *arg);
+/* searchGroupMembers: {members: [{group, member}]}: the members of the viewer's groups (those of
+ * ids_json, [GroupId], NULL: all) whose UserID, nick, friend remark (the viewer's) or name card
+ * (by[0..3]) contains one of the keywords, by group, then owner, admins, members. */
+void store_group_search_members(db_pool_t *db, const char *viewer, const char *ids_json,
+                                const char *keywords_json, const bool by[4], store_group_fn cb,
+                                void *arg);
 /* Groups of `user`: {total, groups: [group + {self: member}]}, newest join first. type: REST
  * type or NULL; hidden_types: types left out (JSON array); inactive_types: types left out while
  * they have no message yet (JSON array). */

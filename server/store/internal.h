@@ -41,13 +41,31 @@
     "   WHERE w.user_id = " user " AND w.conv_key = m.conv_key))"                                  \
     " AND " STORE_NOT_HIDDEN_SQL(user)
 
+/* Conditions on message alias m that `user` may read it wherever it is looked up outside one
+ * conversation's history (findMessages, merged lists, searches): a participant of its
+ * conversation (sender or receiver of a one-to-one message, any group message), after their
+ * deletion point, and visible to them (STORE_VISIBLE_TO_SQL). */
+#define STORE_READABLE_SQL(user)                                                                   \
+    " (m.sender = " user " OR m.receiver = " user " OR m.receiver IS NULL)"                        \
+    " AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", user) STORE_VISIBLE_TO_SQL(user)
+
+/* Searches of people and groups (searchFriends, searchGroups, searchGroupMembers): whether
+ * text expression `col` contains one of the keywords of jsonb expression `keywords`,
+ * case-insensitively; `on` (an SQL bool) switches the test (false: never). */
+#define STORE_LIKE_ANY_SQL(on, col, keywords)                                                      \
+    "(" on " AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(" keywords ") kw"                 \
+    "   WHERE " col " ILIKE '%' || chatd_like_escape(kw) || '%'))"
+/* The nick (Tag_Profile_IM_Nick) of user expression `user`, '' when unset. */
+#define STORE_NICK_SQL(user)                                                                       \
+    "COALESCE((SELECT nk.value #>> '{}' FROM profiles nk WHERE nk.user_id = " user                 \
+    "   AND nk.tag = 'Tag_Profile_IM_Nick'), '')"
+
 /* Whether `user` may read the merged list (merged_lists) under key expression `key`: they can
  * see the message that carries it, as a participant of its conversation. */
 #define STORE_MERGED_READABLE_SQL(key, user)                                                       \
     "EXISTS (SELECT 1 FROM merged_lists l JOIN messages m"                                         \
     "  ON m.conv_key = l.conv_key AND m.seq = l.msg_seq WHERE l.msg_key = " key                    \
-    "  AND (m.sender = " user " OR m.receiver = " user " OR m.receiver IS NULL)"                   \
-    "  AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", user) STORE_VISIBLE_TO_SQL(user) ")"
+    "  AND " STORE_READABLE_SQL(user) ")"
 
 /* Where a user's unread count starts: the furthest of read position, deletion and hide point. */
 #define STORE_POSITION_SQL(v) "GREATEST(" v ".read_seq, " v ".deleted_seq, " v ".hidden_seq)"

@@ -152,6 +152,37 @@ void store_msg_history_v2(db_pool_t *db, const char *conv_key, const char *viewe
 void store_msg_find(db_pool_t *db, const char *viewer, const char *const *msg_ids, size_t n,
                     store_msgs_fn cb, void *arg);
 
+/* A message search (searchCloudMessages, chatd_search/message_search): the messages `viewer`
+ * (NULL: the whole app, for administrators) may read (as store_msg_find: participant, after the
+ * deletion point, visible, not deleted for themselves) and that are not recalled, in conv_key
+ * (NULL: every conversation), with keywords_json's keywords ([text], NULL: no keyword test; matched
+ * case-insensitively as substrings of the body's text, schema/016_search.sql) — every one
+ * (match_all) or any —, from a sender of senders_json ([UserID], NULL: any), with an element of
+ * types_json
+ * ([MsgType], NULL: any), time_from <= ts (and ts <= time_to unless 0). Newest first by (ts,
+ * conv_key, seq), after the cursor (after_conv_key NULL: from the newest), at most count. */
+typedef struct {
+    const char *conv_key;
+    const char *keywords_json;
+    bool match_all;
+    const char *senders_json, *types_json;
+    int64_t time_from, time_to;
+    int64_t after_ts, after_seq;
+    const char *after_conv_key;
+    int count;
+} store_msg_search_q_t;
+/* The page (rows and, per row, the number of hits in its conversation) and the totals: hits
+ * and conversations with a hit. Valid during the callback only. */
+typedef struct {
+    const store_msg_row_t *rows;
+    int64_t *conv_hits;
+    size_t n;
+    int64_t total, conversations;
+} store_msg_search_res_t;
+typedef void (*store_msg_search_fn)(err_t err, const store_msg_search_res_t *r, void *arg);
+void store_msg_search(db_pool_t *db, const char *viewer, const store_msg_search_q_t *q,
+                      store_msg_search_fn cb, void *arg);
+
 /* The MsgList (JSON text, valid during the callback) stored under a merged message's
  * JsonMsgKey, or NULL when there is none that `viewer` can see (store_msg_t.mergers_json). */
 typedef void (*store_merged_fn)(err_t err, const char *list, void *arg);

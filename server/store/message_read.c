@@ -53,9 +53,7 @@ static const char history_newer_sql[] = HISTORY_V2_SQL(">", "ASC");
 
 static const char find_sql[] = "SELECT " MSG_COLUMNS " FROM messages m"
                                " WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
-                               " AND (m.sender = $1 OR m.receiver = $1 OR m.receiver IS NULL)"
-                               " AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", "$1")
-                                   STORE_VISIBLE_TO_SQL("$1") " ORDER BY m.conv_key, m.seq";
+                               " AND " STORE_READABLE_SQL("$1") " ORDER BY m.conv_key, m.seq";
 
 #define SYNC_FROM "GREATEST(v.deleted_seq, COALESCE(($2::jsonb ->> v.conv_key)::bigint, 0))"
 
@@ -176,6 +174,57 @@ static const char merged_sql[] = "SELECT l.list::text FROM merged_lists l WHERE 
 
 static const char mute_get_sql[] =
     "SELECT c2c_mute_until, group_mute_until FROM accounts WHERE user_id = $1";
+
+/* Message search (store_msg_search): $1 viewer, $2 conversation (in the "one" forms), $3
+ * keywords [text] (in the keyword forms), $4 every keyword (true) or any, $5 senders [UserID]
+ * (NULL: any), $6 element types [MsgType] (NULL: any), $7 time from, $8 time to (0: none), $9
+ * $10 $11 the cursor's ts, conv_key, seq (NULL: from the newest), $12 page size. The hits are
+ * the messages the viewer may read (STORE_READABLE_SQL, as findMessages), not recalled; the
+ * answer is the page (newest first, ordered by ts, conv_key, seq) joined with each hit's
+ * conversation's hit count, plus the number of conversations and of hits on every row (one row
+ * of NULL message columns when the page is empty). The keyword test goes through the trigram
+ * index (schema/016_search.sql): LIKE ANY picks the candidates, LIKE ALL keeps those with every
+ * keyword (messages.search_text, the folded text, rechecks a candidate without decoding the
+ * body). */
+/* clang-format off */
+#define SEARCH_KEYWORDS_SQL                                                                        \
+    " AND m.search_text LIKE ANY (ARRAY(SELECT chatd_search_pattern(k)"                            \
+    "   FROM jsonb_array_elements_text($3::jsonb) k))"                                             \
+    " AND (NOT $4::bool OR m.search_text LIKE ALL (ARRAY(SELECT"                                   \
+    "   chatd_search_pattern(k) FROM jsonb_array_elements_text($3::jsonb) k)))"
+#define SEARCH_SQL(who, conv, keywords)                                                            \
+    "WITH hit AS MATERIALIZED (SELECT m.conv_key, m.seq, m.ts FROM messages m"                     \
+    "   WHERE " conv " AND" who " AND m.flags & 16 = 0" keywords                                   \
+    "   AND ($5::jsonb IS NULL OR m.sender IN (SELECT jsonb_array_elements_text($5::jsonb)))"      \
+    "   AND ($6::jsonb IS NULL OR EXISTS (SELECT 1 FROM json_array_elements(m.body) e"             \
+    "     WHERE e->>'MsgType' IN (SELECT jsonb_array_elements_text($6::jsonb))))"                  \
+    "   AND m.ts >= $7::bigint AND ($8::bigint = 0 OR m.ts <= $8::bigint)),"                       \
+    " per AS (SELECT conv_key, count(*) AS n FROM hit GROUP BY conv_key),"                         \
+    " page AS (SELECT h.conv_key, h.seq FROM hit h WHERE $9::bigint IS NULL"                       \
+    "   OR (h.ts, h.conv_key, h.seq) < ($9::bigint, $10::text, $11::bigint)"                       \
+    "   ORDER BY h.ts DESC, h.conv_key DESC, h.seq DESC LIMIT $12::int)"                           \
+    " SELECT " MSG_COLUMNS ", per.n, (SELECT count(*) FROM per),"                                  \
+    "   (SELECT COALESCE(sum(n), 0) FROM per)"                                                     \
+    " FROM (SELECT 1) AS one LEFT JOIN (page p JOIN messages m"                                    \
+    "   ON m.conv_key = p.conv_key AND m.seq = p.seq JOIN per ON per.conv_key = p.conv_key) ON true" \
+    " ORDER BY m.ts DESC, m.conv_key DESC, m.seq DESC"
+#define SEARCH_ONE "m.conv_key = $2::text"
+#define SEARCH_ALL "$2::text IS NULL"
+#define SEARCH_USER STORE_READABLE_SQL("$1")
+#define SEARCH_APP " $1::text IS NULL" /* the admin door: every message of the app */
+#define SEARCH_ANY " AND $3::jsonb IS NULL AND $4::bool IS NOT NULL" /* every $n typed */
+/* clang-format on */
+/* [viewer or app][one conversation or all][keywords or none] */
+static const char *const search_sqls[2][2][2] = {
+    {{SEARCH_SQL(SEARCH_USER, SEARCH_ONE, SEARCH_KEYWORDS_SQL),
+      SEARCH_SQL(SEARCH_USER, SEARCH_ONE, SEARCH_ANY)},
+     {SEARCH_SQL(SEARCH_USER, SEARCH_ALL, SEARCH_KEYWORDS_SQL),
+      SEARCH_SQL(SEARCH_USER, SEARCH_ALL, SEARCH_ANY)}},
+    {{SEARCH_SQL(SEARCH_APP, SEARCH_ONE, SEARCH_KEYWORDS_SQL),
+      SEARCH_SQL(SEARCH_APP, SEARCH_ONE, SEARCH_ANY)},
+     {SEARCH_SQL(SEARCH_APP, SEARCH_ALL, SEARCH_KEYWORDS_SQL),
+      SEARCH_SQL(SEARCH_APP, SEARCH_ALL, SEARCH_ANY)}},
+};
 
 /* ---- rows ---- */
 
@@ -574,4 +623,49 @@ void store_group_sender_muted(db_pool_t *db, const char *group_id, const char *s
     store_add(b, group_muted_sql, 3,
               (char *[]){store_str(group_id), store_str(sender), store_int(now)});
     db_pool_submit(db, b, on_group_muted, c);
+}
+
+/* A search's plan is costed high (the keyword's selectivity is unknown to the planner), high
+ * enough for JIT compilation, which costs every execution more (about 40-100 ms here) than the
+ * whole search does. */
+static const char no_jit_sql[] = "SELECT set_config('jit', 'off', true)";
+
+static void on_search(db_batch_t *b, err_t err, void *arg)
+{
+    cb_ctx_t *c = arg;
+    store_msg_search_res_t r = {0};
+    store_msg_row_t *rows = NULL;
+    const int stmt = 1; /* after no_jit_sql */
+    if (err == ERR_OK && db_batch_rows(b, stmt) > 0) {
+        int ncols = 12; /* MSG_COLUMNS */
+        r.conversations = db_batch_int(b, stmt, 0, ncols + 1, 0);
+        r.total = db_batch_int(b, stmt, 0, ncols + 2, 0);
+        if (db_batch_value(b, stmt, 0, 0) != NULL) {
+            rows = rows_from(b, stmt, &r.n);
+            r.conv_hits = xcalloc(r.n, sizeof *r.conv_hits);
+            for (size_t i = 0; i < r.n; i++)
+                r.conv_hits[i] = db_batch_int(b, stmt, (int)i, ncols, 0);
+        }
+    }
+    r.rows = rows;
+    ((store_msg_search_fn)c->cb)(err, &r, c->arg);
+    xfree(rows);
+    xfree(r.conv_hits);
+    xfree(c);
+}
+
+void store_msg_search(db_pool_t *db, const char *viewer, const store_msg_search_q_t *q,
+                      store_msg_search_fn cb, void *arg)
+{
+    const char *sql = search_sqls[viewer == NULL][q->conv_key == NULL][q->keywords_json == NULL];
+    bool cursor = q->after_conv_key != NULL;
+    db_batch_t *b = db_batch_new();
+    db_batch_add(b, no_jit_sql, 0, NULL);
+    store_add(b, sql, 12,
+              (char *[]){store_str(viewer), store_str(q->conv_key), store_str(q->keywords_json),
+                         store_str(q->match_all ? "true" : "false"), store_str(q->senders_json),
+                         store_str(q->types_json), store_int(q->time_from), store_int(q->time_to),
+                         cursor ? store_int(q->after_ts) : NULL, store_str(q->after_conv_key),
+                         cursor ? store_int(q->after_seq) : NULL, store_int(q->count)});
+    db_pool_submit(db, b, on_search, ctx_new((void (*)(void))cb, arg));
 }

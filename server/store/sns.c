@@ -285,19 +285,32 @@ static const char update_sql[] =
     "     ORDER BY i), '[]') FROM judged),"
     "   'friends', " FRIENDS_OF("up") ", 'version', " VERSION_OF ")";
 
+/* The relations of the owner $1 with each peer of jsonb expression `peers`; the friend
+ * objects when `detail` (an SQL bool). */
+#define RELATIONS_SQL(peers, detail)                                                               \
+    "SELECT json_build_object('found', EXISTS (SELECT 1 FROM accounts WHERE user_id = $1),"       \
+    " 'items', (SELECT COALESCE(json_agg(json_build_object('user', x.peer,"                        \
+    "   'exists', EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = x.peer),"                     \
+    "   'have', f.peer IS NOT NULL,"                                                               \
+    "   'has_me', EXISTS (SELECT 1 FROM friends o WHERE o.user_id = x.peer AND o.peer = $1),"      \
+    "   'i_block', EXISTS (SELECT 1 FROM blocklist b WHERE b.user_id = $1 AND b.peer = x.peer),"   \
+    "   'they_block', EXISTS (SELECT 1 FROM blocklist b WHERE b.user_id = x.peer AND b.peer = $1)," \
+    "   'friend', CASE WHEN f.peer IS NULL OR NOT " detail " THEN NULL ELSE " FRIEND_OBJ("f") " END)" \
+    "   ORDER BY x.i),"                                                                            \
+    "   '[]') FROM jsonb_array_elements_text(" peers ") WITH ORDINALITY AS x(peer, i)"             \
+    "   LEFT JOIN friends f ON f.user_id = $1 AND f.peer = x.peer))"
+
 /* $1 owner, $2 peers, $3 with the friend objects. */
-static const char relations_sql[] =
-    "SELECT json_build_object('found', EXISTS (SELECT 1 FROM accounts WHERE user_id = $1),"
-    " 'items', (SELECT COALESCE(json_agg(json_build_object('user', x.peer,"
-    "   'exists', EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = x.peer),"
-    "   'have', f.peer IS NOT NULL,"
-    "   'has_me', EXISTS (SELECT 1 FROM friends o WHERE o.user_id = x.peer AND o.peer = $1),"
-    "   'i_block', EXISTS (SELECT 1 FROM blocklist b WHERE b.user_id = $1 AND b.peer = x.peer),"
-    "   'they_block', EXISTS (SELECT 1 FROM blocklist b WHERE b.user_id = x.peer AND b.peer = $1),"
-    "   'friend', CASE WHEN f.peer IS NULL OR NOT $3 THEN NULL ELSE " FRIEND_OBJ("f") " END)"
-    "   ORDER BY x.i),"
-    "   '[]') FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS x(peer, i)"
-    "   LEFT JOIN friends f ON f.user_id = $1 AND f.peer = x.peer))";
+static const char relations_sql[] = RELATIONS_SQL("$2::jsonb", "$3");
+
+/* $1 owner, $2 keywords, $3 by UserID, $4 by nick, $5 by remark: the relations with the
+ * owner's friends that match (by UserID). */
+static const char search_sql[] = RELATIONS_SQL(
+    "(SELECT COALESCE(jsonb_agg(s.peer ORDER BY s.peer), '[]') FROM friends s"
+    "  WHERE s.user_id = $1 AND (" STORE_LIKE_ANY_SQL("$3", "s.peer", "$2::jsonb")
+    "  OR " STORE_LIKE_ANY_SQL("$4", STORE_NICK_SQL("s.peer"), "$2::jsonb")
+    "  OR " STORE_LIKE_ANY_SQL("$5", "s.remark", "$2::jsonb") "))",
+    "true");
 
 /* $1 owner, $2 offset, $3 limit, $4 with profiles. */
 static const char friends_sql[] =
@@ -721,6 +734,14 @@ void store_sns_relations(db_pool_t *db, const char *owner, const char *peers_jso
 {
     char *p[] = {store_str(owner), store_str(peers_json), store_bool(detail)};
     run(db, relations_sql, 3, p, cb, arg);
+}
+
+void store_sns_search(db_pool_t *db, const char *owner, const char *keywords_json, bool by_id,
+                      bool by_nick, bool by_remark, store_sns_fn cb, void *arg)
+{
+    char *p[] = {store_str(owner), store_str(keywords_json), store_bool(by_id), store_bool(by_nick),
+                 store_bool(by_remark)};
+    run(db, search_sql, 5, p, cb, arg);
 }
 
 void store_sns_friends(db_pool_t *db, const char *owner, int64_t offset, int64_t limit,

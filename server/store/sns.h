@@ -170,6 +170,11 @@ void store_sns_update(db_pool_t *db, const char *owner, const char *items_json, 
 void store_sns_relations(db_pool_t *db, const char *owner, const char *peers_json, bool detail,
                          store_sns_fn cb, void *arg);
 
+/* searchFriends: the relations (as store_sns_relations with detail) with the owner's friends
+ * whose UserID (by_id), nick (by_nick) or remark (by_remark) contains one of the keywords
+ * ([text]) case-insensitively, by UserID. */
+void store_sns_search(db_pool_t *db, const char *owner, const char *keywords_json, bool by_id,
+                      bool by_nick, bool by_remark, store_sns_fn cb, void *arg);
 /* A page of the owner's friends by UserID: {found, total, version, friends}; the friends'
  * profiles only with `profiles` (else null). */
 void store_sns_friends(db_pool_t *db, const char *owner, int64_t offset, int64_t limit,

@@ -49,7 +49,7 @@ NOT_ADMIN = {
     "group_open_http_svc": 10007, "group_open_attr_http_svc": 10007,
     "group_open_avchatroom_http_svc": 10007, "profile": 40004, "sns": 30004,
     "openim_msg_ext_http_svc": 90009, "chatd_webhook": 60010, "chatd_admin": 60010,
-    "open_msg_svc": 90009,
+    "open_msg_svc": 90009, "chatd_search": 60010,
 }
 
 
@@ -267,6 +267,20 @@ CASES = [
     ("find-kicked", "kim", "findMessages", lambda w: {"msgIDs": [w.ids["pub_mia"]]},
      lambda a, w: no_messages(a)),
     ("sync-outsider", "otto", "syncMessages", {}, lambda a, w: no_messages(a)),
+    # searches
+    ("search-others-messages", "otto", "searchCloudMessages",
+     {"keywordList": ["pub", "secret"]}, lambda a, w: a["messageSearchResultItems"] == []),
+    ("search-others-conversation", "otto", "searchCloudMessages",
+     {"keywordList": ["pub"], "conversationID": "group_pub"},
+     lambda a, w: a["messageSearchResultItems"] == [] and a["totalCount"] == 0),
+    ("search-before-join", "late", "searchCloudMessages", {"keywordList": ["before late"]},
+     lambda a, w: a["messageSearchResultItems"] == []),
+    ("search-kicked", "kim", "searchLocalMessages", {"keywordList": ["mia's"]},
+     lambda a, w: a["messageSearchResultItems"] == []),
+    ("search-groups-outsider", "otto", "searchGroups", {"keywordList": ["pub"]},
+     lambda a, w: a == []),
+    ("search-members-outsider", "otto", "searchGroupMembers",
+     {"keywordList": ["mia"], "groupIDList": ["pub"]}, lambda a, w: a == {}),
     ("download-merged-outsider", "otto", "downloadMergerMessage",
      lambda w: {"jsonMsgKey": w.merged_key}, MSG_NOT_FOUND),
     ("download-merged-group-member", "max", "downloadMergerMessage",

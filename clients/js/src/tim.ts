@@ -517,6 +517,34 @@ export class TencentCloudChat {
     return this.run('findMessages', { msgIDs: [messageID] }, (b) => b.messageList[0] ? messageToTim(b.messageList[0], this.me) : null);
   }
 
+  /** Tencent's searchCloudMessages, served by chatd's server-side search (the same for every
+   * device): keywordList, keywordListMatchType ('or' | 'and'), senderUserIDList,
+   * messageTypeList (TYPES.MSG_*), conversationID, timePosition, timePeriod, cursor →
+   * {totalCount, cursor, searchResultList: [{conversationID, messageCount, messageList}]}. */
+  searchCloudMessages(options: Payload = {}): Promise<ChatResponse> {
+    const types = ['TIMTextElem', 'TIMCustomElem', 'TIMImageElem', 'TIMSoundElem', 'TIMVideoFileElem',
+      'TIMFileElem', 'TIMLocationElem', 'TIMFaceElem', 'TIMGroupTipElem', 'TIMRelayElem'];
+    const param: Payload = {
+      keywordList: options.keywordList,
+      keywordListMatchType: options.keywordListMatchType === 'and' ? 1 : 0,
+      senderUserIDList: options.senderUserIDList,
+      messageTypeList: options.messageTypeList?.map((t: string) => types.indexOf(t) + 1),
+      conversationID: options.conversationID ? convIdToChatd(options.conversationID) : undefined,
+      searchTimePosition: options.timePosition,
+      searchTimePeriod: options.timePeriod,
+      searchCursor: options.cursor,
+    };
+    return this.run('searchCloudMessages', { searchParam: param }, (b) => ({
+      totalCount: b.totalCount,
+      cursor: b.searchCursor,
+      searchResultList: b.messageSearchResultItems.map((i: Payload) => ({
+        conversationID: convIdToTim(i.conversationID),
+        messageCount: i.messageCount,
+        messageList: i.messageList.map((m: Payload) => messageToTim(m, this.me)),
+      })),
+    }));
+  }
+
   downloadMergerMessage(message: TimMessage): Promise<ChatResponse> {
     if (message.payload.messageList?.length || !message.payload.downloadKey) {
       return Promise.resolve({ code: 0, data: message });
@@ -952,7 +980,6 @@ export class TencentCloudChat {
 
   // ---- not served by chatd: a clear rejection, never a silent success ----
 
-  searchCloudMessages(): Promise<never> { return unsupported('searchCloudMessages'); }
   searchCloudUsers(): Promise<never> { return unsupported('searchCloudUsers'); }
   searchCloudGroups(): Promise<never> { return unsupported('searchCloudGroups'); }
   searchGroupByID(): Promise<never> { return unsupported('searchGroupByID'); }

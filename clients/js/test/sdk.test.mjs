@@ -179,7 +179,7 @@ test('failures reject with chatd\'s codes; what chatd does not serve rejects 299
   await assert.rejects(alice.sendMessage(alice.createTextMessage({ to: 'nobody', conversationType: TYPES.CONV_C2C, payload: { text: 'x' } })),
     (e) => e.code === 20003 && e.data.message.status === 'fail');
   await assert.rejects(alice.getGroupProfile({ groupID: 'no-such-group' }), (e) => e.code === 10010);
-  await assert.rejects(alice.searchCloudMessages({}), (e) => e.code === 2999 && /not served/.test(e.message));
+  await assert.rejects(alice.searchCloudUsers({}), (e) => e.code === 2999 && /not served/.test(e.message));
   assert.throws(() => alice.createImageMessage({ to: 'bob', conversationType: TYPES.CONV_C2C, payload: { file: {} } }), (e) => e.code === 2999);
   const wrong = TencentCloudChat.create({ SDKAppID: 1500000000, proxyServer: chatd.wsUrl });
   open.push(wrong);
@@ -359,4 +359,26 @@ test('signaling: ring, accept, cancel and a server-side timeout reach both sides
   const missed = (await alice.invite({ userID: 'bob', timeout: 1 })).data;
   await wait('alice', S.INVITATION_TIMEOUT, missed);
   assert.deepEqual((await wait('bob', S.INVITATION_TIMEOUT, missed)).data.inviteeList, ['bob']);
+});
+
+test('searchCloudMessages finds on one device what was sent from another', async () => {
+  const phone = await login('carol');
+  const alice = await login('alice');
+  const text = '请把上个月的发票发给我';
+  const m = phone.createTextMessage({ to: 'alice', conversationType: TYPES.CONV_C2C, payload: { text } });
+  assert.equal((await phone.sendMessage(m)).code, 0);
+  await received(alice, text);
+  const laptop = await login('carol'); // another session (the same platform: the phone is kicked)
+  const r = await laptop.searchCloudMessages({ keywordList: ['发票'], messageTypeList: [TYPES.MSG_TEXT] });
+  assert.equal(r.code, 0);
+  assert.equal(r.data.totalCount, 1);
+  assert.equal(r.data.cursor, '');
+  const [item] = r.data.searchResultList;
+  assert.equal(item.conversationID, 'C2Calice');
+  assert.equal(item.messageCount, 1);
+  assert.equal(item.messageList[0].payload.text, text);
+  assert.equal(item.messageList[0].flow, 'out');
+  const none = await laptop.searchCloudMessages({ keywordList: ['发票', 'nothing'], keywordListMatchType: 'and' });
+  assert.deepEqual(none.data.searchResultList, []);
+  await assert.rejects(laptop.searchCloudMessages({}), (e) => e.code === 70402);
 });

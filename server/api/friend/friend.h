@@ -131,6 +131,10 @@ void friend_update(api_call_t *call, const char *owner, const friend_item_t *ite
 /* detail: with each friend row and its profile (store_sns_relations). */
 void friend_relations(api_call_t *call, const char *owner, const char *peers_json, bool detail,
                       friend_answer_fn answer);
+/* searchFriends: the relations (as friend_relations with detail) with the owner's friends
+ * whose UserID, nick or remark (the switches) contains one of the keywords ([text]). */
+void friend_search(api_call_t *call, const char *owner, const char *keywords_json, bool by_id,
+                   bool by_nick, bool by_remark, friend_answer_fn answer);
 /* profiles: with the friends' profiles. */
 void friend_list(api_call_t *call, const char *owner, int64_t offset, int64_t limit, bool profiles,
                  friend_answer_fn answer);

@@ -589,6 +589,13 @@ void friend_relations(api_call_t *call, const char *owner, const char *peers_jso
                         op_new(call, owner, answer, NULL));
 }
 
+void friend_search(api_call_t *call, const char *owner, const char *keywords_json, bool by_id,
+                   bool by_nick, bool by_remark, friend_answer_fn answer)
+{
+    store_sns_search(call->env->db, owner, keywords_json, by_id, by_nick, by_remark, on_store,
+                     op_new(call, owner, answer, NULL));
+}
+
 void friend_list(api_call_t *call, const char *owner, int64_t offset, int64_t limit, bool profiles,
                  friend_answer_fn answer)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/friend/friend.h"
+#include "api/search/search.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 
@@ -167,6 +168,18 @@ void api_friend_infos(api_call_t *call)
         return;
     friend_relations(call, call->identifier, peers, true, answer_infos);
     free(peers);
+}
+
+void api_friend_search(api_call_t *call)
+{
+    static const char *const switches[] = {"isSearchUserID", "isSearchNickName", "isSearchRemark",
+                                           NULL};
+    bool on[3];
+    char *keywords;
+    if (!search_read_people(call, ERR_SNS_PARAM, switches, on, &keywords))
+        return;
+    friend_search(call, call->identifier, keywords, on[0], on[1], on[2], answer_infos);
+    free(keywords);
 }
 
 static void answer_set_info(api_call_t *call, const store_sns_res_t *r, const friend_results_t *res)

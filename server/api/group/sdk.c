@@ -11,6 +11,7 @@
 #include "api/group/avroom.h"
 #include "api/group/ops.h"
 #include "api/group/rules.h"
+#include "api/search/search.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -205,20 +206,26 @@ void api_group_dismiss(api_call_t *call)
 
 /* ---- getJoinedGroupList, getGroupsInfo ---- */
 
-static void on_joined_list(err_t err, const store_group_res_t *res, void *arg)
+/* [V2TIMGroupInfo] of store groups. */
+static json_t *group_infos(const json_t *groups)
 {
-    api_call_t *call = api_call_if_ok(err, arg);
-    if (call == NULL)
-        return;
     json_t *list = json_array(), *v;
     size_t i;
-    json_array_foreach(res->groups, i, v)
+    json_array_foreach(groups, i, v)
     {
         store_group_t g;
         if (store_group_view(v, &g))
             json_array_append_new(list, group_info(&g));
     }
-    api_finish(call, json_pack("{s:o}", "groupList", list));
+    return list;
+}
+
+static void on_joined_list(err_t err, const store_group_res_t *res, void *arg)
+{
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
+        return;
+    api_finish(call, json_pack("{s:o}", "groupList", group_infos(res->groups)));
 }
 
 void api_group_joined_list(api_call_t *call)
@@ -274,6 +281,79 @@ void api_group_get_info(api_call_t *call)
     json_decref(ids);
     store_group_get(call->env->db, ids_json, call->identifier, on_groups_info, call);
     free(ids_json);
+}
+
+/* ---- searchGroups, searchGroupMembers ---- */
+
+static void on_groups_search(err_t err, const store_group_res_t *res, void *arg)
+{
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call != NULL)
+        api_finish(call, group_infos(res->groups));
+}
+
+/* V2TIMGroupSearchParam {keywordList, isSearchGroupID, isSearchGroupName} → [V2TIMGroupInfo]
+ * of the caller's groups that match. */
+void api_group_search(api_call_t *call)
+{
+    static const char *const switches[] = {"isSearchGroupID", "isSearchGroupName", NULL};
+    bool on[2];
+    char *keywords;
+    if (!search_read_people(call, ERR_GROUP_PARAM, switches, on, &keywords))
+        return;
+    store_group_search(call->env->db, call->identifier, keywords, on[0], on[1], on_groups_search,
+                       call);
+    free(keywords);
+}
+
+static void on_members_search(err_t err, const store_group_res_t *res, void *arg)
+{
+    api_call_t *call = api_call_if_ok(err, arg);
+    if (call == NULL)
+        return;
+    json_t *out = json_object(), *v;
+    size_t i;
+    json_array_foreach(res->members, i, v)
+    {
+        const char *group = str(v, "group");
+        json_t *list = json_object_get(out, group);
+        if (list == NULL) {
+            list = json_array();
+            json_object_set_new(out, group, list);
+        }
+        json_array_append_new(list, member_info(json_object_get(v, "member")));
+    }
+    api_finish(call, out);
+}
+
+/* V2TIMGroupMemberSearchParam {keywordList, groupIDList (absent: all my groups),
+ * isSearchMemberUserID, isSearchMemberNickName, isSearchMemberRemark,
+ * isSearchMemberNameCard} → {groupID: [V2TIMGroupMemberFullInfo]}. */
+void api_group_search_members(api_call_t *call)
+{
+    static const char *const switches[] = {"isSearchMemberUserID", "isSearchMemberNickName",
+                                           "isSearchMemberRemark", "isSearchMemberNameCard", NULL};
+    bool by[4];
+    char *keywords;
+    if (!search_read_people(call, ERR_GROUP_PARAM, switches, by, &keywords))
+        return;
+    const json_t *ids = json_object_get(search_param(call), "groupIDList");
+    bool bad = ids != NULL && !json_is_null(ids) &&
+               (!json_is_array(ids) || json_array_size(ids) > GROUP_SDK_INFO_IDS_MAX);
+    size_t i;
+    const json_t *id;
+    json_array_foreach(ids, i, id) bad |= !json_is_string(id) || json_string_length(id) == 0;
+    if (bad) {
+        api_fail(call, ERR_GROUP_PARAM, "groupIDList must hold at most %d groupIDs",
+                 GROUP_SDK_INFO_IDS_MAX);
+        free(keywords);
+        return;
+    }
+    char *ids_json = json_array_size(ids) ? json_dumps(ids, JSON_COMPACT) : NULL;
+    store_group_search_members(call->env->db, call->identifier, ids_json, keywords, by,
+                               on_members_search, call);
+    free(ids_json);
+    free(keywords);
 }
 
 /* ---- setGroupInfo, muteAllGroupMembers ---- */

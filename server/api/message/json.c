@@ -115,3 +115,53 @@ json_t *msg_to_json(const store_msg_row_t *r, const char *viewer)
     xfree(conv);
     return m;
 }
+
+json_t *msg_to_rest_json(const store_msg_row_t *r)
+{
+    char *key = msg_key(r->seq, r->random, r->ts);
+    json_t *body = json_loads(r->body, JSON_DECODE_ANY, NULL);
+    json_t *item = json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:s, s:o, s:s}", "From_Account", r->sender,
+        "To_Account", r->receiver ? r->receiver : "", "MsgSeq", (json_int_t)r->seq, "MsgRandom",
+        (json_int_t)r->random, "MsgTimeStamp", (json_int_t)r->ts, "MsgFlagBits",
+        (r->flags & STORE_MSG_F_RECALLED) ? 8 : 0, "IsPeerRead", r->peer_read_seq >= r->seq ? 1 : 0,
+        "MsgKey", key, "MsgBody", body ? body : json_array(), "CloudCustomData",
+        r->cloud_custom_data ? r->cloud_custom_data : "");
+    xfree(key);
+    return item;
+}
+
+/* The SDK's V2TIMElemType as the stored MsgType (0: unknown). */
+static const char *elem_type(json_int_t t)
+{
+    static const char *const names[] = {
+        NULL,           "TIMTextElem",      "TIMCustomElem", "TIMImageElem",
+        "TIMSoundElem", "TIMVideoFileElem", "TIMFileElem",   "TIMLocationElem",
+        "TIMFaceElem",  "TIMGroupTipElem",  "TIMRelayElem"};
+    return t > 0 && t < (json_int_t)(sizeof names / sizeof names[0]) ? names[t] : NULL;
+}
+
+char *msg_types_json(const json_t *list, bool *bad)
+{
+    json_t *out = json_array(), *v;
+    size_t i;
+    json_array_foreach(list, i, v)
+    {
+        const char *name = json_is_integer(v) ? elem_type(json_integer_value(v)) : NULL;
+        if (name == NULL)
+            *bad = true;
+        else
+            json_array_append_new(out, json_string(name));
+    }
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    return text;
+}
+
+bool msg_type_known(const char *name)
+{
+    for (json_int_t t = 1; elem_type(t) != NULL; t++)
+        if (strcmp(elem_type(t), name) == 0)
+            return true;
+    return false;
+}

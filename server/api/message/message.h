@@ -158,6 +158,14 @@ void msg_content_hash(const char *body, const char *ccd, char out[33]);
 
 /* A stored message as a client sees it (V2TIMMessage field names) from `viewer`'s side. */
 json_t *msg_to_json(const store_msg_row_t *row, const char *viewer);
+/* A stored message as admin_getroammsg lists it (From_Account, To_Account, MsgSeq, MsgRandom,
+ * MsgTimeStamp, MsgFlagBits, IsPeerRead, MsgKey, MsgBody, CloudCustomData). */
+json_t *msg_to_rest_json(const store_msg_row_t *r);
+/* Whether `name` is a MsgType ("TIMTextElem", …). */
+bool msg_type_known(const char *name);
+/* A messageTypeList ([V2TIMElemType] 1-10) as a JSON array text of MsgTypes (free()); sets
+ * *bad when an element is not one of them. */
+char *msg_types_json(const json_t *list, bool *bad);
 /* A V2TIMMessageReceipt as its sender sees it (reader NULL: no userID). */
 json_t *msg_receipt_json(const store_receipt_count_t *r, const char *sender, const char *reader);
 /* `reader` read these messages (by msg_ids, and by keys_json [{conv, seq, random}], NULL:

@@ -364,21 +364,6 @@ typedef struct {
     int64_t before_seq; /* from LastMsgKey; 0: from the newest */
 } roam_t;
 
-static json_t *roam_item(const store_msg_row_t *r)
-{
-    char *key = msg_key(r->seq, r->random, r->ts);
-    json_t *body = json_loads(r->body, JSON_DECODE_ANY, NULL);
-    json_t *item = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:s, s:o, s:s}", "From_Account", r->sender,
-        "To_Account", r->receiver ? r->receiver : "", "MsgSeq", (json_int_t)r->seq, "MsgRandom",
-        (json_int_t)r->random, "MsgTimeStamp", (json_int_t)r->ts, "MsgFlagBits",
-        (r->flags & STORE_MSG_F_RECALLED) ? 8 : 0, "IsPeerRead", r->peer_read_seq >= r->seq ? 1 : 0,
-        "MsgKey", key, "MsgBody", body ? body : json_array(), "CloudCustomData",
-        r->cloud_custom_data ? r->cloud_custom_data : "");
-    xfree(key);
-    return item;
-}
-
 static void on_roam(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
 {
     api_call_t *call = arg;
@@ -399,7 +384,7 @@ static void on_roam(err_t err, const store_msg_row_t *rows, size_t n, void *arg)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, roam_item(&rows[i]));
+        json_array_append_new(list, msg_to_rest_json(&rows[i]));
     char *last_key = n ? msg_key(rows[0].seq, rows[0].random, rows[0].ts) : xstrdup("");
     api_finish(call, json_pack("{s:i, s:i, s:I, s:s, s:o}", "Complete", complete ? 1 : 0, "MsgCnt",
                                (int)n, "LastMsgTime", (json_int_t)(n ? rows[0].ts : 0),

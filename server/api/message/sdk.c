@@ -150,34 +150,6 @@ void api_ws_get_history(api_call_t *call)
 
 /* ---- getHistoryMessageListV2 ---- */
 
-/* The SDK's V2TIMElemType as the stored MsgType (0: unknown). */
-static const char *elem_type(json_int_t t)
-{
-    static const char *const names[] = {
-        NULL,           "TIMTextElem",      "TIMCustomElem", "TIMImageElem",
-        "TIMSoundElem", "TIMVideoFileElem", "TIMFileElem",   "TIMLocationElem",
-        "TIMFaceElem",  "TIMGroupTipElem",  "TIMRelayElem"};
-    return t > 0 && t < (json_int_t)(sizeof names / sizeof names[0]) ? names[t] : NULL;
-}
-
-/* messageTypeList [V2TIMElemType] as [MsgType] text (free()); "" in *bad when malformed. */
-static char *types_of(const json_t *list, bool *bad)
-{
-    json_t *out = json_array(), *v;
-    size_t i;
-    json_array_foreach(list, i, v)
-    {
-        const char *name = json_is_integer(v) ? elem_type(json_integer_value(v)) : NULL;
-        if (name == NULL)
-            *bad = true;
-        else
-            json_array_append_new(out, json_string(name));
-    }
-    char *text = json_dumps(out, JSON_COMPACT);
-    json_decref(out);
-    return text;
-}
-
 void api_ws_get_history_v2(api_call_t *call)
 {
     const json_t *b = call->body;
@@ -196,7 +168,7 @@ void api_ws_get_history_v2(api_call_t *call)
     size_t i;
     json_t *v;
     json_array_foreach(seqs, i, v) bad |= !json_is_integer(v) || json_integer_value(v) < 1;
-    char *types_text = json_array_size(types) ? types_of(types, &bad) : NULL;
+    char *types_text = json_array_size(types) ? msg_types_json(types, &bad) : NULL;
     if (bad) {
         api_fail(call, ERR_BAD_PARAM,
                  "getType 1-4, count 1..%d, lastMsgSeq, getTimeBegin, getTimePeriod >= 0, "
