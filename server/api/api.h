@@ -313,6 +313,18 @@ void api_group_attrs_set(api_call_t *call);
 void api_group_attrs_delete(api_call_t *call);
 void api_group_attrs_get(api_call_t *call);
 void api_group_online_count(api_call_t *call);
+void api_group_joined_communities(api_call_t *call);
+
+/* Community topics (group/topic_sdk.c, group/topic_rest.c) */
+void api_topic_create(api_call_t *call);
+void api_topic_delete(api_call_t *call);
+void api_topic_set_info(api_call_t *call);
+void api_topic_list(api_call_t *call);
+void api_topic_rest_create(api_call_t *call);
+void api_topic_rest_import(api_call_t *call);
+void api_topic_rest_destroy(api_call_t *call);
+void api_topic_rest_get(api_call_t *call);
+void api_topic_rest_modify(api_call_t *call);
 
 /* REST group_open_http_svc and group_open_attr_http_svc (group/rest.c) */
 void api_group_rest_appid_list(api_call_t *call);

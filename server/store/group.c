@@ -43,6 +43,7 @@ bool store_group_view(const json_t *g, store_group_t *out)
         .invite_opt = text_of(g, "invite_opt"),
         .mute_all = json_is_true(json_object_get(g, "mute_all")),
         .history_before_join = json_is_true(json_object_get(g, "history_before_join")),
+        .support_topic = json_is_true(json_object_get(g, "support_topic")),
         .custom = json_object_get(g, "custom"),
         .member_count = int_of(g, "member_count"),
         .last_seq = int_of(g, "last_seq"),
@@ -114,7 +115,8 @@ bool store_group_target_view(const json_t *t, store_group_target_t *out)
     " 'create_time', g.create_time, 'info_seq', g.info_seq, 'last_info_time', g.last_info_time,"   \
     " 'max_members', g.max_members, 'apply_opt', g.apply_join_option, 'invite_opt',"               \
     " g.invite_join_option, 'mute_all', g.mute_all, 'history_before_join',"                        \
-    " g.history_before_join, 'custom', g.app_defined, 'member_count', (SELECT count(*)"            \
+    " g.history_before_join, 'support_topic', g.support_topic, 'custom', g.app_defined,"           \
+    " 'member_count', (SELECT count(*)"                                                            \
     " FROM group_members x WHERE x.group_id = g.group_id), 'last_seq', COALESCE(c.last_seq, 0),"   \
     " 'last_time', COALESCE(c.last_time, 0))"
 
@@ -257,9 +259,9 @@ static const char create_sql[] =
     "   AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = $7::text)),"
     " g AS (INSERT INTO groups (group_id, type, name, introduction, notification, face_url,"
     "   owner, create_time, last_info_time, max_members, apply_join_option, invite_join_option,"
-    "   mute_all, history_before_join, app_defined)"
+    "   mute_all, history_before_join, app_defined, support_topic)"
     "   SELECT $1, $2, $3, $4, $5, $6, $7, $8::bigint, $8::bigint, $9::int, $10, $11,"
-    "   $12::bool, $13::bool, COALESCE($14::jsonb, '{}')"
+    "   $12::bool, $13::bool, COALESCE($14::jsonb, '{}'), $22::bool"
     "   WHERE NOT EXISTS (SELECT 1 FROM missing)"
     "   ON CONFLICT (group_id) DO NOTHING RETURNING group_id),"
     " m AS (INSERT INTO group_members (group_id, user_id, role, join_time, msg_flag,"
@@ -320,6 +322,16 @@ static const char add_sql[] =
     "   ON CONFLICT (user_id, conv_key) DO UPDATE SET group_id = EXCLUDED.group_id,"
     "   read_seq = EXCLUDED.read_seq, deleted_seq = EXCLUDED.deleted_seq, hidden_seq = 0,"
     "   recv_opt = EXCLUDED.recv_opt),"
+    " tviews AS (INSERT INTO conv_views AS v (user_id, conv_key, group_id, read_seq,"
+    "   deleted_seq, recv_opt)"
+    "   SELECT ok.user, 'g:' || t.topic_id, t.topic_id, COALESCE(tc.last_seq, 0),"
+    "   CASE WHEN $6::bool THEN 0 ELSE COALESCE(tc.last_seq, 0) END, $9::int"
+    "   FROM ok CROSS JOIN group_topics t"
+    "   LEFT JOIN conversations tc ON tc.conv_key = 'g:' || t.topic_id"
+    "   WHERE t.group_id = $1 AND $5::bool"
+    "   ON CONFLICT (user_id, conv_key) DO UPDATE SET group_id = EXCLUDED.group_id,"
+    "   read_seq = EXCLUDED.read_seq, deleted_seq = EXCLUDED.deleted_seq, hidden_seq = 0,"
+    "   recv_opt = EXCLUDED.recv_opt),"
     " apps AS (DELETE FROM group_applications p USING cls c WHERE p.group_id = $1"
     "   AND p.user_id = c.user AND (c.st = 'already'"
     "   OR EXISTS (SELECT 1 FROM ok WHERE ok.user = c.user))),"
@@ -344,12 +356,14 @@ static const char remove_sql[] =
     "   RETURNING m.user_id, m.role),"
     " o AS (UPDATE groups SET owner = NULL WHERE group_id = $1"
     "   AND owner IN (SELECT user_id FROM d)),"
+    " keys AS (SELECT 'g:' || $1 AS k UNION ALL SELECT 'g:' || topic_id FROM group_topics"
+    "   WHERE group_id = $1),"
     " v AS (DELETE FROM conv_views w USING d WHERE w.user_id = d.user_id"
-    "   AND w.conv_key = 'g:' || $1),"
+    "   AND w.conv_key IN (SELECT k FROM keys)),"
     " cg AS (DELETE FROM conv_group_members x USING d WHERE x.user_id = d.user_id"
-    "   AND x.conv_key = 'g:' || $1),"
+    "   AND x.conv_key IN (SELECT k FROM keys)),"
     " hd AS (DELETE FROM msg_hidden h USING d WHERE h.user_id = d.user_id"
-    "   AND h.conv_key = 'g:' || $1),"
+    "   AND h.conv_key IN (SELECT k FROM keys)),"
     " a AS (DELETE FROM group_applications p USING d WHERE p.group_id = $1"
     "   AND p.user_id = d.user_id),"
     " hook AS (" STORE_WEBHOOK_INSERT
@@ -482,20 +496,27 @@ static const char transfer_sql[] =
 
 static const char destroy_sql[] =
     "WITH mem AS (SELECT user_id FROM group_members WHERE group_id = $1),"
+    " keys AS (SELECT 'g:' || $1 AS k UNION ALL SELECT 'g:' || topic_id FROM group_topics"
+    "   WHERE group_id = $1),"
     " g AS (DELETE FROM groups WHERE group_id = $1 RETURNING group_id, type, name, owner),"
-    " v AS (DELETE FROM conv_views WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " cg AS (DELETE FROM conv_group_members WHERE conv_key = 'g:' || $1"
+    " v AS (DELETE FROM conv_views WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
+    " cg AS (DELETE FROM conv_group_members WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " msg AS (DELETE FROM messages WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " hd AS (DELETE FROM msg_hidden WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " conv AS (DELETE FROM conversations WHERE conv_key = 'g:' || $1"
+    " msg AS (DELETE FROM messages WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
+    " hd AS (DELETE FROM msg_hidden WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
+    " conv AS (DELETE FROM conversations WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " at AS (DELETE FROM group_at WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " tg AS (DELETE FROM msg_targets WHERE conv_key = 'g:' || $1"
+    " at AS (DELETE FROM group_at WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 FROM "
+    "g)),"
+    " tg AS (DELETE FROM msg_targets WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " rc AS (DELETE FROM msg_receipts WHERE conv_key = 'g:' || $1"
+    " rc AS (DELETE FROM msg_receipts WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " pq AS (DELETE FROM purge_queue WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
+    " pq AS (DELETE FROM purge_queue WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
     " hook AS (" STORE_WEBHOOK_INSERT
     "   SELECT 'Group.CallbackAfterGroupDestroyed', 'g:' || g.group_id, $2::text, $3::text,"
     "   json_build_object('GroupId', g.group_id, 'Type', g.type, 'Owner_Account',"
@@ -786,7 +807,7 @@ void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb
 void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
                         store_group_fn cb, void *arg)
 {
-    run_counted(db, create_sql, 21,
+    run_counted(db, create_sql, 22,
                 (char *[]){store_str(g->group_id),
                            store_str(g->type),
                            store_str(g->name),
@@ -807,7 +828,8 @@ void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_g
                            store_int(g->recv_opt),
                            H_PLATFORM(hook),
                            H_IP(hook),
-                           H_OP(hook)},
+                           H_OP(hook),
+                           store_bool(g->support_topic)},
                 COUNT_CREATE, cb, arg);
 }
 

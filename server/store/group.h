@@ -14,7 +14,8 @@
  * The objects inside results:
  *   group  {id, type (REST spelling), name, introduction, notification, face_url, owner (null:
  *           ownerless), create_time, info_seq, last_info_time, max_members, apply_opt,
- *           invite_opt, mute_all, history_before_join, custom {key: value}, member_count,
+ *           invite_opt, mute_all, history_before_join, support_topic, custom {key: value},
+ *           member_count,
  *           last_seq (the group conversation's newest seq), last_time}
  *   member {user, role ("Owner"/"Admin"/"Member"), join_time, join_seq, mute_until, msg_flag,
  *           name_card, custom {key: value}, last_send_time, read_seq, recv_opt (null: no view),
@@ -69,6 +70,7 @@ typedef struct {
     int64_t create_time, info_seq, last_info_time, max_members;
     const char *apply_opt, *invite_opt; /* REST spellings */
     bool mute_all, history_before_join;
+    bool support_topic;   /* a Community with topics */
     const json_t *custom; /* {key: value} */
     int64_t member_count;
     int64_t last_seq, last_time; /* of the group conversation */
@@ -191,6 +193,7 @@ typedef struct {
     const char *msg_flag;     /* members' MsgFlag */
     int recv_opt;             /* their conversations' receive option (the same setting) */
     bool views;               /* create conv_views (types with history) */
+    bool support_topic;       /* SupportTopic (Community) */
 } store_group_new_t;
 
 /* Creates the group with its members: {created, missing: [UserIDs that are not accounts]}.
@@ -219,7 +222,8 @@ void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_grou
                      store_group_fn cb, void *arg);
 
 /* Removes members whose role is in roles_json (a guard against races): {removed: [{user,
- * role}], member_count}. An owner who leaves makes the group ownerless. */
+ * role}], member_count}. An owner who leaves makes the group ownerless. Their views of the
+ * group's topics go too; store_group_add gives new members a view of every topic. */
 void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
                         const char *roles_json, const store_group_hook_t *hook, store_group_fn cb,
                         void *arg);
@@ -262,7 +266,7 @@ void store_group_mute(db_pool_t *db, const char *group_id, const char *users_jso
 void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
                           const store_group_hook_t *hook, store_group_fn cb, void *arg);
 
-/* Dismisses the group: {found, members: [UserIDs it had]}. */
+/* Dismisses the group with its topics' conversations: {found, members: [UserIDs it had]}. */
 void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
                          store_group_fn cb, void *arg);
 

@@ -17,11 +17,12 @@ static const char lookup_sql[] =
     "SELECT json_build_object('found', m.msg_id IS NOT NULL, 'conv_key', m.conv_key,"
     " 'seq', m.seq, 'sender', m.sender, 'receiver', m.receiver, 'ts', m.ts, 'random', m.random,"
     " 'flags', m.flags, 'role', (SELECT gm.role FROM group_members gm"
-    "   WHERE gm.group_id = substr(m.conv_key, 3) AND gm.user_id = $2"
+    "   WHERE gm.group_id = chatd_topic_group(substr(m.conv_key, 3)) AND gm.user_id = $2"
     "   AND m.conv_key LIKE 'g:%'))::text"
     " FROM (SELECT 1) AS one LEFT JOIN messages m ON m.msg_id = $1"
     " AND (m.sender = $2 OR m.receiver = $2 OR (m.conv_key LIKE 'g:%' AND EXISTS (SELECT 1"
-    "   FROM group_members w WHERE w.group_id = substr(m.conv_key, 3) AND w.user_id = $2)))";
+    "   FROM group_members w WHERE w.group_id = chatd_topic_group(substr(m.conv_key, 3)) AND "
+    "w.user_id = $2)))";
 
 /* $1 conv_key, $2 seqs, $3 sender, $4 random, $5 ts, $6 hook ('c2c' | 'group' | NULL),
  * $7 platform, $8 client_ip, $9 operator. The flag test on the updated row itself makes two

@@ -28,6 +28,8 @@ pytestmark = pytest.mark.shared_chatd
 CONFIG = {"msg_recall_limit_s": 0}
 USERS = ("olga", "adam", "mia", "max", "kim", "late", "otto", "bob")
 G = "group_open_http_svc/"
+CLUB = "@TGS#_club"  # a Community with topics: adam its admin, mia a member
+TOPIC = CLUB + "@TOPIC#_t"
 
 # Refusal codes (docs/errors.md).
 GROUP_PERMISSION = 10007
@@ -47,7 +49,8 @@ NOT_LOGGED_IN = 6014
 NOT_ADMIN = {
     "im_open_login_svc": 70403, "openim": 90009, "openconfigsvr": 90009, "recentcontact": 50003,
     "group_open_http_svc": 10007, "group_open_attr_http_svc": 10007,
-    "group_open_avchatroom_http_svc": 10007, "profile": 40004, "sns": 30004,
+    "group_open_avchatroom_http_svc": 10007, "million_group_open_http_svc": 10007,
+    "profile": 40004, "sns": 30004,
     "openim_msg_ext_http_svc": 90009, "chatd_webhook": 60010, "chatd_admin": 60010,
     "open_msg_svc": 90009,
 }
@@ -120,6 +123,9 @@ class World:
         group("work", "Private", ["mia", "max"])
         group("meet", "ChatRoom", ["adam", "mia"])
         group("av", "AVChatRoom", [])
+        group(CLUB, "Community", ["adam", "mia"], SupportTopic=1)
+        call_ok(rest, "million_group_open_http_svc/create_topic",
+                {"GroupId": CLUB, "TopicId": "t", "TopicName": "t"})
 
         olga = WsClient.login_as(self.url, "olga")
         mia = WsClient.login_as(self.url, "mia")
@@ -467,6 +473,18 @@ CASES = [
      GROUP_PERMISSION),
     ("group-online-count-outsider", "otto", "getGroupOnlineMemberCount", {"groupID": "pub"},
      GROUP_PERMISSION),
+    # Community topics: the owner and admins manage them, members read them
+    ("topic-create-member", "mia", "createTopicInCommunity",
+     {"groupID": CLUB, "topicInfo": {"topicName": "x"}}, GROUP_PERMISSION),
+    ("topic-create-outsider", "otto", "createTopicInCommunity",
+     {"groupID": CLUB, "topicInfo": {"topicName": "x"}}, GROUP_PERMISSION),
+    ("topic-delete-member", "mia", "deleteTopicFromCommunity",
+     {"groupID": CLUB, "topicIDList": [TOPIC]}, GROUP_PERMISSION),
+    ("topic-set-member", "mia", "setTopicInfo",
+     {"topicInfo": {"topicID": TOPIC, "topicName": "x"}}, GROUP_PERMISSION),
+    ("topic-list-outsider", "otto", "getTopicInfoList", {"groupID": CLUB}, GROUP_PERMISSION),
+    ("topic-send-outsider", "otto", "sendMessage",
+     {"groupID": TOPIC, "msgBody": text_body("x")}, GROUP_PERMISSION),
     # friends and the blocklist
     ("friend-accept-others-request", "mia", "acceptFriendApplication", {"userID": "max"},
      SNS_NO_REQUEST),

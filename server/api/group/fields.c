@@ -81,6 +81,7 @@ static const field_t new_group[] = {
     {.rest = {"GroupId"}, .sdk = {"groupID"}, .kind = FIELD_TEXT, N(group_id), .bit = GOP_N_ID, .max = 4096},
     {.rest = {"Owner_Account"}, .kind = FIELD_USER, N(owner), .bit = GOP_N_OWNER},
     {.rest = {"CreateTime"}, .kind = FIELD_INT, N(create_time), .bit = GOP_N_CREATE_TIME, .max = UINT32_MAX},
+    {.rest = {"SupportTopic"}, .sdk = {"isSupportTopic"}, .kind = FIELD_FLAG, N(support_topic), .bit = GOP_N_SUPPORT_TOPIC},
 };
 #undef N
 

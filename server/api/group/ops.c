@@ -431,6 +431,7 @@ static void create_submit(gop_t *op)
         .msg_flag = r->default_msg_flag,
         .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
         .views = r->stores_history,
+        .support_topic = req->support_topic,
     };
     store_group_create(env_of(op)->db, &g,
                        req->import ? NULL : hook_of(op, STORE_WEBHOOK_GROUP_AFTER_CREATE, NULL),
@@ -490,6 +491,10 @@ static err_t check_create(const gop_new_t *g, char *buf, size_t len)
     if (g->import && !r->importable) {
         snprintf(buf, len, "this group type cannot be imported");
         return ERR_GROUP_PERMISSION;
+    }
+    if (g->support_topic && g->type != GROUP_COMMUNITY) {
+        snprintf(buf, len, "only a Community supports topics");
+        return ERR_GROUP_PARAM;
     }
     err_t err = check_max_members(&g->profile, r, buf, len);
     if (err != ERR_OK)

@@ -45,6 +45,24 @@ static const char *group_id_of(api_call_t *call)
     return json_string_value(v);
 }
 
+/* The message stream a message request addresses: body.TopicId when given (a topic of the
+ * group GroupId names), else GroupId; NULL after failing. */
+static const char *stream_id_of(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    json_t *topic = json_object_get(call->body, "TopicId");
+    if (id == NULL || topic == NULL || (json_is_string(topic) && json_string_length(topic) == 0))
+        return id;
+    char community[GROUP_TOPIC_ID_MAX + 1];
+    if (!json_is_string(topic) ||
+        !group_topic_split(json_string_value(topic), community, sizeof community) ||
+        strcmp(community, id) != 0) {
+        api_fail(call, ERR_GROUP_NOT_FOUND, "TopicId is not a topic of GroupId");
+        return NULL;
+    }
+    return json_string_value(topic);
+}
+
 /* A required UserID field; NULL after failing. */
 static const char *user_of(api_call_t *call, const char *name)
 {
@@ -986,7 +1004,7 @@ static bool check_body(api_call_t *call, const json_t *obj)
 void api_group_rest_send_msg(api_call_t *call)
 {
     const json_t *body = call->body;
-    const char *id = group_id_of(call);
+    const char *id = stream_id_of(call);
     long long random = 0, online = 0, receipt = 0, ext = 0;
     if (id == NULL)
         return;

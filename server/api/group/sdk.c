@@ -107,7 +107,8 @@ static json_t *group_info(const store_group_t *g)
         (json_int_t)g->create_time, "groupAddOpt", opt_sdk(g->apply_opt), "groupApproveOpt",
         opt_sdk(g->invite_opt), "lastInfoTime", (json_int_t)g->last_info_time, "lastMessageTime",
         (json_int_t)g->last_time, "memberCount", (json_int_t)g->member_count, "memberMaxCount",
-        (json_int_t)g->max_members, "customInfo", custom_copy(g->custom), "isSupportTopic", 0);
+        (json_int_t)g->max_members, "customInfo", custom_copy(g->custom), "isSupportTopic",
+        g->support_topic);
     store_group_member_t self;
     if (store_group_member_view(g->self, &self)) {
         json_object_set_new(info, "role",
@@ -223,6 +224,15 @@ static void on_joined_list(err_t err, const store_group_res_t *res, void *arg)
 void api_group_joined_list(api_call_t *call)
 {
     gop_joined_t q = {.user = call->identifier, .limit = GROUP_JOINED_MAX};
+    gop_joined(call->env, &q, on_joined_list, call);
+}
+
+void api_group_joined_communities(api_call_t *call)
+{
+    gop_joined_t q = {.user = call->identifier,
+                      .has_type = true,
+                      .type = GROUP_COMMUNITY,
+                      .limit = GROUP_JOINED_MAX};
     gop_joined(call->env, &q, on_joined_list, call);
 }
 

@@ -1,0 +1,29 @@
+-- Community topics (issue 14): a Community group with SupportTopic has topics, each a message
+-- stream of its own. A topic's ID is '<GroupId>@TOPIC#_<custom or generated>' (reference §5.5);
+-- its messages live in `messages` under conv_key 'g:<TopicId>', numbered by conversations like
+-- every conversation, and each member of the community has a conv_views row for it (read
+-- position, deletion point, group_id = the TopicId) made when the topic is created or when the
+-- member joins. Topics have no member rows: the community's members are theirs.
+
+ALTER TABLE groups
+    ADD COLUMN support_topic boolean NOT NULL DEFAULT false;
+
+CREATE TABLE group_topics (
+    topic_id       text    PRIMARY KEY,
+    group_id       text    NOT NULL REFERENCES groups (group_id) ON DELETE CASCADE,
+    name           text    NOT NULL,
+    introduction   text    NOT NULL DEFAULT '',
+    notification   text    NOT NULL DEFAULT '',
+    face_url       text    NOT NULL DEFAULT '',
+    custom_string  text    NOT NULL DEFAULT '',
+    mute_all       boolean NOT NULL DEFAULT false,
+    create_time    bigint  NOT NULL,
+    last_info_time bigint  NOT NULL DEFAULT 0
+);
+CREATE INDEX group_topics_group ON group_topics (group_id, create_time, topic_id);
+
+-- The group whose members and rules a conversation's group ID answers to: the community of a
+-- topic, else the group itself (a group ID never contains '@TOPIC#_').
+CREATE FUNCTION chatd_topic_group(id text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT split_part(id, '@TOPIC#_', 1) $$;
