@@ -116,8 +116,7 @@ bool store_group_target_view(const json_t *t, store_group_target_t *out)
     " 'max_members', g.max_members, 'apply_opt', g.apply_join_option, 'invite_opt',"               \
     " g.invite_join_option, 'mute_all', g.mute_all, 'history_before_join',"                        \
     " g.history_before_join, 'support_topic', g.support_topic, 'custom', g.app_defined,"           \
-    " 'member_count', (SELECT count(*)"                                                            \
-    " FROM group_members x WHERE x.group_id = g.group_id), 'last_seq', COALESCE(c.last_seq, 0),"   \
+    " 'member_count', g.member_count, 'last_seq', COALESCE(c.last_seq, 0),"                        \
     " 'last_time', COALESCE(c.last_time, 0))"
 
 #define GROUP_CONV " LEFT JOIN conversations c ON c.conv_key = 'g:' || g.group_id"
@@ -189,7 +188,11 @@ static const char all_sql[] =
     "   OFFSET $2::bigint LIMIT $3::bigint) AS q)"
     ")::text";
 
-/* $1 group, $2 roles (NULL all), $3 offset, $4 limit. */
+/* $1 group, $2 roles (NULL all), $3 offset, $4 limit, $5 mark (0 any), $6 after (NULL: from
+ * the start): [rank, join_time, UserID] of the previous page's last member, in the order of
+ * index group_members_page, so a page costs O(page). The count is the group row's unless a
+ * filter applies. */
+#define MEMBER_RANK "CASE m.role WHEN 'Owner' THEN 0 WHEN 'Admin' THEN 1 ELSE 2 END"
 #define MEMBERS_WHERE                                                                              \
     " WHERE m.group_id = $1"                                                                       \
     " AND ($2::jsonb IS NULL OR m.role IN (SELECT jsonb_array_elements_text($2::jsonb)))"          \
@@ -197,14 +200,18 @@ static const char all_sql[] =
     "   WHERE k.group_id = m.group_id AND k.mark = $5::bigint AND k.user_id = m.user_id))"
 
 static const char members_sql[] =
-    "SELECT json_build_object("
+    "WITH page AS (SELECT m.*, " MEMBER_RANK " AS rank FROM group_members m" MEMBERS_WHERE
+    "   AND ($6::jsonb IS NULL OR (" MEMBER_RANK
+    ", m.join_time, m.user_id) > (($6::jsonb ->> 0)::int,"
+    "     ($6::jsonb ->> 1)::bigint, $6::jsonb ->> 2))"
+    "   ORDER BY " MEMBER_RANK ", m.join_time, m.user_id OFFSET $3::bigint LIMIT $4::bigint)"
+    " SELECT json_build_object("
     " 'found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
-    " 'total', (SELECT count(*) FROM group_members m" MEMBERS_WHERE "),"
-    " 'members', (SELECT COALESCE(json_agg(q.j ORDER BY q.o), '[]') FROM ("
-    "   SELECT " MEMBER_JSON " AS j, row_number() OVER (ORDER BY " MEMBER_ORDER ") AS o"
-    "   FROM group_members m" MEMBERS_WHERE " ORDER BY " MEMBER_ORDER
-    "   OFFSET $3::bigint LIMIT $4::bigint) AS q)"
-    ")::text";
+    " 'total', CASE WHEN $2::jsonb IS NULL AND $5::bigint = 0"
+    "   THEN (SELECT member_count FROM groups WHERE group_id = $1)"
+    "   ELSE (SELECT count(*) FROM group_members m" MEMBERS_WHERE ") END,"
+    " 'members', (SELECT COALESCE(json_agg(" MEMBER_JSON
+    "   ORDER BY m.rank, m.join_time, m.user_id), '[]') FROM page m))::text";
 
 static const char member_ids_sql[] =
     "SELECT json_build_object('found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
@@ -290,7 +297,7 @@ static const char create_sql[] =
 static const char add_sql[] =
     "WITH g AS (SELECT g.*, COALESCE(c.last_seq, 0) AS last_seq FROM groups g" GROUP_CONV
     "   WHERE g.group_id = $1 FOR UPDATE OF g),"
-    " cnt AS (SELECT count(*) AS n FROM group_members WHERE group_id = $1),"
+    " cnt AS (SELECT member_count AS n FROM g),"
     " want AS (SELECT DISTINCT ON (x.user) x.* FROM ROWS FROM (jsonb_to_recordset($2::jsonb)"
     "   AS (\"user\" text, role text, join_time bigint, unread bigint)) WITH ORDINALITY"
     "   AS x(\"user\", role, join_time, unread, o) ORDER BY x.user, x.o),"
@@ -375,7 +382,7 @@ static const char remove_sql[] =
     "   FROM d WHERE $4::text IS NOT NULL HAVING count(*) > 0)"
     " SELECT json_build_object('removed', (SELECT COALESCE(json_agg(json_build_object("
     "   'user', user_id, 'role', role)), '[]') FROM d),"
-    "   'member_count', (SELECT count(*) FROM group_members WHERE group_id = $1)"
+    "   'member_count', (SELECT member_count FROM groups WHERE group_id = $1)"
     "     - (SELECT count(*) FROM d))::text";
 
 /* $1 group, $2 fields, $3 now, $4 max custom keys. */
@@ -753,11 +760,12 @@ void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t li
 }
 
 void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t mark,
-                         int64_t offset, int64_t limit, store_group_fn cb, void *arg)
+                         const char *after, int64_t offset, int64_t limit, store_group_fn cb,
+                         void *arg)
 {
-    run(db, members_sql, 5,
+    run(db, members_sql, 6,
         (char *[]){store_str(group_id), store_str(roles), store_int(offset), store_int(limit),
-                   store_int(mark)},
+                   store_int(mark), store_str(after)},
         cb, arg);
 }
 
@@ -947,4 +955,16 @@ void store_group_delete_by_sender(db_pool_t *db, const char *group_id, const cha
 {
     run(db, delete_by_sender_sql, 3,
         (char *[]){store_str(group_id), store_str(sender), store_int(window)}, cb, arg);
+}
+
+char *store_group_member_key(const json_t *member)
+{
+    store_group_member_t m;
+    if (!store_group_member_view(member, &m))
+        return NULL;
+    int rank = strcmp(m.role, "Owner") == 0 ? 0 : strcmp(m.role, "Admin") == 0 ? 1 : 2;
+    json_t *key = json_pack("[i, I, s]", rank, (json_int_t)m.join_time, m.user);
+    char *text = json_dumps(key, JSON_COMPACT);
+    json_decref(key);
+    return text;
 }

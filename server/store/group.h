@@ -138,10 +138,15 @@ void store_group_joined(db_pool_t *db, const char *user, const char *type, const
 void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t limit,
                      store_group_fn cb, void *arg);
 
-/* Members page: {found, total, members: [member]} (owner, admins, then by join time). roles:
- * JSON array of roles to keep, or NULL for all; mark: only members with this mark (0: any). */
+/* Members page: {found, total, members: [member]} (owner, admins, then by join time, then
+ * UserID). roles: JSON array of roles to keep, or NULL for all; mark: only members with this
+ * mark (0: any). after: the page starts after this member (store_group_member_key() of the
+ * previous page's last one; NULL: at `offset`), costing O(page) whatever the group's size. */
 void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t mark,
-                         int64_t offset, int64_t limit, store_group_fn cb, void *arg);
+                         const char *after, int64_t offset, int64_t limit, store_group_fn cb,
+                         void *arg);
+/* The paging key of a member object (JSON array text, free()); NULL when it is none. */
+char *store_group_member_key(const json_t *member);
 
 /* Just the UserIDs: {found, members: [UserID]}. */
 void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg);

@@ -349,3 +349,39 @@ def test_topic_callbacks(hooked, receiver, ws):
     (call,) = receiver.wait("Group.CallbackAfterTopicDestroyed")
     b = call["body"]
     assert (b["GroupId"], b["TopicId"], b["Operator_Account"]) == (gid, t, "alice")
+
+
+# ---- large communities --------------------------------------------------------------------------
+
+def test_member_list_pages_by_key(people, chatd, pg):
+    """get_group_member_info with Next pages a Community by key: every member once, owner and
+    admins first, MemberNum from the group row (kept by the membership triggers), "" after the
+    last page; a malformed Next is 10004."""
+    rest = chatd.rest()
+    users = [f"m{i:03d}" for i in range(250)]
+    for k in range(0, len(users), 100):
+        call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": users[k:k + 100]})
+    gid = "@TGS#_big"
+    call_ok(rest, G + "create_group", {"Owner_Account": "alice", "Type": "Community",
+                                       "GroupId": gid, "Name": "big",
+                                       "MemberList": [{"Member_Account": "bob", "Role": "Admin"}]})
+    call_ok(rest, G + "add_group_member",
+            {"GroupId": gid, "MemberList": [{"Member_Account": u} for u in users]})
+    call_ok(rest, G + "delete_group_member", {"GroupId": gid, "MemberToDel_Account": ["m007"]})
+    assert pg.sql("SELECT member_count FROM groups WHERE group_id = %s", (gid,)) == [(251,)]
+    seen, nxt, pages = [], "", 0
+    while True:
+        page = call_ok(rest, G + "get_group_member_info",
+                       {"GroupId": gid, "Limit": 100, "Next": nxt})
+        assert page["MemberNum"] == 251
+        seen += [m["Member_Account"] for m in page["MemberList"]]
+        pages += 1
+        nxt = page["Next"]
+        if nxt == "":
+            break
+    assert pages == 3
+    assert seen[:2] == ["alice", "bob"] and len(seen) == len(set(seen)) == 251
+    assert "m007" not in seen
+    info = call_ok(rest, G + "get_group_info", {"GroupIdList": [gid]})["GroupInfo"][0]
+    assert info["MemberNum"] == 251
+    call_fail(rest, G + "get_group_member_info", {"GroupId": gid, "Next": "12x"}, 10004)

@@ -416,7 +416,7 @@ static void on_info_groups(err_t err, const store_group_res_t *res, void *arg)
         member_load_t *ml = XNEW(member_load_t);
         ml->call = call;
         ml->group_id = xstrdup(view.id);
-        store_group_members(call->env->db, ml->group_id, NULL, 0, 0, GROUP_MEMBER_PAGE_MAX,
+        store_group_members(call->env->db, ml->group_id, NULL, 0, NULL, 0, GROUP_MEMBER_PAGE_MAX,
                             on_info_members, ml);
     }
 }
@@ -448,8 +448,9 @@ void api_group_rest_info(api_call_t *call)
 /* ---- get_group_member_info, get_specified_group_member_info ---- */
 
 typedef struct {
-    long long offset;
-    bool community;
+    long long limit;
+    bool community; /* Next: keyset pages (the page asked for one more, to know if it is the
+                     * last) */
 } members_t;
 
 static void on_rest_members(err_t err, const store_group_res_t *res, void *arg)
@@ -465,16 +466,20 @@ static void on_rest_members(err_t err, const store_group_res_t *res, void *arg)
     const json_t *mfilter = json_object_get(call->body, "MemberInfoFilter");
     const json_t *mcustom = json_object_get(call->body, "AppDefinedDataFilter_GroupMember");
     json_t *members = res->members, *m, *list = json_array();
-    size_t i;
-    json_array_foreach(members, i, m) json_array_append_new(list, rest_member(m, mfilter, mcustom));
+    size_t i, n = json_array_size(members);
+    bool more = st->community && n > (size_t)st->limit;
+    if (more)
+        n = (size_t)st->limit;
+    for (i = 0; i < n; i++) {
+        m = json_array_get(members, i);
+        json_array_append_new(list, rest_member(m, mfilter, mcustom));
+    }
     json_int_t total = res->total;
     json_t *out = json_pack("{s:I, s:o}", "MemberNum", total, "MemberList", list);
     if (st->community) {
-        long long next = st->offset + (long long)json_array_size(members);
-        char cursor[24] = "";
-        if (next < total)
-            snprintf(cursor, sizeof cursor, "%lld", next);
-        json_object_set_new(out, "Next", json_string(cursor));
+        char *key = more ? store_group_member_key(json_array_get(members, n - 1)) : NULL;
+        json_object_set_new(out, "Next", json_string(key ? key : ""));
+        free(key);
     }
     api_finish(call, out);
     xfree(st);
@@ -512,17 +517,26 @@ void api_group_rest_members(api_call_t *call)
         return;
     if (limit == 0)
         limit = GROUP_MEMBER_PAGE_MAX;
+    /* Next (Community): "" first, then the last page's; the key of the member it ends with. */
     json_t *next = json_object_get(call->body, "Next");
+    const char *after = NULL;
     if (next) {
-        char *end = NULL;
-        if (!json_is_string(next) ||
-            (json_string_length(next) > 0 &&
-             (strtoll(json_string_value(next), &end, 10) < 0 || *end != '\0'))) {
+        json_t *key = json_is_string(next) && json_string_length(next) > 0
+                          ? json_loads(json_string_value(next), 0, NULL)
+                          : NULL;
+        bool good = json_is_string(next) && (json_string_length(next) == 0 ||
+                                             (json_is_array(key) && json_array_size(key) == 3 &&
+                                              json_is_integer(json_array_get(key, 0)) &&
+                                              json_is_integer(json_array_get(key, 1)) &&
+                                              json_is_string(json_array_get(key, 2))));
+        json_decref(key);
+        if (!good) {
             api_fail(call, ERR_GROUP_PARAM, "Next must be the string the last page returned");
             return;
         }
         if (json_string_length(next) > 0)
-            offset = strtoll(json_string_value(next), NULL, 10);
+            after = json_string_value(next);
+        offset = 0;
     }
     json_t *roles = json_object_get(call->body, "MemberRoleFilter"), *v;
     size_t i;
@@ -532,11 +546,12 @@ void api_group_rest_members(api_call_t *call)
         return;
     }
     members_t *st = XNEW(members_t);
-    st->offset = offset;
+    st->limit = limit;
     st->community = next != NULL;
     call->state = st;
     char *roles_json = json_array_size(roles) > 0 ? json_dumps(roles, JSON_COMPACT) : NULL;
-    store_group_members(call->env->db, id, roles_json, 0, offset, limit, on_rest_members, call);
+    store_group_members(call->env->db, id, roles_json, 0, after, offset,
+                        st->community ? limit + 1 : limit, on_rest_members, call);
     free(roles_json);
 }
 

@@ -369,7 +369,7 @@ static void on_page_ctx(err_t err, const store_group_res_t *res, void *arg)
         return;
     }
     call->state = p;
-    store_group_members(call->env->db, p->group_id, p->roles, p->mark, p->offset, p->count,
+    store_group_members(call->env->db, p->group_id, p->roles, p->mark, NULL, p->offset, p->count,
                         on_members_page, call);
 }
 
