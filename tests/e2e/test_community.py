@@ -164,6 +164,21 @@ def test_change_and_delete_topics(people, pg):
     assert pg.sql("SELECT count(*) FROM conv_views WHERE conv_key = %s", ("g:" + t,))[0][0] == 0
 
 
+def test_recall_in_a_topic(people):
+    """Recall works in a topic as in a group: the sender recalls its own message, an admin of
+    the community anyone's, a plain member not another's (10007)."""
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    gid = community(alice)
+    t = topic(alice, gid, "r")
+    own = send(bob, t, "mine")["msgID"]
+    other = send(carol, t, "carol's")["msgID"]
+    bob.call("revokeMessage", {"msgID": own})
+    bob.fail("revokeMessage", {"msgID": other}, 10007)
+    alice.call("revokeMessage", {"msgID": other})
+    hist = bob.call("getHistoryMessageList", {"conversationID": "group_" + t})["messageList"]
+    assert [m.get("isRevoked") for m in hist] == [True, True]
+
+
 def test_dismissing_the_community_removes_its_topics(people, pg):
     alice, bob = people["alice"], people["bob"]
     gid = community(alice)
@@ -263,6 +278,11 @@ def test_rest_topics(people, chatd, pg):
                                                 "From_Account": "alice",
                                                 "MsgBody": text_body("rest")})
     assert sent["MsgSeq"] == 1
+    hist = call_ok(rest, G + "group_msg_get_simple", {"GroupId": gid, "TopicId": t,
+                                                      "ReqMsgNumber": 5})
+    assert [m["MsgSeq"] for m in hist["RspMsgList"]] == [1]
+    assert call_ok(rest, G + "group_msg_get_simple", {"GroupId": gid, "ReqMsgNumber": 5})[
+        "RspMsgList"] == []
     got = call_ok(rest, M + "get_topic", {"GroupId": gid, "From_Account": "bob"})
     (item,) = got["TopicAndSelfInfo"]
     info = item["TopicInfo"]

@@ -1453,7 +1453,9 @@ static void history(api_call_t *call, const store_group_ctx_t *ctx)
     json_t *req = json_object_get(call->body, "ReqMsgSeq");
     if (req)
         seq = json_integer_value(req);
-    store_group_history(call->env->db, ctx->group.id, seq,
+    /* A topic's history: stream_id_of() checked that TopicId is one of this group's. */
+    const char *topic = json_string_value(json_object_get(call->body, "TopicId"));
+    store_group_history(call->env->db, topic && *topic ? topic : ctx->group.id, seq,
                         json_integer_value(json_object_get(call->body, "ReqMsgNumber")), on_history,
                         call);
 }
@@ -1462,7 +1464,7 @@ void api_group_rest_history(api_call_t *call)
 {
     const char *id = group_id_of(call);
     long long n = 0, seq = 0, recalled = 0;
-    if (id == NULL)
+    if (id == NULL || stream_id_of(call) == NULL)
         return;
     if (valid_get_int(call->body, "ReqMsgNumber", 1, GROUP_HISTORY_MAX, &n) != VALID_OK) {
         api_fail(call, ERR_GROUP_PARAM, "ReqMsgNumber is required: 1 to %d", GROUP_HISTORY_MAX);
