@@ -56,3 +56,40 @@ CREATE TRIGGER group_members_added AFTER INSERT ON group_members
     REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION chatd_member_count();
 CREATE TRIGGER group_members_removed AFTER DELETE ON group_members
     REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION chatd_member_count();
+
+-- Permission groups of a Community (reference §5.6): a named set of permission bits, its
+-- members (members of the community), and per-topic permission bits. With EnablePermission a
+-- plain member may do what the bits of DefaultPermission and of their permission groups grant.
+ALTER TABLE groups
+    ADD COLUMN enable_permission  boolean NOT NULL DEFAULT false,
+    ADD COLUMN default_permission bigint  NOT NULL DEFAULT 0;
+
+CREATE TABLE permission_groups (
+    group_id      text   NOT NULL REFERENCES groups (group_id) ON DELETE CASCADE,
+    pg_id         text   NOT NULL,
+    name          text   NOT NULL,
+    custom_string text   NOT NULL DEFAULT '',
+    permission    bigint NOT NULL DEFAULT 0,
+    create_time   bigint NOT NULL,
+    PRIMARY KEY (group_id, pg_id)
+);
+
+CREATE TABLE permission_group_members (
+    group_id  text   NOT NULL,
+    pg_id     text   NOT NULL,
+    user_id   text   NOT NULL,
+    join_time bigint NOT NULL,
+    PRIMARY KEY (group_id, pg_id, user_id),
+    FOREIGN KEY (group_id, pg_id) REFERENCES permission_groups (group_id, pg_id) ON DELETE CASCADE,
+    FOREIGN KEY (group_id, user_id) REFERENCES group_members (group_id, user_id) ON DELETE CASCADE
+);
+CREATE INDEX permission_group_members_user ON permission_group_members (group_id, user_id);
+
+CREATE TABLE topic_permissions (
+    group_id   text   NOT NULL,
+    pg_id      text   NOT NULL,
+    topic_id   text   NOT NULL REFERENCES group_topics (topic_id) ON DELETE CASCADE,
+    permission bigint NOT NULL,
+    PRIMARY KEY (group_id, pg_id, topic_id),
+    FOREIGN KEY (group_id, pg_id) REFERENCES permission_groups (group_id, pg_id) ON DELETE CASCADE
+);

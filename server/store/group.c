@@ -44,6 +44,8 @@ bool store_group_view(const json_t *g, store_group_t *out)
         .mute_all = json_is_true(json_object_get(g, "mute_all")),
         .history_before_join = json_is_true(json_object_get(g, "history_before_join")),
         .support_topic = json_is_true(json_object_get(g, "support_topic")),
+        .enable_permission = json_is_true(json_object_get(g, "enable_permission")),
+        .default_permission = int_of(g, "default_permission"),
         .custom = json_object_get(g, "custom"),
         .member_count = int_of(g, "member_count"),
         .last_seq = int_of(g, "last_seq"),
@@ -116,6 +118,7 @@ bool store_group_target_view(const json_t *t, store_group_target_t *out)
     " 'max_members', g.max_members, 'apply_opt', g.apply_join_option, 'invite_opt',"               \
     " g.invite_join_option, 'mute_all', g.mute_all, 'history_before_join',"                        \
     " g.history_before_join, 'support_topic', g.support_topic, 'custom', g.app_defined,"           \
+    " 'enable_permission', g.enable_permission, 'default_permission', g.default_permission,"       \
     " 'member_count', g.member_count, 'last_seq', COALESCE(c.last_seq, 0),"                        \
     " 'last_time', COALESCE(c.last_time, 0))"
 
@@ -266,9 +269,10 @@ static const char create_sql[] =
     "   AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = $7::text)),"
     " g AS (INSERT INTO groups (group_id, type, name, introduction, notification, face_url,"
     "   owner, create_time, last_info_time, max_members, apply_join_option, invite_join_option,"
-    "   mute_all, history_before_join, app_defined, support_topic)"
+    "   mute_all, history_before_join, app_defined, support_topic, enable_permission,"
+    "   default_permission)"
     "   SELECT $1, $2, $3, $4, $5, $6, $7, $8::bigint, $8::bigint, $9::int, $10, $11,"
-    "   $12::bool, $13::bool, COALESCE($14::jsonb, '{}'), $22::bool"
+    "   $12::bool, $13::bool, COALESCE($14::jsonb, '{}'), $22::bool, $23::bool, $24::bigint"
     "   WHERE NOT EXISTS (SELECT 1 FROM missing)"
     "   ON CONFLICT (group_id) DO NOTHING RETURNING group_id),"
     " m AS (INSERT INTO group_members (group_id, user_id, role, join_time, msg_flag,"
@@ -403,6 +407,9 @@ static const char update_sql[] =
     "   mute_all = COALESCE((f.f ->> 'mute_all')::bool, g.mute_all),"
     "   history_before_join = COALESCE((f.f ->> 'history_before_join')::bool,"
     "     g.history_before_join),"
+    "   enable_permission = COALESCE((f.f ->> 'enable_permission')::bool, g.enable_permission),"
+    "   default_permission = COALESCE((f.f ->> 'default_permission')::bigint,"
+    "     g.default_permission),"
     "   app_defined = nw.custom, info_seq = g.info_seq + 1, last_info_time = $3::bigint"
     "   FROM nw, f WHERE g.group_id = nw.group_id"
     "   AND (SELECT count(*) FROM jsonb_object_keys(nw.custom)) <= $4::int"
@@ -815,7 +822,7 @@ void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb
 void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
                         store_group_fn cb, void *arg)
 {
-    run_counted(db, create_sql, 22,
+    run_counted(db, create_sql, 24,
                 (char *[]){store_str(g->group_id),
                            store_str(g->type),
                            store_str(g->name),
@@ -837,7 +844,9 @@ void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_g
                            H_PLATFORM(hook),
                            H_IP(hook),
                            H_OP(hook),
-                           store_bool(g->support_topic)},
+                           store_bool(g->support_topic),
+                           store_bool(g->enable_permission),
+                           store_int(g->default_permission)},
                 COUNT_CREATE, cb, arg);
 }
 

@@ -70,7 +70,9 @@ typedef struct {
     int64_t create_time, info_seq, last_info_time, max_members;
     const char *apply_opt, *invite_opt; /* REST spellings */
     bool mute_all, history_before_join;
-    bool support_topic;   /* a Community with topics */
+    bool support_topic; /* a Community with topics */
+    bool enable_permission;
+    int64_t default_permission;
     const json_t *custom; /* {key: value} */
     int64_t member_count;
     int64_t last_seq, last_time; /* of the group conversation */
@@ -199,6 +201,8 @@ typedef struct {
     int recv_opt;             /* their conversations' receive option (the same setting) */
     bool views;               /* create conv_views (types with history) */
     bool support_topic;       /* SupportTopic (Community) */
+    bool enable_permission;   /* EnablePermission (Community) */
+    int64_t default_permission;
 } store_group_new_t;
 
 /* Creates the group with its members: {created, missing: [UserIDs that are not accounts]}.
@@ -235,6 +239,7 @@ void store_group_remove(db_pool_t *db, const char *group_id, const char *users_j
 
 /* Changes profile fields: `fields` is a JSON object with any of name, introduction,
  * notification, face_url, max_members, apply_opt, invite_opt, mute_all, history_before_join,
+ * enable_permission, default_permission,
  * and custom {key: value} merged into AppDefinedData (value "" deletes the key).
  * info_seq +1, last_info_time = now. {found, updated (false: more than max_custom keys),
  * group: group}. */

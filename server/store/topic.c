@@ -61,6 +61,10 @@ static const char ctx_sql[] =
     " 'support_topic', g.support_topic,"
     " 'role', (SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2),"
     " 'topics', (SELECT count(*) FROM group_topics WHERE group_id = $1),"
+    " 'perm', CASE WHEN g.enable_permission THEN g.default_permission | COALESCE((SELECT"
+    "   bit_or(p.permission) FROM permission_group_members m JOIN permission_groups p"
+    "   ON p.group_id = m.group_id AND p.pg_id = m.pg_id WHERE m.group_id = $1"
+    "   AND m.user_id = $2), 0) ELSE 0 END,"
     " 'known', (SELECT COALESCE(json_agg(topic_id), '[]') FROM group_topics WHERE group_id = $1"
     "   AND topic_id IN (SELECT jsonb_array_elements_text(COALESCE($3::jsonb, '[]')))))"
     " FROM (SELECT 1) AS one LEFT JOIN groups g ON g.group_id = $1";

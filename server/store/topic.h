@@ -42,8 +42,10 @@ typedef struct {
 bool store_topic_view(const json_t *obj, store_topic_t *out);
 
 /* The rules' context: {found, type (REST spelling), support_topic, role ("Owner"/"Admin"/
- * "Member"/null for the actor), topics (how many the group has), known: [TopicIds among
- * topics_json that exist in this group]}. actor and topics_json (a JSON array) may be NULL. */
+ * "Member"/null for the actor), perm (the actor's group permission bits when the community has
+ * EnablePermission: DefaultPermission and their permission groups'; else 0), topics (how many
+ * the group has), known: [TopicIds among topics_json that exist in this group]}. actor and
+ * topics_json (a JSON array) may be NULL. */
 void store_topic_ctx(db_pool_t *db, const char *group_id, const char *actor,
                      const char *topics_json, store_topic_fn cb, void *arg);
 

@@ -30,6 +30,7 @@ USERS = ("olga", "adam", "mia", "max", "kim", "late", "otto", "bob")
 G = "group_open_http_svc/"
 CLUB = "@TGS#_club"  # a Community with topics: adam its admin, mia a member
 TOPIC = CLUB + "@TOPIC#_t"
+PMG = "@PMG#_p"  # a permission group of CLUB: adam in it, bits for TOPIC
 
 # Refusal codes (docs/errors.md).
 GROUP_PERMISSION = 10007
@@ -126,6 +127,13 @@ class World:
         group(CLUB, "Community", ["adam", "mia"], SupportTopic=1)
         call_ok(rest, "million_group_open_http_svc/create_topic",
                 {"GroupId": CLUB, "TopicId": "t", "TopicName": "t"})
+        call_ok(rest, G + "create_permission_group",
+                {"GroupId": CLUB, "PermissionGroupId": PMG, "PermissionGroupName": "p"})
+        call_ok(rest, G + "add_permission_group_member", {
+            "GroupId": CLUB, "PermissionGroupId": PMG, "MemberList": [{"Member_Account": "adam"}]})
+        call_ok(rest, G + "add_topic_permission_group", {
+            "GroupId": CLUB, "PermissionGroupId": PMG,
+            "TopicPermissionList": [{"TopicId": TOPIC, "Permission": 8}]})
 
         olga = WsClient.login_as(self.url, "olga")
         mia = WsClient.login_as(self.url, "mia")
@@ -485,6 +493,34 @@ CASES = [
     ("topic-list-outsider", "otto", "getTopicInfoList", {"groupID": CLUB}, GROUP_PERMISSION),
     ("topic-send-outsider", "otto", "sendMessage",
      {"groupID": TOPIC, "msgBody": text_body("x")}, GROUP_PERMISSION),
+    # Community permission groups: the owner and admins manage them, members read them
+    ("perm-create-member", "mia", "createPermissionGroupInCommunity",
+     {"info": {"groupID": CLUB, "permissionGroupName": "x"}}, GROUP_PERMISSION),
+    ("perm-delete-member", "mia", "deletePermissionGroupFromCommunity",
+     {"groupID": CLUB, "permissionGroupIDList": [PMG]}, GROUP_PERMISSION),
+    ("perm-modify-member", "mia", "modifyPermissionGroupInfoInCommunity",
+     {"info": {"groupID": CLUB, "permissionGroupID": PMG, "permissionGroupName": "x"}},
+     GROUP_PERMISSION),
+    ("perm-list-outsider", "otto", "getPermissionGroupListInCommunity", {"groupID": CLUB},
+     GROUP_PERMISSION),
+    ("perm-joined-outsider", "otto", "getJoinedPermissionGroupListInCommunity",
+     {"groupID": CLUB}, GROUP_PERMISSION),
+    ("perm-add-member", "mia", "addCommunityMembersToPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "memberList": ["mia"]}, GROUP_PERMISSION),
+    ("perm-remove-member", "mia", "removeCommunityMembersFromPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "memberList": ["adam"]}, GROUP_PERMISSION),
+    ("perm-members-outsider", "otto", "getCommunityMemberListInPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG}, GROUP_PERMISSION),
+    ("perm-topic-add-member", "mia", "addTopicPermissionToPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicPermissionMap": {TOPIC: 1}},
+     GROUP_PERMISSION),
+    ("perm-topic-modify-member", "mia", "modifyTopicPermissionInPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicPermissionMap": {TOPIC: 1}},
+     GROUP_PERMISSION),
+    ("perm-topic-delete-member", "mia", "deleteTopicPermissionFromPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicIDList": [TOPIC]}, GROUP_PERMISSION),
+    ("perm-topic-get-outsider", "otto", "getTopicPermissionInPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicIDList": [TOPIC]}, GROUP_PERMISSION),
     # friends and the blocklist
     ("friend-accept-others-request", "mia", "acceptFriendApplication", {"userID": "max"},
      SNS_NO_REQUEST),

@@ -57,7 +57,9 @@ typedef struct {
     int64_t max_members;
     int apply_opt, invite_opt; /* group_opt_t */
     bool mute_all, history_before_join;
-    json_t *custom; /* AppDefinedData {key: value}; "" deletes a key in a change */
+    bool enable_permission;     /* EnablePermission (Community) */
+    int64_t default_permission; /* DefaultPermission (Community); both GROUP_F_PERMISSION */
+    json_t *custom;             /* AppDefinedData {key: value}; "" deletes a key in a change */
 } gop_profile_t;
 
 /* One member of a new group's list. */

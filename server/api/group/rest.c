@@ -212,6 +212,17 @@ static json_t *rest_group(const api_call_t *call, const store_group_t *g, const 
     }
     if (listed(filter, "ShutUpAllMember"))
         json_object_set_new(o, "ShutUpAllMember", json_string(on_off(g->mute_all)));
+    if (t == GROUP_COMMUNITY) {
+        const struct {
+            const char *name;
+            json_int_t value;
+        } community[] = {{"SupportTopic", g->support_topic},
+                         {"EnablePermission", g->enable_permission},
+                         {"DefaultPermission", (json_int_t)g->default_permission}};
+        for (size_t i = 0; i < sizeof community / sizeof community[0]; i++)
+            if (all || listed(filter, community[i].name))
+                json_object_set_new(o, community[i].name, json_integer(community[i].value));
+    }
     if (all || listed(filter, "AppDefinedData") || json_is_array(custom_filter))
         json_object_set_new(o, "AppDefinedData", kv_array(g->custom, custom_filter));
     return o;

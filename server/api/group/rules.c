@@ -361,6 +361,8 @@ err_t group_rule_modify(group_type_t t, group_role_t actor, unsigned fields)
         return ERR_GROUP_PERMISSION;
     if ((fields & GROUP_F_HISTORY) && !r->history_configurable)
         return ERR_GROUP_PERMISSION;
+    if ((fields & GROUP_F_PERMISSION) && t != GROUP_COMMUNITY)
+        return ERR_GROUP_PERMISSION;
     if ((fields & GROUP_F_MAX_MEMBERS) && actor < GROUP_ROLE_APP_ADMIN)
         return ERR_GROUP_PERMISSION;
     fields &= ~(unsigned)GROUP_F_MUTE_ALL;

@@ -61,8 +61,9 @@ enum {
     GROUP_F_APPLY_OPT = 1 << 5,
     GROUP_F_INVITE_OPT = 1 << 6,
     GROUP_F_MUTE_ALL = 1 << 7,
-    GROUP_F_CUSTOM = 1 << 8,  /* AppDefinedData */
-    GROUP_F_HISTORY = 1 << 9, /* HistoryMsgBeforeJoin */
+    GROUP_F_CUSTOM = 1 << 8,      /* AppDefinedData */
+    GROUP_F_HISTORY = 1 << 9,     /* HistoryMsgBeforeJoin */
+    GROUP_F_PERMISSION = 1 << 10, /* EnablePermission, DefaultPermission (Community only) */
 };
 
 /* One type's rules. Roles are minimum roles; GROUP_ROLE_NONE in a *_min field means "nobody"

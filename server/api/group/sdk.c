@@ -109,6 +109,11 @@ static json_t *group_info(const store_group_t *g)
         (json_int_t)g->last_time, "memberCount", (json_int_t)g->member_count, "memberMaxCount",
         (json_int_t)g->max_members, "customInfo", custom_copy(g->custom), "isSupportTopic",
         g->support_topic);
+    if (g->support_topic || g->enable_permission) {
+        json_object_set_new(info, "isEnablePermissionGroup", json_boolean(g->enable_permission));
+        json_object_set_new(info, "defaultPermissions",
+                            json_integer((json_int_t)g->default_permission));
+    }
     store_group_member_t self;
     if (store_group_member_view(g->self, &self)) {
         json_object_set_new(info, "role",

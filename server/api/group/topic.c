@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api/group/group.h"
+#include "api/group/permission.h"
 #include "api/group/rules.h"
 #include "core/rand.h"
 #include "core/xalloc.h"
@@ -263,6 +264,10 @@ static void on_ctx(err_t err, json_t *doc, void *arg)
                             ? GROUP_ROLE_APP_ADMIN
                             : group_role_parse(json_string_value(json_object_get(doc, "role")));
     group_role_t need = op->kind == TOPIC_LIST ? GROUP_ROLE_MEMBER : GROUP_ROLE_ADMIN;
+    /* A member granted ManageTopic (permission groups, group/permission.h) manages topics. */
+    if (role == GROUP_ROLE_MEMBER &&
+        ((int64_t)json_integer_value(json_object_get(doc, "perm")) & PERM_MANAGE_TOPIC))
+        role = GROUP_ROLE_ADMIN;
     if (role < need) {
         finish(op, ERR_GROUP_PERMISSION,
                need == GROUP_ROLE_MEMBER ? "only members read the topics"
