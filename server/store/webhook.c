@@ -42,6 +42,7 @@ static const store_webhook_cmd_def_t cmds[STORE_WEBHOOK_NCMDS] = {
     CMD(STORE_WEBHOOK_GROUP_AFTER_FULL, "Group.CallbackAfterGroupFull", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_AFTER_MEMBER_FIELD, "Group.CallbackAfterMemberFieldChanged", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT, "Group.CallbackAfterReadReceipt", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_BEFORE_CREATE_TOPIC, "Group.CallbackBeforeCreateTopic", true, 10016, 10100, 10200),
     CMD(STORE_WEBHOOK_GROUP_AFTER_CREATE_TOPIC, "Group.CallbackAfterCreateTopic", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_AFTER_TOPIC_DESTROYED, "Group.CallbackAfterTopicDestroyed", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_AFTER_TOPIC_CHANGED, "Group.CallbackAfterTopicInfoChanged", false, 0, 0, 0),

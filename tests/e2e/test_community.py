@@ -7,7 +7,7 @@ bad requests change nothing."""
 import pytest
 
 from expect import call_fail, call_ok
-from util import check_query, wait_until
+from util import OK, check_query, wait_until
 from ws_client import WsClient, import_users, text_body
 
 pytestmark = pytest.mark.shared_chatd
@@ -104,7 +104,7 @@ def test_three_topics_have_separate_unread_counts(people):
     assert unread(bob, gid) == {ts[0]: 1, ts[1]: 2, ts[2]: 3}
     assert unread(carol, gid) == {ts[0]: 0, ts[1]: 0, ts[2]: 0}
     conv = bob.call("getConversation", {"conversationID": "group_" + ts[2]})["conversation"]
-    assert conv["unreadCount"] == 3 and conv["groupID"] == ts[2]
+    assert conv["unreadCount"] == 3 and conv["groupID"] == ts[2] and conv["showName"] == "three"
     assert conv["lastMessage"]["msgBody"][0]["MsgContent"]["Text"].endswith("-2")
     hist = bob.call("getHistoryMessageList", {"conversationID": "group_" + ts[1]})["messageList"]
     assert [m["seq"] for m in hist] == [2, 1]
@@ -405,3 +405,26 @@ def test_member_list_pages_by_key(people, chatd, pg):
     info = call_ok(rest, G + "get_group_info", {"GroupIdList": [gid]})["GroupInfo"][0]
     assert info["MemberNum"] == 251
     call_fail(rest, G + "get_group_member_info", {"GroupId": gid, "Next": "12x"}, 10004)
+
+
+def test_before_create_topic(hooked, receiver, ws, pg):
+    """Group.CallbackBeforeCreateTopic carries the new topic; the app's refusal (1: 10016, or
+    its own code in 10100–10200) stores nothing and fires no after-event."""
+    chatd = hooked()
+    alice = ws(chatd, "alice")
+    gid = community(alice)
+    t = topic(alice, gid, "asked", topicID="asked")
+    (call,) = receiver.wait("Group.CallbackBeforeCreateTopic")
+    b = call["body"]
+    assert (b["GroupId"], b["TopicId"], b["TopicName"], b["Operator_Account"]) == (
+        gid, t, "asked", "alice")
+    receiver.wait("Group.CallbackAfterCreateTopic")
+    for reply, code in (({"ActionStatus": "OK", "ErrorCode": 1, "ErrorInfo": "no"}, 10016),
+                        ({"ActionStatus": "FAIL", "ErrorCode": 10150, "ErrorInfo": "nope"},
+                         10150)):
+        receiver.answer = (lambda r: lambda c: r if c["query"]["CallbackCommand"]
+                           == "Group.CallbackBeforeCreateTopic" else OK)(reply)
+        alice.fail("createTopicInCommunity", {"groupID": gid, "topicInfo": {"topicName": "x"}},
+                   code)
+    assert pg.sql("SELECT topic_id FROM group_topics WHERE group_id = %s", (gid,)) == [(t,)]
+    assert len(receiver.of("Group.CallbackAfterCreateTopic")) == 1

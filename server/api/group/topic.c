@@ -245,6 +245,40 @@ static void run(top_t *op)
     }
 }
 
+static void on_before(const api_before_result_t *r, void *arg)
+{
+    top_t *op = arg;
+    switch (r->verdict) {
+    case API_BEFORE_REFUSE:
+        finish(op, (err_t)r->code, r->info, NULL);
+        return;
+    case API_BEFORE_DROP: /* ErrorCode 2 means nothing here but "no" */
+        finish(op, ERR_GROUP_CALLBACK_REJECT, NULL, NULL);
+        return;
+    case API_BEFORE_ALLOW:
+        break;
+    }
+    run(op);
+}
+
+/* Group.CallbackBeforeCreateTopic: the app may refuse a new topic (as it may a new group). */
+static bool ask_before(top_t *op)
+{
+    const api_env_t *env = op->call->env;
+    store_webhook_cmd_t cmd = STORE_WEBHOOK_GROUP_BEFORE_CREATE_TOPIC;
+    if (op->kind != TOPIC_CREATE || op->import || !api_hook_on(env, cmd))
+        return false;
+    const topic_req_t *r = &op->req;
+    store_webhook_origin_t o = {store_webhook_platform(op->call->platform, cmd),
+                                op->call->client_ip};
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "GroupId", op->group_id, "Type", "Community",
+                  "Operator_Account", op->user, "TopicId", op->topic_id, "TopicName", r->name,
+                  "CustomString", r->custom_string ? r->custom_string : "");
+    env->hooks->before(env->hooks->ctx, cmd, &o, body, on_before, op);
+    return true;
+}
+
 static void on_ctx(err_t err, json_t *doc, void *arg)
 {
     top_t *op = op_if_found(err, doc, arg);
@@ -279,7 +313,8 @@ static void on_ctx(err_t err, json_t *doc, void *arg)
         finish(op, ERR_GROUP_NOT_FOUND, "no such topic", NULL);
         return;
     }
-    run(op);
+    if (!ask_before(op))
+        run(op);
 }
 
 static top_t *op_new(api_call_t *call, topic_kind_t kind, const gop_actor_t *actor,
