@@ -283,6 +283,16 @@ def test_rest_topics(people, chatd, pg):
     assert [m["MsgSeq"] for m in hist["RspMsgList"]] == [1]
     assert call_ok(rest, G + "group_msg_get_simple", {"GroupId": gid, "ReqMsgNumber": 5})[
         "RspMsgList"] == []
+    call_ok(rest, "openim/modify_group_msg", {"GroupId": gid, "TopicId": t, "MsgSeq": 1,
+                                              "MsgBody": text_body("edited")})
+    (edited,) = call_ok(rest, G + "group_msg_get_simple", {"GroupId": gid, "TopicId": t,
+                                                          "ReqMsgNumber": 1})["RspMsgList"]
+    assert edited["MsgBody"][0]["MsgContent"]["Text"] == "edited"
+    ret = call_ok(rest, G + "group_msg_recall", {"GroupId": gid, "TopicId": t,
+                                                 "MsgSeqList": [{"MsgSeq": 1}]})
+    assert ret["RecallRetList"] == [{"MsgSeq": 1, "RetCode": 0}]
+    call_fail(rest, G + "group_msg_recall", {"GroupId": gid, "TopicId": "x@TOPIC#_y",
+                                             "MsgSeqList": [{"MsgSeq": 1}]}, 10010)
     got = call_ok(rest, M + "get_topic", {"GroupId": gid, "From_Account": "bob"})
     (item,) = got["TopicAndSelfInfo"]
     info = item["TopicInfo"]

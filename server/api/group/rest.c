@@ -12,6 +12,7 @@
 #include "api/group/group.h"
 #include "api/group/ops.h"
 #include "api/group/rules.h"
+#include "api/group/topic.h"
 #include "api/message/body.h"
 #include "api/valid.h"
 #include "core/rand.h"
@@ -45,22 +46,11 @@ static const char *group_id_of(api_call_t *call)
     return json_string_value(v);
 }
 
-/* The message stream a message request addresses: body.TopicId when given (a topic of the
- * group GroupId names), else GroupId; NULL after failing. */
+/* The message stream a message request addresses (topic_stream_of()); NULL after failing. */
 static const char *stream_id_of(api_call_t *call)
 {
     const char *id = group_id_of(call);
-    json_t *topic = json_object_get(call->body, "TopicId");
-    if (id == NULL || topic == NULL || (json_is_string(topic) && json_string_length(topic) == 0))
-        return id;
-    char community[GROUP_TOPIC_ID_MAX + 1];
-    if (!json_is_string(topic) ||
-        !group_topic_split(json_string_value(topic), community, sizeof community) ||
-        strcmp(community, id) != 0) {
-        api_fail(call, ERR_GROUP_NOT_FOUND, "TopicId is not a topic of GroupId");
-        return NULL;
-    }
-    return json_string_value(topic);
+    return id ? topic_stream_of(call, id) : NULL;
 }
 
 /* A required UserID field; NULL after failing. */

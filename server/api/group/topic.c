@@ -523,3 +523,18 @@ void topic_end_items(api_call_t *call, err_t err, const char *detail, const json
                                   : NULL;
     topic_end(call, err, detail, items ? json_pack("{s:o}", answer, items) : NULL);
 }
+
+const char *topic_stream_of(api_call_t *call, const char *group_id)
+{
+    json_t *topic = json_object_get(call->body, "TopicId");
+    if (topic == NULL || (json_is_string(topic) && json_string_length(topic) == 0))
+        return group_id;
+    char community[GROUP_TOPIC_ID_MAX + 1];
+    if (!json_is_string(topic) ||
+        !group_topic_split(json_string_value(topic), community, sizeof community) ||
+        strcmp(community, group_id) != 0) {
+        api_fail(call, ERR_GROUP_NOT_FOUND, "TopicId is not a topic of GroupId");
+        return NULL;
+    }
+    return json_string_value(topic);
+}

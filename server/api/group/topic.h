@@ -62,6 +62,11 @@ typedef void (*topic_done_fn)(api_call_t *call, err_t err, const char *detail, c
 
 /* ---- for the doors ---- */
 
+/* The message stream a REST message request on group_id addresses: body.TopicId when given (a
+ * topic of that group: <group_id>@TOPIC#_…), else group_id; NULL after failing the call (10010
+ * for a TopicId of another group or none). Every REST message API that takes TopicId uses it. */
+const char *topic_stream_of(api_call_t *call, const char *group_id);
+
 /* body[name]: 1..GROUP_TOPICS_MAX TopicIds as a new array; NULL after failing the call (10004,
  * 10005). */
 json_t *topic_read_ids(api_call_t *call, const char *name);
