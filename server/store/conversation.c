@@ -168,10 +168,10 @@ static const char delete_sql[] =
 
 /* Whether `user` may hold a view of the conversation of `group` (NULL: a one-to-one one): a
  * group's view row is what makes its history readable (STORE_VISIBLE_TO_SQL), so only a member
- * may have one created or changed. */
+ * may have one created or changed (a Community topic's: a member of the community). */
 #define MAY_HOLD_VIEW_SQL(group, user)                                                             \
-    "(" group " IS NULL OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = " group      \
-    " AND gm.user_id = " user "))"
+    "(" group " IS NULL OR EXISTS (SELECT 1 FROM group_members gm"                                 \
+    " WHERE gm.group_id = chatd_topic_group(" group ") AND gm.user_id = " user "))"
 
 /* $1 user, $2 key, $3 peer, $4 group, $5 pinned, $6 max pinned. Returns rows changed, -1 when
  * the user is not a member of the group. */

@@ -179,6 +179,20 @@ def test_recall_in_a_topic(people):
     assert [m.get("isRevoked") for m in hist] == [True, True]
 
 
+def test_topic_conversations_behave_like_group_ones(people):
+    """A topic's conversation can be pinned and its messages take reactions, as a group's do;
+    someone outside the community finds no such message (20022)."""
+    alice, bob, dave = people["alice"], people["bob"], people["dave"]
+    gid = community(alice)
+    t = topic(alice, gid, "pins")
+    msg = send(alice, t, "react to me")["msgID"]
+    bob.call("pinConversation", {"conversationID": "group_" + t, "isPinned": True})
+    conv = bob.call("getConversation", {"conversationID": "group_" + t})["conversation"]
+    assert conv["isPinned"] is True
+    bob.call("addMessageReaction", {"msgID": msg, "reactionID": "like"})
+    dave.fail("addMessageReaction", {"msgID": msg, "reactionID": "like"}, 20022)
+
+
 def test_dismissing_the_community_removes_its_topics(people, pg):
     alice, bob = people["alice"], people["bob"]
     gid = community(alice)
