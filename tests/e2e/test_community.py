@@ -307,14 +307,18 @@ def test_rest_topics(people, chatd, pg):
     assert ret["RecallRetList"] == [{"MsgSeq": 1, "RetCode": 0}]
     call_fail(rest, G + "group_msg_recall", {"GroupId": gid, "TopicId": "x@TOPIC#_y",
                                              "MsgSeqList": [{"MsgSeq": 1}]}, 10010)
+    imported = call_ok(rest, G + "import_group_msg", {"GroupId": gid, "TopicId": t, "MsgList": [
+        {"From_Account": "alice", "SendTime": 1700000000, "Random": 7,
+         "MsgBody": text_body("old")}]})
+    assert [r["MsgSeq"] for r in imported["ImportMsgResult"]] == [2]
     got = call_ok(rest, M + "get_topic", {"GroupId": gid, "From_Account": "bob"})
     (item,) = got["TopicAndSelfInfo"]
     info = item["TopicInfo"]
     assert (item["ErrorCode"], info["TopicId"], info["GroupID"], info["TopicName"],
             info["CustomString"], info["NextMsgSeq"], info["ShutUpAllFlag"]) == (
-        0, t, gid, "r1", "c", 2, 0)
+        0, t, gid, "r1", "c", 3, 0)
     assert item["SelfInfo"]["MsgSeq"] == 0 and item["SelfInfo"]["MsgFlag"] == "AcceptAndNotify"
-    assert unread(bob, gid) == {t: 1}
+    assert unread(bob, gid) == {t: 2}  # the sent (recalled) and the imported message
     call_ok(rest, M + "modify_topic", {"GroupId": gid, "TopicId": t, "TopicName": "r2",
                                        "MuteAllMember": "On"})
     assert bob.wait_event("onTopicChanged")["topicInfo"]["topicName"] == "r2"

@@ -1317,7 +1317,9 @@ static void import_msgs(api_call_t *call, const store_group_ctx_t *ctx)
 {
     import_t *st = XNEW(import_t);
     st->results = json_array();
-    st->group_id = xstrdup(ctx->group.id);
+    /* Into a topic's history: stream_id_of() checked that TopicId is one of this group's. */
+    const char *topic = json_string_value(json_object_get(call->body, "TopicId"));
+    st->group_id = xstrdup(topic && *topic ? topic : ctx->group.id);
     call->state = st;
     import_next(call);
 }
@@ -1326,7 +1328,8 @@ void api_group_rest_import_msg(api_call_t *call)
 {
     const char *id = group_id_of(call);
     long long flag = 0;
-    if (id == NULL || !opt_int(call, "RecentContactFlag", 0, 1, &flag))
+    if (id == NULL || stream_id_of(call) == NULL ||
+        !opt_int(call, "RecentContactFlag", 0, 1, &flag))
         return;
     json_t *list = json_object_get(call->body, "MsgList");
     if (!json_is_array(list) || json_array_size(list) == 0) {
