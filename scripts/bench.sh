@@ -27,6 +27,9 @@
 #   scripts/bench.sh search   message search (issue 14): one-to-one throughput with the search
 #                             index and without it (two alternated pairs), then a user with
 #                             1,000,000 visible messages: searchCloudMessages p50/p99 by kind
+#   scripts/bench.sh members  a Community of 100,000 members: pages of 100 of
+#                             get_group_member_info at the start, middle and end through Next
+#                             (keyset) and at the end through Offset, and get_group_info
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
@@ -45,9 +48,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom | search) ;;
+standard | full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends | messages | flood | cluster | avroom | search]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search]" >&2
     exit 2
     ;;
 esac
@@ -407,6 +410,16 @@ if [ "$mode" = cluster ]; then
     ws_run cross-max --users-prefix cl_ --no-import --conns 200 --window 8 --port2 "$port2" \
         --warmup 2 --duration 10 "${two[@]}"
     echo "two nodes, every pair split over both, maximum: $summary | cpu chatd2 $(field "$line" cpu_chatd2), redis $(field "$line" cpu_redis)"
+    exit 0
+fi
+
+# ---- a large community (issue 14) -----------------------------------------------------------
+if [ "$mode" = members ]; then
+    MEMBERS=${BENCH_MEMBERS:-100000}
+    line=$(timeout 600 /usr/bin/python3 bench/members.py "$port" "$pg_port" "$MEMBERS" 50 \
+        2>>"$log") || fail "bench/members.py failed"
+    echo "$line" >>"$log"
+    echo "members: Community of $MEMBERS members (set up in $(field "$line" setup_s) s): get_group_member_info page of 100 through Next, request → answer p50 first $(field "$line" first_p50_ms) ms, middle $(field "$line" middle_p50_ms) ms, last $(field "$line" last_p50_ms) ms (p99 $(field "$line" last_p99_ms) ms) | the last page through Offset p50 $(field "$line" offset_last_p50_ms) ms | get_group_info (profile with MemberNum) p50 $(field "$line" info_p50_ms) ms, with its MemberList of 6,000 (no ResponseFilter) p50 $(field "$line" full_info_p50_ms) ms | machine floor, same run: REST account_check p50 $(field "$line" floor_rest_p50_ms) ms"
     exit 0
 fi
 

@@ -325,6 +325,43 @@ void api_group_counters_set(api_call_t *call);
 void api_group_counters_get(api_call_t *call);
 void api_group_counter_increase(api_call_t *call);
 void api_group_counter_decrease(api_call_t *call);
+void api_group_joined_communities(api_call_t *call);
+
+/* Community topics (group/topic_sdk.c, group/topic_rest.c) */
+void api_topic_create(api_call_t *call);
+void api_topic_delete(api_call_t *call);
+void api_topic_set_info(api_call_t *call);
+void api_topic_list(api_call_t *call);
+void api_topic_rest_create(api_call_t *call);
+void api_topic_rest_import(api_call_t *call);
+void api_topic_rest_destroy(api_call_t *call);
+void api_topic_rest_get(api_call_t *call);
+void api_topic_rest_modify(api_call_t *call);
+
+/* Community permission groups (group/perm_sdk.c, group/perm_rest.c) */
+void api_perm_create(api_call_t *call);
+void api_perm_delete(api_call_t *call);
+void api_perm_modify(api_call_t *call);
+void api_perm_list(api_call_t *call);
+void api_perm_joined(api_call_t *call);
+void api_perm_add_members(api_call_t *call);
+void api_perm_remove_members(api_call_t *call);
+void api_perm_member_list(api_call_t *call);
+void api_perm_topic_add(api_call_t *call);
+void api_perm_topic_modify(api_call_t *call);
+void api_perm_topic_delete(api_call_t *call);
+void api_perm_topic_get(api_call_t *call);
+void api_perm_rest_create(api_call_t *call);
+void api_perm_rest_destroy(api_call_t *call);
+void api_perm_rest_modify(api_call_t *call);
+void api_perm_rest_get(api_call_t *call);
+void api_perm_rest_add_members(api_call_t *call);
+void api_perm_rest_delete_members(api_call_t *call);
+void api_perm_rest_member_list(api_call_t *call);
+void api_perm_rest_topic_add(api_call_t *call);
+void api_perm_rest_topic_set(api_call_t *call);
+void api_perm_rest_topic_delete(api_call_t *call);
+void api_perm_rest_topic_get(api_call_t *call);
 
 /* REST group_open_http_svc and group_open_attr_http_svc (group/rest.c) */
 void api_group_rest_appid_list(api_call_t *call);

@@ -29,7 +29,8 @@
 
 #define CONV_COLUMNS                                                                               \
     "v.conv_key, CASE WHEN v.group_id IS NULL THEN 1 ELSE 2 END, v.peer, v.group_id,"              \
-    " COALESCE(pn.value #>> '{}', gr.name, ''), COALESCE(pi.value #>> '{}', gr.face_url, ''),"     \
+    " COALESCE(pn.value #>> '{}', gr.name, tp.name, ''),"                                          \
+    " COALESCE(pi.value #>> '{}', gr.face_url, tp.face_url, ''),"                                  \
     " " STORE_UNREAD_SQL("v", "c") " AS unread,"                                                   \
     " GREATEST(COALESCE(c.activity, 0), v.local_activity) AS order_key,"                           \
     " " SORT_KEY " AS sort_key,"                                                                   \
@@ -49,6 +50,7 @@
     " LEFT JOIN profiles pn ON pn.user_id = v.peer AND pn.tag = 'Tag_Profile_IM_Nick'"             \
     " LEFT JOIN profiles pi ON pi.user_id = v.peer AND pi.tag = 'Tag_Profile_IM_Image'"            \
     " LEFT JOIN groups gr ON gr.group_id = v.group_id"                                             \
+    " LEFT JOIN group_topics tp ON tp.topic_id = v.group_id" /* a Community topic's view */        \
     " LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conv_key = v.conv_key"                   \
     "   AND m.seq > v.deleted_seq AND (NOT v.has_hidden OR " STORE_NOT_HIDDEN_SQL("v.user_id") ")" \
     "   ORDER BY m.seq DESC LIMIT 1) AS m ON true"
@@ -166,10 +168,10 @@ static const char delete_sql[] =
 
 /* Whether `user` may hold a view of the conversation of `group` (NULL: a one-to-one one): a
  * group's view row is what makes its history readable (STORE_VISIBLE_TO_SQL), so only a member
- * may have one created or changed. */
+ * may have one created or changed (a Community topic's: a member of the community). */
 #define MAY_HOLD_VIEW_SQL(group, user)                                                             \
-    "(" group " IS NULL OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = " group      \
-    " AND gm.user_id = " user "))"
+    "(" group " IS NULL OR EXISTS (SELECT 1 FROM group_members gm"                                 \
+    " WHERE gm.group_id = chatd_topic_group(" group ") AND gm.user_id = " user "))"
 
 /* $1 user, $2 key, $3 peer, $4 group, $5 pinned, $6 max pinned. Returns rows changed, -1 when
  * the user is not a member of the group. */

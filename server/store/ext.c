@@ -13,7 +13,7 @@
  * message for others). */
 #define ADDRESSABLE_SQL(user)                                                                      \
     "CASE WHEN m.conv_key LIKE 'g:%'"                                                              \
-    "   THEN EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"    \
+    "   THEN EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = chatd_topic_group(substr(m.conv_key, 3))"    \
     "   AND gm.user_id = " user ") AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", user)      \
     STORE_VISIBLE_TO_SQL(user) " ELSE m.sender = " user " OR m.receiver = " user " END"
 

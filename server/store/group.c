@@ -43,6 +43,9 @@ bool store_group_view(const json_t *g, store_group_t *out)
         .invite_opt = text_of(g, "invite_opt"),
         .mute_all = json_is_true(json_object_get(g, "mute_all")),
         .history_before_join = json_is_true(json_object_get(g, "history_before_join")),
+        .support_topic = json_is_true(json_object_get(g, "support_topic")),
+        .enable_permission = json_is_true(json_object_get(g, "enable_permission")),
+        .default_permission = int_of(g, "default_permission"),
         .custom = json_object_get(g, "custom"),
         .member_count = int_of(g, "member_count"),
         .last_seq = int_of(g, "last_seq"),
@@ -114,8 +117,9 @@ bool store_group_target_view(const json_t *t, store_group_target_t *out)
     " 'create_time', g.create_time, 'info_seq', g.info_seq, 'last_info_time', g.last_info_time,"   \
     " 'max_members', g.max_members, 'apply_opt', g.apply_join_option, 'invite_opt',"               \
     " g.invite_join_option, 'mute_all', g.mute_all, 'history_before_join',"                        \
-    " g.history_before_join, 'custom', g.app_defined, 'member_count', (SELECT count(*)"            \
-    " FROM group_members x WHERE x.group_id = g.group_id), 'last_seq', COALESCE(c.last_seq, 0),"   \
+    " g.history_before_join, 'support_topic', g.support_topic, 'custom', g.app_defined,"           \
+    " 'enable_permission', g.enable_permission, 'default_permission', g.default_permission,"       \
+    " 'member_count', g.member_count, 'last_seq', COALESCE(c.last_seq, 0),"                        \
     " 'last_time', COALESCE(c.last_time, 0))"
 
 #define GROUP_CONV " LEFT JOIN conversations c ON c.conv_key = 'g:' || g.group_id"
@@ -215,7 +219,11 @@ static const char all_sql[] =
     "   OFFSET $2::bigint LIMIT $3::bigint) AS q)"
     ")::text";
 
-/* $1 group, $2 roles (NULL all), $3 offset, $4 limit. */
+/* $1 group, $2 roles (NULL all), $3 offset, $4 limit, $5 mark (0 any), $6 after (NULL: from
+ * the start): [rank, join_time, UserID] of the previous page's last member, in the order of
+ * index group_members_page, so a page costs O(page). The count is the group row's unless a
+ * filter applies. */
+#define MEMBER_RANK "CASE m.role WHEN 'Owner' THEN 0 WHEN 'Admin' THEN 1 ELSE 2 END"
 #define MEMBERS_WHERE                                                                              \
     " WHERE m.group_id = $1"                                                                       \
     " AND ($2::jsonb IS NULL OR m.role IN (SELECT jsonb_array_elements_text($2::jsonb)))"          \
@@ -223,14 +231,18 @@ static const char all_sql[] =
     "   WHERE k.group_id = m.group_id AND k.mark = $5::bigint AND k.user_id = m.user_id))"
 
 static const char members_sql[] =
-    "SELECT json_build_object("
+    "WITH page AS (SELECT m.*, " MEMBER_RANK " AS rank FROM group_members m" MEMBERS_WHERE
+    "   AND ($6::jsonb IS NULL OR (" MEMBER_RANK
+    ", m.join_time, m.user_id) > (($6::jsonb ->> 0)::int,"
+    "     ($6::jsonb ->> 1)::bigint, $6::jsonb ->> 2))"
+    "   ORDER BY " MEMBER_RANK ", m.join_time, m.user_id OFFSET $3::bigint LIMIT $4::bigint)"
+    " SELECT json_build_object("
     " 'found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
-    " 'total', (SELECT count(*) FROM group_members m" MEMBERS_WHERE "),"
-    " 'members', (SELECT COALESCE(json_agg(q.j ORDER BY q.o), '[]') FROM ("
-    "   SELECT " MEMBER_JSON " AS j, row_number() OVER (ORDER BY " MEMBER_ORDER ") AS o"
-    "   FROM group_members m" MEMBERS_WHERE " ORDER BY " MEMBER_ORDER
-    "   OFFSET $3::bigint LIMIT $4::bigint) AS q)"
-    ")::text";
+    " 'total', CASE WHEN $2::jsonb IS NULL AND $5::bigint = 0"
+    "   THEN (SELECT member_count FROM groups WHERE group_id = $1)"
+    "   ELSE (SELECT count(*) FROM group_members m" MEMBERS_WHERE ") END,"
+    " 'members', (SELECT COALESCE(json_agg(" MEMBER_JSON
+    "   ORDER BY m.rank, m.join_time, m.user_id), '[]') FROM page m))::text";
 
 static const char member_ids_sql[] =
     "SELECT json_build_object('found', EXISTS (SELECT 1 FROM groups WHERE group_id = $1),"
@@ -285,9 +297,10 @@ static const char create_sql[] =
     "   AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = $7::text)),"
     " g AS (INSERT INTO groups (group_id, type, name, introduction, notification, face_url,"
     "   owner, create_time, last_info_time, max_members, apply_join_option, invite_join_option,"
-    "   mute_all, history_before_join, app_defined)"
+    "   mute_all, history_before_join, app_defined, support_topic, enable_permission,"
+    "   default_permission)"
     "   SELECT $1, $2, $3, $4, $5, $6, $7, $8::bigint, $8::bigint, $9::int, $10, $11,"
-    "   $12::bool, $13::bool, COALESCE($14::jsonb, '{}')"
+    "   $12::bool, $13::bool, COALESCE($14::jsonb, '{}'), $22::bool, $23::bool, $24::bigint"
     "   WHERE NOT EXISTS (SELECT 1 FROM missing)"
     "   ON CONFLICT (group_id) DO NOTHING RETURNING group_id),"
     " m AS (INSERT INTO group_members (group_id, user_id, role, join_time, msg_flag,"
@@ -316,7 +329,7 @@ static const char create_sql[] =
 static const char add_sql[] =
     "WITH g AS (SELECT g.*, COALESCE(c.last_seq, 0) AS last_seq FROM groups g" GROUP_CONV
     "   WHERE g.group_id = $1 FOR UPDATE OF g),"
-    " cnt AS (SELECT count(*) AS n FROM group_members WHERE group_id = $1),"
+    " cnt AS (SELECT member_count AS n FROM g),"
     " want AS (SELECT DISTINCT ON (x.user) x.* FROM ROWS FROM (jsonb_to_recordset($2::jsonb)"
     "   AS (\"user\" text, role text, join_time bigint, unread bigint)) WITH ORDINALITY"
     "   AS x(\"user\", role, join_time, unread, o) ORDER BY x.user, x.o),"
@@ -348,6 +361,16 @@ static const char add_sql[] =
     "   ON CONFLICT (user_id, conv_key) DO UPDATE SET group_id = EXCLUDED.group_id,"
     "   read_seq = EXCLUDED.read_seq, deleted_seq = EXCLUDED.deleted_seq, hidden_seq = 0,"
     "   recv_opt = EXCLUDED.recv_opt),"
+    " tviews AS (INSERT INTO conv_views AS v (user_id, conv_key, group_id, read_seq,"
+    "   deleted_seq, recv_opt)"
+    "   SELECT ok.user, 'g:' || t.topic_id, t.topic_id, COALESCE(tc.last_seq, 0),"
+    "   CASE WHEN $6::bool THEN 0 ELSE COALESCE(tc.last_seq, 0) END, $9::int"
+    "   FROM ok CROSS JOIN group_topics t"
+    "   LEFT JOIN conversations tc ON tc.conv_key = 'g:' || t.topic_id"
+    "   WHERE t.group_id = $1 AND $5::bool"
+    "   ON CONFLICT (user_id, conv_key) DO UPDATE SET group_id = EXCLUDED.group_id,"
+    "   read_seq = EXCLUDED.read_seq, deleted_seq = EXCLUDED.deleted_seq, hidden_seq = 0,"
+    "   recv_opt = EXCLUDED.recv_opt),"
     " apps AS (DELETE FROM group_applications p USING cls c WHERE p.group_id = $1"
     "   AND p.user_id = c.user AND (c.st = 'already'"
     "   OR EXISTS (SELECT 1 FROM ok WHERE ok.user = c.user))),"
@@ -372,12 +395,14 @@ static const char remove_sql[] =
     "   RETURNING m.user_id, m.role),"
     " o AS (UPDATE groups SET owner = NULL WHERE group_id = $1"
     "   AND owner IN (SELECT user_id FROM d)),"
+    " keys AS (SELECT 'g:' || $1 AS k UNION ALL SELECT 'g:' || topic_id FROM group_topics"
+    "   WHERE group_id = $1),"
     " v AS (DELETE FROM conv_views w USING d WHERE w.user_id = d.user_id"
-    "   AND w.conv_key = 'g:' || $1),"
+    "   AND w.conv_key IN (SELECT k FROM keys)),"
     " cg AS (DELETE FROM conv_group_members x USING d WHERE x.user_id = d.user_id"
-    "   AND x.conv_key = 'g:' || $1),"
+    "   AND x.conv_key IN (SELECT k FROM keys)),"
     " hd AS (DELETE FROM msg_hidden h USING d WHERE h.user_id = d.user_id"
-    "   AND h.conv_key = 'g:' || $1),"
+    "   AND h.conv_key IN (SELECT k FROM keys)),"
     " a AS (DELETE FROM group_applications p USING d WHERE p.group_id = $1"
     "   AND p.user_id = d.user_id),"
     " hook AS (" STORE_WEBHOOK_INSERT
@@ -389,7 +414,7 @@ static const char remove_sql[] =
     "   FROM d WHERE $4::text IS NOT NULL HAVING count(*) > 0)"
     " SELECT json_build_object('removed', (SELECT COALESCE(json_agg(json_build_object("
     "   'user', user_id, 'role', role)), '[]') FROM d),"
-    "   'member_count', (SELECT count(*) FROM group_members WHERE group_id = $1)"
+    "   'member_count', (SELECT member_count FROM groups WHERE group_id = $1)"
     "     - (SELECT count(*) FROM d))::text";
 
 /* $1 group, $2 fields, $3 now, $4 max custom keys. */
@@ -410,6 +435,9 @@ static const char update_sql[] =
     "   mute_all = COALESCE((f.f ->> 'mute_all')::bool, g.mute_all),"
     "   history_before_join = COALESCE((f.f ->> 'history_before_join')::bool,"
     "     g.history_before_join),"
+    "   enable_permission = COALESCE((f.f ->> 'enable_permission')::bool, g.enable_permission),"
+    "   default_permission = COALESCE((f.f ->> 'default_permission')::bigint,"
+    "     g.default_permission),"
     "   app_defined = nw.custom, info_seq = g.info_seq + 1, last_info_time = $3::bigint"
     "   FROM nw, f WHERE g.group_id = nw.group_id"
     "   AND (SELECT count(*) FROM jsonb_object_keys(nw.custom)) <= $4::int"
@@ -510,20 +538,27 @@ static const char transfer_sql[] =
 
 static const char destroy_sql[] =
     "WITH mem AS (SELECT user_id FROM group_members WHERE group_id = $1),"
+    " keys AS (SELECT 'g:' || $1 AS k UNION ALL SELECT 'g:' || topic_id FROM group_topics"
+    "   WHERE group_id = $1),"
     " g AS (DELETE FROM groups WHERE group_id = $1 RETURNING group_id, type, name, owner),"
-    " v AS (DELETE FROM conv_views WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " cg AS (DELETE FROM conv_group_members WHERE conv_key = 'g:' || $1"
+    " v AS (DELETE FROM conv_views WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
+    " cg AS (DELETE FROM conv_group_members WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " msg AS (DELETE FROM messages WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " hd AS (DELETE FROM msg_hidden WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " conv AS (DELETE FROM conversations WHERE conv_key = 'g:' || $1"
+    " msg AS (DELETE FROM messages WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
+    " hd AS (DELETE FROM msg_hidden WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
+    " conv AS (DELETE FROM conversations WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " at AS (DELETE FROM group_at WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
-    " tg AS (DELETE FROM msg_targets WHERE conv_key = 'g:' || $1"
+    " at AS (DELETE FROM group_at WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 FROM "
+    "g)),"
+    " tg AS (DELETE FROM msg_targets WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " rc AS (DELETE FROM msg_receipts WHERE conv_key = 'g:' || $1"
+    " rc AS (DELETE FROM msg_receipts WHERE conv_key IN (SELECT k FROM keys)"
     "   AND EXISTS (SELECT 1 FROM g)),"
-    " pq AS (DELETE FROM purge_queue WHERE conv_key = 'g:' || $1 AND EXISTS (SELECT 1 FROM g)),"
+    " pq AS (DELETE FROM purge_queue WHERE conv_key IN (SELECT k FROM keys) AND EXISTS (SELECT 1 "
+    "FROM g)),"
     " hook AS (" STORE_WEBHOOK_INSERT
     "   SELECT 'Group.CallbackAfterGroupDestroyed', 'g:' || g.group_id, $2::text, $3::text,"
     "   json_build_object('GroupId', g.group_id, 'Type', g.type, 'Owner_Account',"
@@ -779,11 +814,12 @@ void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t li
 }
 
 void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t mark,
-                         int64_t offset, int64_t limit, store_group_fn cb, void *arg)
+                         const char *after, int64_t offset, int64_t limit, store_group_fn cb,
+                         void *arg)
 {
-    run(db, members_sql, 5,
+    run(db, members_sql, 6,
         (char *[]){store_str(group_id), store_str(roles), store_int(offset), store_int(limit),
-                   store_int(mark)},
+                   store_int(mark), store_str(after)},
         cb, arg);
 }
 
@@ -833,7 +869,7 @@ void store_group_applications(db_pool_t *db, const char *user, store_group_fn cb
 void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_group_hook_t *hook,
                         store_group_fn cb, void *arg)
 {
-    run_counted(db, create_sql, 21,
+    run_counted(db, create_sql, 24,
                 (char *[]){store_str(g->group_id),
                            store_str(g->type),
                            store_str(g->name),
@@ -854,7 +890,10 @@ void store_group_create(db_pool_t *db, const store_group_new_t *g, const store_g
                            store_int(g->recv_opt),
                            H_PLATFORM(hook),
                            H_IP(hook),
-                           H_OP(hook)},
+                           H_OP(hook),
+                           store_bool(g->support_topic),
+                           store_bool(g->enable_permission),
+                           store_int(g->default_permission)},
                 COUNT_CREATE, cb, arg);
 }
 
@@ -972,4 +1011,16 @@ void store_group_delete_by_sender(db_pool_t *db, const char *group_id, const cha
 {
     run(db, delete_by_sender_sql, 3,
         (char *[]){store_str(group_id), store_str(sender), store_int(window)}, cb, arg);
+}
+
+char *store_group_member_key(const json_t *member)
+{
+    store_group_member_t m;
+    if (!store_group_member_view(member, &m))
+        return NULL;
+    int rank = strcmp(m.role, "Owner") == 0 ? 0 : strcmp(m.role, "Admin") == 0 ? 1 : 2;
+    json_t *key = json_pack("[i, I, s]", rank, (json_int_t)m.join_time, m.user);
+    char *text = json_dumps(key, JSON_COMPACT);
+    json_decref(key);
+    return text;
 }

@@ -14,7 +14,8 @@
  * The objects inside results:
  *   group  {id, type (REST spelling), name, introduction, notification, face_url, owner (null:
  *           ownerless), create_time, info_seq, last_info_time, max_members, apply_opt,
- *           invite_opt, mute_all, history_before_join, custom {key: value}, member_count,
+ *           invite_opt, mute_all, history_before_join, support_topic, custom {key: value},
+ *           member_count,
  *           last_seq (the group conversation's newest seq), last_time}
  *   member {user, role ("Owner"/"Admin"/"Member"), join_time, join_seq, mute_until, msg_flag,
  *           name_card, custom {key: value}, last_send_time, read_seq, recv_opt (null: no view),
@@ -69,6 +70,9 @@ typedef struct {
     int64_t create_time, info_seq, last_info_time, max_members;
     const char *apply_opt, *invite_opt; /* REST spellings */
     bool mute_all, history_before_join;
+    bool support_topic; /* a Community with topics */
+    bool enable_permission;
+    int64_t default_permission;
     const json_t *custom; /* {key: value} */
     int64_t member_count;
     int64_t last_seq, last_time; /* of the group conversation */
@@ -146,10 +150,15 @@ void store_group_joined(db_pool_t *db, const char *user, const char *type, const
 void store_group_all(db_pool_t *db, const char *type, int64_t offset, int64_t limit,
                      store_group_fn cb, void *arg);
 
-/* Members page: {found, total, members: [member]} (owner, admins, then by join time). roles:
- * JSON array of roles to keep, or NULL for all; mark: only members with this mark (0: any). */
+/* Members page: {found, total, members: [member]} (owner, admins, then by join time, then
+ * UserID). roles: JSON array of roles to keep, or NULL for all; mark: only members with this
+ * mark (0: any). after: the page starts after this member (store_group_member_key() of the
+ * previous page's last one; NULL: at `offset`), costing O(page) whatever the group's size. */
 void store_group_members(db_pool_t *db, const char *group_id, const char *roles, int64_t mark,
-                         int64_t offset, int64_t limit, store_group_fn cb, void *arg);
+                         const char *after, int64_t offset, int64_t limit, store_group_fn cb,
+                         void *arg);
+/* The paging key of a member object (JSON array text, free()); NULL when it is none. */
+char *store_group_member_key(const json_t *member);
 
 /* Just the UserIDs: {found, members: [UserID]}. */
 void store_group_member_ids(db_pool_t *db, const char *group_id, store_group_fn cb, void *arg);
@@ -201,6 +210,9 @@ typedef struct {
     const char *msg_flag;     /* members' MsgFlag */
     int recv_opt;             /* their conversations' receive option (the same setting) */
     bool views;               /* create conv_views (types with history) */
+    bool support_topic;       /* SupportTopic (Community) */
+    bool enable_permission;   /* EnablePermission (Community) */
+    int64_t default_permission;
 } store_group_new_t;
 
 /* Creates the group with its members: {created, missing: [UserIDs that are not accounts]}.
@@ -229,13 +241,15 @@ void store_group_add(db_pool_t *db, const store_group_add_t *a, const store_grou
                      store_group_fn cb, void *arg);
 
 /* Removes members whose role is in roles_json (a guard against races): {removed: [{user,
- * role}], member_count}. An owner who leaves makes the group ownerless. */
+ * role}], member_count}. An owner who leaves makes the group ownerless. Their views of the
+ * group's topics go too; store_group_add gives new members a view of every topic. */
 void store_group_remove(db_pool_t *db, const char *group_id, const char *users_json,
                         const char *roles_json, const store_group_hook_t *hook, store_group_fn cb,
                         void *arg);
 
 /* Changes profile fields: `fields` is a JSON object with any of name, introduction,
  * notification, face_url, max_members, apply_opt, invite_opt, mute_all, history_before_join,
+ * enable_permission, default_permission,
  * and custom {key: value} merged into AppDefinedData (value "" deletes the key).
  * info_seq +1, last_info_time = now. {found, updated (false: more than max_custom keys),
  * group: group}. */
@@ -272,7 +286,7 @@ void store_group_mute(db_pool_t *db, const char *group_id, const char *users_jso
 void store_group_transfer(db_pool_t *db, const char *group_id, const char *new_owner, int64_t now,
                           const store_group_hook_t *hook, store_group_fn cb, void *arg);
 
-/* Dismisses the group: {found, members: [UserIDs it had]}. */
+/* Dismisses the group with its topics' conversations: {found, members: [UserIDs it had]}. */
 void store_group_destroy(db_pool_t *db, const char *group_id, const store_group_hook_t *hook,
                          store_group_fn cb, void *arg);
 

@@ -106,7 +106,7 @@ static const char receipts_add_sql[] =
     "   k.seq, k.random FROM jsonb_to_recordset($4::jsonb) AS k(conv text, seq bigint,"
     "   random bigint)))"
     "   AND m.flags & 1 = 1 AND m.sender <> $1 AND (m.receiver = $1 OR (m.receiver IS NULL"
-    "   AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"
+    "   AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = chatd_topic_group(substr(m.conv_key, 3))"
     "     AND gm.user_id = $1)"
     "   AND m.seq > " STORE_VIEWER_DELETED_SQL("m.conv_key", "$1") STORE_VISIBLE_TO_SQL("$1") "))),"
     " ins AS (INSERT INTO msg_receipts (conv_key, seq, user_id, read_at)"
@@ -128,7 +128,8 @@ static const char group_members_sql[] =
 static const char receipt_counts_sql[] =
     "SELECT m.msg_id, m.conv_key, m.seq, m.sender,"
     " (SELECT count(*) FROM msg_receipts r WHERE r.conv_key = m.conv_key AND r.seq = m.seq),"
-    " (SELECT count(*) FROM group_members gm WHERE gm.group_id = substr(m.conv_key, 3)"
+    " (SELECT count(*) FROM group_members gm WHERE gm.group_id = "
+    "chatd_topic_group(substr(m.conv_key, 3))"
     "   AND gm.user_id <> m.sender AND m.receiver IS NULL)"
     " FROM messages m WHERE m.msg_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
     " AND m.sender = $1";
@@ -136,7 +137,7 @@ static const char receipt_counts_sql[] =
 /* $1 msg_id, $2 sender, $3 read (bool), $4 offset, $5 limit. */
 static const char receipt_members_sql[] =
     "SELECT gm.user_id FROM messages m JOIN group_members gm"
-    "   ON gm.group_id = substr(m.conv_key, 3) AND gm.user_id <> m.sender"
+    "   ON gm.group_id = chatd_topic_group(substr(m.conv_key, 3)) AND gm.user_id <> m.sender"
     " WHERE m.msg_id = $1 AND m.sender = $2 AND m.receiver IS NULL"
     " AND EXISTS (SELECT 1 FROM msg_receipts r WHERE r.conv_key = m.conv_key AND r.seq = m.seq"
     "   AND r.user_id = gm.user_id) = $3::bool"

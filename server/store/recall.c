@@ -17,11 +17,12 @@ static const char lookup_sql[] =
     "SELECT json_build_object('found', m.msg_id IS NOT NULL, 'conv_key', m.conv_key,"
     " 'seq', m.seq, 'sender', m.sender, 'receiver', m.receiver, 'ts', m.ts, 'random', m.random,"
     " 'flags', m.flags, 'role', (SELECT gm.role FROM group_members gm"
-    "   WHERE gm.group_id = substr(m.conv_key, 3) AND gm.user_id = $2"
+    "   WHERE gm.group_id = chatd_topic_group(substr(m.conv_key, 3)) AND gm.user_id = $2"
     "   AND m.conv_key LIKE 'g:%'))::text"
     " FROM (SELECT 1) AS one LEFT JOIN messages m ON m.msg_id = $1"
     " AND (m.sender = $2 OR m.receiver = $2 OR (m.conv_key LIKE 'g:%' AND EXISTS (SELECT 1"
-    "   FROM group_members w WHERE w.group_id = substr(m.conv_key, 3) AND w.user_id = $2)))";
+    "   FROM group_members w WHERE w.group_id = chatd_topic_group(substr(m.conv_key, 3)) AND "
+    "w.user_id = $2)))";
 
 /* $1 conv_key, $2 seqs, $3 sender, $4 random, $5 ts, $6 hook ('c2c' | 'group' | NULL),
  * $7 platform, $8 client_ip, $9 operator. The flag test on the updated row itself makes two
@@ -49,11 +50,12 @@ static const char recall_sql[] =
                   "   'Operator_Account', $9::text, 'Type', g.type, 'GroupId', g.group_id,"
                   "   'MsgSeqList', (SELECT json_agg(json_build_object('MsgSeq', seq) ORDER BY "
                   "seq) FROM up))"
-                  "   FROM groups g WHERE $6::text = 'group' AND g.group_id = substr($1, 3)"
+                  "   FROM groups g WHERE $6::text = 'group' AND g.group_id = "
+                  "chatd_topic_group(substr($1, 3))"
                   "   AND EXISTS (SELECT 1 FROM up))"
                   " SELECT json_build_object('conv_key', $1::text, 'group', EXISTS (SELECT 1 FROM "
                   "groups g"
-                  "   WHERE $1 LIKE 'g:%' AND g.group_id = substr($1, 3)),"
+                  "   WHERE $1 LIKE 'g:%' AND g.group_id = chatd_topic_group(substr($1, 3))),"
                   " 'items', COALESCE(json_agg(json_build_object('seq', t.seq,"
                   "   'msg_id', t.msg_id, 'sender', t.sender, 'receiver', t.receiver, 'status',"
                   "   CASE WHEN t.msg_id IS NULL THEN 'missing' WHEN t.seq IN (SELECT seq FROM up) "
@@ -78,7 +80,8 @@ static const char modify_sql[] =
     "   'CloudCustomData', COALESCE(up.cloud_custom_data, ''))"
     "   FROM up WHERE $9::text IS NOT NULL AND up.receiver IS NOT NULL)"
     " SELECT json_build_object('group', EXISTS (SELECT 1 FROM groups g"
-    "   WHERE $1 LIKE 'g:%' AND g.group_id = substr($1, 3)), 'status', CASE WHEN NOT EXISTS "
+    "   WHERE $1 LIKE 'g:%' AND g.group_id = chatd_topic_group(substr($1, 3))), 'status', CASE "
+    "WHEN NOT EXISTS "
     "(SELECT 1 FROM t) THEN 'missing'"
     "   WHEN NOT EXISTS (SELECT 1 FROM up) THEN 'recalled' ELSE 'ok' END,"
     "   'message', (SELECT json_build_object('conv_key', up.conv_key, 'seq', up.seq,"

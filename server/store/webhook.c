@@ -42,6 +42,10 @@ static const store_webhook_cmd_def_t cmds[STORE_WEBHOOK_NCMDS] = {
     CMD(STORE_WEBHOOK_GROUP_AFTER_FULL, "Group.CallbackAfterGroupFull", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_AFTER_MEMBER_FIELD, "Group.CallbackAfterMemberFieldChanged", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_GROUP_AFTER_READ_RECEIPT, "Group.CallbackAfterReadReceipt", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_BEFORE_CREATE_TOPIC, "Group.CallbackBeforeCreateTopic", true, 10016, 10100, 10200),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_CREATE_TOPIC, "Group.CallbackAfterCreateTopic", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_TOPIC_DESTROYED, "Group.CallbackAfterTopicDestroyed", false, 0, 0, 0),
+    CMD(STORE_WEBHOOK_GROUP_AFTER_TOPIC_CHANGED, "Group.CallbackAfterTopicInfoChanged", false, 0, 0, 0),
     CMD(STORE_WEBHOOK_SNS_PREV_FRIEND_ADD, "Sns.CallbackPrevFriendAdd", true, 0, 38000, 39000),
     CMD(STORE_WEBHOOK_SNS_PREV_FRIEND_RESPONSE, "Sns.CallbackPrevFriendResponse", true, 0, 38000, 39000),
     CMD(STORE_WEBHOOK_SNS_FRIEND_ADD, "Sns.CallbackFriendAdd", false, 0, 0, 0),
@@ -168,6 +172,15 @@ void store_webhook_event(db_pool_t *db, store_webhook_cmd_t cmd, const char *ord
 
 /* ---- the dispatcher's statements ---- */
 
+/* Group.CallbackAfterSendMsg of message m in group `group` (an SQL expression); a topic's
+ * message names its community as GroupId and adds TopicId. */
+#define GROUP_SEND_BODY(group)                                                                     \
+    "json_build_object('GroupId', " group ","                                                      \
+    "  'Type', (SELECT g.type FROM groups g WHERE g.group_id = " group "),"                        \
+    "  'From_Account', m.sender, 'Operator_Account', m.sender, 'Random', m.random,"                \
+    "  'MsgSeq', m.seq, 'MsgTime', m.ts, 'MsgId', m.msg_id, 'OnlineOnlyFlag', 0,"                  \
+    "  'MsgBody', m.body, 'CloudCustomData', coalesce(m.cloud_custom_data, ''))"
+
 /* The body text of event row `e`: its own, or built from its message `m` (NULL when it is gone:
  * purged after both sides deleted the conversation); the message's current content. */
 #define EVENT_BODY                                                                                 \
@@ -178,12 +191,14 @@ void store_webhook_event(db_pool_t *db, store_webhook_cmd_t cmd, const char *ord
     "  'MsgId', m.msg_id, 'OnlineOnlyFlag', 0, 'MsgBody', m.body,"                                 \
     "  'CloudCustomData', coalesce(m.cloud_custom_data, ''), 'SendMsgResult', 0,"                  \
     "  'ErrorInfo', 'send msg succeed', 'UnreadMsgNum', e.ref_unread)"                             \
-    " ELSE json_build_object('GroupId', substr(m.conv_key, 3),"                                    \
-    "  'Type', (SELECT g.type FROM groups g WHERE g.group_id = substr(m.conv_key, 3)),"            \
-    "  'From_Account', m.sender, 'Operator_Account', m.sender, 'Random', m.random,"                \
-    "  'MsgSeq', m.seq, 'MsgTime', m.ts, 'MsgId', m.msg_id, 'OnlineOnlyFlag', 0,"                  \
-    "  'MsgBody', m.body, 'CloudCustomData', coalesce(m.cloud_custom_data, '')) END,"              \
-    " '{}'::json)::text"
+    " WHEN strpos(m.conv_key, '@TOPIC#_') = 0 THEN " GROUP_SEND_BODY(                              \
+        "substr(m.conv_key, 3)") " ELSE (" GROUP_SEND_BODY("chatd_topic_group(substr(m.conv_key, " \
+                                                           "3))") "::jsonb"                        \
+                                                                  "  || "                          \
+                                                                  "jsonb_build_object('TopicId', " \
+                                                                  "substr(m.conv_key, 3)))::json " \
+                                                                  "END,"                           \
+                                                                  " '{}'::json)::text"
 
 /* The dispatcher's own writes (leases, deferrals, outcomes) need no fsync of their own: lost in
  * a crash, they only make an event due again, and delivery is at least once anyway. Sparing

@@ -28,6 +28,9 @@ pytestmark = pytest.mark.shared_chatd
 CONFIG = {"msg_recall_limit_s": 0}
 USERS = ("olga", "adam", "mia", "max", "kim", "late", "otto", "bob")
 G = "group_open_http_svc/"
+CLUB = "@TGS#_club"  # a Community with topics: adam its admin, mia a member
+TOPIC = CLUB + "@TOPIC#_t"
+PMG = "@PMG#_p"  # a permission group of CLUB: adam in it, bits for TOPIC
 
 # Refusal codes (docs/errors.md).
 GROUP_PERMISSION = 10007
@@ -47,7 +50,8 @@ NOT_LOGGED_IN = 6014
 NOT_ADMIN = {
     "im_open_login_svc": 70403, "openim": 90009, "openconfigsvr": 90009, "recentcontact": 50003,
     "group_open_http_svc": 10007, "group_open_attr_http_svc": 10007,
-    "group_open_avchatroom_http_svc": 10007, "profile": 40004, "sns": 30004,
+    "group_open_avchatroom_http_svc": 10007, "million_group_open_http_svc": 10007,
+    "profile": 40004, "sns": 30004,
     "openim_msg_ext_http_svc": 90009, "chatd_webhook": 60010, "chatd_admin": 60010,
     "open_msg_svc": 90009, "chatd_search": 60010,
 }
@@ -120,6 +124,16 @@ class World:
         group("work", "Private", ["mia", "max"])
         group("meet", "ChatRoom", ["adam", "mia"])
         group("av", "AVChatRoom", [])
+        group(CLUB, "Community", ["adam", "mia"], SupportTopic=1)
+        call_ok(rest, "million_group_open_http_svc/create_topic",
+                {"GroupId": CLUB, "TopicId": "t", "TopicName": "t"})
+        call_ok(rest, G + "create_permission_group",
+                {"GroupId": CLUB, "PermissionGroupId": PMG, "PermissionGroupName": "p"})
+        call_ok(rest, G + "add_permission_group_member", {
+            "GroupId": CLUB, "PermissionGroupId": PMG, "MemberList": [{"Member_Account": "adam"}]})
+        call_ok(rest, G + "add_topic_permission_group", {
+            "GroupId": CLUB, "PermissionGroupId": PMG,
+            "TopicPermissionList": [{"TopicId": TOPIC, "Permission": 8}]})
 
         olga = WsClient.login_as(self.url, "olga")
         mia = WsClient.login_as(self.url, "mia")
@@ -495,6 +509,46 @@ CASES = [
      {"groupID": "av", "key": "k", "value": 1}, GROUP_PERMISSION),
     ("group-counter-decrease-kicked", "kim", "decreaseGroupCounter",
      {"groupID": "pub", "key": "k", "value": 1}, GROUP_PERMISSION),
+    # Community topics: the owner and admins manage them, members read them
+    ("topic-create-member", "mia", "createTopicInCommunity",
+     {"groupID": CLUB, "topicInfo": {"topicName": "x"}}, GROUP_PERMISSION),
+    ("topic-create-outsider", "otto", "createTopicInCommunity",
+     {"groupID": CLUB, "topicInfo": {"topicName": "x"}}, GROUP_PERMISSION),
+    ("topic-delete-member", "mia", "deleteTopicFromCommunity",
+     {"groupID": CLUB, "topicIDList": [TOPIC]}, GROUP_PERMISSION),
+    ("topic-set-member", "mia", "setTopicInfo",
+     {"topicInfo": {"topicID": TOPIC, "topicName": "x"}}, GROUP_PERMISSION),
+    ("topic-list-outsider", "otto", "getTopicInfoList", {"groupID": CLUB}, GROUP_PERMISSION),
+    ("topic-send-outsider", "otto", "sendMessage",
+     {"groupID": TOPIC, "msgBody": text_body("x")}, GROUP_PERMISSION),
+    # Community permission groups: the owner and admins manage them, members read them
+    ("perm-create-member", "mia", "createPermissionGroupInCommunity",
+     {"info": {"groupID": CLUB, "permissionGroupName": "x"}}, GROUP_PERMISSION),
+    ("perm-delete-member", "mia", "deletePermissionGroupFromCommunity",
+     {"groupID": CLUB, "permissionGroupIDList": [PMG]}, GROUP_PERMISSION),
+    ("perm-modify-member", "mia", "modifyPermissionGroupInfoInCommunity",
+     {"info": {"groupID": CLUB, "permissionGroupID": PMG, "permissionGroupName": "x"}},
+     GROUP_PERMISSION),
+    ("perm-list-outsider", "otto", "getPermissionGroupListInCommunity", {"groupID": CLUB},
+     GROUP_PERMISSION),
+    ("perm-joined-outsider", "otto", "getJoinedPermissionGroupListInCommunity",
+     {"groupID": CLUB}, GROUP_PERMISSION),
+    ("perm-add-member", "mia", "addCommunityMembersToPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "memberList": ["mia"]}, GROUP_PERMISSION),
+    ("perm-remove-member", "mia", "removeCommunityMembersFromPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "memberList": ["adam"]}, GROUP_PERMISSION),
+    ("perm-members-outsider", "otto", "getCommunityMemberListInPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG}, GROUP_PERMISSION),
+    ("perm-topic-add-member", "mia", "addTopicPermissionToPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicPermissionMap": {TOPIC: 1}},
+     GROUP_PERMISSION),
+    ("perm-topic-modify-member", "mia", "modifyTopicPermissionInPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicPermissionMap": {TOPIC: 1}},
+     GROUP_PERMISSION),
+    ("perm-topic-delete-member", "mia", "deleteTopicPermissionFromPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicIDList": [TOPIC]}, GROUP_PERMISSION),
+    ("perm-topic-get-outsider", "otto", "getTopicPermissionInPermissionGroup",
+     {"groupID": CLUB, "permissionGroupID": PMG, "topicIDList": [TOPIC]}, GROUP_PERMISSION),
     # friends and the blocklist
     ("friend-accept-others-request", "mia", "acceptFriendApplication", {"userID": "max"},
      SNS_NO_REQUEST),

@@ -6,7 +6,7 @@ import { ChatdClient, ChatdError, CLIENT_ERRORS, type NetState } from './client.
 import {
   conversationToTim, convIdToChatd, convIdToTim, draftMessage, elemToChatd, groupToTim,
   groupTypeToChatd, joinOptionToChatd, memberToTim, messageToTim, profileToChatd, profileToTim,
-  relayToTim, remindToRecvOpt, roleToChatd, sendRequest, type TimMessage,
+  relayToTim, remindToRecvOpt, roleToChatd, sendRequest, topicToChatd, topicToTim, type TimMessage,
 } from './translate.js';
 import { EVENT, TSIGNALING, TYPES } from './types.js';
 
@@ -137,6 +137,9 @@ export class TencentCloudChat {
     });
     c.on('onSelfInfoUpdated', ({ info }) => this.emit(EVENT.PROFILE_UPDATED, [profileToTim(info)]));
     c.on('onUserInfoChanged', ({ userInfoList }) => this.emit(EVENT.PROFILE_UPDATED, (userInfoList ?? []).map(profileToTim)));
+    c.on('onTopicCreated', ({ groupID, topicID }) => this.emit(EVENT.TOPIC_CREATED, { groupID, topicID }));
+    c.on('onTopicDeleted', ({ groupID, topicIDList }) => this.emit(EVENT.TOPIC_DELETED, { groupID, topicIDList }));
+    c.on('onTopicChanged', ({ groupID, topicInfo }) => this.emit(EVENT.TOPIC_UPDATED, { groupID, topic: topicToTim(topicInfo) }));
     c.on('onGroupAttributeChanged', ({ groupID, groupAttributeMap }) =>
       this.emit(EVENT.GROUP_ATTRIBUTES_UPDATED, { groupID, groupAttributes: groupAttributeMap }));
     c.on('onGroupCounterChanged', ({ groupID, key, newValue }) =>
@@ -654,6 +657,7 @@ export class TencentCloudChat {
     if (join !== undefined) body.groupAddOpt = join;
     if (o.memberList) body.memberList = o.memberList.map((m: Payload) => ({ userID: m.userID, role: m.role ? roleToChatd(m.role) : 200 }));
     if (o.groupCustomField) body.customInfo = Object.fromEntries(o.groupCustomField.map((f: Payload) => [f.key, f.value]));
+    if (o.isSupportTopic !== undefined) body.isSupportTopic = !!o.isSupportTopic;
     return this.run('createGroup', body, (b) => ({ group: { groupID: b.groupID, name: o.name, type: o.type ?? TYPES.GRP_WORK } }));
   }
 
@@ -758,6 +762,37 @@ export class TencentCloudChat {
 
   decreaseGroupCounter({ groupID, key, value }: Payload): Promise<ChatResponse> {
     return this.run('decreaseGroupCounter', { groupID, key, value }, (b) => ({ groupID, key, value: b.counters[key] }));
+  }
+
+  // ---- Community topics: a topic's conversation is GROUP<topicID> ----
+
+  getJoinedCommunityList(): Promise<ChatResponse> {
+    return this.run('getJoinedCommunityList', {}, (b) => ({ groupList: (b.groupList ?? []).map(groupToTim) }));
+  }
+
+  createTopicInCommunity(o: Payload): Promise<ChatResponse> {
+    return this.run('createTopicInCommunity', { groupID: o.groupID, topicInfo: topicToChatd(o) }, (b) => ({ topicID: b.topicID }));
+  }
+
+  deleteTopicFromCommunity({ groupID, topicIDList }: Payload): Promise<ChatResponse> {
+    return this.run('deleteTopicFromCommunity', { groupID, topicIDList }, (b) => ({
+      successTopicList: b.resultList.filter((r: Payload) => !r.errorCode).map((r: Payload) => ({ topicID: r.topicID })),
+      failureTopicList: b.resultList.filter((r: Payload) => r.errorCode)
+        .map((r: Payload) => ({ topicID: r.topicID, code: r.errorCode, message: r.errorMessage })),
+    }));
+  }
+
+  updateTopicProfile(o: Payload): Promise<ChatResponse> {
+    return this.run('setTopicInfo', { groupID: o.groupID, topicInfo: { topicID: o.topicID, ...topicToChatd(o) } },
+      () => ({ topic: { topicID: o.topicID } }));
+  }
+
+  getTopicList({ groupID, topicIDList }: Payload): Promise<ChatResponse> {
+    return this.run('getTopicInfoList', { groupID, topicIDList: topicIDList ?? [] }, (b) => ({
+      successTopicList: b.resultList.filter((r: Payload) => !r.errorCode).map((r: Payload) => topicToTim(r.topicInfo)),
+      failureTopicList: b.resultList.filter((r: Payload) => r.errorCode)
+        .map((r: Payload) => ({ topicID: r.topicInfo.topicID, code: r.errorCode, message: r.errorMessage })),
+    }));
   }
 
   getGroupApplicationList(): Promise<ChatResponse> {
@@ -985,13 +1020,8 @@ export class TencentCloudChat {
   searchGroupByID(): Promise<never> { return unsupported('searchGroupByID'); }
   translateText(): Promise<never> { return unsupported('translateText'); }
   convertVoiceToText(): Promise<never> { return unsupported('convertVoiceToText'); }
-  createTopicInCommunity(): Promise<never> { return unsupported('createTopicInCommunity'); }
-  getJoinedCommunityList(): Promise<never> { return unsupported('getJoinedCommunityList'); }
   callExperimentalAPI(): Promise<never> { return unsupported('callExperimentalAPI'); }
   searchCloudGroupMembers(): Promise<never> { return unsupported('searchCloudGroupMembers'); }
-  deleteTopicFromCommunity(): Promise<never> { return unsupported('deleteTopicFromCommunity'); }
-  updateTopicProfile(): Promise<never> { return unsupported('updateTopicProfile'); }
-  getTopicList(): Promise<never> { return unsupported('getTopicList'); }
   followUser(): Promise<never> { return unsupported('followUser'); }
   unfollowUser(): Promise<never> { return unsupported('unfollowUser'); }
   getMyFollowersList(): Promise<never> { return unsupported('getMyFollowersList'); }

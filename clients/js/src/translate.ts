@@ -375,3 +375,31 @@ export function profileToChatd(p: Payload): Payload {
   }
   return out;
 }
+
+/** Web SDK topic fields (createTopicInCommunity, updateTopicProfile) as chatd's topicInfo. */
+export function topicToChatd(o: Payload): Payload {
+  const t: Payload = {};
+  if (o.topicID !== undefined) t.topicID = o.topicID;
+  if (o.topicName !== undefined) t.topicName = o.topicName;
+  if (o.avatar !== undefined) t.topicFaceUrl = o.avatar;
+  for (const k of ['introduction', 'notification']) if (o[k] !== undefined) t[k] = o[k];
+  if (o.customData !== undefined) t.customString = o.customData;
+  if (o.muteAllMembers !== undefined) t.isAllMute = !!o.muteAllMembers;
+  return t;
+}
+
+/** chatd's V2TIMTopicInfo as the Web SDK's Topic. */
+export function topicToTim(t: Payload): Payload {
+  return {
+    topicID: t.topicID,
+    topicName: t.topicName ?? '',
+    avatar: t.topicFaceUrl ?? '',
+    introduction: t.introduction ?? '',
+    notification: t.notification ?? '',
+    muteAllMembers: !!t.isAllMute,
+    customData: t.customString ?? '',
+    unreadCount: t.unreadCount ?? 0,
+    nextMessageSeq: t.nextMsgSeq ?? 1,
+    selfInfo: { muteTime: t.selfMuteTime ?? 0, readedSequence: t.readSeq ?? 0, messageRemindType: '' },
+  };
+}

@@ -174,6 +174,33 @@ test('live rooms: join, online count, group counters', async () => {
   await alice.dismissGroup('live1');
 });
 
+test('community topics: create, list with separate unread counts, update, delete', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  const made = await alice.createGroup({ type: TYPES.GRP_COMMUNITY, name: 'club', groupID: '@TGS#_club1',
+    isSupportTopic: true, memberList: [{ userID: 'bob' }] });
+  assert.equal(made.data.group.groupID, '@TGS#_club1');
+  const one = (await alice.createTopicInCommunity({ groupID: '@TGS#_club1', topicName: 'one', topicID: 'one' })).data.topicID;
+  const two = (await alice.createTopicInCommunity({ groupID: '@TGS#_club1', topicName: 'two' })).data.topicID;
+  assert.equal(one, '@TGS#_club1@TOPIC#_one');
+  await bob.waitFor(EVENT.TOPIC_CREATED, (d) => d.topicID === two);
+  await alice.sendMessage(alice.createTextMessage({ to: two, conversationType: TYPES.CONV_GROUP, payload: { text: 'in two' } }));
+  await received(bob, 'in two');
+  const topics = await bob.getTopicList({ groupID: '@TGS#_club1' });
+  assert.deepEqual(Object.fromEntries(topics.data.successTopicList.map((t) => [t.topicID, t.unreadCount])), { [one]: 0, [two]: 1 });
+  await alice.updateTopicProfile({ groupID: '@TGS#_club1', topicID: one, topicName: 'first' });
+  const upd = await bob.waitFor(EVENT.TOPIC_UPDATED, (d) => d.topic.topicID === one);
+  assert.equal(upd.data.topic.topicName, 'first');
+  const communities = await bob.getJoinedCommunityList();
+  assert.deepEqual(communities.data.groupList.map((g) => g.groupID), ['@TGS#_club1']);
+  const gone = await alice.deleteTopicFromCommunity({ groupID: '@TGS#_club1', topicIDList: [one, '@TGS#_club1@TOPIC#_x'] });
+  assert.deepEqual(gone.data.successTopicList, [{ topicID: one }]);
+  assert.equal(gone.data.failureTopicList[0].code, 10010);
+  await bob.waitFor(EVENT.TOPIC_DELETED, (d) => d.topicIDList.includes(one));
+  await assert.rejects(bob.createTopicInCommunity({ groupID: '@TGS#_club1', topicName: 'x' }), (e) => e.code === 10007);
+  await alice.dismissGroup('@TGS#_club1');
+});
+
 test('failures reject with chatd\'s codes; what chatd does not serve rejects 2999', async () => {
   const alice = await login('alice');
   await assert.rejects(alice.sendMessage(alice.createTextMessage({ to: 'nobody', conversationType: TYPES.CONV_C2C, payload: { text: 'x' } })),

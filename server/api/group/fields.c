@@ -64,6 +64,8 @@ static const field_t profile[] = {
      .parse = opt_parse, .expect = "FreeAccess, NeedPermission or DisableInvite (SDK 2, 1 or 0)"},
     {.rest = {"MuteAllMember", "ShutUpAllMember"}, .sdk = {"isAllMuted"}, .kind = FIELD_SWITCH, P(mute_all), .bit = GROUP_F_MUTE_ALL},
     {.rest = {"HistoryMsgBeforeJoin"}, .kind = FIELD_SWITCH, P(history_before_join), .bit = GROUP_F_HISTORY},
+    {.rest = {"EnablePermission"}, .sdk = {"isEnablePermissionGroup"}, .kind = FIELD_FLAG, P(enable_permission), .bit = GROUP_F_PERMISSION},
+    {.rest = {"DefaultPermission"}, .sdk = {"defaultPermissions"}, .kind = FIELD_INT, P(default_permission), .bit = GROUP_F_PERMISSION, .max = INT64_MAX},
     {.rest = {"AppDefinedData"}, .sdk = {"customInfo"}, .kind = FIELD_KV, P(custom), .bit = GROUP_F_CUSTOM, .check = gop_check_group_custom},
 };
 static const field_t mute_all[] = {
@@ -81,6 +83,7 @@ static const field_t new_group[] = {
     {.rest = {"GroupId"}, .sdk = {"groupID"}, .kind = FIELD_TEXT, N(group_id), .bit = GOP_N_ID, .max = 4096},
     {.rest = {"Owner_Account"}, .kind = FIELD_USER, N(owner), .bit = GOP_N_OWNER},
     {.rest = {"CreateTime"}, .kind = FIELD_INT, N(create_time), .bit = GOP_N_CREATE_TIME, .max = UINT32_MAX},
+    {.rest = {"SupportTopic"}, .sdk = {"isSupportTopic"}, .kind = FIELD_FLAG, N(support_topic), .bit = GOP_N_SUPPORT_TOPIC},
 };
 #undef N
 

@@ -437,6 +437,9 @@ static void create_submit(gop_t *op)
         .msg_flag = r->default_msg_flag,
         .recv_opt = group_msg_flag_to_recv_opt(r->default_msg_flag),
         .views = r->stores_history,
+        .support_topic = req->support_topic,
+        .enable_permission = p->enable_permission,
+        .default_permission = p->default_permission,
     };
     store_group_create(env_of(op)->db, &g,
                        req->import ? NULL : hook_of(op, STORE_WEBHOOK_GROUP_AFTER_CREATE, NULL),
@@ -496,6 +499,11 @@ static err_t check_create(const gop_new_t *g, char *buf, size_t len)
     if (g->import && !r->importable) {
         snprintf(buf, len, "this group type cannot be imported");
         return ERR_GROUP_PERMISSION;
+    }
+    if ((g->support_topic || (g->profile.given & GROUP_F_PERMISSION)) &&
+        g->type != GROUP_COMMUNITY) {
+        snprintf(buf, len, "only a Community has topics and permission groups");
+        return ERR_GROUP_PARAM;
     }
     err_t err = check_max_members(&g->profile, r, buf, len);
     if (err != ERR_OK)
@@ -1105,6 +1113,8 @@ static json_t *change_store_fields(const gop_profile_t *p)
         {GROUP_F_MUTE_ALL, "mute_all", json_boolean(p->mute_all)},
         {GROUP_F_HISTORY, "history_before_join", json_boolean(p->history_before_join)},
         {GROUP_F_CUSTOM, "custom", json_incref(p->custom)},
+        {GROUP_F_PERMISSION, "enable_permission", json_boolean(p->enable_permission)},
+        {GROUP_F_PERMISSION, "default_permission", json_integer((json_int_t)p->default_permission)},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (p->given & map[i].bit)

@@ -57,7 +57,9 @@ typedef struct {
     int64_t max_members;
     int apply_opt, invite_opt; /* group_opt_t */
     bool mute_all, history_before_join;
-    json_t *custom; /* AppDefinedData {key: value}; "" deletes a key in a change */
+    bool enable_permission;     /* EnablePermission (Community) */
+    int64_t default_permission; /* DefaultPermission (Community); both GROUP_F_PERMISSION */
+    json_t *custom;             /* AppDefinedData {key: value}; "" deletes a key in a change */
 } gop_profile_t;
 
 /* One member of a new group's list. */
@@ -103,6 +105,7 @@ enum {
     GOP_N_ID = 1 << 1,
     GOP_N_OWNER = 1 << 2,
     GOP_N_CREATE_TIME = 1 << 3,
+    GOP_N_SUPPORT_TOPIC = 1 << 4,
 };
 typedef struct {
     unsigned given;       /* GOP_N_* */
@@ -111,6 +114,7 @@ typedef struct {
     const char *owner;    /* NULL: ownerless (REST), the caller (SDK) */
     int64_t create_time;  /* import_group only; 0: now */
     bool import;          /* import_group: no webhooks, no events to members */
+    bool support_topic;   /* SupportTopic / isSupportTopic: a Community with topics */
     gop_profile_t profile;
     gop_new_member_t *members; /* xmalloc'd, owned */
     size_t n_members;

@@ -13,6 +13,7 @@
 #include "api/group/group.h"
 #include "api/group/ops.h"
 #include "api/group/rules.h"
+#include "api/group/topic.h"
 #include "api/message/body.h"
 #include "api/valid.h"
 #include "core/rand.h"
@@ -44,6 +45,13 @@ static const char *group_id_of(api_call_t *call)
         return NULL;
     }
     return json_string_value(v);
+}
+
+/* The message stream a message request addresses (topic_stream_of()); NULL after failing. */
+static const char *stream_id_of(api_call_t *call)
+{
+    const char *id = group_id_of(call);
+    return id ? topic_stream_of(call, id) : NULL;
 }
 
 /* A required UserID field; NULL after failing. */
@@ -204,6 +212,17 @@ static json_t *rest_group(const api_call_t *call, const store_group_t *g, const 
     }
     if (listed(filter, "ShutUpAllMember"))
         json_object_set_new(o, "ShutUpAllMember", json_string(on_off(g->mute_all)));
+    if (t == GROUP_COMMUNITY) {
+        const struct {
+            const char *name;
+            json_int_t value;
+        } community[] = {{"SupportTopic", g->support_topic},
+                         {"EnablePermission", g->enable_permission},
+                         {"DefaultPermission", (json_int_t)g->default_permission}};
+        for (size_t i = 0; i < sizeof community / sizeof community[0]; i++)
+            if (all || listed(filter, community[i].name))
+                json_object_set_new(o, community[i].name, json_integer(community[i].value));
+    }
     if (all || listed(filter, "AppDefinedData") || json_is_array(custom_filter))
         json_object_set_new(o, "AppDefinedData", kv_array(g->custom, custom_filter));
     return o;
@@ -408,7 +427,7 @@ static void on_info_groups(err_t err, const store_group_res_t *res, void *arg)
         member_load_t *ml = XNEW(member_load_t);
         ml->call = call;
         ml->group_id = xstrdup(view.id);
-        store_group_members(call->env->db, ml->group_id, NULL, 0, 0, GROUP_MEMBER_PAGE_MAX,
+        store_group_members(call->env->db, ml->group_id, NULL, 0, NULL, 0, GROUP_MEMBER_PAGE_MAX,
                             on_info_members, ml);
     }
 }
@@ -440,8 +459,9 @@ void api_group_rest_info(api_call_t *call)
 /* ---- get_group_member_info, get_specified_group_member_info ---- */
 
 typedef struct {
-    long long offset;
-    bool community;
+    long long limit;
+    bool community; /* Next: keyset pages (the page asked for one more, to know if it is the
+                     * last) */
 } members_t;
 
 static void on_rest_members(err_t err, const store_group_res_t *res, void *arg)
@@ -457,16 +477,20 @@ static void on_rest_members(err_t err, const store_group_res_t *res, void *arg)
     const json_t *mfilter = json_object_get(call->body, "MemberInfoFilter");
     const json_t *mcustom = json_object_get(call->body, "AppDefinedDataFilter_GroupMember");
     json_t *members = res->members, *m, *list = json_array();
-    size_t i;
-    json_array_foreach(members, i, m) json_array_append_new(list, rest_member(m, mfilter, mcustom));
+    size_t i, n = json_array_size(members);
+    bool more = st->community && n > (size_t)st->limit;
+    if (more)
+        n = (size_t)st->limit;
+    for (i = 0; i < n; i++) {
+        m = json_array_get(members, i);
+        json_array_append_new(list, rest_member(m, mfilter, mcustom));
+    }
     json_int_t total = res->total;
     json_t *out = json_pack("{s:I, s:o}", "MemberNum", total, "MemberList", list);
     if (st->community) {
-        long long next = st->offset + (long long)json_array_size(members);
-        char cursor[24] = "";
-        if (next < total)
-            snprintf(cursor, sizeof cursor, "%lld", next);
-        json_object_set_new(out, "Next", json_string(cursor));
+        char *key = more ? store_group_member_key(json_array_get(members, n - 1)) : NULL;
+        json_object_set_new(out, "Next", json_string(key ? key : ""));
+        free(key);
     }
     api_finish(call, out);
     xfree(st);
@@ -504,17 +528,26 @@ void api_group_rest_members(api_call_t *call)
         return;
     if (limit == 0)
         limit = GROUP_MEMBER_PAGE_MAX;
+    /* Next (Community): "" first, then the last page's; the key of the member it ends with. */
     json_t *next = json_object_get(call->body, "Next");
+    const char *after = NULL;
     if (next) {
-        char *end = NULL;
-        if (!json_is_string(next) ||
-            (json_string_length(next) > 0 &&
-             (strtoll(json_string_value(next), &end, 10) < 0 || *end != '\0'))) {
+        json_t *key = json_is_string(next) && json_string_length(next) > 0
+                          ? json_loads(json_string_value(next), 0, NULL)
+                          : NULL;
+        bool good = json_is_string(next) && (json_string_length(next) == 0 ||
+                                             (json_is_array(key) && json_array_size(key) == 3 &&
+                                              json_is_integer(json_array_get(key, 0)) &&
+                                              json_is_integer(json_array_get(key, 1)) &&
+                                              json_is_string(json_array_get(key, 2))));
+        json_decref(key);
+        if (!good) {
             api_fail(call, ERR_GROUP_PARAM, "Next must be the string the last page returned");
             return;
         }
         if (json_string_length(next) > 0)
-            offset = strtoll(json_string_value(next), NULL, 10);
+            after = json_string_value(next);
+        offset = 0;
     }
     json_t *roles = json_object_get(call->body, "MemberRoleFilter"), *v;
     size_t i;
@@ -524,11 +557,12 @@ void api_group_rest_members(api_call_t *call)
         return;
     }
     members_t *st = XNEW(members_t);
-    st->offset = offset;
+    st->limit = limit;
     st->community = next != NULL;
     call->state = st;
     char *roles_json = json_array_size(roles) > 0 ? json_dumps(roles, JSON_COMPACT) : NULL;
-    store_group_members(call->env->db, id, roles_json, 0, offset, limit, on_rest_members, call);
+    store_group_members(call->env->db, id, roles_json, 0, after, offset,
+                        st->community ? limit + 1 : limit, on_rest_members, call);
     free(roles_json);
 }
 
@@ -992,7 +1026,7 @@ static bool check_body(api_call_t *call, const json_t *obj)
 void api_group_rest_send_msg(api_call_t *call)
 {
     const json_t *body = call->body;
-    const char *id = group_id_of(call);
+    const char *id = stream_id_of(call);
     long long random = 0, online = 0, receipt = 0, ext = 0;
     if (id == NULL)
         return;
@@ -1290,7 +1324,9 @@ static void import_msgs(api_call_t *call, const store_group_ctx_t *ctx)
 {
     import_t *st = XNEW(import_t);
     st->results = json_array();
-    st->group_id = xstrdup(ctx->group.id);
+    /* Into a topic's history: stream_id_of() checked that TopicId is one of this group's. */
+    const char *topic = json_string_value(json_object_get(call->body, "TopicId"));
+    st->group_id = xstrdup(topic && *topic ? topic : ctx->group.id);
     call->state = st;
     import_next(call);
 }
@@ -1299,7 +1335,8 @@ void api_group_rest_import_msg(api_call_t *call)
 {
     const char *id = group_id_of(call);
     long long flag = 0;
-    if (id == NULL || !opt_int(call, "RecentContactFlag", 0, 1, &flag))
+    if (id == NULL || stream_id_of(call) == NULL ||
+        !opt_int(call, "RecentContactFlag", 0, 1, &flag))
         return;
     json_t *list = json_object_get(call->body, "MsgList");
     if (!json_is_array(list) || json_array_size(list) == 0) {
@@ -1427,7 +1464,9 @@ static void history(api_call_t *call, const store_group_ctx_t *ctx)
     json_t *req = json_object_get(call->body, "ReqMsgSeq");
     if (req)
         seq = json_integer_value(req);
-    store_group_history(call->env->db, ctx->group.id, seq,
+    /* A topic's history: stream_id_of() checked that TopicId is one of this group's. */
+    const char *topic = json_string_value(json_object_get(call->body, "TopicId"));
+    store_group_history(call->env->db, topic && *topic ? topic : ctx->group.id, seq,
                         json_integer_value(json_object_get(call->body, "ReqMsgNumber")), on_history,
                         call);
 }
@@ -1436,7 +1475,7 @@ void api_group_rest_history(api_call_t *call)
 {
     const char *id = group_id_of(call);
     long long n = 0, seq = 0, recalled = 0;
-    if (id == NULL)
+    if (id == NULL || stream_id_of(call) == NULL)
         return;
     if (valid_get_int(call->body, "ReqMsgNumber", 1, GROUP_HISTORY_MAX, &n) != VALID_OK) {
         api_fail(call, ERR_GROUP_PARAM, "ReqMsgNumber is required: 1 to %d", GROUP_HISTORY_MAX);

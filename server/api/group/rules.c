@@ -361,6 +361,8 @@ err_t group_rule_modify(group_type_t t, group_role_t actor, unsigned fields)
         return ERR_GROUP_PERMISSION;
     if ((fields & GROUP_F_HISTORY) && !r->history_configurable)
         return ERR_GROUP_PERMISSION;
+    if ((fields & GROUP_F_PERMISSION) && t != GROUP_COMMUNITY)
+        return ERR_GROUP_PERMISSION;
     if ((fields & GROUP_F_MAX_MEMBERS) && actor < GROUP_ROLE_APP_ADMIN)
         return ERR_GROUP_PERMISSION;
     fields &= ~(unsigned)GROUP_F_MUTE_ALL;
@@ -483,7 +485,7 @@ static bool printable_ascii(const char *s, size_t len)
 bool group_id_valid_custom(group_type_t t, const char *id, size_t len)
 {
     if (id == NULL || len == 0 || len > GROUP_ID_MAX || strlen(id) != len ||
-        !printable_ascii(id, len))
+        !printable_ascii(id, len) || strstr(id, GROUP_TOPIC_MARK) != NULL)
         return false;
     bool tgs = strncmp(id, GROUP_ID_PREFIX, strlen(GROUP_ID_PREFIX)) == 0;
     if (t == GROUP_COMMUNITY)
@@ -520,4 +522,37 @@ bool group_custom_key_valid(const char *key, size_t len)
 bool group_attr_key_valid(const char *key, size_t len)
 {
     return key != NULL && len >= 1 && len <= GROUP_ATTR_KEY_MAX && strlen(key) == len;
+}
+
+bool group_topic_split(const char *id, char *group, size_t group_len)
+{
+    const char *mark = id ? strstr(id, GROUP_TOPIC_MARK) : NULL;
+    if (mark == NULL || mark == id || (size_t)(mark - id) >= group_len)
+        return false;
+    memcpy(group, id, (size_t)(mark - id));
+    group[mark - id] = '\0';
+    return mark[strlen(GROUP_TOPIC_MARK)] != '\0';
+}
+
+bool group_topic_custom_valid(const char *part, size_t len)
+{
+    return part != NULL && len > 0 && strlen(part) == len && printable_ascii(part, len) &&
+           strstr(part, GROUP_ID_COMMUNITY_PREFIX) == NULL &&
+           strstr(part, GROUP_TOPIC_MARK GROUP_TOPIC_MARK_AUTO) == NULL;
+}
+
+bool group_topic_id_make(const char *group_id, const char *custom, const unsigned char rnd[10],
+                         char *out, size_t out_len)
+{
+    static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    char tail[11];
+    if (custom == NULL) {
+        for (int i = 0; i < 10; i++)
+            tail[i] = alnum[rnd[i] % (sizeof alnum - 1)];
+        tail[10] = '\0';
+    }
+    int n = custom ? snprintf(out, out_len, "%s%s%s", group_id, GROUP_TOPIC_MARK, custom)
+                   : snprintf(out, out_len, "%s%s%s%s", group_id, GROUP_TOPIC_MARK,
+                              GROUP_TOPIC_MARK_AUTO, tail);
+    return n > 0 && (size_t)n < out_len && (size_t)n <= GROUP_TOPIC_ID_MAX;
 }

@@ -61,8 +61,9 @@ enum {
     GROUP_F_APPLY_OPT = 1 << 5,
     GROUP_F_INVITE_OPT = 1 << 6,
     GROUP_F_MUTE_ALL = 1 << 7,
-    GROUP_F_CUSTOM = 1 << 8,  /* AppDefinedData */
-    GROUP_F_HISTORY = 1 << 9, /* HistoryMsgBeforeJoin */
+    GROUP_F_CUSTOM = 1 << 8,      /* AppDefinedData */
+    GROUP_F_HISTORY = 1 << 9,     /* HistoryMsgBeforeJoin */
+    GROUP_F_PERMISSION = 1 << 10, /* EnablePermission, DefaultPermission (Community only) */
 };
 
 /* One type's rules. Roles are minimum roles; GROUP_ROLE_NONE in a *_min field means "nobody"
@@ -169,8 +170,27 @@ bool group_rule_pre_join_visible(group_type_t t, bool history_before_join);
 #define GROUP_ID_COMMUNITY_PREFIX "@TGS#_"
 
 /* A custom group ID for a group of type t: printable ASCII (0x20–0x7e), 1–47 bytes, not
- * starting with @TGS# (Community: must start with @TGS#_). */
+ * starting with @TGS# (Community: must start with @TGS#_), never containing @TOPIC#_ (topic
+ * IDs are told apart by it). */
 bool group_id_valid_custom(group_type_t t, const char *id, size_t len);
+/* ---- topics of a Community (reference §5.5) ---- */
+
+#define GROUP_TOPIC_MARK "@TOPIC#_"     /* <GroupId>@TOPIC#_<custom or generated> */
+#define GROUP_TOPIC_MARK_AUTO "@TOPIC#" /* a generated part: @TOPIC#_@TOPIC#<10 alnum> */
+#define GROUP_TOPIC_ID_MAX 96           /* bytes of the whole topic ID */
+#define GROUP_TOPIC_CUSTOM_STRING_MAX 3000
+#define GROUP_TOPICS_MAX 1000 /* topics per community */
+
+/* Whether `id` is a topic ID; when it is, writes its community's GroupId into group. */
+bool group_topic_split(const char *id, char *group, size_t group_len);
+/* A custom topic part (what follows @TOPIC#_): printable ASCII, containing neither @TGS#_ nor
+ * @TOPIC#_@TOPIC#. */
+bool group_topic_custom_valid(const char *part, size_t len);
+/* Writes the topic ID of `group_id` with the custom part (NULL: generated from rnd) into out;
+ * false when it would exceed GROUP_TOPIC_ID_MAX bytes. */
+bool group_topic_id_make(const char *group_id, const char *custom, const unsigned char rnd[10],
+                         char *out, size_t out_len);
+
 /* Writes a generated ID ("@TGS#" + 10 alphanumerics; Community "@TGS#_@TGS#" + 10) into out
  * (at least 32 bytes). `rnd` supplies random bytes (10 needed). */
 void group_id_generate(group_type_t t, const unsigned char rnd[10], char *out, size_t out_len);

@@ -109,7 +109,13 @@ static json_t *group_info(const store_group_t *g)
         (json_int_t)g->create_time, "groupAddOpt", opt_sdk(g->apply_opt), "groupApproveOpt",
         opt_sdk(g->invite_opt), "lastInfoTime", (json_int_t)g->last_info_time, "lastMessageTime",
         (json_int_t)g->last_time, "memberCount", (json_int_t)g->member_count, "memberMaxCount",
-        (json_int_t)g->max_members, "customInfo", custom_copy(g->custom), "isSupportTopic", 0);
+        (json_int_t)g->max_members, "customInfo", custom_copy(g->custom), "isSupportTopic",
+        g->support_topic);
+    if (g->support_topic || g->enable_permission) {
+        json_object_set_new(info, "isEnablePermissionGroup", json_boolean(g->enable_permission));
+        json_object_set_new(info, "defaultPermissions",
+                            json_integer((json_int_t)g->default_permission));
+    }
     store_group_member_t self;
     if (store_group_member_view(g->self, &self)) {
         json_object_set_new(info, "role",
@@ -231,6 +237,15 @@ static void on_joined_list(err_t err, const store_group_res_t *res, void *arg)
 void api_group_joined_list(api_call_t *call)
 {
     gop_joined_t q = {.user = call->identifier, .limit = GROUP_JOINED_MAX};
+    gop_joined(call->env, &q, on_joined_list, call);
+}
+
+void api_group_joined_communities(api_call_t *call)
+{
+    gop_joined_t q = {.user = call->identifier,
+                      .has_type = true,
+                      .type = GROUP_COMMUNITY,
+                      .limit = GROUP_JOINED_MAX};
     gop_joined(call->env, &q, on_joined_list, call);
 }
 
@@ -440,7 +455,7 @@ static void on_page_ctx(err_t err, const store_group_res_t *res, void *arg)
         return;
     }
     call->state = p;
-    store_group_members(call->env->db, p->group_id, p->roles, p->mark, p->offset, p->count,
+    store_group_members(call->env->db, p->group_id, p->roles, p->mark, NULL, p->offset, p->count,
                         on_members_page, call);
 }
 

@@ -20,7 +20,8 @@
 
 typedef struct {
     const api_env_t *env;
-    msg_group_t m; /* pointers below are owned copies */
+    msg_group_t m;    /* pointers below are owned copies */
+    char *members_of; /* whose members and type apply: the community of a topic, else group_id */
     char *sender, *group_id, *body_text, *ccd, *priority, *targets, *ats, *platform, *client_ip;
     json_t *targets_json, *ats_json;
     char msg_id[33];
@@ -35,6 +36,7 @@ static void gsend_free(gsend_t *g)
 {
     xfree(g->sender);
     xfree(g->group_id);
+    xfree(g->members_of);
     free(g->body_text);
     xfree(g->ccd);
     xfree(g->priority);
@@ -217,7 +219,7 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
         gsend_free(g);
         return;
     }
-    group_cache_get(g->env->groups, g->group_id, on_fanout_members, g);
+    group_cache_get(g->env->groups, g->members_of, on_fanout_members, g);
 }
 
 static void store_group_message(gsend_t *g)
@@ -266,7 +268,7 @@ static void on_before(const api_before_result_t *r, void *arg)
         return;
     }
     /* The members may have changed while the app thought: look again. */
-    group_cache_get(g->env->groups, g->group_id, on_group_checked, g);
+    group_cache_get(g->env->groups, g->members_of, on_group_checked, g);
 }
 
 /* Group.CallbackBeforeSendMsg: MsgSeq and MsgTime do not exist yet. */
@@ -277,10 +279,12 @@ static void ask_before(gsend_t *g, const char *type)
         store_webhook_platform(g->platform, STORE_WEBHOOK_GROUP_BEFORE_SEND),
         g->client_ip ? g->client_ip : ""};
     json_t *body =
-        json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s}", "GroupId", g->group_id, "Type", type,
-                  "From_Account", g->sender, "Operator_Account", g->sender, "Random",
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s}", "GroupId", g->members_of, "Type",
+                  type, "From_Account", g->sender, "Operator_Account", g->sender, "Random",
                   (json_int_t)g->m.random, "OnlineOnlyFlag", g->m.online_only ? 1 : 0, "MsgBody",
                   json_loads(g->body_text, 0, NULL), "CloudCustomData", g->ccd ? g->ccd : "");
+    if (strcmp(g->members_of, g->group_id) != 0)
+        json_object_set_new(body, "TopicId", json_string(g->group_id));
     env->hooks->before(env->hooks->ctx, STORE_WEBHOOK_GROUP_BEFORE_SEND, &o, body, on_before, g);
 }
 
@@ -317,7 +321,7 @@ static void on_online_muted(err_t err, bool muted, void *arg)
         gsend_free(g);
         return;
     }
-    group_cache_get(g->env->groups, g->group_id, on_online_members, g);
+    group_cache_get(g->env->groups, g->members_of, on_online_members, g);
 }
 
 /* A live room's message stored by avchatroom_store_messages = on, once its sender may speak. */
@@ -380,7 +384,7 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
     }
     /* Not stored, so the writer's mute check does not run: ask for it, then look at the
      * members again (they may have changed meanwhile). */
-    store_group_sender_muted(g->env->db, g->group_id, g->sender, (int64_t)time(NULL),
+    store_group_sender_muted(g->env->db, g->members_of, g->sender, (int64_t)time(NULL),
                              on_online_muted, g);
 }
 
@@ -432,6 +436,9 @@ void msg_group_send(const api_env_t *env, const msg_group_t *m, msg_sent_fn cb, 
     g->arg = arg;
     g->sender = xstrdup(m->sender);
     g->group_id = xstrdup(m->group_id);
+    char community[GROUP_TOPIC_ID_MAX + 1];
+    g->members_of = xstrdup(
+        group_topic_split(m->group_id, community, sizeof community) ? community : m->group_id);
     g->body_text = json_dumps(m->body, JSON_COMPACT);
     g->ccd = m->cloud_custom_data ? xstrdup(m->cloud_custom_data) : NULL;
     g->priority = m->priority ? xstrdup(m->priority) : NULL;
@@ -454,7 +461,7 @@ void msg_group_send(const api_env_t *env, const msg_group_t *m, msg_sent_fn cb, 
     if (g->m.ts == 0)
         g->m.ts = (int64_t)time(NULL);
     msg_new_id(g->msg_id);
-    group_cache_get(env->groups, g->group_id, on_group_checked, g);
+    group_cache_get(env->groups, g->members_of, on_group_checked, g);
 }
 
 /* ---- tips ---- */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/group/topic.h"
 #include "api/message/message.h"
 #include "api/recall/recall.h"
 #include "api/valid.h"
@@ -200,10 +201,11 @@ void api_group_rest_msg_recall(api_call_t *call)
                  RECALL_REASON_MAX);
         return;
     }
-    int64_t *seqs = seq_list_of(call, RECALL_SEQS_MAX, &n);
+    const char *stream = topic_stream_of(call, id);
+    int64_t *seqs = stream ? seq_list_of(call, RECALL_SEQS_MAX, &n) : NULL;
     if (seqs == NULL)
         return;
-    char *conv = xasprintf("g:%s", id);
+    char *conv = xasprintf("g:%s", stream);
     recall_seqs(call, conv, seqs, n, NULL, -1, -1, on_group_recalled);
     xfree(conv);
     xfree(seqs);
@@ -236,9 +238,10 @@ void api_openim_modify_group_msg(api_call_t *call)
         api_fail(call, ERR_BAD_PARAM, "MsgSeq is required: a seq >= 1");
         return;
     }
-    if (!recall_read_changes(call, "MsgBody", "CloudCustomData", &m))
+    const char *stream = topic_stream_of(call, id);
+    if (stream == NULL || !recall_read_changes(call, "MsgBody", "CloudCustomData", &m))
         return;
-    char *conv = xasprintf("g:%s", id);
+    char *conv = xasprintf("g:%s", stream);
     m.conv_key = conv;
     m.seq = seq;
     recall_modify(call, &m);
