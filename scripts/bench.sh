@@ -30,6 +30,9 @@
 #   scripts/bench.sh members  a Community of 100,000 members: pages of 100 of
 #                             get_group_member_info at the start, middle and end through Next
 #                             (keyset) and at the end through Offset, and get_group_info
+#   scripts/bench.sh commits  the standard closed-loop run with each commit made slower by
+#                             PostgreSQL's commit_delay (0, 0.3, 1 and 3 ms): msgs/s, p99 and
+#                             messages per write transaction against the commit time
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
@@ -48,9 +51,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search) ;;
+standard | full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search | commits) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search | commits]" >&2
     exit 2
     ;;
 esac
@@ -420,6 +423,24 @@ if [ "$mode" = members ]; then
         2>>"$log") || fail "bench/members.py failed"
     echo "$line" >>"$log"
     echo "members: Community of $MEMBERS members (set up in $(field "$line" setup_s) s): get_group_member_info page of 100 through Next, request → answer p50 first $(field "$line" first_p50_ms) ms, middle $(field "$line" middle_p50_ms) ms, last $(field "$line" last_p50_ms) ms (p99 $(field "$line" last_p99_ms) ms) | the last page through Offset p50 $(field "$line" offset_last_p50_ms) ms | get_group_info (profile with MemberNum) p50 $(field "$line" info_p50_ms) ms, with its MemberList of 6,000 (no ResponseFilter) p50 $(field "$line" full_info_p50_ms) ms | machine floor, same run: REST account_check p50 $(field "$line" floor_rest_p50_ms) ms"
+    exit 0
+fi
+
+# ---- slow commits (issue 18, item 3) ---------------------------------------------------------
+# PostgreSQL's commit_delay with commit_siblings = 0 makes every commit wait that long before
+# its WAL flush: a slower disk, injected. The same closed-loop run at each delay shows whether
+# chatd's throughput holds (more messages per transaction) or falls with the commit time.
+if [ "$mode" = commits ]; then
+    for delay in 0 300 1000 3000; do
+        pgq "ALTER SYSTEM SET commit_delay = $delay" >/dev/null
+        pgq "ALTER SYSTEM SET commit_siblings = 0" >/dev/null
+        pgq "SELECT pg_reload_conf()" >/dev/null
+        wait_idle
+        args=(--users-prefix cm_ --conns 200 --window 8 --warmup 2 --duration 10)
+        [ "$delay" = 0 ] || args+=(--no-import)
+        ws_run "commit-$delay" "${args[@]}"
+        echo "commit delay $delay µs: $summary"
+    done
     exit 0
 fi
 
