@@ -6,6 +6,7 @@
 
 #include "api/conv/conv.h"
 #include "api/fields.h"
+#include "api/push/push.h"
 #include "api/user/user.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
@@ -96,6 +97,9 @@ static const api_op_t ops[] = {
     {"message",
      {"openim", "admin_set_msg_read", api_openim_set_msg_read, API_ADMIN},
      {"markC2CMessageAsRead", api_ws_mark_c2c_read}},
+    {"push", NO_REST, {"setOfflinePushConfig", api_push_set_config}},
+    {"push", NO_REST, {"doBackground", api_push_background}},
+    {"push", NO_REST, {"doForeground", api_push_foreground}},
     {"signal", NO_REST, {"invite", api_signal_invite}},
     {"signal", NO_REST, {"inviteInGroup", api_signal_invite_in_group}},
     {"signal", NO_REST, {"accept", api_signal_accept}},
@@ -408,6 +412,11 @@ const err_service_t api_ws_errors = {.json = 60003,
                                      .too_many = 70402};
 
 #define NOPS (sizeof ops / sizeof ops[0])
+
+void api_session_logged_out(const api_env_t *env, const char *user, const char *platform)
+{
+    push_session_ended(env, user, platform);
+}
 
 void api_session_left(const api_env_t *env, const char *user, uint64_t conn_id)
 {

@@ -88,6 +88,15 @@ typedef struct {
     int webhook_retry_max_ms;
     int webhook_max_age_s;
     char *webhook_ca_file;
+    char *push_gateway_url;   /* "" = no gateway (docs/push.md) */
+    char *push_gateway_token; /* "" = no Authorization header */
+    int push_timeout_ms;
+    int push_max_in_flight;
+    int push_poll_ms;
+    int push_retry_base_ms;
+    int push_retry_max_ms;
+    int push_max_age_s;
+    char *push_ca_file;
     /* TLS listener (http/tls.h): tls_listen "" = none; else parsed into tls_host:tls_port. */
     char *tls_listen;
     char *tls_host;

@@ -38,6 +38,7 @@ struct wh_req {
     wh_conn_t *conn;
     struct evhttp_request *ev; /* libevent's, while it holds it */
     char *uri, *body;
+    char *content_type, *authorization; /* NULL: JSON, none */
     size_t len;
     struct event *timer; /* the deadline; then the deferred completion */
     int timeout_ms;
@@ -178,6 +179,8 @@ static void req_free(wh_req_t *r)
         event_free(r->timer);
     xfree(r->uri);
     xfree(r->body);
+    xfree(r->content_type);
+    xfree(r->authorization);
     xfree(r->answer);
     xfree(r);
 }
@@ -340,7 +343,10 @@ static void req_start(wh_req_t *r, wh_conn_t *conn)
     evhttp_request_set_error_cb(ev, on_req_error);
     struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
     evhttp_add_header(h, "Host", c->host_header);
-    evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+    evhttp_add_header(h, "Content-Type",
+                      r->content_type ? r->content_type : "application/json; charset=utf-8");
+    if (r->authorization)
+        evhttp_add_header(h, "Authorization", r->authorization);
     evhttp_add_header(h, "Connection", "keep-alive");
     evhttp_add_header(h, "User-Agent", "chatd-webhook");
     evbuffer_add(evhttp_request_get_output_buffer(ev), r->body, r->len);
@@ -363,9 +369,18 @@ static void req_start(wh_req_t *r, wh_conn_t *conn)
 void wh_client_post(wh_client_t *c, const char *uri, const char *body, size_t len, int timeout_ms,
                     wh_http_fn cb, void *arg)
 {
+    wh_client_post_ext(c, uri, NULL, NULL, body, len, timeout_ms, cb, arg);
+}
+
+void wh_client_post_ext(wh_client_t *c, const char *uri, const char *content_type,
+                        const char *authorization, const char *body, size_t len, int timeout_ms,
+                        wh_http_fn cb, void *arg)
+{
     wh_req_t *r = XNEW(wh_req_t);
     r->client = c;
     r->uri = xstrdup(uri);
+    r->content_type = content_type ? xstrdup(content_type) : NULL;
+    r->authorization = authorization ? xstrdup(authorization) : NULL;
     r->body = xmalloc(len + 1);
     memcpy(r->body, body, len);
     r->body[len] = '\0';

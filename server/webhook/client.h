@@ -32,6 +32,11 @@ void wh_client_free(wh_client_t *c);
 void wh_client_post(wh_client_t *c, const char *uri, const char *body, size_t len, int timeout_ms,
                     wh_http_fn cb, void *arg);
 
+/* The same with a Content-Type (NULL: JSON) and an Authorization header (NULL: none). */
+void wh_client_post_ext(wh_client_t *c, const char *uri, const char *content_type,
+                        const char *authorization, const char *body, size_t len, int timeout_ms,
+                        wh_http_fn cb, void *arg);
+
 /* Requests in flight or waiting. */
 int wh_client_busy(const wh_client_t *c);
 
