@@ -417,3 +417,94 @@ def test_metrics(pushed, gateway, pg):
         'chatd_push_failed_total{provider="gateway"} 1'
     assert metric("chatd_push_pending") is not None
     assert metric("chatd_push_queue_age_seconds") is not None
+
+
+# ---- groups and @ mentions --------------------------------------------------------------------
+
+def create_group(rest, type_, members):
+    return call_ok(rest, "group_open_http_svc/create_group", {
+        "Type": type_, "Name": "team", "Owner_Account": "alice",
+        "MemberList": [{"Member_Account": m} for m in members]})["GroupId"]
+
+
+def group_send(rest, gid, body, **fields):
+    return call_ok(rest, "group_open_http_svc/send_group_msg", {
+        "GroupId": gid, "From_Account": "alice", "Random": next(_random), "MsgBody": body,
+        **fields})
+
+
+def test_group_message_pushes_members_away(pushed, gateway, pg):
+    """A Public group's message queues a notification for each member away from the
+    foreground, not for the sender or a member in the foreground; the title is the group."""
+    chatd = pushed()
+    registered(chatd, "bob", "fcm-bob")
+    carol = WsClient.login_as(chatd.url, "carol", platform="Android")
+    carol.call("setOfflinePushConfig", {"businessID": 1, "token": "fcm-carol"})
+    registered(chatd, "alice", "fcm-alice")
+    rest = chatd.rest()
+    gid = create_group(rest, "Public", ["bob", "carol"])
+    group_send(rest, gid, text("hello team"))
+    (body,) = gateway_bodies(gateway, 1)
+    assert (body["userID"], body["token"], body["groupID"], body["conversationID"],
+            body["title"], body["desc"], body["badge"]) == (
+        "bob", "fcm-bob", gid, f"group_{gid}", gid, "hello team", 1)
+    drained(pg)
+    assert len(gateway.calls) == 1
+
+
+def test_meeting_group_does_not_push(pushed, gateway, pg):
+    """A Meeting (ChatRoom) group's messages never push (its default is AcceptNotNotify)."""
+    chatd = pushed()
+    registered(chatd, "bob", "fcm-bob")
+    rest = chatd.rest()
+    gid = create_group(rest, "ChatRoom", ["bob"])
+    group_send(rest, gid, text("hello"))
+    expect_pushes(pg, gateway, 0)
+
+
+@pytest.mark.parametrize("opt, at, pushes", [
+    (2, None, False), (3, None, False), (3, "bob", True), (3, "all", True), (4, "bob", True),
+    (4, "carol", False), (1, "bob", False), (0, None, True),
+])
+def test_group_receive_options_and_mentions(pushed, gateway, pg, opt, at, pushes):
+    """bob's receive option for the group decides: 0 pushes, 1 and 2 never, 3 and 4 only a
+    message that @-mentions bob or @all."""
+    chatd = pushed()
+    rest = chatd.rest()
+    gid = create_group(rest, "Public", ["bob", "carol"])
+    bob = WsClient.login_as(chatd.url, "bob", platform="Android")
+    bob.call("setOfflinePushConfig", {"businessID": 1, "token": "fcm-bob"})
+    bob.call("setGroupReceiveMessageOpt", {"groupID": gid, "opt": opt})
+    bob.close()
+    fields = {}
+    if at == "all":
+        fields["GroupAtInfo"] = [{"GroupAtAllFlag": 1}]
+    elif at:
+        fields["GroupAtInfo"] = [{"GroupAtAllFlag": 0, "GroupAt_Account": at}]
+    group_send(rest, gid, text("@ you"), **fields)
+    expect_pushes(pg, gateway, 1 if pushes else 0)
+
+
+# ---- signaling ------------------------------------------------------------------------------
+
+def test_invitation_pushes_offline(pushed, gateway, pg):
+    """A one-to-one invitation to an offline invitee pushes: "[Call invitation]" with the
+    signaling JSON as ext, or the invite's own offlinePushInfo; an online-only one does not; a
+    malformed offlinePushInfo is refused (6017) and stores nothing."""
+    chatd = pushed()
+    registered(chatd, "bob", "fcm-bob")
+    alice = WsClient.login_as(chatd.url, "alice")
+    invite_id = alice.call("invite", {"invitee": "bob", "data": "video", "timeout": 30})[
+        "inviteID"]
+    (body,) = gateway_bodies(gateway, 1)
+    assert body["desc"] == "[Call invitation]" and body["title"] == "alice"
+    assert json.loads(body["ext"])["inviteID"] == invite_id
+    alice.call("invite", {"invitee": "bob", "data": "x", "onlineUserOnly": True})
+    alice.call("invite", {"invitee": "bob", "data": "y",
+                          "offlinePushInfo": {"Title": "Call", "Desc": "alice is calling"}})
+    bodies = gateway_bodies(gateway, 2)
+    assert (bodies[1]["title"], bodies[1]["desc"]) == ("Call", "alice is calling")
+    alice.fail("invite", {"invitee": "bob", "offlinePushInfo": {"PushFlag": 3}}, 6017)
+    drained(pg)
+    assert len(gateway.calls) == 2
+    assert pg.sql("SELECT count(*) FROM signal_invites") == [(3,)]
