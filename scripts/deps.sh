@@ -5,14 +5,17 @@
 set -euo pipefail
 
 build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libwslay-dev
-       libpq-dev libssl-dev zlib1g-dev libhiredis-dev"
+       libpq-dev libssl-dev zlib1g-dev libhiredis-dev libnghttp2-dev"
 server="postgresql-15"
 # Several nodes (bus_url): Redis is the bus between them; the e2e cluster tests (and bench.sh
 # cluster) start private ones on free ports. chatd with bus_url empty (make run) never starts or
 # needs Redis. (On a machine with systemd, Debian's package also enables a system Redis on port
 # 6379; chatd uses it only if bus_url names it.)
 bus="redis-server"
-tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2 openssl"
+# python3-jwt, python3-cryptography and python3-h2: the fake push providers (FCM's token
+# exchange, APNs over HTTP/2) of tests/e2e/test_push.py.
+tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2 openssl
+       python3-jwt python3-cryptography python3-h2"
 tools="clang-format valgrind"  # valgrind: make test-valgrind
 # libFuzzer and the sanitizers' runtime for the fuzz harnesses (fuzz/, make fuzz-short).
 fuzz="clang libclang-rt-14-dev"

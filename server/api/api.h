@@ -51,6 +51,7 @@ typedef struct {
 typedef struct api_push_hooks {
     void *ctx;
     void (*poke)(void *ctx);
+    const char *providers_json; /* JSON array of the device providers served ("fcm", "apns") */
 } api_push_hooks_t;
 
 typedef struct api_call api_call_t;

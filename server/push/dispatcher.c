@@ -14,14 +14,15 @@
 #include "webhook/client.h"
 #include "webhook/outbox.h"
 
-enum { P_GATEWAY = 0, P_KINDS };
-static const char *const provider_names[P_KINDS] = {"gateway"};
+enum { P_GATEWAY = 0, P_FCM, P_APNS, P_KINDS };
+static const char *const provider_names[P_KINDS] = {"gateway", "fcm", "apns"};
 
 struct push {
     struct event_base *base;
     const config_t *cfg;
     db_pool_t *db;
     api_push_hooks_t hooks;
+    char *providers_json; /* the device providers notifications are queued for */
     outbox_t *outbox;
     struct evdns_base *dns;
     push_provider_t providers[P_KINDS];
@@ -78,11 +79,17 @@ static void on_sent(push_outcome_t outcome, const char *why, void *arg)
     xfree(d);
 }
 
-/* The provider of a row: the gateway when configured gets every notification. */
+/* The provider of a row: the gateway when configured gets every notification; else the
+ * device's vendor's module. */
 static int provider_for(const push_t *p, const char *provider)
 {
-    (void)provider;
-    return p->have[P_GATEWAY] ? P_GATEWAY : -1;
+    if (p->have[P_GATEWAY])
+        return P_GATEWAY;
+    if (strcmp(provider, STORE_PUSH_FCM) == 0 && p->have[P_FCM])
+        return P_FCM;
+    if (strcmp(provider, STORE_PUSH_APNS) == 0 && p->have[P_APNS])
+        return P_APNS;
+    return -1;
 }
 
 static void send_row(void *ctx, outbox_t *o, const outbox_item_t *e)
@@ -147,17 +154,34 @@ push_t *push_new(struct event_base *base, const config_t *cfg, db_pool_t *db, ch
     p->db = db;
     p->hooks = (api_push_hooks_t){.ctx = p, .poke = hook_poke};
     metrics_register(write_metrics, p);
-    bool any = *cfg->push_gateway_url != '\0';
+    bool any = *cfg->push_gateway_url != '\0' || *cfg->push_fcm_credentials != '\0' ||
+               *cfg->push_apns_key_file != '\0';
     if (any)
         p->dns = webhook_dns_new(base);
     if (*cfg->push_gateway_url) {
         if (!push_gateway_new(base, p->dns, cfg, &p->providers[P_GATEWAY], errbuf, errlen))
             goto fail;
         p->have[P_GATEWAY] = true;
+        p->providers_json = xstrdup("[\"" STORE_PUSH_APNS "\", \"" STORE_PUSH_FCM "\"]");
         log_info("push: notifications go to the gateway at %s", cfg->push_gateway_url);
     } else {
-        log_info("push: off (no provider configured: push_gateway_url is empty)");
+        if (*cfg->push_fcm_credentials) {
+            if (!push_fcm_new(base, p->dns, cfg, &p->providers[P_FCM], errbuf, errlen))
+                goto fail;
+            p->have[P_FCM] = true;
+        }
+        if (*cfg->push_apns_key_file) {
+            if (!push_apns_new(base, p->dns, cfg, &p->providers[P_APNS], errbuf, errlen))
+                goto fail;
+            p->have[P_APNS] = true;
+        }
+        p->providers_json = xasprintf("[%s%s%s]", p->have[P_FCM] ? "\"" STORE_PUSH_FCM "\"" : "",
+                                      p->have[P_FCM] && p->have[P_APNS] ? ", " : "",
+                                      p->have[P_APNS] ? "\"" STORE_PUSH_APNS "\"" : "");
+        if (!any)
+            log_info("push: off (no provider configured)");
     }
+    p->hooks.providers_json = p->providers_json;
     outbox_config_t oc = {
         .name = "push",
         .prefix = "chatd_push",
@@ -199,5 +223,6 @@ void push_free(push_t *p)
     outbox_free(p->outbox);
     if (p->dns)
         evdns_base_free(p->dns, 1);
+    xfree(p->providers_json);
     xfree(p);
 }

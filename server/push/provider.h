@@ -42,6 +42,15 @@ typedef struct {
 bool push_gateway_new(struct event_base *base, struct evdns_base *dns, const config_t *cfg,
                       push_provider_t *out, char *errbuf, size_t errlen);
 
+/* FCM HTTP v1 (push_fcm_*): reads the service-account file (start-up only); false with a
+ * reason in errbuf. */
+bool push_fcm_new(struct event_base *base, struct evdns_base *dns, const config_t *cfg,
+                  push_provider_t *out, char *errbuf, size_t errlen);
+
+/* APNs (push_apns_*): reads the .p8 key (start-up only); false with a reason in errbuf. */
+bool push_apns_new(struct event_base *base, struct evdns_base *dns, const config_t *cfg,
+                   push_provider_t *out, char *errbuf, size_t errlen);
+
 /* The body POSTed to the gateway for n (docs/push.md). Heap string (free). Pure. */
 char *push_gateway_body(const push_note_t *n);
 

@@ -6,7 +6,9 @@
  * message they announce. The dispatcher is an outbox engine (webhook/outbox.h: claim cycles,
  * leases, backoff with jitter, dead after push_max_age_s) whose sender hands each row to a
  * provider: the generic HTTP gateway (gateway.c, push_gateway_url) when one is configured,
- * which then gets every notification whatever the device's vendor. A provider's answer is
+ * which then gets every notification whatever the device's vendor; else FCM HTTP v1 (fcm.c,
+ * push_fcm_credentials) for the fcm devices and APNs (apns.c, push_apns_key_file: HTTP/2) for
+ * the apns devices. A provider's answer is
  * sent (the row goes), retry (the engine backs off; nothing is lost while a provider is down)
  * or an invalid token (the row goes and the binding is removed, if it still holds that token).
  * The row id is the notification id, the same on every retry: delivery is at least once.

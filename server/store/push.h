@@ -37,8 +37,8 @@ void store_push_drop_token(db_pool_t *db, const char *user_id, const char *platf
 /*
  * The CTE body (for the message writer's statement, its `numbered` rows: conv, seq, sender,
  * group_id, msg_id, push) that queues the notifications of the stored messages: per message
- * whose push (jsonb {to, ats, title, desc, ext, androidInfo, apnsInfo}) is set, per recipient
- * in `to` with a binding, unless
+ * whose push (jsonb {to, ats, providers, title, desc, ext, androidInfo, apnsInfo}) is set, per
+ * recipient in `to` with a binding of one of `providers`, unless
  *  - the recipient's receive option in the conversation is 1 or 2, or 3 or 4 and the message
  *    does not @ them (ats holds the UserID, or "" for @all);
  *  - their global do-not-disturb (all_receive_opt, option 2) covers `now` (unix seconds):
@@ -66,7 +66,7 @@ void store_push_drop_token(db_pool_t *db, const char *user_id, const char *platf
     "   + CASE WHEN COALESCE(pv.recv_opt, 0) IN (1, 2, 3) THEN 0"                                  \
     "     ELSE GREATEST(n.seq - COALESCE(" STORE_POSITION_SQL("pv") ", 0), 1) END)"                \
     " FROM numbered n CROSS JOIN LATERAL jsonb_array_elements_text(n.push->'to') AS r(u)"         \
-    " JOIN push_tokens t ON t.user_id = r.u"                                                       \
+    " JOIN push_tokens t ON t.user_id = r.u AND n.push->'providers' ? t.provider"                 \
     " LEFT JOIN conv_views pv ON pv.user_id = r.u AND pv.conv_key = n.conv"                        \
     " WHERE n.push IS NOT NULL AND r.u <> n.sender"                                                \
     "  AND (COALESCE(pv.recv_opt, 0) = 0 OR (pv.recv_opt IN (3, 4)"                                \

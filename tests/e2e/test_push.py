@@ -508,3 +508,472 @@ def test_invitation_pushes_offline(pushed, gateway, pg):
     drained(pg)
     assert len(gateway.calls) == 2
     assert pg.sql("SELECT count(*) FROM signal_invites") == [(3,)]
+
+
+# ---- FCM HTTP v1 ------------------------------------------------------------------------------
+
+class FakeFcm:
+    """Google's token endpoint and FCM's messages:send on one port (HTTP/1.1). `token_answer()`
+    and `send_answer(call)` return (status, body dict)."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from util import free_port
+        self.port = free_port()
+        self.tokens, self.sends = [], []
+        self.issued = 0
+        self.expires_in = 3600
+        self.send_answer = lambda call: (200, {"name": "projects/p1/messages/1"})
+        self.token_answer = None
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                from urllib.parse import parse_qs
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                call = {"path": self.path, "headers": dict(self.headers), "raw": raw}
+                if self.path == "/oauth/token":
+                    call["form"] = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                    owner.tokens.append(call)
+                    if owner.token_answer:
+                        status, body = owner.token_answer()
+                    else:
+                        owner.issued += 1
+                        status, body = 200, {"access_token": f"ya29.t{owner.issued}",
+                                             "expires_in": owner.expires_in,
+                                             "token_type": "Bearer"}
+                else:
+                    call["body"] = json.loads(raw)
+                    owner.sends.append(call)
+                    status, body = owner.send_answer(call)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path=""):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fcm():
+    f = FakeFcm()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def service_account(tmp_path, fcm):
+    """A service-account file with a fresh RSA key; returns (path, public key PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    path = tmp_path / "sa.json"
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "p1", "private_key": pem,
+        "client_email": "chatd@p1.iam.gserviceaccount.com",
+        "token_uri": fcm.url("/oauth/token")}))
+    return path, public
+
+
+@pytest.fixture
+def fcm_chatd(chatd_factory, fcm, service_account):
+    def start(**keys):
+        config = {"push_fcm_credentials": str(service_account[0]),
+                  "push_fcm_base_url": fcm.url(), "push_poll_ms": 50,
+                  "push_retry_base_ms": 50, "push_retry_max_ms": 200, "push_timeout_ms": 1000}
+        config.update(keys)
+        instance = chatd_factory(**config)
+        call_ok(instance.rest(), "im_open_login_svc/multiaccount_import", {"Accounts": USERS})
+        return instance
+    return start
+
+
+def wait_sends(fcm, n):
+    return wait_until(lambda: fcm.sends[:n] if len(fcm.sends) >= n else None,
+                      what=f"{n} FCM sends")
+
+
+def test_fcm_token_exchange_and_send(fcm_chatd, fcm, service_account, pg):
+    """The service account's RS256 assertion (iss, scope, aud = the token URL) is exchanged for
+    an access token, which is cached; each notification is one messages:send with it."""
+    import jwt as pyjwt
+    chatd = fcm_chatd()
+    registered(chatd, "bob", "fcm-bob")
+    rest = chatd.rest()
+    msg = rest_send(rest, "alice", "bob", text("hello"))
+    rest_send(rest, "alice", "bob", text("again"))
+    first, second = wait_sends(fcm, 2)
+    drained(pg)
+    assert len(fcm.tokens) == 1
+    form = fcm.tokens[0]["form"]
+    assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    assert fcm.tokens[0]["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    claims = pyjwt.decode(form["assertion"], service_account[1], algorithms=["RS256"],
+                          audience=fcm.url("/oauth/token"))
+    assert claims["iss"] == "chatd@p1.iam.gserviceaccount.com"
+    assert claims["scope"] == "https://www.googleapis.com/auth/firebase.messaging"
+    assert claims["exp"] - claims["iat"] == 3600
+    assert first["path"] == "/v1/projects/p1/messages:send"
+    assert first["headers"]["Authorization"] == "Bearer ya29.t1"
+    assert second["headers"]["Authorization"] == "Bearer ya29.t1"
+    m = first["body"]["message"]
+    assert m["token"] == "fcm-bob"
+    assert m["notification"] == {"title": "alice", "body": "hello"}
+    assert m["android"] == {"notification": {"notification_count": 1}}
+    assert m["data"]["badge"] == "1" and m["data"]["conversationID"] == "c2c_alice"
+    assert m["data"]["msgID"] == msg["MsgId"] and m["data"]["ext"] == ""
+    assert int(m["data"]["notificationID"]) > 0
+    assert second["body"]["message"]["data"]["badge"] == "2"
+
+
+def test_fcm_token_refreshed_when_expiring(fcm_chatd, fcm, pg):
+    """An access token within a minute of its expiry is not used: a new one is fetched."""
+    fcm.expires_in = 60
+    chatd = fcm_chatd()
+    registered(chatd, "bob", "fcm-bob")
+    rest = chatd.rest()
+    rest_send(rest, "alice", "bob", text("one"))
+    wait_sends(fcm, 1)
+    rest_send(rest, "alice", "bob", text("two"))
+    first, second = wait_sends(fcm, 2)
+    assert len(fcm.tokens) == 2
+    assert (first["headers"]["Authorization"], second["headers"]["Authorization"]) == (
+        "Bearer ya29.t1", "Bearer ya29.t2")
+
+
+def test_fcm_outage_then_recovery(fcm_chatd, fcm, pg):
+    """500s and a refused token exchange are retried with the same notification id until FCM
+    answers; nothing is lost. A 401 fetches a new access token."""
+    chatd = fcm_chatd()
+    registered(chatd, "bob", "fcm-bob")
+    plan = [(500, {"error": {"status": "UNAVAILABLE"}}),
+            (401, {"error": {"status": "UNAUTHENTICATED"}})]
+    fcm.send_answer = lambda call: plan.pop(0) if plan else (200, {"name": "ok"})
+    rest_send(chatd.rest(), "alice", "bob", text("persistent"))
+    sends = wait_sends(fcm, 3)
+    drained(pg)
+    ids = {s["body"]["message"]["data"]["notificationID"] for s in sends}
+    assert len(ids) == 1 and len(fcm.sends) == 3
+    assert sends[2]["headers"]["Authorization"] == "Bearer ya29.t2"
+
+
+def test_fcm_unregistered_unbinds(fcm_chatd, fcm, pg):
+    """UNREGISTERED (404) from FCM removes the binding; the notification is not retried."""
+    chatd = fcm_chatd()
+    registered(chatd, "bob", "fcm-bob")
+    fcm.send_answer = lambda call: (404, {"error": {"code": 404, "status": "NOT_FOUND",
+                                                    "details": [{"errorCode": "UNREGISTERED"}]}})
+    rest_send(chatd.rest(), "alice", "bob", text("gone"))
+    wait_sends(fcm, 1)
+    wait_until(lambda: tokens(pg) == [], what="the token unbound")
+    drained(pg)
+    assert len(fcm.sends) == 1
+
+
+def test_fcm_invalid_token_400_unbinds(fcm_chatd, fcm, pg):
+    """A 400 naming the registration token unbinds it too."""
+    chatd = fcm_chatd()
+    registered(chatd, "bob", "fcm-bob")
+    fcm.send_answer = lambda call: (400, {"error": {
+        "code": 400, "status": "INVALID_ARGUMENT",
+        "message": "The registration token is not a valid FCM registration token"}})
+    rest_send(chatd.rest(), "alice", "bob", text("bad"))
+    wait_until(lambda: tokens(pg) == [], what="the token unbound")
+
+
+def test_fcm_only_queues_fcm_devices(fcm_chatd, fcm, pg):
+    """With FCM as the only provider an iPhone's (APNs) binding queues nothing."""
+    chatd = fcm_chatd()
+    registered(chatd, "bob", "apns-bob", platform="iPhone")
+    rest_send(chatd.rest(), "alice", "bob", text("hello"))
+    assert outbox(pg) == []
+
+
+@pytest.mark.parametrize("content, why", [
+    ("not json", "cannot read"),
+    ('{"client_email": "x"}', "needs client_email"),
+    ('{"client_email": "x", "private_key": "nope", "project_id": "p"}', "not an RSA key"),
+])
+def test_fcm_bad_credentials_stop_start_up(chatd_factory, tmp_path, content, why):
+    """An unusable service-account file stops start-up naming push_fcm_credentials."""
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    inst = chatd_factory(start=False, push_fcm_credentials=str(path))
+    assert inst.run_to_exit() != 0
+    log = inst.log_path.read_text()
+    assert "push_fcm_credentials" in log and why in log
+
+
+# ---- APNs (HTTP/2 over TLS) -------------------------------------------------------------------
+
+class FakeApns:
+    """APNs' POST /3/device/<token> over HTTP/2 with TLS (Debian's python3-h2), a self-signed
+    certificate for 127.0.0.1. `answer(call)` returns (status, body dict or None)."""
+
+    def __init__(self, workdir):
+        import datetime
+        import ipaddress
+        import socket
+        import ssl
+        import threading
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake apns")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        self.cert_path = workdir / "apns-cert.pem"
+        key_path = workdir / "apns-key.pem"
+        self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                               serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(self.cert_path, key_path)
+        self.ctx.set_alpn_protocols(["h2"])
+        self.calls = []
+        self.connections = 0
+        self.answer = lambda call: (200, None)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if not self.running:
+                conn.close()
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, raw):
+        import h2.config
+        import h2.connection
+        import h2.events
+        try:
+            conn = self.ctx.wrap_socket(raw, server_side=True)
+        except OSError:
+            return
+        self.connections += 1
+        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        h2c.initiate_connection()
+        conn.sendall(h2c.data_to_send())
+        streams = {}
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            for ev in h2c.receive_data(data):
+                if isinstance(ev, h2.events.RequestReceived):
+                    streams[ev.stream_id] = {"headers": {k.decode(): v.decode()
+                                                         for k, v in ev.headers}, "raw": b""}
+                elif isinstance(ev, h2.events.DataReceived):
+                    streams[ev.stream_id]["raw"] += ev.data
+                    h2c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                elif isinstance(ev, h2.events.StreamEnded):
+                    call = streams.pop(ev.stream_id)
+                    call["body"] = json.loads(call["raw"])
+                    call["path"] = call["headers"][":path"]
+                    self.calls.append(call)
+                    status, body = self.answer(call)
+                    payload = json.dumps(body).encode() if body is not None else b""
+                    h2c.send_headers(ev.stream_id, [(":status", str(status)),
+                                                    ("apns-id", "00000000-0000-0000-0000-000000000001")],
+                                     end_stream=not payload)
+                    if payload:
+                        h2c.send_data(ev.stream_id, payload, end_stream=True)
+            try:
+                conn.sendall(h2c.data_to_send())
+            except OSError:
+                return
+
+    def url(self):
+        return f"https://127.0.0.1:{self.port}"
+
+    def stop(self):
+        import socket
+        self.running = False
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the serving thread
+        except OSError:
+            pass
+        self.sock.close()
+
+
+@pytest.fixture
+def apns(tmp_path):
+    f = FakeApns(tmp_path)
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def apns_key(tmp_path):
+    """An APNs signing key (.p8: an EC P-256 key in PKCS#8 PEM); returns (path, public PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    path = tmp_path / "AuthKey.p8"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return path, key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@pytest.fixture
+def apns_chatd(chatd_factory, apns, apns_key):
+    def start(**keys):
+        config = {"push_apns_key_file": str(apns_key[0]), "push_apns_key_id": "KEY1234567",
+                  "push_apns_team_id": "TEAM123456", "push_apns_topic": "com.example.chat",
+                  "push_apns_base_url": apns.url(), "push_ca_file": str(apns.cert_path),
+                  "push_poll_ms": 50, "push_retry_base_ms": 50, "push_retry_max_ms": 200,
+                  "push_timeout_ms": 2000}
+        config.update(keys)
+        instance = chatd_factory(**config)
+        call_ok(instance.rest(), "im_open_login_svc/multiaccount_import", {"Accounts": USERS})
+        return instance
+    return start
+
+
+def wait_apns(apns, n):
+    return wait_until(lambda: apns.calls[:n] if len(apns.calls) >= n else None,
+                      what=f"{n} APNs requests")
+
+
+def test_apns_sends_over_http2_with_a_provider_token(apns_chatd, apns, apns_key, pg):
+    """An iPhone's notification is one HTTP/2 POST /3/device/<token> with an ES256 provider
+    token (kid, iss = the team), apns-topic, apns-push-type alert, and the aps payload: alert,
+    badge, sound; ApnsInfo's BadgeMode 1 leaves the badge out."""
+    import jwt as pyjwt
+    chatd = apns_chatd()
+    registered(chatd, "bob", "a1b2c3", platform="iPhone")
+    rest = chatd.rest()
+    rest_send(rest, "alice", "bob", text("hello"))
+    rest_send(rest, "alice", "bob", text("quiet badge"),
+              OfflinePushInfo={"ApnsInfo": {"BadgeMode": 1, "Sound": "ring.caf",
+                                            "SubTitle": "sub"}})
+    first, second = wait_apns(apns, 2)
+    drained(pg)
+    h = first["headers"]
+    assert first["path"] == "/3/device/a1b2c3"
+    assert (h[":method"], h[":scheme"]) == ("POST", "https")
+    assert h["apns-topic"] == "com.example.chat" and h["apns-push-type"] == "alert"
+    assert h["authorization"].startswith("bearer ")
+    token = h["authorization"][len("bearer "):]
+    assert pyjwt.get_unverified_header(token)["kid"] == "KEY1234567"
+    claims = pyjwt.decode(token, apns_key[1], algorithms=["ES256"])
+    assert claims["iss"] == "TEAM123456" and isinstance(claims["iat"], int)
+    assert first["body"]["aps"] == {"alert": {"title": "alice", "body": "hello"}, "badge": 1,
+                                    "sound": "default"}
+    assert first["body"]["conversationID"] == "c2c_alice"
+    assert isinstance(first["body"]["notificationID"], int)
+    assert second["body"]["aps"] == {"alert": {"title": "alice", "body": "quiet badge",
+                                               "subtitle": "sub"}, "sound": "ring.caf"}
+    assert apns.connections == 1
+
+
+def test_apns_bad_device_token_unbinds(apns_chatd, apns, pg):
+    """410 Unregistered and 400 BadDeviceToken remove the binding; the notification is not
+    retried."""
+    chatd = apns_chatd()
+    registered(chatd, "bob", "dead", platform="iPhone")
+    registered(chatd, "carol", "bad", platform="iPad")
+    apns.answer = lambda call: ((410, {"reason": "Unregistered"}) if call["path"].endswith("dead")
+                                else (400, {"reason": "BadDeviceToken"}))
+    rest = chatd.rest()
+    rest_send(rest, "alice", "bob", text("x"))
+    rest_send(rest, "alice", "carol", text("y"))
+    wait_apns(apns, 2)
+    wait_until(lambda: tokens(pg) == [], what="both tokens unbound")
+    drained(pg)
+    assert len(apns.calls) == 2
+
+
+def test_apns_outage_then_recovery(apns_chatd, apns, pg):
+    """503s are retried with the same notification id until APNs takes it."""
+    chatd = apns_chatd()
+    registered(chatd, "bob", "a1", platform="iPhone")
+    plan = [(503, {"reason": "ServiceUnavailable"}), (500, {"reason": "InternalServerError"})]
+    apns.answer = lambda call: plan.pop(0) if plan else (200, None)
+    rest_send(chatd.rest(), "alice", "bob", text("persist"))
+    calls = wait_apns(apns, 3)
+    drained(pg)
+    assert len({c["body"]["notificationID"] for c in calls}) == 1
+    assert len(apns.calls) == 3
+
+
+def test_apns_unreachable_then_up(apns_chatd, apns, pg):
+    """With APNs not listening the notification waits and is retried; it goes once APNs is
+    back (a new connection)."""
+    chatd = apns_chatd()
+    registered(chatd, "bob", "a1", platform="iPhone")
+    port = apns.port
+    apns.stop()
+    rest_send(chatd.rest(), "alice", "bob", text("later"))
+    wait_until(lambda: (pg.sql("SELECT max(attempts) FROM push_outbox")[0][0] or 0) >= 1,
+               what="a failed attempt")
+    import socket
+    apns.sock = socket.socket()
+    apns.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    apns.sock.bind(("127.0.0.1", port))
+    apns.sock.listen(16)
+    apns.running = True
+    import threading
+    threading.Thread(target=apns._accept, daemon=True).start()
+    wait_apns(apns, 1)
+    drained(pg)
+
+
+def test_apns_bad_key_stops_start_up(chatd_factory, tmp_path):
+    """A key file that is not an EC key stops start-up naming push_apns_key_file."""
+    path = tmp_path / "bad.p8"
+    path.write_text("not a key")
+    inst = chatd_factory(start=False, push_apns_key_file=str(path), push_apns_key_id="K",
+                         push_apns_team_id="T", push_apns_topic="com.x")
+    assert inst.run_to_exit() != 0
+    assert "push_apns_key_file" in inst.log_path.read_text()

@@ -22,6 +22,7 @@ char *push_spec(const api_env_t *env, const json_t *body, const json_t *info, co
     if (notice == NULL)
         return NULL;
     json_object_set_new(notice, "to", json_deep_copy(to));
+    json_object_set_new(notice, "providers", json_loads(env->push->providers_json, 0, NULL));
     if (ats)
         json_object_set_new(notice, "ats", json_deep_copy(ats));
     char *text = json_dumps(notice, JSON_COMPACT);
