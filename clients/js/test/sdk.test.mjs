@@ -338,3 +338,12 @@ test('signaling: ring, accept, cancel and a server-side timeout reach both sides
   await wait('alice', S.INVITATION_TIMEOUT, missed);
   assert.deepEqual((await wait('bob', S.INVITATION_TIMEOUT, missed)).data.inviteeList, ['bob']);
 });
+
+test('offline push: register a token, background and foreground; a bad token rejects 70402', async () => {
+  const bob = await login('bob');
+  await bob.setOfflinePushConfig({ businessID: 1, token: 'fcm-token-1' });
+  await bob.doBackground({ unreadCount: 2 });
+  await bob.doForeground();
+  await assert.rejects(bob.setOfflinePushConfig({ token: 'x'.repeat(257) }), (e) => e.code === 70402);
+  await bob.setOfflinePushConfig({ token: '' });
+});
