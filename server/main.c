@@ -21,6 +21,7 @@
 #include "api/conv/conv.h"
 #include "api/group/group.h"
 #include "api/limit.h"
+#include "api/push/push.h"
 #include "api/signal/signal.h"
 #include "push/push.h"
 #include "api/stats/stats.h"
@@ -201,6 +202,7 @@ static bool start(daemon_t *d)
         return false;
     }
     d->env.push = push_hooks(d->push);
+    d->env.push_jobs = push_jobs_new(&d->env);
     d->signals = api_signal_new(&d->env);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)
@@ -235,6 +237,8 @@ static void stop(daemon_t *d)
     store_purger_free(d->purger);
     conv_notify_free(d->env.conv_notify);
     api_signal_free(d->signals);
+    push_jobs_free(d->env.push_jobs);
+    d->env.push_jobs = NULL;
     api_limits_free(d->env.limits);
     group_cache_free(d->env.groups);
     ws_server_free(d->ws);

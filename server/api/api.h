@@ -43,6 +43,7 @@ typedef struct {
     struct store_stats *stats;         /* daily statistics' flusher (store/stats.h) */
     struct history_exports *exports;   /* get_history's files (api/stats/stats.h) */
     const struct api_push_hooks *push; /* offline push (below); NULL: off */
+    struct push_jobs *push_jobs;       /* im_push's job runner (api/push/push.h) */
 } api_env_t;
 
 /* Offline push (push/, api/push/push.h). push/ sits above api/: main.c installs these when a
@@ -219,6 +220,14 @@ const api_service_t *api_service_find(const char *service);
 void api_push_set_config(api_call_t *call);
 void api_push_background(api_call_t *call);
 void api_push_foreground(api_call_t *call);
+
+/* push/rest.c */
+void api_push_im_push(api_call_t *call);
+void api_push_set_attr_name(api_call_t *call);
+void api_push_get_attr_name(api_call_t *call);
+/* im_get_attr, im_set_attr, im_remove_attr, im_get_tag, im_add_tag, im_remove_tag,
+ * im_remove_all_tags (by the route's command) */
+void api_push_user_lists(api_call_t *call);
 
 /* signal/ops.c */
 void api_signal_invite(api_call_t *call);

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "store/store.h"
 
 /* Providers of a binding: the vendor that reaches the device. */
@@ -50,6 +52,13 @@ void store_push_drop_token(db_pool_t *db, const char *user_id, const char *platf
  * not count, as getTotalUnreadMessageCount). Rows of one recipient are written in message order.
  */
 /* clang-format off */
+/* Whether user expression `u` is within a global do-not-disturb window at `now` (unix s). */
+#define STORE_PUSH_DND_SQL(u, now)                                                                 \
+    "EXISTS (SELECT 1 FROM all_receive_opt d WHERE d.user_id = " u " AND d.opt = 2 AND"            \
+    " CASE WHEN d.start_ts > 0 THEN " now " >= d.start_ts AND " now " < d.start_ts + d.duration"  \
+    " ELSE d.duration >= 86400 OR ((" now " - (d.start_hour * 3600 + d.start_minute * 60"         \
+    "  + d.start_second)) % 86400 + 86400) % 86400 < d.duration END)"
+
 #define STORE_PUSH_INSERT_SQL(now)                                                                 \
     "INSERT INTO push_outbox (command, order_key, platform, body)"                                 \
     " SELECT t.provider, 'u:' || t.user_id, t.platform, json_build_object("                       \
@@ -71,11 +80,49 @@ void store_push_drop_token(db_pool_t *db, const char *user_id, const char *platf
     " WHERE n.push IS NOT NULL AND r.u <> n.sender"                                                \
     "  AND (COALESCE(pv.recv_opt, 0) = 0 OR (pv.recv_opt IN (3, 4)"                                \
     "   AND (n.push->'ats' ? r.u OR n.push->'ats' ? '')))"                                         \
-    "  AND NOT EXISTS (SELECT 1 FROM all_receive_opt d WHERE d.user_id = r.u AND d.opt = 2 AND"    \
-    "   CASE WHEN d.start_ts > 0 THEN " now " >= d.start_ts AND " now " < d.start_ts + d.duration" \
-    "   ELSE d.duration >= 86400 OR ((" now " - (d.start_hour * 3600 + d.start_minute * 60"        \
-    "    + d.start_second)) % 86400 + 86400) % 86400 < d.duration END)"                            \
+    "  AND NOT " STORE_PUSH_DND_SQL("r.u", now)                                                     \
     " ORDER BY t.user_id, n.conv, n.seq"
 /* clang-format on */
+
+/* ---- push to all users (v4/all_member_push) ----
+ *
+ * Each operation is one statement taking one JSON request ($1) and answering one JSON document
+ * (valid during the callback):
+ *  SET_ATTR_NAMES  {"0": name, …}                      -> {}
+ *  GET_ATTR_NAMES  {}                                  -> {AttrNames: {"0": name, …}}
+ *  GET_ATTRS       [UserID]                            -> {UserAttrs: [{To_Account, Attrs}],
+ * missing} SET_ATTRS       [{To_Account, Attrs: {name: value}}] -> {bad_names, missing}; nothing
+ * set unless both are empty REMOVE_ATTRS    [{To_Account, Attrs: {name: …}}]    -> {missing}
+ *  GET_TAGS        [UserID]                            -> {UserTags: [{To_Account, Tags}], missing}
+ *  ADD_TAGS        [{To_Account, Tags: [tag]}]         -> {missing, over}: over = users that would
+ *                                                          pass STORE_PUSH_TAGS_MAX; nothing added
+ *                                                          unless both are empty
+ *  REMOVE_TAGS     [{To_Account, Tags: [tag]}]         -> {missing}
+ *  REMOVE_ALL_TAGS [UserID]                            -> {missing}
+ *  PUSH            {task_id, random, condition?, notice} -> {TaskId, new}: a task with the same
+ *                                                          random within 7 days is that task
+ *  JOB_STEP        {page, now}                         -> {task, done, queued}: one page of the
+ *                                                          oldest open task (task null: none)
+ */
+#define STORE_PUSH_TAGS_MAX 100
+
+typedef enum {
+    STORE_PUSH_SET_ATTR_NAMES = 0,
+    STORE_PUSH_GET_ATTR_NAMES,
+    STORE_PUSH_GET_ATTRS,
+    STORE_PUSH_SET_ATTRS,
+    STORE_PUSH_REMOVE_ATTRS,
+    STORE_PUSH_GET_TAGS,
+    STORE_PUSH_ADD_TAGS,
+    STORE_PUSH_REMOVE_TAGS,
+    STORE_PUSH_REMOVE_ALL_TAGS,
+    STORE_PUSH_PUSH,
+    STORE_PUSH_JOB_STEP,
+    STORE_PUSH_NOPS
+} store_push_op_t;
+
+typedef void (*store_push_doc_fn)(err_t err, json_t *doc, void *arg);
+void store_push_run(db_pool_t *db, store_push_op_t op, const char *request_json,
+                    store_push_doc_fn cb, void *arg);
 
 #endif

@@ -977,3 +977,143 @@ def test_apns_bad_key_stops_start_up(chatd_factory, tmp_path):
                          push_apns_team_id="T", push_apns_topic="com.x")
     assert inst.run_to_exit() != 0
     assert "push_apns_key_file" in inst.log_path.read_text()
+
+
+# ---- v4/all_member_push -----------------------------------------------------------------------
+
+def amp(name):
+    return f"all_member_push/{name}"
+
+
+def test_attr_names_and_attrs(pushed, pg):
+    """im_set_attr_name names slots; im_set_attr sets named attributes only; im_get_attr reads
+    them back in request order; im_remove_attr removes them."""
+    rest = pushed().rest()
+    call_ok(rest, amp("im_set_attr_name"), {"AttrNames": {"0": "sex", "1": "city"}})
+    assert call_ok(rest, amp("im_get_attr_name"), {})["AttrNames"] == {"0": "sex", "1": "city"}
+    call_ok(rest, amp("im_set_attr"), {"UserAttrs": [
+        {"To_Account": "bob", "Attrs": {"sex": "m", "city": "SZ"}},
+        {"To_Account": "carol", "Attrs": {"city": "BJ"}}]})
+    got = call_ok(rest, amp("im_get_attr"), {"To_Account": ["carol", "bob", "alice"]})
+    assert got["UserAttrs"] == [{"To_Account": "carol", "Attrs": {"city": "BJ"}},
+                                {"To_Account": "bob", "Attrs": {"city": "SZ", "sex": "m"}},
+                                {"To_Account": "alice", "Attrs": {}}]
+    call_fail(rest, amp("im_set_attr"), {"UserAttrs": [
+        {"To_Account": "bob", "Attrs": {"age": "3"}}]}, 90010)
+    call_ok(rest, amp("im_remove_attr"), {"UserAttrs": [
+        {"To_Account": "bob", "Attrs": {"sex": ""}}]})
+    got = call_ok(rest, amp("im_get_attr"), {"To_Account": ["bob"]})
+    assert got["UserAttrs"] == [{"To_Account": "bob", "Attrs": {"city": "SZ"}}]
+
+
+def test_tags(pushed, pg):
+    """im_add_tag, im_get_tag, im_remove_tag, im_remove_all_tags; at most 100 tags per user."""
+    rest = pushed().rest()
+    call_ok(rest, amp("im_add_tag"), {"UserTags": [{"To_Account": "bob", "Tags": ["a", "b"]},
+                                                   {"To_Account": "carol", "Tags": ["b"]}]})
+    got = call_ok(rest, amp("im_get_tag"), {"To_Account": ["bob", "carol"]})["UserTags"]
+    assert got == [{"To_Account": "bob", "Tags": ["a", "b"]},
+                   {"To_Account": "carol", "Tags": ["b"]}]
+    call_ok(rest, amp("im_remove_tag"), {"UserTags": [{"To_Account": "bob", "Tags": ["a"]}]})
+    call_ok(rest, amp("im_remove_all_tags"), {"To_Account": ["carol"]})
+    got = call_ok(rest, amp("im_get_tag"), {"To_Account": ["bob", "carol"]})["UserTags"]
+    assert got == [{"To_Account": "bob", "Tags": ["b"]}, {"To_Account": "carol", "Tags": []}]
+    for i in range(9):
+        call_ok(rest, amp("im_add_tag"), {"UserTags": [
+            {"To_Account": "bob", "Tags": [f"t{i}_{k}" for k in range(10)]}]})
+    assert pg.sql("SELECT count(*) FROM push_user_tags WHERE user_id = 'bob'") == [(91,)]
+    call_fail(rest, amp("im_add_tag"), {"UserTags": [
+        {"To_Account": "bob", "Tags": [f"x{k}" for k in range(10)]}]}, 90010)
+    assert pg.sql("SELECT count(*) FROM push_user_tags WHERE user_id = 'bob'") == [(91,)]
+
+
+@pytest.mark.parametrize("api, body, code", [
+    ("im_set_attr_name", {}, 90010),
+    ("im_set_attr_name", {"AttrNames": {"10": "x"}}, 90010),
+    ("im_set_attr_name", {"AttrNames": {"0": ""}}, 90010),
+    ("im_set_attr_name", {"AttrNames": {"0": "a", "1": "a"}}, 90010),
+    ("im_get_attr", {"To_Account": []}, 90010),
+    ("im_get_attr", {"To_Account": ["u"] * 101}, 90011),
+    ("im_get_attr", {"To_Account": ["ghost"]}, 70107),
+    ("im_set_attr", {"UserAttrs": [{"To_Account": "bob", "Attrs": {}}]}, 90010),
+    ("im_set_attr", {"UserAttrs": [{"To_Account": "ghost", "Attrs": {"sex": "m"}}]}, 70107),
+    ("im_set_attr", {"UserAttrs": [{"Attrs": {"sex": "m"}}]}, 90010),
+    ("im_add_tag", {"UserTags": [{"To_Account": "bob", "Tags": ["x" * 51]}]}, 90010),
+    ("im_add_tag", {"UserTags": [{"To_Account": "bob", "Tags": [f"t{i}" for i in range(11)]}]},
+     90010),
+    ("im_add_tag", {"UserTags": [{"To_Account": "ghost", "Tags": ["a"]}]}, 70107),
+    ("im_remove_all_tags", {"To_Account": "bob"}, 90010),
+    ("im_push", {"MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}, 90010),
+    ("im_push", {"MsgRandom": 1, "MsgBody": []}, 90002),
+    ("im_push", {"MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem",
+                                              "MsgContent": {"Text": "x"}}],
+                 "Condition": {"TagsOr": ["a"], "AttrsOr": {"sex": "m"}}}, 90010),
+    ("im_push", {"MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem",
+                                              "MsgContent": {"Text": "x"}}],
+                 "Condition": {"Other": 1}}, 90010),
+    ("im_push", {"MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem",
+                                              "MsgContent": {"Text": "x"}}],
+                 "OfflinePushInfo": {"PushFlag": 1}}, 90010),
+])
+def test_all_member_push_bad_input(pushed, pg, api, body, code):
+    """Malformed all_member_push requests are refused with their code and change nothing."""
+    rest = pushed().rest()
+    call_ok(rest, amp("im_set_attr_name"), {"AttrNames": {"0": "sex"}})
+    call_fail(rest, amp(api), body, code)
+    assert pg.sql("SELECT count(*) FROM push_user_attrs") == [(0,)]
+    assert pg.sql("SELECT count(*) FROM push_user_tags") == [(0,)]
+    assert pg.sql("SELECT count(*) FROM push_jobs") == [(0,)]
+    assert pg.sql("SELECT name FROM push_attr_names") == [("sex",)]
+
+
+def test_im_push_to_everyone_by_tag_and_by_attr(pushed, gateway, pg):
+    """im_push queues one notification per binding of the users it targets — everyone, or by
+    tags, or by attributes — in a streamed task; the same MsgRandom is the same task."""
+    chatd = pushed()
+    rest = chatd.rest()
+    for user in USERS:
+        registered(chatd, user, f"fcm-{user}")
+    call_ok(rest, amp("im_set_attr_name"), {"AttrNames": {"0": "city"}})
+    call_ok(rest, amp("im_set_attr"), {"UserAttrs": [{"To_Account": "bob",
+                                                      "Attrs": {"city": "SZ"}}]})
+    call_ok(rest, amp("im_add_tag"), {"UserTags": [{"To_Account": "carol", "Tags": ["vip"]},
+                                                   {"To_Account": "alice", "Tags": ["vip"]}]})
+    news = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "news"}}]
+    task = call_ok(rest, amp("im_push"), {"MsgRandom": 11, "MsgBody": news,
+                                          "From_Account": "alice"})["TaskId"]
+    assert task.startswith("task_")
+    assert call_ok(rest, amp("im_push"), {"MsgRandom": 11, "MsgBody": news})["TaskId"] == task
+    bodies = gateway_bodies(gateway, 3)
+    assert sorted(b["userID"] for b in bodies) == USERS
+    assert {(b["desc"], b["title"]) for b in bodies} == {("news", "alice")}
+    call_ok(rest, amp("im_push"), {"MsgRandom": 12, "MsgBody": news,
+                                   "Condition": {"TagsOr": ["vip"]}})
+    bodies = gateway_bodies(gateway, 5)[3:]
+    assert sorted(b["userID"] for b in bodies) == ["alice", "carol"]
+    call_ok(rest, amp("im_push"), {"MsgRandom": 13, "MsgBody": news,
+                                   "Condition": {"AttrsAnd": {"city": "SZ"}}})
+    bodies = gateway_bodies(gateway, 6)[5:]
+    assert [b["userID"] for b in bodies] == ["bob"]
+    wait_until(lambda: pg.sql("SELECT count(*) FROM push_jobs WHERE NOT done") == [(0,)],
+               what="every task done")
+    drained(pg)
+    assert len(gateway.calls) == 6
+
+
+def test_im_push_pages_over_many_users(pushed, gateway, pg):
+    """A task over more users than one page (500) reaches each once."""
+    chatd = pushed()
+    rest = chatd.rest()
+    users = [f"u{i:04d}" for i in range(1200)]
+    for k in range(0, len(users), 100):
+        call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": users[k:k + 100]})
+    pg.sql("INSERT INTO push_tokens (user_id, platform, token, provider)"
+           " SELECT user_id, 'Android', 'tok-' || user_id, 'fcm' FROM accounts"
+           " WHERE user_id LIKE 'u%'")
+    call_ok(rest, amp("im_push"), {"MsgRandom": 5, "MsgBody": [
+        {"MsgType": "TIMTextElem", "MsgContent": {"Text": "all"}}]})
+    wait_until(lambda: pg.sql("SELECT done, queued FROM push_jobs") == [(True, 1200)],
+               timeout=30, what="the task done")
+    wait_until(lambda: len(gateway.calls) >= 1200, timeout=60, what="1200 notifications")
+    drained(pg, ) if False else None
+    assert sorted(c["body"]["userID"] for c in gateway.calls[:1200]) == users

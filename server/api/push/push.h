@@ -22,6 +22,16 @@
 enum {
     PUSH_TOKEN_MAX = 256, /* a device token (Tencent: 22001–22007 beyond it) */
     PUSH_BUSINESS_MAX = 2147483647,
+    /* v4/all_member_push (reference §2.3) */
+    PUSH_ATTR_SLOTS = 10,       /* attribute names per app */
+    PUSH_ATTR_NAME_MAX = 50,    /* bytes */
+    PUSH_ATTR_VALUE_MAX = 50,   /* bytes */
+    PUSH_USERS_MAX = 100,       /* users per request */
+    PUSH_TAGS_PER_REQUEST = 10, /* tags per user per request, and per condition */
+    PUSH_TAG_MAX = 50,          /* bytes */
+    PUSH_USER_TAGS_MAX = 100,   /* tags per user (store/push.h STORE_PUSH_TAGS_MAX) */
+    PUSH_JOB_PAGE = 500,        /* users per step of an im_push task */
+    PUSH_JOB_SWEEP_MS = 1000,   /* how often open tasks are looked for */
 };
 
 /* Whether queueing notifications is on (a provider is configured). */
@@ -50,6 +60,15 @@ char *push_spec(const api_env_t *env, const json_t *body, const json_t *info, co
 /* The recipients of `users` (JSON array of UserIDs, borrowed) that have no session in the
  * foreground on this node: a new array. */
 json_t *push_away(const api_env_t *env, const json_t *users);
+
+/* The im_push job runner: steps the open tasks (store/push.h JOB_STEP), one page of
+ * PUSH_JOB_PAGE users at a time, each step one asynchronous statement, so the loop never waits
+ * for a task; every PUSH_JOB_SWEEP_MS and at once after a new task. Owned by main.c
+ * (push_jobs_free() after the database pool). */
+typedef struct push_jobs push_jobs_t;
+push_jobs_t *push_jobs_new(const api_env_t *env);
+void push_jobs_free(push_jobs_t *j);
+void push_jobs_kick(const api_env_t *env);
 
 /* Logout or kick of user's session on platform: its binding ends. */
 void push_session_ended(const api_env_t *env, const char *user, const char *platform);
