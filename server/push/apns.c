@@ -400,8 +400,9 @@ static char *payload(const push_note_t *n)
     if (sub && *sub)
         json_object_set_new(alert, "subtitle", json_string(sub));
     json_t *aps = json_pack("{s:o}", "alert", alert);
-    if (json_integer_value(json_object_get(info, "BadgeMode")) != 1)
-        json_object_set(aps, "badge", json_object_get(b, "badge"));
+    const json_t *badge = json_object_get(b, "badge"); /* null for im_push */
+    if (json_is_integer(badge) && json_integer_value(json_object_get(info, "BadgeMode")) != 1)
+        json_object_set(aps, "badge", (json_t *)badge);
     const char *sound = json_string_value(json_object_get(info, "Sound"));
     json_object_set_new(aps, "sound", json_string(sound && *sound ? sound : "default"));
     if (json_integer_value(json_object_get(info, "MutableContent")) == 1)

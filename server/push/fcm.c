@@ -71,20 +71,23 @@ static char *message_body(const push_note_t *n)
 {
     const json_t *b = n->body;
     json_t *data = json_object();
-    char id[24], badge[24];
+    const json_t *badge = json_object_get(b, "badge"); /* null for im_push */
+    char id[24], count[24];
     snprintf(id, sizeof id, "%lld", (long long)n->id);
-    snprintf(badge, sizeof badge, "%lld",
-             (long long)json_integer_value(json_object_get(b, "badge")));
+    snprintf(count, sizeof count, "%lld", (long long)json_integer_value(badge));
     json_object_set_new(data, "notificationID", json_string(id));
-    json_object_set_new(data, "badge", json_string(badge));
+    if (json_is_integer(badge))
+        json_object_set_new(data, "badge", json_string(count));
     static const char *const strings[] = {"ext", "conversationID", "msgID", "sender", "groupID"};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         const char *v = json_string_value(json_object_get(b, strings[i]));
         if (v)
             json_object_set_new(data, strings[i], json_string(v));
     }
-    json_t *android = json_pack("{s:{s:I}}", "notification", "notification_count",
-                                json_integer_value(json_object_get(b, "badge")));
+    json_t *android = json_pack("{s:{}}", "notification");
+    if (json_is_integer(badge))
+        json_object_set(json_object_get(android, "notification"), "notification_count",
+                        (json_t *)badge);
     const char *sound =
         json_string_value(json_object_get(json_object_get(b, "androidInfo"), "Sound"));
     if (sound)

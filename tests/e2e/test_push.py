@@ -1115,5 +1115,29 @@ def test_im_push_pages_over_many_users(pushed, gateway, pg):
     wait_until(lambda: pg.sql("SELECT done, queued FROM push_jobs") == [(True, 1200)],
                timeout=30, what="the task done")
     wait_until(lambda: len(gateway.calls) >= 1200, timeout=60, what="1200 notifications")
-    drained(pg, ) if False else None
     assert sorted(c["body"]["userID"] for c in gateway.calls[:1200]) == users
+
+
+def test_im_push_through_fcm_and_apns_has_no_badge(chatd_factory, fcm, service_account, apns,
+                                                  apns_key, pg):
+    """An im_push task's notifications carry no badge: FCM's data has none, APNs' aps none."""
+    chatd = chatd_factory(**{
+        "push_fcm_credentials": str(service_account[0]), "push_fcm_base_url": fcm.url(),
+        "push_apns_key_file": str(apns_key[0]), "push_apns_key_id": "KEY1234567",
+        "push_apns_team_id": "TEAM123456", "push_apns_topic": "com.example.chat",
+        "push_apns_base_url": apns.url(), "push_ca_file": str(apns.cert_path),
+        "push_poll_ms": 50})
+    rest = chatd.rest()
+    call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": USERS})
+    registered(chatd, "bob", "fcm-bob")
+    registered(chatd, "carol", "apns-carol", platform="iPhone")
+    call_ok(rest, amp("im_push"), {"MsgRandom": 9, "MsgBody": [
+        {"MsgType": "TIMTextElem", "MsgContent": {"Text": "to all"}}]})
+    (f,) = wait_sends(fcm, 1)
+    (a,) = wait_apns(apns, 1)
+    assert f["body"]["message"]["token"] == "fcm-bob"
+    assert "badge" not in f["body"]["message"]["data"]
+    assert f["body"]["message"]["android"] == {"notification": {}}
+    assert a["path"] == "/3/device/apns-carol"
+    assert a["body"]["aps"] == {"alert": {"title": "", "body": "to all"}, "sound": "default"}
+    drained(pg)
