@@ -202,7 +202,8 @@ static bool start(daemon_t *d)
         return false;
     }
     d->env.push = push_hooks(d->push);
-    d->env.push_jobs = push_jobs_new(&d->env);
+    if (d->env.push)
+        d->env.push_jobs = push_jobs_new(&d->env);
     d->signals = api_signal_new(&d->env);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)

@@ -155,13 +155,14 @@ void outbox_done(outbox_t *o, const outbox_item_t *item, bool ok, const char *wh
     o->held--;
     if (ok) {
         o->delivered++;
-        log_debug("%s: %lld %s delivered", o->cfg.name, (long long)item->id, item->command);
+        log_debug("%s: %s %lld %s delivered", o->cfg.name, o->cfg.item, (long long)item->id,
+                  item->command);
         ack_add(o, item, STORE_OUTBOX_DELIVERED, 0, NULL);
     } else {
         o->failed++;
         int64_t delay = webhook_backoff_ms(item->attempts + 1, *o->cfg.retry_base_ms,
                                            *o->cfg.retry_max_ms, rand_u32());
-        log_info("%s: %lld %s attempt %d failed: %s; next in %lld ms", o->cfg.name,
+        log_info("%s: %s %lld %s attempt %d failed: %s; next in %lld ms", o->cfg.name, o->cfg.item,
                  (long long)item->id, item->command, item->attempts + 1, why ? why : "failed",
                  (long long)delay);
         ack_add(o, item, STORE_OUTBOX_FAILED, delay, why ? why : "failed");
@@ -402,8 +403,10 @@ outbox_t *outbox_new(struct event_base *base, db_pool_t *db, const outbox_config
     o->soon = evtimer_new(base, on_soon, o);
     o->count_timer = event_new(base, -1, EV_PERSIST, on_count_timer, o);
     struct timeval every = {COUNTS_EVERY_S, 0};
-    event_add(o->count_timer, &every);
-    event_active(o->count_timer, EV_TIMEOUT, 0);
+    if (!off || cfg->count_when_off) {
+        event_add(o->count_timer, &every);
+        event_active(o->count_timer, EV_TIMEOUT, 0);
+    }
     metrics_register(write_metrics, o);
     if (off)
         return o;
@@ -446,8 +449,8 @@ void outbox_free(outbox_t *o)
         if (evs[i])
             event_free(evs[i]);
     if (o->nacks > 0)
-        log_info("%s: %zu delivery outcomes not recorded; those rows will be delivered again",
-                 o->cfg.name, o->nacks);
+        log_info("%s: %zu delivery outcomes not recorded; those %ss will be delivered again",
+                 o->cfg.name, o->nacks, o->cfg.item);
     ack_free_all(o->acks, o->nacks);
     maybe_release(o);
 }

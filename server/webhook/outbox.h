@@ -50,9 +50,13 @@ typedef struct outbox_item {
 typedef void (*outbox_send_fn)(void *ctx, outbox_t *o, const outbox_item_t *item);
 
 typedef struct {
-    const char *name;   /* "webhook", in logs */
-    const char *prefix; /* "chatd_webhook", in metrics */
-    const char *noun;   /* "After-callback requests", in metrics' help */
+    const char *name;        /* "webhook", in logs */
+    const char *prefix;      /* "chatd_webhook", in metrics */
+    const char *noun;        /* "After-callback requests", in metrics' help */
+    const char *item;        /* "event": a row in logs ("webhook: event 7 … attempt 2 failed") */
+    const char *dead_hint;   /* the log's advice for a dead row: "; see v4/chatd_webhook/…" */
+    const char *max_age_key; /* "webhook_max_age_s", in the dead row's log line */
+    bool count_when_off;     /* refresh the gauges even when off (rows may wait there) */
     store_outbox_kind_t kind;
     /* Read at every use (config reloads apply): the config's own fields. */
     const int *max_in_flight, *timeout_ms, *poll_ms, *retry_base_ms, *retry_max_ms, *max_age_s;

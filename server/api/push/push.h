@@ -63,8 +63,8 @@ json_t *push_away(const api_env_t *env, const json_t *users);
 
 /* The im_push job runner: steps the open tasks (store/push.h JOB_STEP), one page of
  * PUSH_JOB_PAGE users at a time, each step one asynchronous statement, so the loop never waits
- * for a task; every PUSH_JOB_SWEEP_MS and at once after a new task. Owned by main.c
- * (push_jobs_free() after the database pool). */
+ * for a task; every PUSH_JOB_SWEEP_MS and at once after a new task. Owned by main.c, made only
+ * when push is on (push_jobs_free() after the database pool; accepts NULL). */
 typedef struct push_jobs push_jobs_t;
 push_jobs_t *push_jobs_new(const api_env_t *env);
 void push_jobs_free(push_jobs_t *j);
