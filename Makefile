@@ -1,6 +1,6 @@
 # chatd — see README.md. `make` builds build/chatd; `make test` runs every test.
 
-PKGS      := libevent libevent_openssl jansson libjwt libpq openssl zlib hiredis
+PKGS      := libevent libevent_openssl jansson libjwt libpq openssl zlib hiredis libnghttp2
 CC        ?= cc
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build="gcc libc6-dev make pkg-config libevent-dev libjansson-dev libjwt-dev libwslay-dev
-       libpq-dev libssl-dev zlib1g-dev libhiredis-dev"
+       libpq-dev libssl-dev zlib1g-dev libhiredis-dev libnghttp2-dev"
 # postgresql-contrib: pg_trgm, which message search indexes with (schema/016_search.sql). On
 # Debian 12 the server package ships it and the metapackage pulls nothing more.
 server="postgresql-15 postgresql-contrib"
@@ -14,7 +14,10 @@ server="postgresql-15 postgresql-contrib"
 # needs Redis. (On a machine with systemd, Debian's package also enables a system Redis on port
 # 6379; chatd uses it only if bus_url names it.)
 bus="redis-server"
-tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2 openssl"
+# python3-jwt, python3-cryptography and python3-h2: the fake push providers (FCM's token
+# exchange, APNs over HTTP/2) of tests/e2e/test_push.py.
+tests="python3-pytest python3-requests python3-websockets python3-websocket python3-psycopg2 openssl
+       python3-jwt python3-cryptography python3-h2"
 tools="clang-format valgrind"  # valgrind: make test-valgrind
 # libFuzzer and the sanitizers' runtime for the fuzz harnesses (fuzz/, make fuzz-short).
 fuzz="clang libclang-rt-14-dev"

@@ -21,7 +21,9 @@
 #include "api/conv/conv.h"
 #include "api/group/group.h"
 #include "api/limit.h"
+#include "api/push/push.h"
 #include "api/signal/signal.h"
+#include "push/push.h"
 #include "api/stats/stats.h"
 #include "store/conversation.h"
 #include "store/message.h"
@@ -46,6 +48,7 @@ typedef struct {
     ws_server_t *ws;
     store_purger_t *purger;
     api_signal_t *signals; /* the signaling timeout sweep */
+    push_t *push;          /* the push outbox's dispatcher */
     webhook_t *webhook;
     struct event *sigterm, *sigint, *sighup, *drain;
     int64_t shutdown_deadline_ms; /* mono_ms(), set when DRAINING begins */
@@ -193,6 +196,14 @@ static bool start(daemon_t *d)
         return false;
     }
     d->env.hooks = webhook_hooks(d->webhook);
+    d->push = push_new(d->base, &d->cfg, d->env.db, err, sizeof err);
+    if (d->push == NULL) {
+        log_error("chatd: %s", err);
+        return false;
+    }
+    d->env.push = push_hooks(d->push);
+    if (d->env.push)
+        d->env.push_jobs = push_jobs_new(&d->env);
     d->signals = api_signal_new(&d->env);
     d->http = http_server_new(&d->env);
     if (d->http == NULL)
@@ -218,6 +229,8 @@ static void stop(daemon_t *d)
         router_leave_cluster(d->env.router);
     webhook_free(d->webhook);
     d->env.hooks = NULL;
+    push_free(d->push);
+    d->env.push = NULL;
     db_pool_free(d->env.db);
     history_exports_free(d->env.exports);
     store_stats_free(d->env.stats);
@@ -225,6 +238,8 @@ static void stop(daemon_t *d)
     store_purger_free(d->purger);
     conv_notify_free(d->env.conv_notify);
     api_signal_free(d->signals);
+    push_jobs_free(d->env.push_jobs);
+    d->env.push_jobs = NULL;
     api_limits_free(d->env.limits);
     group_cache_free(d->env.groups);
     ws_server_free(d->ws);

@@ -6,6 +6,7 @@
 
 #include "api/conv/conv.h"
 #include "api/fields.h"
+#include "api/push/push.h"
 #include "api/user/user.h"
 #include "api/valid.h"
 #include "core/xalloc.h"
@@ -68,6 +69,7 @@ static const api_service_t services[] = {
       .not_imported = 30003,
       .too_many = 30001}},
     {"openim_msg_ext_http_svc", OPENIM_ERRORS},
+    {"all_member_push", OPENIM_ERRORS},
     {"chatd_webhook", CHATD_ERRORS},
     {"chatd_admin", CHATD_ERRORS},
     {"chatd_search", CHATD_ERRORS},
@@ -98,6 +100,19 @@ static const api_op_t ops[] = {
     {"message",
      {"openim", "admin_set_msg_read", api_openim_set_msg_read, API_ADMIN},
      {"markC2CMessageAsRead", api_ws_mark_c2c_read}},
+    {"push", NO_REST, {"setOfflinePushConfig", api_push_set_config}},
+    {"push", {"all_member_push", "im_push", api_push_im_push, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_set_attr_name", api_push_set_attr_name, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_get_attr_name", api_push_get_attr_name, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_get_attr", api_push_user_lists, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_set_attr", api_push_user_lists, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_remove_attr", api_push_user_lists, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_get_tag", api_push_user_lists, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_add_tag", api_push_user_lists, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_remove_tag", api_push_user_lists, API_ADMIN}, NO_WS},
+    {"push", {"all_member_push", "im_remove_all_tags", api_push_user_lists, API_ADMIN}, NO_WS},
+    {"push", NO_REST, {"doBackground", api_push_background}},
+    {"push", NO_REST, {"doForeground", api_push_foreground}},
     {"signal", NO_REST, {"invite", api_signal_invite}},
     {"signal", NO_REST, {"inviteInGroup", api_signal_invite_in_group}},
     {"signal", NO_REST, {"accept", api_signal_accept}},
@@ -505,6 +520,11 @@ const err_service_t api_ws_errors = {.json = 60003,
                                      .too_many = 70402};
 
 #define NOPS (sizeof ops / sizeof ops[0])
+
+void api_session_logged_out(const api_env_t *env, const char *user, const char *platform)
+{
+    push_session_ended(env, user, platform);
+}
 
 void api_session_left(const api_env_t *env, const char *user, uint64_t conn_id)
 {

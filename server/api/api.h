@@ -35,14 +35,25 @@ typedef struct {
     const config_t *cfg;
     db_pool_t *db;
     router_t *router;
-    struct store_msg_writer *msgs;   /* the batching message writer (store/message.h) */
-    struct conv_notify *conv_notify; /* conversation-change pushes (api/conv/conv.h) */
-    struct group_cache *groups;      /* group member lists for fan-out (api/group/cache.h) */
-    const api_hooks_t *hooks;        /* webhooks (below); NULL: none */
-    struct api_limits *limits;       /* request-rate limits (api/limit.h) */
-    struct store_stats *stats;       /* daily statistics' flusher (store/stats.h) */
-    struct history_exports *exports; /* get_history's files (api/stats/stats.h) */
+    struct store_msg_writer *msgs;     /* the batching message writer (store/message.h) */
+    struct conv_notify *conv_notify;   /* conversation-change pushes (api/conv/conv.h) */
+    struct group_cache *groups;        /* group member lists for fan-out (api/group/cache.h) */
+    const api_hooks_t *hooks;          /* webhooks (below); NULL: none */
+    struct api_limits *limits;         /* request-rate limits (api/limit.h) */
+    struct store_stats *stats;         /* daily statistics' flusher (store/stats.h) */
+    struct history_exports *exports;   /* get_history's files (api/stats/stats.h) */
+    const struct api_push_hooks *push; /* offline push (below); NULL: off */
+    struct push_jobs *push_jobs;       /* im_push's job runner (api/push/push.h) */
 } api_env_t;
+
+/* Offline push (push/, api/push/push.h). push/ sits above api/: main.c installs these when a
+ * push provider is configured. After a commit that queued notifications, poke() starts their
+ * delivery at once. */
+typedef struct api_push_hooks {
+    void *ctx;
+    void (*poke)(void *ctx);
+    const char *providers_json; /* JSON array of the device providers served ("fcm", "apns") */
+} api_push_hooks_t;
 
 typedef struct api_call api_call_t;
 typedef void (*api_handler_fn)(api_call_t *call);
@@ -187,6 +198,9 @@ typedef struct {
 /* A door's session of `user` on connection conn_id went away (logout, close, kick): what the
  * areas keep per session ends and the user's status watchers hear of it. */
 void api_session_left(const api_env_t *env, const char *user, uint64_t conn_id);
+/* The session of `user` on `platform` logged out or was kicked (not a link that dropped): what
+ * the areas bind to the device ends (its offline-push token). */
+void api_session_logged_out(const api_env_t *env, const char *user, const char *platform);
 
 const api_op_t *api_ops(size_t *count);
 
@@ -208,6 +222,19 @@ void api_search_message_rest(api_call_t *call);
 void api_friend_search(api_call_t *call);        /* friend/sdk.c searchFriends */
 void api_group_search(api_call_t *call);         /* group/sdk.c searchGroups */
 void api_group_search_members(api_call_t *call); /* group/sdk.c searchGroupMembers */
+
+/* push/ops.c */
+void api_push_set_config(api_call_t *call);
+void api_push_background(api_call_t *call);
+void api_push_foreground(api_call_t *call);
+
+/* push/rest.c */
+void api_push_im_push(api_call_t *call);
+void api_push_set_attr_name(api_call_t *call);
+void api_push_get_attr_name(api_call_t *call);
+/* im_get_attr, im_set_attr, im_remove_attr, im_get_tag, im_add_tag, im_remove_tag,
+ * im_remove_all_tags (by the route's command) */
+void api_push_user_lists(api_call_t *call);
 
 /* signal/ops.c */
 void api_signal_invite(api_call_t *call);

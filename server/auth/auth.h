@@ -68,6 +68,13 @@ typedef struct {
 MUSTCHECK err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token,
                                 const char *identifier, int64_t now, int64_t *expires_at);
 
+/* Signs claims_json (a JSON object text) as a compact JWT with alg (RS256 or ES256: the key is
+ * a PEM private key of key_len bytes; HS256: a secret), with header `kid` when not NULL: the
+ * service-account assertion of FCM, the provider token of APNs. Heap string (free()), or NULL
+ * when the key or the claims are unusable. */
+char *auth_jwt_sign(auth_jwt_alg_t alg, const char *key, size_t key_len, const char *kid,
+                    const char *claims_json);
+
 /* ---- Either (auth.c) -------------------------------------------------------------------- */
 
 typedef struct {

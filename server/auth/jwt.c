@@ -197,3 +197,18 @@ err_t auth_jwt_verify(const auth_jwt_config_t *cfg, const char *token, const cha
     jwt_free(jwt);
     return err;
 }
+
+char *auth_jwt_sign(auth_jwt_alg_t alg, const char *key, size_t key_len, const char *kid,
+                    const char *claims_json)
+{
+    jwt_t *jwt = NULL;
+    char *out = NULL;
+    if (lib_alg(alg) == JWT_ALG_INVAL || jwt_new(&jwt) != 0)
+        return NULL;
+    if (jwt_add_grants_json(jwt, claims_json) == 0 &&
+        (kid == NULL || jwt_add_header(jwt, "kid", kid) == 0) &&
+        jwt_set_alg(jwt, lib_alg(alg), (const unsigned char *)key, (int)key_len) == 0)
+        out = jwt_encode_str(jwt);
+    jwt_free(jwt);
+    return out;
+}

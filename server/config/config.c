@@ -106,6 +106,26 @@ static const key_def_t keys[] = {
     {"webhook_retry_max_ms", T_INT, OFF(webhook_retry_max_ms), "300000", false, 10, 86400000, NULL},
     {"webhook_max_age_s", T_INT, OFF(webhook_max_age_s), "86400", false, 1, 2592000, NULL},
     {"webhook_ca_file", T_STR, OFF(webhook_ca_file), "", false, 0, 0, NULL},
+    {"push_gateway_url", T_STR, OFF(push_gateway_url), "", false, 0, 0, NULL},
+    {"push_gateway_token", T_STR, OFF(push_gateway_token), "", false, 0, 0, NULL},
+    {"push_timeout_ms", T_INT, OFF(push_timeout_ms), "5000", false, 100, 60000, NULL},
+    {"push_max_in_flight", T_INT, OFF(push_max_in_flight), "64", false, 1, 4096, NULL},
+    {"push_poll_ms", T_INT, OFF(push_poll_ms), "250", false, 10, 60000, NULL},
+    {"push_retry_base_ms", T_INT, OFF(push_retry_base_ms), "1000", false, 10, 3600000, NULL},
+    {"push_retry_max_ms", T_INT, OFF(push_retry_max_ms), "300000", false, 10, 86400000, NULL},
+    {"push_max_age_s", T_INT, OFF(push_max_age_s), "86400", false, 1, 2592000, NULL},
+    {"push_ca_file", T_STR, OFF(push_ca_file), "", false, 0, 0, NULL},
+    {"push_fcm_credentials", T_STR, OFF(push_fcm_credentials), "", false, 0, 0, NULL},
+    {"push_fcm_project", T_STR, OFF(push_fcm_project), "", false, 0, 0, NULL},
+    {"push_fcm_base_url", T_STR, OFF(push_fcm_base_url), "https://fcm.googleapis.com", false, 0, 0,
+     NULL},
+    {"push_fcm_token_url", T_STR, OFF(push_fcm_token_url), "", false, 0, 0, NULL},
+    {"push_apns_key_file", T_STR, OFF(push_apns_key_file), "", false, 0, 0, NULL},
+    {"push_apns_key_id", T_STR, OFF(push_apns_key_id), "", false, 0, 0, NULL},
+    {"push_apns_team_id", T_STR, OFF(push_apns_team_id), "", false, 0, 0, NULL},
+    {"push_apns_topic", T_STR, OFF(push_apns_topic), "", false, 0, 0, NULL},
+    {"push_apns_base_url", T_STR, OFF(push_apns_base_url), "https://api.push.apple.com", false, 0,
+     0, NULL},
     {"tls_listen", T_STR, OFF(tls_listen), "", false, 0, 0, NULL},
     {"tls_cert_file", T_STR, OFF(tls_cert_file), "", true, 0, 0, NULL},
     {"tls_key_file", T_STR, OFF(tls_key_file), "", true, 0, 0, NULL},
@@ -537,8 +557,9 @@ const char *const *config_key_names(void)
 /* ---- the running configuration, secrets masked (chatd_admin/config_get) ---- */
 
 /* Keys whose whole value is a secret; database_url and webhook_url may hold a password. */
-static const char *const secret_keys[] = {"secret_key", "jwt_secret", "webhook_token", NULL};
-static const char *const url_keys[] = {"database_url", "webhook_url", NULL};
+static const char *const secret_keys[] = {"secret_key", "jwt_secret", "webhook_token",
+                                          "push_gateway_token", NULL};
+static const char *const url_keys[] = {"database_url", "webhook_url", "push_gateway_url", NULL};
 static const char mask[] = "********";
 
 static bool listed(const char *const *names, const char *name)

@@ -89,6 +89,24 @@ typedef struct {
     int webhook_retry_max_ms;
     int webhook_max_age_s;
     char *webhook_ca_file;
+    char *push_gateway_url;   /* "" = no gateway (docs/push.md) */
+    char *push_gateway_token; /* "" = no Authorization header */
+    int push_timeout_ms;
+    int push_max_in_flight;
+    int push_poll_ms;
+    int push_retry_base_ms;
+    int push_retry_max_ms;
+    int push_max_age_s;
+    char *push_ca_file;
+    char *push_fcm_credentials; /* service-account JSON file; "" = no FCM */
+    char *push_fcm_project;     /* "" = the credentials' project_id */
+    char *push_fcm_base_url;
+    char *push_fcm_token_url; /* "" = the credentials' token_uri */
+    char *push_apns_key_file; /* the .p8 signing key; "" = no APNs */
+    char *push_apns_key_id;
+    char *push_apns_team_id;
+    char *push_apns_topic; /* the app's bundle ID */
+    char *push_apns_base_url;
     /* TLS listener (http/tls.h): tls_listen "" = none; else parsed into tls_host:tls_port. */
     char *tls_listen;
     char *tls_host;

@@ -16,6 +16,7 @@ struct router_session {
     uint64_t order; /* login order, for "oldest first" */
     uint64_t conn_id;
     int64_t login_ms;            /* wall clock at router_session_add */
+    bool background;             /* the app said doBackground (offline push goes to it) */
     struct router_session *next; /* same bucket */
 };
 

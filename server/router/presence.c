@@ -139,6 +139,26 @@ size_t router_user_platforms(const router_t *r, const char *user_id, const char 
     return n;
 }
 
+bool router_session_set_background(router_t *r, const char *user_id, uint64_t conn_id,
+                                   bool background)
+{
+    for (router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = s->next) {
+        if (s->conn_id == conn_id && strcmp(s->user_id, user_id) == 0) {
+            s->background = background;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool router_user_foreground(const router_t *r, const char *user_id)
+{
+    for (const router_session_t *s = r->buckets[bucket_of(user_id)]; s; s = s->next)
+        if (!s->background && strcmp(s->user_id, user_id) == 0)
+            return true;
+    return false;
+}
+
 size_t router_kick_user(router_t *r, const char *user_id, const char *reason)
 {
     cluster_kick(r, user_id, reason);

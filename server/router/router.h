@@ -78,6 +78,15 @@ bool router_push_conn(router_t *r, const char *user_id, uint64_t conn_id, router
 /* Fills up to `max` platforms of the user's online sessions; returns how many sessions exist. */
 size_t router_user_platforms(const router_t *r, const char *user_id, const char **platforms,
                              size_t max);
+/* Offline push (push/): a session whose app went to the background (doBackground) still
+ * receives pushes, but counts as away. Sets the flag of the user's session on conn_id; false
+ * when there is none. */
+bool router_session_set_background(router_t *r, const char *user_id, uint64_t conn_id,
+                                   bool background);
+/* Whether the user has a session in the foreground on this node: O(sessions of the user), no
+ * query. (Sessions on other nodes are not known here: docs/push.md.) */
+bool router_user_foreground(const router_t *r, const char *user_id);
+
 /* Asks every session of the user to close; returns how many were asked. */
 size_t router_kick_user(router_t *r, const char *user_id, const char *reason);
 /* Sessions on this node. */

@@ -71,6 +71,10 @@ typedef struct {
      * with ClientIP hook_client_ip (NULL: ""). */
     const char *hook_platform;
     const char *hook_client_ip;
+    /* Offline push: a stored, not duplicate, message also queues its notification in the push
+     * outbox (store/push.h), same transaction, for each recipient of push_json's `to` that has
+     * a device token and whose receive options allow it (STORE_PUSH_INSERT_SQL). NULL: none. */
+    const char *push_json;
 } store_msg_t;
 
 typedef enum {

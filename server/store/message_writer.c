@@ -9,6 +9,7 @@
 #include "core/xalloc.h"
 #include "store/internal.h"
 #include "store/message.h"
+#include "store/push.h"
 #include "store/sns.h"
 #include "store/webhook.h"
 
@@ -28,7 +29,7 @@ static const char batch_sql[] =
     "  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, conv text, sender text,"
     "    receiver text, random bigint, hash text, msg_id text, ts bigint, body text, ccd text,"
     "    flags int, trusted bool, mark_read bool, group_id text, targets jsonb, ats jsonb,"
-    "    hp text, hip text, imported bool, cf bool, merged jsonb)"
+    "    hp text, hip text, imported bool, cf bool, merged jsonb, push jsonb)"
     "), pre AS ("
     "  SELECT i.*, CASE WHEN i.group_id IS NULL THEN"
     "    CASE WHEN r.user_id IS NULL THEN 'no_receiver'"
@@ -121,6 +122,8 @@ static const char batch_sql[] =
     "    GREATEST(v.read_seq, v.deleted_seq) FROM conv_views v"
     "    WHERE v.user_id = n.receiver AND v.conv_key = n.conv), 0) END"
     "  FROM numbered n WHERE n.hp IS NOT NULL ORDER BY n.conv, n.seq"
+    "), pushes AS ("
+    "  " STORE_PUSH_INSERT_SQL("$3::bigint")
     ")"
     " SELECT i, 'ok', seq, msg_id, ts, false, COALESCE((SELECT v.recv_opt FROM conv_views v"
     "   WHERE v.user_id = numbered.receiver AND v.conv_key = numbered.conv), 0) FROM numbered"
@@ -188,6 +191,7 @@ static void pending_free(pending_t *p)
     xfree((char *)p->m.mergers_json);
     xfree((char *)p->m.hook_platform);
     xfree((char *)p->m.hook_client_ip);
+    xfree((char *)p->m.push_json);
     xfree(p);
 }
 
@@ -255,6 +259,7 @@ void store_msg_submit(store_msg_writer_t *w, const store_msg_t *m, store_msg_fn 
     p->m.mergers_json = dup_or_null(m->mergers_json);
     p->m.hook_platform = dup_or_null(m->hook_platform);
     p->m.hook_client_ip = dup_or_null(m->hook_client_ip);
+    p->m.push_json = dup_or_null(m->push_json);
     p->cb = cb;
     p->arg = arg;
     lane_t *l = &w->lanes[lane_of(w, m->conv_key)];
@@ -286,6 +291,8 @@ static json_t *input_row(int i, const store_msg_t *m)
         json_object_set_new(row, "ats", json_loads(m->ats_json, 0, NULL));
     if (m->mergers_json)
         json_object_set_new(row, "merged", json_loads(m->mergers_json, 0, NULL));
+    if (m->push_json)
+        json_object_set_new(row, "push", json_loads(m->push_json, 0, NULL));
     if (m->hook_platform) {
         json_object_set_new(row, "hp", json_string(m->hook_platform));
         json_object_set_new(row, "hip", json_string(m->hook_client_ip ? m->hook_client_ip : ""));

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/outbox.h"
 #include "store/store.h"
 
 /* ---- the command catalogue ---- */
@@ -120,57 +121,8 @@ void store_webhook_event(db_pool_t *db, store_webhook_cmd_t cmd, const char *ord
                          const store_webhook_origin_t *origin, const char *body_json,
                          store_done_fn cb, void *arg);
 
-/* ---- the dispatcher's statements ---- */
-
-typedef struct {
-    int64_t id; /* EventId */
-    const char *command;
-    const char *platform;
-    const char *client_ip;
-    const char *body; /* JSON object text */
-    int64_t event_time;
-    int attempts;          /* failed attempts so far */
-    const char *order_key; /* rows of one key come in delivery order */
-} store_webhook_row_t;
-
-/* A claimed event's outcome: delivered (deleted); failed (an attempt counted, retried after
- * delay_ms, or dead when older than max_age_ms); released (not tried: free again). */
-typedef enum {
-    STORE_WEBHOOK_DELIVERED = 0,
-    STORE_WEBHOOK_FAILED,
-    STORE_WEBHOOK_RELEASED,
-} store_webhook_outcome_t;
-
-typedef struct {
-    int64_t id;
-    const char *order_key;
-    store_webhook_outcome_t outcome;
-    int64_t delay_ms;
-    const char *error; /* failed: why (kept as last_error) */
-} store_webhook_ack_t;
-
-/*
- * One dispatcher cycle, one transaction: records the outcomes `acks` (n may be 0), then claims
- * up to `max` due events (none when max is 0). For each order_key it claims only a run that
- * starts at the key's oldest pending event (no older one is in flight or in backoff), to be
- * delivered one after the other: the k-th of a key is leased for k·lease_each_ms +
- * lease_base_ms. It looks at up to `scan` due rows; those waiting behind an event in backoff
- * are put off until its next attempt. Cycles of every node run one at a time (an advisory
- * lock), so a claim always sees the outcomes recorded before it. `dead`: the acknowledged ids
- * that went dead; `more`: the scan was full (more may be due now). Rows come in id order; all
- * is valid during the callback only.
- */
-typedef void (*store_webhook_cycle_fn)(err_t err, const store_ids_t *dead,
-                                       store_webhook_row_t *rows, size_t n, bool more, void *arg);
-void store_webhook_cycle(db_pool_t *db, const store_webhook_ack_t *acks, size_t nacks,
-                         int64_t max_age_ms, int max, int scan, int64_t lease_each_ms,
-                         int64_t lease_base_ms, store_webhook_cycle_fn cb, void *arg);
-
-/* pending and dead events; oldest_ms: how long the oldest pending event has waited since it
- * happened or was retried (0 when none is pending). */
-typedef void (*store_webhook_counts_fn)(err_t err, int64_t pending, int64_t dead, int64_t oldest_ms,
-                                        void *arg);
-void store_webhook_counts(db_pool_t *db, store_webhook_counts_fn cb, void *arg);
+/* The dispatcher's statements (claim cycles, counts) are store/outbox.h's, shared with the push
+ * outbox. */
 
 /* ---- dead events (admin) ---- */
 

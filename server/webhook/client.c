@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/dns.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -37,6 +38,7 @@ struct wh_req {
     wh_conn_t *conn;
     struct evhttp_request *ev; /* libevent's, while it holds it */
     char *uri, *body;
+    char *content_type, *authorization; /* NULL: JSON, none */
     size_t len;
     struct event *timer; /* the deadline; then the deferred completion */
     int timeout_ms;
@@ -177,6 +179,8 @@ static void req_free(wh_req_t *r)
         event_free(r->timer);
     xfree(r->uri);
     xfree(r->body);
+    xfree(r->content_type);
+    xfree(r->authorization);
     xfree(r->answer);
     xfree(r);
 }
@@ -339,7 +343,10 @@ static void req_start(wh_req_t *r, wh_conn_t *conn)
     evhttp_request_set_error_cb(ev, on_req_error);
     struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
     evhttp_add_header(h, "Host", c->host_header);
-    evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+    evhttp_add_header(h, "Content-Type",
+                      r->content_type ? r->content_type : "application/json; charset=utf-8");
+    if (r->authorization)
+        evhttp_add_header(h, "Authorization", r->authorization);
     evhttp_add_header(h, "Connection", "keep-alive");
     evhttp_add_header(h, "User-Agent", "chatd-webhook");
     evbuffer_add(evhttp_request_get_output_buffer(ev), r->body, r->len);
@@ -362,9 +369,18 @@ static void req_start(wh_req_t *r, wh_conn_t *conn)
 void wh_client_post(wh_client_t *c, const char *uri, const char *body, size_t len, int timeout_ms,
                     wh_http_fn cb, void *arg)
 {
+    wh_client_post_ext(c, uri, NULL, NULL, body, len, timeout_ms, cb, arg);
+}
+
+void wh_client_post_ext(wh_client_t *c, const char *uri, const char *content_type,
+                        const char *authorization, const char *body, size_t len, int timeout_ms,
+                        wh_http_fn cb, void *arg)
+{
     wh_req_t *r = XNEW(wh_req_t);
     r->client = c;
     r->uri = xstrdup(uri);
+    r->content_type = content_type ? xstrdup(content_type) : NULL;
+    r->authorization = authorization ? xstrdup(authorization) : NULL;
     r->body = xmalloc(len + 1);
     memcpy(r->body, body, len);
     r->body[len] = '\0';
@@ -451,4 +467,64 @@ void wh_client_free(wh_client_t *c)
     event_free(c->reaper);
     xfree(c->host);
     xfree(c);
+}
+
+/* ---- set-up ---- */
+
+bool webhook_parse_url(const char *url, const char *key, char **host, int *port, bool *https,
+                       char **path_query, char *errbuf, size_t errlen)
+{
+    struct evhttp_uri *u = evhttp_uri_parse(url);
+    const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
+    const char *h = u ? evhttp_uri_get_host(u) : NULL;
+    if (u == NULL || scheme == NULL || h == NULL || *h == '\0' ||
+        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+        evhttp_uri_get_fragment(u) != NULL || evhttp_uri_get_userinfo(u) != NULL) {
+        snprintf(errbuf, errlen,
+                 "bad value for key '%s': expected http(s)://host[:port][/path][?query]", key);
+        if (u)
+            evhttp_uri_free(u);
+        return false;
+    }
+    *https = strcmp(scheme, "https") == 0;
+    *host = xstrdup(h);
+    *port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) : *https ? 443 : 80;
+    const char *path = evhttp_uri_get_path(u), *query = evhttp_uri_get_query(u);
+    *path_query = xasprintf("%s%s%s", path && *path ? path : "/", query && *query ? "?" : "",
+                            query && *query ? query : "");
+    evhttp_uri_free(u);
+    return true;
+}
+
+SSL_CTX *webhook_tls_context(const char *ca_file, const char *key, char *errbuf, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        snprintf(errbuf, errlen, "%s: cannot create a TLS context", key);
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_default_verify_paths(ctx);
+    if (*ca_file && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+        unsigned long e = ERR_get_error();
+        char text[160];
+        ERR_error_string_n(e, text, sizeof text);
+        snprintf(errbuf, errlen, "bad value for key '%s': cannot load '%s': %s", key, ca_file,
+                 text);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+struct evdns_base *webhook_dns_new(struct event_base *base)
+{
+    struct evdns_base *dns =
+        evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+    if (dns == NULL) /* no resolv.conf: names in /etc/hosts and IP literals still work */
+        dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+    if (dns)
+        evdns_base_load_hosts(dns, NULL);
+    return dns;
 }

@@ -1,8 +1,11 @@
-/* Private to webhook/: an HTTP(S) client for one origin, on libevent's evhttp connections. */
+/* webhook/client — an HTTP(S) client for one origin, on libevent's evhttp connections, and the
+ * set-up it needs (URL, TLS context, resolver). Used by webhook/ and push/ (the push providers'
+ * keep-alive clients). */
 #ifndef CHATD_WEBHOOK_CLIENT_H
 #define CHATD_WEBHOOK_CLIENT_H
 
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct event_base;
@@ -29,7 +32,22 @@ void wh_client_free(wh_client_t *c);
 void wh_client_post(wh_client_t *c, const char *uri, const char *body, size_t len, int timeout_ms,
                     wh_http_fn cb, void *arg);
 
+/* The same with a Content-Type (NULL: JSON) and an Authorization header (NULL: none). */
+void wh_client_post_ext(wh_client_t *c, const char *uri, const char *content_type,
+                        const char *authorization, const char *body, size_t len, int timeout_ms,
+                        wh_http_fn cb, void *arg);
+
 /* Requests in flight or waiting. */
 int wh_client_busy(const wh_client_t *c);
+
+/* Splits an http(s)://host[:port][/path][?query] URL (config key `key`, for the error text):
+ * host and path_query are heap strings (xfree); false with a reason in errbuf. */
+bool webhook_parse_url(const char *url, const char *key, char **host, int *port, bool *https,
+                       char **path_query, char *errbuf, size_t errlen);
+/* A TLS client context (TLS 1.2+, peer verified against the system CAs plus ca_file when not
+ * empty); NULL with a reason naming `key` in errbuf. */
+SSL_CTX *webhook_tls_context(const char *ca_file, const char *key, char *errbuf, size_t errlen);
+/* A resolver for the loop (resolv.conf's servers when there are some, /etc/hosts), or NULL. */
+struct evdns_base *webhook_dns_new(struct event_base *base);
 
 #endif

@@ -542,6 +542,8 @@ static void on_kick(void *owner, const char *reason)
     bool by_login = strcmp(reason, kick_by_login) == 0;
     s->gone_action = by_login ? "" : "Logout";
     s->gone_reason = by_login ? "" : "Unregister";
+    if (!by_login && s->user_id)
+        api_session_logged_out(s->server->env, s->user_id, s->platform);
     push_event(s, "onKickedOffline", json_pack("{s:s}", "reason", reason));
     session_close(s, WS_CLOSE_KICKED, "kicked offline");
 }
@@ -664,6 +666,7 @@ static void cmd_logout(ws_session_t *s, json_t *seq)
     log_info("ws#%llu user=%s: logged out", (unsigned long long)s->id, s->user_id);
     s->gone_action = "Logout";
     s->gone_reason = "Unregister";
+    api_session_logged_out(s->server->env, s->user_id, s->platform);
     session_leave_router(s);
     xfree(s->user_id);
     s->user_id = NULL;

@@ -53,7 +53,7 @@ NOT_ADMIN = {
     "group_open_avchatroom_http_svc": 10007, "million_group_open_http_svc": 10007,
     "profile": 40004, "sns": 30004,
     "openim_msg_ext_http_svc": 90009, "chatd_webhook": 60010, "chatd_admin": 60010,
-    "open_msg_svc": 90009, "chatd_search": 60010,
+    "open_msg_svc": 90009, "chatd_search": 60010, "all_member_push": 90009,
 }
 
 

@@ -232,6 +232,33 @@ static void test_es256_valid(void)
     EVP_PKEY_free(pkey);
 }
 
+/* auth_jwt_sign (the push providers' assertions) makes tokens auth_jwt_verify accepts: RS256
+ * with a private key, with a kid header; an unusable key gives NULL. */
+static void test_sign_round_trip(void)
+{
+    EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    REQUIRE(pkey != NULL);
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL);
+    char *priv = NULL;
+    long priv_len = BIO_get_mem_data(bio, &priv);
+    size_t pub_len = 0;
+    char *pub = public_pem(pkey, &pub_len);
+    char *token = auth_jwt_sign(AUTH_JWT_RS256, priv, (size_t)priv_len, "k1", ALICE);
+    REQUIRE(token != NULL);
+    auth_jwt_config_t cfg = hs_config();
+    cfg.alg = AUTH_JWT_RS256;
+    cfg.key = (const unsigned char *)pub;
+    cfg.key_len = pub_len;
+    CHECK_EQ_INT(auth_jwt_verify(&cfg, token, "alice", NOW, NULL), ERR_OK);
+    CHECK(auth_jwt_sign(AUTH_JWT_RS256, "nope", 4, NULL, ALICE) == NULL);
+    CHECK(auth_jwt_sign(AUTH_JWT_NONE, priv, (size_t)priv_len, NULL, ALICE) == NULL);
+    free(token);
+    xfree(pub);
+    BIO_free(bio);
+    EVP_PKEY_free(pkey);
+}
+
 static void test_expired_is_70001(void)
 {
     int64_t exp = -1;
@@ -443,4 +470,4 @@ UNIT_MAIN(test_hs256_valid, test_alg_none_refused, test_other_hmac_algs_refused,
           test_expired_is_70001, test_leeway_applies_to_exp, test_missing_or_bad_exp_refused,
           test_nbf, test_issuer, test_audience, test_user_claim, test_bad_signature_refused,
           test_garbage_refused, test_alg_none_configured_refuses_all, test_empty_key_refuses_all,
-          test_alg_parse, test_auth_verify_picks_by_shape)
+          test_alg_parse, test_auth_verify_picks_by_shape, test_sign_round_trip)

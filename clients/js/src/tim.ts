@@ -291,6 +291,24 @@ export class TencentCloudChat {
     }
   }
 
+  // ---- offline push (chatd's docs/push.md) ----
+
+  /** Binds this device's vendor push token (APNs on iPhone/iPad, FCM elsewhere) to the user
+   * and this session's platform; token '' removes the binding. */
+  setOfflinePushConfig({ businessID = 0, token }: Payload): Promise<ChatResponse> {
+    return this.run('setOfflinePushConfig', { businessID, token }, () => ({}));
+  }
+
+  /** The app went to the background: chatd sends offline pushes for this device. */
+  doBackground({ unreadCount }: Payload = {}): Promise<ChatResponse> {
+    return this.run('doBackground', unreadCount === undefined ? {} : { unreadCount }, () => ({}));
+  }
+
+  /** The app is in the foreground again: no offline pushes while it is. */
+  doForeground(): Promise<ChatResponse> {
+    return this.run('doForeground', {}, () => ({}));
+  }
+
   // ---- signaling (chatd owns each invitation and fires its timeout itself) ----
 
   addSignalingListener(name: string, handler: Handler): Promise<void> {

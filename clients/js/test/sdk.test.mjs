@@ -409,3 +409,12 @@ test('searchCloudMessages finds on one device what was sent from another', async
   assert.deepEqual(none.data.searchResultList, []);
   await assert.rejects(laptop.searchCloudMessages({}), (e) => e.code === 70402);
 });
+
+test('offline push: register a token, background and foreground; a bad token rejects 70402', async () => {
+  const bob = await login('bob');
+  await bob.setOfflinePushConfig({ businessID: 1, token: 'fcm-token-1' });
+  await bob.doBackground({ unreadCount: 2 });
+  await bob.doForeground();
+  await assert.rejects(bob.setOfflinePushConfig({ token: 'x'.repeat(257) }), (e) => e.code === 70402);
+  await bob.setOfflinePushConfig({ token: '' });
+});

@@ -43,6 +43,9 @@ typedef struct {
     const char *client_ip;
     bool no_before_hook; /* skip Group.CallbackBeforeSendMsg (ForbidBeforeSendMsgCallback,
                           * disableCloudMessagePreHook); tips and imports never fire it */
+    /* OfflinePushInfo (validated; NULL: none): the notification queued for the members with
+     * no session in the foreground, in groups whose type notifies (api/push/push.h). */
+    const json_t *push_info;
 } msg_group_t;
 
 /* err: ERR_OK, ERR_GROUP_NOT_FOUND, ERR_GROUP_PERMISSION (not a member), ERR_GROUP_MUTED,

@@ -1077,6 +1077,7 @@ void api_group_rest_send_msg(api_call_t *call)
         .priority = json_string_value(prio),
         .deliver = true,
         .client_ip = call->client_ip,
+        .push_info = json_object_get(body, "OfflinePushInfo"),
     };
     for (size_t k = 0; k < json_array_size(fcc); k++) {
         const char *f = json_string_value(json_array_get(fcc, k));

@@ -9,6 +9,7 @@
 #include "api/group/rules.h"
 #include "api/limit.h"
 #include "api/message/body.h"
+#include "api/push/push.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -24,6 +25,8 @@ typedef struct {
     char *members_of; /* whose members and type apply: the community of a topic, else group_id */
     char *sender, *group_id, *body_text, *ccd, *priority, *targets, *ats, *platform, *client_ip;
     json_t *targets_json, *ats_json;
+    json_t *push_info; /* a copy, or NULL */
+    bool pushed;       /* notifications may have been queued: poke the push dispatcher */
     char msg_id[33];
     msg_sent_fn cb;
     void *arg;
@@ -46,6 +49,7 @@ static void gsend_free(gsend_t *g)
     free(g->ats);
     json_decref(g->targets_json);
     json_decref(g->ats_json);
+    json_decref(g->push_info);
     xfree(g);
 }
 
@@ -212,6 +216,8 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
     if (!r->duplicate && !g->m.tip && g->m.deliver &&
         api_hook_on(g->env, STORE_WEBHOOK_GROUP_AFTER_SEND))
         api_hook_poke(g->env);
+    if (!r->duplicate && g->pushed)
+        g->env->push->poke(g->env->push->ctx);
     /* msg_id points into the writer's result: keep our own copy for the fan-out. */
     snprintf(g->msg_id, sizeof g->msg_id, "%s", r->msg_id);
     g->sent.msg_id = g->msg_id;
@@ -222,7 +228,36 @@ static void on_group_stored(err_t err, const store_msg_result_t *r, void *arg)
     group_cache_get(g->env->groups, g->members_of, on_fanout_members, g);
 }
 
-static void store_group_message(gsend_t *g)
+/* The offline push a stored group message queues, for the members (targets of a targeted
+ * message) other than the sender with no session in the foreground here, in a group whose type
+ * notifies (AcceptAndNotify); NULL: none. */
+static char *push_json(const gsend_t *g, const group_type_rules_t *rules, char **members, size_t n)
+{
+    if (!push_on(g->env) || g->m.tip || !g->m.deliver ||
+        strcmp(rules->default_msg_flag, "AcceptAndNotify") != 0)
+        return NULL;
+    json_t *to = json_array();
+    for (size_t i = 0; i < n; i++) {
+        bool targeted = g->targets_json == NULL;
+        size_t t;
+        json_t *v;
+        json_array_foreach(g->targets_json, t, v) if (strcmp(json_string_value(v), members[i]) == 0)
+            targeted = true;
+        if (targeted && strcmp(members[i], g->sender) != 0 &&
+            !router_user_foreground(g->env->router, members[i]))
+            json_array_append_new(to, json_string(members[i]));
+    }
+    json_t *body = json_loads(g->body_text, 0, NULL);
+    json_t *ats = g->ats ? json_loads(g->ats, 0, NULL) : NULL;
+    char *spec = push_spec(g->env, body, g->push_info, g->group_id, to, ats);
+    json_decref(ats);
+    json_decref(body);
+    json_decref(to);
+    return spec;
+}
+
+static void store_group_message(gsend_t *g, const group_type_rules_t *rules, char **members,
+                                size_t n)
 {
     char hash[33], *mergers, *conv = xasprintf("g:%s", g->group_id);
     msg_content_hash(g->body_text, g->ccd, hash); /* of the message as sent: resends match */
@@ -244,12 +279,16 @@ static void store_group_message(gsend_t *g)
         .ats_json = g->ats,
         .mergers_json = mergers,
     };
+    char *push = push_json(g, rules, members, n);
+    g->pushed = push != NULL;
+    sm.push_json = push;
     /* Tips and imported history are no sends of a member: they fire no after-send event. */
     if (!g->m.tip && g->m.deliver && api_hook_on(g->env, STORE_WEBHOOK_GROUP_AFTER_SEND)) {
         sm.hook_platform = store_webhook_platform(g->platform, STORE_WEBHOOK_GROUP_AFTER_SEND);
         sm.hook_client_ip = g->client_ip ? g->client_ip : "";
     }
     store_msg_submit(g->env->msgs, &sm, on_group_stored, g);
+    free(push);
     free(mergers);
     xfree(conv);
 }
@@ -336,7 +375,7 @@ static void on_room_muted(err_t err, bool muted, void *arg)
         return;
     }
     g->m.trusted = true;
-    store_group_message(g);
+    store_group_message(g, group_rules(GROUP_AVCHATROOM), NULL, 0); /* viewers are online */
 }
 
 static void on_group_checked(const api_env_t *unused, bool found, const char *type, char **members,
@@ -374,7 +413,7 @@ static void on_group_checked(const api_env_t *unused, bool found, const char *ty
                                      on_room_muted, g);
             return;
         }
-        store_group_message(g);
+        store_group_message(g, rules, members, n);
         return;
     }
     g->m.online_only = true;
@@ -455,6 +494,8 @@ void msg_group_send(const api_env_t *env, const msg_group_t *m, msg_sent_fn cb, 
         g->ats = json_dumps(ats, JSON_COMPACT);
         json_decref(ats);
     }
+    g->push_info = m->push_info ? json_deep_copy(m->push_info) : NULL;
+    g->m.push_info = NULL;
     g->m.body = NULL;
     g->m.targets = NULL;
     g->m.at_users = NULL;

@@ -532,6 +532,14 @@ err_t msgbody_validate_offline_push(const json_t *info, char *detail, size_t det
     out_t out = out_init(detail, detail_len);
     if (info == NULL)
         return ERR_OK;
-    return check_value(info, &push_root, KIND_OBJ, push_root.name, &out) ? ERR_OK
-                                                                         : ERR_OFFLINE_PUSH;
+    if (!check_value(info, &push_root, KIND_OBJ, push_root.name, &out))
+        return ERR_OFFLINE_PUSH;
+    /* What a notification carries must fit an APNs payload (4 KB) with room for the rest. */
+    size_t text = strlen(json_string_value(json_object_get(info, "Desc")) ?: "") +
+                  strlen(json_string_value(json_object_get(info, "Ext")) ?: "");
+    if (text > MSGBODY_PUSH_TEXT_MAX) {
+        fail(&out, "OfflinePushInfo: Desc and Ext together exceed %d bytes", MSGBODY_PUSH_TEXT_MAX);
+        return ERR_OFFLINE_PUSH;
+    }
+    return ERR_OK;
 }

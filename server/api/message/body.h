@@ -75,10 +75,13 @@ void msgbody_to_stored(char **text, char **lists_text);
 MUSTCHECK err_t msgbody_validate_cloud_custom_data(const json_t *ccd, size_t body_len, char *detail,
                                                    size_t detail_len);
 
+/* Desc and Ext of an OfflinePushInfo together (Tencent: keep them within 3 KB of APNs' 4 KB). */
+#define MSGBODY_PUSH_TEXT_MAX 3072
+
 /* info is the request's OfflinePushInfo member (NULL when absent: ERR_OK). ERR_OFFLINE_PUSH when
  * it is not an object, PushFlag is not 0 or 1, or a known field of it, AndroidInfo or ApnsInfo
- * has the wrong JSON type. Enumerated strings (HuaWeiImportance, InterruptionLevel) are not
- * checked: vendors add values. */
+ * has the wrong JSON type, or Desc and Ext together exceed MSGBODY_PUSH_TEXT_MAX bytes. Enumerated
+ * strings (HuaWeiImportance, InterruptionLevel) are not checked: vendors add values. */
 MUSTCHECK err_t msgbody_validate_offline_push(const json_t *info, char *detail, size_t detail_len);
 
 #endif

@@ -53,6 +53,9 @@ typedef struct {
     const char *client_ip;
     bool no_before_hook;
     bool no_after_hook;
+    /* OfflinePushInfo (validated; NULL: none): the notification queued when the receiver has no
+     * session in the foreground (api/push/push.h). Borrowed during msg_c2c_send(). */
+    const json_t *push_info;
 } msg_c2c_t;
 
 /* The fields of a message in a send request, read with the tables of message/fields.c;

@@ -10,6 +10,7 @@
 
 #include "api/limit.h"
 #include "api/message/body.h"
+#include "api/push/push.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "router/router.h"
@@ -35,6 +36,8 @@ typedef struct {
     int64_t committed_us; /* the stored message's commit (mono_us()); 0: online only */
     /* strings owned below */
     char *sender, *receiver, *body_text, *ccd, *platform, *client_ip;
+    json_t *push_info; /* a copy, or NULL */
+    bool pushed;       /* a notification may have been queued: poke the push dispatcher */
     char msg_id[33];
     msg_sent_fn cb;
     void *arg;
@@ -48,6 +51,7 @@ static void send_ctx_free(send_ctx_t *c)
     xfree(c->ccd);
     xfree(c->platform);
     xfree(c->client_ip);
+    json_decref(c->push_info);
     xfree(c);
 }
 
@@ -161,6 +165,8 @@ static void on_stored(err_t err, const store_msg_result_t *r, void *arg)
     c->committed_us = r->committed_us;
     if (!r->duplicate && after_hook_on(c))
         api_hook_poke(c->env);
+    if (!r->duplicate && c->pushed)
+        c->env->push->poke(c->env->push->ctx);
     if (!r->duplicate && !c->m.imported)
         stats_message(c->sender, NULL);
     if (!r->duplicate && c->m.deliver) {
@@ -296,7 +302,9 @@ void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void
     c->ccd = m->cloud_custom_data ? xstrdup(m->cloud_custom_data) : NULL;
     c->platform = xstrdup(m->platform ? m->platform : "RESTAPI");
     c->client_ip = xstrdup(m->client_ip ? m->client_ip : "");
+    c->push_info = m->push_info ? json_deep_copy(m->push_info) : NULL;
     c->m.body = NULL;
+    c->m.push_info = NULL;
     c->m.platform = c->m.client_ip = c->m.cloud_custom_data = NULL;
     if (c->m.ts == 0)
         c->m.ts = (int64_t)time(NULL);
@@ -315,6 +323,21 @@ void msg_c2c_send(const api_env_t *env, const msg_c2c_t *m, msg_sent_fn cb, void
     send_go(c);
 }
 
+/* The offline push a stored message queues: when the receiver has no session in the
+ * foreground here (api/push/push.h); NULL: none. */
+static char *push_json(const send_ctx_t *c)
+{
+    if (!push_on(c->env) || !c->m.deliver || c->m.imported ||
+        router_user_foreground(c->env->router, c->receiver))
+        return NULL;
+    json_t *body = json_loads(c->body_text, 0, NULL);
+    json_t *to = json_pack("[s]", c->receiver);
+    char *spec = push_spec(c->env, body, c->push_info, c->sender, to, NULL);
+    json_decref(to);
+    json_decref(body);
+    return spec;
+}
+
 /* Stores (or, online only, checks the accounts) and then delivers. */
 static void send_go(send_ctx_t *c)
 {
@@ -329,6 +352,8 @@ static void send_go(send_ctx_t *c)
     msgbody_to_stored(&c->body_text, &mergers);
     char *conv = store_conv_key_c2c(c->sender, c->receiver);
     bool hook = after_hook_on(c);
+    char *push = push_json(c);
+    c->pushed = push != NULL;
     store_msg_t sm = {
         .conv_key = conv,
         .sender = c->sender,
@@ -348,8 +373,10 @@ static void send_go(send_ctx_t *c)
         .hook_platform =
             hook ? store_webhook_platform(c->platform, STORE_WEBHOOK_C2C_AFTER_SEND) : NULL,
         .hook_client_ip = c->client_ip,
+        .push_json = push,
     };
     store_msg_submit(env->msgs, &sm, on_stored, c);
+    free(push);
     free(mergers);
     xfree(conv);
 }
@@ -364,6 +391,7 @@ err_t msg_apply_fields(const msg_fields_t *f, msg_kind_t kind, msg_c2c_t *m, cha
     if (err != ERR_OK)
         return err;
     m->body = f->body;
+    m->push_info = f->push;
     m->cloud_custom_data = json_string_value(f->ccd);
     m->random = (f->given & MSG_F_RANDOM) ? (uint32_t)f->random : msg_random();
     m->ts = f->time;

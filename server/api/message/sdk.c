@@ -69,6 +69,7 @@ static void send_group(api_call_t *call, const char *group_id, const msg_c2c_t *
         .platform = call->platform,
         .client_ip = call->client_ip,
         .no_before_hook = c->no_before_hook,
+        .push_info = c->push_info,
     };
     if ((receivers && !json_is_array(receivers)) || (ats && !json_is_array(ats))) {
         api_fail(call, ERR_BAD_PARAM, "receiverList and groupAtUserList must be arrays");

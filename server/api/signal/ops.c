@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/group/group.h"
+#include "api/message/body.h"
 #include "api/message/message.h"
 #include "api/valid.h"
 #include "core/log.h"
@@ -72,7 +73,7 @@ static void on_step_stored(err_t err, const msg_sent_t *sent, void *arg)
  * the group, or to `to`. `trusted`: the sender need not be an account or member any more (the
  * timeout, which nobody sends). */
 static void store_step(const api_env_t *env, const json_t *invite, const json_t *info,
-                       const char *from, const char *to, bool trusted)
+                       const char *from, const char *to, bool trusted, const json_t *push_info)
 {
     if (json_is_true(json_object_get(invite, "onlineUserOnly")))
         return;
@@ -96,7 +97,8 @@ static void store_step(const api_env_t *env, const json_t *invite, const json_t 
                        .random = msg_random(),
                        .body = body,
                        .deliver = true,
-                       .sync_sender = true};
+                       .sync_sender = true,
+                       .push_info = push_info};
         msg_c2c_send(env, &m, on_step_stored, NULL);
     }
     json_decref(body);
@@ -172,6 +174,24 @@ static bool invite_refused(api_call_t *call, const json_t *doc, bool group, size
     return true;
 }
 
+/* The offline push of a one-to-one invitation (Tencent: group invitations push nothing): the
+ * request's offlinePushInfo, with Desc "[Call invitation]" and the signaling JSON as Ext where
+ * it has none. */
+static json_t *invite_push(const json_t *body, const json_t *info)
+{
+    const json_t *given = json_object_get(body, "offlinePushInfo");
+    json_t *push = json_is_object(given) ? json_deep_copy(given) : json_object();
+    if (!json_string_value(json_object_get(push, "Desc")) ||
+        !*json_string_value(json_object_get(push, "Desc")))
+        json_object_set_new(push, "Desc", json_string(SIGNAL_PUSH_DESC));
+    if (json_object_get(push, "Ext") == NULL) {
+        char *ext = json_dumps(info, JSON_COMPACT);
+        json_object_set_new(push, "Ext", json_string(ext));
+        free(ext);
+    }
+    return push;
+}
+
 static void on_invited(err_t err, json_t *doc, void *arg)
 {
     invite_state_t *st = ((api_call_t *)arg)->state; /* before the call may end */
@@ -189,8 +209,10 @@ static void on_invited(err_t err, json_t *doc, void *arg)
                               st->invitees, "data", st->data, "timeout", st->timeout);
     push_all(call->env, st->invitees, call->identifier, "onReceiveNewInvitation", event);
     json_t *info = signaling_info(invite, ACTION_INVITE, st->invitees, st->data);
+    json_t *push = group ? NULL : invite_push(call->body, info);
     store_step(call->env, invite, info, call->identifier,
-               json_string_value(json_array_get(st->invitees, 0)), false);
+               json_string_value(json_array_get(st->invitees, 0)), false, push);
+    json_decref(push);
     json_decref(info);
     json_decref(event);
     json_decref(invite);
@@ -214,6 +236,13 @@ static void start_invite(api_call_t *call, json_t *invitees, const char *group)
     st->group = group;
     if (!read_text(call, "data", SIGNAL_DATA_MAX, false, &st->data) ||
         !read_options(call, &st->timeout, &st->online_only)) {
+        invite_state_free(st);
+        return;
+    }
+    char detail[200];
+    if (msgbody_validate_offline_push(json_object_get(call->body, "offlinePushInfo"), detail,
+                                      sizeof detail) != ERR_OK) {
+        api_fail(call, ERR_SIGNAL_PARAM, "offlinePushInfo: %s", detail);
         invite_state_free(st);
         return;
     }
@@ -332,7 +361,7 @@ static void answered(err_t err, json_t *doc, void *arg, bool accepted)
              accepted ? "onInviteeAccepted" : "onInviteeRejected", event);
     json_t *me = json_pack("[s]", call->identifier);
     json_t *info = signaling_info(invite, accepted ? ACTION_ACCEPT : ACTION_REJECT, me, data);
-    store_step(call->env, invite, info, call->identifier, inviter, false);
+    store_step(call->env, invite, info, call->identifier, inviter, false, NULL);
     json_decref(info);
     json_decref(me);
     json_decref(told);
@@ -380,7 +409,7 @@ static void on_cancelled(err_t err, json_t *doc, void *arg)
     push_all(call->env, cancelled, NULL, "onInvitationCancelled", event);
     json_t *info = signaling_info(invite, ACTION_CANCEL, cancelled, data);
     store_step(call->env, invite, info, call->identifier,
-               json_string_value(json_array_get(cancelled, 0)), false);
+               json_string_value(json_array_get(cancelled, 0)), false, NULL);
     json_decref(info);
     json_decref(event);
     api_finish(call, NULL);
@@ -413,7 +442,7 @@ static void on_modified(err_t err, json_t *doc, void *arg)
     json_t *info = signaling_info(invite, ACTION_MODIFY, waiting, data);
     push_all(call->env, waiting, NULL, "onInvitationModified", info);
     store_step(call->env, invite, info, call->identifier,
-               json_string_value(json_array_get(waiting, 0)), false);
+               json_string_value(json_array_get(waiting, 0)), false, NULL);
     json_decref(info);
     api_finish(call, NULL);
 }
@@ -510,10 +539,10 @@ static void announce_timeout(const api_env_t *env, const json_t *x)
     const char *data = json_string_value(json_object_get(x, "data"));
     json_t *info = signaling_info(x, ACTION_TIMEOUT, timed_out, data ? data : "");
     if (json_is_string(json_object_get(x, "groupID"))) {
-        store_step(env, x, info, inviter, NULL, true);
+        store_step(env, x, info, inviter, NULL, true, NULL);
     } else {
         json_array_foreach(timed_out, i, u)
-            store_step(env, x, info, inviter, json_string_value(u), true);
+            store_step(env, x, info, inviter, json_string_value(u), true, NULL);
     }
     json_decref(info);
     json_decref(event);

@@ -7,7 +7,9 @@
  * to the users concerned and, unless the invitation is online-only, is stored as a custom
  * message (TIMCustomElem whose Data is the signaling JSON, businessID 1) in the one-to-one or
  * group conversation, as Tencent's SDK does, so a user who was away finds the missed call in
- * the history.
+ * the history. A one-to-one invitation that is not online-only also pushes offline
+ * (api/push/push.h): the request's offlinePushInfo, else SIGNAL_PUSH_DESC with the signaling JSON
+ * as Ext.
  *
  * Ownership: api_signal_new() returns the timeout sweeper, owned by main.c (api_signal_free()
  * after the database pool, so a sweep in flight has been answered).
@@ -24,6 +26,9 @@ enum {
     SIGNAL_ID_MAX = 64,
     SIGNAL_SWEEP_MS = 1000, /* how often the timeouts are looked for */
 };
+
+/* The push text of a one-to-one invitation whose offlinePushInfo has no Desc. */
+#define SIGNAL_PUSH_DESC "[Call invitation]"
 
 typedef struct api_signal api_signal_t;
 api_signal_t *api_signal_new(const api_env_t *env);
