@@ -33,6 +33,10 @@
 #   scripts/bench.sh commits  the standard closed-loop run with each commit made slower by
 #                             PostgreSQL's commit_delay (0, 0.3, 1 and 3 ms): msgs/s, p99 and
 #                             messages per write transaction against the commit time
+#   scripts/bench.sh push     offline push: REST one-to-one sends to 400 never-online users
+#                             with device bindings, push off vs on (a local gateway), every
+#                             notification counted; then an im_push to 100,000 users and the
+#                             p99 of other requests while it runs
 #   scripts/bench.sh messages deleting 1,000 messages for oneself, clearing one's history and
 #                             reading a message's 300 extensions, in a conversation of 100,000
 #                             messages and in one of 1,000: times and statements per request
@@ -51,9 +55,9 @@ repo=$(pwd)
 
 mode=${1:-standard}
 case $mode in
-standard | full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search | commits) ;;
+standard | full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search | commits | push) ;;
 *)
-    echo "usage: $0 [full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search | commits]" >&2
+    echo "usage: $0 [full | conversations | groups | webhooks | friends | members | messages | flood | cluster | avroom | search | commits | push]" >&2
     exit 2
     ;;
 esac
@@ -442,6 +446,93 @@ if [ "$mode" = commits ]; then
         echo "commit delay $delay µs: $summary"
     done
     exit 0
+fi
+
+# ---- offline push (issue 17) -----------------------------------------------------------------
+# One-to-one REST sends (64 keep-alive connections, openim/sendmsg) between 400 accounts that
+# are never online and each have a device binding: with push on (push_gateway_url = a local
+# receiver) every message queues a notification in its own transaction; off, none. Off, on, on,
+# off on a restarted chatd; after each "on" run, the receiver's count of gateway POSTs must
+# reach the messages acknowledged. Then a 100,000-user im_push: the p99 of 4 connections'
+# sendmsg while its pages run, against the same without it.
+if [ "$mode" = push ]; then
+    TARGET_PUSH_RATIO=80
+    recv_port=$(free_port)
+    bench/chatd-bench --receiver --listen-port "$recv_port" >"$tmp/receiver.out" 2>>"$log" &
+    recv_pid=$!
+    requests() {
+        local v
+        v=$(tail -n 1 "$tmp/receiver.out" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if (index($i, "requests=") == 1) print substr($i, 10) }')
+        echo "${v:-0}"
+    }
+    on_conf=("push_gateway_url = http://127.0.0.1:$recv_port/push")
+    rest_line() { echo "$(field "$1" acked/s) sendmsg/s | p50 $(field "$1" p50_ms) ms, p99 $(field "$1" p99_ms) ms | errors $(field "$1" errors), unanswered $(field "$1" unanswered) | CPU chatd $(field "$1" cpu_chatd), PostgreSQL $(field "$1" cpu_pg)"; }
+    bench 120 --import-only --users-prefix pu_ --conns 200 --users 400 >/dev/null ||
+        fail "importing the accounts failed"
+    pgq "INSERT INTO push_tokens (user_id, platform, token, provider)
+         SELECT user_id, 'Android', 'bench-' || user_id, 'fcm' FROM accounts WHERE user_id LIKE 'pu\_%'
+         ON CONFLICT DO NOTHING" >/dev/null
+    status=0 sum_off=0 sum_on=0
+    for pushes in off on on off; do
+        pgq "VACUUM ANALYZE" >/dev/null
+        pgq "CHECKPOINT" >/dev/null
+        stop_chatd
+        if [ $pushes = on ]; then write_conf "${on_conf[@]}"; else write_conf; fi
+        start_chatd
+        before=$(requests)
+        line=$(bench 600 --rest --users-prefix pu_ --no-import --conns 64 --users 400 --warmup 2 \
+            --duration 10) || status=1
+        [ -n "$line" ] || fail "the push $pushes run printed no summary"
+        echo "$line" >>"$log"
+        rate=$(field "$line" acked/s)
+        if [ $pushes = off ]; then
+            sum_off=$((sum_off + ${rate%.*}))
+            echo "off:   $(rest_line "$line") | push off"
+            continue
+        fi
+        sum_on=$((sum_on + ${rate%.*}))
+        acked=$(field "$line" total_acked)
+        for _ in $(seq 3000); do
+            [ $(( $(requests) - before )) -ge "$acked" ] && break
+            sleep 0.1
+        done
+        sleep 1
+        got=$(( $(requests) - before ))
+        left=$(pgq "SELECT count(*) FROM push_outbox")
+        [ "$got" -ge "$acked" ] || status=1
+        echo "on:    $(rest_line "$line") | push on: the gateway got $got notifications for $acked acknowledged messages, $left left in the outbox"
+    done
+    pct=$(awk -v a="$sum_on" -v b="$sum_off" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }')
+    echo "ratio: push on $((sum_on / 2)) vs off $((sum_off / 2)) sendmsg/s (mean of 2 each) = $pct % | target ≥ $TARGET_PUSH_RATIO %: $(met "$pct" $TARGET_PUSH_RATIO ">=")"
+
+    # im_push to 100,000 bound users (made in PostgreSQL directly), push on.
+    pgq "INSERT INTO accounts (user_id) SELECT 'pm_' || g FROM generate_series(1, 100000) g
+         ON CONFLICT DO NOTHING" >/dev/null
+    pgq "INSERT INTO push_tokens (user_id, platform, token, provider)
+         SELECT user_id, 'Android', 'bench-' || user_id, 'fcm' FROM accounts WHERE user_id LIKE 'pm\_%'
+         ON CONFLICT DO NOTHING" >/dev/null
+    pgq "VACUUM ANALYZE" >/dev/null
+    quiet=$(bench 120 --rest --users-prefix pu_ --no-import --conns 4 --users 400 --warmup 1 --duration 8) ||
+        status=1
+    echo "quiet: $(rest_line "$quiet") | 4 connections, no im_push"
+    sig=$("$chatd_bin" -c "$tmp/chatd.conf" usersig administrator)
+    before=$(requests)
+    t0=$(date +%s.%N)
+    curl -sf -X POST "http://127.0.0.1:$port/v4/all_member_push/im_push?sdkappid=1400000000&identifier=administrator&usersig=$sig&random=1&contenttype=json" \
+        -d '{"MsgRandom":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"bench"}}]}' >>"$log" ||
+        fail "im_push was refused"
+    busy=$(bench 120 --rest --users-prefix pu_ --no-import --conns 4 --users 400 --warmup 1 --duration 8) ||
+        status=1
+    bound=$(pgq "SELECT count(*) FROM push_tokens")
+    for _ in $(seq 2400); do
+        [ $(( $(requests) - before )) -ge "$bound" ] && break
+        sleep 0.5
+    done
+    got=$(( $(requests) - before ))
+    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    [ "$got" -ge "$bound" ] || status=1
+    echo "im_push: $(rest_line "$busy") | 4 connections while im_push ran; the gateway got $got of $bound notifications (every bound user) in $secs s; task $(pgq "SELECT done, queued FROM push_jobs")"
+    exit $status
 fi
 
 # ---- friends (issue 10) ---------------------------------------------------------------------

@@ -98,15 +98,22 @@ static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id
                               " AND v.conv_key IN (SELECT jsonb_array_elements_text($2::jsonb))";
 
 /* clang-format off */
+/* Each user's unread total is summed once (totals), not once per changed conversation: a
+ * pass that changes 100 of a user's conversations reads their list once, not 100 times. */
 static const char pairs_sql[] =
-    "SELECT " CONV_COLUMNS ", v.user_id,"
+    "WITH totals AS ("
+    "  SELECT u.user_id, (SELECT COALESCE(sum(" STORE_UNREAD_SQL("v2", "c2") "), 0)"
+    "    FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
+    "    WHERE v2.user_id = u.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
+    "    AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq)) AS total"
+    "  FROM (SELECT DISTINCT e->>0 AS user_id FROM jsonb_array_elements($1::jsonb) AS e) u"
+    ")"
+    " SELECT " CONV_COLUMNS ", v.user_id,"
     " COALESCE((e->>2)::bool AND c.last_seq = GREATEST(v.deleted_seq, v.hidden_seq) + 1, false),"
-    " (SELECT COALESCE(sum(" STORE_UNREAD_SQL("v2", "c2") "), 0)"
-    "   FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
-    "   WHERE v2.user_id = v.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
-    "   AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq))"
+    " t.total"
     CONV_FROM
-    " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND v.conv_key = e->>1";
+    " JOIN jsonb_array_elements($1::jsonb) AS e ON v.user_id = e->>0 AND v.conv_key = e->>1"
+    " JOIN totals t ON t.user_id = v.user_id";
 
 /* $1 user, $2-$6 the filter (type, group, marks, unread only, @ only): the unread total of the
  * conversations it keeps, counted as total_unread_sql counts. */

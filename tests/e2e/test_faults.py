@@ -352,6 +352,14 @@ def lock_waiters(pg):
                   "wait_event_type = 'Lock' AND pid <> pg_backend_pid()")[0][0]
 
 
+def writer_statements_running(pg):
+    """Message-writer statements still executing (an orphan that got the lock runs, then
+    commits, some time after it stopped waiting)."""
+    return pg.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'chatd' AND "
+                  "state = 'active' AND query LIKE 'WITH input AS%' AND "
+                  "pid <> pg_backend_pid()")[0][0]
+
+
 @pytest.mark.chatd_config(db_pool_size=1, msg_writer_lanes=1, db_statement_timeout_ms=1000)
 def test_hung_statement_freed_by_the_batch_deadline(chatd, rest, pg):
     """`messages` locked by another session: a send over REST and one over WebSocket hang in
@@ -399,7 +407,8 @@ def test_hung_statement_freed_by_the_batch_deadline(chatd, rest, pg):
             assert code == 70169
         finally:
             lock.release()
-        wait_until(lambda: lock_waiters(pg) == 0, what="no statement left waiting")
+        wait_until(lambda: lock_waiters(pg) == 0 and writer_statements_running(pg) == 0,
+                   what="no statement left waiting or running")
         orphan_committed = 3 in rows_by_random(pg, "alice")
         committed_unacked = resend_failed(pg, senders, codes={70169})
         assert committed_unacked == int(orphan_committed)
