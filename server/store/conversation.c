@@ -102,10 +102,7 @@ static const char get_sql[] = "SELECT " CONV_COLUMNS CONV_FROM " WHERE v.user_id
  * pass that changes 100 of a user's conversations reads their list once, not 100 times. */
 static const char pairs_sql[] =
     "WITH totals AS ("
-    "  SELECT u.user_id, (SELECT COALESCE(sum(" STORE_UNREAD_SQL("v2", "c2") "), 0)"
-    "    FROM conv_views v2 JOIN conversations c2 ON c2.conv_key = v2.conv_key"
-    "    WHERE v2.user_id = u.user_id AND v2.recv_opt NOT IN (1, 2, 3)"
-    "    AND c2.last_seq > GREATEST(v2.deleted_seq, v2.hidden_seq)) AS total"
+    "  SELECT u.user_id, " STORE_TOTAL_UNREAD_SQL("v2", "c2", "u.user_id", "") " AS total"
     "  FROM (SELECT DISTINCT e->>0 AS user_id FROM jsonb_array_elements($1::jsonb) AS e) u"
     ")"
     " SELECT " CONV_COLUMNS ", v.user_id,"
@@ -118,17 +115,10 @@ static const char pairs_sql[] =
 /* $1 user, $2-$6 the filter (type, group, marks, unread only, @ only): the unread total of the
  * conversations it keeps, counted as total_unread_sql counts. */
 static const char filter_unread_sql[] =
-    "SELECT COALESCE(sum(" STORE_UNREAD_SQL("v", "c") "), 0)"
-    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
-    " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
-    " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)"
-    CONV_FILTER_SQL("$2::int", "$3::text", "$4::bigint", "$5::bool", "$6::bool");
+    "SELECT " STORE_TOTAL_UNREAD_SQL("v", "c", "$1",
+        CONV_FILTER_SQL("$2::int", "$3::text", "$4::bigint", "$5::bool", "$6::bool"));
 
-static const char total_unread_sql[] =
-    "SELECT COALESCE(sum(" STORE_UNREAD_SQL("v", "c") "), 0)"
-    " FROM conv_views v JOIN conversations c ON c.conv_key = v.conv_key"
-    " WHERE v.user_id = $1 AND v.recv_opt NOT IN (1, 2, 3)"
-    " AND c.last_seq > GREATEST(v.deleted_seq, v.hidden_seq)";
+static const char total_unread_sql[] = "SELECT " STORE_TOTAL_UNREAD_SQL("v", "c", "$1", "");
 /* clang-format on */
 
 /* $1 user, $2 key, $3 now. The deletion point moves to the newest message; the view stays

@@ -20,6 +20,19 @@
     "    AND hu.seq > " STORE_POSITION_SQL(v) ") ELSE 0 END, 0)"
 /* clang-format on */
 
+/* A user's unread total, as the SDK's total unread count defines it: the sum of
+ * STORE_UNREAD_SQL over view alias `v` / conversation alias `c` of `user` (an SQL expression),
+ * leaving out conversations whose receive option hides their count (1, 2, 3) and those with
+ * nothing after the deletion point; `extra` adds conditions on v and c ("" for none). */
+#define STORE_TOTAL_UNREAD_SQL(v, c, user, extra)                                                  \
+    "(SELECT COALESCE(sum(" STORE_UNREAD_SQL(v, c) "), 0)"                                         \
+                                                   " FROM conv_views " v " JOIN conversations " c  \
+                                                   " ON " c ".conv_key = " v ".conv_key"           \
+                                                   " WHERE " v ".user_id = " user " AND " v        \
+                                                   ".recv_opt NOT IN (1, 2, 3)"                    \
+                                                   " AND " c ".last_seq > GREATEST(" v             \
+                                                   ".deleted_seq, " v ".hidden_seq)" extra ")"
+
 /* The messages user expression `user` deleted for themselves are not theirs to see: a
  * condition on message alias m. */
 #define STORE_NOT_HIDDEN_SQL(user)                                                                 \

@@ -68,10 +68,7 @@ void store_push_drop_token(db_pool_t *db, const char *user_id, const char *platf
     "   ELSE 'group_' || n.group_id END, 'msgID', n.msg_id, 'seq', n.seq,"                         \
     "  'title', n.push->>'title', 'desc', n.push->>'desc', 'ext', n.push->>'ext',"                 \
     "  'androidInfo', n.push->'androidInfo', 'apnsInfo', n.push->'apnsInfo',"                      \
-    "  'badge', (SELECT COALESCE(sum(" STORE_UNREAD_SQL("bv", "bc") "), 0)"                         \
-    "    FROM conv_views bv JOIN conversations bc ON bc.conv_key = bv.conv_key"                    \
-    "    WHERE bv.user_id = t.user_id AND bv.conv_key <> n.conv AND bv.recv_opt NOT IN (1, 2, 3)"  \
-    "    AND bc.last_seq > GREATEST(bv.deleted_seq, bv.hidden_seq))"                               \
+    "  'badge', " STORE_TOTAL_UNREAD_SQL("bv", "bc", "t.user_id", " AND bv.conv_key <> n.conv")    \
     "   + CASE WHEN COALESCE(pv.recv_opt, 0) IN (1, 2, 3) THEN 0"                                  \
     "     ELSE GREATEST(n.seq - COALESCE(" STORE_POSITION_SQL("pv") ", 0), 1) END)"                \
     " FROM numbered n CROSS JOIN LATERAL jsonb_array_elements_text(n.push->'to') AS r(u)"         \
