@@ -124,6 +124,18 @@ static bool may_send(const gsend_t *g, const char *type, char **members, size_t 
            (is_room(type) && router_room_has(g->env->router, g->group_id, g->sender));
 }
 
+/* Whether the message reaches `user`: everyone, or the members its targets list names. */
+static bool is_target(const gsend_t *g, const char *user)
+{
+    if (g->targets_json == NULL)
+        return true;
+    size_t i;
+    json_t *v;
+    json_array_foreach(g->targets_json, i,
+                       v) if (strcmp(json_string_value(v), user) == 0) return true;
+    return false;
+}
+
 static void fan_out(const api_env_t *env, gsend_t *g, const char *type, char **members,
                     const int *opts, size_t n)
 {
@@ -140,11 +152,7 @@ static void fan_out(const api_env_t *env, gsend_t *g, const char *type, char **m
     char **to = xcalloc(n + 1, sizeof(char *));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        bool targeted = g->targets_json == NULL || strcmp(members[i], g->sender) == 0;
-        size_t t;
-        json_t *v;
-        json_array_foreach(g->targets_json, t, v) if (strcmp(json_string_value(v), members[i]) == 0)
-            targeted = true;
+        bool targeted = strcmp(members[i], g->sender) == 0 || is_target(g, members[i]);
         if (targeted && wants(g, members[i], opts ? opts[i] : 0))
             to[k++] = members[i];
     }
@@ -237,15 +245,13 @@ static char *push_json(const gsend_t *g, const group_type_rules_t *rules, char *
         strcmp(rules->default_msg_flag, "AcceptAndNotify") != 0)
         return NULL;
     json_t *to = json_array();
-    for (size_t i = 0; i < n; i++) {
-        bool targeted = g->targets_json == NULL;
-        size_t t;
-        json_t *v;
-        json_array_foreach(g->targets_json, t, v) if (strcmp(json_string_value(v), members[i]) == 0)
-            targeted = true;
-        if (targeted && strcmp(members[i], g->sender) != 0 &&
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(members[i], g->sender) != 0 && is_target(g, members[i]) &&
             !router_user_foreground(g->env->router, members[i]))
             json_array_append_new(to, json_string(members[i]));
+    if (json_array_size(to) == 0) { /* everyone is in the foreground: nothing to build */
+        json_decref(to);
+        return NULL;
     }
     json_t *body = json_loads(g->body_text, 0, NULL);
     json_t *ats = g->ats ? json_loads(g->ats, 0, NULL) : NULL;
@@ -350,30 +356,31 @@ static void on_online_members(const api_env_t *unused, bool found, const char *t
     send_online(g, type, members, opts, n);
 }
 
+/* Answers (and frees) a send whose mute check failed or found the sender muted. */
+static bool mute_refused(gsend_t *g, err_t err, bool muted)
+{
+    if (err == ERR_OK && muted)
+        err = ERR_GROUP_MUTED;
+    if (err == ERR_OK)
+        return false;
+    g->cb(err, NULL, g->arg);
+    gsend_free(g);
+    return true;
+}
+
 static void on_online_muted(err_t err, bool muted, void *arg)
 {
     gsend_t *g = arg;
-    if (err == ERR_OK && muted)
-        err = ERR_GROUP_MUTED;
-    if (err != ERR_OK) {
-        g->cb(err, NULL, g->arg);
-        gsend_free(g);
-        return;
-    }
-    group_cache_get(g->env->groups, g->members_of, on_online_members, g);
+    if (!mute_refused(g, err, muted))
+        group_cache_get(g->env->groups, g->members_of, on_online_members, g);
 }
 
 /* A live room's message stored by avchatroom_store_messages = on, once its sender may speak. */
 static void on_room_muted(err_t err, bool muted, void *arg)
 {
     gsend_t *g = arg;
-    if (err == ERR_OK && muted)
-        err = ERR_GROUP_MUTED;
-    if (err != ERR_OK) {
-        g->cb(err, NULL, g->arg);
-        gsend_free(g);
+    if (mute_refused(g, err, muted))
         return;
-    }
     g->m.trusted = true;
     store_group_message(g, group_rules(GROUP_AVCHATROOM), NULL, 0); /* viewers are online */
 }
