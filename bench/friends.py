@@ -17,10 +17,9 @@ import sys
 import time
 
 import psycopg2
-import requests
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
-from util import ADMIN, SDKAPPID, usersig  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from admin_rest import AdminRest, ms  # noqa: E402
 
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 PORT, PG_PORT = int(sys.argv[1]), int(sys.argv[2])
@@ -28,32 +27,8 @@ FRIENDS = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
 REPEAT = int(sys.argv[4]) if len(sys.argv) > 4 else 200
 OWNER = "fbench_owner"
 
-session = requests.Session()
-sig = usersig(ADMIN)
-
-
-def call(api, body):
-    r = session.post(f"http://127.0.0.1:{PORT}/v4/{api}", json=body,
-                     params={"sdkappid": SDKAPPID, "identifier": ADMIN, "usersig": sig,
-                             "random": 1, "contenttype": "json"})
-    answer = r.json()
-    if answer.get("ErrorCode") != 0:
-        sys.exit(f"friends.py: {api}: {answer}")
-    return answer
-
-
-def timed(api, body, n):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        call(api, body)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return times
-
-
-def ms(times, q):
-    return f"{times[min(len(times) - 1, int(q * len(times)))]:.2f}"
+rest = AdminRest(PORT, "friends.py")
+call, timed = rest.call, rest.timed
 
 
 t0 = time.perf_counter()
