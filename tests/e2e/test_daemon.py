@@ -266,7 +266,9 @@ def test_hung_statement_gets_70169_at_its_deadline(chatd, rest, pg):
         rest.call(CHECK, CHECK_BODY, timeout=10)
         elapsed = time.monotonic() - started
         fail(rest.last, 70169)
-        assert 0.5 <= elapsed < 5, elapsed
+        # The deadline timer is armed from the loop's cached time, which lags the wall clock by
+        # the pass that armed it: it may fire a few milliseconds before 0.5 s of the client's.
+        assert 0.45 <= elapsed < 5, elapsed
         assert log_has(chatd, "did not complete within db_statement_timeout_ms = 500; "
                               "resetting the connection")
     finally:
