@@ -14,7 +14,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := msgbody usersig jwt config ws_handshake webhook_reply fields
+FUZZ_NAMES   := msgbody usersig jwt config ws_handshake webhook_reply fields bodylimit
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
 # -Werror is left out: a warning only clang gives in server code must not break the fuzz build.
@@ -31,6 +31,7 @@ FUZZ_SRCS_usersig     := server/auth/usersig.c $(FUZZ_CORE)
 FUZZ_SRCS_jwt         := server/auth/jwt.c server/auth/auth.c server/auth/usersig.c $(FUZZ_CORE)
 FUZZ_SRCS_config      := server/config/config.c $(filter-out server/core/file.c,$(FUZZ_CORE))
 FUZZ_SRCS_ws_handshake := server/ws/handshake.c
+FUZZ_SRCS_bodylimit    := server/http/bodylimit.c $(FUZZ_CORE)
 FUZZ_SRCS_webhook_reply := server/webhook/proto.c server/store/webhook.c server/store/store.c \
                            server/db/pool.c $(FUZZ_CORE)
 FUZZ_SRCS_fields      := $(LIB_SRCS)

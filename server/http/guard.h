@@ -13,11 +13,16 @@
  * their deadline and drops the records of connections evhttp has freed (their callbacks are
  * gone), which closes their sockets: a closed connection's socket lingers at most one sweep.
  *
+ * The bytes each connection reads go through bodylimit (http/bodylimit.h) before evhttp sees
+ * them, so a request whose body is over max_body_bytes reaches evhttp as a stand-in that
+ * guard_oversized() names, until a WebSocket upgrade (guard_upgrade()).
+ *
  * Ownership: the guard owns its records and references; guard_free() releases all of them.
  */
 #ifndef CHATD_HTTP_GUARD_H
 #define CHATD_HTTP_GUARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/attr.h"
@@ -30,8 +35,8 @@ struct event_base;
 struct evhttp_request;
 struct tls;
 
-/* `timeout_ms` points at the live config value (reloadable). */
-MUSTCHECK guard_t *guard_new(struct event_base *base, const int *timeout_ms);
+/* `timeout_ms` points at the live config value (reloadable); `max_body` is max_body_bytes. */
+MUSTCHECK guard_t *guard_new(struct event_base *base, const int *timeout_ms, uint64_t max_body);
 /* evhttp's bevcb (arg: the guard) for the plain listener and, after guard_set_tls(), for the
  * TLS one. NULL only when out of memory (evhttp then makes a plain one). */
 struct bufferevent *guard_bufferevent(struct event_base *base, void *guard);
@@ -39,6 +44,13 @@ struct bufferevent *guard_tls_bufferevent(struct event_base *base, void *guard);
 void guard_set_tls(guard_t *g, struct tls *tls);
 /* A whole request arrived: the clock stops until guard_answered(). */
 void guard_request(guard_t *g, struct evhttp_request *req);
+/* True when `req` (after guard_request()) stands in for a request whose body was over
+ * max_body_bytes and was dropped unread: answer it with 60008. *declared: the length its
+ * Content-Length gave (0 for a chunked body). */
+bool guard_oversized(guard_t *g, struct evhttp_request *req, uint64_t *declared);
+/* `req` asks for a WebSocket upgrade: the bytes after it are the session's, unread by bodylimit
+ * (a refused upgrade is answered with `Connection: close`). */
+void guard_upgrade(guard_t *g, struct evhttp_request *req);
 /* Its answer is written: the next request must come within the timeout. */
 void guard_answered(guard_t *g, struct evhttp_request *req);
 /* Connections shut down for missing their deadline since start. */

@@ -28,12 +28,11 @@
 #include "core/sbuf.h"
 #include "core/xalloc.h"
 #include "db/db.h"
+#include "http/bodylimit.h"
 #include "http/guard.h"
 #include "http/tls.h"
 #include "router/router.h"
 #include "store/store.h"
-
-#define HTTP_MAX_HEADERS_BYTES (64 * 1024)
 
 struct http_server {
     const api_env_t *env;
@@ -229,6 +228,17 @@ static json_t *parse_body(struct evhttp_request *req)
     return body;
 }
 
+/* The stand-in for a request whose body went over max_body_bytes (http/bodylimit.h). */
+static void fail_oversized(api_call_t *call, uint64_t declared)
+{
+    int max = call->env->cfg->max_body_bytes;
+    if (declared)
+        api_fail(call, ERR_BODY_TOO_LARGE, "the body's %llu bytes are over max_body_bytes = %d",
+                 (unsigned long long)declared, max);
+    else
+        api_fail(call, ERR_BODY_TOO_LARGE, "the chunked body is over max_body_bytes = %d", max);
+}
+
 static void handle_rest(http_server_t *s, struct evhttp_request *req, const struct evhttp_uri *uri)
 {
     rest_req_t *r = rest_new(s, req);
@@ -276,6 +286,11 @@ static void handle_rest(http_server_t *s, struct evhttp_request *req, const stru
     }
     r->call.identifier = r->identifier;
     r->call.route = route;
+    uint64_t declared = 0;
+    if (guard_oversized(s->guard, req, &declared)) {
+        fail_oversized(&r->call, declared);
+        return;
+    }
     r->call.body = parse_body(req);
     if (r->call.body == NULL) {
         api_fail(&r->call, ERR_JSON, "the body must be one JSON object");
@@ -340,6 +355,14 @@ static void handle_readyz(http_server_t *s, struct evhttp_request *req)
                                                : NULL;
     json_t *body = with_bus(s, json_pack("{ss}", "status", why ? why : "ready"));
     send_json(req, why ? 503 : 200, why ? "Service Unavailable" : "OK", body);
+    json_decref(body);
+}
+
+/* Outside /v4/ a body over max_body_bytes gets HTTP 413, with the same envelope. */
+static void handle_oversized(struct evhttp_request *req)
+{
+    json_t *body = envelope(ERR_BODY_TOO_LARGE, "over max_body_bytes");
+    send_json(req, 413, "Payload Too Large", body);
     json_decref(body);
 }
 
@@ -421,6 +444,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         handle_bad_method(req);
     else if (strncmp(path, "/v4/", 4) == 0)
         handle_rest(s, req, uri);
+    else if (guard_oversized(s->guard, req, NULL))
+        handle_oversized(req);
     else if (get && strcmp(path, "/healthz") == 0)
         handle_healthz(s, req);
     else if (get && strcmp(path, "/livez") == 0)
@@ -433,9 +458,10 @@ static void on_request(struct evhttp_request *req, void *arg)
         handle_export(s, req, path);
     else if (get && strncmp(path, "/console", 8) == 0)
         http_console_handle(req, path, s->env->cfg->console_enabled);
-    else if (get && strcmp(path, "/ws") == 0 && s->upgrade)
+    else if (get && strcmp(path, "/ws") == 0 && s->upgrade) {
+        guard_upgrade(s->guard, req);
         s->upgrade(req, s->upgrade_arg);
-    else
+    } else
         evhttp_send_error(req, 404, "Not Found");
 }
 
@@ -525,7 +551,8 @@ http_server_t *http_server_new(const api_env_t *env)
 {
     http_server_t *s = XNEW(http_server_t);
     s->env = env;
-    s->guard = guard_new(env->base, &env->cfg->http_request_timeout_ms);
+    s->guard = guard_new(env->base, &env->cfg->http_request_timeout_ms,
+                         (uint64_t)env->cfg->max_body_bytes);
     s->http = evhttp_for(s);
     s->bound = bind_to(s->http, env->cfg->listen_host, env->cfg->listen_port, "http, ws");
     if (s->bound == NULL || !start_tls(s)) {

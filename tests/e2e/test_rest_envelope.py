@@ -431,28 +431,117 @@ def test_body_not_a_json_object_per_service(rest, api, json_code, admin_code, bo
     call_fail(rest, api, None, json_code, raw_body=body)
 
 
+def read_responses(sock):
+    """Every HTTP response the server writes on `sock` until it closes: (status, headers, body)."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    answers = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+        n = int(headers.get("content-length", "0"))
+        answers.append((int(lines[0].split()[1]), headers, rest[:n]))
+        data = rest[n:]
+    return answers
+
+
+def rest_request(rest, api, body, extra_headers=""):
+    """The bytes of one REST POST with a Content-Length, as a client writes them."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return (f"POST /v4/{api}?{urlencode(query(rest))} HTTP/1.1\r\nHost: chatd\r\n"
+            f"{extra_headers}Content-Length: {len(raw)}\r\n\r\n").encode() + raw
+
+
+def fails_60008(status, body, http_status=200):
+    assert status == http_status, status
+    answer = json.loads(body)
+    assert answer["ActionStatus"] == "FAIL" and answer["ErrorCode"] == 60008, answer
+    assert "max_body_bytes = 1024" in answer["ErrorInfo"] or http_status != 200, answer
+    return answer
+
+
 @pytest.mark.chatd_config(max_body_bytes=1024)
-def test_oversized_body_gets_413(chatd, rest):
-    """A body larger than max_body_bytes is refused with HTTP 413."""
+def test_oversized_body_gets_60008(chatd, rest):
+    """A body larger than max_body_bytes gets Tencent's envelope with 60008 (HTTP 200, as every
+    /v4/ answer), saying how large it was, and the connection is closed after the answer."""
     body = json.dumps({"CheckItem": [{"UserID": "alice"}], "pad": "x" * 2048})
     r = requests.post(f"{chatd.url}/v4/{CHECK}", params=query(rest), data=body, timeout=10)
-    assert r.status_code == 413
+    answer = fails_60008(r.status_code, r.content)
+    assert f"{len(body)} bytes" in answer["ErrorInfo"], answer
+    assert r.headers["Connection"].lower() == "close"
+    assert "ErrorCode 60008" in chatd.log()
 
 
 @pytest.mark.chatd_config(max_body_bytes=1024)
-def test_oversized_chunked_body_gets_413(chatd, rest):
-    """A chunked body that grows past max_body_bytes is refused with HTTP 413."""
+def test_oversized_body_stores_nothing(rest):
+    """An import whose body is over the limit imports nobody."""
+    call_fail(rest, "im_open_login_svc/account_import", {"UserID": "bob", "Nick": "b" * 2000},
+              60008)
+    answer = call_ok(rest, CHECK, {"CheckItem": [{"UserID": "bob"}]})
+    assert answer["ResultItem"][0]["AccountStatus"] == "NotImported"
+
+
+@pytest.mark.chatd_config(max_body_bytes=1024)
+def test_oversized_chunked_body_gets_60008(chatd, rest):
+    """A chunked body that grows past max_body_bytes gets the envelope once it has been sent."""
     with socket.create_connection(("127.0.0.1", chatd.port), timeout=10) as s:
         s.sendall(f"POST /v4/{CHECK}?{urlencode(query(rest))} HTTP/1.1\r\nHost: chatd\r\n"
                   "Transfer-Encoding: chunked\r\n\r\n".encode())
-        try:
-            for _ in range(5):
-                s.sendall(b"1f4\r\n" + b"x" * 500 + b"\r\n")
-            s.sendall(b"0\r\n\r\n")
-        except OSError:  # the server may close as soon as it has answered
-            pass
-        status_line = s.makefile("rb").readline()
-    assert status_line.split()[1] == b"413", status_line
+        for _ in range(5):
+            s.sendall(b"1f4\r\n" + b"x" * 500 + b"\r\n")
+        s.sendall(b"0\r\n\r\n")
+        (status, _, body), = read_responses(s)
+    answer = fails_60008(status, body)
+    assert "chunked" in answer["ErrorInfo"]
+
+
+@pytest.mark.chatd_config(max_body_bytes=1024)
+def test_chunked_body_within_limit_served(chatd, rest):
+    """A chunked body within the limit is served like any other."""
+    raw = json.dumps(CHECK_BODY).encode()
+    with socket.create_connection(("127.0.0.1", chatd.port), timeout=10) as s:
+        s.sendall(f"POST /v4/{CHECK}?{urlencode(query(rest))} HTTP/1.1\r\nHost: chatd\r\n"
+                  "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode())
+        half = len(raw) // 2
+        for part in (raw[:half], raw[half:]):
+            s.sendall(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+        s.sendall(b"0\r\n\r\n")
+        (status, _, body), = read_responses(s)
+    assert status == 200 and json.loads(body)["ErrorCode"] == 0, body
+
+
+@pytest.mark.chatd_config(max_body_bytes=1024)
+def test_oversized_body_awaiting_100_continue_answered_at_once(chatd, rest):
+    """A client that waits for `100 Continue` before sending 1 MB gets 60008 without sending it."""
+    with socket.create_connection(("127.0.0.1", chatd.port), timeout=10) as s:
+        s.sendall(f"POST /v4/{CHECK}?{urlencode(query(rest))} HTTP/1.1\r\nHost: chatd\r\n"
+                  "Expect: 100-continue\r\nContent-Length: 1048576\r\n\r\n".encode())
+        (status, _, body), = read_responses(s)
+    fails_60008(status, body)
+
+
+@pytest.mark.chatd_config(max_body_bytes=1024)
+def test_pipelined_requests_before_an_oversized_one_are_answered(chatd, rest):
+    """Requests sent before an oversized one on the same connection get their own answers, the
+    oversized one its 60008, and nothing after it is read."""
+    big = {"CheckItem": [{"UserID": "alice"}], "pad": "x" * 2048}
+    with socket.create_connection(("127.0.0.1", chatd.port), timeout=10) as s:
+        s.sendall(rest_request(rest, CHECK, CHECK_BODY) * 2 + rest_request(rest, CHECK, big) +
+                  rest_request(rest, CHECK, CHECK_BODY))
+        answers = read_responses(s)
+    assert len(answers) == 3, answers
+    for status, _, body in answers[:2]:
+        assert status == 200 and json.loads(body)["ErrorCode"] == 0, body
+    fails_60008(answers[2][0], answers[2][2])
+
+
+@pytest.mark.chatd_config(max_body_bytes=1024)
+def test_oversized_body_outside_v4_gets_413_envelope(chatd):
+    """Outside /v4/ an oversized body gets HTTP 413 with the same JSON envelope."""
+    r = requests.post(f"{chatd.url}/healthz", data=b"x" * 4096, timeout=10)
+    fails_60008(r.status_code, r.content, http_status=413)
 
 
 @pytest.mark.chatd_config(max_body_bytes=1024)

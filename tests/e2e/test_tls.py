@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from expect import call_ok
+from expect import call_ok, fail
 from util import free_port
 from ws_client import WsClient, text_body
 
@@ -92,6 +92,16 @@ def test_rest_and_websocket_over_tls(tls_chatd):
     assert call_ok(plain, "im_open_login_svc/account_check",
                    {"CheckItem": [{"UserID": "bob"}]})["ResultItem"][0]["AccountStatus"] == \
         "Imported"
+
+
+def test_oversized_body_over_tls_gets_60008(tls_chatd):
+    """The body limit reads what TLS decrypted: an oversized body over https gets 60008 and a
+    request within the limit on a new connection is served."""
+    rest = https_rest(tls_chatd, tls_chatd.cert)
+    body = {"Accounts": ["alice"], "pad": "x" * (1 << 20)}  # max_body_bytes: 1 MiB
+    rest.call("im_open_login_svc/multiaccount_import", body)
+    fail(rest.last, 60008)
+    call_ok(rest, "im_open_login_svc/multiaccount_import", {"Accounts": ["alice"]})
 
 
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion:DeprecationWarning")
