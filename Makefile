@@ -88,7 +88,7 @@ run: deps build/chatd
 run-cluster: deps build/chatd
 	@scripts/cluster.sh
 
-# FAST=1 leaves out the short fuzz runs (about 2.5 minutes) for a quicker local loop; CI runs all.
+# FAST=1 leaves out the short fuzz runs (about 3 minutes) for a quicker local loop; CI runs all.
 test: deps
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-e2e

@@ -93,6 +93,7 @@ static void test_over_the_limit_is_dropped_for_a_stand_in(void)
     /* the stand-in waits for the body's last byte */
     r = run(10, "POST /v4/a/b HTTP/1.1\r\nContent-Length: 11\r\n\r\n0123456789", 0);
     CHECK(strcmp(r.out, "") == 0 && r.refused == 0 && r.left == 0);
+    CHECK_EQ_INT(r.declared, 0); /* F3: nothing is refused yet */
     free(r.out);
     /* a client waiting for 100 Continue sends no body: the stand-in comes at once */
     expect(10, "POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 99999\r\n\r\n",
@@ -113,7 +114,7 @@ static void test_chunked_bodies_are_held_to_their_end(void)
     free(r.out);
     expect(10, CHUNKED "4\r\n0123\r\n7\r\n4567890\r\n0\r\n\r\n" GET, STAND_IN("POST /c HTTP/1.1"),
            1);
-    /* a bad chunk line after the limit was passed: refused for its size, as evhttp would */
+    /* F4: a bad chunk line after the limit was passed: refused for its size, as evhttp would */
     expect(10, CHUNKED "b\r\n0123456789A\r\nzz\r\n" GET, STAND_IN("POST /c HTTP/1.1"), 1);
     r = run(10, CHUNKED "b\r\n0123456789A\r\n0\r\n\r\n", 0);
     CHECK(r.refused == 1 && r.declared == 0);
