@@ -131,6 +131,28 @@ export function empty(text) {
 }
 
 /** A card with a title line and body. */
+// A paged search list: the returned load(true) starts over, load(false) (the `more` button)
+// appends the next page. A search started while another is in flight drops the other's answer.
+// fetch(after) resolves to { items, next } (next: the cursor of the page after, '' at the end)
+// or to null when the call failed (attempt() has shown why).
+export function pagedList(rows, more, fetch, row, emptyText, colspan) {
+  let after = '';
+  let generation = 0;
+  const load = async (reset) => {
+    if (reset) { rows.replaceChildren(); after = ''; generation++; }
+    const mine = generation;
+    const page = await fetch(after);
+    if (!page || mine !== generation) return;
+    for (const item of page.items) rows.append(row(item));
+    if (!rows.children.length) rows.append(h('tr', h('td', { colspan }, empty(emptyText))));
+    after = page.next || '';
+    more.hidden = !page.next;
+    rows.dataset.loaded = 'true';
+  };
+  more.addEventListener('click', () => load(false));
+  return load;
+}
+
 export function card(title, ...body) {
   return h('section.card', h('h2', title), ...body);
 }

@@ -258,6 +258,32 @@ test('the groups page finds a group, shows its members and saves its profile', a
   await shot('group');
 });
 
+test('a search answered before the page\'s first listing shows each group once', async () => {
+  // The page lists every group when it opens; hold that answer back until the search's is in.
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  await page.route('**/v4/chatd_admin/group_search*', async (route) => {
+    if (JSON.parse(route.request().postData() || '{}').Prefix === '') await held;
+    await route.continue();
+  });
+  try {
+    await byTestId('nav-config').click();
+    await byTestId('nav-groups').click();
+    await byTestId('group-search').fill('team');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=group-row][data-group=team-1]').waitFor();
+    const late = page.waitForResponse((r) => r.url().includes('group_search') &&
+      JSON.parse(r.request().postData() || '{}').Prefix === '');
+    release();
+    await late;
+    await page.waitForTimeout(200); // the page's handler of that answer runs after it arrives
+    assert.equal(await page.locator('[data-testid=group-row][data-group=team-1]').count(), 1);
+  } finally {
+    release();
+    await page.unroute('**/v4/chatd_admin/group_search*');
+  }
+});
+
 test('the configuration page shows the running values with secrets masked', async () => {
   await byTestId('nav-config').click();
   const secret = page.locator('[data-testid=config-row][data-key=secret_key]');

@@ -3,7 +3,7 @@
 // sessions (openim/query_online_status, chatd_admin/user_sessions), kick and delete.
 import { call } from '../api.js';
 import { go } from '../app.js';
-import { ago, attempt, card, confirmDialog, empty, field, h, toast, when } from '../ui.js';
+import { ago, attempt, card, confirmDialog, empty, field, h, pagedList, toast, when } from '../ui.js';
 
 const PROFILE_TAGS = ['Tag_Profile_IM_Nick', 'Tag_Profile_IM_Image', 'Tag_Profile_IM_Gender',
   'Tag_Profile_IM_BirthDay', 'Tag_Profile_IM_Location', 'Tag_Profile_IM_SelfSignature',
@@ -18,18 +18,10 @@ function list(main, q) {
   const input = h('input', { type: 'search', placeholder: 'UserID or nick prefix', value: q, 'data-testid': 'account-search' });
   const rows = h('tbody', { 'data-testid': 'account-rows' });
   const more = h('button', { type: 'button', hidden: true, 'data-testid': 'account-more' }, 'More');
-  let after = '';
-  const load = async (reset) => {
-    if (reset) { rows.replaceChildren(); after = ''; }
+  const load = pagedList(rows, more, async (after) => {
     const a = await attempt(() => call('chatd_admin/account_search', { Prefix: input.value.trim(), AfterUserID: after, Limit: 50 }));
-    if (!a) return;
-    for (const u of a.Accounts) rows.append(accountRow(u));
-    if (!rows.children.length) rows.append(h('tr', h('td', { colspan: 4 }, empty('No account matches.'))));
-    after = a.NextAfterUserID || '';
-    more.hidden = !a.NextAfterUserID;
-    rows.dataset.loaded = 'true';
-  };
-  more.addEventListener('click', () => load(false));
+    return a && { items: a.Accounts, next: a.NextAfterUserID };
+  }, accountRow, 'No account matches.', 4);
   const search = h('form.row', { onsubmit: (e) => { e.preventDefault(); history.replaceState(null, '', `#/accounts?q=${encodeURIComponent(input.value.trim())}`); load(true); } },
     input, h('button.primary', { type: 'submit', 'data-testid': 'account-search-submit' }, 'Search'));
 

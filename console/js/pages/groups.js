@@ -4,7 +4,7 @@
 // notification (send_group_system_notification), dismiss it (destroy_group).
 import { call } from '../api.js';
 import { go } from '../app.js';
-import { attempt, card, confirmDialog, empty, field, h, when } from '../ui.js';
+import { attempt, card, confirmDialog, empty, field, h, pagedList, when } from '../ui.js';
 
 const SVC = 'group_open_http_svc';
 
@@ -17,21 +17,13 @@ function list(main, q) {
   const input = h('input', { type: 'search', placeholder: 'GroupId or name prefix', value: q, 'data-testid': 'group-search' });
   const rows = h('tbody', { 'data-testid': 'group-rows' });
   const more = h('button', { type: 'button', hidden: true }, 'More');
-  let after = '';
-  const load = async (reset) => {
-    if (reset) { rows.replaceChildren(); after = ''; }
+  const row = (g) => h('tr.clickable', { 'data-testid': 'group-row', 'data-group': g.GroupId, onclick: () => go(`#/groups/${encodeURIComponent(g.GroupId)}`) },
+    h('td.mono', g.GroupId), h('td', g.Name), h('td', h('span.tag', g.Type)), h('td.num', g.MemberNum),
+    h('td.mono', g.Owner_Account || '—'), h('td.muted', when(g.CreateTime)));
+  const load = pagedList(rows, more, async (after) => {
     const a = await attempt(() => call('chatd_admin/group_search', { Prefix: input.value.trim(), AfterGroupId: after, Limit: 50 }));
-    if (!a) return;
-    for (const g of a.Groups) {
-      rows.append(h('tr.clickable', { 'data-testid': 'group-row', 'data-group': g.GroupId, onclick: () => go(`#/groups/${encodeURIComponent(g.GroupId)}`) },
-        h('td.mono', g.GroupId), h('td', g.Name), h('td', h('span.tag', g.Type)), h('td.num', g.MemberNum),
-        h('td.mono', g.Owner_Account || '—'), h('td.muted', when(g.CreateTime))));
-    }
-    if (!rows.children.length) rows.append(h('tr', h('td', { colspan: 6 }, empty('No group matches.'))));
-    after = a.NextAfterGroupId || '';
-    more.hidden = !a.NextAfterGroupId;
-  };
-  more.addEventListener('click', () => load(false));
+    return a && { items: a.Groups, next: a.NextAfterGroupId };
+  }, row, 'No group matches.', 6);
   main.append(h('header.page-head', h('h1', 'Groups')),
     card('Find',
       h('form.row', { onsubmit: (e) => { e.preventDefault(); load(true); } }, input, h('button.primary', { type: 'submit' }, 'Search')),
