@@ -505,7 +505,11 @@ if [ "$mode" = push ]; then
     pct=$(awk -v a="$sum_on" -v b="$sum_off" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }')
     echo "ratio: push on $((sum_on / 2)) vs off $((sum_off / 2)) sendmsg/s (mean of 2 each) = $pct % | target ≥ $TARGET_PUSH_RATIO %: $(met "$pct" $TARGET_PUSH_RATIO ">=")"
 
-    # im_push to 100,000 bound users (made in PostgreSQL directly), push on.
+    # im_push to 100,000 bound users (made in PostgreSQL directly), push on (the loop above
+    # ended with push off, which refuses im_push with 90010).
+    stop_chatd
+    write_conf "${on_conf[@]}"
+    start_chatd
     pgq "INSERT INTO accounts (user_id) SELECT 'pm_' || g FROM generate_series(1, 100000) g
          ON CONFLICT DO NOTHING" >/dev/null
     pgq "INSERT INTO push_tokens (user_id, platform, token, provider)
@@ -518,9 +522,11 @@ if [ "$mode" = push ]; then
     sig=$("$chatd_bin" -c "$tmp/chatd.conf" usersig administrator)
     before=$(requests)
     t0=$(date +%s.%N)
-    curl -sf -X POST "http://127.0.0.1:$port/v4/all_member_push/im_push?sdkappid=1400000000&identifier=administrator&usersig=$sig&random=1&contenttype=json" \
-        -d '{"MsgRandom":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"bench"}}]}' >>"$log" ||
-        fail "im_push was refused"
+    answer=$(curl -sf -X POST "http://127.0.0.1:$port/v4/all_member_push/im_push?sdkappid=1400000000&identifier=administrator&usersig=$sig&random=1&contenttype=json" \
+        -d '{"MsgRandom":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"bench"}}]}') ||
+        fail "im_push got no answer"
+    echo "$answer" >>"$log"
+    grep -q '"ErrorCode":0' <<<"$answer" || fail "im_push was refused: $answer"
     busy=$(bench 120 --rest --users-prefix pu_ --no-import --conns 4 --users 400 --warmup 1 --duration 8) ||
         status=1
     bound=$(pgq "SELECT count(*) FROM push_tokens")
