@@ -670,7 +670,7 @@ if [ "$mode" = conversations ]; then
             if (kind != "") print kind, dur
             dur = $0; sub(/.* duration: /, "", dur); sub(/ ms .*/, "", dur); kind = ""
             if (index($0, "ORDER BY page.sk DESC")) kind = "list"
-            else if (index($0, ": SELECT COALESCE(sum(GREATEST")) kind = "unread"
+            else if (index($0, ": SELECT (SELECT COALESCE(sum(GREATEST")) kind = "unread"
             else if (index($0, "WITH d AS (  UPDATE conv_views")) kind = "delete"
             else if (index($0, "WITH q AS (DELETE FROM purge_queue")) kind = "purge"
             next
@@ -692,7 +692,7 @@ if [ "$mode" = conversations ]; then
             / LOG:  duration: [0-9.]+ ms  execute / { sql = $0; sub(/.* ms  execute [^:]*: /, "", sql); next }
             / DETAIL:  parameters: / && sql != "" {
                 ok = want == "list" ? index(sql, "ORDER BY page.sk DESC") && index($0, "$6 = '"'"'0'"'"'") \
-                                    : index(sql, "SELECT COALESCE(sum(GREATEST") == 1
+                                    : index(sql, "SELECT (SELECT COALESCE(sum(GREATEST") == 1
                 if (ok) { p = $0; sub(/.*parameters: /, "", p); gsub(/\$[0-9]+ = /, "", p)
                           print "PREPARE q AS " sql ";"; print "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q(" p ");"; exit }
                 sql = "" }' "$tmp/conv-statements.log" >"$tmp/explain-$1.sql"
@@ -701,7 +701,7 @@ if [ "$mode" = conversations ]; then
     explain list "$tmp/explain-list.txt"
     explain unread "$tmp/explain-unread.txt"
     exec_ms() { sed -n 's/.*Execution Time: \([0-9.]*\) ms.*/\1/p' "$1" | head -n 1; }
-    msg_nodes=$(grep -E "on messages|on messages_[a-z_]+ " "$tmp/explain-unread.txt" | sed -E 's/^[ ->]*//; s/  \(cost=[^)]*\)//' | head -n 3 | paste -sd ';' -)
+    msg_nodes=$({ grep -E "on messages|on messages_[a-z_]+ " "$tmp/explain-unread.txt" || true; } | sed -E 's/^[ ->]*//; s/  \(cost=[^)]*\)//' | head -n 3 | paste -sd ';' -)
 
     first_p50=$(field "$line" first_page_p50_ms)
     pg_first_p50=$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$s_first")

@@ -66,6 +66,12 @@ typedef struct {
 } db_pool_stats_t;
 db_pool_stats_t db_pool_stats(const db_pool_t *pool);
 
+/* A statement whose text starts with this is never prepared: it goes as an unnamed statement,
+ * which PostgreSQL plans with its parameters every time. For statements whose parameters decide
+ * the plan (optional filters written `$n = 0 OR …`), where a prepared statement's generic plan
+ * can be ten times slower; it costs a parse and a plan per execution. */
+#define DB_PLAN_EACH_TIME "/* plan each time */ "
+
 db_batch_t *db_batch_new(void);
 /* Appends a statement; `sql` must outlive the batch (use static strings). Parameters are text
  * (NULL = SQL NULL) and copied. Returns the statement's index in the batch. */

@@ -429,12 +429,14 @@ static void prepared_forget(db_conn_t *c, const char *sql)
         c->prepared[i] = c->prepared[--c->nprepared];
 }
 
-/* Queues one statement: Parse once per connection, then Bind/Execute by name. */
+/* Queues one statement: Parse once per connection, then Bind/Execute by name (but for
+ * DB_PLAN_EACH_TIME statements and once the connection's table of names is full). */
 static bool conn_send_stmt(db_conn_t *c, db_stmt_t *s)
 {
     char name[16];
-    int i = prepared_find(c, s->sql);
-    if (i < 0 && c->nprepared == PREPARED_MAX)
+    bool plan_each_time = strncmp(s->sql, DB_PLAN_EACH_TIME, sizeof DB_PLAN_EACH_TIME - 1) == 0;
+    int i = plan_each_time ? -1 : prepared_find(c, s->sql);
+    if (plan_each_time || (i < 0 && c->nprepared == PREPARED_MAX))
         return PQsendQueryParams(c->pg, s->sql, s->nparams, NULL, (const char *const *)s->params,
                                  NULL, NULL, 0);
     if (i < 0) {

@@ -79,9 +79,10 @@
 /* $1 user, $2 type (0 any), $3 conversation-group name (NULL any, '' none), $4 mark mask,
  * $5 only unread, $6 cursor (0: start), $7 limit, $8 only with @ info. The page is chosen from
  * the views and conversations alone; only its rows are then joined with the rest, so a page
- * costs O(page) joins whatever the number of conversations. */
+ * costs O(page) joins whatever the number of conversations. Planned each time: the generic plan
+ * of its optional filters took 40 ms where the plan for the actual parameters takes 4. */
 static const char list_sql[] =
-    "SELECT " CONV_COLUMNS " FROM ("
+    DB_PLAN_EACH_TIME "SELECT " CONV_COLUMNS " FROM ("
     "  SELECT v.conv_key, " SORT_KEY " AS sk"
     "  FROM conv_views v LEFT JOIN conversations c ON c.conv_key = v.conv_key"
     "  WHERE v.user_id = $1 AND " VISIBLE
