@@ -130,7 +130,6 @@ export function empty(text) {
   return h('div.empty', text);
 }
 
-/** A card with a title line and body. */
 // A paged search list: the returned load(true) starts over, load(false) (the `more` button)
 // appends the next page. A search started while another is in flight drops the other's answer.
 // fetch(after) resolves to { items, next } (next: the cursor of the page after, '' at the end)
@@ -153,6 +152,7 @@ export function pagedList(rows, more, fetch, row, emptyText, colspan) {
   return load;
 }
 
+/** A card with a title line and body. */
 export function card(title, ...body) {
   return h('section.card', h('h2', title), ...body);
 }

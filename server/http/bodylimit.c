@@ -24,7 +24,7 @@ struct bodylimit {
     bl_state_t state;
     size_t scanned; /* BL_HEAD: where the unterminated line of `in` starts */
     uint64_t left;  /* BL_LENGTH: body bytes still to come */
-    bool dropping;  /* the body is over the limit: dropped, then the stand-in */
+    bool dropping;  /* over the limit: dropped, then the stand-in (BL_DISCARD: never reset) */
     char *line;     /* the request line of the one being dropped */
     uint64_t declared;
     struct evbuffer *held; /* BL_CHUNKED: the head and the chunks so far */
@@ -177,6 +177,15 @@ static bool parse_length(const char *s, uint64_t *out)
 
 /* ---- what happens to a request ---- */
 
+/* The next n bytes of src go to `to`, or nowhere once the body is over the limit. */
+static void take(bodylimit_t *b, struct evbuffer *src, struct evbuffer *to, size_t n)
+{
+    if (b->dropping)
+        evbuffer_drain(src, n);
+    else
+        evbuffer_remove_buffer(src, to, n);
+}
+
 static void pass_everything(bodylimit_t *b, struct evbuffer *src, struct evbuffer *dst)
 {
     evbuffer_remove_buffer(b->held, dst, evbuffer_get_length(b->held));
@@ -220,7 +229,6 @@ static void start_chunked(bodylimit_t *b, struct evbuffer *src, size_t head,
     b->body = 0;
     b->clen = 0;
     b->clong = false;
-    b->dropping = false;
 }
 
 /* A whole head is at src's front: decides the request's fate. */
@@ -244,7 +252,6 @@ static void on_head(bodylimit_t *b, struct evbuffer *src, struct evbuffer *dst, 
     } else if (!h.has_body || length <= b->max) {
         evbuffer_remove_buffer(src, dst, len);
         b->left = h.has_body ? length : 0;
-        b->dropping = false;
         if (b->left)
             b->state = BL_LENGTH;
         else
@@ -266,10 +273,7 @@ static void on_length(bodylimit_t *b, struct evbuffer *src, struct evbuffer *dst
 {
     size_t have = evbuffer_get_length(src);
     size_t n = b->left < have ? (size_t)b->left : have;
-    if (b->dropping)
-        evbuffer_drain(src, n);
-    else
-        evbuffer_remove_buffer(src, dst, n);
+    take(b, src, dst, n);
     b->left -= n;
     if (b->left > 0)
         return;
@@ -329,10 +333,7 @@ static bool take_line(bodylimit_t *b, struct evbuffer *src)
     evbuffer_copyout(src, b->cline + b->clen, copy);
     b->clen += copy;
     b->clong |= n > room;
-    if (b->dropping)
-        evbuffer_drain(src, n);
-    else
-        evbuffer_remove_buffer(src, b->held, n);
+    take(b, src, b->held, n);
     if (nl.pos < 0)
         return false;
     b->clen -= b->clen > 0 && b->cline[b->clen - 1] == '\n';
@@ -346,10 +347,7 @@ static void on_chunked(bodylimit_t *b, struct evbuffer *src, struct evbuffer *ds
     if (b->chunk == CHUNK_DATA) {
         size_t have = evbuffer_get_length(src);
         size_t n = b->chunk_left < have ? (size_t)b->chunk_left : have;
-        if (b->dropping)
-            evbuffer_drain(src, n);
-        else
-            evbuffer_remove_buffer(src, b->held, n);
+        take(b, src, b->held, n);
         b->chunk_left -= n;
         if (b->chunk_left == 0)
             b->chunk = CHUNK_SIZE;
